@@ -1,0 +1,1 @@
+"""Functional core of the NHS workforce dashboard: no streamlit imports here."""

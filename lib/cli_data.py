@@ -1,0 +1,76 @@
+"""ingest / metrics / template commands."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from lib import exports
+from lib.ingest import IngestError, ingest
+from lib.loader import available_periods, default_data_dir, load_frame
+from lib.metrics import area_metrics
+from lib.schema import is_period
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    try:
+        parsed = ingest(args.files, args.data_dir, level=args.level)
+    except IngestError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    for p in parsed:
+        periods = ", ".join(sorted(p.frame["period_end"].unique()))
+        print(f"{p.path}: {p.kind}, {len(p.frame)} rows, {p.frame['area_code'].nunique()} areas, period {periods}"
+              + (f" ({'; '.join(p.notes)})" if p.notes else ""))
+    print(f"stored in {Path(args.data_dir).resolve()}")
+    return 0
+
+
+def _metrics(args: argparse.Namespace) -> int:
+    periods = available_periods(args.data_dir, args.level)
+    if not periods:
+        print(f"error: no {args.level} data in {args.data_dir}; ingest files first", file=sys.stderr)
+        return 2
+    period = args.period or periods[-1]
+    if not is_period(period) or period not in periods:
+        print(f"error: --period {period!r} not loaded at {args.level} level; loaded periods: "
+              f"{periods[0]} to {periods[-1]} ({len(periods)})", file=sys.stderr)
+        return 2
+    frame = load_frame(args.data_dir, args.level, periods=[period])
+    out = area_metrics(frame, by_staff_group=args.by_staff_group, basis=args.basis,
+                       include_england=args.england, include_regions=args.regions)
+    if args.format == "json":
+        json.dump(json.loads(out.to_json(orient="records", double_precision=15)), sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(exports.to_csv_text(out, float_format="%.10g"))
+    return 0
+
+
+def _template(args: argparse.Namespace) -> int:
+    sys.stdout.write(exports.vacancy_template_csv())
+    return 0
+
+
+def add_cli(sub: argparse._SubParsersAction) -> None:
+    d = str(default_data_dir())
+    p = sub.add_parser("ingest", help="validate and load published CSV files into a data directory")
+    p.add_argument("files", nargs="+", help="Turnover benchmarking 2 CSV, Core 1 staff-in-post CSV or vacancy template")
+    p.add_argument("--data-dir", default=d, help=f"store to write (default $WORKFORCE_DATA_DIR or {d})")
+    p.add_argument("--level", choices=["ICS", "STP"], default="ICS", help="geography level of the files (default ICS)")
+    p.set_defaults(func=_ingest)
+
+    m = sub.add_parser("metrics", help="per-area workforce metrics for one period")
+    m.add_argument("--data-dir", default=d)
+    m.add_argument("--level", choices=["ICS", "STP"], default="ICS")
+    m.add_argument("--period", help="YYYY-MM (end of period); default the latest loaded")
+    m.add_argument("--by-staff-group", action="store_true", help="one row per area and staff group")
+    m.add_argument("--basis", choices=["fte", "hc"], default="fte", help="leaver/joiner rates on FTE (default) or headcount")
+    m.add_argument("--england", action="store_true", help="add an England row (ENG)")
+    m.add_argument("--regions", action="store_true", help="add NHS England region rows (Y56..Y63)")
+    m.add_argument("--format", choices=["csv", "json"], default="csv")
+    m.set_defaults(func=_metrics)
+
+    t = sub.add_parser("template", help="print the vacancy CSV template")
+    t.set_defaults(func=_template)

@@ -1,0 +1,134 @@
+"""Canonical workforce snapshot schema and label normalisation.
+
+One tidy row per period x level x area x organisation x staff group x source (see data/README.md).
+"""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pyarrow as pa
+
+ALL_STAFF = "All staff groups"
+
+# NHS Digital staff groups (Turnover 1 hierarchy), in publication order, with their main group.
+STAFF_GROUPS: dict[str, str] = {
+    "HCHS Doctors": "Professionally qualified clinical staff",
+    "Nurses & health visitors": "Professionally qualified clinical staff",
+    "Midwives": "Professionally qualified clinical staff",
+    "Ambulance staff": "Professionally qualified clinical staff",
+    "Scientific, therapeutic & technical staff": "Professionally qualified clinical staff",
+    "Support to doctors, nurses & midwives": "Support to clinical staff",
+    "Support to ambulance staff": "Support to clinical staff",
+    "Support to ST&T staff": "Support to clinical staff",
+    "Senior managers": "NHS infrastructure support",
+    "Managers": "NHS infrastructure support",
+    "Central functions": "NHS infrastructure support",
+    "Hotel, property & estates": "NHS infrastructure support",
+    "Unknown classification": "Unknown classification",
+}
+STAFF_GROUP_ORDER: list[str] = [ALL_STAFF, *STAFF_GROUPS]
+
+# Spellings seen in published files -> canonical label. Keys are compared after _label_key().
+# Nov-25 files renamed doctors to "HCHS Doctors (exc. Resident doctors and equivalents)"; older files
+# use "HCHS Doctors", "HCHS doctors" or "HCHS doctors - All grades". All map to one series, and the
+# rename is recorded in data/README.md so a user knows the definition narrowed.
+_ALIASES: dict[str, str] = {
+    "total": ALL_STAFF,
+    "all staff": ALL_STAFF,
+    "all staff groups": ALL_STAFF,
+    "hchs doctors (exc. resident doctors and equivalents)": "HCHS Doctors",
+    "hchs doctors (excl. resident doctors and equivalents)": "HCHS Doctors",
+    "hchs doctors - all grades": "HCHS Doctors",
+    "nurses and health visitors": "Nurses & health visitors",
+    "scientific, therapeutic and technical staff": "Scientific, therapeutic & technical staff",
+    "support to doctors, nurses and midwives": "Support to doctors, nurses & midwives",
+    "support to st and t staff": "Support to ST&T staff",
+    "hotel, property and estates": "Hotel, property & estates",
+}
+
+
+def _label_key(label: str) -> str:
+    return " ".join(str(label).replace("\ufeff", "").strip().lower().split())
+
+
+_LOOKUP: dict[str, str] = {_label_key(k): k for k in STAFF_GROUP_ORDER}
+_LOOKUP.update({_label_key(k): v for k, v in _ALIASES.items()})
+
+
+def normalise_staff_group(label: str) -> str | None:
+    """Canonical staff-group label, or None when the label is not known (callers report it)."""
+    return _LOOKUP.get(_label_key(label))
+
+
+def known_staff_group_labels() -> list[str]:
+    return STAFF_GROUP_ORDER.copy()
+
+
+MEASURES: tuple[str, ...] = (
+    "sip_start_fte", "sip_start_hc", "sip_end_fte", "sip_end_hc",
+    "joiners_fte", "joiners_hc", "leavers_fte", "leavers_hc",
+    "vacancy_fte", "establishment_fte",
+)
+KEY_COLUMNS: tuple[str, ...] = (
+    "period_start", "period_end", "period_months", "level", "area_code", "area_name", "region_code",
+    "org_code", "org_name", "staff_group", "source",
+)
+CANONICAL_COLUMNS: tuple[str, ...] = KEY_COLUMNS + MEASURES
+# Rows are unique on this key; re-ingesting replaces rows with the same key (idempotent).
+UNIQUE_KEY: tuple[str, ...] = ("period_end", "level", "area_code", "org_code", "staff_group", "source")
+SOURCES: tuple[str, ...] = ("turnover", "staff_in_post", "vacancy", "demo")
+
+ARROW_SCHEMA = pa.schema(
+    [(c, pa.string()) for c in KEY_COLUMNS if c != "period_months"]
+    + [("period_months", pa.int16())]
+    + [(m, pa.float64()) for m in MEASURES]
+)
+
+_PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def is_period(text: str) -> bool:
+    """True for a 'YYYY-MM' month key."""
+    return bool(_PERIOD_RE.match(str(text)))
+
+
+def month_add(period: str, months: int) -> str:
+    y, m = int(period[:4]), int(period[5:7])
+    idx = y * 12 + (m - 1) + months
+    return f"{idx // 12:04d}-{idx % 12 + 1:02d}"
+
+
+def conform(df: pd.DataFrame) -> pd.DataFrame:
+    """Return df with exactly the canonical columns and dtypes (missing measures become NaN)."""
+    out = pd.DataFrame(index=df.index)
+    for c in KEY_COLUMNS:
+        if c == "period_months":
+            out[c] = df[c].astype("int16")
+        else:
+            out[c] = df[c].fillna("").astype(str) if c in df else ""
+    for m in MEASURES:
+        out[m] = pd.to_numeric(df[m], errors="raise").astype("float64") if m in df else float("nan")
+    return out.reset_index(drop=True)
+
+
+def check_canonical(df: pd.DataFrame) -> list[str]:
+    """Problems that make a frame unfit to store (empty list = fine)."""
+    problems: list[str] = []
+    missing = [c for c in CANONICAL_COLUMNS if c not in df.columns]
+    if missing:
+        return [f"missing columns: {', '.join(missing)}"]
+    bad_period = ~df["period_end"].map(is_period)
+    if bad_period.any():
+        problems.append(f"period_end not YYYY-MM in {int(bad_period.sum())} rows")
+    bad_group = ~df["staff_group"].isin(STAFF_GROUP_ORDER)
+    if bad_group.any():
+        problems.append(f"unknown staff groups: {sorted(df.loc[bad_group, 'staff_group'].unique())[:5]}")
+    for m in MEASURES:
+        neg = df[m] < 0
+        if neg.any():
+            problems.append(f"negative {m} in {int(neg.sum())} rows")
+    dup = df.duplicated(list(UNIQUE_KEY))
+    if dup.any():
+        problems.append(f"{int(dup.sum())} duplicated rows on {', '.join(UNIQUE_KEY)}")
+    return problems
