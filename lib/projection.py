@@ -1,0 +1,382 @@
+"""Annual stock-flow workforce projection (METHODS 2.6), vectorised over systems x roles x years.
+
+Timing conventions (pinned by tests to METHODS TEST ANCHORs 2.6a-d):
+* Years t = 1..T; stocks are FTE at the END of year t; t = 0 is the baseline snapshot.
+* stock[t] = stock[t-1]*(1 - leaver_rate + joiner_rate) + trained_in[t] + recruited[t]
+             + upskilled_in[t] - upskilled_out[t].
+  Leavers and "other joiners" (returners, wider labour market, everything already in the observed
+  joiner rate) are rates on the start-of-year stock. Everything else arrives at year end, so nobody
+  leaves in their arrival year (2.6a).
+* Training pipelines, one convention per flow type:
+  - pre-registration places for an existing staff group (e.g. nursing degrees): intake I_k in year k
+    joins the workforce in year k + course_years (graduation, then employment), trained_in[t] =
+    completion * take_up * I[t - course_years]; intake before year 1 = `intake_history` (2.6a/b).
+  - in-employment training for a new role (e.g. nursing associate apprentices): a cohort starting in
+    year k completes at the end of year k + course_years - 1, trained_in[t] = completion *
+    N[t - course_years + 1] (2.6d). Trainees are not counted in the role's stock until they complete.
+* Upskilling flow from role r to r' (2.6d): cohort U_k starts in year k (fixed FTE and/or a share of
+  r's start-of-year stock), stays in r while training, completers c*U_k move r -> r' at the end of
+  year k + course_years - 1; non-completers stay in r. It moves FTE, never creates it. Trainees cost
+  study_time of their capacity: effective_fte = fte - study_time * trainees.
+* Capacity of staff group g = sum over roles of substitution[r, g] * effective_fte[r] (staff groups
+  count 1:1 towards themselves, a new role counts `substitution_ratio` towards one staff group).
+* demand[t] = demand[0] * prod_k (1 + demand_growth_k) / (1 + productivity_k); gap = demand - capacity;
+  vacancy_rate = max(gap, 0) / demand.
+* Money: pay_bill[t] = fte[t] * employer cost per FTE (annual run-rate at year end); training_cost[t] =
+  trainees in year t * (fee + trainee pay) + upskilling trainees * (fee + study_time * source cost).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+ALL_STAFF = "All staff groups"
+ENGLAND = "ENG"
+RATE_BASIS_MONTHLY = "annualised from monthly rates: leaver 1-(1-m)^12; joiner keeps monthly net growth"
+RATE_BASIS_ANNUAL = "12-month rates as published"
+
+
+# ------------------------------------------------------------------------------------------------
+# Engine
+# ------------------------------------------------------------------------------------------------
+@dataclass
+class ModelInputs:
+    """Arrays for `project`. B = batch (systems, or systems x Monte Carlo draws), R = roles,
+    G = staff groups with demand (the first G roles), F = upskilling flows, T = horizon years."""
+
+    roles: list[str]
+    n_groups: int
+    horizon: int
+    stock0: np.ndarray                 # (B,R) FTE at year 0
+    leaver_rate: np.ndarray            # (B,R) annual
+    joiner_rate: np.ndarray            # (B,R) annual "other joiners" rate
+    demand0: np.ndarray                # (B,G)
+    substitution: np.ndarray           # (R,G)
+    demand_growth: np.ndarray | float = 0.0   # broadcastable to (B,G,T)
+    productivity: np.ndarray | float = 0.0    # broadcastable to (B,G,T)
+    recruited: np.ndarray | None = None       # (B,R,T) FTE arriving at year end
+    intake: np.ndarray | None = None          # (B,R,T) pipeline starts in year t
+    intake_history: np.ndarray | None = None  # (B,R) starts per year before year 1
+    pipeline_delay: np.ndarray | None = None  # (R,) years from start to joining the stock
+    pipeline_course: np.ndarray | None = None # (R,) years a student/trainee is in training
+    pipeline_yield: np.ndarray | None = None  # (R,) completion * take-up
+    flow_from: np.ndarray | None = None       # (F,) role index
+    flow_to: np.ndarray | None = None         # (F,) role index
+    flow_fte: np.ndarray | None = None        # (B,F,T) cohort starts, FTE
+    flow_share: np.ndarray | None = None      # (B,F,T) cohort starts as share of source start stock
+    flow_course: np.ndarray | None = None     # (F,) years
+    flow_completion: np.ndarray | None = None # (F,)
+    flow_study_time: np.ndarray | None = None # (F,)
+    flow_fee: np.ndarray | None = None        # (F,) £ per trainee-year
+    cost_per_fte: np.ndarray | None = None    # (R,) or (B,R) employer cost
+    pipeline_fee: np.ndarray | None = None    # (R,) £ per student-year
+    trainee_cost: np.ndarray | None = None    # (R,) £ pay per trainee-year (in-employment trainees)
+    recruitment_cost: np.ndarray | None = None  # (B,R,T) £ one-off costs of recruits
+
+
+@dataclass
+class Projection:
+    """Arrays with a year axis of length T+1 (year 0 = snapshot). Shapes (B,R,T+1) or (B,G,T+1)."""
+
+    roles: list[str]
+    n_groups: int
+    fte: np.ndarray
+    in_training: np.ndarray      # upskilling trainees counted in this role's stock
+    effective_fte: np.ndarray
+    capacity: np.ndarray         # (B,G,T+1)
+    demand: np.ndarray           # (B,G,T+1)
+    leavers: np.ndarray
+    joiners_other: np.ndarray
+    trained_in: np.ndarray
+    recruited: np.ndarray
+    upskilled_in: np.ndarray
+    upskilled_out: np.ndarray
+    trainees: np.ndarray         # pipeline students/trainees not yet in stock
+    pay_bill: np.ndarray
+    training_cost: np.ndarray
+    recruitment_cost: np.ndarray
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def gap(self) -> np.ndarray:
+        return self.demand - self.capacity
+
+    @property
+    def vacancy_rate(self) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.demand > 0, np.maximum(self.gap, 0.0) / self.demand, np.nan)
+
+    def sum_batch(self) -> "Projection":
+        """England = sum of systems: additive arrays summed over the batch axis (keepdims)."""
+        kw = {k: getattr(self, k).sum(axis=0, keepdims=True) for k in _ADDITIVE}
+        return Projection(roles=self.roles, n_groups=self.n_groups, **kw)
+
+
+_ADDITIVE = ("fte", "in_training", "effective_fte", "capacity", "demand", "leavers", "joiners_other",
+             "trained_in", "recruited", "upskilled_in", "upskilled_out", "trainees", "pay_bill",
+             "training_cost", "recruitment_cost")
+
+
+def _arr(x, shape, default=0.0) -> np.ndarray:
+    if x is None:
+        return np.full(shape, default, dtype=float)
+    return np.broadcast_to(np.asarray(x, dtype=float), shape)
+
+
+def project(m: ModelInputs, detail: bool = True) -> Projection:
+    """Run the stock-flow model. `detail=False` skips flow/cost arrays (Monte Carlo)."""
+    T = int(m.horizon)
+    if not 1 <= T <= 50:
+        raise ValueError(f"horizon must be 1-50 years, got {T}")
+    S0 = np.asarray(m.stock0, dtype=float)
+    B, R = S0.shape
+    G = m.n_groups
+    ell = _arr(m.leaver_rate, (B, R))
+    jo = _arr(m.joiner_rate, (B, R))
+    recruited = _arr(m.recruited, (B, R, T))
+
+    # Pipelines: gather trained_in for every year at once from intake padded with history.
+    delay = np.zeros(R, int) if m.pipeline_delay is None else np.asarray(m.pipeline_delay, int)
+    course = np.ones(R, int) if m.pipeline_course is None else np.asarray(m.pipeline_course, int)
+    yld = _arr(m.pipeline_yield, (R,), 1.0)
+    H = int(max(delay.max(initial=0), course.max(initial=1), 1))
+    hist = _arr(m.intake_history, (B, R))
+    intake_ext = np.concatenate([np.repeat(hist[:, :, None], H, axis=2), _arr(m.intake, (B, R, T))], axis=2)
+    t_idx = np.arange(1, T + 1)
+    src = H + t_idx[None, :] - delay[:, None] - 1                          # (R,T)
+    trained_in = np.take_along_axis(intake_ext, np.broadcast_to(src, (B, R, T)), axis=2) * yld[None, :, None]
+    csum = np.concatenate([np.zeros((B, R, 1)), np.cumsum(intake_ext, axis=2)], axis=2)
+    hi_i = H + t_idx[None, :]                                             # exclusive end (R,T)
+    lo_i = np.maximum(hi_i - course[:, None], 0)
+    students = (np.take_along_axis(csum, np.broadcast_to(hi_i, (B, R, T)), axis=2)
+                - np.take_along_axis(csum, np.broadcast_to(lo_i, (B, R, T)), axis=2))
+
+    F = 0 if m.flow_from is None else len(m.flow_from)
+    if F:
+        f_from = np.asarray(m.flow_from, int)
+        f_to = np.asarray(m.flow_to, int)
+        M_from = np.zeros((F, R))
+        M_from[np.arange(F), f_from] = 1.0
+        M_to = np.zeros((F, R))
+        M_to[np.arange(F), f_to] = 1.0
+        f_fte = _arr(m.flow_fte, (B, F, T))
+        f_share = _arr(m.flow_share, (B, F, T))
+        f_L = np.asarray(m.flow_course, int)
+        f_c = _arr(m.flow_completion, (F,), 1.0)
+        f_tau = _arr(m.flow_study_time, (F,))
+        U = np.zeros((B, F, T))
+        cumU = np.zeros((B, F, T + 1))
+        Tr_all = np.zeros((B, F, T))
+        fidx = np.arange(F)
+
+    fte = np.empty((B, R, T + 1))
+    fte[:, :, 0] = S0
+    in_tr = np.zeros((B, R, T + 1))
+    lost = np.zeros((B, R, T + 1))
+    up_in = np.zeros((B, R, T + 1))
+    up_out = np.zeros((B, R, T + 1))
+    lv_all = np.zeros((B, R, T + 1))
+    jo_all = np.zeros((B, R, T + 1))
+    S = S0
+    for i in range(T):                      # i = t - 1
+        lv = ell * S
+        jn = jo * S
+        pre = S - lv + jn + trained_in[:, :, i] + recruited[:, :, i]
+        if F:
+            S_from = S[:, f_from]
+            start = np.maximum(i - f_L + 1, 0)
+            ongoing = cumU[:, fidx, i] - cumU[:, fidx, start]
+            req = f_fte[:, :, i] + f_share[:, :, i] * S_from
+            U[:, :, i] = np.clip(req, 0.0, np.maximum(S_from - ongoing, 0.0))
+            cumU[:, :, i + 1] = cumU[:, :, i] + U[:, :, i]
+            k = i - f_L + 1
+            C = np.where(k >= 0, f_c * U[:, fidx, np.maximum(k, 0)], 0.0)
+            out = C @ M_from
+            # Several flows from one role may ask for more than it has: scale them down together.
+            with np.errstate(invalid="ignore", divide="ignore"):
+                scale = np.where(out > pre, pre / np.where(out > 0, out, 1.0), 1.0)
+            C = C * scale[:, f_from]
+            out = C @ M_from
+            inn = C @ M_to
+            Tr = cumU[:, :, i + 1] - cumU[:, fidx, start]
+            Tr_all[:, :, i] = Tr
+            in_tr[:, :, i + 1] = Tr @ M_from
+            lost[:, :, i + 1] = (Tr * f_tau) @ M_from
+            up_in[:, :, i + 1] = inn
+            up_out[:, :, i + 1] = out
+            S = pre - out + inn
+        else:
+            S = pre
+        fte[:, :, i + 1] = S
+        lv_all[:, :, i + 1] = lv
+        jo_all[:, :, i + 1] = jn
+
+    eff = np.maximum(fte - lost, 0.0)
+    sigma = np.asarray(m.substitution, dtype=float)
+    capacity = np.einsum("brt,rg->bgt", eff, sigma)
+    growth = np.broadcast_to((1.0 + np.asarray(m.demand_growth, float)) / (1.0 + np.asarray(m.productivity, float)),
+                             (B, G, T))
+    demand = np.concatenate([np.ones((B, G, 1)), np.cumprod(growth, axis=2)], axis=2) * np.asarray(m.demand0, float)[:, :, None]
+
+    z = np.zeros((B, R, 1))
+    if not detail:
+        empty = np.zeros((0,))
+        return Projection(m.roles, G, fte, in_tr, eff, capacity, demand, *([empty] * 11))
+    cost = _arr(m.cost_per_fte, (B, R))
+    pay_bill = fte * cost[:, :, None]
+    per_student = (_arr(m.pipeline_fee, (R,)) + _arr(m.trainee_cost, (R,)))[None, :, None]
+    train_cost = np.concatenate([z, students * per_student], axis=2)
+    if F:
+        per_trainee = _arr(m.flow_fee, (F,)) + f_tau * cost[:, f_from]           # (B,F)
+        train_cost[:, :, 1:] += np.einsum("bft,fr->brt", Tr_all * per_trainee[:, :, None], M_to)
+    return Projection(
+        roles=m.roles, n_groups=G, fte=fte, in_training=in_tr, effective_fte=eff, capacity=capacity,
+        demand=demand, leavers=lv_all, joiners_other=jo_all,
+        trained_in=np.concatenate([z, trained_in], axis=2), recruited=np.concatenate([z, recruited], axis=2),
+        upskilled_in=up_in, upskilled_out=up_out, trainees=np.concatenate([z, students], axis=2),
+        pay_bill=pay_bill, training_cost=train_cost,
+        recruitment_cost=np.concatenate([z, _arr(m.recruitment_cost, (B, R, T))], axis=2),
+    )
+
+
+def year_gap_closes(gap: np.ndarray, tol: float = 1e-6) -> np.ndarray:
+    """First year (0..T, last axis) with gap <= 0; NaN where it never closes within the horizon."""
+    closed = gap <= tol
+    first = np.argmax(closed, axis=-1).astype(float)
+    return np.where(closed.any(axis=-1), first, np.nan)
+
+
+# ------------------------------------------------------------------------------------------------
+# Baseline from loaded data
+# ------------------------------------------------------------------------------------------------
+@dataclass
+class Baseline:
+    """Starting point per system x staff group. Rates are ANNUAL fractions (see `rate_basis`)."""
+
+    area_codes: list[str]
+    area_names: list[str]
+    staff_groups: list[str]
+    fte: np.ndarray            # (A,G) staff in post FTE
+    leaver_rate: np.ndarray    # (A,G) annual
+    joiner_rate: np.ndarray    # (A,G) annual
+    vacancy_fte: np.ndarray    # (A,G), 0 where unknown
+    vacancy_known: np.ndarray  # (A,G) bool
+    period: str = ""
+    period_months: int = 12
+    rate_basis: str = RATE_BASIS_ANNUAL
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def demand0(self) -> np.ndarray:
+        """Demand at t0 = staff in post + vacancies (funded establishment where vacancies are known)."""
+        return self.fte + self.vacancy_fte
+
+    def subset(self, area_codes) -> "Baseline":
+        idx = [self.area_codes.index(a) for a in area_codes]
+        return Baseline([self.area_codes[i] for i in idx], [self.area_names[i] for i in idx], self.staff_groups,
+                        self.fte[idx], self.leaver_rate[idx], self.joiner_rate[idx], self.vacancy_fte[idx],
+                        self.vacancy_known[idx], self.period, self.period_months, self.rate_basis, list(self.notes))
+
+    def frame(self) -> pd.DataFrame:
+        A, G = self.fte.shape
+        return pd.DataFrame({
+            "area_code": np.repeat(self.area_codes, G), "area_name": np.repeat(self.area_names, G),
+            "staff_group": np.tile(self.staff_groups, A), "fte": self.fte.ravel(),
+            "leaver_rate_annual": self.leaver_rate.ravel(), "joiner_rate_annual": self.joiner_rate.ravel(),
+            "vacancy_fte": self.vacancy_fte.ravel(), "vacancy_known": self.vacancy_known.ravel(),
+            "demand_fte": self.demand0.ravel(), "period": self.period, "rate_basis": self.rate_basis,
+        })
+
+    @classmethod
+    def from_frame(cls, df: pd.DataFrame, period: str = "", rate_basis: str = RATE_BASIS_ANNUAL) -> "Baseline":
+        """From a tidy frame with area_code, staff_group, fte, leaver_rate, joiner_rate (ANNUAL) and
+        optional vacancy_fte, area_name. Missing combinations become 0 FTE."""
+        areas = list(dict.fromkeys(df["area_code"].astype(str)))
+        groups = list(dict.fromkeys(df["staff_group"].astype(str)))
+        names = (df.drop_duplicates("area_code").set_index("area_code")["area_name"].reindex(areas).fillna("").tolist()
+                 if "area_name" in df else list(areas))
+
+        def grid(col, fill=0.0):
+            if col not in df:
+                return np.full((len(areas), len(groups)), fill)
+            p = df.pivot_table(index="area_code", columns="staff_group", values=col, aggfunc="sum", dropna=False)
+            return p.reindex(index=areas, columns=groups).to_numpy(dtype=float)
+
+        vac = grid("vacancy_fte", np.nan)
+        return cls(areas, names, groups, np.nan_to_num(grid("fte")), np.nan_to_num(grid("leaver_rate")),
+                   np.nan_to_num(grid("joiner_rate")), np.nan_to_num(vac), ~np.isnan(vac), period, 12, rate_basis)
+
+
+def annualise_leaver_rate(rate, period_months: int):
+    """Annual leaver rate from a rate over `period_months`: 1-(1-m)^(12/months) (monthly: 1-(1-m)^12)."""
+    n = 12.0 / period_months
+    return 1.0 - (1.0 - np.asarray(rate, float)) ** n
+
+
+def annualise_joiner_rate(joiner, leaver, period_months: int):
+    """Annual 'other joiners' rate that keeps the observed net growth: (1-l+j)^n - (1-l)^n, n=12/months.
+
+    Then stock*(1 - L_annual + J_annual) equals twelve monthly steps stock*(1-l+j)^12."""
+    n = 12.0 / period_months
+    j = np.asarray(joiner, float)
+    l_ = np.asarray(leaver, float)
+    return np.maximum(1.0 - l_ + j, 0.0) ** n - (1.0 - l_) ** n
+
+
+def baseline_from_metrics(metrics: pd.DataFrame, area_codes=None, period: str | None = None) -> Baseline:
+    """Baseline per system x staff group from `lib.metrics.area_metrics(..., by_staff_group=True)`.
+
+    Uses the latest period (or `period`), drops England and "All staff groups" rows, annualises
+    monthly rates (leaver 1-(1-m)^12), fills missing leaver/joiner rates with the FTE-weighted rate of
+    the same staff group across systems, and sets demand0 = fte + vacancy_fte (vacancy 0 where unknown).
+    """
+    need = {"area_code", "staff_group", "fte", "leaver_rate", "joiner_rate"}
+    missing = need - set(metrics.columns)
+    if missing:
+        raise ValueError(f"metrics frame lacks columns: {', '.join(sorted(missing))}")
+    df = metrics[(metrics["area_code"] != ENGLAND) & (metrics["staff_group"] != ALL_STAFF)].copy()
+    notes: list[str] = []
+    if "period" in df.columns and len(df):
+        periods = sorted(df["period"].astype(str).unique())
+        if period is None:
+            period = periods[-1]
+        elif period not in periods:
+            raise ValueError(f"period {period!r} not in metrics; available: {', '.join(periods)}")
+        df = df[df["period"].astype(str) == period]
+    if area_codes is not None:
+        area_codes = list(area_codes)
+        unknown = sorted(set(area_codes) - set(df["area_code"]))
+        if unknown:
+            raise ValueError(f"area codes not in metrics: {', '.join(unknown)}")
+        df = df[df["area_code"].isin(area_codes)]
+    if df.empty:
+        raise ValueError("no system-level staff-group rows in metrics to build a baseline from")
+    months = int(df["period_months"].iloc[0]) if "period_months" in df else 12
+    if "period_months" in df and df["period_months"].nunique() > 1:
+        raise ValueError("metrics mix monthly and annual periods; pick one period")
+    ell = df["leaver_rate"].astype(float)
+    jn = df["joiner_rate"].astype(float)
+    if months != 12:
+        df["leaver_rate"] = annualise_leaver_rate(ell, months)
+        df["joiner_rate"] = annualise_joiner_rate(jn.fillna(0.0), ell.fillna(0.0), months)
+        df.loc[jn.isna().to_numpy(), "joiner_rate"] = np.nan
+        basis = RATE_BASIS_MONTHLY if months == 1 else f"annualised from {months}-month rates: leaver 1-(1-m)^(12/{months})"
+    else:
+        basis = RATE_BASIS_ANNUAL
+    for col in ("leaver_rate", "joiner_rate"):
+        gaps = df[col].isna()
+        if gaps.any():
+            w = df.loc[~gaps].assign(_w=lambda d: d[col] * d["fte"]).groupby("staff_group")[["_w", "fte"]].sum()
+            fill = (w["_w"] / w["fte"]).replace([np.inf, -np.inf], np.nan)
+            df.loc[gaps, col] = df.loc[gaps, "staff_group"].map(fill).fillna(0.0).to_numpy()
+            notes.append(f"{int(gaps.sum())} missing {col} values filled with the FTE-weighted rate of the staff group")
+    if "vacancy_fte" not in df:
+        df["vacancy_fte"] = np.nan
+    if df["vacancy_fte"].isna().any():
+        notes.append("vacancy_fte unknown for some system x staff group: demand there = staff in post (gap 0 at t0)")
+    base = Baseline.from_frame(df, period=str(period or ""), rate_basis=basis)
+    base.period_months = months
+    base.notes = notes
+    return base
