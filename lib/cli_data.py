@@ -53,6 +53,13 @@ def _template(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from lib.demo import write_demo
+    counts = write_demo(args.out)
+    print(f"synthetic demo data written to {args.out}: " + ", ".join(f"{k} {v} rows" for k, v in counts.items()))
+    return 0
+
+
 def add_cli(sub: argparse._SubParsersAction) -> None:
     d = str(default_data_dir())
     p = sub.add_parser("ingest", help="validate and load published CSV files into a data directory")
@@ -71,6 +78,10 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     m.add_argument("--regions", action="store_true", help="add NHS England region rows (Y56..Y63)")
     m.add_argument("--format", choices=["csv", "json"], default="csv")
     m.set_defaults(func=_metrics)
+
+    g = sub.add_parser("demo", help="regenerate the embedded synthetic demo data (deterministic)")
+    g.add_argument("--out", default="data/demo")
+    g.set_defaults(func=_demo)
 
     t = sub.add_parser("template", help="print the vacancy CSV template")
     t.set_defaults(func=_template)
