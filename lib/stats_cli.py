@@ -1,0 +1,314 @@
+"""`spc` and `funnel` commands for `python -m lib`.
+
+    python -m lib spc --values 12,14,11,... [--direction decrease] [--target 0.1] [--format json]
+    python -m lib spc --csv FILE --column leaver_rate [--date-column period]
+    python -m lib spc --data-dir DIR --level ICS --measure leaver_rate --area QKK [--staff-group NAME]
+    python -m lib funnel --csv FILE [--numerator-column n --denominator-column d --label-column name]
+    python -m lib funnel --data-dir DIR --level ICS --measure vacancy_rate [--period 2025-11]
+
+Results go to stdout (CSV or JSON); problems to stderr with exit code 2.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lib.funnel import funnel
+from lib.spc import IMPROVEMENT_DIRECTIONS, spc, spc_summary
+
+MEASURES = ("leaver_rate", "vacancy_rate")
+# Lower leaver and vacancy rates are better (METHODS.md 3.1), so SPC colours rises as concern by default.
+MEASURE_DIRECTION = {"leaver_rate": "decrease", "vacancy_rate": "decrease"}
+ALL_STAFF = "All staff groups"
+_MISSING = {"", "na", "nan", "null", "none"}
+
+
+class InputError(ValueError):
+    """Bad command-line input; the message is shown to the user."""
+
+
+# ---------------------------------------------------------------------------------------------
+# output helpers
+# ---------------------------------------------------------------------------------------------
+
+def _plain(v: Any) -> Any:
+    """JSON-safe scalar: NaN -> null, numpy -> Python, timestamps -> ISO date."""
+    if isinstance(v, (pd.Timestamp, np.datetime64)):
+        return pd.Timestamp(v).date().isoformat()
+    if isinstance(v, (np.bool_, bool)):
+        return bool(v)
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        return None if math.isnan(v) or math.isinf(v) else float(v)
+    return v
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{k: _plain(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
+
+
+def _write_json(obj: Any) -> None:
+    json.dump(obj, sys.stdout, indent=1)
+    sys.stdout.write("\n")
+
+
+def _write_csv(df: pd.DataFrame) -> None:
+    out = df.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.strftime("%Y-%m-%d")
+    sys.stdout.write(out.to_csv(index=False, float_format="%.10g", lineterminator="\n"))
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+# ---------------------------------------------------------------------------------------------
+# input helpers
+# ---------------------------------------------------------------------------------------------
+
+def _parse_values(text: str) -> list[float]:
+    values = []
+    for i, part in enumerate(text.split(","), start=1):
+        part = part.strip()
+        if part.lower() in _MISSING:
+            values.append(float("nan"))
+            continue
+        try:
+            values.append(float(part))
+        except ValueError:
+            raise InputError(f"--values item {i} ({part!r}) is not a number") from None
+    return values
+
+
+def _read_csv(path: str) -> pd.DataFrame:
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"CSV file {path} not found")
+    try:
+        return pd.read_csv(p)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot be read as CSV ({exc})") from None
+
+
+def _column(df: pd.DataFrame, name: str, path: str, numeric: bool = True) -> pd.Series:
+    if name not in df.columns:
+        raise InputError(f"{path}: no column {name!r}; columns are {', '.join(map(str, df.columns))}")
+    col = df[name]
+    if not numeric:
+        return col
+    converted = pd.to_numeric(col, errors="coerce")
+    bad = converted.isna() & col.notna() & ~col.astype(str).str.strip().str.lower().isin(_MISSING)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0]) + 2  # +1 header, +1 one-based
+        raise InputError(f"{path}: column {name!r} row {row} ({col[bad].iloc[0]!r}) is not a number")
+    return converted.astype(float)
+
+
+def _parse_rebase(text: str | None) -> list[Any] | None:
+    if not text:
+        return None
+    items: list[Any] = []
+    for part in text.split(","):
+        part = part.strip()
+        if part.lstrip("-").isdigit():
+            items.append(int(part))
+        else:
+            items.append(part)
+    return items
+
+
+# ---------------------------------------------------------------------------------------------
+# data-dir mode (loaded workforce data)
+# ---------------------------------------------------------------------------------------------
+
+def _area_metrics(data_dir: str, level: str, periods: list[str] | None = None,
+                  area_codes: list[str] | None = None) -> pd.DataFrame:
+    from lib.loader import available_periods, load_frame
+    from lib.metrics import area_metrics
+    if not available_periods(data_dir, level):
+        raise InputError(f"no {level} data in {data_dir}; ingest files first (python -m lib ingest ...)")
+    frame = load_frame(data_dir, level, periods=periods, area_codes=area_codes)
+    return area_metrics(frame, by_staff_group=True)
+
+
+def _measure_parts(df: pd.DataFrame, measure: str) -> tuple[pd.Series, pd.Series]:
+    """Numerator and denominator behind a rate, on the FTE basis lib.metrics uses."""
+    if measure == "leaver_rate":
+        return df["leavers_fte"], (df["sip_start_fte"] + df["sip_end_fte"]) / 2.0
+    return df["vacancy_fte"], df["vacancy_fte"] + df["fte"]
+
+
+def _pick_staff_group(df: pd.DataFrame, staff_group: str) -> pd.DataFrame:
+    out = df[df["staff_group"] == staff_group]
+    if out.empty:
+        groups = sorted(df["staff_group"].dropna().unique())
+        raise InputError(f"no rows for staff group {staff_group!r}; loaded groups: {', '.join(groups)}")
+    return out
+
+
+def _spc_series_from_data(args: argparse.Namespace) -> tuple[pd.Series, pd.Series, list[str]]:
+    if not args.area:
+        raise InputError("--area CODE is needed with --data-dir (the area whose monthly history to chart)")
+    area = args.area.strip().upper()
+    m = _area_metrics(args.data_dir, args.level, area_codes=[area])
+    if m.empty:
+        raise InputError(f"area {area} has no {args.level} data in {args.data_dir}")
+    m = _pick_staff_group(m, args.staff_group)
+    notes = []
+    monthly = m[m["period_months"] == 1]
+    if monthly.empty:
+        monthly = m
+        notes.append("no monthly figures; charting the periods as published (rolling 12-month rates overlap, "
+                     "so neighbouring points are not independent)")
+    monthly = monthly.sort_values("period")
+    if args.period:
+        monthly = monthly[monthly["period"] <= args.period]
+    values = monthly[args.measure]
+    if values.notna().sum() == 0:
+        raise InputError(f"{args.measure} is not available for {area} ({args.staff_group})")
+    dates = pd.to_datetime(monthly["period"], format="%Y-%m")
+    return values.reset_index(drop=True), dates.reset_index(drop=True), notes
+
+
+def _funnel_inputs_from_data(args: argparse.Namespace) -> tuple[pd.Series, pd.Series, pd.Series, str, dict]:
+    from lib.loader import available_periods
+    periods = available_periods(args.data_dir, args.level)
+    if not periods:
+        raise InputError(f"no {args.level} data in {args.data_dir}; ingest files first (python -m lib ingest ...)")
+    period = args.period or periods[-1]
+    if period not in periods:
+        raise InputError(f"--period {period!r} not loaded at {args.level} level; loaded: "
+                         f"{periods[0]} to {periods[-1]}")
+    m = _pick_staff_group(_area_metrics(args.data_dir, args.level, periods=[period]), args.staff_group)
+    m = m[m["area_code"] != "ENG"]
+    num, den = _measure_parts(m, args.measure)
+    names = dict(zip(m["area_code"], m["area_name"]))
+    return (num.reset_index(drop=True), den.reset_index(drop=True), m["area_code"].reset_index(drop=True),
+            period, names)
+
+
+# ---------------------------------------------------------------------------------------------
+# commands
+# ---------------------------------------------------------------------------------------------
+
+def _run_spc(args: argparse.Namespace) -> int:
+    try:
+        sources = [bool(args.values), bool(args.csv), bool(args.data_dir)]
+        if sum(sources) != 1:
+            raise InputError("give exactly one of --values, --csv FILE --column NAME, or --data-dir DIR")
+        dates = None
+        notes: list[str] = []
+        direction = args.direction
+        if args.values:
+            values = _parse_values(args.values)
+        elif args.csv:
+            if not args.column:
+                raise InputError("--csv needs --column NAME (the column of values to chart)")
+            df = _read_csv(args.csv)
+            values = _column(df, args.column, args.csv)
+            if args.date_column:
+                dates = _column(df, args.date_column, args.csv, numeric=False)
+        else:
+            values, dates, notes = _spc_series_from_data(args)
+            direction = direction or MEASURE_DIRECTION[args.measure]
+        if len(values) == 0:
+            raise InputError("no values to chart")
+        chart = spc(values, dates, improvement_direction=direction or "neutral", target=args.target,
+                    fix_after_n_points=args.fix_after, rebase=_parse_rebase(args.rebase),
+                    screen_outliers=not args.no_screen)
+        summary = spc_summary(chart)
+    except (ValueError, OSError) as exc:
+        return _fail(str(exc))
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    if summary["trial_limits"]:
+        print("note: fewer than 13 points in the latest phase: these are trial limits", file=sys.stderr)
+    if args.format == "json":
+        _write_json({"summary": {k: _plain(v) for k, v in summary.items()}, "points": _records(chart)})
+    else:
+        _write_csv(chart)
+    return 0
+
+
+def _run_funnel(args: argparse.Namespace) -> int:
+    try:
+        if bool(args.csv) == bool(args.data_dir):
+            raise InputError("give exactly one of --csv FILE or --data-dir DIR")
+        period, names = None, {}
+        if args.csv:
+            df = _read_csv(args.csv)
+            num = _column(df, args.numerator_column, args.csv)
+            den = _column(df, args.denominator_column, args.csv)
+            labels = (_column(df, args.label_column, args.csv, numeric=False).astype(str)
+                      if args.label_column in df.columns else None)
+        else:
+            num, den, labels, period, names = _funnel_inputs_from_data(args)
+        result = funnel(num, den, labels, overdispersion=not args.no_overdispersion)
+        if names:
+            result.units.insert(1, "area_name", result.units["label"].map(names))
+    except (ValueError, OSError) as exc:
+        return _fail(str(exc))
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    for row in result.excluded.itertuples():
+        print(f"note: excluded {row.label}: {row.reason}", file=sys.stderr)
+    if args.format == "json":
+        _write_json({"period": period, "measure": getattr(args, "measure", None) if args.data_dir else None,
+                     "target": result.target, "phi": _plain(result.phi), "tau2": result.tau2,
+                     "adjusted": result.adjusted, "units": _records(result.units),
+                     "excluded": _records(result.excluded), "notes": result.notes})
+    else:
+        _write_csv(result.units)
+    return 0
+
+
+def _add_data_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-dir", help="loaded workforce data (instead of --values/--csv)")
+    p.add_argument("--level", choices=["ICS", "STP"], default="ICS", help="geography level (default ICS)")
+    p.add_argument("--measure", choices=MEASURES, default="leaver_rate", help="rate to analyse (default leaver_rate)")
+    p.add_argument("--staff-group", default=ALL_STAFF, help=f"staff group (default {ALL_STAFF!r})")
+
+
+def add_cli(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("spc", help="XmR statistical process control chart (Making Data Count rules)",
+                       description="XmR chart as NHSRplotthedots computes it. Input: --values, --csv or --data-dir.")
+    p.add_argument("--values", help="comma-separated values in time order; blank or NA for a missing month")
+    p.add_argument("--csv", help="CSV file with a column of values")
+    p.add_argument("--column", help="column of values in --csv")
+    p.add_argument("--date-column", help="optional column of dates in --csv (points are sorted by it)")
+    _add_data_options(p)
+    p.add_argument("--area", help="area code for --data-dir, e.g. QKK")
+    p.add_argument("--period", help="YYYY-MM: last period to chart with --data-dir (default all loaded)")
+    p.add_argument("--direction", choices=IMPROVEMENT_DIRECTIONS,
+                   help="which way is better (default neutral; decrease for leaver and vacancy rates)")
+    p.add_argument("--target", type=float, help="target value, for the assurance icon")
+    p.add_argument("--fix-after", type=int, help="fix the limits on the first N points (N >= 12)")
+    p.add_argument("--rebase", help="comma-separated positions (0-based) or dates where a new phase starts")
+    p.add_argument("--no-screen", action="store_true",
+                   help="do not screen large moving ranges (as the NHS England Excel tool)")
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.set_defaults(func=_run_spc)
+
+    f = sub.add_parser("funnel", help="funnel plot of proportions across units (FunnelPlotR method)",
+                       description="Proportion funnel plot with 95%% and 99.8%% limits, adjusted for "
+                                   "overdispersion as FunnelPlotR does. Input: --csv or --data-dir.")
+    f.add_argument("--csv", help="CSV file with numerator, denominator and label columns")
+    f.add_argument("--numerator-column", default="numerator")
+    f.add_argument("--denominator-column", default="denominator")
+    f.add_argument("--label-column", default="label")
+    _add_data_options(f)
+    f.add_argument("--period", help="YYYY-MM period to compare with --data-dir (default latest loaded)")
+    f.add_argument("--no-overdispersion", action="store_true", help="always use the unadjusted limits")
+    f.add_argument("--format", choices=["csv", "json"], default="csv")
+    f.set_defaults(func=_run_funnel)
