@@ -145,7 +145,7 @@ def _area_metrics(data_dir: str, level: str, periods: list[str] | None = None,
 def _measure_parts(df: pd.DataFrame, measure: str) -> tuple[pd.Series, pd.Series]:
     """Numerator and denominator behind a rate, on the FTE basis lib.metrics uses."""
     if measure == "leaver_rate":
-        return df["leavers_fte"], (df["sip_start_fte"] + df["sip_end_fte"]) / 2.0
+        return df["leavers_fte"], (df["sip_start_fte"] + df["fte"]) / 2.0  # fte = staff in post at end
     return df["vacancy_fte"], df["vacancy_fte"] + df["fte"]
 
 
@@ -228,7 +228,7 @@ def _run_spc(args: argparse.Namespace) -> int:
                     fix_after_n_points=args.fix_after, rebase=_parse_rebase(args.rebase),
                     screen_outliers=not args.no_screen)
         summary = spc_summary(chart)
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, KeyError) as exc:
         return _fail(str(exc))
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
@@ -257,7 +257,7 @@ def _run_funnel(args: argparse.Namespace) -> int:
         result = funnel(num, den, labels, overdispersion=not args.no_overdispersion)
         if names:
             result.units.insert(1, "area_name", result.units["label"].map(names))
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, KeyError) as exc:
         return _fail(str(exc))
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
