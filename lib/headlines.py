@@ -1,0 +1,74 @@
+"""Headline figures and the per-system table shown on the first page (computed here, drawn by pages)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from lib import geography
+from lib.metrics import DEFINITIONS
+from lib.schema import ALL_STAFF
+
+COMPARISON_NOTE = ("At system level leavers are summed over organisations, so moves between organisations "
+                   "inside a system count; England figures are sums over systems.")
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    value: float | None
+    value_text: str
+    delta_text: str | None
+    delta_color: str  # "normal" (up is good), "inverse" (up is bad), "off"
+    help: str
+
+
+def _row(m: pd.DataFrame, area: str, period: str | None, group: str = ALL_STAFF) -> pd.Series | None:
+    if period is None:
+        return None
+    r = m[(m["area_code"] == area) & (m["period"] == period) & (m["staff_group"] == group)]
+    return None if r.empty else r.iloc[0]
+
+
+def _fmt(x, kind: str) -> str:
+    if x is None or pd.isna(x):
+        return "not available"
+    return f"{100 * x:.2f}%" if kind == "rate" else f"{x:,.0f}"
+
+
+def _delta(cur, prev, kind: str) -> str | None:
+    if cur is None or prev is None or pd.isna(cur) or pd.isna(prev):
+        return None
+    d = cur - prev
+    return f"{100 * d:+.2f} pts" if kind == "rate" else f"{d:+,.0f}"
+
+
+def headline_figures(m: pd.DataFrame, area: str, period: str, previous: str | None, year_ago: str | None,
+                     group: str = ALL_STAFF) -> list[Figure]:
+    cur, prev = _row(m, area, period, group), _row(m, area, previous, group)
+    specs = [("Staff in post (FTE)", "fte", "count", "normal"),
+             ("Headcount", "headcount", "count", "normal"),
+             ("Leaver rate (month)", "leaver_rate", "rate", "inverse"),
+             ("Joiner rate (month)", "joiner_rate", "rate", "normal"),
+             ("Vacancy rate", "vacancy_rate", "rate", "inverse")]
+    out = []
+    for label, col, kind, color in specs:
+        v = None if cur is None else cur[col]
+        p = None if prev is None else prev[col]
+        out.append(Figure(label, None if v is None or pd.isna(v) else float(v), _fmt(v, kind),
+                          _delta(v, p, kind), color, DEFINITIONS.get(col, "")))
+    return out
+
+
+def system_table(m: pd.DataFrame, period: str, group: str = ALL_STAFF) -> pd.DataFrame:
+    """One row per system for a period and staff group, with the user-facing column names."""
+    level = m["level"].iloc[0] if len(m) else "ICS"
+    areas = set(geography.areas(level)["code"])
+    t = m[(m["period"] == period) & (m["staff_group"] == group) & (m["area_code"].isin(areas))].copy()
+    t["Region"] = t["region_code"].map(geography.REGIONS)
+    t = t.rename(columns={"area_code": "Code", "area_name": "System", "fte": "FTE", "headcount": "Headcount",
+                          "leaver_rate": "Leaver rate", "joiner_rate": "Joiner rate", "vacancy_fte": "Vacancy FTE",
+                          "vacancy_rate": "Vacancy rate", "leavers_fte": "Leavers FTE", "joiners_fte": "Joiners FTE"})
+    cols = ["Code", "System", "Region", "FTE", "Headcount", "Leavers FTE", "Joiners FTE", "Leaver rate",
+            "Joiner rate", "Vacancy FTE", "Vacancy rate"]
+    return t[cols].sort_values("System", ignore_index=True)

@@ -1,0 +1,22 @@
+"""Real-browser smoke test: the app opens in Chromium, finishes running and shows no exception."""
+from tests.conftest import assert_no_exception, wait_for_app
+
+
+def test_app_opens_without_exception(app_server, page, artifacts):
+    page.goto(app_server.url)
+    wait_for_app(page)
+    assert_no_exception(page)
+    body = page.inner_text("body")
+    assert "NHS workforce headlines" in body
+    assert "Synthetic demo data" in body
+    assert "Staff in post (FTE)" in body
+    page.screenshot(path=str(artifacts / "home.png"), full_page=True)
+
+
+def test_deep_link_with_bad_values_is_friendly(app_server, page, artifacts):
+    page.goto(app_server.url + "/?level=XYZ&period=../../etc/passwd")
+    wait_for_app(page)
+    assert_no_exception(page)
+    body = page.inner_text("body")
+    assert "not one we recognise" in body
+    assert "/etc/passwd" not in page.url or "NHS workforce headlines" in body

@@ -1,0 +1,116 @@
+"""Shared test fixtures: reference data path, a live Streamlit server and a Chromium page."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+REFERENCE = SHARED / "reference"
+WORKFORCE = REFERENCE / "workforce"
+TURNOVER_NOV25 = WORKFORCE / "Turnover benchmarking 2. Staff group and organisation, monthly, Nov-25.csv"
+TURNOVER_OCT25 = WORKFORCE / "Turnover benchmarking 2. Staff group and organisation, monthly, Oct-25.csv"
+ARTIFACTS = REPO / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--enable-unsafe-swiftshader", "--use-angle=swiftshader"]
+
+
+def require_reference() -> None:
+    if not TURNOVER_NOV25.exists():
+        pytest.fail(f"reference data missing: {TURNOVER_NOV25} (tests read ../shared/reference beside the repo)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, script: Path, env: dict | None = None, args: list[str] | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(self.port),
+               "--server.headless", "true", "--server.fileWatcherType", "none", "--browser.gatherUsageStats",
+               "false", "--server.address", "127.0.0.1"]
+        if args:
+            cmd += ["--", *args]
+        self.log = open(ARTIFACTS / f"server_{script.stem}_{self.port}.log", "w")
+        self.proc = subprocess.Popen(cmd, cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT,
+                                     env={**os.environ, **(env or {})})
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                if urllib.request.urlopen(self.url + "/_stcore/health", timeout=2).read() == b"ok":
+                    return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"streamlit did not start: see {self.log.name}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def app_server(artifacts):
+    srv = Server(REPO / "app.py")
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = ctx.new_page()
+    yield pg
+    ctx.close()
+
+
+def wait_for_app(page, timeout_ms: int = 30000) -> None:
+    """Wait like Streamlit's own e2e tests: connected, not running, no skeletons."""
+    page.wait_for_selector("[data-testid='stApp']", timeout=timeout_ms)
+    page.wait_for_function(
+        """() => {
+            const app = document.querySelector("[data-testid='stApp']");
+            if (!app) return false;
+            const running = document.querySelector("[data-testid='stStatusWidget']");
+            const skeleton = document.querySelector("[data-testid='stSkeleton']");
+            return app.getAttribute('data-test-script-state') === 'notRunning' && !skeleton && !running;
+        }""", timeout=timeout_ms)
+    page.wait_for_timeout(300)
+
+
+def assert_no_exception(page) -> None:
+    assert page.locator("[data-testid='stException']").count() == 0, "the page shows a Python exception"
+    assert "Traceback" not in page.inner_text("body")

@@ -1,0 +1,1 @@
+"""Streamlit helpers shared by app.py and pages/: cached data access, URL state, sidebar, downloads."""

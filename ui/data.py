@@ -1,0 +1,85 @@
+"""Cached data access. Caches are keyed on the store's snapshot id (file paths, sizes, mtimes), so a new
+extract dropped into the data directory is picked up on the next rerun without a restart, and one
+cached copy serves every session (st.cache_data, bounded by max_entries)."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from lib import loader
+from lib.metrics import area_metrics
+
+DEMO_LABEL = "Synthetic demo data (embedded)"
+
+
+def data_sources() -> dict[str, Path]:
+    """Data sources a user may choose: the embedded demo and, if configured, the analyst's directory.
+
+    The directory comes from `streamlit run app.py -- --data-dir DIR` or $WORKFORCE_DATA_DIR, never from
+    the browser (no file paths from users or URLs).
+    """
+    sources = {DEMO_LABEL: loader.DEMO_DATA_DIR}
+    configured = None
+    if "--data-dir" in sys.argv:
+        i = sys.argv.index("--data-dir")
+        if i + 1 < len(sys.argv):
+            configured = sys.argv[i + 1]
+    configured = configured or os.environ.get(loader.ENV_DATA_DIR, "").strip()
+    if configured:
+        p = Path(configured)
+        sources = {f"Data directory: {p.name or p}": p, **sources}
+    return sources
+
+
+def snapshot(data_dir: Path) -> tuple:
+    return loader.snapshot_id(data_dir)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _metrics(data_dir: str, snap: tuple, level: str, periods: tuple[str, ...] | None, basis: str) -> pd.DataFrame:
+    frame = loader.load_frame(data_dir, level, periods=list(periods) if periods is not None else None)
+    return area_metrics(frame, by_staff_group=True, basis=basis, include_england=True, include_regions=True)
+
+
+def metrics(data_dir: Path, level: str, periods: list[str] | None = None, basis: str = "fte") -> pd.DataFrame:
+    """Metrics for areas, regions (Y-codes) and England (ENG), every staff group. periods=None: all."""
+    return _metrics(str(data_dir), snapshot(data_dir), level, tuple(periods) if periods is not None else None, basis)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _periods(data_dir: str, snap: tuple, level: str) -> list[str]:
+    return loader.available_periods(data_dir, level)
+
+
+def periods(data_dir: Path, level: str) -> list[str]:
+    return _periods(str(data_dir), snapshot(data_dir), level)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _provenance(data_dir: str, snap: tuple) -> dict:
+    return loader.provenance(data_dir)
+
+
+def provenance(data_dir: Path) -> dict:
+    return _provenance(str(data_dir), snapshot(data_dir))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _population(data_dir: str, snap: tuple, level: str) -> dict[str, float]:
+    p = Path(data_dir) / f"population_{level}.csv"
+    if not p.exists():
+        return {}
+    try:
+        df = pd.read_csv(p, dtype={"area_code": str})
+        return dict(zip(df["area_code"], pd.to_numeric(df["population"], errors="coerce")))
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def population(data_dir: Path, level: str) -> dict[str, float]:
+    """ONS population by area code where the data directory supplies population_<LEVEL>.csv, else {}."""
+    return _population(str(data_dir), snapshot(data_dir), level)

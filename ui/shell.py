@@ -1,0 +1,115 @@
+"""Sidebar context shared by every page, the synthetic-data marker, definitions and downloads."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from lib import exports, geography
+from lib.metrics import DEFINITIONS
+from ui import data, state
+
+LEVEL_HELP = ("ICS: the 42 Integrated Care Systems/Boards since July 2022. STP: the 42 Sustainability and "
+              "Transformation Partnerships of April 2021 (earlier periods).")
+
+
+@dataclass(frozen=True)
+class Context:
+    data_dir: Path
+    source_label: str
+    synthetic: bool
+    level: str
+    period: str
+    periods: tuple[str, ...]
+    provenance: dict
+
+    @property
+    def area_names(self) -> dict[str, str]:
+        return geography.area_names(self.level)
+
+    @property
+    def previous_period(self) -> str | None:
+        i = self.periods.index(self.period)
+        return self.periods[i - 1] if i > 0 else None
+
+    @property
+    def year_ago_period(self) -> str | None:
+        from lib.schema import month_add
+        p = month_add(self.period, -12)
+        return p if p in self.periods else None
+
+
+def period_label(p: str) -> str:
+    import calendar
+    return f"{calendar.month_abbr[int(p[5:7])]} {p[:4]}"
+
+
+def sidebar() -> Context | None:
+    """Draw the shared sidebar. Returns None (after explaining why) when there is nothing to show."""
+    sb = st.sidebar
+    sources = data.data_sources()
+    labels = list(sources)
+    src_label = labels[0] if len(labels) == 1 else sb.selectbox("Data source", labels, key="data_source")
+    data_dir = sources[src_label]
+    try:
+        prov = data.provenance(data_dir)
+    except Exception:  # a broken manifest must not break the page
+        prov = {"synthetic": False, "levels": {}, "files": []}
+    levels = [lv for lv in geography.LEVELS if lv in prov.get("levels", {})]
+    if not levels:
+        st.error(f"No workforce data found in {data_dir}. Ingest files with "
+                 f"`python -m lib ingest FILE --data-dir {data_dir}`, or choose the demo data.")
+        return None
+    level = state.radio("Geography level", "level", levels, default="ICS", container=sb, help=LEVEL_HELP)
+    periods = data.periods(data_dir, level)
+    period = state.selectbox("Period (month ending)", "period", periods[::-1], default=periods[-1],
+                             format_func=period_label, container=sb)
+    synthetic = bool(prov.get("synthetic"))
+    info = prov["levels"][level]
+    sb.caption(f"**{src_label}**  \n{level}: {period_label(info['first'])} to {period_label(info['last'])} "
+               f"({info['count']} monthly periods)")
+    if synthetic:
+        sb.warning("Synthetic demo data: shaped like England from public national figures, not real figures "
+                   "for any system.", icon=":material/science:")
+    else:
+        files = prov.get("files", [])
+        if files:
+            with sb.expander("Provenance"):
+                st.dataframe(pd.DataFrame(files)[[c for c in ("file", "kind", "periods", "ingested_at")
+                                                  if c in pd.DataFrame(files)]], hide_index=True)
+    return Context(data_dir, src_label, synthetic, level, period, tuple(periods), prov)
+
+
+def synthetic_marker(ctx: Context) -> None:
+    if ctx.synthetic:
+        st.caption(":material/science: **Synthetic demo data** - not real figures for any system.")
+
+
+def definition(*measures: str) -> None:
+    """Definitions one click away, next to the figures they explain."""
+    with st.popover("Definitions and source", icon=":material/info:"):
+        for m in measures:
+            if m in DEFINITIONS:
+                st.markdown(f"**{m.replace('_', ' ').capitalize()}**: {DEFINITIONS[m]}")
+        st.caption("Source: NHS Digital NHS Workforce Statistics (turnover benchmarking, staff in post); vacancies "
+                   "from the Provider Workforce Return or the vacancy template. Rates are fractions shown as %.")
+
+
+def downloads(df: pd.DataFrame, name: str, key: str, notes: list[str] | None = None) -> None:
+    """CSV and Excel downloads of a table; cells that start like a formula are neutralised."""
+    c1, c2 = st.columns(2)
+    c1.download_button("Download CSV", exports.to_csv_bytes(df), file_name=f"{name}.csv", mime="text/csv",
+                       key=f"{key}_csv", icon=":material/download:", on_click="ignore")
+    c2.download_button("Download Excel", exports.to_excel_bytes(df, notes=notes), file_name=f"{name}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key=f"{key}_xlsx", icon=":material/download:", on_click="ignore")
+
+
+def pct(x: float | None, digits: int = 2) -> str:
+    return "-" if x is None or pd.isna(x) else f"{100 * x:.{digits}f}%"
+
+
+def num(x: float | None, digits: int = 0) -> str:
+    return "-" if x is None or pd.isna(x) else f"{x:,.{digits}f}"

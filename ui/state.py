@@ -1,0 +1,64 @@
+"""Page state in the URL query string, validated against known lists.
+
+A link carries level, period, area, measure and staff group; a value not in the known list is
+dropped with a friendly message and a sensible default, never a traceback. Values are compared with
+known codes only: nothing from the URL is used as a path, evaluated or unpickled.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import streamlit as st
+
+MAX_PARAM_CHARS = 120
+
+
+def _notice(name: str, raw: str, default: str) -> None:
+    shown = raw[:40] + ("..." if len(raw) > 40 else "")
+    st.session_state.setdefault("_url_notices", []).append(
+        f"The link's {name} value {shown!r} is not one we recognise, so {default!r} is shown instead.")
+
+
+def url_value(name: str, allowed: Sequence[str], default: str) -> str:
+    raw = st.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    raw = str(raw)[:MAX_PARAM_CHARS]
+    if raw in allowed:
+        return raw
+    _notice(name, raw, default)
+    return default
+
+
+def show_url_notices() -> None:
+    for msg in st.session_state.pop("_url_notices", []):
+        st.info(msg, icon=":material/link_off:")
+
+
+def selectbox(label: str, param: str, options: Sequence[str], default: str | None = None, *,
+              format_func: Callable[[str], str] = str, container=st, help: str | None = None) -> str:
+    """A selectbox whose value lives in the URL (?param=value) and survives reruns and page changes."""
+    options = list(options)
+    if not options:
+        raise ValueError(f"no options for {label}")
+    fallback = default if default in options else options[0]
+    key = f"url_{param}"
+    current = st.session_state.get(key)
+    if current not in options:
+        st.session_state[key] = url_value(param, options, fallback)
+    value = container.selectbox(label, options, key=key, format_func=format_func, help=help)
+    st.query_params[param] = value
+    return value
+
+
+def radio(label: str, param: str, options: Sequence[str], default: str | None = None, *,
+          format_func: Callable[[str], str] = str, container=st, horizontal: bool = True,
+          help: str | None = None) -> str:
+    options = list(options)
+    fallback = default if default in options else options[0]
+    key = f"url_{param}"
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = url_value(param, options, fallback)
+    value = container.radio(label, options, key=key, format_func=format_func, horizontal=horizontal, help=help)
+    st.query_params[param] = value
+    return value
