@@ -1,0 +1,71 @@
+"""`python -m lib scenario`: run a what-if scenario headless, to the numbers the page shows."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+MAX_SCENARIO_BYTES = 1_000_000
+
+
+def _run(args: argparse.Namespace) -> int:
+    from lib.loader import available_periods, load_frame
+    from lib.metrics import area_metrics
+    from lib.projection import baseline_from_metrics
+    from lib.scenario import Scenario, ScenarioError, run_scenario
+
+    try:
+        path = Path(args.scenario)
+        if path.stat().st_size > MAX_SCENARIO_BYTES:
+            raise ScenarioError([f"file is larger than {MAX_SCENARIO_BYTES:,} bytes"])
+        scn = Scenario.from_json(path.read_bytes())
+    except ScenarioError as exc:
+        print(f"error: {args.scenario}: invalid scenario:\n  " + "\n  ".join(exc.errors), file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: cannot read scenario file {args.scenario}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    try:
+        periods = available_periods(args.data_dir, args.level)
+        if not periods:
+            print(f"error: no {args.level} data in {args.data_dir}; ingest files first", file=sys.stderr)
+            return 2
+        period = args.period or periods[-1]
+        if period not in periods:
+            print(f"error: --period {period!r} not loaded at {args.level} level; loaded: {', '.join(periods)}",
+                  file=sys.stderr)
+            return 2
+        metrics = area_metrics(load_frame(args.data_dir, args.level, periods=[period]), by_staff_group=True)
+        baseline = baseline_from_metrics(metrics, period=period)
+        result = run_scenario(scn, baseline, include_systems=not args.england_only)
+    except ScenarioError as exc:
+        print(f"error: {args.scenario}: scenario does not fit the data:\n  " + "\n  ".join(exc.errors), file=sys.stderr)
+        return 2
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    out = getattr(result, args.what)
+    if args.format == "json":
+        doc = {"scenario": scn.to_dict(), "period": period, "level": args.level, "rate_basis": baseline.rate_basis,
+               "notes": result.notes, args.what: json.loads(out.to_json(orient="records", double_precision=15))}
+        json.dump(doc, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        out.to_csv(sys.stdout, index=False, float_format="%.10g", lineterminator="\n")
+    return 0
+
+
+def add_cli(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("scenario", help="run a what-if scenario file against loaded data",
+                              description="Project the baseline and the scenario (stock-flow model, METHODS 2.6) "
+                                          "and print one of the result tables.")
+    p.add_argument("--data-dir", required=True, help="data directory written by `python -m lib ingest`")
+    p.add_argument("--scenario", required=True, help="scenario JSON file (schema_version 1)")
+    p.add_argument("--level", default="ICS", choices=["ICS", "STP"])
+    p.add_argument("--period", help="YYYY-MM period to start from (default: latest loaded)")
+    p.add_argument("--format", default="csv", choices=["csv", "json"])
+    p.add_argument("--what", default="table", choices=["table", "summary", "costs"],
+                   help="table: area x role x year; summary: per staff group (year the gap closes); costs: per year")
+    p.add_argument("--england-only", action="store_true", help="for area ENG, leave out the per-system rows")
+    p.set_defaults(func=_run)
