@@ -98,11 +98,11 @@ def definition(*measures: str) -> None:
 
 
 def downloads(df: pd.DataFrame, name: str, key: str, notes: list[str] | None = None) -> None:
-    """CSV and Excel downloads of a table; cells that start like a formula are neutralised."""
+    """CSV and Excel downloads of a table (built only when clicked); formula-like cells are neutralised."""
     c1, c2 = st.columns(2)
-    c1.download_button("Download CSV", exports.to_csv_bytes(df), file_name=f"{name}.csv", mime="text/csv",
+    c1.download_button("Download CSV", lambda: exports.to_csv_bytes(df), file_name=f"{name}.csv", mime="text/csv",
                        key=f"{key}_csv", icon=":material/download:", on_click="ignore")
-    c2.download_button("Download Excel", exports.to_excel_bytes(df, notes=notes), file_name=f"{name}.xlsx",
+    c2.download_button("Download Excel", lambda: exports.to_excel_bytes(df, notes=notes), file_name=f"{name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=f"{key}_xlsx", icon=":material/download:", on_click="ignore")
 
