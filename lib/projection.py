@@ -301,7 +301,7 @@ class Baseline:
         def grid(col, fill=0.0):
             if col not in df:
                 return np.full((len(areas), len(groups)), fill)
-            p = df.pivot_table(index="area_code", columns="staff_group", values=col, aggfunc="sum", dropna=False)
+            p = df.groupby(["area_code", "staff_group"])[col].sum(min_count=1).unstack()   # NaN stays unknown
             return p.reindex(index=areas, columns=groups).to_numpy(dtype=float)
 
         vac = grid("vacancy_fte", np.nan)
