@@ -102,12 +102,13 @@ def read_csv_text(path: Path) -> tuple[list[str], list[list[str]]]:
 
 def detect_kind(header: list[str]) -> str | None:
     up = {h.upper() for h in header}
-    if {"PERIOD", "TYPE", "STAFF_GROUP_1_NAME", "HC", "FTE"} <= up:
+    # Recognise a kind by its distinctive columns, then report any other missing column precisely.
+    if {"PERIOD", "TYPE"} <= up and ("STAFF_GROUP_1_NAME" in up or "REPORTING_ORG_CODE" in up):
         return "turnover"
-    if {"DATA_MONTH", "DATA_LEVEL", "STAFF_GROUP_1", "FTE", "HEADCOUNT"} <= up:
+    if {"DATA_MONTH", "DATA_LEVEL"} <= up:
         return "staff_in_post"
     low = {h.lower() for h in header}
-    if {"period", "staff_group", "vacancy_fte"} <= low:
+    if "vacancy_fte" in low or ({"period", "staff_group"} <= low and "establishment_fte" in low):
         return "vacancy"
     return None
 
