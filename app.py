@@ -6,6 +6,8 @@ from pathlib import Path
 import streamlit as st
 
 st.set_page_config(page_title="NHS workforce insight", page_icon=":material/groups:", layout="wide")
+from ui import auth  # noqa: E402
+auth.gate()  # sign-in + allow-list only when secrets configure [auth]; nothing for a local run
 
 HERE = Path(__file__).parent
 # (file, title, icon, url path) in menu order; pages from later work are listed once their file exists.
@@ -28,5 +30,6 @@ nav = st.navigation(pages)
 from ui import shell  # noqa: E402  (after set_page_config)
 
 st.session_state["ctx"] = shell.sidebar()
+auth.banner(st.session_state["ctx"])  # "data as at", disclosure note, contact link
 st.sidebar.caption("NHS workforce insight - definitions from NHS Digital; see Data and definitions.")
 nav.run()

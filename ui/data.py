@@ -10,8 +10,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from lib import loader
+from lib import disclosure, loader
 from lib.metrics import area_metrics
+from ui import auth
 
 DEMO_LABEL = "Synthetic demo data (embedded)"
 
@@ -40,14 +41,17 @@ def snapshot(data_dir: Path) -> tuple:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _metrics(data_dir: str, snap: tuple, level: str, periods: tuple[str, ...] | None, basis: str) -> pd.DataFrame:
+def _metrics(data_dir: str, snap: tuple, level: str, periods: tuple[str, ...] | None, basis: str,
+             sdc: bool = False) -> pd.DataFrame:
     frame = loader.load_frame(data_dir, level, periods=list(periods) if periods is not None else None)
-    return area_metrics(frame, by_staff_group=True, basis=basis, include_england=True, include_regions=True)
+    m = area_metrics(frame, by_staff_group=True, basis=basis, include_england=True, include_regions=True)
+    return disclosure.suppress_metrics(m) if sdc else m  # counts under 5 hidden when disclosure control is on
 
 
 def metrics(data_dir: Path, level: str, periods: list[str] | None = None, basis: str = "fte") -> pd.DataFrame:
     """Metrics for areas, regions (Y-codes) and England (ENG), every staff group. periods=None: all."""
-    return _metrics(str(data_dir), snapshot(data_dir), level, tuple(periods) if periods is not None else None, basis)
+    return _metrics(str(data_dir), snapshot(data_dir), level, tuple(periods) if periods is not None else None, basis,
+                    auth.disclosure_on())
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -1,0 +1,167 @@
+"""Shared-deployment helpers: sign-in gate, disclosure-control switch, "data as at" banner, contact link.
+
+Everything is off for a local analyst run (no secrets file): no sign-in, no suppression, no contact link.
+Settings live in .streamlit/secrets.toml (see .streamlit/secrets.example.toml) or the environment:
+[auth] turns sign-in on (Streamlit's st.login, any OpenID Connect provider); [workforce] holds the
+allow-list, disclosure_control and the contact link.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import streamlit as st
+
+from lib import access, disclosure, loader
+
+_LOG = logging.getLogger(__name__)
+ENV_CONTACT = "WORKFORCE_CONTACT"
+ENV_CONTACT_LABEL = "WORKFORCE_CONTACT_LABEL"
+APP_NAME = "NHS workforce insight"
+LONDON = ZoneInfo("Europe/London")
+
+
+def _secrets() -> dict:
+    """The whole secrets file as a dict; {} when there is none (a local run) or it cannot be read."""
+    try:
+        if not st.secrets.load_if_toml_exists():
+            return {}
+        return st.secrets.to_dict()
+    except Exception:  # a broken secrets file is logged by Streamlit; treat as absent here
+        return {}
+
+
+def settings() -> dict:
+    """The [workforce] section of secrets.toml ({} if absent)."""
+    s = _secrets().get("workforce", {})
+    return s if isinstance(s, dict) else {}
+
+
+def auth_configured() -> bool:
+    a = _secrets().get("auth")
+    return isinstance(a, dict) and bool(a)
+
+
+def _provider() -> str | None:
+    """None for a single provider configured directly in [auth]; else the first named [auth.NAME]."""
+    a = _secrets().get("auth", {})
+    if "client_id" in a:
+        return None
+    named = [k for k, v in a.items() if isinstance(v, dict) and "client_id" in v]
+    return named[0] if named else None
+
+
+def _plain(text: str) -> str:
+    """Text safe to put inside Markdown: drop characters that would format or link."""
+    return re.sub(r"[`*_\[\]<>()#|~\\]", "", text)
+
+
+def contact() -> tuple[str, str] | None:
+    """(label, url) of the contact/feedback link, from [workforce] contact or $WORKFORCE_CONTACT.
+
+    An e-mail address becomes mailto:; only https, http and mailto links are used."""
+    s = settings()
+    url = str(s.get("contact") or os.environ.get(ENV_CONTACT, "")).strip()
+    label = str(s.get("contact_label") or os.environ.get(ENV_CONTACT_LABEL, "") or "Contact and feedback").strip()
+    if not url:
+        return None
+    if "@" in url and ":" not in url:
+        url = "mailto:" + url
+    if not re.match(r"^(https?://|mailto:)[^\s\"'<>]+$", url, flags=re.I):
+        _LOG.warning("contact link ignored: only https, http and mailto links are allowed")
+        return None
+    return label, url
+
+
+def _contact_sentence() -> str:
+    return (" Use the contact link below to ask for access." if contact()
+            else " Ask the person who shared this dashboard with you for access.")
+
+
+def _signin_page() -> None:
+    st.title(APP_NAME)
+    st.markdown("This dashboard is shared with named NHS organisations. Sign in with your work account to "
+                "see it.")
+    provider = _provider()
+    st.button("Sign in", type="primary", icon=":material/login:", key="auth_sign_in",
+              on_click=(st.login if provider is None else (lambda: st.login(provider))))
+    c = contact()
+    if c:
+        st.link_button(c[0], c[1], icon=":material/mail:")
+
+
+def _refused_page(decision: access.Decision) -> None:
+    st.title(APP_NAME)
+    who = f"You are signed in as **{_plain(decision.email)}**, but" if decision.email else "You are signed in, but"
+    st.error(f"{who} you cannot see this dashboard: {decision.reason}.{_contact_sentence()}",
+             icon=":material/block:")
+    st.button("Sign out", icon=":material/logout:", key="auth_sign_out", on_click=st.logout)
+    c = contact()
+    if c:
+        st.link_button(c[0], c[1], icon=":material/mail:")
+
+
+def gate() -> None:
+    """Stop the run unless the viewer may see the dashboard. No-op when secrets have no [auth] section.
+
+    Call once at the top of app.py, after set_page_config and before st.navigation, so an unknown viewer
+    gets no page, no sidebar and no data."""
+    if not auth_configured():
+        return
+    if not st.user.is_logged_in:
+        _signin_page()
+        st.stop()
+    try:
+        policy = access.policy_from(settings(), os.environ)
+    except ValueError as exc:  # a mistake in the allow-list: refuse everyone and tell the administrator
+        _LOG.error("allow-list is invalid: %s", exc)
+        policy = access.AccessPolicy()
+    decision = access.decide(st.user.to_dict(), policy)
+    if not decision.allowed:
+        _LOG.info("refused %s: %s", decision.email, decision.reason)
+        _refused_page(decision)
+        st.stop()
+    with st.sidebar:
+        st.caption(f"Signed in as {_plain(decision.email or '')}")
+        st.button("Sign out", icon=":material/logout:", key="auth_sign_out", on_click=st.logout)
+
+
+def disclosure_on() -> bool:
+    """Disclosure control: [workforce] disclosure_control = true or $WORKFORCE_DISCLOSURE_CONTROL=1."""
+    return disclosure.enabled(settings(), os.environ)
+
+
+def last_refresh(data_dir) -> datetime | None:
+    """When the data directory's files last changed (newest modification time), UTC."""
+    items = loader.snapshot_id(data_dir)[1]
+    if not items:
+        return None
+    return datetime.fromtimestamp(max(i[2] for i in items) / 1e9, tz=UTC)
+
+
+def banner(ctx) -> None:
+    """'Data as at' (latest month loaded, files' last change), the disclosure note and the contact link, in
+    the sidebar. ctx is ui.shell.Context or None."""
+    from ui.shell import period_label  # late: ui.shell imports ui.data, which imports this module
+
+    sb = st.sidebar
+    if ctx is not None and ctx.periods:
+        when = last_refresh(ctx.data_dir)
+        refreshed = f"; files updated {when.astimezone(LONDON):%d %b %Y %H:%M}" if when else ""
+        sb.caption(f":material/event: Data as at **{period_label(ctx.periods[-1])}** "
+                   f"(latest month loaded){refreshed}")
+    if disclosure_on():
+        sb.caption(f":material/visibility_off: {disclosure.NOTE}")
+    c = contact()
+    if c:
+        sb.link_button(c[0], c[1], icon=":material/mail:")
+
+
+def suppressed_rows(df: pd.DataFrame) -> pd.Series:
+    """True where disclosure control hid something in a metrics row (all False when it is off)."""
+    col = disclosure.SUPPRESSED_COLUMN
+    return df[col].ne("") if col in df else pd.Series(False, index=df.index)
