@@ -1,0 +1,335 @@
+"""Signal or noise: SPC per system and staff group, funnel plots across systems, and "what changed".
+
+Works on the rows of `lib.metrics.area_metrics` (areas, regions Y56.., England ENG; FTE basis). The maths is
+`lib.spc.spc` (XmR, Making Data Count rules) and `lib.funnel.funnel` (FunnelPlotR proportions); this module
+only picks the series, says which way is better, and names the systems that stand out.
+
+* SPC: one point per monthly period (period_months == 1) up to and including the chosen period; months
+  with no value keep their place and are left out of the limits (as NHSRplotthedots does).
+* Funnel: one period, systems only (no regions or England); size = the rate's denominator (mean staff in
+  post for leaver and joiner rates, vacancies + staff in post for the vacancy rate). FTE is a count, not a
+  proportion, so it has no funnel.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from lib import geography
+from lib.funnel import FunnelResult, funnel
+from lib.spc import (SPECIAL_CAUSE_CONCERN, SPECIAL_CAUSE_IMPROVEMENT, SPECIAL_CAUSE_NEUTRAL_HIGH,
+                     SPECIAL_CAUSE_NEUTRAL_LOW, TRIAL_LIMITS_BELOW, spc, spc_summary)
+from lib.schema import ALL_STAFF
+
+ENGLAND = "ENG"
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    label: str
+    direction: str          # improvement direction for SPC: increase / decrease / neutral
+    is_rate: bool           # a proportion (shown as %), so it has a funnel plot
+    size_label: str = ""    # what the funnel's horizontal axis is
+    why_direction: str = ""
+
+
+MEASURES: dict[str, Measure] = {
+    "leaver_rate": Measure("leaver_rate", "Leaver rate (month)", "decrease", True,
+                           "Mean staff in post, FTE (start and end of month)",
+                           "Lower is better: fewer staff leaving."),
+    "joiner_rate": Measure("joiner_rate", "Joiner rate (month)", "neutral", True,
+                           "Mean staff in post, FTE (start and end of month)",
+                           "Neither direction is better on its own: more joiners may fill gaps or replace "
+                           "leavers, so changes are shown as up or down, not good or bad."),
+    "vacancy_rate": Measure("vacancy_rate", "Vacancy rate", "decrease", True,
+                            "Vacancies + staff in post, FTE (establishment)",
+                            "Lower is better: fewer posts empty."),
+    "fte": Measure("fte", "Staff in post (FTE)", "neutral", False, "",
+                   "Neither direction is better on its own: growth may be planned or unfunded."),
+}
+MEASURE_KEYS = tuple(MEASURES)
+
+# Words for the SPC point types, as a board paper would put them.
+VERDICT = {
+    SPECIAL_CAUSE_IMPROVEMENT: "improvement",
+    SPECIAL_CAUSE_CONCERN: "concern",
+    SPECIAL_CAUSE_NEUTRAL_HIGH: "change upwards",
+    SPECIAL_CAUSE_NEUTRAL_LOW: "change downwards",
+}
+RULE_WORDS = {
+    "Above UCL": "a point above the upper process limit",
+    "Below LCL": "a point below the lower process limit",
+    "7 Point Trend (Increasing)": "7 points in a row rising",
+    "7 Point Trend (Decreasing)": "7 points in a row falling",
+    "2 in 3 Above CL": "2 of 3 points close to the upper limit",
+    "2 in 3 Below CL": "2 of 3 points close to the lower limit",
+    "7 Points Above CL": "7 points in a row above the average",
+    "7 Points Below CL": "7 points in a row below the average",
+}
+
+
+class SignalError(ValueError):
+    """No chart can be drawn for this choice; the message says why and what to do."""
+
+
+def measure(key: str) -> Measure:
+    if key not in MEASURES:
+        raise SignalError(f"unknown measure {key!r}; choose one of {', '.join(MEASURE_KEYS)}")
+    return MEASURES[key]
+
+
+def rule_words(rule: str) -> str:
+    return RULE_WORDS.get(rule, "no special cause")
+
+
+def numerator_denominator(df: pd.DataFrame, key: str) -> tuple[pd.Series, pd.Series]:
+    """Numerator and denominator behind a rate on the FTE basis lib.metrics uses (fte = staff in post at end)."""
+    if key in ("leaver_rate", "joiner_rate"):
+        num = df["leavers_fte" if key == "leaver_rate" else "joiners_fte"]
+        return num, (df["sip_start_fte"] + df["fte"]) / 2.0
+    if key == "vacancy_rate":
+        return df["vacancy_fte"], df["vacancy_fte"] + df["fte"]
+    raise SignalError(f"{measure(key).label} is a count, not a proportion, so it has no funnel plot")
+
+
+def has_values(metrics: pd.DataFrame, key: str) -> bool:
+    return key in metrics.columns and bool(metrics[key].notna().any())
+
+
+# ----------------------------------------------------------------------------------------------------------
+# SPC
+# ----------------------------------------------------------------------------------------------------------
+
+@dataclass
+class SpcView:
+    chart: pd.DataFrame            # lib.spc.spc output plus `period` (YYYY-MM)
+    summary: dict
+    notes: list[str] = field(default_factory=list)
+
+
+def _series_rows(rows: pd.DataFrame, key: str, until: str | None) -> pd.DataFrame:
+    monthly = rows[rows["period_months"] == 1]
+    if monthly.empty:
+        monthly = rows  # annual-only extracts: chart what is there (the view says so)
+    if until is not None:
+        monthly = monthly[monthly["period"] <= until]
+    out = monthly[["period", key]].rename(columns={key: "value"}).sort_values("period")
+    return out.drop_duplicates("period", keep="last").reset_index(drop=True)
+
+
+def series(metrics: pd.DataFrame, area_code: str, staff_group: str, key: str,
+           until: str | None = None) -> pd.DataFrame:
+    """Monthly values of one measure for one area and staff group, in period order (period, value)."""
+    measure(key)
+    rows = metrics[(metrics["area_code"] == area_code) & (metrics["staff_group"] == staff_group)]
+    return _series_rows(rows, key, until)
+
+
+def spc_view(metrics: pd.DataFrame, area_code: str, staff_group: str, key: str, until: str | None = None,
+             target: float | None = None) -> SpcView:
+    """XmR chart of one area's monthly history; raises SignalError with a plain reason when impossible."""
+    measure(key)
+    rows = metrics[(metrics["area_code"] == area_code) & (metrics["staff_group"] == staff_group)]
+    return _spc_from_rows(rows, key, until, target)
+
+
+def _spc_from_rows(rows: pd.DataFrame, key: str, until: str | None, target: float | None = None) -> SpcView:
+    m = measure(key)
+    s = _series_rows(rows, key, until)
+    if s.empty:
+        raise SignalError(f"No figures for this system and staff group{' up to ' + until if until else ''}.")
+    n_values = int(s["value"].notna().sum())
+    if n_values == 0:
+        what = ("No vacancy figures are loaded. Vacancies come from the Provider Workforce Return: load them "
+                "with the vacancy template (Data and definitions page)." if key == "vacancy_rate"
+                else f"No {m.label.lower()} figures for this system and staff group.")
+        raise SignalError(what)
+    if n_values < 2:
+        raise SignalError("Only one month has a value: an SPC chart needs at least two to set its limits.")
+    chart = spc(s["value"], pd.to_datetime(s["period"], format="%Y-%m"), improvement_direction=m.direction,
+                target=target)
+    chart.insert(0, "period", s["period"].to_numpy())
+    notes = []
+    if not (rows["period_months"] == 1).any():
+        notes.append("No monthly figures: the periods are charted as published; rolling 12-month rates "
+                     "overlap, so neighbouring points are not independent.")
+    if chart["trial_limits"].iloc[-1]:
+        notes.append(f"Only {len(chart)} months: these are trial limits. Making Data Count advises at least "
+                     f"{TRIAL_LIMITS_BELOW - 1} points before trusting them; read the chart with care.")
+    gaps = len(chart) - n_values
+    if gaps:
+        notes.append(f"{gaps} month{'s' if gaps > 1 else ''} without a value: left as gaps, not counted in "
+                     "the average or limits.")
+    if np.isnan(chart["y"].iloc[-1]):
+        notes.append("The latest month has no value, so it cannot signal anything.")
+    return SpcView(chart, spc_summary(chart), notes)
+
+
+def spc_table(chart: pd.DataFrame, value_name: str) -> pd.DataFrame:
+    """The SPC points as a plain table for display and download."""
+    out = pd.DataFrame({
+        "Period": chart["period"],
+        value_name: chart["y"],
+        "Average": chart["mean"],
+        "Lower process limit": chart["lpl"],
+        "Upper process limit": chart["upl"],
+        "Special cause": chart["special_cause"],
+        "Rule": [rule_words(r) if s else "" for r, s in zip(chart["special_cause_rule"], chart["special_cause"])],
+        "Reading": [VERDICT.get(t, "common cause") for t in chart["point_type"]],
+    })
+    return out
+
+
+def latest_signals(metrics: pd.DataFrame, staff_group: str, key: str, period: str,
+                   areas: list[str] | None = None) -> pd.DataFrame:
+    """Latest-point SPC reading of every area (systems, regions, England unless `areas` says otherwise).
+
+    One row per area with a chart: area_code, area_name, measure, period, value, mean, lpl, upl,
+    special_cause, rule, rule_words, point_type, verdict, points, trial_limits.
+    """
+    m = measure(key)
+    cols = ["area_code", "area_name", "measure", "measure_label", "period", "value", "mean", "lpl", "upl",
+            "special_cause", "rule", "rule_words", "point_type", "verdict", "points", "trial_limits"]
+    if not has_values(metrics, key):
+        return pd.DataFrame(columns=cols)
+    sub = metrics[(metrics["staff_group"] == staff_group) & (metrics["period"] <= period)]
+    if areas is not None:
+        sub = sub[sub["area_code"].isin(areas)]
+    names = dict(zip(sub["area_code"], sub["area_name"]))
+    rows = []
+    for code, area_rows in sub.groupby("area_code", sort=False):
+        try:
+            v = _spc_from_rows(area_rows, key, period)
+        except SignalError:
+            continue
+        last = v.chart.iloc[-1]
+        if last["period"] != period:
+            continue  # no figure for the chosen period: nothing to say about "this period"
+        rows.append({
+            "area_code": code, "area_name": names.get(code, code), "measure": key, "measure_label": m.label,
+            "period": period, "value": float(last["y"]), "mean": float(last["mean"]),
+            "lpl": float(last["lpl"]), "upl": float(last["upl"]),
+            "special_cause": bool(last["special_cause"]), "rule": last["special_cause_rule"],
+            "rule_words": rule_words(last["special_cause_rule"]) if last["special_cause"] else "",
+            "point_type": last["point_type"], "verdict": VERDICT.get(last["point_type"], "common cause"),
+            "points": len(v.chart), "trial_limits": bool(last["trial_limits"]),
+        })
+    return pd.DataFrame(rows, columns=cols)
+
+
+def system_codes(level: str) -> list[str]:
+    return list(geography.areas(level)["code"])
+
+
+def what_changed(metrics: pd.DataFrame, level: str, period: str, staff_group: str = ALL_STAFF,
+                 keys: tuple[str, ...] = MEASURE_KEYS) -> pd.DataFrame:
+    """Systems (and England) whose latest point is special cause, concerns first, then improvements.
+
+    Columns as latest_signals; only rows with special_cause True.
+    """
+    parts = []
+    codes = system_codes(level) + [ENGLAND]
+    for key in keys:
+        sig = latest_signals(metrics, staff_group, key, period, areas=codes)
+        parts.append(sig[sig["special_cause"]])
+    parts = [p for p in parts if not p.empty]
+    if not parts:
+        return latest_signals(metrics.iloc[0:0], staff_group, keys[0], period)
+    out = pd.concat(parts, ignore_index=True)
+    order = {"concern": 0, "improvement": 1, "change upwards": 2, "change downwards": 2}
+    out = out.assign(_o=out["verdict"].map(order).fillna(3), _e=(out["area_code"] == ENGLAND).astype(int))
+    return out.sort_values(["_e", "_o", "measure", "area_name"]).drop(columns=["_o", "_e"]).reset_index(drop=True)
+
+
+def what_changed_sentences(changes: pd.DataFrame, value_fmt=None) -> list[str]:
+    """One plain sentence per signal, e.g. 'Kent and Medway: leaver rate (month) - concern (a point above ...)'."""
+    out = []
+    for r in changes.itertuples():
+        label = r.measure_label[0].lower() + r.measure_label[1:]
+        value = value_fmt(r.measure, r.value) if value_fmt else f"{r.value:g}"
+        out.append(f"{r.area_name}: {label} {value} - {r.verdict} ({r.rule_words}).")
+    return out
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Funnel
+# ----------------------------------------------------------------------------------------------------------
+
+@dataclass
+class FunnelView:
+    result: FunnelResult
+    units: pd.DataFrame        # result.units plus area_code, area_name, outlier (bool), side
+    period: str
+    measure: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def outliers(self) -> pd.DataFrame:
+        return self.units[self.units["outlier"]]
+
+
+def funnel_view(metrics: pd.DataFrame, level: str, staff_group: str, key: str, period: str) -> FunnelView:
+    """Funnel plot of one rate across the systems of a level for one period (size = the rate's denominator).
+
+    An outlier is a system outside the 99.8% limits (the usual threshold for "look into this"); systems
+    between the 95% and 99.8% limits are flagged as "outside 95%" in `side` only.
+    """
+    m = measure(key)
+    if not m.is_rate:
+        raise SignalError(f"{m.label} is a count, not a proportion, so it has no funnel plot. "
+                          "Choose a rate to compare systems fairly.")
+    codes = system_codes(level)
+    sub = metrics[(metrics["period"] == period) & (metrics["staff_group"] == staff_group)
+                  & metrics["area_code"].isin(codes)]
+    if sub.empty:
+        raise SignalError(f"No system figures for {staff_group} in {period}.")
+    num, den = numerator_denominator(sub, key)
+    if num.notna().sum() == 0:
+        if key == "vacancy_rate":
+            raise SignalError("No vacancy figures are loaded for this period. Vacancies come from the Provider "
+                              "Workforce Return: load them with the vacancy template (Data and definitions).")
+        raise SignalError(f"No {m.label.lower()} figures for this period.")
+    try:
+        res = funnel(num.to_numpy(), den.to_numpy(), sub["area_code"].to_numpy())
+    except ValueError as exc:
+        raise SignalError(f"Cannot draw a funnel plot: {exc}") from None
+    names = dict(zip(sub["area_code"], sub["area_name"]))
+    units = res.units.copy()
+    units.insert(0, "area_code", units["label"])
+    units.insert(1, "area_name", units["label"].map(names).fillna(units["label"]))
+    units["outlier"] = units["above_99_8"] | units["below_99_8"]
+    units["side"] = np.select(
+        [units["above_99_8"], units["below_99_8"], units["above_95"], units["below_95"]],
+        ["above 99.8% limit", "below 99.8% limit", "above 95% limit", "below 95% limit"], default="within limits")
+    notes = list(res.notes)
+    for r in res.excluded.itertuples():
+        notes.append(f"{names.get(r.label, r.label)} left out: {r.reason}.")
+    if len(units) < 10:
+        notes.append(f"Only {len(units)} systems have figures: the overdispersion estimate is rough.")
+    return FunnelView(res, units, period, key, notes)
+
+
+def funnel_table(view: FunnelView) -> pd.DataFrame:
+    m = measure(view.measure)
+    u = view.units
+    better = {"decrease": "below", "increase": "above"}.get(m.direction)
+    reading = []
+    for side in u["side"]:
+        if side == "within limits":
+            reading.append("as expected for its size")
+        elif better and side.startswith(better):
+            reading.append("better than expected (" + side + ")")
+        elif better:
+            reading.append("worse than expected (" + side + ")")
+        else:
+            reading.append(side)
+    return pd.DataFrame({
+        "System": u["area_name"], "Code": u["area_code"], m.label: u["rate"],
+        "Numerator (FTE)": u["numerator"], "Denominator (FTE)": u["denominator"],
+        "95% lower": u["lower_95"], "95% upper": u["upper_95"],
+        "99.8% lower": u["lower_99_8"], "99.8% upper": u["upper_99_8"],
+        "Reading": reading,
+    }).sort_values(m.label, ascending=False).reset_index(drop=True)

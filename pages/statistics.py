@@ -1,0 +1,100 @@
+"""Signal or noise: one system's SPC chart, a funnel plot across systems, and what changed this month."""
+from __future__ import annotations
+
+import streamlit as st
+
+from lib import signals
+from lib.schema import ALL_STAFF, STAFF_GROUP_ORDER
+from ui import charts, data, shell, state, stats_charts
+
+ctx = st.session_state.get("ctx")
+st.title("Signal or noise")
+state.show_url_notices()
+if ctx is None:
+    st.stop()
+shell.synthetic_marker(ctx)
+st.caption("Is a change real or the usual ups and downs? SPC charts follow one system over time; funnel plots "
+           "compare systems of different sizes in one month.")
+
+m = data.metrics(ctx.data_dir, ctx.level)
+names = ctx.area_names
+systems = sorted(names, key=lambda c: names[c])
+area_options = [signals.ENGLAND, *systems]
+groups = [g for g in STAFF_GROUP_ORDER if g in set(m["staff_group"])] or [ALL_STAFF]
+
+c1, c2, c3 = st.columns([1, 2, 2])
+with c1:
+    measure = state.selectbox("Measure", "measure", list(signals.MEASURE_KEYS), default="leaver_rate",
+                              format_func=lambda k: signals.MEASURES[k].label)
+with c2:
+    area = state.selectbox("System", "area", area_options, default=signals.ENGLAND,
+                           format_func=lambda c: "England" if c == signals.ENGLAND else f"{names[c]} ({c})")
+with c3:
+    group = state.selectbox("Staff group", "group", groups, default=ALL_STAFF)
+state.show_url_notices()
+mdef = signals.MEASURES[measure]
+area_name = "England" if area == signals.ENGLAND else names[area]
+
+# --- SPC -------------------------------------------------------------------------------------------------
+st.subheader(f"Over time: {area_name}")
+st.caption(f"Monthly {mdef.label.lower()} up to {shell.period_label(ctx.period)} (the sidebar's period), "
+           f"{ctx.level} data, FTE basis.")
+stats_charts.spc_section(m, area, group, measure, until=ctx.period, key="stats_spc")
+shell.definition(measure)
+with st.expander("How to read an SPC chart"):
+    st.markdown(stats_charts.HOW_TO_READ_SPC)
+
+# --- Funnel ----------------------------------------------------------------------------------------------
+st.subheader(f"Across systems: {shell.period_label(ctx.period)}")
+if not mdef.is_rate:
+    st.info(f"{mdef.label} is a count, not a rate, so systems of different sizes cannot be compared on a funnel "
+            "plot. Choose leaver, joiner or vacancy rate.", icon=":material/info:")
+else:
+    try:
+        view = signals.funnel_view(m, ctx.level, group, measure, ctx.period)
+    except signals.SignalError as exc:
+        st.info(str(exc), icon=":material/info:")
+        view = None
+    if view is not None:
+        title = f"{mdef.label}, {group}: {len(view.units)} {ctx.level}s, {shell.period_label(ctx.period)}"
+        charts.show_chart(stats_charts.funnel_chart(view, title, highlight=None if area == signals.ENGLAND
+                                                    else area), f"funnel_{ctx.level}_{measure}_{ctx.period}",
+                          key="stats_funnel")
+        pooled = stats_charts.value_text(measure, view.result.target)
+        st.markdown(f"Pooled rate across systems (the centre line): **{pooled}**. "
+                    + stats_charts.overdispersion_note(view))
+        out = view.outliers
+        if out.empty:
+            st.markdown("**No outliers:** every system is within the 99.8% limits for its size.")
+        else:
+            better = {"decrease": "below", "increase": "above"}.get(mdef.direction)
+            items = []
+            for r in out.itertuples():
+                how = ("better than expected" if better and r.side.startswith(better) else
+                       "worse than expected" if better else r.side.split(" ")[0] + " the limits")
+                items.append(f"- **{r.area_name}** ({r.area_code}): {stats_charts.value_text(measure, r.rate)}, "
+                             f"{how} ({r.side})")
+            st.markdown(f"**Outliers (outside the 99.8% limits): {len(out)}**\n" + "\n".join(items))
+        for note in view.notes:
+            st.caption(note)
+        with st.expander("Funnel table and downloads"):
+            table = signals.funnel_table(view)
+            pct_cols = [mdef.label, "95% lower", "95% upper", "99.8% lower", "99.8% upper"]
+            st.dataframe(table, hide_index=True, width="stretch",
+                         column_config={c: st.column_config.NumberColumn(format="percent") for c in pct_cols}
+                         | {c: st.column_config.NumberColumn(format="localized")
+                            for c in ("Numerator (FTE)", "Denominator (FTE)")})
+            shell.downloads(table, f"funnel_{ctx.level}_{measure}_{ctx.period}", "stats_funnel_dl",
+                            notes=[title, f"pooled rate {view.result.target:.6f}; phi {view.result.phi:.4f}; "
+                                          f"tau2 {view.result.tau2:.6g}; FunnelPlotR method"])
+with st.expander("Why funnel plots, not league tables"):
+    st.markdown(stats_charts.HOW_TO_READ_FUNNEL)
+
+# --- What changed ------------------------------------------------------------------------------------------
+st.divider()
+stats_charts.what_changed_summary(ctx, staff_group=group, key="stats_changed")
+if ctx.synthetic:
+    st.caption("The demo data are synthetic with steady national trends built in, so many systems show the "
+               "same signals; real extracts are noisier.")
+st.caption(f"{ctx.level} level. At system level leavers are summed over organisations, "
+           "so moves between organisations inside a system count as leavers and joiners.")

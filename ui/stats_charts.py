@@ -1,0 +1,326 @@
+"""SPC and funnel charts as NHS analysts know them ("Making Data Count"), and sections other pages can call.
+
+Stable API for other pages (keep these signatures):
+
+    from ui import stats_charts
+    stats_charts.spc_section(metrics_df, area_code, staff_group, measure, *, until=None, target=None,
+                             key=None, title=None, show_table=True)
+        metrics_df: rows from ui.data.metrics(ctx.data_dir, ctx.level) (lib.metrics.area_metrics columns);
+        area_code: a system Q-code, a region Y-code or "ENG"; staff_group: e.g. "All staff groups";
+        measure: one of lib.signals.MEASURE_KEYS ("leaver_rate", "joiner_rate", "vacancy_rate", "fte");
+        until: last period to chart (default: all loaded; pass ctx.period to match the sidebar).
+        Draws the XmR chart, the icons' meaning in words, notes (trial limits, gaps) and, if asked, the table
+        with CSV/Excel downloads. Never raises for missing data: it says what is missing instead.
+    stats_charts.what_changed_summary(ctx, *, staff_group="All staff groups", key="what_changed", heading=True)
+        Systems whose latest point (ctx.period) is special cause, per measure, concerns first.
+
+Lower-level: spc_chart(spc_df, title, ...) and funnel_chart(view, ...) return Altair charts.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from lib import signals
+from lib.schema import ALL_STAFF
+from lib.spc import ASSURANCE_ICON_MEANINGS, VARIATION_ICON_MEANINGS
+from ui import charts, data, shell
+
+# Making Data Count colours (NHSRplotthedots ptd_spc_colours).
+MDC_COMMON = "#7B7D7D"
+MDC_IMPROVEMENT = "#289DE0"
+MDC_CONCERN = "#FAB428"
+MDC_NEUTRAL = "#361475"
+MDC_TARGET = "#DE1B1B"
+POINT_LABELS = {
+    "common_cause": "Common cause",
+    "special_cause_improvement": "Special cause: improvement",
+    "special_cause_concern": "Special cause: concern",
+    "special_cause_neutral_high": "Special cause: change (up or down)",
+    "special_cause_neutral_low": "Special cause: change (up or down)",
+}
+_POINT_DOMAIN = ["Common cause", "Special cause: improvement", "Special cause: concern",
+                 "Special cause: change (up or down)"]
+_POINT_RANGE = [MDC_COMMON, MDC_IMPROVEMENT, MDC_CONCERN, MDC_NEUTRAL]
+# Vega renders these small charts as SVG (crisp on a projector; the browser test counts the marks).
+_SVG = {"embedOptions": {"renderer": "svg"}}
+
+
+def value_text(measure: str, x: float | None) -> str:
+    if measure in signals.MEASURES and signals.MEASURES[measure].is_rate:
+        return shell.pct(x)
+    return shell.num(x)
+
+
+def _axis_format(measure: str) -> str:
+    return ".1%" if signals.MEASURES.get(measure, signals.MEASURES["fte"]).is_rate else ",.0f"
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Charts
+# ----------------------------------------------------------------------------------------------------------
+
+def spc_chart(spc_df: pd.DataFrame, title: str, *, measure: str = "fte", value_label: str | None = None,
+              show_near_limits: bool = False, target: float | None = None, height: int = 340) -> alt.LayerChart:
+    """XmR chart: grey line of values, points coloured by Making Data Count type, mean (solid), process limits
+    (dashed), optional near limits (dotted, 2 sigma) and target (red). spc_df is lib.spc.spc output (with
+    `period` if from lib.signals); one line segment per phase."""
+    fmt = _axis_format(measure)
+    label = value_label or signals.MEASURES.get(measure, signals.MEASURES["fte"]).label
+    d = pd.DataFrame({
+        "Month": pd.to_datetime(spc_df["x"]).dt.strftime("%Y-%m-%d"),
+        "Period": spc_df["period"] if "period" in spc_df else pd.to_datetime(spc_df["x"]).dt.strftime("%Y-%m"),
+        "Value": spc_df["y"], "Average": spc_df["mean"], "Lower limit": spc_df["lpl"],
+        "Upper limit": spc_df["upl"], "near_lpl": spc_df["near_lpl"], "near_upl": spc_df["near_upl"],
+        "phase": spc_df["phase"].astype(int),
+        "Reading": [POINT_LABELS.get(t, "Common cause") for t in spc_df["point_type"]],
+        "Rule": [signals.rule_words(r) if s else "" for r, s in zip(spc_df["special_cause_rule"],
+                                                                      spc_df["special_cause"])],
+    })
+    d = d.replace({np.nan: None})
+    x = alt.X("Month:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=8))
+    base = alt.Chart(d).encode(x=x)
+
+    def limit(col: str, dash: list[int] | None, color: str, width: float = 1.2) -> alt.Chart:
+        return base.mark_line(strokeDash=dash or [], color=color, strokeWidth=width).encode(
+            y=f"{col}:Q", detail="phase:N")
+
+    layers = [
+        limit("Upper limit", [6, 4], "#425563"),
+        limit("Lower limit", [6, 4], "#425563"),
+        limit("Average", None, "#231f20", 1.5),
+    ]
+    if show_near_limits:
+        layers += [limit("near_upl", [2, 3], "#AEB7BD", 1), limit("near_lpl", [2, 3], "#AEB7BD", 1)]
+    if target is not None and not pd.isna(target):
+        layers.append(alt.Chart(pd.DataFrame({"Target": [float(target)]})).mark_rule(
+            color=MDC_TARGET, strokeDash=[4, 2], strokeWidth=1.5).encode(y="Target:Q"))
+    tooltip = [alt.Tooltip("Period:N"), alt.Tooltip("Value:Q", format=fmt.replace(".1%", ".2%")),
+               alt.Tooltip("Average:Q", format=fmt.replace(".1%", ".2%")), "Reading:N", "Rule:N"]
+    layers.append(base.mark_line(color=MDC_COMMON, strokeWidth=1.5).encode(
+        y=alt.Y("Value:Q", title=label, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False))))
+    layers.append(base.mark_point(filled=True, size=55, opacity=1).encode(
+        y="Value:Q",
+        color=alt.Color("Reading:N", scale=alt.Scale(domain=_POINT_DOMAIN, range=_POINT_RANGE),
+                        legend=alt.Legend(orient="bottom", title=None)),
+        tooltip=tooltip,
+    ).transform_filter("datum.Value != null").properties(name="spc_points"))
+    return alt.layer(*layers).properties(title=title, height=height, usermeta=_SVG)
+
+
+def funnel_chart(view: signals.FunnelView, title: str, *, highlight: str | None = None,
+                 height: int = 400) -> alt.LayerChart:
+    """Funnel plot: each system's rate against its size (the rate's denominator), the pooled rate, 95% (dashed)
+    and 99.8% (solid) limits, overdispersion-adjusted as FunnelPlotR does; outliers (outside 99.8%) named."""
+    m = signals.measure(view.measure)
+    fmt = _axis_format(view.measure)
+    curve = view.result.curve
+    step = max(1, len(curve) // 250)  # the limits are smooth: 250 points draw them well
+    c = curve.iloc[::step]
+    if c.index[-1] != curve.index[-1]:
+        c = pd.concat([c, curve.iloc[[-1]]])
+    long = c.melt(id_vars=["denominator"], value_vars=["lower_95", "upper_95", "lower_99_8", "upper_99_8"],
+                  var_name="limit", value_name="rate")
+    long["Limits"] = np.where(long["limit"].str.endswith("99_8"), "99.8% limits", "95% limits")
+    long["side"] = np.where(long["limit"].str.startswith("lower"), "lower", "upper")
+    u = view.units
+    better = {"decrease": "below", "increase": "above"}.get(m.direction)
+
+    def reading(side: str) -> str:
+        if side == "within limits":
+            return "Within limits"
+        outlier = "99.8" in side
+        if better is None:
+            return "Outlier (outside 99.8%)" if outlier else "Outside 95% only"
+        good = side.startswith(better)
+        return (("Better than expected" if good else "Worse than expected") + (" (outlier)" if outlier
+                                                                                 else " (95% only)"))
+
+    pts = pd.DataFrame({
+        "System": u["area_name"], "Code": u["area_code"], "Size": u["denominator"], "Rate": u["rate"],
+        "Numerator": u["numerator"], "Reading": [reading(s) for s in u["side"]], "outlier": u["outlier"],
+        "selected": u["area_code"] == highlight,
+    })
+    domain = ["Within limits", "Better than expected (95% only)", "Better than expected (outlier)",
+              "Worse than expected (95% only)", "Worse than expected (outlier)", "Outside 95% only",
+              "Outlier (outside 99.8%)"]
+    rng = [MDC_COMMON, "#9CCBEF", MDC_IMPROVEMENT, "#FCD58E", MDC_CONCERN, "#A89BC7", MDC_NEUTRAL]
+    used = [(dv, r) for dv, r in zip(domain, rng) if dv in set(pts["Reading"])]
+    x = alt.X("denominator:Q", title=m.size_label, axis=alt.Axis(format=",.0f"))
+    lines = alt.Chart(long).mark_line(color="#425563", strokeWidth=1.2).encode(
+        x=x, y=alt.Y("rate:Q", title=m.label, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False)),
+        strokeDash=alt.StrokeDash("Limits:N", scale=alt.Scale(domain=["95% limits", "99.8% limits"],
+                                                              range=[[5, 4], [1, 0]]),
+                                  legend=alt.Legend(orient="bottom", title=None)),
+        detail="limit:N")
+    target = alt.Chart(pd.DataFrame({"Pooled rate": [view.result.target]})).mark_rule(
+        color="#231f20", strokeWidth=1.2).encode(y="Pooled rate:Q")
+    tip = [alt.Tooltip("System:N"), alt.Tooltip("Rate:Q", format=".2%"),
+           alt.Tooltip("Size:Q", format=",.0f", title="Size (FTE)"), "Reading:N"]
+    points = alt.Chart(pts).mark_point(filled=True, size=70, opacity=0.95).encode(
+        x=alt.X("Size:Q"), y="Rate:Q",
+        color=alt.Color("Reading:N", scale=alt.Scale(domain=[d_ for d_, _ in used], range=[r for _, r in used]),
+                        legend=alt.Legend(orient="bottom", title=None)),
+        tooltip=tip).properties(name="funnel_points")
+    labels = alt.Chart(pts[pts["outlier"] | pts["selected"]]).mark_text(
+        align="left", dx=7, dy=-7, fontSize=11, color="#231f20").encode(x="Size:Q", y="Rate:Q", text="System:N")
+    layers = [lines, target, points, labels]
+    if highlight is not None and pts["selected"].any():
+        layers.append(alt.Chart(pts[pts["selected"]]).mark_point(size=260, strokeWidth=2, color="#231f20",
+                                                                 filled=False).encode(x="Size:Q", y="Rate:Q"))
+    return alt.layer(*layers).resolve_scale(color="independent").properties(
+        title=title, height=height, usermeta=_SVG)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Words
+# ----------------------------------------------------------------------------------------------------------
+
+def icon_words(summary: dict, measure: str) -> list[str]:
+    """The variation (and, with a target, assurance) icons' meaning in words."""
+    m = signals.MEASURES.get(measure)
+    lines = []
+    icon = summary["variation_icon"]
+    name = {"common_cause": "Common cause", "improvement_high": "Improvement (higher is better)",
+            "improvement_low": "Improvement (lower is better)", "concern_high": "Concern (higher is worse)",
+            "concern_low": "Concern (lower is worse)", "neutral_high": "Change upwards",
+            "neutral_low": "Change downwards"}.get(icon, icon)
+    rule = summary.get("last_rule")
+    why = f" Rule met by the latest month: {signals.rule_words(rule)}." if rule and rule != "Common Cause" else ""
+    lines.append(f"**Variation icon: {name}.** {VARIATION_ICON_MEANINGS[icon]}{why}")
+    if summary.get("assurance"):
+        lines.append(f"**Assurance icon:** {ASSURANCE_ICON_MEANINGS[summary['assurance']]}")
+    if m is not None and m.why_direction:
+        lines.append(f"Which way is better: {m.why_direction}")
+    return lines
+
+
+HOW_TO_READ_SPC = (
+    "Each dot is one month. The solid line is the average; the dashed lines are the **process limits** "
+    "(average +/- 2.66 x the average month-to-month change, about 3 sigma). Values between the limits are "
+    "**common cause** variation: the usual ups and downs of this process, not worth explaining month by month. "
+    "A **special cause** (coloured dot) is flagged when: a point falls outside a limit; 7 points in a row rise "
+    "or fall; 7 points in a row sit on one side of the average; or 2 of 3 points sit near a limit (beyond two "
+    "thirds of the way) on the same side. Blue = improvement, orange = concern, purple = a change where "
+    "neither direction is better. Method: NHS England Making Data Count, as the NHSRplotthedots R package.")
+HOW_TO_READ_FUNNEL = (
+    "League tables rank every system even when the differences are chance: a small system's rate swings more "
+    "from month to month than a large one's. A **funnel plot** draws each system at its size (the rate's "
+    "denominator) with limits that narrow as size grows. Inside the 95% limits (dashed) a system is as expected "
+    "for its size; outside the 99.8% limits (solid) it is an **outlier** worth looking into. When systems "
+    "differ by more than chance alone (overdispersion, phi > 1) the limits are widened by the between-system "
+    "variance tau2, as the FunnelPlotR R package does, so that only real outliers stand out.")
+
+
+def overdispersion_note(view: signals.FunnelView) -> str:
+    r = view.result
+    if r.adjusted:
+        return (f"Overdispersion: phi = {r.phi:.2f} (systems differ more than chance alone would), so the limits "
+                f"are widened by tau2 = {r.tau2:.3g} (between-system variance on the arcsine scale).")
+    return (f"Overdispersion: phi = {r.phi:.2f} (not above 1), so the limits are the plain binomial ones "
+            f"(tau2 not applied).")
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Sections
+# ----------------------------------------------------------------------------------------------------------
+
+def spc_section(metrics_df: pd.DataFrame, area_code: str, staff_group: str, measure: str, *,
+                until: str | None = None, target: float | None = None, key: str | None = None,
+                title: str | None = None, show_table: bool = True) -> signals.SpcView | None:
+    """Draw one system's SPC chart with its reading in words; see the module docstring. Returns the view or
+    None when there is nothing to chart (a message has been shown)."""
+    key = key or f"spc_{area_code}_{measure}"
+    try:
+        m = signals.measure(measure)
+        view = signals.spc_view(metrics_df, area_code, staff_group, measure, until=until, target=target)
+    except signals.SignalError as exc:
+        st.info(str(exc), icon=":material/info:")
+        return None
+    names = metrics_df.loc[metrics_df["area_code"] == area_code, "area_name"]
+    area_name = names.iloc[0] if len(names) else area_code
+    title = title or f"{m.label}: {area_name}, {staff_group}"
+    charts.show_chart(spc_chart(view.chart, title, measure=measure, target=target), f"spc_{area_code}_{measure}",
+                      key=f"{key}_chart")
+    s = view.summary
+    st.markdown(f"Latest month {shell.period_label(view.chart['period'].iloc[-1])}: "
+                f"**{value_text(measure, s['last_value'])}** (average {value_text(measure, s['mean'])}, "
+                f"process limits {value_text(measure, s['lpl'])} to {value_text(measure, s['upl'])}).")
+    for line in icon_words(s, measure):
+        st.markdown(line)
+    for note in view.notes:
+        st.warning(note, icon=":material/warning:")
+    if show_table:
+        with st.expander("SPC table and downloads"):
+            table = signals.spc_table(view.chart, m.label)
+            st.dataframe(table, hide_index=True, width="stretch", column_config=_rate_config(measure, table))
+            shell.downloads(table, f"spc_{area_code}_{measure}", f"{key}_dl",
+                            notes=[title, "XmR chart, Making Data Count rules (NHSRplotthedots method)"])
+    return view
+
+
+def _rate_config(measure: str, table: pd.DataFrame) -> dict:
+    fmt = "percent" if signals.MEASURES[measure].is_rate else "localized"
+    cols = [signals.MEASURES[measure].label, "Average", "Lower process limit", "Upper process limit"]
+    return {c: st.column_config.NumberColumn(format=fmt) for c in cols if c in table}
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _what_changed(data_dir: str, snap: tuple, level: str, period: str, staff_group: str) -> pd.DataFrame:
+    m = data.metrics(Path(data_dir), level)
+    return signals.what_changed(m, level, period, staff_group)
+
+
+def what_changed(ctx, staff_group: str = ALL_STAFF) -> pd.DataFrame:
+    """Cached lib.signals.what_changed for the sidebar's data, level and period."""
+    return _what_changed(str(ctx.data_dir), data.snapshot(ctx.data_dir), ctx.level, ctx.period, staff_group)
+
+
+def what_changed_summary(ctx, *, staff_group: str = ALL_STAFF, key: str = "what_changed",
+                         heading: bool = True, max_items: int = 8) -> pd.DataFrame | None:
+    """'What changed this period': counts of special-cause systems per measure, the most pressing named,
+    and the full list with downloads. For the home page: `stats_charts.what_changed_summary(ctx)`."""
+    if ctx is None:
+        return None
+    if heading:
+        st.subheader(f"What changed in {shell.period_label(ctx.period)}")
+    with st.spinner("Checking every system's SPC chart..."):
+        changes = what_changed(ctx, staff_group)
+    st.caption(f"Systems whose latest month ({shell.period_label(ctx.period)}) is a special cause on its own "
+               f"SPC chart ({staff_group}); everything else is common cause variation. Concerns first.")
+    if changes.empty:
+        st.success("No system shows special cause variation this month on leaver, joiner or vacancy rate or "
+                   "staff in post: the changes are within the usual ups and downs.", icon=":material/check:")
+        return changes
+    systems = changes[changes["area_code"] != signals.ENGLAND]
+    n_systems = len(signals.system_codes(ctx.level))
+    lines = []
+    for key_, g in systems.groupby("measure", sort=False):
+        counts = g["verdict"].value_counts()
+        parts = [f"{n} {v}" for v, n in counts.items()]
+        lines.append(f"- **{signals.MEASURES[key_].label}**: {', '.join(parts)} "
+                     f"(of {n_systems} systems)")
+    eng = changes[changes["area_code"] == signals.ENGLAND]
+    for r in eng.itertuples():
+        lines.append(f"- England, {r.measure_label.lower()}: {r.verdict} ({r.rule_words})")
+    st.markdown("\n".join(lines))
+    top = systems[systems["verdict"] == "concern"].head(max_items)
+    if not top.empty:
+        st.markdown("**Concerns to look into:**\n" + "\n".join(
+            f"- {s}" for s in signals.what_changed_sentences(top, value_text)))
+    with st.expander(f"All {len(changes)} signals"):
+        table = pd.DataFrame({
+            "System": changes["area_name"], "Code": changes["area_code"], "Measure": changes["measure_label"],
+            "Value": [value_text(mk, v) for mk, v in zip(changes["measure"], changes["value"])],
+            "Average": [value_text(mk, v) for mk, v in zip(changes["measure"], changes["mean"])],
+            "Reading": changes["verdict"], "Rule": changes["rule_words"],
+            "Trial limits": changes["trial_limits"],
+        })
+        st.dataframe(table, hide_index=True, width="stretch")
+        shell.downloads(table, f"what_changed_{ctx.level}_{ctx.period}", f"{key}_dl",
+                        notes=[f"{ctx.source_label}; {ctx.level}; month ending {ctx.period}; {staff_group}"])
+    return changes
