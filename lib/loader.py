@@ -7,14 +7,16 @@ and pick up new extracts without a restart.
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from lib.ingest import read_manifest
-from lib.schema import ARROW_SCHEMA, CANONICAL_COLUMNS
+from lib.schema import ARROW_SCHEMA, CANONICAL_COLUMNS, MEASURES
 
 ENV_DATA_DIR = "WORKFORCE_DATA_DIR"
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -31,15 +33,111 @@ def default_data_dir() -> Path:
     return Path(env) if env else DEMO_DATA_DIR
 
 
-def _partitions(data_dir: Path, level: str) -> dict[str, list[Path]]:
+# Footer checks keyed on (path, size, mtime): a file is re-checked only when it changes.
+_CHECKED: dict[tuple[str, int, int], str | None] = {}
+_CHECKED_MAX = 20000
+
+
+def _file_key(f: Path) -> tuple[str, int, int] | None:
+    try:
+        st = f.stat()
+    except OSError:
+        return None
+    return (str(f), st.st_size, st.st_mtime_ns)
+
+
+def _type_ok(column: str, typ: pa.DataType) -> bool:
+    if pa.types.is_dictionary(typ):
+        typ = typ.value_type
+    if column == "period_months":
+        return pa.types.is_integer(typ)
+    if column in MEASURES:
+        return pa.types.is_floating(typ) or pa.types.is_integer(typ) or pa.types.is_null(typ)
+    return pa.types.is_string(typ) or pa.types.is_large_string(typ) or pa.types.is_null(typ)
+
+
+def _stat_values(meta: pq.FileMetaData, column: str) -> tuple[list, bool]:
+    """(min and max values over row groups, complete) from footer statistics."""
+    idx = meta.schema.names.index(column)
+    vals, complete = [], True
+    for rg in range(meta.num_row_groups):
+        stats = meta.row_group(rg).column(idx).statistics
+        if stats is None or not stats.has_min_max:
+            complete = False
+            continue
+        vals += [stats.min, stats.max]
+    return vals, complete
+
+
+def _check_footer(f: Path, level: str, period: str) -> str | None:
+    """Why a store file cannot be served (None = fine), from its Parquet footer only (cheap)."""
+    what = "; it is ignored and the other files are still used. Remove it or re-ingest the extract"
+    try:
+        meta = pq.read_metadata(f)
+        schema = meta.schema.to_arrow_schema()
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        return f"{f}: not a readable Parquet file (damaged or truncated: {str(exc)[:120]}){what}"
+    missing = [c for c in CANONICAL_COLUMNS if c not in schema.names]
+    if missing:
+        return (f"{f}: not a workforce store file (missing column(s) {', '.join(missing[:6])}"
+                f"{'...' if len(missing) > 6 else ''}){what}")
+    bad = [c for c in CANONICAL_COLUMNS if not _type_ok(c, schema.field(c).type)]
+    if bad:
+        return f"{f}: column(s) {', '.join(bad)} have the wrong type ({schema.field(bad[0]).type}){what}"
+    for column, expected in (("level", level), ("period_end", period)):
+        vals, _ = _stat_values(meta, column)
+        if any(v != expected for v in vals):
+            return (f"{f}: holds {column} {sorted(set(map(str, vals)) - {expected})[:3]} but sits in the "
+                    f"{column.split('_')[0]}={expected} folder{what}")
+    for m in MEASURES:
+        vals, _ = _stat_values(meta, m)
+        if any(isinstance(v, (int, float)) and v < 0 for v in vals):
+            return f"{f}: negative values in column {m}{what}"
+    return None
+
+
+def _file_problem(f: Path, level: str, period: str) -> str | None:
+    key = _file_key(f)
+    if key is None:
+        return None  # vanished since it was listed; the next listing will not show it
+    if key not in _CHECKED:
+        if len(_CHECKED) >= _CHECKED_MAX:
+            _CHECKED.clear()
+        _CHECKED[key] = _check_footer(f, level, period)
+    return _CHECKED[key]
+
+
+def _remember_problem(f: Path, problem: str) -> None:
+    key = _file_key(f)
+    if key is not None:
+        _CHECKED[key] = problem
+
+
+def _partitions(data_dir: Path, level: str, problems: list[str] | None = None) -> dict[str, list[Path]]:
+    """Readable store files by period; files that cannot be served are skipped and described in problems."""
     base = Path(data_dir) / f"level={level}"
     out: dict[str, list[Path]] = {}
     if not base.is_dir():
         return out
     for pdir in sorted(base.glob("period=*")):
-        files = sorted(f for f in pdir.glob("*.parquet") if not f.name.startswith("."))
+        period = pdir.name.split("=", 1)[1]
+        files = []
+        for f in sorted(f for f in pdir.glob("*.parquet") if not f.name.startswith(".")):
+            problem = _file_problem(f, level, period)
+            if problem is None:
+                files.append(f)
+            elif problems is not None:
+                problems.append(problem)
         if files:
-            out[pdir.name.split("=", 1)[1]] = files
+            out[period] = files
+    return out
+
+
+def store_problems(data_dir: str | Path, level: str | None = None) -> list[str]:
+    """Files in the store that are refused (damaged, truncated, foreign), one message each; [] when all good."""
+    out: list[str] = []
+    for lv in ([level] if level else ["ICS", "STP"]):
+        _partitions(Path(data_dir), lv, out)
     return out
 
 
@@ -65,28 +163,71 @@ def snapshot_id(data_dir: str | Path) -> tuple:
 
 
 def load_frame(data_dir: str | Path, level: str, periods: list[str] | None = None,
-               area_codes: list[str] | None = None, sources: list[str] | None = None) -> pd.DataFrame:
-    """Canonical rows for a level, optionally only some periods / areas / sources."""
+               area_codes: list[str] | None = None, sources: list[str] | None = None,
+               problems: list[str] | None = None) -> pd.DataFrame:
+    """Canonical rows for a level, optionally only some periods / areas / sources.
+
+    A store file that cannot be served (damaged, truncated, foreign) is skipped, never fatal: the good
+    files keep being served and the reason is appended to `problems` (see also store_problems()).
+    """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise DataDirError(f"data directory {data_dir} does not exist; ingest files into it first "
                            f"(python -m lib ingest FILE --data-dir {data_dir})")
-    parts = _partitions(data_dir, level)
+    parts = _partitions(data_dir, level, problems)
     wanted = set(periods) if periods is not None else None
-    files = [f for p, fs in parts.items() if wanted is None or p in wanted for f in fs
+    files = [(p, f) for p, fs in parts.items() if wanted is None or p in wanted for f in fs
              if sources is None or f.stem in sources]
-    if not files:
+    filters = [("area_code", "in", list(area_codes))] if area_codes else None
+    # Files are read in parallel (Arrow releases the GIL) with the repetitive text columns dictionary-encoded,
+    # which halves decoding time and memory; they are decoded back to plain text before pandas sees them.
+    with ThreadPoolExecutor(max_workers=min(_READ_THREADS, max(1, len(files)))) as pool:
+        results = list(pool.map(lambda pf: _read_one(pf[1], level, pf[0], filters), files))
+    tables = []
+    for (_, f), (table, problem) in zip(files, results):
+        if problem is None:
+            tables.append(table)
+            continue
+        _remember_problem(f, problem)
+        if problems is not None:
+            problems.append(problem)
+    if not tables:
         return pd.DataFrame({c: pd.Series(dtype=ARROW_SCHEMA.field(c).type.to_pandas_dtype())
                              for c in CANONICAL_COLUMNS})
-    filters = [("area_code", "in", list(area_codes))] if area_codes else None
-    tables = []
-    for f in files:
-        try:
-            tables.append(pq.read_table(f, columns=list(CANONICAL_COLUMNS), filters=filters, schema=ARROW_SCHEMA))
-        except (pa.ArrowException, OSError) as exc:
-            raise DataDirError(f"{f}: cannot be read as a workforce Parquet file ({exc}); remove or re-ingest it") \
-                from exc
-    return pa.concat_tables(tables).to_pandas()
+    table = pa.concat_tables(tables).unify_dictionaries()
+    table = pa.table({c: _decoded(table[c]) for c in CANONICAL_COLUMNS})
+    return table.to_pandas()
+
+
+_READ_THREADS = max(2, min(8, os.cpu_count() or 2))
+_TEXT_COLUMNS = [f.name for f in ARROW_SCHEMA if pa.types.is_string(f.type)]
+_READ_SCHEMA = pa.schema([pa.field(f.name, pa.dictionary(pa.int32(), pa.string())) if pa.types.is_string(f.type)
+                          else f for f in ARROW_SCHEMA])
+
+
+def _decoded(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    return col.cast(pa.string()) if pa.types.is_dictionary(col.type) else col
+
+
+def _read_one(f: Path, level: str, period: str, filters) -> tuple[pa.Table | None, str | None]:
+    """(table, None) or (None, why the file is refused)."""
+    try:
+        t = pq.read_table(f, columns=list(CANONICAL_COLUMNS), filters=filters, partitioning=None,
+                          read_dictionary=_TEXT_COLUMNS, use_threads=False)
+        t = t.select(_READ_SCHEMA.names).cast(_READ_SCHEMA)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        return None, (f"{f}: cannot be read as a workforce Parquet file ({str(exc)[:120]}); it is ignored and "
+                      "the other files are still used. Remove it or re-ingest the extract")
+    return (t, None) if (problem := _content_problem(f, t, level, period)) is None else (None, problem)
+
+
+def _content_problem(f: Path, t: pa.Table, level: str, period: str) -> str | None:
+    """Checks the footer could not settle (files written without statistics)."""
+    for column, expected in (("level", level), ("period_end", period)):
+        if t.num_rows and not pc.all(pc.equal(t[column], expected)).as_py():
+            return (f"{f}: holds rows of another {column.split('_')[0]} than its folder ({expected}); it is "
+                    "ignored and the other files are still used. Remove it or re-ingest the extract")
+    return None
 
 
 def provenance(data_dir: str | Path) -> dict:

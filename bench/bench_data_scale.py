@@ -1,0 +1,250 @@
+"""Data-scale bench: the loader + metrics path against DuckDB on the same Parquet store.
+
+Generates a national history at organisation level in the canonical store layout
+(default ~250 organisations x 13 staff groups + "All staff groups" x 4 measures x 120 months;
+--stress multiplies organisations by 10), then answers one question with each engine in its own
+subprocess (so peak memory is that engine's alone):
+
+    per month x ICS x staff group, plus NHS England regions and England: staff in post FTE and HC,
+    joiners, leavers, leaver rate, joiner rate (FTE basis), FTE share of the area's total.
+
+* engine "lib":    lib.loader.load_frame + lib.metrics.area_metrics(include_regions, include_england)
+* engine "duckdb": one SQL query over read_parquet('level=ICS/period=*/*.parquet')
+The answers are compared (max relative difference) and time / peak RSS reported with the ratio.
+
+    .venv/bin/python bench/bench_data_scale.py                # ~420k rows, 120 files
+    .venv/bin/python bench/bench_data_scale.py --stress       # 10x organisations (~4.2M rows)
+    .venv/bin/python bench/bench_data_scale.py --repeat 5 --keep /tmp/store
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+QUESTION_COLUMNS = ["period", "area_code", "staff_group", "fte", "headcount", "joiners_fte", "leavers_fte",
+                    "leaver_rate", "joiner_rate", "fte_share"]
+
+
+# ------------------------------------------------------------------------------------------ generate
+def generate(data_dir: Path, orgs_per_ics: int, months: int, seed: int = 7) -> dict:
+    """Write `months` monthly turnover partitions with orgs_per_ics organisations in each of the 42 ICSs."""
+    from lib import geography
+    from lib.ingest import partition_path, table_bytes
+    from lib.schema import ALL_STAFF, STAFF_GROUPS, month_add
+
+    rng = np.random.default_rng(seed)
+    icb = geography.ICBS
+    groups = list(STAFF_GROUPS)
+    n_org = len(icb) * orgs_per_ics
+    area = np.repeat(icb["q_code"].to_numpy(), orgs_per_ics)
+    region = np.repeat(icb["region_code"].to_numpy(), orgs_per_ics)
+    name = np.repeat(icb["short_name"].to_numpy(), orgs_per_ics)
+    org = np.array([f"R{i:04d}" for i in range(n_org)])
+    share = rng.dirichlet(np.ones(len(groups)) * 3, size=n_org)          # role mix per organisation
+    size = rng.lognormal(8.0, 0.8, size=n_org)                           # org FTE
+    # Rows: org x (groups + total); a period is those rows with monthly drift.
+    base_fte = (size[:, None] * share)                                   # n_org x G
+    last = f"2025-{11:02d}"
+    periods = [month_add(last, -k) for k in range(months - 1, -1, -1)]
+    rows_written = 0
+    t0 = time.perf_counter()
+    sip = base_fte.copy()
+    for p in periods:
+        start = sip
+        leavers = start * rng.uniform(0.005, 0.015, size=start.shape)
+        joiners = start * rng.uniform(0.005, 0.016, size=start.shape)
+        end = start - leavers + joiners
+        hc_factor = rng.uniform(1.05, 1.15, size=start.shape)
+        cols = {}
+        for key, val in (("sip_start", start), ("sip_end", end), ("joiners", joiners), ("leavers", leavers)):
+            fte = np.round(val, 5)
+            hc = np.round(val * hc_factor)
+            # "All staff groups" row: FTE of the groups sums to it; HC does not (people in two groups).
+            cols[f"{key}_fte"] = np.column_stack([fte, fte.sum(axis=1)]).ravel()
+            cols[f"{key}_hc"] = np.column_stack([hc, np.round(hc.sum(axis=1) * 0.97)]).ravel()
+        g = len(groups) + 1
+        df = pd.DataFrame({
+            "period_start": month_add(p, -1), "period_end": p, "period_months": 1, "level": "ICS",
+            "area_code": np.repeat(area, g), "area_name": np.repeat(name, g), "region_code": np.repeat(region, g),
+            "org_code": np.repeat(org, g), "org_name": np.char.add("Trust ", np.repeat(org, g)),
+            "staff_group": np.tile(np.array([*groups, ALL_STAFF]), n_org), "source": "turnover", **cols,
+        })
+        target = partition_path(data_dir, "ICS", p, "turnover")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(table_bytes(df))
+        rows_written += len(df)
+        sip = end
+    (data_dir / "manifest.json").write_text(json.dumps({"synthetic": True, "description": "bench", "files": []}))
+    size_mb = sum(f.stat().st_size for f in data_dir.rglob("*.parquet")) / 1e6
+    return {"organisations": n_org, "staff_groups": len(groups) + 1, "months": months, "rows": rows_written,
+            "files": months, "store_mb": round(size_mb, 1), "generate_s": round(time.perf_counter() - t0, 1)}
+
+
+# ------------------------------------------------------------------------------------------ engines
+DUCKDB_SQL = """
+WITH f AS (
+  SELECT * FROM read_parquet('{glob}', hive_partitioning = false)
+  WHERE level = 'ICS'
+),
+area AS (
+  SELECT period_end AS period, area_code, any_value(region_code) AS region_code, staff_group,
+         sum(sip_start_fte) AS sip_start_fte, sum(sip_end_fte) AS sip_end_fte, sum(sip_end_hc) AS sip_end_hc,
+         sum(joiners_fte) AS joiners_fte, sum(leavers_fte) AS leavers_fte
+  FROM f GROUP BY ALL
+),
+allrows AS (
+  SELECT period, area_code, staff_group, sip_start_fte, sip_end_fte, sip_end_hc, joiners_fte, leavers_fte
+  FROM area
+  UNION ALL
+  SELECT period, region_code, staff_group, sum(sip_start_fte), sum(sip_end_fte), sum(sip_end_hc),
+         sum(joiners_fte), sum(leavers_fte) FROM area GROUP BY ALL
+  UNION ALL
+  SELECT period, 'ENG', staff_group, sum(sip_start_fte), sum(sip_end_fte), sum(sip_end_hc),
+         sum(joiners_fte), sum(leavers_fte) FROM area GROUP BY ALL
+)
+SELECT a.period, a.area_code, a.staff_group, a.sip_end_fte AS fte, a.sip_end_hc AS headcount,
+       a.joiners_fte, a.leavers_fte,
+       CASE WHEN (a.sip_start_fte + a.sip_end_fte) > 0
+            THEN a.leavers_fte / ((a.sip_start_fte + a.sip_end_fte) / 2) END AS leaver_rate,
+       CASE WHEN (a.sip_start_fte + a.sip_end_fte) > 0
+            THEN a.joiners_fte / ((a.sip_start_fte + a.sip_end_fte) / 2) END AS joiner_rate,
+       CASE WHEN t.sip_end_fte > 0 THEN a.sip_end_fte / t.sip_end_fte END AS fte_share
+FROM allrows a LEFT JOIN allrows t
+  ON t.period = a.period AND t.area_code = a.area_code AND t.staff_group = 'All staff groups'
+"""
+
+
+def run_engine(engine: str, data_dir: Path, out: Path) -> dict:
+    """Runs in a fresh subprocess: time and peak RSS of one engine answering the question."""
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0 = time.perf_counter()
+    if engine in ("lib", "lib-proposed"):
+        from lib.loader import load_frame
+        from lib.metrics import area_metrics
+        if engine == "lib-proposed":
+            _apply_proposed_metrics_change()
+        t_imp = time.perf_counter()
+        frame = load_frame(data_dir, "ICS")
+        t_load = time.perf_counter()
+        res = area_metrics(frame, by_staff_group=True, include_regions=True, include_england=True)
+        res = res[QUESTION_COLUMNS]
+        t_end = time.perf_counter()
+        split = {"import_s": t_imp - t0, "load_s": t_load - t_imp, "metrics_s": t_end - t_load}
+    else:
+        import duckdb
+        t_imp = time.perf_counter()
+        con = duckdb.connect()
+        res = con.execute(DUCKDB_SQL.format(glob=str(data_dir / "level=ICS" / "period=*" / "*.parquet"))).df()
+        t_end = time.perf_counter()
+        split = {"import_s": t_imp - t0, "query_s": t_end - t_imp}
+    rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    res.to_parquet(out)
+    return {"engine": engine, "seconds": t_end - t_imp, **split, "rows_out": len(res),
+            "peak_rss_mb": rss1 / 1024, "rss_before_mb": rss0 / 1024}
+
+
+def _apply_proposed_metrics_change() -> None:
+    """The change proposed for lib/metrics.py::_aggregate (owned elsewhere): vectorised sums instead of a
+    Python lambda per group (134,400 lambda calls at this scale). Same output, checked by compare()."""
+    from lib import metrics
+    from lib.schema import MEASURES
+
+    def _aggregate(comp: pd.DataFrame, code_col: str | None) -> pd.DataFrame:
+        c = comp.copy()
+        c["area_code"] = metrics.ENGLAND_CODE if code_col is None else c[code_col]
+        g = c.groupby(["period", "level", "area_code", "staff_group"], observed=True)
+        out = g[list(MEASURES)].sum(min_count=1)
+        out["period_months"] = g["period_months"].max()
+        return out.reset_index()
+
+    metrics._aggregate = _aggregate
+
+
+def engine_subprocess(engine: str, data_dir: Path, out: Path) -> dict:
+    cmd = [sys.executable, __file__, "--engine", engine, "--data-dir", str(data_dir), "--out", str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
+    if proc.returncode != 0:
+        raise SystemExit(f"{engine} failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def compare(a: pd.DataFrame, b: pd.DataFrame) -> float:
+    keys = ["period", "area_code", "staff_group"]
+    m = a.merge(b, on=keys, suffixes=("_lib", "_duck"), how="outer", indicator=True)
+    if (m["_merge"] != "both").any():
+        raise SystemExit(f"answers differ in rows: {m['_merge'].value_counts().to_dict()}")
+    worst = 0.0
+    for c in QUESTION_COLUMNS[3:]:
+        x, y = m[f"{c}_lib"].astype(float).to_numpy(), m[f"{c}_duck"].astype(float).to_numpy()
+        if not np.array_equal(np.isnan(x), np.isnan(y)):
+            raise SystemExit(f"answers differ in missing values for {c}")
+        ok = ~np.isnan(x)
+        rel = np.abs(x[ok] - y[ok]) / np.maximum(np.abs(y[ok]), 1e-12)
+        worst = max(worst, float(rel.max()) if rel.size else 0.0)
+    return worst
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--stress", action="store_true", help="10x organisations")
+    ap.add_argument("--orgs-per-ics", type=int, default=6, help="organisations per ICS (6 x 42 = 252)")
+    ap.add_argument("--months", type=int, default=120)
+    ap.add_argument("--repeat", type=int, default=3, help="runs per engine (median reported)")
+    ap.add_argument("--proposed-metrics", action="store_true",
+                    help="also time lib with the change proposed for lib.metrics._aggregate (see README)")
+    ap.add_argument("--keep", help="generate into / reuse this directory instead of a temporary one")
+    ap.add_argument("--engine", help=argparse.SUPPRESS)
+    ap.add_argument("--data-dir", help=argparse.SUPPRESS)
+    ap.add_argument("--out", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.engine:  # child process
+        print(json.dumps(run_engine(args.engine, Path(args.data_dir), Path(args.out))))
+        return
+
+    orgs = args.orgs_per_ics * (10 if args.stress else 1)
+    tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench_scale_"))
+    try:
+        if not any(tmp.glob("level=ICS/period=*/*.parquet")):
+            info = generate(tmp, orgs, args.months)
+        else:
+            info = {"reused": str(tmp), "files": len(list(tmp.glob("level=ICS/period=*/*.parquet")))}
+        print("store:", json.dumps(info))
+        engines = ["duckdb", "lib"] + (["lib-proposed"] if args.proposed_metrics else [])
+        results: dict[str, list[dict]] = {e: [] for e in engines}
+        for _ in range(args.repeat):
+            for eng in engines:  # alternate so neither always runs on a warm page cache first
+                results[eng].append(engine_subprocess(eng, tmp, tmp / f"answer_{eng}.parquet"))
+        duck = pd.read_parquet(tmp / "answer_duckdb.parquet")
+        worst = max(compare(pd.read_parquet(tmp / f"answer_{e}.parquet"), duck) for e in engines if e != "duckdb")
+        summary = {}
+        for eng, runs in results.items():
+            summary[eng] = {k: round(statistics.median(r[k] for r in runs), 3)
+                            for k in runs[0] if isinstance(runs[0][k], float)}
+            summary[eng]["rows_out"] = runs[0]["rows_out"]
+            print(f"{eng:12s} " + json.dumps(summary[eng]))
+        print(f"answers agree: max relative difference {worst:.2e} over {summary['lib']['rows_out']} rows")
+        for eng in engines[1:]:
+            ratio_t = summary[eng]["seconds"] / summary["duckdb"]["seconds"]
+            ratio_m = summary[eng]["peak_rss_mb"] / summary["duckdb"]["peak_rss_mb"]
+            print(f"{eng}: time ratio vs duckdb = {ratio_t:.2f}x (target <= 1.5x); peak RSS ratio = {ratio_m:.2f}x")
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
