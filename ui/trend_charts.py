@@ -1,0 +1,152 @@
+"""Altair chart builders for the Vacancies, Turnover and Role mix pages.
+
+Inputs are the small, already aggregated tables from lib.trends (tens to hundreds of rows), so the
+browser never receives the metrics frame itself.
+"""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from lib.trends import ROLE_ORDER
+
+# Analysis Function palette: system, region, England (England dashed so it reads in greyscale too)
+ROLE_COLOURS = {"System": "#12436D", "Region": "#28A197", "England": "#3D3D3D"}
+ROLE_DASH = {"System": [1, 0], "Region": [6, 3], "England": [2, 2]}
+FLOW_COLOURS = {"Joiners": "#28A197", "Leavers": "#801650", "Net change": "#12436D"}
+SELECTED_COLOUR = "#F46A25"
+
+
+def _month(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    out["month"] = pd.to_datetime(out["period"] + "-01")
+    return out
+
+
+def _y_axis(percent: bool) -> alt.Axis:
+    return alt.Axis(format=".1%" if percent else ",.0f")
+
+
+def _selected_rule(period: str | None) -> alt.Chart | None:
+    if not period:
+        return None
+    d = pd.DataFrame({"month": [pd.Timestamp(period + "-01")], "label": ["Chosen period"]})
+    return alt.Chart(d).mark_rule(color=SELECTED_COLOUR, strokeWidth=1.5).encode(
+        x="month:T", tooltip=[alt.Tooltip("month:T", title="Chosen period", format="%b %Y")])
+
+
+def trend_chart(series: pd.DataFrame, y_title: str, *, percent: bool = True, selected: str | None = None,
+                height: int = 300) -> alt.LayerChart:
+    """Lines for the chosen area and its comparators (one measure), with the chosen period marked."""
+    df = _month(series.dropna(subset=["value"]))
+    order = (df.drop_duplicates("series").assign(_r=lambda d: d["role"].map({r: i for i, r in enumerate(ROLE_ORDER)}))
+             .sort_values("_r"))
+    domain, roles = list(order["series"]), list(order["role"])
+    lines = alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
+        x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y")),
+        y=alt.Y("value:Q", title=y_title, axis=_y_axis(percent), scale=alt.Scale(zero=False)),
+        color=alt.Color("series:N", title=None, sort=domain,
+                        scale=alt.Scale(domain=domain, range=[ROLE_COLOURS[r] for r in roles]),
+                        legend=alt.Legend(orient="bottom")),
+        strokeDash=alt.StrokeDash("series:N", sort=domain, legend=None,
+                                  scale=alt.Scale(domain=domain, range=[ROLE_DASH[r] for r in roles])),
+        tooltip=[alt.Tooltip("series:N", title="Area"), alt.Tooltip("month:T", title="Month", format="%b %Y"),
+                 alt.Tooltip("value:Q", title=y_title, format=".2%" if percent else ",.1f")],
+    )
+    rule = _selected_rule(selected)
+    chart = lines if rule is None else alt.layer(lines, rule)
+    return chart.properties(height=height)
+
+
+def flows_chart(flows: pd.DataFrame, unit: str, *, selected: str | None = None, height: int = 300) -> alt.LayerChart:
+    """Leavers and joiners side by side each month, net change (joiners - leavers) as a line."""
+    df = _month(flows)
+    colour = alt.Color("flow:N", title=None, scale=alt.Scale(domain=list(FLOW_COLOURS),
+                                                             range=list(FLOW_COLOURS.values())),
+                       legend=alt.Legend(orient="bottom"))
+    tip = [alt.Tooltip("month:T", title="Month", format="%b %Y"), alt.Tooltip("flow:N", title="Flow"),
+           alt.Tooltip("value:Q", title=unit, format=",.1f")]
+    x = alt.X("yearmonth(month):T", title=None, axis=alt.Axis(format="%b %Y"))
+    bars = alt.Chart(df).transform_filter(alt.FieldOneOfPredicate("flow", ["Leavers", "Joiners"])).mark_bar().encode(
+        x=x, xOffset=alt.XOffset("flow:N", sort=["Joiners", "Leavers"]), y=alt.Y("value:Q", title=unit),
+        color=colour, tooltip=tip)
+    net = alt.Chart(df).transform_filter(alt.datum.flow == "Net change").mark_line(point=True).encode(
+        x=x, y="value:Q", color=colour, tooltip=tip)
+    layers = [bars, net]
+    rule = _selected_rule(selected)
+    if rule is not None:
+        layers.append(rule)
+    return alt.layer(*layers).properties(height=height)
+
+
+def mix_bars(expected: pd.DataFrame, area_label: str, height: int = 380) -> alt.Chart:
+    """The area's FTE share of each staff group beside England's (grouped horizontal bars)."""
+    long = expected.melt(id_vars="Staff group", value_vars=["Share", "England share"], var_name="who",
+                         value_name="share")
+    long["who"] = long["who"].map({"Share": area_label, "England share": "England"})
+    groups = list(expected["Staff group"])
+    return alt.Chart(long).mark_bar().encode(
+        y=alt.Y("Staff group:N", sort=groups, title=None),
+        yOffset=alt.YOffset("who:N", sort=[area_label, "England"]),
+        x=alt.X("share:Q", title="Share of FTE", axis=alt.Axis(format=".0%")),
+        color=alt.Color("who:N", title=None, scale=alt.Scale(domain=[area_label, "England"],
+                                                             range=[ROLE_COLOURS["System"], "#A285D1"]),
+                        legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("Staff group:N"), alt.Tooltip("who:N", title="Area"),
+                 alt.Tooltip("share:Q", title="Share of FTE", format=".2%")],
+    ).properties(height=height)
+
+
+def expected_chart(expected: pd.DataFrame, height: int = 380) -> alt.Chart:
+    """Diverging bars: FTE more (right) or fewer (left) than expected for the area's size."""
+    groups = list(expected["Staff group"])
+    return alt.Chart(expected).mark_bar().encode(
+        y=alt.Y("Staff group:N", sort=groups, title=None),
+        x=alt.X("Difference (FTE):Q", title="FTE more (+) or fewer (-) than expected for its size"),
+        color=alt.Color("More or fewer than expected:N", title=None,
+                        scale=alt.Scale(domain=["More", "Fewer", "As expected"],
+                                        range=["#12436D", "#F46A25", "#3D3D3D"]),
+                        legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("Staff group:N"), alt.Tooltip("FTE:Q", format=",.1f"),
+                 alt.Tooltip("Expected FTE:Q", format=",.1f"), alt.Tooltip("Difference (FTE):Q", format="+,.1f"),
+                 alt.Tooltip("Difference (percentage points):Q", format="+.2f")],
+    ).properties(height=height)
+
+
+def mix_heatmap(mix: pd.DataFrame, groups: list[str]) -> alt.Chart:
+    """Every system (rows) x staff group (columns): share minus England's share, percentage points."""
+    systems = sorted(mix["area_name"].dropna().unique())
+    lim = float(mix["diff_pts"].abs().max() or 1.0)
+    return alt.Chart(mix).mark_rect().encode(
+        x=alt.X("staff_group:N", sort=groups, title=None, axis=alt.Axis(labelAngle=-40, labelLimit=180)),
+        y=alt.Y("area_name:N", sort=systems, title=None, axis=alt.Axis(labelLimit=260)),
+        color=alt.Color("diff_pts:Q", title="Points vs England",
+                        scale=alt.Scale(scheme="blueorange", domain=[-lim, lim], domainMid=0, reverse=True)),
+        tooltip=[alt.Tooltip("area_name:N", title="System"), alt.Tooltip("staff_group:N", title="Staff group"),
+                 alt.Tooltip("share:Q", title="Share of FTE", format=".2%"),
+                 alt.Tooltip("england_share:Q", title="England share", format=".2%"),
+                 alt.Tooltip("diff_pts:Q", title="Difference (points)", format="+.2f")],
+    ).properties(height=max(200, 16 * len(systems)))
+
+
+def mix_small_multiples(over_time: pd.DataFrame, groups: list[str]) -> alt.FacetChart:
+    """Share of FTE over time per staff group (one small panel each): the area against England."""
+    df = _month(over_time.dropna(subset=["share"]))
+    order = (df.drop_duplicates("series").assign(_r=lambda d: d["role"].map({r: i for i, r in enumerate(ROLE_ORDER)}))
+             .sort_values("_r"))
+    domain, roles = list(order["series"]), list(order["role"])
+    base = alt.Chart().mark_line().encode(
+        x=alt.X("month:T", title=None, axis=alt.Axis(format="%Y", tickCount=4)),
+        y=alt.Y("share:Q", title=None, axis=alt.Axis(format=".1%"), scale=alt.Scale(zero=False)),
+        color=alt.Color("series:N", title=None, sort=domain,
+                        scale=alt.Scale(domain=domain, range=[ROLE_COLOURS[r] for r in roles]),
+                        legend=alt.Legend(orient="bottom")),
+        strokeDash=alt.StrokeDash("series:N", sort=domain, legend=None,
+                                  scale=alt.Scale(domain=domain, range=[ROLE_DASH[r] for r in roles])),
+        tooltip=[alt.Tooltip("staff_group:N", title="Staff group"), alt.Tooltip("series:N", title="Area"),
+                 alt.Tooltip("month:T", title="Month", format="%b %Y"),
+                 alt.Tooltip("share:Q", title="Share of FTE", format=".2%")],
+    ).properties(width=230, height=110)
+    return alt.layer(base, data=df).facet(
+        facet=alt.Facet("staff_group:N", sort=groups, title=None, header=alt.Header(labelFontWeight="bold")),
+        columns=4).resolve_scale(y="independent")
