@@ -1,0 +1,531 @@
+"""What-if page computation without streamlit: the baseline (same as `python -m lib scenario`), lever
+controls <-> scenario documents, result frames for charts and tables, optimiser limits and words.
+
+The page's widgets hold a flat dict of "controls" (percentages as the facilitator sees them); this
+module turns them into a validated `lib.scenario.Scenario` and back. Levers a loaded scenario holds that
+the controls cannot show exactly (a second recruitment line, a start year, a value off the slider grid)
+are kept as "extra" levers so nothing loaded is silently lost.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lib.assumptions import AssumptionError, Assumptions, load_assumptions
+from lib.projection import ENGLAND, Baseline, baseline_from_metrics
+from lib.scenario import (DEFAULT, KNOWN_STAFF_GROUPS, Scenario, ScenarioError, ScenarioResult, run_scenario)
+
+MAX_UPLOAD_BYTES = 200_000
+MAX_COMPARE = 4
+NURSES = "Nurses & health visitors"
+SCENARIO_LABELS = {"baseline": "Baseline (no levers)", "scenario": "Scenario"}
+COST_LABELS = {"pay_bill": "Pay bill", "training_cost": "Training cost", "recruitment_cost": "Recruitment cost",
+               "retention_cost": "Retention programme cost"}
+# New-role assumptions the lever panel edits directly (not in the assumptions table, so one place sets them).
+ROLE_FIELDS = ("course_years", "training_cost_per_year", "substitution_ratio")
+
+
+# ------------------------------------------------------------------------------------------------
+# Baseline: exactly what the CLI does, so page and `python -m lib scenario` give identical numbers
+# ------------------------------------------------------------------------------------------------
+def load_baseline(data_dir, level: str, period: str | None = None) -> Baseline:
+    from lib.loader import available_periods, load_frame
+    from lib.metrics import area_metrics
+    periods = available_periods(data_dir, level)
+    if not periods:
+        raise ValueError(f"no {level} data in {data_dir}")
+    period = period or periods[-1]
+    if period not in periods:
+        raise ValueError(f"period {period!r} is not loaded at {level} level")
+    metrics = area_metrics(load_frame(data_dir, level, periods=[period]), by_staff_group=True)
+    return baseline_from_metrics(metrics, period=period)
+
+
+def run(scn: Scenario, baseline: Baseline, assumptions: Assumptions | None = None) -> ScenarioResult:
+    """Baseline and scenario for the scenario's area only (England = sum of systems)."""
+    return run_scenario(scn, baseline, assumptions, include_systems=False)
+
+
+# ------------------------------------------------------------------------------------------------
+# Controls <-> scenario
+# ------------------------------------------------------------------------------------------------
+def _pct(x: float) -> float:
+    return round(100.0 * float(x), 6)
+
+
+def _frac(p: float) -> float:
+    return round(float(p) / 100.0, 8)
+
+
+def _on_grid(v: float, step: float, lo: float, hi: float) -> bool:
+    return lo - 1e-9 <= v <= hi + 1e-9 and abs(v / step - round(v / step)) < 1e-6
+
+
+# Slider grids (percent units) - values off these grids stay as extra levers, never rounded.
+GRID = {"retention_pp": (0.1, -5.0, 5.0), "upskill_pct": (0.5, 0.0, 20.0), "study_pct": (5.0, 0.0, 100.0)}
+
+
+def trainee_max(area: str) -> int:
+    return 5000 if area == ENGLAND else 500
+
+
+def default_controls(a: Assumptions | None = None, horizon: int = 5) -> dict[str, Any]:
+    a = a or load_assumptions()
+    c: dict[str, Any] = {
+        "horizon": horizon, "demand_growth_pct": _pct(a.value("demand", "demand_growth")),
+        "productivity_pct": _pct(a.value("demand", "productivity")), "productivity_gain_pct": 0.0,
+        "ret_group": NURSES, "ret_change_pp": 0.0,
+        "rec_group": NURSES, "rec_domestic": 0.0, "rec_international": 0.0,
+        "up_from": NURSES, "up_to": "advanced_clinical_practitioner", "up_share_pct": 0.0,
+    }
+    c.update(_upskill_defaults(a, c["up_to"]))
+    for r in a.new_role_ids:
+        rec = a.new_role(r)
+        c[f"nr_{r}_trainees"] = 0
+        c[f"nr_{r}_recruited"] = 0.0
+        c[f"nr_{r}_course_years"] = int(rec["course_years"])
+        c[f"nr_{r}_training_cost_per_year"] = float(rec["training_cost_per_year"])
+        c[f"nr_{r}_substitution_ratio"] = float(rec["substitution_ratio"])
+    return c
+
+
+def _upskill_defaults(a: Assumptions, to_role: str) -> dict[str, Any]:
+    """Training time, time lost and cost the engine uses for an upskilling target when none is given."""
+    if to_role in a.new_role_ids:
+        rec = a.new_role(to_role)
+        d = (rec["course_years"], rec["study_time"], rec["training_cost_per_year"])
+    else:
+        t = a.training(to_role)
+        d = (t["course_years"], 0.2, t["cost_per_student_year"])
+    return {"up_years": int(d[0]), "up_study_pct": _pct(d[1]), "up_cost": float(d[2])}
+
+
+def upskill_targets(a: Assumptions | None = None) -> list[str]:
+    a = a or load_assumptions()
+    return a.new_role_ids + KNOWN_STAFF_GROUPS
+
+
+def role_label(role: str, a: Assumptions | None = None) -> str:
+    a = a or load_assumptions()
+    return a.new_role(role).get("label", role) if role in a.new_role_ids else role
+
+
+def scenario_from_controls(c: dict[str, Any], area: str, name: str = "", extras: dict | None = None,
+                           overrides: dict | None = None, a: Assumptions | None = None) -> Scenario:
+    """Validated scenario from control values (+ extra levers and assumption-table overrides).
+
+    Raises ScenarioError (field-named messages) when the combination is invalid."""
+    a0 = a or load_assumptions()
+    assumptions = copy.deepcopy(overrides or {})
+    for r in a0.new_role_ids:
+        rec = a0.new_role(r)
+        for f in ROLE_FIELDS:
+            v = c[f"nr_{r}_{f}"]
+            if float(v) != float(rec[f]):
+                assumptions.setdefault("new_roles", {}).setdefault(r, {})[f] = int(v) if f == "course_years" else float(v)
+    doc: dict[str, Any] = {"schema_version": 1, "area": area, "horizon": int(c["horizon"])}
+    if name:
+        doc["name"] = name
+    g = _frac(c["demand_growth_pct"])
+    if g != a0.value("demand", "demand_growth"):
+        doc["demand_growth"] = g
+    p = _frac(c["productivity_pct"])
+    if p != a0.value("demand", "productivity"):
+        doc["productivity"] = p
+    lev: dict[str, list] = {k: [] for k in ("retention", "recruitment", "new_roles", "upskilling")}
+    if c["productivity_gain_pct"]:
+        lev["productivity_gain"] = _frac(c["productivity_gain_pct"])
+    if c["ret_change_pp"]:
+        lev["retention"].append({"staff_group": c["ret_group"], "leaver_rate_change": _frac(c["ret_change_pp"])})
+    if c["rec_domestic"] or c["rec_international"]:
+        item = {"staff_group": c["rec_group"]}
+        if c["rec_domestic"]:
+            item["domestic_fte_per_year"] = float(c["rec_domestic"])
+        if c["rec_international"]:
+            item["international_fte_per_year"] = float(c["rec_international"])
+        lev["recruitment"].append(item)
+    for r in a0.new_role_ids:
+        t, rc = c[f"nr_{r}_trainees"], c[f"nr_{r}_recruited"]
+        if t or rc:
+            item = {"role": r}
+            if t:
+                item["trainees_per_year"] = float(t)
+            if rc:
+                item["recruited_fte_per_year"] = float(rc)
+            lev["new_roles"].append(item)
+    if c["up_share_pct"]:
+        item = {"from_staff_group": c["up_from"], "to_role": c["up_to"], "share_per_year": _frac(c["up_share_pct"])}
+        d = _upskill_defaults(a0.with_overrides(assumptions) if assumptions else a0, c["up_to"])
+        if int(c["up_years"]) != d["up_years"]:
+            item["course_years"] = int(c["up_years"])
+        if float(c["up_study_pct"]) != d["up_study_pct"]:
+            item["study_time"] = _frac(c["up_study_pct"])
+        if float(c["up_cost"]) != d["up_cost"]:
+            item["training_cost_per_year"] = float(c["up_cost"])
+        lev["upskilling"].append(item)
+    for kind, items in (extras or {}).items():
+        if kind == "productivity_gain":
+            lev["productivity_gain"] = items
+        else:
+            lev.setdefault(kind, []).extend(copy.deepcopy(items))
+    lev = {k: v for k, v in lev.items() if v}
+    if lev:
+        doc["levers"] = lev
+    if assumptions:
+        doc["assumptions"] = assumptions
+    return Scenario.from_dict(doc)
+
+
+def controls_from_scenario(scn: Scenario, a: Assumptions | None = None) -> tuple[dict, dict, dict]:
+    """(controls, extra levers, assumption-table overrides) such that scenario_from_controls gives back
+    an equivalent scenario (same numbers). Demand overrides are folded into the growth controls."""
+    a0 = a or load_assumptions()
+    ov = copy.deepcopy(scn.assumptions or {})
+    try:
+        eff = a0.with_overrides(ov)
+    except AssumptionError:
+        eff = a0
+    # Role fields and demand rates go to the controls; the rest stays for the assumptions table.
+    for r, rec in list(ov.get("new_roles", {}).items()):
+        for f in ROLE_FIELDS:
+            rec.pop(f, None)
+        if not rec:
+            ov["new_roles"].pop(r)
+    ov.pop("demand", None)
+    ov = {k: v for k, v in ov.items() if v}
+    c = default_controls(eff, scn.horizon)
+    c["demand_growth_pct"] = _pct(scn.demand_growth if scn.demand_growth is not None else eff.value("demand", "demand_growth"))
+    c["productivity_pct"] = _pct(scn.productivity if scn.productivity is not None else eff.value("demand", "productivity"))
+    lev = scn.levers
+    c["productivity_gain_pct"] = _pct(lev.productivity_gain)
+    extras: dict[str, list] = {}
+
+    def extra(kind, obj):
+        extras.setdefault(kind, []).append(_lever_dict(obj))
+
+    for r in lev.retention:
+        pp = _pct(r.leaver_rate_change)
+        if c["ret_change_pp"] == 0 and r.staff_group in KNOWN_STAFF_GROUPS and _on_grid(pp, *GRID["retention_pp"]) and pp:
+            c["ret_group"], c["ret_change_pp"] = r.staff_group, pp
+        else:
+            extra("retention", r)
+    for r in lev.recruitment:
+        if (not (c["rec_domestic"] or c["rec_international"]) and r.start_year == 1 and r.end_year is None):
+            c["rec_group"], c["rec_domestic"], c["rec_international"] = (
+                r.staff_group, r.domestic_fte_per_year, r.international_fte_per_year)
+        else:
+            extra("recruitment", r)
+    for r in lev.training_places:
+        extra("training_places", r)
+    for r in lev.new_roles:
+        k = f"nr_{r.role}_trainees"
+        plain = (r.start_year == 1 and r.end_year is None and r.from_staff_group == DEFAULT
+                 and float(r.trainees_per_year).is_integer() and r.trainees_per_year <= 100_000)
+        if plain and c.get(k) == 0 and c.get(f"nr_{r.role}_recruited") == 0:
+            c[k] = int(r.trainees_per_year)
+            c[f"nr_{r.role}_recruited"] = float(r.recruited_fte_per_year)
+        else:
+            extra("new_roles", r)
+    for u in lev.upskilling:
+        share = _pct(u.share_per_year)
+        d = _upskill_defaults(eff, u.to_role)
+        study = _pct(u.study_time) if u.study_time is not None else d["up_study_pct"]
+        ok = (c["up_share_pct"] == 0 and share and not u.fte_per_year and u.start_year == 1 and u.end_year is None
+              and u.completion_rate is None and _on_grid(share, *GRID["upskill_pct"])
+              and _on_grid(study, *GRID["study_pct"]) and u.from_staff_group in KNOWN_STAFF_GROUPS)
+        if ok:
+            c.update({"up_from": u.from_staff_group, "up_to": u.to_role, "up_share_pct": share,
+                      "up_years": int(u.course_years or d["up_years"]), "up_study_pct": study,
+                      "up_cost": float(u.training_cost_per_year if u.training_cost_per_year is not None else d["up_cost"])})
+        else:
+            extra("upskilling", u)
+    return c, extras, ov
+
+
+def _lever_dict(obj) -> dict:
+    from dataclasses import asdict, fields
+    defaults = {f.name: f.default for f in fields(obj)}
+    return {k: v for k, v in asdict(obj).items() if k not in defaults or v != defaults[k]}
+
+
+def describe_extras(extras: dict, a: Assumptions | None = None) -> list[str]:
+    """One plain sentence per extra lever."""
+    out = []
+    for kind, items in extras.items():
+        for it in items:
+            bits = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in it.items())
+            out.append(f"{kind.replace('_', ' ').capitalize()}: {bits}")
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Loading scenario documents
+# ------------------------------------------------------------------------------------------------
+def parse_upload(raw: bytes | str) -> Scenario:
+    """Scenario from an uploaded/pasted JSON document; ScenarioError with plain messages otherwise."""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8")
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise ScenarioError([f"the file is larger than {MAX_UPLOAD_BYTES:,} bytes; a scenario file is a few KB"])
+    if not raw.strip():
+        raise ScenarioError(["the file is empty"])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ScenarioError(["the file is not UTF-8 text (is it a scenario JSON file?)"]) from None
+    return Scenario.from_json(text)
+
+
+def check_area(scn: Scenario, baseline: Baseline) -> list[str]:
+    if scn.area != ENGLAND and scn.area not in baseline.area_codes:
+        return [f"area {scn.area!r} is not a system in the loaded data for this level and period"]
+    return []
+
+
+# ------------------------------------------------------------------------------------------------
+# Result frames
+# ------------------------------------------------------------------------------------------------
+def _area_rows(df: pd.DataFrame, area: str) -> pd.DataFrame:
+    return df[df["area_code"] == area]
+
+
+def headline(res: ScenarioResult, group: str) -> dict[str, Any]:
+    """Figures for one staff group at the horizon, baseline and scenario, plus costs."""
+    area = res.scenario.area
+    T = res.scenario.horizon
+    s = _area_rows(res.summary, area).set_index(["scenario", "staff_group"])
+    costs = _area_rows(res.costs, area).set_index(["scenario", "year"])
+    out: dict[str, Any] = {"horizon": T, "group": group}
+    for lab in ("baseline", "scenario"):
+        row = s.loc[(lab, group)]
+        yc = row["year_gap_closes"]
+        out[lab] = {
+            "gap_start": float(row["gap_start"]), "gap_end": float(row["gap_end"]),
+            "vacancy_rate_end": float(row["vacancy_rate_end"]), "fte_end": float(row["fte_end"]),
+            "capacity_end": float(row["capacity_end"]), "demand_end": float(row["demand_end"]),
+            "year_gap_closes": None if pd.isna(yc) else int(yc),
+            "pay_bill_end": float(costs.loc[(lab, T), "pay_bill"]),
+            "training_cost_total": float(costs.loc[lab]["training_cost"].sum()),
+            "one_off_total": float(costs.loc[lab][["training_cost", "recruitment_cost", "retention_cost"]].sum().sum()),
+            "total_cost": float(costs.loc[lab]["total_cost"].sum()),
+        }
+    return out
+
+
+def year_label(year: int | None, period: str, horizon: int) -> str:
+    """'Year 3 (Nov 2028)'; 'Already closed'; 'Not within 5 years'."""
+    if year is None:
+        return f"Not within {horizon} year{'s' if horizon != 1 else ''}"
+    if year == 0:
+        return "No gap now"
+    if period and len(period) == 7:
+        import calendar
+        return f"Year {year} ({calendar.month_abbr[int(period[5:7])]} {int(period[:4]) + year})"
+    return f"Year {year}"
+
+
+def fte_frame(res: ScenarioResult, group: str, max_roles: int = 4) -> pd.DataFrame:
+    """FTE by role and year (baseline and scenario) for the focus group and the roles the levers change."""
+    t = _area_rows(res.table, res.scenario.area)
+    piv = t.pivot_table(index=["role", "year"], columns="scenario", values="fte", aggfunc="sum")
+    diff = (piv["scenario"] - piv["baseline"]).abs().groupby(level="role").max()
+    has = t[t["scenario"] == "scenario"].groupby("role")["fte"].max()
+    changed = [r for r in diff.sort_values(ascending=False).index if diff[r] > 1e-6 and has.get(r, 0) > 1e-6]
+    roles = [group] + [r for r in changed if r != group][: max_roles - 1]
+    out = t[t["role"].isin(roles)][["scenario", "role", "role_label", "year", "fte"]].copy()
+    out["scenario"] = out["scenario"].map(SCENARIO_LABELS)
+    return out.reset_index(drop=True)
+
+
+def gap_frame(res: ScenarioResult, group: str) -> pd.DataFrame:
+    t = _area_rows(res.table, res.scenario.area)
+    t = t[t["role"] == group][["scenario", "year", "demand", "capacity", "gap", "vacancy_rate"]].copy()
+    t["scenario"] = t["scenario"].map(SCENARIO_LABELS)
+    return t.reset_index(drop=True)
+
+
+def cost_frame(res: ScenarioResult) -> pd.DataFrame:
+    """Long frame: scenario, year, measure, pounds (years 1..horizon; year 0 is the snapshot)."""
+    c = _area_rows(res.costs, res.scenario.area)
+    c = c[c["year"] > 0]
+    out = c.melt(id_vars=["scenario", "year"], value_vars=list(COST_LABELS), var_name="measure", value_name="pounds")
+    out["measure"] = out["measure"].map(COST_LABELS)
+    out["scenario"] = out["scenario"].map(SCENARIO_LABELS)
+    return out.reset_index(drop=True)
+
+
+def summary_table(res: ScenarioResult) -> pd.DataFrame:
+    """Per staff group, baseline beside scenario at the horizon, in users' words."""
+    s = _area_rows(res.summary, res.scenario.area)
+    b = s[s["scenario"] == "baseline"].set_index("staff_group")
+    sc = s[s["scenario"] == "scenario"].set_index("staff_group")
+    T = res.scenario.horizon
+    return pd.DataFrame({
+        "Staff group": b.index,
+        "Gap now (FTE)": b["gap_start"].to_numpy(),
+        f"Gap in year {T}, baseline (FTE)": b["gap_end"].to_numpy(),
+        f"Gap in year {T}, scenario (FTE)": sc["gap_end"].reindex(b.index).to_numpy(),
+        f"Vacancy rate in year {T}, baseline": b["vacancy_rate_end"].to_numpy(),
+        f"Vacancy rate in year {T}, scenario": sc["vacancy_rate_end"].reindex(b.index).to_numpy(),
+        "Gap closes (year), baseline": b["year_gap_closes"].to_numpy(),
+        "Gap closes (year), scenario": sc["year_gap_closes"].reindex(b.index).to_numpy(),
+    })
+
+
+def comparison(results: dict[str, ScenarioResult], group: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(gap over time by named scenario, table of figures) for up to four saved scenarios + baseline."""
+    rows, table = [], []
+    for name, res in results.items():
+        g = gap_frame(res, group)
+        g = g[g["scenario"] == SCENARIO_LABELS["scenario"]].assign(scenario=name)
+        rows.append(g)
+        h = headline(res, group)
+        s = h["scenario"]
+        table.append({"Scenario": name, "Area": res.scenario.area, "Years": h["horizon"],
+                      f"Gap in final year (FTE)": s["gap_end"], "Vacancy rate in final year": s["vacancy_rate_end"],
+                      "Gap closes (year)": s["year_gap_closes"], "Pay bill in final year (£)": s["pay_bill_end"],
+                      "Training cost, all years (£)": s["training_cost_total"],
+                      "Extra cost over baseline, all years (£)": s["total_cost"] - h["baseline"]["total_cost"]})
+    return (pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["scenario", "year", "gap"]),
+            pd.DataFrame(table))
+
+
+# ------------------------------------------------------------------------------------------------
+# Assumptions table (editable) and overrides
+# ------------------------------------------------------------------------------------------------
+def _hidden(row) -> bool:
+    """Rows the lever controls set (one place for each value) or that are not values."""
+    return ((row["section"] == "new_roles" and row["field"] in ROLE_FIELDS + ("label",))
+            or row["section"] == "demand")
+
+
+def assumption_table(a: Assumptions) -> pd.DataFrame:
+    """Editable table: value as text (numbers and band codes alike), with its source and status."""
+    t = a.table()
+    t = t[~t.apply(_hidden, axis=1)].reset_index(drop=True)
+    t["value"] = t["value"].map(lambda v: "" if v is None else (f"{v:g}" if isinstance(v, float) else str(v)))
+    t["status"] = np.where(t["verified"], "verified", "UNVERIFIED")
+    return t[["section", "item", "field", "value", "status", "source"]]
+
+
+def overrides_from_table(edited: pd.DataFrame, a: Assumptions | None = None) -> tuple[dict, list[str]]:
+    """Nested overrides for rows whose value differs from the shipped default; errors name the row."""
+    a = a or load_assumptions()
+    errors: list[str] = []
+    ov: dict = {}
+    for row in edited.itertuples(index=False):
+        orig = a.data.get(row.section, {}).get(row.item, {}).get(row.field, None)
+        text = "" if row.value is None or (isinstance(row.value, float) and math.isnan(row.value)) else str(row.value).strip()
+        where = f"{row.section} / {row.item} / {row.field}"
+        if isinstance(orig, bool):
+            continue
+        if isinstance(orig, (int, float)):
+            try:
+                val: Any = float(text.replace(",", "").replace("£", ""))
+            except ValueError:
+                errors.append(f"{where}: {text!r} is not a number")
+                continue
+            if isinstance(orig, int) and val.is_integer():
+                val = int(val)
+            if val == orig:
+                continue
+        else:
+            val = None if text == "" else text
+            if val == orig:
+                continue
+        ov.setdefault(row.section, {}).setdefault(row.item, {})[row.field] = val
+    if ov and not errors:
+        try:
+            a.with_overrides(ov)
+        except AssumptionError as exc:
+            errors.append(str(exc))
+    return ov, errors
+
+
+# ------------------------------------------------------------------------------------------------
+# Optimiser: facilitator bounds -> limits, and the chosen mix in words
+# ------------------------------------------------------------------------------------------------
+def optimiser_limits(baseline: Baseline, area: str, recruit_pct: float, retention_pp: float, training_pct: float,
+                     new_role_pct: float, a: Assumptions | None = None) -> dict[str, float]:
+    """Per-lever limits (lever units) from facilitator bounds given as % of each group's FTE a year."""
+    a = a or load_assumptions()
+    b = baseline if area == ENGLAND else baseline.subset([area])
+    fte = dict(zip(b.staff_groups, b.fte.sum(axis=0)))
+    lim: dict[str, float] = {}
+    for g, f in fte.items():
+        lim[f"recruit_domestic:{g}"] = recruit_pct / 100 * f
+        lim[f"recruit_international:{g}"] = recruit_pct / 100 * f
+        lim[f"retention:{g}"] = retention_pp / 100
+        lim[f"training_places:{g}"] = training_pct / 100 * f
+    for r in a.new_role_ids:
+        lim[f"new_role:{r}"] = new_role_pct / 100 * fte.get(a.new_role(r)["counts_towards"], 0.0)
+    return lim
+
+
+def mix_table(res) -> pd.DataFrame:
+    """Levers the optimiser uses (FTE > 0), in words and units."""
+    m = res.mix
+    if m is None or m.empty:
+        return pd.DataFrame(columns=["Lever", "FTE delivered by the year", "Per year", "Cost (£ a year at that point)",
+                                     "At its limit"])
+    m = m[m["fte"] > 1e-6]
+    per_year = []
+    for r in m.itertuples():
+        if r.intervention.startswith("retention:"):
+            per_year.append(f"leaver rate down {100 * r.lever_per_year:.2f} points")
+        elif r.intervention.startswith("agency:"):
+            per_year.append("cover in that year")
+        elif r.intervention.startswith("new_role:"):
+            per_year.append(f"{r.lever_per_year:,.1f} trainees a year")
+        else:
+            per_year.append(f"{r.lever_per_year:,.1f} FTE a year")
+    return pd.DataFrame({"Lever": m["label"].to_numpy(), "FTE delivered by the year": m["fte"].to_numpy(),
+                         "Per year": per_year, "Cost (£ a year at that point)": m["cost"].to_numpy(),
+                         "At its limit": np.where(m["at_bound"], "yes", "no")})
+
+
+def explain_mix(res) -> list[str]:
+    """Plain sentences: what the optimum does, what binds, what each extra FTE of gap costs."""
+    if not res.success:
+        return [res.message]
+    out = [res.message]
+    m = res.mix
+    if m is not None and not m.empty:
+        used = m[m["fte"] > 1e-6].sort_values("cost", ascending=False)
+        if len(used):
+            top = used.iloc[0]
+            out.append(f"The largest part of the cost is {top['label']} ({top['fte']:,.0f} FTE, "
+                       f"£{top['cost']:,.0f} a year).")
+        bound = used[used["at_bound"]]
+        if len(bound):
+            out.append("At their limit (raising these limits would make the mix cheaper): "
+                       + ", ".join(bound["label"]) + ".")
+    d = res.duals.dropna() if res.duals is not None else pd.Series(dtype=float)
+    d = d[d > 1]
+    if len(d):
+        g = d.idxmax()
+        out.append(f"One more FTE of gap in {g} would cost about £{d.max():,.0f} a year to close.")
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Uncertainty
+# ------------------------------------------------------------------------------------------------
+def fan_frame(mc, area: str, group: str) -> pd.DataFrame:
+    f = mc.fan
+    return f[(f["area_code"] == area) & (f["staff_group"] == group)].reset_index(drop=True)
+
+
+def prob_closed(mc, area: str, group: str, year: int) -> float:
+    p = mc.prob_closed
+    row = p[(p["area_code"] == area) & (p["staff_group"] == group) & (p["year"] == year)]
+    return float(row["prob_gap_closed"].iloc[0]) if len(row) else float("nan")
+
+
+def scenario_json(scn: Scenario) -> str:
+    return json.dumps(scn.to_dict(), indent=2, ensure_ascii=False)
