@@ -20,3 +20,16 @@ def test_deep_link_with_bad_values_is_friendly(app_server, page, artifacts):
     body = page.inner_text("body")
     assert "not one we recognise" in body
     assert "/etc/passwd" not in page.url or "NHS workforce headlines" in body
+
+
+def test_sidebar_period_change_updates_figures_and_url(app_server, page):
+    page.goto(app_server.url)
+    wait_for_app(page)
+    fte = page.locator("[data-testid='stMetricValue']").first.inner_text()
+    page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first.click()
+    page.keyboard.type("Nov 2024")  # the option list is virtualised: filter, then pick
+    page.get_by_role("option", name="Nov 2024").click()
+    wait_for_app(page)
+    assert_no_exception(page)
+    assert "period=2024-11" in page.url
+    assert page.locator("[data-testid='stMetricValue']").first.inner_text() != fte

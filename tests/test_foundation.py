@@ -1,0 +1,123 @@
+"""Schema, geography, loader pushdown and cache identity, demo data, exports, CLI."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lib import demo, exports, geography, loader, schema
+from lib.metrics import area_metrics
+from tests.conftest import REPO
+
+
+def test_staff_group_labels_normalise():
+    n = schema.normalise_staff_group
+    assert n("HCHS Doctors (exc. Resident doctors and equivalents)") == "HCHS Doctors"
+    assert n("HCHS doctors") == n("HCHS Doctors") == "HCHS Doctors"
+    assert n("  nurses AND health visitors ") == "Nurses & health visitors"
+    assert n("Total") == "All staff groups"
+    assert n("Wizards") is None
+    assert len(schema.STAFF_GROUPS) == 13
+
+
+def test_geography_tables():
+    assert len(geography.ICBS) == 42 and geography.ICBS["q_code"].is_unique
+    assert len(geography.STPS) == 42 and geography.STPS["q_code"].is_unique
+    assert set(geography.ICBS["region_code"]) == set(geography.REGIONS)
+    # two ICBs changed E54 code in April 2023: both vintages resolve to the Q-code
+    assert geography.resolve_area("E54000052", "ICS") == geography.resolve_area("E54000063", "ICS") == "QXU"
+    assert geography.resolve_area("NHS Sussex Integrated Care Board", "ICS") == "QNX"
+    assert geography.resolve_area("Our Healthier South East London", "STP") == "QKK"
+    assert geography.resolve_area("QZZ", "ICS") is None
+    # eight STP codes differ from their ICB's (DATA.md)
+    changed = set(geography.STPS.loc[geography.STPS["boundary_changed_2022"], "e54_code"])
+    assert changed == {f"E540000{n}" for n in ("07", "09", "12", "14", "16", "17", "20", "21")}
+    with pytest.raises(ValueError, match="expected one of ICS, STP"):
+        geography.areas("CCG")
+
+
+def test_loader_prunes_partitions_and_filters_areas():
+    periods = loader.available_periods(loader.DEMO_DATA_DIR, "ICS")
+    assert periods[0] == "2022-08" and periods[-1] == "2025-11" and len(periods) >= 36
+    f = loader.load_frame(loader.DEMO_DATA_DIR, "ICS", periods=["2025-11"], area_codes=["QKK", "QWE"])
+    assert set(f["period_end"]) == {"2025-11"} and set(f["area_code"]) == {"QKK", "QWE"}
+    assert list(f.columns) == list(schema.CANONICAL_COLUMNS)
+    assert loader.load_frame(loader.DEMO_DATA_DIR, "ICS", periods=["1999-01"]).empty
+
+
+def test_snapshot_id_changes_when_a_file_changes(tmp_path):
+    demo_part = loader.DEMO_DATA_DIR / "level=ICS" / "period=2025-11" / "demo.parquet"
+    target = tmp_path / "level=ICS" / "period=2025-11" / "demo.parquet"
+    target.parent.mkdir(parents=True)
+    target.write_bytes(demo_part.read_bytes())
+    a = loader.snapshot_id(tmp_path)
+    time.sleep(0.01)
+    target.write_bytes(demo_part.read_bytes())
+    assert loader.snapshot_id(tmp_path) != a
+
+
+def test_demo_data_is_deterministic_and_matches_the_committed_files():
+    for level in ("ICS", "STP"):
+        fresh = demo.generate(level)
+        committed = loader.load_frame(loader.DEMO_DATA_DIR, level)
+        key = ["period_end", "area_code", "staff_group"]
+        pd.testing.assert_frame_equal(fresh.sort_values(key, ignore_index=True),
+                                      committed.sort_values(key, ignore_index=True), check_dtype=False)
+
+
+@pytest.mark.parametrize("level", ["ICS", "STP"])
+def test_demo_data_looks_like_england(level):
+    f = loader.load_frame(loader.DEMO_DATA_DIR, level)
+    assert f["area_code"].nunique() == 42 and f["period_end"].nunique() >= 36
+    assert set(f["staff_group"]) == set(schema.STAFF_GROUP_ORDER)
+    m = area_metrics(f, include_england=True)
+    eng = m[m["area_code"] == "ENG"]
+    allstaff = eng[eng["staff_group"] == "All staff groups"]
+    assert allstaff["leaver_rate"].between(0.007, 0.012).all()
+    groups = eng[(eng["staff_group"] != "All staff groups") & (eng["staff_group"] != "Unknown classification")]
+    assert groups["vacancy_rate"].between(0.055, 0.13).all()
+    assert groups.groupby("period")["vacancy_rate"].median().between(0.07, 0.12).all()
+    latest = allstaff[allstaff["period"] == allstaff["period"].max()].iloc[0]
+    assert 1.0e6 < latest["fte"] < 1.4e6
+    # stocks chain: start of one period = end of the previous one
+    s = f[(f["area_code"] == "QKK") & (f["staff_group"] == "Midwives")].sort_values("period_end")
+    assert np.allclose(s["sip_start_fte"].to_numpy()[1:], s["sip_end_fte"].to_numpy()[:-1], atol=0.011)
+
+
+def test_demo_manifest_is_marked_synthetic():
+    prov = loader.provenance(loader.DEMO_DATA_DIR)
+    assert prov["synthetic"] is True and "SYNTHETIC" in prov["description"]
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+1", "'+1"), ("-cmd", "'-cmd"),
+    ("@SUM(A1)", "'@SUM(A1)"), ("Guy's", "Guy's"), (-3.5, -3.5), ("\tx", "'\tx"),
+])
+def test_exports_neutralise_formulas(value, expected):
+    df = pd.DataFrame({"name": [value]})
+    out = exports.formula_safe(df)["name"].iloc[0]
+    assert out == expected
+    csv_text = exports.to_csv_text(df)
+    assert not csv_text.splitlines()[1].startswith(("=", "+", "@")) or isinstance(value, float)
+    import openpyxl, io
+    wb = openpyxl.load_workbook(io.BytesIO(exports.to_excel_bytes(df)))
+    cell = wb.active["A2"].value
+    assert cell == expected
+
+
+def test_cli_metrics_errors_are_plain(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "lib", "metrics", "--data-dir", str(loader.DEMO_DATA_DIR),
+                        "--period", "2030-01"], cwd=REPO, capture_output=True, text=True)
+    assert r.returncode == 2 and "not loaded" in r.stderr and "Traceback" not in r.stderr
+    r = subprocess.run([sys.executable, "-m", "lib", "metrics", "--data-dir", str(tmp_path / "none")],
+                       cwd=REPO, capture_output=True, text=True)
+    assert r.returncode == 2 and "no ICS data" in r.stderr
+
+
+def test_cli_template_is_ingestible(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "lib", "template"], cwd=REPO, capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.startswith("period,level,area_code")
