@@ -48,10 +48,42 @@ def _metrics(data_dir: str, snap: tuple, level: str, periods: tuple[str, ...] | 
     return disclosure.suppress_metrics(m) if sdc else m  # counts under 5 hidden when disclosure control is on
 
 
+# Last figures computed per question, with the snapshot they came from: served (with a warning) if a later
+# load fails, so a broken data directory never blanks the dashboard. Small: one frame per question.
+_LAST_GOOD: dict[tuple, tuple[tuple, pd.DataFrame]] = {}
+_LAST_GOOD_MAX = 32
+
+
 def metrics(data_dir: Path, level: str, periods: list[str] | None = None, basis: str = "fte") -> pd.DataFrame:
     """Metrics for areas, regions (Y-codes) and England (ENG), every staff group. periods=None: all."""
-    return _metrics(str(data_dir), snapshot(data_dir), level, tuple(periods) if periods is not None else None, basis,
-                    auth.disclosure_on())
+    key = (str(data_dir), level, tuple(periods) if periods is not None else None, basis, auth.disclosure_on())
+    snap = snapshot(data_dir)
+    try:
+        out = _metrics(str(data_dir), snap, *key[1:])
+    except Exception as exc:  # noqa: BLE001 - any load failure falls back to the last good figures
+        last = _LAST_GOOD.get(key)
+        if last is None:
+            raise
+        st.warning(f"The data directory could not be read just now ({str(exc)[:200]}). Showing the figures "
+                   "loaded before; fix or remove the file named, and they refresh on the next interaction.",
+                   icon=":material/warning:")
+        return last[1].copy()
+    if key not in _LAST_GOOD or _LAST_GOOD[key][0] != snap:
+        if len(_LAST_GOOD) >= _LAST_GOOD_MAX:
+            _LAST_GOOD.clear()
+        _LAST_GOOD[key] = (snap, out.copy())
+    return out
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _store_problems(data_dir: str, snap: tuple) -> list[str]:
+    return loader.store_problems(data_dir)
+
+
+def show_store_problems(data_dir: Path) -> None:
+    """Warn about store files refused by the loader (damaged, truncated, foreign); the rest is still served."""
+    for msg in _store_problems(str(data_dir), snapshot(data_dir)):
+        st.warning(f"A file in the data directory was refused and is not used: {msg}", icon=":material/warning:")
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -60,6 +92,8 @@ def _periods(data_dir: str, snap: tuple, level: str) -> list[str]:
 
 
 def periods(data_dir: Path, level: str) -> list[str]:
+    # Called once per run by the shared sidebar: the natural place to warn about refused store files.
+    show_store_problems(data_dir)
     return _periods(str(data_dir), snapshot(data_dir), level)
 
 
