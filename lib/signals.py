@@ -199,15 +199,24 @@ def latest_signals(metrics: pd.DataFrame, staff_group: str, key: str, period: st
     if areas is not None:
         sub = sub[sub["area_code"].isin(areas)]
     names = dict(zip(sub["area_code"], sub["area_name"]))
+    # Same series as spc_view (monthly rows where the area has them, one value per period), built for every
+    # area at once: this runs for every system and measure on each new period, so pandas work is kept out of
+    # the loop.
+    has_monthly = sub.groupby("area_code")["period_months"].transform(lambda s: (s == 1).any())
+    sub = sub[(sub["period_months"] == 1) | ~has_monthly]
+    sub = sub.drop_duplicates(["area_code", "period"], keep="last")
+    wide = sub.pivot(index="period", columns="area_code", values=key).sort_index()
+    present = sub.assign(_p=True).pivot(index="period", columns="area_code", values="_p").sort_index()
     rows = []
-    for code, area_rows in sub.groupby("area_code", sort=False):
-        try:
-            v = _spc_from_rows(area_rows, key, period)
-        except SignalError:
-            continue
-        last = v.chart.iloc[-1]
-        if last["period"] != period:
+    for code in wide.columns:
+        mask = present[code].fillna(False).to_numpy(dtype=bool)
+        if not mask.any() or wide.index[mask][-1] != period:
             continue  # no figure for the chosen period: nothing to say about "this period"
+        y = wide[code].to_numpy(dtype=float)[mask]
+        if np.count_nonzero(~np.isnan(y)) < 2:
+            continue
+        chart = spc(y, improvement_direction=m.direction)
+        last = chart.iloc[-1]
         rows.append({
             "area_code": code, "area_name": names.get(code, code), "measure": key, "measure_label": m.label,
             "period": period, "value": float(last["y"]), "mean": float(last["mean"]),
@@ -215,7 +224,7 @@ def latest_signals(metrics: pd.DataFrame, staff_group: str, key: str, period: st
             "special_cause": bool(last["special_cause"]), "rule": last["special_cause_rule"],
             "rule_words": rule_words(last["special_cause_rule"]) if last["special_cause"] else "",
             "point_type": last["point_type"], "verdict": VERDICT.get(last["point_type"], "common cause"),
-            "points": len(v.chart), "trial_limits": bool(last["trial_limits"]),
+            "points": len(chart), "trial_limits": bool(last["trial_limits"]),
         })
     return pd.DataFrame(rows, columns=cols)
 
