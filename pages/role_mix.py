@@ -46,15 +46,12 @@ expected = trends.expected_mix(m, area, ctx.period)
 if expected.empty:
     st.info(f"No staff in post figures for {label} in the month ending {when}.", icon=":material/info:")
 elif area != "ENG":
-    left, right = st.columns(2)
-    with left:
-        st.markdown("**Share of FTE by staff group**")
-        charts.show_chart(trend_charts.mix_bars(expected, label), f"role_mix_{ctx.level}_{area}_{ctx.period}",
-                          "mix_bars")
-    with right:
-        st.markdown("**More or fewer than expected for its size (FTE)**")
-        charts.show_chart(trend_charts.expected_chart(expected), f"role_mix_expected_{ctx.level}_{area}_{ctx.period}",
-                          "mix_expected")
+    st.markdown("**Share of FTE by staff group**")
+    charts.show_chart(trend_charts.mix_bars(expected, label), f"role_mix_{ctx.level}_{area}_{ctx.period}",
+                      "mix_bars")
+    st.markdown("**More or fewer than expected for its size (FTE)**")
+    charts.show_chart(trend_charts.expected_chart(expected), f"role_mix_expected_{ctx.level}_{area}_{ctx.period}",
+                      "mix_expected")
     st.caption(trends.EXPECTED_NOTE)
     st.dataframe(expected, hide_index=True, width="stretch", key="mix_expected_table", column_config={
         "FTE": st.column_config.NumberColumn(format="localized"),

@@ -60,19 +60,17 @@ st.subheader("Leaver and joiner rates over time")
 window = state.radio("Rates", "window", list(WINDOW_LABELS), default="month", format_func=WINDOW_LABELS.get)
 suffix = "" if window == "month" else "_12m"
 wlabel = "monthly" if window == "month" else "12-month rolling"
-left, right = st.columns(2)
-for col, kind in ((left, "leaver"), (right, "joiner")):
+for kind in ("leaver", "joiner"):
     measure = f"{kind}_rate{suffix}"
     title = f"{kind.capitalize()} rate ({wlabel})"
     series = trends.trend(m, ctx.level, area, group, [measure], {measure: title})
-    with col:
-        st.markdown(f"**{title}**")
-        if series["value"].notna().any():
-            charts.show_chart(trend_charts.trend_chart(series, title, percent=True, selected=ctx.period, height=260),
-                              f"{kind}_rate_{window}_{ctx.level}_{area}", f"turnover_{kind}_trend")
-        else:
-            st.info("Not enough loaded months for this view." if window == "12m" else
-                    "No figures for this selection.", icon=":material/info:")
+    st.markdown(f"**{title}**")
+    if series["value"].notna().any():
+        charts.show_chart(trend_charts.trend_chart(series, title, percent=True, selected=ctx.period, height=240),
+                          f"{kind}_rate_{window}_{ctx.level}_{area}", f"turnover_{kind}_trend")
+    else:
+        st.info("Not enough loaded months for this view (12 consecutive months are needed)." if window == "12m"
+                else "No figures for this selection.", icon=":material/info:")
 if window == "12m":
     st.caption(trends.ROLLING_NOTE)
 shell.definition("leaver_rate", "joiner_rate")

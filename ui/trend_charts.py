@@ -47,7 +47,7 @@ def trend_chart(series: pd.DataFrame, y_title: str, *, percent: bool = True, sel
         y=alt.Y("value:Q", title=y_title, axis=_y_axis(percent), scale=alt.Scale(zero=False)),
         color=alt.Color("series:N", title=None, sort=domain,
                         scale=alt.Scale(domain=domain, range=[ROLE_COLOURS[r] for r in roles]),
-                        legend=alt.Legend(orient="bottom")),
+                        legend=alt.Legend(orient="bottom", labelLimit=400)),
         strokeDash=alt.StrokeDash("series:N", sort=domain, legend=None,
                                   scale=alt.Scale(domain=domain, range=[ROLE_DASH[r] for r in roles])),
         tooltip=[alt.Tooltip("series:N", title="Area"), alt.Tooltip("month:T", title="Month", format="%b %Y"),
@@ -63,7 +63,7 @@ def flows_chart(flows: pd.DataFrame, unit: str, *, selected: str | None = None, 
     df = _month(flows)
     colour = alt.Color("flow:N", title=None, scale=alt.Scale(domain=list(FLOW_COLOURS),
                                                              range=list(FLOW_COLOURS.values())),
-                       legend=alt.Legend(orient="bottom"))
+                       legend=alt.Legend(orient="bottom", labelLimit=400))
     tip = [alt.Tooltip("month:T", title="Month", format="%b %Y"), alt.Tooltip("flow:N", title="Flow"),
            alt.Tooltip("value:Q", title=unit, format=",.1f")]
     x = alt.X("yearmonth(month):T", title=None, axis=alt.Axis(format="%b %Y"))
@@ -86,12 +86,12 @@ def mix_bars(expected: pd.DataFrame, area_label: str, height: int = 380) -> alt.
     long["who"] = long["who"].map({"Share": area_label, "England share": "England"})
     groups = list(expected["Staff group"])
     return alt.Chart(long).mark_bar().encode(
-        y=alt.Y("Staff group:N", sort=groups, title=None),
+        y=alt.Y("Staff group:N", sort=groups, title=None, axis=alt.Axis(labelLimit=300)),
         yOffset=alt.YOffset("who:N", sort=[area_label, "England"]),
         x=alt.X("share:Q", title="Share of FTE", axis=alt.Axis(format=".0%")),
         color=alt.Color("who:N", title=None, scale=alt.Scale(domain=[area_label, "England"],
                                                              range=[ROLE_COLOURS["System"], "#A285D1"]),
-                        legend=alt.Legend(orient="bottom")),
+                        legend=alt.Legend(orient="bottom", labelLimit=400)),
         tooltip=[alt.Tooltip("Staff group:N"), alt.Tooltip("who:N", title="Area"),
                  alt.Tooltip("share:Q", title="Share of FTE", format=".2%")],
     ).properties(height=height)
@@ -101,12 +101,12 @@ def expected_chart(expected: pd.DataFrame, height: int = 380) -> alt.Chart:
     """Diverging bars: FTE more (right) or fewer (left) than expected for the area's size."""
     groups = list(expected["Staff group"])
     return alt.Chart(expected).mark_bar().encode(
-        y=alt.Y("Staff group:N", sort=groups, title=None),
+        y=alt.Y("Staff group:N", sort=groups, title=None, axis=alt.Axis(labelLimit=300)),
         x=alt.X("Difference (FTE):Q", title="FTE more (+) or fewer (-) than expected for its size"),
         color=alt.Color("More or fewer than expected:N", title=None,
                         scale=alt.Scale(domain=["More", "Fewer", "As expected"],
                                         range=["#12436D", "#F46A25", "#3D3D3D"]),
-                        legend=alt.Legend(orient="bottom")),
+                        legend=alt.Legend(orient="bottom", labelLimit=400)),
         tooltip=[alt.Tooltip("Staff group:N"), alt.Tooltip("FTE:Q", format=",.1f"),
                  alt.Tooltip("Expected FTE:Q", format=",.1f"), alt.Tooltip("Difference (FTE):Q", format="+,.1f"),
                  alt.Tooltip("Difference (percentage points):Q", format="+.2f")],
@@ -118,15 +118,16 @@ def mix_heatmap(mix: pd.DataFrame, groups: list[str]) -> alt.Chart:
     systems = sorted(mix["area_name"].dropna().unique())
     lim = float(mix["diff_pts"].abs().max() or 1.0)
     return alt.Chart(mix).mark_rect().encode(
-        x=alt.X("staff_group:N", sort=groups, title=None, axis=alt.Axis(labelAngle=-40, labelLimit=180)),
-        y=alt.Y("area_name:N", sort=systems, title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X("staff_group:N", sort=groups, title=None,
+                axis=alt.Axis(labelAngle=-35, labelLimit=220, labelOverlap=False)),
+        y=alt.Y("area_name:N", sort=systems, title=None, axis=alt.Axis(labelLimit=300, labelOverlap=False)),
         color=alt.Color("diff_pts:Q", title="Points vs England",
                         scale=alt.Scale(scheme="blueorange", domain=[-lim, lim], domainMid=0, reverse=True)),
         tooltip=[alt.Tooltip("area_name:N", title="System"), alt.Tooltip("staff_group:N", title="Staff group"),
                  alt.Tooltip("share:Q", title="Share of FTE", format=".2%"),
                  alt.Tooltip("england_share:Q", title="England share", format=".2%"),
                  alt.Tooltip("diff_pts:Q", title="Difference (points)", format="+.2f")],
-    ).properties(height=max(200, 16 * len(systems)))
+    ).properties(height=max(200, 18 * len(systems)))
 
 
 def mix_small_multiples(over_time: pd.DataFrame, groups: list[str]) -> alt.FacetChart:
@@ -140,13 +141,13 @@ def mix_small_multiples(over_time: pd.DataFrame, groups: list[str]) -> alt.Facet
         y=alt.Y("share:Q", title=None, axis=alt.Axis(format=".1%"), scale=alt.Scale(zero=False)),
         color=alt.Color("series:N", title=None, sort=domain,
                         scale=alt.Scale(domain=domain, range=[ROLE_COLOURS[r] for r in roles]),
-                        legend=alt.Legend(orient="bottom")),
+                        legend=alt.Legend(orient="bottom", labelLimit=400)),
         strokeDash=alt.StrokeDash("series:N", sort=domain, legend=None,
                                   scale=alt.Scale(domain=domain, range=[ROLE_DASH[r] for r in roles])),
         tooltip=[alt.Tooltip("staff_group:N", title="Staff group"), alt.Tooltip("series:N", title="Area"),
                  alt.Tooltip("month:T", title="Month", format="%b %Y"),
                  alt.Tooltip("share:Q", title="Share of FTE", format=".2%")],
-    ).properties(width=230, height=110)
+    ).properties(width=250, height=110)
     return alt.layer(base, data=df).facet(
         facet=alt.Facet("staff_group:N", sort=groups, title=None, header=alt.Header(labelFontWeight="bold")),
-        columns=4).resolve_scale(y="independent")
+        columns=3).resolve_scale(y="independent")
