@@ -318,9 +318,9 @@ def headline(res: ScenarioResult, group: str) -> dict[str, Any]:
 
 
 def year_label(year: int | None, period: str, horizon: int) -> str:
-    """'Year 3 (Nov 2028)'; 'Already closed'; 'Not within 5 years'."""
+    """'Year 3 (Nov 2028)'; 'No gap now'; 'Not by year 5'."""
     if year is None:
-        return f"Not within {horizon} year{'s' if horizon != 1 else ''}"
+        return f"Not by year {horizon}"
     if year == 0:
         return "No gap now"
     if period and len(period) == 7:
@@ -490,26 +490,32 @@ def mix_table(res) -> pd.DataFrame:
 
 
 def explain_mix(res) -> list[str]:
-    """Plain sentences: what the optimum does, what binds, what each extra FTE of gap costs."""
+    """Plain sentences: what the optimum costs, which levers carry it, what binds, the marginal cost."""
     if not res.success:
         return [res.message]
-    out = [res.message]
     m = res.mix
-    if m is not None and not m.empty:
-        used = m[m["fte"] > 1e-6].sort_values("cost", ascending=False)
-        if len(used):
-            top = used.iloc[0]
-            out.append(f"The largest part of the cost is {top['label']} ({top['fte']:,.0f} FTE, "
-                       f"£{top['cost']:,.0f} a year).")
-        bound = used[used["at_bound"]]
-        if len(bound):
-            out.append("At their limit (raising these limits would make the mix cheaper): "
-                       + ", ".join(bound["label"]) + ".")
+    by = f" by year {res.year}" if res.year else ""
+    if m is None or m.empty or not (m["fte"] > 1e-6).any():
+        return [res.message]
+    used = m[m["fte"] > 1e-6].sort_values("fte", ascending=False)
+    out = [f"The cheapest mix that closes every staff group's gap{by} costs £{res.cost:,.0f} a year at that point "
+           f"(pay bill of the extra staff plus one-off training, recruitment and retention costs). "
+           f"It uses {len(used)} lever{'s' if len(used) != 1 else ''}."]
+    top = "; ".join(f"{r.label}: {r.fte:,.0f} FTE" for r in used.head(3).itertuples())
+    out.append(f"Largest contributions: {top}.")
+    bound = used[used["at_bound"]]
+    if len(bound):
+        names = ", ".join(bound["label"].head(5)) + (f" and {len(bound) - 5} more" if len(bound) > 5 else "")
+        out.append(f"{len(bound)} lever{'s are' if len(bound) != 1 else ' is'} at the limit you set ({names}): "
+                   "raising a limit would make the mix cheaper.")
+    agency = used[used["intervention"].str.startswith("agency:")]
+    if len(agency):
+        out.append(f"Agency/locum cover of {agency['fte'].sum():,.0f} FTE is part of it; it is not a lever, so it is "
+                   "left out when the mix is loaded as a scenario.")
     d = res.duals.dropna() if res.duals is not None else pd.Series(dtype=float)
     d = d[d > 1]
     if len(d):
-        g = d.idxmax()
-        out.append(f"One more FTE of gap in {g} would cost about £{d.max():,.0f} a year to close.")
+        out.append(f"One more FTE of gap in {d.idxmax()} would add about £{d.max():,.0f} a year.")
     return out
 
 

@@ -152,6 +152,7 @@ def studio(ctx, area: str, names: dict) -> None:
         _apply(Scenario.from_json(SS.pop("wi_pending")))
     elif C + "horizon" not in SS:               # first visit, or back from another page
         _apply(Scenario.from_json(SS["wi_scn"]) if SS.get("wi_scn") else Scenario(area=area))
+    top = st.container()
     left, right = st.columns([1, 2.3], gap="medium")
     with left:
         controls = levers(area)
@@ -175,6 +176,8 @@ def studio(ctx, area: str, names: dict) -> None:
         with right:
             _errors("This scenario does not fit the loaded data:", exc.errors)
         return
+    with top:
+        headlines(ctx, res)
     with right:
         results(ctx, scn, res)
     panels(ctx, scn, res, names)
@@ -271,29 +274,37 @@ def _money(x: float) -> str:
     return f"£{x:,.0f}"
 
 
-def results(ctx, scn: Scenario, res) -> None:
+def headlines(ctx, res) -> None:
     groups = w.KNOWN_STAFF_GROUPS
     if SS.get("wi_focus") not in groups:
         SS["wi_focus"] = w.NURSES
-    group = st.selectbox("Staff group to follow", groups, key="wi_focus")
+    group = st.selectbox("Staff group to follow", groups, key="wi_focus", width=420)
     h = w.headline(res, group)
     b, s, T = h["baseline"], h["scenario"], h["horizon"]
     cols = st.columns(4)
-    cols[0].metric(f"Gap in year {T} (FTE)", shell.num(s["gap_end"]), f"{s['gap_end'] - b['gap_end']:+,.0f} vs baseline",
-                   delta_color="inverse", border=True,
+    d_gap = s["gap_end"] - b["gap_end"]
+    d_vr = 100 * (s["vacancy_rate_end"] - b["vacancy_rate_end"])
+    cols[0].metric(f"Gap in year {T} (FTE)", shell.num(s["gap_end"]),
+                   f"{d_gap:+,.0f} vs baseline" if abs(d_gap) >= 0.5 else "same as baseline",
+                   delta_color="inverse" if abs(d_gap) >= 0.5 else "off", border=True,
                    help="Demand minus capacity (FTE). Negative = more capacity than demand. Baseline: "
                         f"{shell.num(b['gap_end'])}.")
-    cols[1].metric(f"Vacancy rate in year {T}", shell.pct(s["vacancy_rate_end"], 1),
-                   f"{100 * (s['vacancy_rate_end'] - b['vacancy_rate_end']):+.1f} points", delta_color="inverse",
+    cols[1].metric(f"Vacancy rate, year {T}", shell.pct(s["vacancy_rate_end"], 1),
+                   f"{d_vr:+.1f} points" if abs(d_vr) >= 0.05 else "same as baseline",
+                   delta_color="inverse" if abs(d_vr) >= 0.05 else "off",
                    border=True, help="max(gap, 0) / demand. Baseline: " + shell.pct(b["vacancy_rate_end"], 1))
     cols[2].metric("Gap closes", w.year_label(s["year_gap_closes"], ctx.period, T),
                    f"baseline: {w.year_label(b['year_gap_closes'], ctx.period, T)}", delta_color="off", border=True,
                    help="First year in which capacity meets demand for this staff group.")
     extra = s["total_cost"] - b["total_cost"]
-    cols[3].metric("Extra cost over baseline", _money(extra), f"pay bill in year {T}: {_money(s['pay_bill_end'])}",
+    cols[3].metric("Extra cost", _money(extra), f"pay bill, year {T}: {_money(s['pay_bill_end'])}",
                    delta_color="off", border=True,
                    help=f"Pay bill, training, recruitment and retention costs summed over years 1-{T}, scenario minus "
                         f"baseline. Training cost in the scenario: {_money(s['training_cost_total'])}.")
+
+
+def results(ctx, scn: Scenario, res) -> None:
+    group = SS.get("wi_focus", w.NURSES)
     g = w.gap_frame(res, group)
     c1, c2 = st.columns(2)
     with c1:
@@ -311,26 +322,32 @@ def results(ctx, scn: Scenario, res) -> None:
             tooltip=["scenario", "year", alt.Tooltip("vacancy_rate:Q", format=".1%")])
         charts.show_chart(vr.properties(title=f"Vacancy rate: {group}", height=260), "what_if_vacancy", "wi_ch_vac")
     f = w.fte_frame(res, group)
+    fte = alt.Chart(f).mark_line().encode(
+        x=alt.X("year:O", title="Year"), y=alt.Y("fte:Q", title="FTE"),
+        color=alt.Color("role_label:N", title=None, legend=alt.Legend(orient="right", labelLimit=260)),
+        strokeDash=alt.StrokeDash("scenario:N", title=None, sort=list(w.SCENARIO_LABELS.values())[::-1],
+                                  legend=alt.Legend(orient="right")),
+        tooltip=["role_label", "scenario", "year", alt.Tooltip("fte:Q", format=",.0f")])
+    charts.show_chart(fte.properties(title="FTE by role (solid: scenario, dashed: baseline)", height=240),
+                      "what_if_fte", "wi_ch_fte")
+    cf = w.cost_frame(res)
+    cf["£m"] = cf["pounds"] / 1e6
     c1, c2 = st.columns(2)
     with c1:
-        fte = alt.Chart(f).mark_line().encode(
-            x=alt.X("year:O", title="Year"), y=alt.Y("fte:Q", title="FTE"),
-            color=alt.Color("role_label:N", title=None, legend=alt.Legend(orient="bottom", columns=2, labelLimit=260)),
-            strokeDash=alt.StrokeDash("scenario:N", title=None, sort=list(w.SCENARIO_LABELS.values())[::-1]),
-            tooltip=["role_label", "scenario", "year", alt.Tooltip("fte:Q", format=",.0f")])
-        charts.show_chart(fte.properties(title="FTE by role (solid: scenario, dashed: baseline)", height=260),
-                          "what_if_fte", "wi_ch_fte")
+        pay = alt.Chart(cf[cf["measure"] == "Pay bill"]).mark_line(point=True).encode(
+            x=alt.X("year:O", title="Year"), y=alt.Y("£m:Q", title="£m a year", scale=alt.Scale(zero=False)),
+            color=alt.Color("scenario:N", scale=SCN_COLOURS, title=None, legend=alt.Legend(orient="bottom")),
+            tooltip=["scenario", "year", alt.Tooltip("£m:Q", format=",.1f")])
+        charts.show_chart(pay.properties(title="Pay bill (all roles)", height=220), "what_if_paybill", "wi_ch_pay",
+                          downloads=False)
     with c2:
-        cf = w.cost_frame(res)
-        cf = cf[cf["pounds"].abs() > 0]
-        cost = alt.Chart(cf).mark_bar().encode(
-            x=alt.X("year:O", title="Year"), xOffset=alt.XOffset("scenario:N"),
-            y=alt.Y("sum(pounds):Q", title="£ a year", axis=alt.Axis(format="~s")),
+        one = cf[(cf["measure"] != "Pay bill") & (cf["scenario"] == w.SCENARIO_LABELS["scenario"])]
+        bars = alt.Chart(one).mark_bar().encode(
+            x=alt.X("year:O", title="Year"), y=alt.Y("sum(£m):Q", title="£m a year"),
             color=alt.Color("measure:N", title=None, legend=alt.Legend(orient="bottom", columns=2)),
-            opacity=alt.Opacity("scenario:N", title=None, scale=alt.Scale(range=[0.45, 1.0])),
-            tooltip=["scenario", "year", "measure", alt.Tooltip("pounds:Q", format=",.0f")])
-        charts.show_chart(cost.properties(title="Pay bill and costs (pale: baseline)", height=260),
-                          "what_if_costs", "wi_ch_cost")
+            tooltip=["year", "measure", alt.Tooltip("£m:Q", format=",.2f")])
+        charts.show_chart(bars.properties(title="Training, recruitment and retention costs (scenario)", height=220),
+                          "what_if_costs", "wi_ch_cost", downloads=False)
     with st.expander("All staff groups: baseline beside scenario"):
         tbl = w.summary_table(res)
         st.dataframe(tbl, hide_index=True, width="stretch", column_config={
