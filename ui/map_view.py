@@ -1,0 +1,144 @@
+"""pydeck map of the systems (hex cartogram or user-supplied ONS boundaries), its legend and the ranked bar chart.
+
+Only the 42 aggregate rows (plus simplified polygons) go to the browser. Tooltips use deck.gl's plain-text
+template (no HTML), so no data is ever interpreted as markup.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import pydeck as pdk
+import streamlit as st
+
+from lib import boundaries, hexmap
+from lib.insight_map import MEASURES, NO_DATA_COLOUR, ColourScale, fmt_value, hex_to_rgb, text_colour
+
+LAYER_ID = "systems"
+MAP_HEIGHT = 560
+
+
+def boundary_path(data_dir: Path, level: str) -> Path:
+    return Path(data_dir) / f"boundaries_{level}.geojson"
+
+
+@st.cache_data(max_entries=8, show_spinner="Reading boundaries...")
+def _read_boundaries(path: str, mtime: float, level: str) -> pd.DataFrame:
+    return boundaries.read_boundaries(path, level)
+
+
+def load_boundaries(data_dir: Path, level: str) -> tuple[pd.DataFrame | None, str | None]:
+    """(boundaries, None) when the data directory supplies a readable file; (None, message) on error;
+    (None, None) when there is no file."""
+    p = boundary_path(data_dir, level)
+    if not p.exists():
+        return None, None
+    try:
+        return _read_boundaries(str(p), p.stat().st_mtime, level), None
+    except (ValueError, OSError) as e:  # BoundaryFileError is a ValueError
+        return None, (f"The boundary file {p.name} could not be used ({e}). Showing the hex cartogram instead; "
+                      f"replace the file with the ONS GeoJSON for {level} as published.")
+
+
+def _records(table: pd.DataFrame, scale: ColourScale, measure: str, selected: str | None) -> pd.DataFrame:
+    ms = MEASURES[measure]
+    d = table[["code", "name", "region_name", "value_text", "numerator_text", "denominator_text", "value"]].copy()
+    fills = d["value"].map(scale.colour)
+    d["fill"] = [hex_to_rgb(c) + [235] for c in fills]
+    d["text_rgb"] = [hex_to_rgb(text_colour(c)) for c in fills]
+    d["line"] = [[255, 0, 0] if c == selected else [255, 255, 255] for c in d["code"]]
+    d["line_w"] = [5000 if c == selected else 0 for c in d["code"]]  # metres (~3 px at the default zoom); min 1 px
+    d["measure"] = ms.label
+    d["num_label"], d["den_label"] = ms.numerator, ms.denominator
+    return d.drop(columns=["value"])
+
+
+def build_deck(table: pd.DataFrame, scale: ColourScale, measure: str, level: str,
+               shapes: pd.DataFrame | None = None, selected: str | None = None) -> pdk.Deck:
+    """PolygonLayer (id LAYER_ID, pickable) over hexes, or over exploded boundary polygons when given."""
+    recs = _records(table, scale, measure, selected)
+    if shapes is None:
+        lay = hexmap.hex_layout(level)[["code", "polygon", "label", "lon", "lat"]]
+        view = hexmap.view_state(level)
+        view["zoom"] = round(view["zoom"] - 0.3, 2)  # the helper frames ~600 px; leave a margin in MAP_HEIGHT
+    else:
+        ex = boundaries.explode_polygons(shapes)[["code", "polygon"]]
+        lab = boundaries.centroids(shapes)[["code", "lon", "lat"]]
+        lay = ex.merge(lab, on="code")
+        lay["label"] = ""
+        view = boundaries.view_state(shapes)
+    data = lay.merge(recs, on="code", how="left")
+    poly = pdk.Layer(
+        "PolygonLayer", data=data, id=LAYER_ID, get_polygon="polygon", get_fill_color="fill",
+        get_line_color="line", get_line_width="line_w", line_width_min_pixels=1, line_width_scale=1, stroked=True, filled=True,
+        pickable=True, auto_highlight=True, highlight_color=[255, 255, 255, 90])
+    layers = [poly]
+    if shapes is None:
+        labels = data[["code", "label", "lon", "lat", "text_rgb"]]
+        layers.append(pdk.Layer("TextLayer", data=labels, id="labels", get_position=["lon", "lat"],
+                                get_text="label", get_color="text_rgb", get_size=11,
+                                get_alignment_baseline="'center'", pickable=False))
+    tooltip = {"text": "{name} ({code})\n{region_name}\n{measure}: {value_text}\n"
+                       "{num_label}: {numerator_text}\n{den_label}: {denominator_text}"}
+    return pdk.Deck(layers=layers, initial_view_state=pdk.ViewState(**view), map_provider=None,
+                    tooltip=tooltip, views=[pdk.View("MapView", controller=True)])
+
+
+def selected_code(event, allowed: set[str]) -> str | None:
+    """The code of the clicked system from st.pydeck_chart's selection state, checked against known codes."""
+    try:
+        objs = event.selection["objects"].get(LAYER_ID) or []
+    except (AttributeError, KeyError, TypeError):
+        return None
+    code = objs[0].get("code") if objs and isinstance(objs[0], dict) else None
+    return code if code in allowed else None
+
+
+def legend_chart(scale: ColourScale, has_missing: bool) -> alt.Chart:
+    """The colour key as a small horizontal Altair chart (drawn by Streamlit, no HTML)."""
+    labels = scale.labels()
+    rows = [{"bin": lab, "colour": c, "order": i} for i, (lab, c) in enumerate(zip(labels, scale.colours))]
+    if has_missing:
+        rows.append({"bin": "no data", "colour": NO_DATA_COLOUR, "order": len(rows)})
+    df = pd.DataFrame(rows)
+    x = alt.X("bin:N", sort=alt.SortField("order"), title=None,
+              axis=alt.Axis(labelAngle=0, labelLimit=160, ticks=False, domain=False, orient="bottom"))
+    return alt.Chart(df, title=alt.Title("Colour key", anchor="start", fontSize=12)).mark_rect(
+        stroke="white").encode(x=x, color=alt.Color("colour:N", scale=None, legend=None)).properties(height=22)
+
+
+def ranked_chart(table: pd.DataFrame, scale: ColourScale, measure: str, selected: str | None) -> alt.LayerChart:
+    """Horizontal bars of every system, highest first, coloured as on the map; a tick marks each system's region
+    average and a labelled rule the England average."""
+    ms = MEASURES[measure]
+    kind = ms.kind
+    d = table[["code", "name", "region_name", "value", "value_text", "numerator_text", "denominator_text",
+               "region_value", "rank"]].copy()
+    d["colour"] = d["value"].map(scale.colour)
+    d["region_text"] = d["region_value"].map(lambda x: fmt_value(x, kind))
+    d["selected"] = d["code"] == selected
+    d = d.sort_values(["value", "name"], ascending=[False, True], na_position="last")
+    fmt = ".1%" if kind == "rate" else ",.0f"
+    order = d["name"].tolist()
+    y = alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=190, labelOverlap=False, labelFontSize=10))
+    tip = [alt.Tooltip("name:N", title="System"), alt.Tooltip("region_name:N", title="Region"),
+           alt.Tooltip("value_text:N", title=ms.label), alt.Tooltip("numerator_text:N", title=ms.numerator),
+           alt.Tooltip("denominator_text:N", title=ms.denominator),
+           alt.Tooltip("region_text:N", title="Region average")]
+    bars = alt.Chart(d).mark_bar(stroke="#d5281b").encode(
+        y=y, x=alt.X("value:Q", title=ms.label, axis=alt.Axis(format=fmt)),
+        color=alt.Color("colour:N", scale=None, legend=None),
+        strokeWidth=alt.condition("datum.selected", alt.value(2.5), alt.value(0)), tooltip=tip)
+    ticks = alt.Chart(d).mark_tick(color="#3D3D3D", thickness=2, size=12).encode(
+        y=y, x="region_value:Q", tooltip=[alt.Tooltip("region_name:N", title="Region"),
+                                           alt.Tooltip("region_text:N", title="Region average")])
+    eng = table["england_value"].dropna()
+    layers = [bars, ticks]
+    if len(eng):
+        e = pd.DataFrame({"value": [float(eng.iloc[0])], "label": [f"England {fmt_value(eng.iloc[0], kind)}"]})
+        rule = alt.Chart(e).mark_rule(color="#d5281b", strokeDash=[6, 3], size=2).encode(x="value:Q")
+        text = alt.Chart(e).mark_text(align="left", dx=4, dy=-6, color="#d5281b", fontWeight="bold").encode(
+            x="value:Q", y=alt.value(0), text="label:N")
+        layers += [rule, text]
+    return alt.layer(*layers).properties(height=max(15 * len(d), 200))
