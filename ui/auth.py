@@ -11,6 +11,7 @@ import logging
 import os
 import re
 from datetime import UTC, datetime
+from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -60,6 +61,11 @@ def _plain(text: str) -> str:
     return re.sub(r"[`*_\[\]<>()#|~\\]", "", text)
 
 
+def _code(text: str) -> str:
+    """Text as a Markdown code span: shown literally (no links, no formatting)."""
+    return "`" + text.replace("`", "") + "`"
+
+
 def contact() -> tuple[str, str] | None:
     """(label, url) of the contact/feedback link, from [workforce] contact or $WORKFORCE_CONTACT.
 
@@ -96,13 +102,25 @@ def _signin_page() -> None:
 
 def _refused_page(decision: access.Decision) -> None:
     st.title(APP_NAME)
-    who = f"You are signed in as **{_plain(decision.email)}**, but" if decision.email else "You are signed in, but"
+    who = f"You are signed in as {_code(decision.email)}, but" if decision.email else "You are signed in, but"
     st.error(f"{who} you cannot see this dashboard: {decision.reason}.{_contact_sentence()}",
              icon=":material/block:")
     st.button("Sign out", icon=":material/logout:", key="auth_sign_out", on_click=st.logout)
     c = contact()
     if c:
         st.link_button(c[0], c[1], icon=":material/mail:")
+
+
+def _only(draw, title: str) -> None:
+    """Show one page and stop. Registering it with st.navigation keeps Streamlit from listing (or running)
+    the files in pages/ as a legacy multipage app; every URL path lands here."""
+    pages = [st.Page(draw, title=title, url_path="signin", default=True)]
+    # Register the path asked for too, so a deep link gets this page rather than a "page not found" dialog.
+    path = urlparse(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
+    if re.fullmatch(r"[A-Za-z0-9_-]{1,64}", path) and path != "signin":
+        pages.append(st.Page(draw, title=title, url_path=path))
+    st.navigation(pages, position="hidden").run()
+    st.stop()
 
 
 def gate() -> None:
@@ -112,9 +130,8 @@ def gate() -> None:
     gets no page, no sidebar and no data."""
     if not auth_configured():
         return
-    if not st.user.is_logged_in:
-        _signin_page()
-        st.stop()
+    if not st.user.get("is_logged_in"):  # .get: absent when the session has no user info yet
+        _only(_signin_page, "Sign in")
     try:
         policy = access.policy_from(settings(), os.environ)
     except ValueError as exc:  # a mistake in the allow-list: refuse everyone and tell the administrator
@@ -123,10 +140,9 @@ def gate() -> None:
     decision = access.decide(st.user.to_dict(), policy)
     if not decision.allowed:
         _LOG.info("refused %s: %s", decision.email, decision.reason)
-        _refused_page(decision)
-        st.stop()
+        _only(lambda: _refused_page(decision), "No access")
     with st.sidebar:
-        st.caption(f"Signed in as {_plain(decision.email or '')}")
+        st.caption(f"Signed in as {_code(decision.email or '')}")
         st.button("Sign out", icon=":material/logout:", key="auth_sign_out", on_click=st.logout)
 
 
