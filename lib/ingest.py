@@ -299,13 +299,18 @@ def parse_turnover(path: Path, header: list[str], data: list[list[str]], level: 
            "staff_group"]
     wide = df.groupby([*idx, "type"], sort=False)[["hc", "fte"]].sum(min_count=1).unstack("type")
     wide.columns = [f"{t}_{u}" for u, t in wide.columns]
+    # Which TYPE rows exist per org x group: an absent row is a zero cell, but a present row holding "*" or
+    # ".." is unknown and must stay NaN (never silently zero).
+    present = df.groupby([*idx, "type"], sort=False).size().unstack("type").reindex(wide.index)
     wide = wide.reset_index()
-    # Zero cells are absent rows in this publication: a missing flow for a present org x group is 0.
     for m in ("sip_start_fte", "sip_start_hc", "sip_end_fte", "sip_end_hc", "joiners_fte", "joiners_hc",
               "leavers_fte", "leavers_hc"):
         if m not in wide:
             wide[m] = 0.0
-        wide[m] = wide[m].fillna(0.0)
+            continue
+        typ = m.rsplit("_", 1)[0]
+        absent = present[typ].isna().to_numpy() if typ in present else np.ones(len(wide), dtype=bool)
+        wide[m] = wide[m].mask(absent & wide[m].isna().to_numpy(), 0.0)
     wide["level"] = level
     wide["area_name"] = wide["area_code"].map(geography.area_names(level))
     wide["source"] = "turnover"

@@ -261,6 +261,11 @@ def test_thousands_separators_and_placeholders_are_accepted_deliberately(tmp_pat
     org, group = rows[0][col(header, "REPORTING_ORG_CODE")], "All staff groups"
     row = f[(f.org_code == org) & (f.staff_group == group)].iloc[0]
     assert row["sip_end_hc"] == float(rows[0][hc].replace(",", ""))
+    by_group = f[f.org_code == org].set_index("staff_group")["sip_end_fte"]
+    from lib.schema import normalise_staff_group
+    g = [normalise_staff_group(rows[i][col(header, "STAFF_GROUP_1_NAME")]) for i in (1, 2, 3)]
+    assert pd.isna(by_group[g[0]]) and pd.isna(by_group[g[1]])  # "*" and ".": unknown, never zero
+    assert by_group[g[2]] == 0.0                                 # "-": NHS Digital's nil
 
 
 # ------------------------------------------------------------------------------------------ hostile names
