@@ -1,0 +1,133 @@
+"""AppTest of the Map and System profile pages: defaults, deep links, bad query strings, STP level."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lib import geography, loader
+from lib.metrics import area_metrics
+from tests.conftest import REPO
+
+APP = str(REPO / "app.py")
+
+
+def run(page: str, **params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning")
+             for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def deck_spec(at: AppTest) -> dict:
+    decks = at.get("deck_gl_json_chart")
+    assert len(decks) == 1
+    return json.loads(decks[0].proto.json)
+
+
+def test_map_default_sends_42_aggregate_rows():
+    at = run("pages/map.py")
+    t = texts(at)
+    assert "Vacancy rate, all staff groups: ICS systems, month ending Nov 2025" in t
+    assert "Synthetic demo data" in t
+    spec = deck_spec(at)
+    layer = next(L for L in spec["layers"] if L["id"] == "systems")
+    assert len(layer["data"]) == 42 and layer["pickable"]
+    assert {"name", "value_text", "numerator_text", "denominator_text"} <= set(layer["data"][0])
+    assert "html" not in spec.get("tooltip", {})  # plain-text tooltip
+    assert at.query_params["measure"] == "vacancy_rate" and at.query_params["group"] == "All staff groups"
+    assert [b.label for b in at.get("download_button")][-2:] == ["Download CSV", "Download Excel"]
+
+
+def test_map_bad_measure_and_group_are_friendly():
+    at = run("pages/map.py", measure="<script>alert(1)</script>", group="../../etc/passwd")
+    infos = " ".join(i.value for i in at.info)
+    assert "measure value" in infos and "group value" in infos and "not one we recognise" in infos
+    assert at.selectbox(key="url_measure").value == "vacancy_rate"
+    assert at.selectbox(key="url_group").value == "All staff groups"
+
+
+def test_map_measure_and_group_from_link():
+    at = run("pages/map.py", measure="leaver_rate", group="Midwives", period="2025-06")
+    assert "Leaver rate, midwives: ICS systems, month ending Jun 2025" in texts(at)
+    at.selectbox(key="url_measure").set_value("fte_per_100k").run()
+    assert not at.exception
+    assert "FTE per 100,000 population" in texts(at)
+
+
+def test_map_share_needs_a_staff_group():
+    at = run("pages/map.py", measure="fte_share")
+    assert any("100% everywhere" in i.value for i in at.info)
+    assert at.selectbox(key="url_group").value == "Nurses & health visitors"
+
+
+def test_map_stp_level_and_population_notice():
+    at = run("pages/map.py", level="STP", measure="fte_per_100k")
+    t = texts(at)
+    assert "STP systems, month ending Jun 2022" in t
+    assert any("needs population figures for STP" in i.value for i in at.info)
+    layer = next(L for L in deck_spec(at)["layers"] if L["id"] == "systems")
+    assert {r["code"] for r in layer["data"]} == set(geography.areas("STP")["code"])
+
+
+def test_map_bad_boundary_file_falls_back_to_hexes(tmp_path, monkeypatch):
+    import shutil
+    data = tmp_path / "store"
+    shutil.copytree(loader.DEMO_DATA_DIR, data)
+    (data / "boundaries_ICS.geojson").write_text('{"type": "FeatureCollection", "features": [{"oops": 1}]}')
+    monkeypatch.setenv(loader.ENV_DATA_DIR, str(data))
+    at = run("pages/map.py")
+    assert any("could not be used" in w.value and "hex cartogram" in w.value for w in at.warning)
+    layer = next(L for L in deck_spec(at)["layers"] if L["id"] == "systems")
+    assert len(layer["data"]) == 42
+
+
+def _cli_row(level: str, period: str, code: str, group: str = "All staff groups") -> pd.Series:
+    m = area_metrics(loader.load_frame(loader.DEMO_DATA_DIR, level, periods=[period]), True)
+    return m[(m["area_code"] == code) & (m["staff_group"] == group)].iloc[0]
+
+
+def test_profile_deep_link_values():
+    at = run("pages/profile.py", area="QKK", period="2025-11", group="Midwives")
+    assert "South East London (QKK)" in [h.value for h in at.header]
+    r = _cli_row("ICS", "2025-11", "QKK", "Midwives")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Staff in post (FTE)"] == f"{r['fte']:,.0f}"
+    assert metrics["Leaver rate (month)"] == f"{100 * r['leaver_rate']:.2f}%"
+    assert metrics["Vacancy rate"] == f"{100 * r['vacancy_rate']:.2f}%"
+    t = texts(at)
+    assert "Since Nov 2024" in t and "highest leaver rate of 42" in t
+    assert "Role mix compared with England" in t
+
+
+def test_profile_bad_area_is_friendly_and_defaults_alphabetically():
+    at = run("pages/profile.py", area="../../etc/passwd")
+    assert any("area value" in i.value and "not one we recognise" in i.value for i in at.info)
+    first = geography.areas("ICS").sort_values("short_name").iloc[0]
+    assert f"{first['short_name']} ({first['code']})" in [h.value for h in at.header]
+
+
+@pytest.mark.parametrize("code", ["QKK", "QOP"])
+def test_profile_stp_level(code):
+    at = run("pages/profile.py", level="STP", area=code)
+    name = geography.area_names("STP")[code]
+    assert f"{name} ({code})" in [h.value for h in at.header]
+    r = _cli_row("STP", "2022-06", code)
+    assert {m.label: m.value for m in at.metric}["Headcount"] == f"{r['headcount']:,.0f}"
+
+
+def test_profile_first_period_has_no_changes():
+    at = run("pages/profile.py", area="QKK", period="2022-08")
+    assert "No earlier month is loaded" in texts(at)
+    assert all(m.delta in (None, "") for m in at.metric)
