@@ -76,3 +76,17 @@ def test_refusal_reasons_are_plain_words():
 def test_email_of_prefers_email_claim():
     assert email_of({"email": "a@b.org", "preferred_username": "c@d.org"}) == "a@b.org"
     assert email_of({"email": "not-an-address", "upn": "u@b.org"}) == "u@b.org"
+
+
+def test_example_secrets_file_is_valid_and_holds_no_real_secret():
+    import tomllib
+
+    from lib import disclosure
+    from tests.conftest import REPO
+    ex = tomllib.loads((REPO / ".streamlit" / "secrets.example.toml").read_text())
+    assert set(ex["auth"]) >= {"redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url"}
+    assert ex["auth"]["redirect_uri"].endswith("/oauth2callback")
+    assert "REPLACE" in ex["auth"]["cookie_secret"] and "REPLACE" in ex["auth"]["client_secret"]
+    p = policy_from(ex["workforce"], {})
+    assert decide({"email": "a@nhs.net"}, p).allowed and not decide({"email": "a@gmail.com"}, p).allowed
+    assert disclosure.enabled(ex["workforce"], {}) is True

@@ -100,9 +100,6 @@ def _sign_in(page, app_url: str, email: str) -> None:
     wait_for_app(page)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "Streamlit 1.67 runs the first session after a server start in legacy pages/-folder mode, so a deep link "
-    "as the very first request runs pages/<x>.py without app.py (and the gate); fix: rename pages/ (lead)"))
 def test_first_request_after_start_deep_link_is_gated(signed_app, page):
     page.goto(signed_app + "/data")  # must stay the first test to use signed_app
     wait_for_app(page)

@@ -181,3 +181,22 @@ def suppressed_rows(df: pd.DataFrame) -> pd.Series:
     """True where disclosure control hid something in a metrics row (all False when it is off)."""
     col = disclosure.SUPPRESSED_COLUMN
     return df[col].ne("") if col in df else pd.Series(False, index=df.index)
+
+
+def _leave_legacy_pages_mode() -> None:
+    """Close a gap in Streamlit 1.67: until the first st.navigation call in a server process, a folder named
+    pages/ beside app.py puts the process in legacy multipage mode, where a deep link (/data) as the first
+    request runs pages/data.py directly - skipping app.py, its sidebar and the sign-in gate. Every page
+    imports ui.*, so this runs before any page output: switch the mode off and rerun through app.py.
+    (Renaming pages/ removes the need; this guard is then a no-op.)"""
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+    except ImportError:  # a later Streamlit without this internal: nothing to do
+        return
+    if PagesManager.uses_pages_directory and get_script_run_ctx() is not None:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+_leave_legacy_pages_mode()

@@ -1,0 +1,171 @@
+"""Scaling out: deploy/run.sh starts two replicas with the production settings, nginx (deploy/nginx-workforce.conf
+on loopback, temp pid file) serves them with sticky sessions, and a browser page keeps working after the
+replica holding its websocket is killed."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+import tomllib
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, assert_no_exception, free_port, wait_for_app
+
+DEPLOY = REPO / "deploy"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def test_production_config_keys_are_streamlit_options():
+    from streamlit import config
+
+    from deploy.flags import flags
+    cfg = tomllib.loads((DEPLOY / "config.production.toml").read_text())
+    known = config.get_config_options()
+    keys = [f"{s}.{k}" for s, opts in cfg.items() for k in opts]
+    assert [k for k in keys if k not in known] == []
+    s = cfg["server"]
+    assert s["enableXsrfProtection"] is True and s["runOnSave"] is False and s["fileWatcherType"] == "none"
+    assert s["headless"] is True and s["address"] == "127.0.0.1" and 0 < s["maxUploadSize"] <= 200
+    assert cfg["client"]["showErrorDetails"] == "none" and cfg["browser"]["gatherUsageStats"] is False
+    f = flags(str(DEPLOY / "config.production.toml"))
+    assert f[f.index("--server.runOnSave") + 1] == "false"
+    # nginx's upload limit matches Streamlit's
+    conf = (DEPLOY / "nginx-workforce.conf").read_text()
+    assert f"client_max_body_size {s['maxUploadSize']}m;" in conf
+
+
+def _get(url: str) -> bytes:
+    return urllib.request.urlopen(url, timeout=3).read()
+
+
+def _wait(fn, timeout: float = 60, what: str = "condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            v = fn()
+            if v:
+                return v
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _connections_to(port: int) -> int:
+    """Established TCP connections to 127.0.0.1:port (nginx -> replica; the websocket is the long-lived one)."""
+    n = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            parts = line.split()
+            if parts[3] == "01" and int(parts[2].rsplit(":", 1)[1], 16) == port:
+                n += 1
+    return n
+
+
+def _nginx_conf(tmp: Path, listen: int, a: int, b: int) -> Path:
+    site = (DEPLOY / "nginx-workforce.conf").read_text()
+    site = site.replace("127.0.0.1:8501", f"127.0.0.1:{a}").replace("127.0.0.1:8502", f"127.0.0.1:{b}")
+    site = site.replace("listen 127.0.0.1:8080;", f"listen 127.0.0.1:{listen};")
+    assert f"127.0.0.1:{a}" in site and f"127.0.0.1:{b}" in site and f":{listen};" in site
+    for d in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (tmp / d).mkdir(exist_ok=True)
+    user = "user root;\n" if os.geteuid() == 0 else ""  # workers must reach the temp dirs
+    conf = tmp / "nginx.conf"
+    conf.write_text(f"""{user}worker_processes 1;
+daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log info;
+events {{ worker_connections 256; }}
+http {{
+    access_log {tmp}/access.log;
+    client_body_temp_path {tmp}/body; proxy_temp_path {tmp}/proxy; fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi; scgi_temp_path {tmp}/scgi;
+{site}
+}}
+""")
+    return conf
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory, artifacts):
+    if not Path(NGINX).exists():
+        pytest.fail("nginx is not installed (apt-get install nginx; .ci/run and scripts/test.sh do this)")
+    tmp = tmp_path_factory.mktemp("deploy")
+    a, b, listen = free_port(), free_port(), free_port()
+    env = {**os.environ, "RUN_DIR": str(tmp), "PYTHON": str(Path(os.sys.executable))}
+    env.pop("WORKFORCE_DISCLOSURE_CONTROL", None)
+    log = open(artifacts / "deploy_run.log", "w")
+    replicas = subprocess.Popen(["bash", str(DEPLOY / "run.sh"), str(a), str(b)], cwd=REPO, env=env, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    conf = _nginx_conf(tmp, listen, a, b)
+    subprocess.run([NGINX, "-t", "-c", str(conf), "-p", str(tmp)], check=True, capture_output=True)
+    nginx = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(tmp)], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        for p in (a, b):
+            _wait(lambda p=p: _get(f"http://127.0.0.1:{p}/_stcore/health") == b"ok", 90, f"replica {p}")
+        url = f"http://127.0.0.1:{listen}"
+        _wait(lambda: _get(url + "/_stcore/health") == b"ok", 30, "nginx")
+        yield {"url": url, "ports": (a, b), "tmp": tmp}
+    finally:
+        nginx.terminate()
+        nginx.wait(10)
+        try:
+            os.killpg(replicas.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            replicas.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(replicas.pid, signal.SIGKILL)
+        log.close()
+        for f in ("error.log", "access.log"):
+            if (tmp / f).exists():
+                shutil.copy(tmp / f, artifacts / f"nginx_{f}")
+
+
+def _see(page, text: str, timeout_ms: int = 60000) -> None:
+    wait_for_app(page, timeout_ms)
+    page.wait_for_function("t => document.body.innerText.includes(t)", arg=text, timeout=timeout_ms)
+
+
+def test_health_and_route_cookie_through_nginx(cluster):
+    r = urllib.request.urlopen(cluster["url"] + "/", timeout=5)
+    assert r.status == 200
+    cookie = r.headers.get("Set-Cookie", "")
+    assert re.match(r"workforce_route=[0-9a-f]{32}; Path=/; HttpOnly", cookie), cookie
+    assert _get(cluster["url"] + "/_stcore/health") == b"ok"
+
+
+def test_page_survives_its_replica_being_killed(cluster, page, artifacts):
+    a, b = cluster["ports"]
+    page.goto(cluster["url"])
+    _see(page, "NHS workforce headlines")
+    on = _wait(lambda: [p for p in (a, b) if _connections_to(p)], 20, "websocket to a replica")
+    assert len(on) == 1, f"websocket connections to both replicas: {on}"  # sticky: one replica per browser
+    victim, survivor = on[0], (b if on[0] == a else a)
+    page.reload()  # same cookie -> same replica
+    _see(page, "NHS workforce headlines")
+    _wait(lambda: _connections_to(victim) and not _connections_to(survivor), 20, "sticky reconnect")
+
+    pid = int((cluster["tmp"] / f"replica_{victim}.pid").read_text())
+    os.kill(pid, signal.SIGKILL)
+    _wait(lambda: _connections_to(survivor), 60, "browser reconnecting through nginx to the other replica")
+    _see(page, "NHS workforce headlines")
+    assert_no_exception(page)
+    # and it still works: move to another page and change a sidebar setting
+    page.get_by_role("link", name="Data and definitions").click()
+    _see(page, "Definitions (NHS Digital)")
+    body = page.inner_text("body")
+    assert "Definitions (NHS Digital)" in body and "Connection error" not in body
+    page.screenshot(path=str(artifacts / "deploy_after_failover.png"), full_page=True)
+    assert _get(cluster["url"] + "/_stcore/health") == b"ok"
