@@ -110,12 +110,11 @@ def _share(df: pd.DataFrame) -> pd.DataFrame:
 def _aggregate(comp: pd.DataFrame, code_col: str | None) -> pd.DataFrame:
     """Sum area components to regions (code_col='region_code') or England (None)."""
     c = comp.copy()
-    if code_col is None:
-        c["area_code"] = ENGLAND_CODE
-    else:
-        c["area_code"] = c[code_col]
-    return c.groupby(["period", "level", "area_code", "staff_group"], observed=True).agg(
-        {**{m: lambda s: s.sum(min_count=1) for m in MEASURES}, "period_months": "max"}).reset_index()
+    c["area_code"] = ENGLAND_CODE if code_col is None else c[code_col]
+    g = c.groupby(["period", "level", "area_code", "staff_group"], observed=True)
+    out = g[list(MEASURES)].sum(min_count=1)  # vectorised; NaN only when every area lacks the measure
+    out["period_months"] = g["period_months"].max()
+    return out.reset_index()
 
 
 OUTPUT_COLUMNS = [
