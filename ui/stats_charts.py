@@ -28,7 +28,7 @@ import streamlit as st
 from lib import signals
 from lib.schema import ALL_STAFF
 from lib.spc import ASSURANCE_ICON_MEANINGS, VARIATION_ICON_MEANINGS
-from ui import charts, data, shell
+from ui import auth, charts, data, shell
 
 # Making Data Count colours (NHSRplotthedots ptd_spc_colours).
 MDC_COMMON = "#7B7D7D"
@@ -40,11 +40,10 @@ POINT_LABELS = {
     "common_cause": "Common cause",
     "special_cause_improvement": "Special cause: improvement",
     "special_cause_concern": "Special cause: concern",
-    "special_cause_neutral_high": "Special cause: change (up or down)",
-    "special_cause_neutral_low": "Special cause: change (up or down)",
+    "special_cause_neutral_high": "Special cause: change",
+    "special_cause_neutral_low": "Special cause: change",
 }
-_POINT_DOMAIN = ["Common cause", "Special cause: improvement", "Special cause: concern",
-                 "Special cause: change (up or down)"]
+_POINT_DOMAIN = ["Common cause", "Special cause: improvement", "Special cause: concern", "Special cause: change"]
 _POINT_RANGE = [MDC_COMMON, MDC_IMPROVEMENT, MDC_CONCERN, MDC_NEUTRAL]
 # Vega renders these small charts as SVG (crisp on a projector; the browser test counts the marks).
 _SVG = {"embedOptions": {"renderer": "svg"}}
@@ -56,8 +55,12 @@ def value_text(measure: str, x: float | None) -> str:
     return shell.num(x)
 
 
-def _axis_format(measure: str) -> str:
-    return ".1%" if signals.MEASURES.get(measure, signals.MEASURES["fte"]).is_rate else ",.0f"
+def _axis_format(measure: str, values=None) -> str:
+    if not signals.MEASURES.get(measure, signals.MEASURES["fte"]).is_rate:
+        return ",.0f"
+    # monthly leaver rates sit near 1%: one decimal place would repeat labels on the axis
+    top = np.nanmax(np.abs(np.asarray(values, dtype=float))) if values is not None and len(values) else 1.0
+    return ".2%" if np.isnan(top) or top < 0.1 else ".1%"
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -69,7 +72,7 @@ def spc_chart(spc_df: pd.DataFrame, title: str, *, measure: str = "fte", value_l
     """XmR chart: grey line of values, points coloured by Making Data Count type, mean (solid), process limits
     (dashed), optional near limits (dotted, 2 sigma) and target (red). spc_df is lib.spc.spc output (with
     `period` if from lib.signals); one line segment per phase."""
-    fmt = _axis_format(measure)
+    fmt = _axis_format(measure, spc_df["y"])
     label = value_label or signals.MEASURES.get(measure, signals.MEASURES["fte"]).label
     d = pd.DataFrame({
         "Month": pd.to_datetime(spc_df["x"]).dt.strftime("%Y-%m-%d"),
@@ -99,14 +102,15 @@ def spc_chart(spc_df: pd.DataFrame, title: str, *, measure: str = "fte", value_l
     if target is not None and not pd.isna(target):
         layers.append(alt.Chart(pd.DataFrame({"Target": [float(target)]})).mark_rule(
             color=MDC_TARGET, strokeDash=[4, 2], strokeWidth=1.5).encode(y="Target:Q"))
-    tooltip = [alt.Tooltip("Period:N"), alt.Tooltip("Value:Q", format=fmt.replace(".1%", ".2%")),
-               alt.Tooltip("Average:Q", format=fmt.replace(".1%", ".2%")), "Reading:N", "Rule:N"]
+    tip_fmt = ".2%" if fmt.endswith("%") else fmt
+    tooltip = [alt.Tooltip("Period:N"), alt.Tooltip("Value:Q", format=tip_fmt),
+               alt.Tooltip("Average:Q", format=tip_fmt), "Reading:N", "Rule:N"]
     layers.append(base.mark_line(color=MDC_COMMON, strokeWidth=1.5).encode(
         y=alt.Y("Value:Q", title=label, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False))))
     layers.append(base.mark_point(filled=True, size=55, opacity=1).encode(
         y="Value:Q",
         color=alt.Color("Reading:N", scale=alt.Scale(domain=_POINT_DOMAIN, range=_POINT_RANGE),
-                        legend=alt.Legend(orient="bottom", title=None)),
+                        legend=alt.Legend(orient="bottom", title=None, labelLimit=260)),
         tooltip=tooltip,
     ).transform_filter("datum.Value != null").properties(name="spc_points"))
     return alt.layer(*layers).properties(title=title, height=height, usermeta=_SVG)
@@ -117,8 +121,10 @@ def funnel_chart(view: signals.FunnelView, title: str, *, highlight: str | None 
     """Funnel plot: each system's rate against its size (the rate's denominator), the pooled rate, 95% (dashed)
     and 99.8% (solid) limits, overdispersion-adjusted as FunnelPlotR does; outliers (outside 99.8%) named."""
     m = signals.measure(view.measure)
-    fmt = _axis_format(view.measure)
+    fmt = _axis_format(view.measure, view.units["rate"])
     curve = view.result.curve
+    # Start the limits near the smallest system: from a denominator of 3 they would stretch the axis to 70%.
+    curve = curve[curve["denominator"] >= 0.5 * float(view.units["denominator"].min())]
     step = max(1, len(curve) // 250)  # the limits are smooth: 250 points draw them well
     c = curve.iloc[::step]
     if c.index[-1] != curve.index[-1]:
@@ -164,7 +170,7 @@ def funnel_chart(view: signals.FunnelView, title: str, *, highlight: str | None 
     points = alt.Chart(pts).mark_point(filled=True, size=70, opacity=0.95).encode(
         x=alt.X("Size:Q"), y="Rate:Q",
         color=alt.Color("Reading:N", scale=alt.Scale(domain=[d_ for d_, _ in used], range=[r for _, r in used]),
-                        legend=alt.Legend(orient="bottom", title=None)),
+                        legend=alt.Legend(orient="bottom", title=None, labelLimit=260, columns=3)),
         tooltip=tip).properties(name="funnel_points")
     labels = alt.Chart(pts[pts["outlier"] | pts["selected"]]).mark_text(
         align="left", dx=7, dy=-7, fontSize=11, color="#231f20").encode(x="Size:Q", y="Rate:Q", text="System:N")
@@ -270,14 +276,17 @@ def _rate_config(measure: str, table: pd.DataFrame) -> dict:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _what_changed(data_dir: str, snap: tuple, level: str, period: str, staff_group: str) -> pd.DataFrame:
+def _what_changed(data_dir: str, snap: tuple, level: str, period: str, staff_group: str,
+                  disclosure: bool) -> pd.DataFrame:
+    # `disclosure` is in the key so suppressed and unsuppressed figures never share a cache entry
     m = data.metrics(Path(data_dir), level)
     return signals.what_changed(m, level, period, staff_group)
 
 
 def what_changed(ctx, staff_group: str = ALL_STAFF) -> pd.DataFrame:
     """Cached lib.signals.what_changed for the sidebar's data, level and period."""
-    return _what_changed(str(ctx.data_dir), data.snapshot(ctx.data_dir), ctx.level, ctx.period, staff_group)
+    return _what_changed(str(ctx.data_dir), data.snapshot(ctx.data_dir), ctx.level, ctx.period, staff_group,
+                         auth.disclosure_on())
 
 
 def what_changed_summary(ctx, *, staff_group: str = ALL_STAFF, key: str = "what_changed",
