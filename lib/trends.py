@@ -181,8 +181,8 @@ def vacancy_table(m: pd.DataFrame, level: str, period: str, group: str) -> pd.Da
     t = t.rename(columns={"area_code": "Code", "area_name": "System", "staff_group": "Staff group",
                           "fte": "Staff in post FTE", "vacancy_fte": "Vacancy FTE",
                           "establishment_fte": "Establishment FTE", "vacancy_rate": "Vacancy rate"})
-    cols = ["Code", "System", "Region", "Staff group", "Staff in post FTE", "Vacancy FTE", "Establishment FTE",
-            "Vacancy rate", "Difference from England (percentage points)"]
+    cols = ["Code", "System", "Region", "Vacancy rate", "Vacancy FTE", "Staff in post FTE", "Establishment FTE",
+            "Difference from England (percentage points)", "Staff group"]
     return t[cols].sort_values("System", ignore_index=True)
 
 
@@ -205,10 +205,10 @@ def turnover_table(m: pd.DataFrame, level: str, period: str, group: str, basis: 
                           "joiner_rate": "Joiner rate (monthly)", "leaver_rate_12m": "Leaver rate (12-month rolling)",
                           "joiner_rate_12m": "Joiner rate (12-month rolling)"})
     t[f"Staff in post at end ({unit})"] = t["fte" if u == "fte" else "headcount"]
-    cols = ["Code", "System", "Region", "Staff group", f"Staff in post at start ({unit})",
-            f"Staff in post at end ({unit})", f"Leavers ({unit})", f"Joiners ({unit})",
+    cols = ["Code", "System", "Region", f"Leavers ({unit})", f"Joiners ({unit})",
             f"Net change ({unit}, joiners - leavers)", "Leaver rate (monthly)", "Joiner rate (monthly)",
-            "Leaver rate (12-month rolling)", "Joiner rate (12-month rolling)"]
+            "Leaver rate (12-month rolling)", "Joiner rate (12-month rolling)", f"Staff in post at start ({unit})",
+            f"Staff in post at end ({unit})", "Staff group"]
     return t[cols].sort_values("System", ignore_index=True)
 
 

@@ -99,7 +99,9 @@ else:
     rate_cols = ["Leaver rate (monthly)", "Joiner rate (monthly)", "Leaver rate (12-month rolling)",
                  "Joiner rate (12-month rolling)"]
     cfg = {c: st.column_config.NumberColumn(format="percent") for c in rate_cols}
-    cfg.update({c: st.column_config.NumberColumn(format="localized") for c in table.columns[4:9]})
+    cfg.update({c: st.column_config.NumberColumn(format="localized") for c in table.columns
+                if c.startswith(("Leavers", "Joiners", "Staff in post"))})
+    cfg[f"Net change ({unit}, joiners - leavers)"] = st.column_config.NumberColumn(format="%+.1f")
     st.dataframe(table, hide_index=True, width="stretch", key="turnover_table", column_config=cfg)
     st.caption("Click a column heading to sort. " + trends.SYSTEM_FLOWS_NOTE)
     shell.downloads(table, f"turnover_{ctx.level}_{ctx.period}_{basis}", "turnover_dl",

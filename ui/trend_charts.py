@@ -86,7 +86,7 @@ def mix_bars(expected: pd.DataFrame, area_label: str, height: int = 380) -> alt.
     long["who"] = long["who"].map({"Share": area_label, "England share": "England"})
     groups = list(expected["Staff group"])
     return alt.Chart(long).mark_bar().encode(
-        y=alt.Y("Staff group:N", sort=groups, title=None, axis=alt.Axis(labelLimit=300)),
+        y=alt.Y("Staff group:N", sort=groups, title=None, axis=alt.Axis(labelLimit=300, labelOverlap=False)),
         yOffset=alt.YOffset("who:N", sort=[area_label, "England"]),
         x=alt.X("share:Q", title="Share of FTE", axis=alt.Axis(format=".0%")),
         color=alt.Color("who:N", title=None, scale=alt.Scale(domain=[area_label, "England"],
@@ -101,7 +101,7 @@ def expected_chart(expected: pd.DataFrame, height: int = 380) -> alt.Chart:
     """Diverging bars: FTE more (right) or fewer (left) than expected for the area's size."""
     groups = list(expected["Staff group"])
     return alt.Chart(expected).mark_bar().encode(
-        y=alt.Y("Staff group:N", sort=groups, title=None, axis=alt.Axis(labelLimit=300)),
+        y=alt.Y("Staff group:N", sort=groups, title=None, axis=alt.Axis(labelLimit=300, labelOverlap=False)),
         x=alt.X("Difference (FTE):Q", title="FTE more (+) or fewer (-) than expected for its size"),
         color=alt.Color("More or fewer than expected:N", title=None,
                         scale=alt.Scale(domain=["More", "Fewer", "As expected"],
@@ -138,7 +138,7 @@ def mix_small_multiples(over_time: pd.DataFrame, groups: list[str]) -> alt.Facet
     domain, roles = list(order["series"]), list(order["role"])
     base = alt.Chart().mark_line().encode(
         x=alt.X("month:T", title=None, axis=alt.Axis(format="%Y", tickCount=4)),
-        y=alt.Y("share:Q", title=None, axis=alt.Axis(format=".1%"), scale=alt.Scale(zero=False)),
+        y=alt.Y("share:Q", title=None, axis=alt.Axis(format=".2%", tickCount=3), scale=alt.Scale(zero=False)),
         color=alt.Color("series:N", title=None, sort=domain,
                         scale=alt.Scale(domain=domain, range=[ROLE_COLOURS[r] for r in roles]),
                         legend=alt.Legend(orient="bottom", labelLimit=400)),

@@ -1,0 +1,176 @@
+"""Vacancies, Turnover and Role mix in Chromium: open at ICS then STP, change period and staff group, and check the
+table a person sees equals `python -m lib metrics ... --by-staff-group --format json` for that selection."""
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.conftest import REPO, assert_no_exception, wait_for_app
+
+DEMO = REPO / "data" / "demo"
+# (level, period label in the sidebar, period key) chosen away from the latest so the change is real
+SELECTIONS = [("ICS", "Mar 2024", "2024-03"), ("STP", "Mar 2021", "2021-03")]
+_CLI: dict[tuple[str, str], list[dict]] = {}
+
+
+def cli_metrics(level: str, period: str) -> list[dict]:
+    if (level, period) not in _CLI:
+        out = subprocess.run([sys.executable, "-m", "lib", "metrics", "--data-dir", str(DEMO), "--level", level,
+                              "--period", period, "--by-staff-group", "--format", "json"],
+                             cwd=REPO, capture_output=True, text=True, check=True, timeout=120)
+        _CLI[(level, period)] = json.loads(out.stdout)
+    return _CLI[(level, period)]
+
+
+def open_page(page, base_url: str, title: str) -> None:
+    page.goto(base_url + "/")
+    wait_for_app(page, 90000)
+    page.locator("[data-testid='stSidebarNav'] a", has_text=title).first.click()
+    wait_for_app(page, 90000)
+
+
+def set_level(page, level: str) -> None:
+    page.locator("[data-testid='stSidebar'] [data-testid='stRadio'] label", has_text=level).first.click()
+    wait_for_app(page, 90000)
+
+
+def choose(page, label: str, option: str) -> None:
+    box = page.get_by_role("combobox", name=label, exact=True)
+    box.click()
+    box.fill(option)
+    page.get_by_role("option", name=option, exact=True).first.click()
+    wait_for_app(page, 90000)
+
+
+def grid(page, must_have: str) -> list[dict[str, str]]:
+    """Rows of the st.dataframe whose headings include must_have, read from the grid's accessible table
+    (the rows and columns currently drawn)."""
+    for df in page.locator("[data-testid='stDataFrame']").all():
+        heads = df.locator("th[role='columnheader']").all_inner_texts()
+        if must_have in heads:
+            return [dict(zip(heads, tr.locator("td[role='gridcell']").all_inner_texts()))
+                    for tr in df.locator("tbody tr[role='row']").all()]
+    return []
+
+
+def number(text: str) -> float:
+    t = text.replace(",", "").strip()
+    return float(t[:-1]) / 100 if t.endswith("%") else float(t)
+
+
+def same(shown: str, expected) -> bool:
+    if expected is None:
+        return shown.strip() in ("", "None", "NaN", "null")
+    return math.isclose(number(shown), float(expected), rel_tol=1e-9, abs_tol=1e-9)
+
+
+def check_table(page, must_have: str, key_col: str, expected: dict[str, dict], columns: dict[str, str]) -> int:
+    """Compare every drawn row's columns with the CLI record for its key; retry briefly while the grid redraws."""
+    problems: list[str] = []
+    for _ in range(20):
+        rows = grid(page, must_have)
+        problems = []
+        checked = 0
+        for r in rows:
+            rec = expected.get(r.get(key_col))
+            if rec is None:
+                problems.append(f"row {r.get(key_col)!r} not in the CLI output")
+                continue
+            for shown_col, cli_col in columns.items():
+                if shown_col in r:
+                    checked += 1
+                    if not same(r[shown_col], rec[cli_col]):
+                        problems.append(f"{r[key_col]} {shown_col}: shown {r[shown_col]}, CLI {rec[cli_col]}")
+        if rows and not problems and checked >= 8:
+            return checked
+        page.wait_for_timeout(250)
+    pytest.fail(f"table does not match the CLI: {problems[:5] or 'no rows drawn'}")
+
+
+def screenshot(page, artifacts, name: str) -> None:
+    page.set_viewport_size({"width": 1600, "height": 3600})
+    page.wait_for_timeout(600)
+    page.screenshot(path=str(artifacts / name), full_page=True)
+    page.set_viewport_size({"width": 1600, "height": 1000})
+
+
+def url_param(page, name: str) -> str | None:
+    return parse_qs(urlparse(page.url).query).get(name, [None])[0]
+
+
+@pytest.fixture
+def wide_page(page):
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    return page
+
+
+def test_vacancy_page_matches_cli(app_server, wide_page, artifacts):
+    page = wide_page
+    open_page(page, app_server.url, "Vacancies")
+    assert_no_exception(page)
+    assert "Vacancy rate over time" in page.inner_text("body")
+    for level, label, period in SELECTIONS:
+        if level == "STP":
+            set_level(page, "STP")
+        choose(page, "Period (month ending)", label)
+        if level == "ICS":  # the staff group stays chosen when the level changes
+            choose(page, "Staff group", "Midwives")
+        assert_no_exception(page)
+        assert url_param(page, "period") == period and url_param(page, "group") == "Midwives"
+        cli = {r["area_code"]: r for r in cli_metrics(level, period) if r["staff_group"] == "Midwives"}
+        check_table(page, "Vacancy rate", "Code", cli, {"Vacancy rate": "vacancy_rate", "Vacancy FTE": "vacancy_fte",
+                                                         "Staff in post FTE": "fte",
+                                                         "Establishment FTE": "establishment_fte"})
+        screenshot(page, artifacts, f"vacancy_{level}.png")
+
+
+def test_turnover_page_matches_cli(app_server, wide_page, artifacts):
+    page = wide_page
+    open_page(page, app_server.url, "Turnover")
+    assert_no_exception(page)
+    body = page.inner_text("body")
+    assert "Rates are monthly" in body and "inside the system counts as one leaver and one joiner" in body
+    for level, label, period in SELECTIONS:
+        if level == "STP":
+            set_level(page, "STP")
+        choose(page, "Period (month ending)", label)
+        if level == "ICS":
+            choose(page, "Staff group", "Nurses & health visitors")
+        assert_no_exception(page)
+        assert url_param(page, "group") == "Nurses & health visitors"
+        cli = {r["area_code"]: r for r in cli_metrics(level, period)
+               if r["staff_group"] == "Nurses & health visitors"}
+        check_table(page, "Leavers (FTE)", "Code", cli, {"Leavers (FTE)": "leavers_fte", "Joiners (FTE)": "joiners_fte",
+                                                          "Leaver rate (monthly)": "leaver_rate",
+                                                          "Joiner rate (monthly)": "joiner_rate"})
+        screenshot(page, artifacts, f"turnover_{level}.png")
+    # headcount basis: the CLI's default --basis is FTE, so compare the counts only
+    page.locator("[data-testid='stRadio'] label", has_text="Headcount").first.click()
+    wait_for_app(page, 90000)
+    assert_no_exception(page)
+    cli = {r["area_code"]: r for r in cli_metrics("STP", "2021-03") if r["staff_group"] == "Nurses & health visitors"}
+    check_table(page, "Leavers (headcount)", "Code", cli, {"Leavers (headcount)": "leavers_hc",
+                                                            "Joiners (headcount)": "joiners_hc"})
+
+
+def test_role_mix_page_matches_cli(app_server, wide_page, artifacts):
+    page = wide_page
+    open_page(page, app_server.url, "Role mix")
+    assert_no_exception(page)
+    for level, label, period in SELECTIONS:
+        if level == "STP":
+            set_level(page, "STP")
+        choose(page, "Period (month ending)", label)
+        if level == "ICS":
+            choose(page, "Staff group to follow over time", "Midwives")
+        assert_no_exception(page)
+        area = url_param(page, "area")
+        cli = {r["staff_group"]: r for r in cli_metrics(level, period) if r["area_code"] == area}
+        check_table(page, "Expected FTE", "Staff group", cli, {"FTE": "fte", "Share": "fte_share"})
+        assert "Midwives: share of FTE over time" in page.inner_text("body")
+        screenshot(page, artifacts, f"role_mix_{level}.png")
