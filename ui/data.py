@@ -92,8 +92,6 @@ def _periods(data_dir: str, snap: tuple, level: str) -> list[str]:
 
 
 def periods(data_dir: Path, level: str) -> list[str]:
-    # Called once per run by the shared sidebar: the natural place to warn about refused store files.
-    show_store_problems(data_dir)
     return _periods(str(data_dir), snapshot(data_dir), level)
 
 

@@ -53,6 +53,7 @@ def sidebar() -> Context | None:
     labels = list(sources)
     src_label = labels[0] if len(labels) == 1 else sb.selectbox("Data source", labels, key="data_source")
     data_dir = sources[src_label]
+    data.show_store_problems(data_dir)  # refused (damaged/foreign) files are named; the rest is served
     try:
         prov = data.provenance(data_dir)
     except Exception:  # a broken manifest must not break the page
