@@ -71,7 +71,8 @@ if over.empty:
 else:
     series = trends.trend(m, ctx.level, area, group, ["fte_share"], {"fte_share": "Share of FTE"})
     st.markdown(f"**{group}: share of FTE over time**")
-    charts.show_chart(trend_charts.trend_chart(series, "Share of FTE", percent=True, selected=ctx.period, height=260),
+    charts.show_chart(trend_charts.trend_chart(series, "Share of FTE", selected=ctx.period, height=260,
+                                                 axis_format=".2%"),
                       f"share_{ctx.level}_{area}", "mix_group_trend")
 
     # --- SPC view (ui/stats_charts.py, written by another engineer): signal or noise for this group's share ---

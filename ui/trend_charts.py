@@ -36,7 +36,7 @@ def _selected_rule(period: str | None) -> alt.Chart | None:
 
 
 def trend_chart(series: pd.DataFrame, y_title: str, *, percent: bool = True, selected: str | None = None,
-                height: int = 300) -> alt.LayerChart:
+                height: int = 300, axis_format: str | None = None) -> alt.LayerChart:
     """Lines for the chosen area and its comparators (one measure), with the chosen period marked."""
     df = _month(series.dropna(subset=["value"]))
     order = (df.drop_duplicates("series").assign(_r=lambda d: d["role"].map({r: i for i, r in enumerate(ROLE_ORDER)}))
@@ -44,7 +44,8 @@ def trend_chart(series: pd.DataFrame, y_title: str, *, percent: bool = True, sel
     domain, roles = list(order["series"]), list(order["role"])
     lines = alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
         x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y")),
-        y=alt.Y("value:Q", title=y_title, axis=_y_axis(percent), scale=alt.Scale(zero=False)),
+        y=alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False),
+                axis=alt.Axis(format=axis_format) if axis_format else _y_axis(percent)),
         color=alt.Color("series:N", title=None, sort=domain,
                         scale=alt.Scale(domain=domain, range=[ROLE_COLOURS[r] for r in roles]),
                         legend=alt.Legend(orient="bottom", labelLimit=400)),
