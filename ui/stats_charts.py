@@ -315,7 +315,8 @@ def what_changed_summary(ctx, *, staff_group: str = ALL_STAFF, key: str = "what_
                      f"(of {n_systems} systems)")
     eng = changes[changes["area_code"] == signals.ENGLAND]
     for r in eng.itertuples():
-        lines.append(f"- England, {r.measure_label.lower()}: {r.verdict} ({r.rule_words})")
+        label = r.measure_label[0].lower() + r.measure_label[1:]  # keep "FTE" in capitals
+        lines.append(f"- England, {label}: {r.verdict} ({r.rule_words})")
     st.markdown("\n".join(lines))
     top = systems[systems["verdict"] == "concern"].head(max_items)
     if not top.empty:

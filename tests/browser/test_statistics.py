@@ -85,3 +85,8 @@ def test_spc_and_funnel_draw_the_right_points(app_server, page, artifacts, demo_
     page.locator("[data-testid='stVegaLiteChart']").nth(0).screenshot(path=str(artifacts / "statistics_spc.png"))
     page.locator("[data-testid='stVegaLiteChart']").nth(1).screenshot(path=str(artifacts / "statistics_funnel.png"))
     page.screenshot(path=str(artifacts / "statistics_qkk_vacancy.png"), full_page=True)
+    # the main area scrolls inside the app, so take the lower sections in view one by one
+    page.get_by_text("Outliers (outside the 99.8% limits)").first.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "statistics_outliers.png"))
+    page.get_by_text("What changed in Nov 2025").first.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "statistics_what_changed.png"))
