@@ -6,7 +6,7 @@ import streamlit as st
 
 from lib import headlines
 from lib.schema import ALL_STAFF
-from ui import data, shell, state
+from ui import data, shell, state, stats_charts
 
 ctx = st.session_state.get("ctx")
 st.title("NHS workforce headlines")
@@ -41,3 +41,5 @@ st.dataframe(
 shell.downloads(table, f"headlines_{ctx.level}_{ctx.period}", "home_table",
                 notes=[f"{ctx.source_label}; {ctx.level}; period ending {ctx.period}; rates monthly, FTE basis",
                        *([] if not ctx.synthetic else ["SYNTHETIC demo data - not real figures"])])
+
+stats_charts.what_changed_summary(ctx)  # systems showing special cause this month (SPC rules)
