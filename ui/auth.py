@@ -194,9 +194,13 @@ def _leave_legacy_pages_mode() -> None:
         from streamlit.runtime.scriptrunner import get_script_run_ctx
     except ImportError:  # a later Streamlit without this internal: nothing to do
         return
-    if PagesManager.uses_pages_directory and get_script_run_ctx() is not None:
+    ctx = get_script_run_ctx()
+    if PagesManager.uses_pages_directory and ctx is not None:
         PagesManager.uses_pages_directory = False
-        st.rerun()
+        # app.py itself (the usual first request) runs the gate anyway: rerun only when a page file runs alone
+        page = ctx.pages_manager.get_pages().get(ctx.page_script_hash, {})
+        if str(page.get("script_path", "")) != str(ctx.pages_manager.main_script_path):
+            st.rerun()
 
 
 _leave_legacy_pages_mode()
