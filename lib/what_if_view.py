@@ -329,6 +329,11 @@ def year_label(year: int | None, period: str, horizon: int) -> str:
     return f"Year {year}"
 
 
+def year_short(year: int | None, horizon: int) -> str:
+    """Short form for a headline figure: 'Year 3', 'Now', '> year 5'."""
+    return f"> year {horizon}" if year is None else ("Now" if year == 0 else f"Year {year}")
+
+
 def fte_frame(res: ScenarioResult, group: str, max_roles: int = 4) -> pd.DataFrame:
     """FTE by role and year (baseline and scenario) for the focus group and the roles the levers change."""
     t = _area_rows(res.table, res.scenario.area)

@@ -46,6 +46,7 @@ def test_headline_hand_computed_recruitment_closes_gap():
     assert w.year_label(2, "2025-11", 3) == "Year 2 (Nov 2027)"
     assert w.year_label(None, "2025-11", 3) == "Not by year 3"
     assert w.year_label(0, "2025-11", 3) == "No gap now"
+    assert [w.year_short(y, 3) for y in (2, None, 0)] == ["Year 2", "> year 3", "Now"]
     g = w.gap_frame(res, NURSES)
     assert list(g.loc[g["scenario"] == "Scenario", "gap"].round(9)) == [10.0, 5.0, 0.0, -5.0]
     c = w.cost_frame(res)

@@ -293,14 +293,21 @@ def headlines(ctx, res) -> None:
                    f"{d_vr:+.1f} points" if abs(d_vr) >= 0.05 else "same as baseline",
                    delta_color="inverse" if abs(d_vr) >= 0.05 else "off",
                    border=True, help="max(gap, 0) / demand. Baseline: " + shell.pct(b["vacancy_rate_end"], 1))
-    cols[2].metric("Gap closes", w.year_label(s["year_gap_closes"], ctx.period, T),
-                   f"baseline: {w.year_label(b['year_gap_closes'], ctx.period, T)}", delta_color="off", border=True,
+    cols[2].metric("Gap closes", w.year_short(s["year_gap_closes"], T),
+                   f"{w.year_label(s['year_gap_closes'], ctx.period, T)}; baseline: "
+                   f"{w.year_short(b['year_gap_closes'], T).lower()}", delta_color="off", delta_arrow="off", border=True,
                    help="First year in which capacity meets demand for this staff group.")
     extra = s["total_cost"] - b["total_cost"]
     cols[3].metric("Extra cost", _money(extra), f"pay bill, year {T}: {_money(s['pay_bill_end'])}",
                    delta_color="off", border=True,
                    help=f"Pay bill, training, recruitment and retention costs summed over years 1-{T}, scenario minus "
                         f"baseline. Training cost in the scenario: {_money(s['training_cost_total'])}.")
+
+
+def _draw(chart, name: str, key: str) -> None:
+    """Live charts skip Altair's schema validation and the PNG/SVG export (both cost time on every slider
+    move); the data are downloadable below, and the comparison and fan charts keep image export."""
+    st.vega_lite_chart(chart.to_dict(validate=False), key=key, width="stretch")
 
 
 def results(ctx, scn: Scenario, res) -> None:
@@ -314,13 +321,13 @@ def results(ctx, scn: Scenario, res) -> None:
             tooltip=["scenario", "year", alt.Tooltip("gap:Q", format=",.0f"), alt.Tooltip("demand:Q", format=",.0f"),
                      alt.Tooltip("capacity:Q", format=",.0f")])
         zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#3D3D3D", strokeDash=[2, 2]).encode(y="y:Q")
-        charts.show_chart((gap + zero).properties(title=f"Gap: {group}", height=260), "what_if_gap", "wi_ch_gap")
+        _draw((gap + zero).properties(title=f"Gap: {group}", height=260), "what_if_gap", "wi_ch_gap")
     with c2:
         vr = alt.Chart(g).mark_line(point=True).encode(
             x=alt.X("year:O", title="Year"), y=alt.Y("vacancy_rate:Q", title="Vacancy rate", axis=alt.Axis(format="%")),
             color=alt.Color("scenario:N", scale=SCN_COLOURS, title=None, legend=alt.Legend(orient="bottom")),
             tooltip=["scenario", "year", alt.Tooltip("vacancy_rate:Q", format=".1%")])
-        charts.show_chart(vr.properties(title=f"Vacancy rate: {group}", height=260), "what_if_vacancy", "wi_ch_vac")
+        _draw(vr.properties(title=f"Vacancy rate: {group}", height=260), "what_if_vacancy", "wi_ch_vac")
     f = w.fte_frame(res, group)
     fte = alt.Chart(f).mark_line().encode(
         x=alt.X("year:O", title="Year"), y=alt.Y("fte:Q", title="FTE"),
@@ -328,26 +335,25 @@ def results(ctx, scn: Scenario, res) -> None:
         strokeDash=alt.StrokeDash("scenario:N", title=None, sort=list(w.SCENARIO_LABELS.values())[::-1],
                                   legend=alt.Legend(orient="right")),
         tooltip=["role_label", "scenario", "year", alt.Tooltip("fte:Q", format=",.0f")])
-    charts.show_chart(fte.properties(title="FTE by role (solid: scenario, dashed: baseline)", height=240),
+    _draw(fte.properties(title="FTE by role (solid: scenario, dashed: baseline)", height=240),
                       "what_if_fte", "wi_ch_fte")
     cf = w.cost_frame(res)
-    cf["£m"] = cf["pounds"] / 1e6
+    cf["pounds_m"] = cf["pounds"] / 1e6
     c1, c2 = st.columns(2)
     with c1:
         pay = alt.Chart(cf[cf["measure"] == "Pay bill"]).mark_line(point=True).encode(
-            x=alt.X("year:O", title="Year"), y=alt.Y("£m:Q", title="£m a year", scale=alt.Scale(zero=False)),
+            x=alt.X("year:O", title="Year"), y=alt.Y("pounds_m:Q", title="£m a year", scale=alt.Scale(zero=False)),
             color=alt.Color("scenario:N", scale=SCN_COLOURS, title=None, legend=alt.Legend(orient="bottom")),
-            tooltip=["scenario", "year", alt.Tooltip("£m:Q", format=",.1f")])
-        charts.show_chart(pay.properties(title="Pay bill (all roles)", height=220), "what_if_paybill", "wi_ch_pay",
-                          downloads=False)
+            tooltip=["scenario", "year", alt.Tooltip("pounds_m:Q", format=",.1f", title="£m")])
+        _draw(pay.properties(title="Pay bill (all roles)", height=220), "what_if_paybill", "wi_ch_pay")
     with c2:
         one = cf[(cf["measure"] != "Pay bill") & (cf["scenario"] == w.SCENARIO_LABELS["scenario"])]
         bars = alt.Chart(one).mark_bar().encode(
-            x=alt.X("year:O", title="Year"), y=alt.Y("sum(£m):Q", title="£m a year"),
+            x=alt.X("year:O", title="Year"), y=alt.Y("sum(pounds_m):Q", title="£m a year"),
             color=alt.Color("measure:N", title=None, legend=alt.Legend(orient="bottom", columns=2)),
-            tooltip=["year", "measure", alt.Tooltip("£m:Q", format=",.2f")])
-        charts.show_chart(bars.properties(title="Training, recruitment and retention costs (scenario)", height=220),
-                          "what_if_costs", "wi_ch_cost", downloads=False)
+            tooltip=["year", "measure", alt.Tooltip("pounds_m:Q", format=",.2f", title="£m")])
+        _draw(bars.properties(title="Training, recruitment and retention costs (scenario)", height=220),
+                          "what_if_costs", "wi_ch_cost")
     with st.expander("All staff groups: baseline beside scenario"):
         tbl = w.summary_table(res)
         st.dataframe(tbl, hide_index=True, width="stretch", column_config={

@@ -1,0 +1,120 @@
+"""What-if studio timing: engine compute on the demo store (42 systems x all groups x 10 years) and
+slider-to-redraw latency in Chromium for the what-if page vs a minimal one-slider page, same run.
+
+    .venv/bin/python bench/bench_what_if.py [--repeat 12]
+
+Latency = keyboard ArrowRight on the slider thumb -> the metric's text has changed and the app reports it
+is no longer running (measured in the page with performance.now(), polled every animation frame).
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from lib import what_if_view as w  # noqa: E402
+from lib.scenario import Scenario, run_scenario  # noqa: E402
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, Server, wait_for_app  # noqa: E402
+
+SCN = {"area": "ENG", "horizon": 10, "levers": {
+    "retention": [{"staff_group": "Nurses & health visitors", "leaver_rate_change": -0.01}],
+    "recruitment": [{"staff_group": "Nurses & health visitors", "international_fte_per_year": 2000}],
+    "new_roles": [{"role": "nursing_associate", "trainees_per_year": 400}],
+    "upskilling": [{"from_staff_group": "Nurses & health visitors", "to_role": "advanced_clinical_practitioner",
+                    "share_per_year": 0.02}]}}
+
+
+def timed(fn, repeat):
+    out = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        out.append(1000 * (time.perf_counter() - t))
+    return min(out), statistics.median(out)
+
+
+def compute(repeat: int) -> None:
+    base = w.load_baseline(REPO / "data" / "demo", "ICS")
+    scn = Scenario.from_dict(SCN)
+    A, G = base.fte.shape
+    res = run_scenario(scn, base)
+    print(f"model: {A} systems x {G} staff groups (+{res.table['role'].nunique() - G} new roles) x "
+          f"{scn.horizon} years, baseline + scenario, {len(res.table):,} result rows")
+    b, m = timed(lambda: run_scenario(scn, base), repeat)
+    print(f"  run_scenario, every system + England: best {b:.1f} ms, median {m:.1f} ms")
+    b, m = timed(lambda: w.run(scn, base), repeat)
+    print(f"  page path (w.run, England rows only):  best {b:.1f} ms, median {m:.1f} ms")
+    b, m = timed(lambda: w.load_baseline(REPO / "data" / "demo", "ICS"), max(3, repeat // 4))
+    print(f"  baseline from the store (cached in the app): best {b:.1f} ms, median {m:.1f} ms")
+
+
+JS_CHANGED = """([sel, before]) => {
+  const m = [...document.querySelectorAll("[data-testid='stMetric']")].find(e => e.innerText.includes(sel));
+  const app = document.querySelector("[data-testid='stApp']");
+  return m && !m.innerText.includes(before) && app.getAttribute('data-test-script-state') === 'notRunning';
+}"""
+
+
+def latency(page, url: str, slider_label: str, metric_label: str, repeat: int) -> list[float]:
+    page.goto(url)
+    wait_for_app(page)
+    thumb = page.locator("[data-testid='stSlider']").filter(has_text=slider_label).locator("input[type='range']")
+    metric = page.locator("[data-testid='stMetric']").filter(has_text=metric_label).locator(
+        "[data-testid='stMetricValue']")
+    out = []
+    for _ in range(repeat + 1):                  # first press warms caches and is dropped
+        before = metric.inner_text()
+        thumb.focus()
+        t0 = page.evaluate("performance.now()")
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(JS_CHANGED, arg=[metric_label, before], polling="raf", timeout=60000)
+        out.append(page.evaluate("performance.now()") - t0)
+        page.wait_for_timeout(150)
+    return out[1:]
+
+
+def browser(repeat: int) -> None:
+    from playwright.sync_api import sync_playwright
+    app, mini = Server(REPO / "app.py"), Server(REPO / "bench" / "minimal_whatif_app.py")
+    try:
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            page = b.new_page(viewport={"width": 1400, "height": 1400})
+            page.goto(app.url)                  # first request to a server (see report: deep-link quirk)
+            wait_for_app(page)
+            res = {}
+            for name, url, area in (("what-if page, England", app.url + "/what-if?area=ENG", "ENG"),
+                                    ("what-if page, one system", app.url + "/what-if?area=QKK", "QKK"),
+                                    ("minimal page", mini.url, None)):
+                res[name] = latency(page, url, "Nursing associates: trainees a year" if area else "Trainees a year",
+                                    "Extra cost", repeat)
+            b.close()
+    finally:
+        app.stop()
+        mini.stop()
+    mini_med = statistics.median(res["minimal page"])
+    print(f"slider-to-redraw latency in Chromium ({repeat} presses each, median / min / max ms):")
+    for name, xs in res.items():
+        r = statistics.median(xs) / mini_med
+        print(f"  {name:28s} {statistics.median(xs):7.0f} / {min(xs):5.0f} / {max(xs):5.0f}   ratio to minimal {r:.2f}x")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=12)
+    ap.add_argument("--no-browser", action="store_true")
+    args = ap.parse_args()
+    import os
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    compute(args.repeat)
+    if not args.no_browser:
+        browser(args.repeat)
+
+
+if __name__ == "__main__":
+    main()
