@@ -24,7 +24,7 @@ import pandas as pd
 
 from lib import geography
 from lib.ingest import _atomic_write_bytes, partition_path, table_bytes
-from lib.schema import ALL_STAFF, STAFF_GROUPS, conform, month_add
+from lib.schema import ALL_STAFF, STAFF_GROUPS, conform, month_add, month_range
 
 SEED = 20251122
 ICS_FIRST, ICS_LAST = "2022-08", "2025-11"   # ICBs exist from July 2022: first monthly period 202207-202208
@@ -69,14 +69,6 @@ ANNUAL_FTE_GROWTH = {2019: 0.035, 2020: 0.045, 2021: 0.040, 2022: 0.045, 2023: 0
 SEASON = np.array([1.0, 0.95, 1.05, 1.0, 0.95, 1.0, 1.05, 1.2, 1.1, 1.0, 0.95, 0.9])  # Jan..Dec
 
 
-def _months(first: str, last: str) -> list[str]:
-    out, p = [], first
-    while p <= last:
-        out.append(p)
-        p = month_add(p, 1)
-    return out
-
-
 # Multiplier on the 2025 vacancy level: NHS vacancy rates fell in 2020, peaked mid 2022, then eased.
 VACANCY_TREND = {"2019-03": 1.25, "2020-06": 1.05, "2021-06": 1.20, "2022-07": 1.35, "2023-12": 1.15,
                  "2025-11": 1.00}
@@ -95,7 +87,7 @@ def _national_fte_path(months: list[str]) -> np.ndarray:
     """Multiplier of Nov-25 national FTE for each month-end, from the annual growth figures."""
     end = "2025-11"
     mult, p, out = 1.0, end, {}
-    all_months = _months("2019-03", end)
+    all_months = month_range("2019-03", end)
     for p in reversed(all_months):
         out[p] = mult
         g = ANNUAL_FTE_GROWTH.get(int(p[:4]), 0.03)
@@ -106,7 +98,7 @@ def _national_fte_path(months: list[str]) -> np.ndarray:
 def generate(level: str) -> pd.DataFrame:
     rng = np.random.default_rng(SEED + (0 if level == "ICS" else 1))
     first, last = (ICS_FIRST, ICS_LAST) if level == "ICS" else (STP_FIRST, STP_LAST)
-    periods = _months(first, last)
+    periods = month_range(first, last)
     snaps = [month_add(first, -1), *periods]  # month-end snapshots; period i runs snaps[i] -> snaps[i+1]
     areas = geography.areas(level)
     codes = areas["code"].tolist()

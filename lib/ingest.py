@@ -520,14 +520,4 @@ def ingest(paths: list[str | Path], data_dir: str | Path, level: str = "ICS") ->
     return parsed
 
 
-def month_range(start: str, end: str) -> list[str]:
-    out, p = [], start
-    while p <= end:
-        out.append(p)
-        p = month_add(p, 1)
-    return out
-
-
-ALL_MEASURES = MEASURES
-__all__ = ["IngestError", "ingest", "parse_file", "store", "read_manifest", "VACANCY_TEMPLATE_COLUMNS",
-           "ALL_STAFF", "month_range"]
+__all__ = ["IngestError", "ingest", "parse_file", "store", "read_manifest", "VACANCY_TEMPLATE_COLUMNS"]

@@ -99,6 +99,15 @@ def month_add(period: str, months: int) -> str:
     return f"{idx // 12:04d}-{idx % 12 + 1:02d}"
 
 
+def month_range(first: str, last: str) -> list[str]:
+    """Every 'YYYY-MM' from first to last inclusive."""
+    out, p = [], first
+    while p <= last:
+        out.append(p)
+        p = month_add(p, 1)
+    return out
+
+
 def conform(df: pd.DataFrame) -> pd.DataFrame:
     """Return df with exactly the canonical columns and dtypes (missing measures become NaN)."""
     out = pd.DataFrame(index=df.index)
