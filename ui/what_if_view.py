@@ -347,13 +347,18 @@ def results(ctx, scn: Scenario, res) -> None:
             tooltip=["scenario", "year", alt.Tooltip("pounds_m:Q", format=",.1f", title="£m")])
         _draw(pay.properties(title="Pay bill (all roles)", height=220), "what_if_paybill", "wi_ch_pay")
     with c2:
-        one = cf[(cf["measure"] != "Pay bill") & (cf["scenario"] == w.SCENARIO_LABELS["scenario"])]
-        bars = alt.Chart(one).mark_bar().encode(
-            x=alt.X("year:O", title="Year"), y=alt.Y("sum(pounds_m):Q", title="£m a year"),
-            color=alt.Color("measure:N", title=None, legend=alt.Legend(orient="bottom", columns=2)),
-            tooltip=["year", "measure", alt.Tooltip("pounds_m:Q", format=",.2f", title="£m")])
-        _draw(bars.properties(title="Training, recruitment and retention costs (scenario)", height=220),
-                          "what_if_costs", "wi_ch_cost")
+        one = cf[(cf["measure"] != "Pay bill") & (cf["scenario"] == w.SCENARIO_LABELS["scenario"]) & (cf["pounds"] > 0)]
+        if one.empty:
+            st.markdown("**Training, recruitment and retention costs**")
+            st.caption("None in this scenario: add new-role trainees, upskilling, recruitment or retention.")
+        else:
+            one = one.assign(pounds_k=one["pounds"] / 1e3)
+            bars = alt.Chart(one).mark_bar().encode(
+                x=alt.X("year:O", title="Year"), y=alt.Y("pounds_k:Q", title="£ thousand a year", stack="zero"),
+                color=alt.Color("measure:N", title=None, legend=alt.Legend(orient="bottom", columns=2)),
+                tooltip=["year", "measure", alt.Tooltip("pounds_k:Q", format=",.1f", title="£ thousand")])
+            _draw(bars.properties(title="Training, recruitment and retention costs (scenario)", height=220),
+                              "what_if_costs", "wi_ch_cost")
     with st.expander("All staff groups: baseline beside scenario"):
         tbl = w.summary_table(res)
         st.dataframe(tbl, hide_index=True, width="stretch", column_config={
