@@ -117,8 +117,8 @@ def rolling_12m(m: pd.DataFrame, basis: str = "fte") -> pd.DataFrame:
     d = monthly[["period", "area_code", "staff_group", f"leavers_{u}", f"joiners_{u}", f"sip_start_{u}",
                  end_col]].copy()
     d.columns = ["period", "area_code", "staff_group", "leavers", "joiners", "start", "end"]
-    # A loaded month with no leaver rows had none (zero cells are absent); a missing month breaks the window.
-    d[["leavers", "joiners"]] = d[["leavers", "joiners"]].fillna(0.0)
+    # Ingest already turns absent (zero) cells into 0, so NaN here means unknown or suppressed (disclosure
+    # control): it makes the 12-month window unknown, as a missing month does.
     d["t"] = _month_index(d["period"])
     months = pd.RangeIndex(int(d["t"].min()), int(d["t"].max()) + 1, name="t")
     keyed = d.set_index(["t", "area_code", "staff_group"])
@@ -154,8 +154,8 @@ def flows(m: pd.DataFrame, area: str, group: str, basis: str = "fte") -> pd.Data
     sub = m[(m["area_code"] == area) & (m["staff_group"] == group)].sort_values("period")
     if sub.empty:
         return pd.DataFrame(columns=["period", "flow", "value"])
-    lv = sub[f"leavers_{u}"].fillna(0.0).astype(float)
-    jn = sub[f"joiners_{u}"].fillna(0.0).astype(float)
+    lv = sub[f"leavers_{u}"].astype(float)  # NaN = unknown or suppressed: left blank, never drawn as 0
+    jn = sub[f"joiners_{u}"].astype(float)
     wide = pd.DataFrame({"period": sub["period"].to_numpy(), "Leavers": lv.to_numpy(), "Joiners": jn.to_numpy(),
                          "Net change": (jn - lv).to_numpy()})
     return wide.melt(id_vars="period", var_name="flow", value_name="value")
@@ -197,7 +197,7 @@ def turnover_table(m: pd.DataFrame, level: str, period: str, group: str, basis: 
     for c in ("leaver_rate_12m", "joiner_rate_12m"):
         if c not in t:
             t[c] = np.nan
-    lv, jn = t[f"leavers_{u}"].fillna(0.0), t[f"joiners_{u}"].fillna(0.0)
+    lv, jn = t[f"leavers_{u}"].astype(float), t[f"joiners_{u}"].astype(float)
     t[f"Net change ({unit}, joiners - leavers)"] = jn - lv
     t = t.rename(columns={"area_code": "Code", "area_name": "System", "staff_group": "Staff group",
                           f"sip_start_{u}": f"Staff in post at start ({unit})", f"leavers_{u}": f"Leavers ({unit})",
@@ -241,8 +241,10 @@ def expected_mix(m: pd.DataFrame, area: str, period: str) -> pd.DataFrame:
     if a.empty or e.empty or not total > 0:
         return pd.DataFrame(columns=cols)
     groups = [g for g in GROUPS if g in a.index or g in e.index]
-    fte = a["fte"].reindex(groups).astype(float).fillna(0.0)
-    eng_share = e["fte_share"].reindex(groups).astype(float).fillna(0.0)
+    # A group absent from the area has no staff (0); a present group with NaN FTE is suppressed: stays blank.
+    absent = ~pd.Index(groups).isin(a.index)
+    fte = a["fte"].reindex(groups).astype(float).mask(absent, 0.0)
+    eng_share = e["fte_share"].reindex(groups).astype(float)
     share = fte / total
     expected = total * eng_share
     diff = fte - expected
@@ -250,8 +252,9 @@ def expected_mix(m: pd.DataFrame, area: str, period: str) -> pd.DataFrame:
                         "England share": eng_share.to_numpy(), "Expected FTE": expected.to_numpy(),
                         "Difference (FTE)": diff.to_numpy(),
                         "Difference (percentage points)": 100.0 * (share - eng_share).to_numpy()})
-    out["More or fewer than expected"] = np.where(out["Difference (FTE)"] > 0, "More",
-                                                  np.where(out["Difference (FTE)"] < 0, "Fewer", "As expected"))
+    out["More or fewer than expected"] = np.select(
+        [out["Difference (FTE)"].isna(), out["Difference (FTE)"] > 0, out["Difference (FTE)"] < 0],
+        ["Not available (suppressed or unknown)", "More", "Fewer"], default="As expected")
     return out[cols]
 
 

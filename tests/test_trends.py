@@ -97,11 +97,16 @@ def test_rolling_12m_needs_twelve_consecutive_loaded_months():
     assert r["leaver_rate_12m"].isna().all()
 
 
-def test_rolling_12m_absent_flow_in_a_loaded_month_counts_as_zero():
+def test_rolling_12m_unknown_month_makes_the_window_unknown():
+    # Ingest stores absent (zero) cells as 0, so NaN means unknown or suppressed: never counted as 0.
     rows = [row(p, "QKK", leavers_fte=(np.nan if i == 3 else 2.0), joiners_fte=1.0, sip_start_fte=10.0, fte=10.0)
             for i, p in enumerate(_months(12))]
     r = trends.rolling_12m(frame(rows))
-    assert r[r["period"] == "2024-12"]["leavers_12m"].iloc[0] == 22.0  # 11 months x 2, the blank month 0
+    assert r[r["period"] == "2024-12"]["leavers_12m"].isna().all()
+    rows = [row(p, "QKK", leavers_fte=(0.0 if i == 3 else 2.0), joiners_fte=1.0, sip_start_fte=10.0, fte=10.0)
+            for i, p in enumerate(_months(12))]
+    r = trends.rolling_12m(frame(rows))
+    assert r[r["period"] == "2024-12"]["leavers_12m"].iloc[0] == 22.0  # 11 months x 2 and a zero month
 
 
 def test_rolling_12m_ignores_annual_rows():
@@ -115,7 +120,7 @@ def test_flows_net_change_is_joiners_minus_leavers():
                row("2025-11", "QKK", leavers_fte=np.nan, joiners_fte=4.0, leavers_hc=3.0, joiners_hc=1.0)])
     f = trends.flows(m, "QKK", ALL_STAFF).pivot(index="period", columns="flow", values="value")
     assert f.loc["2025-10", "Net change"] == 5.5
-    assert f.loc["2025-11", "Leavers"] == 0.0 and f.loc["2025-11", "Net change"] == 4.0
+    assert np.isnan(f.loc["2025-11", "Leavers"]) and np.isnan(f.loc["2025-11", "Net change"])  # unknown
     h = trends.flows(m, "QKK", ALL_STAFF, basis="hc").pivot(index="period", columns="flow", values="value")
     assert h.loc["2025-11", "Net change"] == -2.0
 
