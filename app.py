@@ -16,10 +16,10 @@ PAGES = [
     ("pages/map.py", "Map", ":material/map:", "map"),
     ("pages/vacancy.py", "Vacancies", ":material/work_off:", "vacancy"),
     ("pages/turnover.py", "Turnover", ":material/sync_alt:", "turnover"),
-    ("pages/role_mix.py", "Role mix", ":material/donut_small:", "role-mix"),
+    ("pages/role_mix.py", "Role mix", ":material/donut_small:", "role_mix"),
     ("pages/profile.py", "System profile", ":material/account_box:", "profile"),
     ("pages/statistics.py", "Signal or noise", ":material/monitoring:", "statistics"),
-    ("pages/what_if.py", "What-if studio", ":material/tune:", "what-if"),
+    ("pages/what_if.py", "What-if studio", ":material/tune:", "what_if"),
     ("pages/data.py", "Data and definitions", ":material/database:", "data"),
 ]
 

@@ -88,8 +88,8 @@ def browser(repeat: int) -> None:
             page.goto(app.url)                  # first request to a server (see report: deep-link quirk)
             wait_for_app(page)
             res = {}
-            for name, url, area in (("what-if page, England", app.url + "/what-if?area=ENG", "ENG"),
-                                    ("what-if page, one system", app.url + "/what-if?area=QKK", "QKK"),
+            for name, url, area in (("what-if page, England", app.url + "/what_if?area=ENG", "ENG"),
+                                    ("what-if page, one system", app.url + "/what_if?area=QKK", "QKK"),
                                     ("minimal page", mini.url, None)):
                 res[name] = latency(page, url, "Nursing associates: trainees a year" if area else "Trainees a year",
                                     "Extra cost", repeat)

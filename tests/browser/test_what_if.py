@@ -20,7 +20,7 @@ def test_slider_changes_result_and_url(app_server, page, artifacts):
     page.set_viewport_size({"width": 1400, "height": 2400})
     page.goto(app_server.url)          # first visit to the server: see report (page-not-found on deep links)
     wait_for_app(page)
-    page.goto(app_server.url + "/what-if?area=QKK")
+    page.goto(app_server.url + "/what_if?area=QKK")
     wait_for_app(page)
     assert_no_exception(page)
     assert "What-if studio" in page.inner_text("body")
