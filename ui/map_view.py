@@ -138,7 +138,7 @@ def ranked_chart(table: pd.DataFrame, scale: ColourScale, measure: str, selected
     if len(eng):
         e = pd.DataFrame({"value": [float(eng.iloc[0])], "label": [f"England {fmt_value(eng.iloc[0], kind)}"]})
         rule = alt.Chart(e).mark_rule(color="#d5281b", strokeDash=[6, 3], size=2).encode(x="value:Q")
-        text = alt.Chart(e).mark_text(align="left", dx=4, dy=-6, color="#d5281b", fontWeight="bold").encode(
+        text = alt.Chart(e).mark_text(align="right", dx=-4, dy=-6, color="#d5281b", fontWeight="bold").encode(
             x="value:Q", y=alt.value(0), text="label:N")
         layers += [rule, text]
     return alt.layer(*layers).properties(height=max(15 * len(d), 200))
