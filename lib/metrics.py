@@ -33,6 +33,8 @@ DEFINITIONS: dict[str, str] = {
     "fte": "Full-time equivalent staff in post at the end of the period (1.0 FTE = 37.5 hours a week).",
     "headcount": "People in post at the end of the period; a person in two groups counts once in the total.",
     "fte_growth": "Change in staff in post FTE over the period / staff in post FTE at the start.",
+    "fte_per_100k": "Staff in post FTE at the end of the period x 100,000 / the system's ONS mid-year population "
+                    "(supplied with the data as population_<LEVEL>.csv).",
 }
 
 _GROUP_KEYS = ["period", "level", "area_code", "staff_group"]
