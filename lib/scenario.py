@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import functools
 import json
 import math
 import re
@@ -212,8 +213,15 @@ def _check_keys(errs, where, obj, allowed) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=1)
+def _defaults() -> Assumptions:
+    """One copy of the shipped assumptions for validation, which only reads it (load_assumptions deep-copies
+    on every call; validation runs on every slider move)."""
+    return load_assumptions()
+
+
 def _group(errs, where, v, roles_ok=False, assumptions: Assumptions | None = None):
-    roles = (assumptions or load_assumptions()).new_role_ids if roles_ok else []
+    roles = (assumptions or _defaults()).new_role_ids if roles_ok else []
     if not isinstance(v, str) or (v not in KNOWN_STAFF_GROUPS and v not in roles):
         known = KNOWN_STAFF_GROUPS + roles
         errs.append(f"{where}: unknown {'staff group or role' if roles_ok else 'staff group'} {v!r}; "
@@ -247,7 +255,7 @@ def _parse(doc: Any) -> Scenario:
         if doc.get(k) is not None:
             setattr(scn, k, _num(errs, k, doc[k], -0.5, 0.5, what="an annual rate such as 0.02"))
     overrides = doc.get("assumptions", {})
-    assumptions = load_assumptions()
+    assumptions = _defaults()
     if not isinstance(overrides, dict):
         errs.append("assumptions: expected an object of overrides")
     elif overrides:
@@ -419,7 +427,7 @@ def check_against(scn: Scenario, baseline: Baseline) -> None:
 
 
 def _role_ids(scn: Scenario) -> list[str]:
-    return load_assumptions().with_overrides(scn.assumptions).new_role_ids
+    return _defaults().with_overrides(scn.assumptions).new_role_ids
 
 
 def _window(T: int, start: int, end: int | None) -> np.ndarray:
@@ -431,7 +439,7 @@ def build_inputs(scn: Scenario, baseline: Baseline, assumptions: Assumptions | N
                  with_levers: bool = True) -> ModelSetup:
     """Arrays for `project` from a scenario. `with_levers=False` gives the baseline run (same shapes)."""
     check_against(scn, baseline)
-    a = (assumptions or load_assumptions()).with_overrides(scn.assumptions)
+    a = (assumptions or _defaults()).with_overrides(scn.assumptions)
     base = baseline if scn.area == ENGLAND else baseline.subset([scn.area])
     A, G = base.fte.shape
     groups = list(base.staff_groups)
