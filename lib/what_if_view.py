@@ -11,13 +11,14 @@ from __future__ import annotations
 import copy
 import json
 import math
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from lib.assumptions import AssumptionError, Assumptions, load_assumptions
-from lib.projection import ENGLAND, Baseline, baseline_from_metrics
+from lib.projection import ALL_STAFF as ALL_STAFF_GROUPS, ENGLAND, Baseline, baseline_from_metrics
 from lib.scenario import (DEFAULT, KNOWN_STAFF_GROUPS, Scenario, ScenarioError, ScenarioResult, run_scenario)
 
 MAX_UPLOAD_BYTES = 200_000
@@ -28,6 +29,13 @@ COST_LABELS = {"pay_bill": "Pay bill", "training_cost": "Training cost", "recrui
                "retention_cost": "Retention programme cost"}
 # New-role assumptions the lever panel edits directly (not in the assumptions table, so one place sets them).
 ROLE_FIELDS = ("course_years", "training_cost_per_year", "substitution_ratio")
+
+
+@lru_cache(maxsize=1)
+def shared_assumptions() -> Assumptions:
+    """The shipped defaults, loaded once and shared: read it, never change it (`with_overrides` copies).
+    `load_assumptions()` deep-copies on every call, which the page used to do several times per slider move."""
+    return load_assumptions()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -44,6 +52,56 @@ def load_baseline(data_dir, level: str, period: str | None = None) -> Baseline:
         raise ValueError(f"period {period!r} is not loaded at {level} level")
     metrics = area_metrics(load_frame(data_dir, level, periods=[period]), by_staff_group=True)
     return baseline_from_metrics(metrics, period=period)
+
+
+# Disclosure control (lib.disclosure): FTE-like columns of the result table, blanked under 5 in shared views.
+FTE_COLUMNS = ("fte", "fte_in_training", "effective_fte", "capacity_contributed", "capacity", "demand", "leavers",
+               "joiners_other", "trained_in", "recruited", "upskilled_in", "upskilled_out", "trainees")
+
+
+def shared_baseline(metrics: pd.DataFrame, period: str) -> tuple[Baseline, dict[str, list[str]]]:
+    """Baseline from disclosure-controlled metrics (ui.data.metrics with control on), and per system the staff
+    groups whose staff in post is suppressed there. Those start at 0 FTE, so England sums only the shown
+    systems, and the page leaves them out of every figure for that system (see `hide_groups`)."""
+    from lib import disclosure
+    from lib.geography import REGIONS
+    m = metrics if disclosure.SUPPRESSED_COLUMN in metrics else disclosure.suppress_metrics(metrics)
+    m = m[~m["area_code"].isin(list(REGIONS)) & (m["period"].astype(str) == period)]
+    base = baseline_from_metrics(m, period=period)
+    sys_rows = m[(m["area_code"] != ENGLAND) & (m["staff_group"] != ALL_STAFF_GROUPS)]
+    gone = sys_rows[sys_rows["fte"].isna()]
+    hidden: dict[str, list[str]] = {}
+    for a, g in zip(gone["area_code"].astype(str), gone["staff_group"].astype(str)):
+        hidden.setdefault(a, []).append(g)
+    if hidden:
+        n = sum(map(len, hidden.values()))
+        base.notes.append(f"Disclosure control is on: {n} system x staff group starting points with staff in post "
+                          "suppressed (under 5, or hidden so a total cannot reveal one) are left out; England adds "
+                          "up the rest.")
+    return base, hidden
+
+
+def hide_groups(res: ScenarioResult, groups: list[str] | None) -> ScenarioResult:
+    """The result without rows for staff groups that disclosure control hides in this area."""
+    if not groups:
+        return res
+    return ScenarioResult(res.scenario, res.table[~res.table["role"].isin(groups)].reset_index(drop=True),
+                          res.summary[~res.summary["staff_group"].isin(groups)].reset_index(drop=True),
+                          res.costs, list(res.notes))
+
+
+SDC_EXPORT_NOTE = ("Disclosure control is on: FTE figures under 5 are left blank in the download, and staff groups "
+                   "with suppressed staff in post are left out.")
+
+
+def mask_small(table: pd.DataFrame) -> pd.DataFrame:
+    """FTE figures under 5 (zero included) blanked, as disclosure control does for counts (lib.disclosure)."""
+    from lib.disclosure import THRESHOLD
+    out = table.copy()
+    for c in FTE_COLUMNS:
+        if c in out:
+            out[c] = out[c].where(~(out[c] < THRESHOLD))
+    return out
 
 
 def run(scn: Scenario, baseline: Baseline, assumptions: Assumptions | None = None) -> ScenarioResult:
@@ -75,7 +133,7 @@ def trainee_max(area: str) -> int:
 
 
 def default_controls(a: Assumptions | None = None, horizon: int = 5) -> dict[str, Any]:
-    a = a or load_assumptions()
+    a = a or shared_assumptions()
     c: dict[str, Any] = {
         "horizon": horizon, "demand_growth_pct": _pct(a.value("demand", "demand_growth")),
         "productivity_pct": _pct(a.value("demand", "productivity")), "productivity_gain_pct": 0.0,
@@ -106,12 +164,12 @@ def _upskill_defaults(a: Assumptions, to_role: str) -> dict[str, Any]:
 
 
 def upskill_targets(a: Assumptions | None = None) -> list[str]:
-    a = a or load_assumptions()
+    a = a or shared_assumptions()
     return a.new_role_ids + KNOWN_STAFF_GROUPS
 
 
 def role_label(role: str, a: Assumptions | None = None) -> str:
-    a = a or load_assumptions()
+    a = a or shared_assumptions()
     return a.new_role(role).get("label", role) if role in a.new_role_ids else role
 
 
@@ -120,7 +178,7 @@ def scenario_from_controls(c: dict[str, Any], area: str, name: str = "", extras:
     """Validated scenario from control values (+ extra levers and assumption-table overrides).
 
     Raises ScenarioError (field-named messages) when the combination is invalid."""
-    a0 = a or load_assumptions()
+    a0 = a or shared_assumptions()
     assumptions = copy.deepcopy(overrides or {})
     for r in a0.new_role_ids:
         rec = a0.new_role(r)
@@ -184,7 +242,7 @@ def scenario_from_controls(c: dict[str, Any], area: str, name: str = "", extras:
 def controls_from_scenario(scn: Scenario, a: Assumptions | None = None) -> tuple[dict, dict, dict]:
     """(controls, extra levers, assumption-table overrides) such that scenario_from_controls gives back
     an equivalent scenario (same numbers). Demand overrides are folded into the growth controls."""
-    a0 = a or load_assumptions()
+    a0 = a or shared_assumptions()
     ov = copy.deepcopy(scn.assumptions or {})
     try:
         eff = a0.with_overrides(ov)
@@ -298,21 +356,35 @@ def headline(res: ScenarioResult, group: str) -> dict[str, Any]:
     """Figures for one staff group at the horizon, baseline and scenario, plus costs."""
     area = res.scenario.area
     T = res.scenario.horizon
-    s = _area_rows(res.summary, area).set_index(["scenario", "staff_group"])
-    costs = _area_rows(res.costs, area).set_index(["scenario", "year"])
+    # Plain array lookups: this runs on every slider move (set_index/.loc cost several ms each).
+    s, c = res.summary, res.costs
+    s_sel = (s["area_code"].to_numpy() == area) & (s["staff_group"].to_numpy() == group)
+    s_scn = s["scenario"].to_numpy()
+    c_area = c["area_code"].to_numpy() == area
+    c_scn, c_year = c["scenario"].to_numpy(), c["year"].to_numpy()
+    col = {k: c[k].to_numpy(dtype=float) for k in ("pay_bill", "training_cost", "recruitment_cost",
+                                                     "retention_cost", "total_cost")}
     out: dict[str, Any] = {"horizon": T, "group": group}
     for lab in ("baseline", "scenario"):
-        row = s.loc[(lab, group)]
+        hit = np.flatnonzero(s_sel & (s_scn == lab))
+        if not len(hit):
+            raise KeyError((lab, group))
+        row = s.iloc[hit[0]]
         yc = row["year_gap_closes"]
+        rows = c_area & (c_scn == lab)
+        end = np.flatnonzero(rows & (c_year == T))
+        if not len(end):
+            raise KeyError((lab, T))
         out[lab] = {
             "gap_start": float(row["gap_start"]), "gap_end": float(row["gap_end"]),
             "vacancy_rate_end": float(row["vacancy_rate_end"]), "fte_end": float(row["fte_end"]),
             "capacity_end": float(row["capacity_end"]), "demand_end": float(row["demand_end"]),
             "year_gap_closes": None if pd.isna(yc) else int(yc),
-            "pay_bill_end": float(costs.loc[(lab, T), "pay_bill"]),
-            "training_cost_total": float(costs.loc[lab]["training_cost"].sum()),
-            "one_off_total": float(costs.loc[lab][["training_cost", "recruitment_cost", "retention_cost"]].sum().sum()),
-            "total_cost": float(costs.loc[lab]["total_cost"].sum()),
+            "pay_bill_end": float(col["pay_bill"][end[0]]),
+            "training_cost_total": float(np.nansum(col["training_cost"][rows])),
+            "one_off_total": float(sum(np.nansum(col[k][rows]) for k in ("training_cost", "recruitment_cost",
+                                                                          "retention_cost"))),
+            "total_cost": float(np.nansum(col["total_cost"][rows])),
         }
     return out
 
@@ -337,10 +409,23 @@ def year_short(year: int | None, horizon: int) -> str:
 def fte_frame(res: ScenarioResult, group: str, max_roles: int = 4) -> pd.DataFrame:
     """FTE by role and year (baseline and scenario) for the focus group and the roles the levers change."""
     t = _area_rows(res.table, res.scenario.area)
-    piv = t.pivot_table(index=["role", "year"], columns="scenario", values="fte", aggfunc="sum")
-    diff = (piv["scenario"] - piv["baseline"]).abs().groupby(level="role").max()
-    has = t[t["scenario"] == "scenario"].groupby("role")["fte"].max()
-    changed = [r for r in diff.sort_values(ascending=False).index if diff[r] > 1e-6 and has.get(r, 0) > 1e-6]
+    # One row per scenario x role x year: the largest |scenario - baseline| per role without a pivot table.
+    fte: dict[tuple, float] = {}
+    for scn, role, year, v in zip(t["scenario"].to_numpy(), t["role"].to_numpy(), t["year"].to_numpy(),
+                                  t["fte"].to_numpy(dtype=float)):
+        k = (scn, role, year)
+        fte[k] = fte.get(k, 0.0) + v
+    diff: dict[str, float] = {}
+    has: dict[str, float] = {}
+    for (scn, role, year), v in fte.items():
+        if scn != "scenario":
+            continue
+        has[role] = max(has.get(role, -np.inf), v)
+        b = fte.get(("baseline", role, year))
+        if b is not None and not (np.isnan(v) or np.isnan(b)):
+            diff[role] = max(diff.get(role, -np.inf), abs(v - b))
+    d = pd.Series(diff, dtype=float).sort_index().sort_values(ascending=False)
+    changed = [r for r in d.index if d[r] > 1e-6 and has.get(r, 0) > 1e-6]
     roles = [group] + [r for r in changed if r != group][: max_roles - 1]
     out = t[t["role"].isin(roles)][["scenario", "role", "role_label", "year", "fte"]].copy()
     out["scenario"] = out["scenario"].map(SCENARIO_LABELS)
@@ -358,10 +443,14 @@ def cost_frame(res: ScenarioResult) -> pd.DataFrame:
     """Long frame: scenario, year, measure, pounds (years 1..horizon; year 0 is the snapshot)."""
     c = _area_rows(res.costs, res.scenario.area)
     c = c[c["year"] > 0]
-    out = c.melt(id_vars=["scenario", "year"], value_vars=list(COST_LABELS), var_name="measure", value_name="pounds")
-    out["measure"] = out["measure"].map(COST_LABELS)
-    out["scenario"] = out["scenario"].map(SCENARIO_LABELS)
-    return out.reset_index(drop=True)
+    n, k = len(c), len(COST_LABELS)
+    # Same rows and order as DataFrame.melt (measure by measure), built directly.
+    return pd.DataFrame({
+        "scenario": np.tile(c["scenario"].map(SCENARIO_LABELS).to_numpy(), k),
+        "year": np.tile(c["year"].to_numpy(), k),
+        "measure": np.repeat(list(COST_LABELS.values()), n),
+        "pounds": np.concatenate([c[m].to_numpy() for m in COST_LABELS]) if n else np.array([], dtype=float),
+    })
 
 
 def summary_table(res: ScenarioResult) -> pd.DataFrame:
@@ -420,7 +509,7 @@ def assumption_table(a: Assumptions) -> pd.DataFrame:
 
 def overrides_from_table(edited: pd.DataFrame, a: Assumptions | None = None) -> tuple[dict, list[str]]:
     """Nested overrides for rows whose value differs from the shipped default; errors name the row."""
-    a = a or load_assumptions()
+    a = a or shared_assumptions()
     errors: list[str] = []
     ov: dict = {}
     for row in edited.itertuples(index=False):
@@ -458,7 +547,7 @@ def overrides_from_table(edited: pd.DataFrame, a: Assumptions | None = None) -> 
 def optimiser_limits(baseline: Baseline, area: str, recruit_pct: float, retention_pp: float, training_pct: float,
                      new_role_pct: float, a: Assumptions | None = None) -> dict[str, float]:
     """Per-lever limits (lever units) from facilitator bounds given as % of each group's FTE a year."""
-    a = a or load_assumptions()
+    a = a or shared_assumptions()
     b = baseline if area == ENGLAND else baseline.subset([area])
     fte = dict(zip(b.staff_groups, b.fte.sum(axis=0)))
     lim: dict[str, float] = {}

@@ -3,10 +3,17 @@
 State: the canonical scenario is kept as JSON in st.session_state["wi_scn"] (and in the URL as `scn`);
 the lever widgets ("wi_c_<control>") are set from it whenever a scenario is loaded (link, file, saved
 comparison, optimiser). Levers and results sit in one @st.fragment so a slider reruns only them.
+
+Speed on a slider move (bench/bench_what_if.py): the data key is worked out once per full run and handed to
+the fragment; live charts are fixed Vega-Lite specs with the data passed beside them, so the browser swaps
+the rows into the existing view instead of rebuilding the chart; no Altair objects or schema validation.
+With disclosure control on the baseline comes from the suppressed metrics (lib.what_if_view.shared_baseline).
 """
 from __future__ import annotations
 
+import hashlib
 import json
+from pathlib import Path
 
 import altair as alt
 import pandas as pd
@@ -21,6 +28,7 @@ from ui import charts, shell, state
 SS = st.session_state
 C = "wi_c_"                      # prefix of lever widget keys
 SCN_COLOURS = alt.Scale(domain=list(w.SCENARIO_LABELS.values()), range=["#768692", "#005EB8"])
+SCN_SCALE = {"domain": list(w.SCENARIO_LABELS.values()), "range": ["#768692", "#005EB8"]}
 PANELS = ["Compare scenarios", "Least-cost mix", "Uncertainty", "Assumptions", "Save, load and share"]
 
 
@@ -28,25 +36,34 @@ PANELS = ["Compare scenarios", "Least-cost mix", "Uncertainty", "Assumptions", "
 # Cached computation (keyed on the data snapshot and the scenario JSON, never on a DataFrame)
 # ------------------------------------------------------------------------------------------------
 @st.cache_data(max_entries=16, show_spinner=False)
-def _baseline(data_dir: str, snap: tuple, level: str, period: str):
-    return w.load_baseline(data_dir, level, period)
+def _baseline_hidden(data_dir: str, snap: str, level: str, period: str, sdc: bool):
+    """(baseline, {system: staff groups hidden by disclosure control}). Without control: exactly the CLI's."""
+    if not sdc:
+        return w.load_baseline(data_dir, level, period), {}
+    from ui import data
+    return w.shared_baseline(data.metrics(Path(data_dir), level, [period]), period)
+
+
+def _baseline(*key):
+    return _baseline_hidden(*key)[0]
 
 
 def baseline(ctx):
-    from ui import data
-    return _baseline(str(ctx.data_dir), data.snapshot(ctx.data_dir), ctx.level, ctx.period)
+    return _baseline(*_key(ctx))
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def _run(data_dir: str, snap: tuple, level: str, period: str, scn_json: str):
-    return w.run(Scenario.from_json(scn_json), _baseline(data_dir, snap, level, period))
+def _run(data_dir: str, snap: str, level: str, period: str, sdc: bool, scn_json: str):
+    base, hidden = _baseline_hidden(data_dir, snap, level, period, sdc)
+    scn = Scenario.from_json(scn_json)
+    return w.hide_groups(w.run(scn, base), hidden.get(scn.area))
 
 
 @st.cache_data(max_entries=32, show_spinner="Running the Monte Carlo simulation...")
-def _monte_carlo(data_dir, snap, level, period, scn_json, leaver_pp, growth_pp, n_draws, seed):
+def _monte_carlo(data_dir, snap, level, period, sdc, scn_json, leaver_pp, growth_pp, n_draws, seed):
     scn = Scenario.from_json(scn_json)
-    base = _baseline(data_dir, snap, level, period)
-    g = scn.demand_growth if scn.demand_growth is not None else w.load_assumptions().with_overrides(
+    base = _baseline(data_dir, snap, level, period, sdc)
+    g = scn.demand_growth if scn.demand_growth is not None else w.shared_assumptions().with_overrides(
         scn.assumptions).value("demand", "demand_growth")
     return uncertainty.run_monte_carlo(scn, base, leaver_rate_change=(-leaver_pp / 100, leaver_pp / 100),
                                        demand_growth=(g - growth_pp / 100, g + growth_pp / 100),
@@ -54,16 +71,25 @@ def _monte_carlo(data_dir, snap, level, period, scn_json, leaver_pp, growth_pp, 
 
 
 @st.cache_data(max_entries=32, show_spinner="Finding the least-cost mix...")
-def _optimise(data_dir, snap, level, period, scn_json, year, limits_json, agency, integer):
+def _optimise(data_dir, snap, level, period, sdc, scn_json, year, limits_json, agency, integer):
     scn = Scenario.from_json(scn_json)
-    base = _baseline(data_dir, snap, level, period)
+    base = _baseline(data_dir, snap, level, period, sdc)
     return optimiser.close_gap(base, scn.area, year, limits=json.loads(limits_json), base_scenario=scn,
                                include_agency=agency, integer=integer)
 
 
 def _key(ctx) -> tuple:
-    from ui import data
-    return str(ctx.data_dir), data.snapshot(ctx.data_dir), ctx.level, ctx.period
+    """(data dir, store snapshot digest, level, period, disclosure control): the cache key of every figure.
+    Worked out on full runs; slider reruns of the studio fragment reuse the last one (SS["wi_key"])."""
+    from ui import auth, data
+    snap = hashlib.sha1(repr(data.snapshot(ctx.data_dir)).encode()).hexdigest()
+    SS["wi_key"] = key = (str(ctx.data_dir), snap, ctx.level, ctx.period, auth.disclosure_on())
+    return key
+
+
+def _live_key(ctx) -> tuple:
+    key = SS.get("wi_key")
+    return key if key and key[0] == str(ctx.data_dir) and key[2:4] == (ctx.level, ctx.period) else _key(ctx)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -82,7 +108,7 @@ def _apply(scn: Scenario) -> None:
 
 
 def _reset_editor() -> None:
-    a = w.load_assumptions()
+    a = w.shared_assumptions()
     try:
         a = a.with_overrides(SS.get("wi_overrides") or {})
     except Exception:  # noqa: BLE001 - bad overrides were rejected on load; show defaults
@@ -112,7 +138,7 @@ def _errors(title: str, errors: list[str]) -> None:
 # ------------------------------------------------------------------------------------------------
 def page(ctx) -> None:
     try:
-        base = baseline(ctx)
+        base = baseline(ctx)            # also records the data key the fragment's reruns reuse
     except (ValueError, OSError) as exc:
         st.error(f"The what-if model cannot start from the loaded data: {exc}. Choose another period or data source.")
         return
@@ -171,15 +197,16 @@ def studio(ctx, area: str, names: dict) -> None:
     except ScenarioError as exc:
         right.warning(f"This scenario is too large to share as a link ({exc.errors[0]}); save it as a file instead.")
     try:
-        res = _run(*_key(ctx), scn.to_json(None))
+        res = _run(*_live_key(ctx), scn.to_json(None))
     except ScenarioError as exc:
         with right:
             _errors("This scenario does not fit the loaded data:", exc.errors)
         return
+    hidden = _baseline_hidden(*_live_key(ctx))[1].get(area, [])
     with top:
-        headlines(ctx, res)
+        group = headlines(ctx, res, hidden)
     with right:
-        results(ctx, scn, res)
+        results(ctx, scn, res, group)
     panels(ctx, scn, res, names)
 
 
@@ -191,13 +218,13 @@ def _w(kind, label, key, **kw):
 
 
 def _upskill_target_changed() -> None:
-    d = w._upskill_defaults(w.load_assumptions(), SS[C + "up_to"])
+    d = w._upskill_defaults(w.shared_assumptions(), SS[C + "up_to"])
     for k, v in d.items():
         SS[C + k] = v
 
 
 def levers(area: str) -> dict:
-    a = w.load_assumptions()
+    a = w.shared_assumptions()
     groups = w.KNOWN_STAFF_GROUPS
     st.text_input("Scenario name", key="wi_name", max_chars=80, placeholder="e.g. 40 nursing associates a year")
     _w("slider", "Years ahead", "horizon", min_value=1, max_value=10, step=1,
@@ -274,11 +301,15 @@ def _money(x: float) -> str:
     return f"£{x:,.0f}"
 
 
-def headlines(ctx, res) -> None:
-    groups = w.KNOWN_STAFF_GROUPS
+def headlines(ctx, res, hidden: list[str]) -> str:
+    """The followed staff group's figures; returns the group. Groups disclosure control hides here are not offered."""
+    groups = [g for g in w.KNOWN_STAFF_GROUPS if g not in hidden and g in set(res.summary["staff_group"])]
     if SS.get("wi_focus") not in groups:
-        SS["wi_focus"] = w.NURSES
+        SS["wi_focus"] = w.NURSES if w.NURSES in groups else groups[0]
     group = st.selectbox("Staff group to follow", groups, key="wi_focus", width=420)
+    if hidden:
+        st.caption(f"Not shown for this system (disclosure control: staff in post under 5, or hidden so a total "
+                   f"cannot reveal one): {', '.join(hidden)}.")
     h = w.headline(res, group)
     b, s, T = h["baseline"], h["scenario"], h["horizon"]
     cols = st.columns(4)
@@ -302,70 +333,106 @@ def headlines(ctx, res) -> None:
                    delta_color="off", border=True,
                    help=f"Pay bill, training, recruitment and retention costs summed over years 1-{T}, scenario minus "
                         f"baseline. Training cost in the scenario: {_money(s['training_cost_total'])}.")
+    return group
 
 
-def _draw(chart, name: str, key: str) -> None:
-    """Live charts skip Altair's schema validation and the PNG/SVG export (both cost time on every slider
-    move); the data are downloadable below, and the comparison and fan charts keep image export."""
-    st.vega_lite_chart(chart.to_dict(validate=False), key=key, width="stretch")
+# Live charts: fixed Vega-Lite specs (a title changes only with the followed group) with the rows passed
+# beside them. Streamlit then replaces the rows in the chart already drawn; a spec that changed on every
+# move (Altair names its datasets by a hash of the data) made the browser rebuild all five charts.
+def _tip(field: str, kind: str = "quantitative", fmt: str | None = None, title: str | None = None) -> dict:
+    t = {"field": field, "type": kind}
+    if fmt:
+        t["format"] = fmt
+    if title:
+        t["title"] = title
+    return t
 
 
-def results(ctx, scn: Scenario, res) -> None:
-    group = SS.get("wi_focus", w.NURSES)
+X_YEAR = {"field": "year", "type": "ordinal", "title": "Year", "axis": {"labelAngle": 0}}
+SCN_COLOUR = {"field": "scenario", "type": "nominal", "scale": SCN_SCALE, "title": None, "legend": {"orient": "bottom"}}
+
+
+def _line(y: str, y_title: str, tips: list, title: str, height: int, y_extra: dict | None = None,
+          zero_rule: bool = False) -> dict:
+    layer = {"mark": {"type": "line", "point": True},
+             "encoding": {"x": X_YEAR, "y": {"field": y, "type": "quantitative", "title": y_title, **(y_extra or {})},
+                          "color": SCN_COLOUR, "tooltip": tips}}
+    if not zero_rule:
+        return {"title": title, "height": height, **layer}
+    rule = {"data": {"values": [{"zero": 0}]}, "mark": {"type": "rule", "color": "#3D3D3D", "strokeDash": [2, 2]},
+            "encoding": {"y": {"field": "zero", "type": "quantitative"}}}
+    return {"title": title, "height": height, "layer": [layer, rule]}
+
+
+def _spec_fte() -> dict:
+    return {"title": "FTE by role (solid: scenario, dashed: baseline)", "height": 240, "mark": {"type": "line"},
+            "encoding": {"x": X_YEAR, "y": {"field": "fte", "type": "quantitative", "title": "FTE"},
+                         "color": {"field": "role_label", "type": "nominal", "title": None,
+                                   "legend": {"orient": "right", "labelLimit": 260}},
+                         "strokeDash": {"field": "scenario", "type": "nominal", "title": None,
+                                        "sort": list(w.SCENARIO_LABELS.values())[::-1], "legend": {"orient": "right"}},
+                         "tooltip": [_tip("role_label", "nominal", title="Role"), _tip("scenario", "nominal"),
+                                     _tip("year", "ordinal"), _tip("fte", fmt=",.0f", title="FTE")]}}
+
+
+def _spec_costs() -> dict:
+    return {"title": "Training, recruitment and retention costs (scenario)", "height": 220, "mark": {"type": "bar"},
+            "encoding": {"x": X_YEAR, "y": {"field": "pounds_k", "type": "quantitative", "title": "£ thousand a year",
+                                            "stack": "zero"},
+                         "color": {"field": "measure", "type": "nominal", "title": None,
+                                   "legend": {"orient": "bottom", "columns": 2}},
+                         "tooltip": [_tip("year", "ordinal"), _tip("measure", "nominal"),
+                                     _tip("pounds_k", fmt=",.1f", title="£ thousand")]}}
+
+
+def _draw(data: pd.DataFrame, spec: dict, key: str) -> None:
+    """No PNG/SVG export on live charts (the data are downloadable below; comparison and fan charts keep it)."""
+    st.vega_lite_chart(data, spec, key=key, width="stretch")
+
+
+def results(ctx, scn: Scenario, res, group: str) -> None:
     g = w.gap_frame(res, group)
     c1, c2 = st.columns(2)
     with c1:
-        gap = alt.Chart(g).mark_line(point=True).encode(
-            x=alt.X("year:O", title="Year"), y=alt.Y("gap:Q", title="Gap (FTE)"),
-            color=alt.Color("scenario:N", scale=SCN_COLOURS, title=None, legend=alt.Legend(orient="bottom")),
-            tooltip=["scenario", "year", alt.Tooltip("gap:Q", format=",.0f"), alt.Tooltip("demand:Q", format=",.0f"),
-                     alt.Tooltip("capacity:Q", format=",.0f")])
-        zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#3D3D3D", strokeDash=[2, 2]).encode(y="y:Q")
-        _draw((gap + zero).properties(title=f"Gap: {group}", height=260), "what_if_gap", "wi_ch_gap")
+        _draw(g[["scenario", "year", "gap", "demand", "capacity"]],
+              _line("gap", "Gap (FTE)", [_tip("scenario", "nominal"), _tip("year", "ordinal"),
+                                         _tip("gap", fmt=",.0f"), _tip("demand", fmt=",.0f"),
+                                         _tip("capacity", fmt=",.0f")],
+                    f"Gap: {group}", 260, zero_rule=True), "wi_ch_gap")
     with c2:
-        vr = alt.Chart(g).mark_line(point=True).encode(
-            x=alt.X("year:O", title="Year"), y=alt.Y("vacancy_rate:Q", title="Vacancy rate", axis=alt.Axis(format="%")),
-            color=alt.Color("scenario:N", scale=SCN_COLOURS, title=None, legend=alt.Legend(orient="bottom")),
-            tooltip=["scenario", "year", alt.Tooltip("vacancy_rate:Q", format=".1%")])
-        _draw(vr.properties(title=f"Vacancy rate: {group}", height=260), "what_if_vacancy", "wi_ch_vac")
-    f = w.fte_frame(res, group)
-    fte = alt.Chart(f).mark_line().encode(
-        x=alt.X("year:O", title="Year"), y=alt.Y("fte:Q", title="FTE"),
-        color=alt.Color("role_label:N", title=None, legend=alt.Legend(orient="right", labelLimit=260)),
-        strokeDash=alt.StrokeDash("scenario:N", title=None, sort=list(w.SCENARIO_LABELS.values())[::-1],
-                                  legend=alt.Legend(orient="right")),
-        tooltip=["role_label", "scenario", "year", alt.Tooltip("fte:Q", format=",.0f")])
-    _draw(fte.properties(title="FTE by role (solid: scenario, dashed: baseline)", height=240),
-                      "what_if_fte", "wi_ch_fte")
+        _draw(g[["scenario", "year", "vacancy_rate"]],
+              _line("vacancy_rate", "Vacancy rate", [_tip("scenario", "nominal"), _tip("year", "ordinal"),
+                                                     _tip("vacancy_rate", fmt=".1%")],
+                    f"Vacancy rate: {group}", 260, y_extra={"axis": {"format": "%"}}), "wi_ch_vac")
+    _draw(w.fte_frame(res, group)[["scenario", "role_label", "year", "fte"]], _spec_fte(), "wi_ch_fte")
     cf = w.cost_frame(res)
-    cf["pounds_m"] = cf["pounds"] / 1e6
     c1, c2 = st.columns(2)
     with c1:
-        pay = alt.Chart(cf[cf["measure"] == "Pay bill"]).mark_line(point=True).encode(
-            x=alt.X("year:O", title="Year"), y=alt.Y("pounds_m:Q", title="£m a year", scale=alt.Scale(zero=False)),
-            color=alt.Color("scenario:N", scale=SCN_COLOURS, title=None, legend=alt.Legend(orient="bottom")),
-            tooltip=["scenario", "year", alt.Tooltip("pounds_m:Q", format=",.1f", title="£m")])
-        _draw(pay.properties(title="Pay bill (all roles)", height=220), "what_if_paybill", "wi_ch_pay")
+        pay = cf[cf["measure"] == "Pay bill"]
+        _draw(pd.DataFrame({"scenario": pay["scenario"], "year": pay["year"], "pounds_m": pay["pounds"] / 1e6}),
+              _line("pounds_m", "£m a year", [_tip("scenario", "nominal"), _tip("year", "ordinal"),
+                                              _tip("pounds_m", fmt=",.1f", title="£m")],
+                    "Pay bill (all roles)", 220, y_extra={"scale": {"zero": False}}), "wi_ch_pay")
     with c2:
         one = cf[(cf["measure"] != "Pay bill") & (cf["scenario"] == w.SCENARIO_LABELS["scenario"]) & (cf["pounds"] > 0)]
         if one.empty:
             st.markdown("**Training, recruitment and retention costs**")
             st.caption("None in this scenario: add new-role trainees, upskilling, recruitment or retention.")
         else:
-            one = one.assign(pounds_k=one["pounds"] / 1e3)
-            bars = alt.Chart(one).mark_bar().encode(
-                x=alt.X("year:O", title="Year"), y=alt.Y("pounds_k:Q", title="£ thousand a year", stack="zero"),
-                color=alt.Color("measure:N", title=None, legend=alt.Legend(orient="bottom", columns=2)),
-                tooltip=["year", "measure", alt.Tooltip("pounds_k:Q", format=",.1f", title="£ thousand")])
-            _draw(bars.properties(title="Training, recruitment and retention costs (scenario)", height=220),
-                              "what_if_costs", "wi_ch_cost")
+            _draw(pd.DataFrame({"year": one["year"], "measure": one["measure"], "pounds_k": one["pounds"] / 1e3}),
+                  _spec_costs(), "wi_ch_cost")
+    sdc = bool(_live_key(ctx)[4])
     with st.expander("All staff groups: baseline beside scenario"):
         tbl = w.summary_table(res)
         st.dataframe(tbl, hide_index=True, width="stretch", column_config={
             c: st.column_config.NumberColumn(format="percent" if "rate" in c else "localized") for c in tbl.columns[1:]})
-        shell.downloads(res.table, f"what_if_{scn.area}", "wi_table",
+        table = w.mask_small(res.table) if sdc else res.table
+        shell.downloads(table, f"what_if_{scn.area}", "wi_table",
                         notes=[f"Scenario: {scn.to_json(None)}", f"Data period {ctx.period}, {ctx.level}",
-                               *(["SYNTHETIC demo data - not real figures"] if ctx.synthetic else [])])
+                               *(["SYNTHETIC demo data - not real figures"] if ctx.synthetic else []),
+                               *([w.SDC_EXPORT_NOTE] if sdc else [])])
+        if sdc:
+            st.caption(w.SDC_EXPORT_NOTE)
     for n in res.notes:
         st.caption(n)
 
@@ -399,7 +466,7 @@ def compare_panel(ctx, scn: Scenario, res) -> None:
     runs, problems = {}, []
     for n, js in saved.items():
         try:
-            runs[n] = _run(*_key(ctx), js)
+            runs[n] = _run(*_live_key(ctx), js)
         except ScenarioError as exc:
             problems.append(f"{n}: {'; '.join(exc.errors)}")
     for p in problems:
@@ -440,9 +507,9 @@ def optimiser_panel(ctx, scn: Scenario, res) -> None:
     ret = c2.number_input("Leaver-rate cut limit (points)", 0.0, 10.0, 2.0, 0.5, key="wi_opt_ret")
     tp = c3.number_input("Extra training places limit (% of group FTE a year)", 0.0, 20.0, 2.0, 0.5, key="wi_opt_tp")
     nr = c4.number_input("New-role trainees limit (% of the group they support)", 0.0, 20.0, 1.0, 0.5, key="wi_opt_nr")
-    base = baseline(ctx)
+    base = _baseline(*_live_key(ctx))
     limits = w.optimiser_limits(base, scn.area, rec, ret, tp, nr)
-    args = (*_key(ctx), scn.to_json(None), int(year), json.dumps(limits, sort_keys=True), bool(agency), bool(integer))
+    args = (*_live_key(ctx), scn.to_json(None), int(year), json.dumps(limits, sort_keys=True), bool(agency), bool(integer))
     if st.button("Find the least-cost mix", key="wi_opt_go", type="primary", icon=":material/calculate:"):
         SS["wi_opt_args"] = args
     if SS.get("wi_opt_args") != args:
@@ -489,7 +556,7 @@ def uncertainty_panel(ctx, scn: Scenario, res) -> None:
     n = c3.selectbox("Draws", [200, 500, 1000], index=1, key="wi_mc_draws")
     seed = int(c4.number_input("Seed", 0, 2**31 - 1, 2024, key="wi_mc_seed", help="Same seed, same fan."))
     by = st.slider("Chance the gap has closed by year", 1, scn.horizon, scn.horizon, key="wi_mc_year")
-    mc = _monte_carlo(*_key(ctx), scn.to_json(None), lp, gp, int(n), seed)
+    mc = _monte_carlo(*_live_key(ctx), scn.to_json(None), lp, gp, int(n), seed)
     fan = w.fan_frame(mc, scn.area, group)
     p = w.prob_closed(mc, scn.area, group, by)
     st.metric(f"Chance the {group} gap has closed by year {by}", shell.pct(p, 0), border=True,
