@@ -10,8 +10,10 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.acero  # noqa: F401 - group_by's engine, imported here so the first load does not pay for it
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
@@ -170,6 +172,23 @@ def load_frame(data_dir: str | Path, level: str, periods: list[str] | None = Non
     A store file that cannot be served (damaged, truncated, foreign) is skipped, never fatal: the good
     files keep being served and the reason is appended to `problems` (see also store_problems()).
     """
+    return _load(data_dir, level, periods, area_codes, sources, problems, by_area=False)
+
+
+def load_area_frame(data_dir: str | Path, level: str, periods: list[str] | None = None,
+                    area_codes: list[str] | None = None, sources: list[str] | None = None,
+                    problems: list[str] | None = None) -> pd.DataFrame:
+    """As load_frame, with organisations summed: one row per period x area x staff group x source.
+
+    Same canonical columns and dtypes (org_code and org_name empty; names and period_start from the area's
+    first row; period_months the longest). lib.metrics.area_metrics gives the same figures from it as from
+    load_frame, from a small fraction of the rows: the summing runs in Arrow while each file is read, and
+    the organisation columns are never decoded. Use it wherever figures per area are all that is needed.
+    """
+    return _load(data_dir, level, periods, area_codes, sources, problems, by_area=True)
+
+
+def _load(data_dir, level, periods, area_codes, sources, problems, by_area: bool) -> pd.DataFrame:
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise DataDirError(f"data directory {data_dir} does not exist; ingest files into it first "
@@ -178,11 +197,11 @@ def load_frame(data_dir: str | Path, level: str, periods: list[str] | None = Non
     wanted = set(periods) if periods is not None else None
     files = [(p, f) for p, fs in parts.items() if wanted is None or p in wanted for f in fs
              if sources is None or f.stem in sources]
-    filters = [("area_code", "in", list(area_codes))] if area_codes else None
+    wanted_areas = pa.array(list(area_codes), pa.string()) if area_codes else None
     # Files are read in parallel (Arrow releases the GIL) with the repetitive text columns dictionary-encoded,
     # which halves decoding time and memory; they are decoded back to plain text before pandas sees them.
     with ThreadPoolExecutor(max_workers=min(_READ_THREADS, max(1, len(files)))) as pool:
-        results = list(pool.map(lambda pf: _read_one(pf[1], level, pf[0], filters), files))
+        results = list(pool.map(lambda pf: _read_one(pf[1], level, pf[0], wanted_areas, by_area), files))
     tables = []
     for (_, f), (table, problem) in zip(files, results):
         if problem is None:
@@ -194,31 +213,55 @@ def load_frame(data_dir: str | Path, level: str, periods: list[str] | None = Non
     if not tables:
         return pd.DataFrame({c: pd.Series(dtype=ARROW_SCHEMA.field(c).type.to_pandas_dtype())
                              for c in CANONICAL_COLUMNS})
-    table = pa.concat_tables(tables).unify_dictionaries()
-    table = pa.table({c: _decoded(table[c]) for c in CANONICAL_COLUMNS})
-    return table.to_pandas()
+    table = pa.concat_tables(tables)
+    # large_string is pandas' own text storage: decoded straight into it, pandas takes the columns as they are.
+    return pa.table({c: _decoded(table[c]) for c in CANONICAL_COLUMNS}).to_pandas()
 
 
 _READ_THREADS = max(2, min(8, os.cpu_count() or 2))
 _TEXT_COLUMNS = [f.name for f in ARROW_SCHEMA if pa.types.is_string(f.type)]
 _READ_SCHEMA = pa.schema([pa.field(f.name, pa.dictionary(pa.int32(), pa.string())) if pa.types.is_string(f.type)
                           else f for f in ARROW_SCHEMA])
+_ORG_COLUMNS = ("org_code", "org_name")
+_AREA_KEYS = ["period_end", "level", "area_code", "staff_group", "source"]
+_AREA_FIRST = ["period_start", "area_name", "region_code"]
 
 
 def _decoded(col: pa.ChunkedArray) -> pa.ChunkedArray:
-    return col.cast(pa.string()) if pa.types.is_dictionary(col.type) else col
+    return col.cast(pa.large_string()) if pa.types.is_dictionary(col.type) or pa.types.is_string(col.type) else col
 
 
-def _read_one(f: Path, level: str, period: str, filters) -> tuple[pa.Table | None, str | None]:
+def _by_area(t: pa.Table) -> pa.Table:
+    """One file's rows summed over organisations (sums skip missing values; all missing stays missing)."""
+    for c in _AREA_FIRST:  # Arrow's "first" takes plain text only
+        t = t.set_column(t.column_names.index(c), c, t[c].cast(pa.string()))
+    g = t.group_by(_AREA_KEYS, use_threads=False).aggregate(
+        [(m, "sum") for m in MEASURES] + [("period_months", "max")] + [(c, "first") for c in _AREA_FIRST])
+    g = g.rename_columns([n if n in _AREA_KEYS else n.rsplit("_", 1)[0] for n in g.column_names])
+    blank = pa.DictionaryArray.from_arrays(pa.array(np.zeros(g.num_rows, dtype=np.int32)), pa.array([""]))
+    for c in _ORG_COLUMNS:
+        g = g.append_column(c, blank)
+    return g.select(_READ_SCHEMA.names).cast(_READ_SCHEMA)
+
+
+def _read_one(f: Path, level: str, period: str, area_codes: pa.Array | None,
+              by_area: bool = False) -> tuple[pa.Table | None, str | None]:
     """(table, None) or (None, why the file is refused)."""
+    columns = [c for c in CANONICAL_COLUMNS if not (by_area and c in _ORG_COLUMNS)]
     try:
-        t = pq.read_table(f, columns=list(CANONICAL_COLUMNS), filters=filters, partitioning=None,
-                          read_dictionary=_TEXT_COLUMNS, use_threads=False)
-        t = t.select(_READ_SCHEMA.names).cast(_READ_SCHEMA)
+        # ParquetFile.read: no per-call dataset set-up (read_table's), which cost more than the reading itself.
+        with pq.ParquetFile(f, read_dictionary=[c for c in _TEXT_COLUMNS if c in columns]) as pf:
+            t = pf.read(columns=columns, use_threads=False)
+        schema = pa.schema([_READ_SCHEMA.field(c) for c in columns])
+        t = t.select(columns).cast(schema)
+        if area_codes is not None:
+            t = t.filter(pc.is_in(t["area_code"], value_set=area_codes))
     except (pa.ArrowException, OSError, ValueError) as exc:
         return None, (f"{f}: cannot be read as a workforce Parquet file ({str(exc)[:120]}); it is ignored and "
                       "the other files are still used. Remove it or re-ingest the extract")
-    return (t, None) if (problem := _content_problem(f, t, level, period)) is None else (None, problem)
+    if (problem := _content_problem(f, t, level, period)) is not None:
+        return None, problem
+    return (_by_area(t) if by_area else t), None
 
 
 def _content_problem(f: Path, t: pa.Table, level: str, period: str) -> str | None:

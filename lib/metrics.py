@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.acero  # noqa: F401 - group_by's engine, imported up front rather than on first use
+import pyarrow.compute as pc
 
 from lib import geography
 from lib.schema import ALL_STAFF, MEASURES, STAFF_GROUP_ORDER
@@ -38,86 +41,9 @@ DEFINITIONS: dict[str, str] = {
 }
 
 _GROUP_KEYS = ["period", "level", "area_code", "staff_group"]
-
-
-def _components(frame: pd.DataFrame) -> pd.DataFrame:
-    """Sum organisations to area level per source, then pick each measure from the best source."""
-    if frame.empty:
-        return pd.DataFrame(columns=[*_GROUP_KEYS, "period_months", *MEASURES])
-    f = frame.rename(columns={"period_end": "period"})
-    by_source = f.groupby([*_GROUP_KEYS, "source"], sort=False, observed=True)[list(MEASURES)].sum(min_count=1)
-    months = (f[f["period_months"] > 0].groupby(_GROUP_KEYS, observed=True)["period_months"].max())
-    out = None
-    for src in SOURCE_PRIORITY:
-        if src not in by_source.index.get_level_values("source"):
-            continue
-        part = by_source.xs(src, level="source")
-        out = part if out is None else out.combine_first(part)
-    out = out.reset_index()
-    out["period_months"] = out.set_index(_GROUP_KEYS).index.map(months).fillna(0).astype(int)
-    return _fill_totals(out)
-
-
-def _fill_totals(comp: pd.DataFrame) -> pd.DataFrame:
-    """Where an area has no "All staff groups" figure, FTE measures are the sum of its groups.
-
-    Headcount totals are never summed from groups (a person in two groups counts once in the total).
-    """
-    keys = ["period", "level", "area_code"]
-    groups = comp[comp["staff_group"] != ALL_STAFF]
-    if groups.empty:
-        return comp
-    fte_cols = [m for m in MEASURES if not m.endswith("_hc")]
-    sums = groups.groupby(keys, observed=True)[fte_cols].sum(min_count=1)
-    totals = comp[comp["staff_group"] == ALL_STAFF].set_index(keys)
-    missing_idx = sums.index.difference(totals.index)
-    add = sums.loc[missing_idx].reset_index()
-    add["staff_group"] = ALL_STAFF
-    add["period_months"] = groups.groupby(keys, observed=True)["period_months"].max().loc[missing_idx].values
-    for hc in (m for m in MEASURES if m.endswith("_hc")):
-        add[hc] = np.nan
-    totals = totals.combine_first(sums)  # fills e.g. vacancy totals when only groups carry vacancies
-    totals = totals.reset_index()
-    out = pd.concat([comp[comp["staff_group"] != ALL_STAFF], totals, add], ignore_index=True)
-    return out
-
-
-def _rates(df: pd.DataFrame, basis: str) -> pd.DataFrame:
-    if basis not in BASES:
-        raise ValueError(f"basis must be one of {BASES}, got {basis!r}")
-    u = "fte" if basis == "fte" else "hc"
-    mean_sip = (df[f"sip_start_{u}"] + df[f"sip_end_{u}"]) / 2.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        df["leaver_rate"] = np.where(mean_sip > 0, df[f"leavers_{u}"] / mean_sip, np.nan)
-        df["joiner_rate"] = np.where(mean_sip > 0, df[f"joiners_{u}"] / mean_sip, np.nan)
-        vac = df["vacancy_fte"].where(df["vacancy_fte"].notna(), df["establishment_fte"] - df["sip_end_fte"])
-        df["vacancy_fte"] = vac
-        denom = vac + df["sip_end_fte"]
-        df["vacancy_rate"] = np.where(denom > 0, vac / denom, np.nan)
-        df["fte_growth"] = np.where(df["sip_start_fte"] > 0,
-                                    (df["sip_end_fte"] - df["sip_start_fte"]) / df["sip_start_fte"], np.nan)
-    df["basis"] = basis
-    return df
-
-
-def _share(df: pd.DataFrame) -> pd.DataFrame:
-    total = df[df["staff_group"] == ALL_STAFF].set_index(["period", "level", "area_code"])["sip_end_fte"]
-    idx = pd.MultiIndex.from_frame(df[["period", "level", "area_code"]])
-    tot = total.reindex(idx).to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        df["fte_share"] = np.where(tot > 0, df["sip_end_fte"].to_numpy() / tot, np.nan)
-    return df
-
-
-def _aggregate(comp: pd.DataFrame, code_col: str | None) -> pd.DataFrame:
-    """Sum area components to regions (code_col='region_code') or England (None)."""
-    c = comp.copy()
-    c["area_code"] = ENGLAND_CODE if code_col is None else c[code_col]
-    g = c.groupby(["period", "level", "area_code", "staff_group"], observed=True)
-    out = g[list(MEASURES)].sum(min_count=1)  # vectorised; NaN only when every area lacks the measure
-    out["period_months"] = g["period_months"].max()
-    return out.reset_index()
-
+_AREA_KEYS = ["period", "level", "area_code"]
+_FTE_MEASURES = [m for m in MEASURES if not m.endswith("_hc")]
+_TEXT = pa.string()
 
 OUTPUT_COLUMNS = [
     "period", "period_months", "level", "area_code", "area_name", "region_code", "staff_group",
@@ -126,37 +52,181 @@ OUTPUT_COLUMNS = [
     "basis",
 ]
 
+# Grouping and joining run in Arrow's C++ hash group-by on the text keys: pandas factorising string columns
+# dominated at national scale (hundreds of thousands of organisation rows). Single-threaded so that float sums
+# come out bit-identical on every run (cached figures never flicker in the last digit).
+_THREADS = False
+
+
+def _arrow_input(frame: pd.DataFrame) -> pa.Table:
+    """The columns the metrics need, as Arrow: text keys dictionary-encoded, measures float64, keys never null.
+
+    Dictionary keys group several times faster than text (pandas hands its text over as large_string, which
+    Arrow's group-by hashes slowly)."""
+    cols = ["period_end", "level", "area_code", "staff_group", "source", "period_months", *MEASURES]
+    t = pa.Table.from_pandas(frame[cols], preserve_index=False)  # NaN -> null; zero-copy for Arrow-backed text
+    t = t.rename_columns(["period", *cols[1:]])
+    out = {}
+    for name in t.column_names:
+        col = t[name]
+        if name in (*_GROUP_KEYS, "source"):
+            out[name] = col if pa.types.is_dictionary(col.type) else pc.dictionary_encode(col.cast(pa.large_string()))
+        else:
+            out[name] = col if col.type == pa.float64() else col.cast(pa.float64())
+    t = pa.table(out)
+    valid = None  # pandas' groupby dropped rows with a missing key; so do we
+    for k in _GROUP_KEYS:
+        if t[k].null_count:
+            v = pc.is_valid(t[k])
+            valid = v if valid is None else pc.and_(valid, v)
+    return t if valid is None else t.filter(valid)
+
+
+def _group(t: pa.Table, keys: list[str], aggs: list[tuple[str, str]]) -> pa.Table:
+    """Group-by with the aggregated columns keeping their names (Arrow appends _sum, _max...)."""
+    g = t.group_by(keys, use_threads=_THREADS).aggregate(aggs)
+    return g.rename_columns([n if n in keys else n.rsplit("_", 1)[0] for n in g.column_names])
+
+
+def _sums(t: pa.Table, keys: list[str], measures=MEASURES) -> pa.Table:
+    # Arrow's sum skips nulls and is null when a group has none (pandas sum(min_count=1)); months: largest > 0.
+    return _group(t, keys, [(m, "sum") for m in measures] + [("period_months", "max")])
+
+
+def _components(frame: pd.DataFrame) -> pa.Table:
+    """Sum organisations to area level per source, then pick each measure from the best source."""
+    t = _arrow_input(frame)
+    if t.num_rows == 0:
+        return t.drop_columns(["source"])
+    pm = t["period_months"]
+    t = t.set_column(t.column_names.index("period_months"), "period_months",
+                     pc.if_else(pc.greater(pm, 0), pm, pa.scalar(None, pa.float64())))
+    by_source = _sums(t, [*_GROUP_KEYS, "source"])  # months from every row, measures from known sources only
+    for k in (*_GROUP_KEYS, "source"):  # plain text again (few rows now) for the joins and sorting below
+        by_source = by_source.set_column(by_source.column_names.index(k), k, by_source[k].cast(_TEXT))
+    known = by_source.filter(pc.is_in(by_source["source"], value_set=pa.array(SOURCE_PRIORITY, _TEXT)))
+    if known.num_rows == 0:
+        return known.drop_columns(["source"])
+    if pc.count_distinct(by_source["source"]).as_py() == 1:
+        comp = known.drop_columns(["source"])
+    else:
+        # First non-missing value of each measure in SOURCE_PRIORITY order (ordered group-by: one thread).
+        rank = pc.index_in(known["source"], value_set=pa.array(SOURCE_PRIORITY, _TEXT))
+        known = known.append_column("_rank", rank).sort_by("_rank")
+        g = known.group_by(_GROUP_KEYS, use_threads=False).aggregate([(m, "first") for m in MEASURES])
+        comp = g.rename_columns([n.removesuffix("_first") for n in g.column_names])
+        months = _group(by_source, _GROUP_KEYS, [("period_months", "max")])
+        comp = comp.join(months, keys=_GROUP_KEYS, join_type="left outer", use_threads=_THREADS)
+    months = comp["period_months"].fill_null(0).cast(pa.int64())
+    comp = comp.set_column(comp.column_names.index("period_months"), "period_months", months)
+    return _fill_totals(comp.select([*_GROUP_KEYS, "period_months", *MEASURES]))
+
+
+def _fill_totals(comp: pa.Table) -> pa.Table:
+    """Where an area has no "All staff groups" figure, FTE measures are the sum of its groups.
+
+    Headcount totals are never summed from groups (a person in two groups counts once in the total).
+    """
+    is_total = pc.equal(comp["staff_group"], pa.scalar(ALL_STAFF, _TEXT))
+    groups = comp.filter(pc.invert(is_total))
+    if groups.num_rows == 0:
+        return comp.sort_by([(k, "ascending") for k in _GROUP_KEYS])
+    totals = comp.filter(is_total)
+    sums = _sums(groups, _AREA_KEYS, _FTE_MEASURES)
+    sums = sums.rename_columns([n if n in _AREA_KEYS else f"_g_{n}" for n in sums.column_names])
+    both = totals.join(sums, keys=_AREA_KEYS, join_type="full outer", use_threads=_THREADS)
+    # A total's own figures win; a missing FTE figure (e.g. vacancies only given by group) is the groups' sum.
+    # Areas with no total row get one: FTE from the groups, headcount missing, months the groups' longest.
+    cols = {k: both[k] for k in _AREA_KEYS}
+    cols["staff_group"] = pa.array(np.full(both.num_rows, ALL_STAFF, dtype=object), _TEXT)
+    cols["period_months"] = pc.coalesce(both["period_months"], both["_g_period_months"].cast(pa.int64()))
+    for m in MEASURES:
+        cols[m] = pc.coalesce(both[m], both[f"_g_{m}"]) if m in _FTE_MEASURES else both[m]
+    filled = pa.table(cols).cast(comp.schema)
+    # In key order, so region and England sums add areas in the same order whatever order the rows came in.
+    return pa.concat_tables([groups, filled]).sort_by([(k, "ascending") for k in _GROUP_KEYS])
+
+
+def _aggregate(comp: pa.Table, code_col: str | None) -> pa.Table:
+    """Sum area components to regions (code_col='region_code') or England (None)."""
+    if code_col is None:
+        g = _sums(comp, ["period", "level", "staff_group"])
+        code = pa.array(np.full(g.num_rows, ENGLAND_CODE, dtype=object), _TEXT)
+        g = g.append_column("area_code", code).append_column("region_code", pa.array([""] * g.num_rows, _TEXT))
+    else:
+        c = comp.filter(pc.is_valid(comp[code_col]))  # areas outside the lookup have no region to add to
+        g = _sums(c, ["period", "level", code_col, "staff_group"])
+        g = g.append_column("area_code", g[code_col])
+    g = g.set_column(g.column_names.index("period_months"), "period_months",
+                     g["period_months"].cast(pa.int64()))
+    return g.select([*_GROUP_KEYS, "period_months", *MEASURES, "region_code"])
+
+
+def _lookup(codes: pa.ChunkedArray, mapping: dict[str, str]) -> pa.ChunkedArray:
+    """mapping[code] for each code (null where unknown), looked up once per distinct code."""
+    keys = pa.array(list(mapping), _TEXT)
+    idx = pc.index_in(codes, value_set=keys)
+    return pa.array(list(mapping.values()), _TEXT).take(idx)
+
+
+def _rates(df: dict[str, np.ndarray], basis: str) -> None:
+    u = "fte" if basis == "fte" else "hc"
+    mean_sip = (df[f"sip_start_{u}"] + df[f"sip_end_{u}"]) / 2.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df["leaver_rate"] = np.where(mean_sip > 0, df[f"leavers_{u}"] / mean_sip, np.nan)
+        df["joiner_rate"] = np.where(mean_sip > 0, df[f"joiners_{u}"] / mean_sip, np.nan)
+        vac = np.where(np.isnan(df["vacancy_fte"]), df["establishment_fte"] - df["sip_end_fte"], df["vacancy_fte"])
+        df["vacancy_fte"] = vac
+        denom = vac + df["sip_end_fte"]
+        df["vacancy_rate"] = np.where(denom > 0, vac / denom, np.nan)
+        start = df["sip_start_fte"]
+        df["fte_growth"] = np.where(start > 0, (df["sip_end_fte"] - start) / start, np.nan)
+
+
+def _float(col: pa.ChunkedArray) -> np.ndarray:
+    return col.to_numpy().astype(np.float64, copy=True)  # nulls come back as NaN
+
 
 def area_metrics(frame: pd.DataFrame, by_staff_group: bool = True, *, basis: str = "fte",
                  include_england: bool = False, include_regions: bool = False) -> pd.DataFrame:
     """Metrics per period x area (x staff group) from canonical rows (see module docstring)."""
-    comp = _components(frame)
-    if comp.empty:
+    if frame.empty:
         return pd.DataFrame(columns=OUTPUT_COLUMNS)
-    level = comp["level"].iloc[0]
-    names = geography.area_names(level)
-    regions = geography.areas(level).set_index("code")["region_code"]
-    comp["region_code"] = comp["area_code"].map(regions)
+    comp = _components(frame)
+    if comp.num_rows == 0:
+        return pd.DataFrame(columns=OUTPUT_COLUMNS)
+    if basis not in BASES:
+        raise ValueError(f"basis must be one of {BASES}, got {basis!r}")
+    level = comp["level"][0].as_py()
+    comp = comp.append_column("region_code", _lookup(comp["area_code"], geography.area_lookup_regions(level)))
     parts = [comp]
     if include_regions:
-        reg = _aggregate(comp, "region_code")
-        reg["region_code"] = reg["area_code"]
-        parts.append(reg)
+        parts.append(_aggregate(comp, "region_code"))
     if include_england:
-        eng = _aggregate(comp, None)
-        eng["region_code"] = ""
-        parts.append(eng)
-    df = pd.concat(parts, ignore_index=True)
-    df["area_name"] = df["area_code"].map(names)
-    df.loc[df["area_code"] == ENGLAND_CODE, "area_name"] = ENGLAND_NAME
-    df["area_name"] = df["area_name"].fillna(df["area_code"].map(geography.REGIONS))
-    df = _share(_rates(df, basis))
-    df["fte"] = df["sip_end_fte"]
-    df["headcount"] = df["sip_end_hc"]
+        parts.append(_aggregate(comp, None))
+    t = pa.concat_tables(parts)
     if not by_staff_group:
-        df = df[df["staff_group"] == ALL_STAFF]
-    order = {g: i for i, g in enumerate(STAFF_GROUP_ORDER)}
-    kind = np.where(df["area_code"] == ENGLAND_CODE, 2, np.where(df["area_code"].isin(geography.REGIONS), 1, 0))
-    df = df.assign(_k=kind, _g=df["staff_group"].map(order)).sort_values(
-        ["period", "_k", "area_code", "_g"]).drop(columns=["_k", "_g"])
-    return df[OUTPUT_COLUMNS].reset_index(drop=True)
+        t = t.filter(pc.equal(t["staff_group"], pa.scalar(ALL_STAFF, _TEXT)))
+    # fte_share: the area's "All staff groups" FTE joined back onto every row of the area.
+    totals = t.filter(pc.equal(t["staff_group"], pa.scalar(ALL_STAFF, _TEXT))).select([*_AREA_KEYS, "sip_end_fte"])
+    t = t.join(totals.rename_columns([*_AREA_KEYS, "_total"]), keys=_AREA_KEYS, join_type="left outer",
+               use_threads=_THREADS)
+    # Order: period, then areas, regions, England, then staff groups in publication order (unknown last).
+    code = t["area_code"]
+    kind = pc.if_else(pc.equal(code, pa.scalar(ENGLAND_CODE, _TEXT)), 2,
+                      pc.if_else(pc.is_in(code, value_set=pa.array(list(geography.REGIONS), _TEXT)), 1, 0))
+    t = t.append_column("_k", kind).append_column(
+        "_g", pc.index_in(t["staff_group"], value_set=pa.array(STAFF_GROUP_ORDER, _TEXT)))
+    t = t.take(pc.sort_indices(t, sort_keys=[(k, "ascending", "at_end") for k in ("period", "_k", "area_code", "_g")]))
+    names = {**geography.REGIONS, **geography.area_names(level), ENGLAND_CODE: ENGLAND_NAME}
+    num = {m: _float(t[m]) for m in MEASURES}
+    _rates(num, basis)
+    tot = _float(t["_total"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(tot > 0, num["sip_end_fte"] / tot, np.nan)
+    cols = {"period": t["period"], "period_months": t["period_months"], "level": t["level"],
+            "area_code": t["area_code"], "area_name": _lookup(t["area_code"], names),
+            "region_code": t["region_code"], "staff_group": t["staff_group"],
+            "fte": num["sip_end_fte"], "headcount": num["sip_end_hc"], **num, "fte_share": share}
+    cols["basis"] = pa.array(np.full(t.num_rows, basis, dtype=object), _TEXT)
+    return pa.table({c: cols[c] for c in OUTPUT_COLUMNS}).to_pandas()
