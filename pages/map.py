@@ -5,93 +5,101 @@ import streamlit as st
 
 from lib import insight_map as im
 from lib.schema import ALL_STAFF, STAFF_GROUP_ORDER
-from ui import charts, data, map_view, shell, state
+from ui import data, map_view, shell, state, trend_charts
 
 ctx = st.session_state.get("ctx")
 st.title("Map of systems")
-notices = st.container()
 if ctx is None:
-    with notices:
-        state.show_url_notices()
+    state.show_url_notices()
     st.stop()
 shell.synthetic_marker(ctx)
 
-pop = data.population(ctx.data_dir, ctx.level)
-available = im.measures_available(pop)
-if st.query_params.get("measure") == "fte_per_100k" and "fte_per_100k" not in available:
-    # valid measure, but this data has no population for the level: say so rather than "not recognised"
-    notices.info(f"FTE per 100,000 population needs population figures for {ctx.level} level "
-                 f"(population_{ctx.level}.csv in the data directory); showing the vacancy rate instead.",
-                 icon=":material/info:")
-    st.query_params["measure"] = "vacancy_rate"
-    st.session_state.pop("url_measure", None)
 
-c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
-measure = state.selectbox("Measure", "measure", available, default="vacancy_rate",
-                          format_func=lambda k: im.MEASURES[k].label, container=c1)
-if measure == "fte_share" and st.session_state.get("url_group", st.query_params.get("group")) in (None, ALL_STAFF):
-    st.session_state["url_group"] = im.DEFAULT_SHARE_GROUP
-    notices.info("A share of all staff groups is 100% everywhere, so the share of "
-                 f"{im.DEFAULT_SHARE_GROUP.lower()} is shown: choose another staff group if you wish.",
-                 icon=":material/info:")
-group = state.selectbox("Staff group", "group", STAFF_GROUP_ORDER, default=ALL_STAFF, container=c2)
-with c3:
-    shell.definition(*im.definitions_for(measure))
-with notices:
-    state.show_url_notices()
+# Measure, staff group, map shape and a click on a system rerun only this fragment (not the app and its sidebar).
+@st.fragment
+def map_body() -> None:
+    notices = st.container()
 
-ms = im.MEASURES[measure]
-m = data.metrics(ctx.data_dir, ctx.level)
-table = im.map_table(m, ctx.level, ctx.period, measure, group, pop)
-scale = im.colour_scale(table["value"], ms.kind)
-what = f"{ms.label}, {group.lower() if group != ALL_STAFF else 'all staff groups'}"
-st.subheader(f"{what}: {ctx.level} systems, month ending {shell.period_label(ctx.period)}")
-if measure == "fte_per_100k":
-    st.caption(im.PER_100K_DEFINITION)
-if measure in ("leaver_rate", "joiner_rate"):
-    st.caption("Monthly rates, FTE basis. Leavers are summed over organisations, so moves between organisations "
-               "inside a system count.")
-if table["value"].notna().sum() == 0:
-    st.warning(f"No {ms.label.lower()} figures for {group} in this period: the data loaded may not include "
-               "them (vacancies need the Provider Workforce Return or the vacancy template).",
-               icon=":material/warning:")
+    pop = data.population(ctx.data_dir, ctx.level)
+    available = im.measures_available(pop)
+    if st.query_params.get("measure") == "fte_per_100k" and "fte_per_100k" not in available:
+        # valid measure, but this data has no population for the level: say so rather than "not recognised"
+        notices.info(f"FTE per 100,000 population needs population figures for {ctx.level} level "
+                     f"(population_{ctx.level}.csv in the data directory); showing the vacancy rate instead.",
+                     icon=":material/info:")
+        st.query_params["measure"] = "vacancy_rate"
+        st.session_state.pop("url_measure", None)
 
-shapes, problem = map_view.load_boundaries(ctx.data_dir, ctx.level)
-if problem:
-    st.warning(problem, icon=":material/warning:")
-use_shapes = False
-if shapes is not None:
-    use_shapes = st.radio("Map", ["Hex cartogram", "ONS boundaries"], horizontal=True, key="map_shape",
-                          help="The hex cartogram gives every system the same space; boundaries show real areas."
-                          ) == "ONS boundaries"
+    c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
+    measure = state.selectbox("Measure", "measure", available, default="vacancy_rate",
+                              format_func=lambda k: im.MEASURES[k].label, container=c1)
+    if measure == "fte_share" and st.session_state.get("url_group", st.query_params.get("group")) in (None, ALL_STAFF):
+        st.session_state["url_group"] = im.DEFAULT_SHARE_GROUP
+        notices.info("A share of all staff groups is 100% everywhere, so the share of "
+                     f"{im.DEFAULT_SHARE_GROUP.lower()} is shown: choose another staff group if you wish.",
+                     icon=":material/info:")
+    group = state.selectbox("Staff group", "group", STAFF_GROUP_ORDER, default=ALL_STAFF, container=c2)
+    with c3:
+        shell.definition(*im.definitions_for(measure))
+    with notices:
+        state.show_url_notices()
 
-codes = set(table["code"])
-selected = map_view.selected_code(st.session_state.get("map_deck"), codes)
-left, right = st.columns([3, 2], gap="medium")
-with left:
-    deck = map_view.build_deck(table, scale, measure, ctx.level, shapes if use_shapes else None, selected)
-    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="map_deck",
-                            height=map_view.MAP_HEIGHT,
-                            alt=f"Map of {ctx.level} systems coloured by {ms.label.lower()}")
-    selected = map_view.selected_code(event, codes)
-    st.altair_chart(map_view.legend_chart(scale, table["value"].isna().any()), width="stretch")
-    if selected:
-        st.session_state["map_selected_area"] = selected
-        r = table[table["code"] == selected].iloc[0]
-        st.markdown(f"**{r['name']}** ({r['region_name']})  \n{ms.label}: **{r['value_text']}**  \n"
-                    f"{ms.numerator}: {r['numerator_text']}; {ms.denominator}: {r['denominator_text']}")
-        st.page_link("pages/profile.py", label=f"Open the profile of {r['name']}", icon=":material/account_box:",
-                     query_params={"level": ctx.level, "period": ctx.period, "area": selected, "group": group})
-    else:
-        st.caption("Click a system on the map to see its figures and open its profile. "
-                   "Hover for name, value, numerator and denominator.")
-with right:
-    charts.show_chart(map_view.ranked_chart(table, scale, measure, selected),
-                      f"ranking_{measure}_{ctx.level}_{ctx.period}", "map_rank")
-    st.caption("Bars: systems, highest first. Grey ticks: each system's region average. Dashed red line: England. "
-               "Averages are ratios of sums over systems.")
+    ms = im.MEASURES[measure]
+    m = data.metrics(ctx.data_dir, ctx.level)
+    table = map_view.map_table(m, ctx.data_dir, ctx.level, ctx.period, measure, group, pop)
+    scale = im.colour_scale(table["value"], ms.kind)
+    what = f"{ms.label}, {group.lower() if group != ALL_STAFF else 'all staff groups'}"
+    st.subheader(f"{what}: {ctx.level} systems, month ending {shell.period_label(ctx.period)}")
+    if measure == "fte_per_100k":
+        st.caption(im.PER_100K_DEFINITION)
+    if measure in ("leaver_rate", "joiner_rate"):
+        st.caption("Monthly rates, FTE basis. Leavers are summed over organisations, so moves between organisations "
+                   "inside a system count.")
+    if table["value"].notna().sum() == 0:
+        st.warning(f"No {ms.label.lower()} figures for {group} in this period: the data loaded may not include "
+                   "them (vacancies need the Provider Workforce Return or the vacancy template).",
+                   icon=":material/warning:")
 
-st.subheader("Map data")
-shell.downloads(im.export_table(table, measure, group, ctx.period), f"map_{measure}_{ctx.level}_{ctx.period}",
-                "map_table", notes=[f"{ctx.source_label}; {ctx.level}; period ending {ctx.period}; {what}",
-                                    *([] if not ctx.synthetic else ["SYNTHETIC demo data - not real figures"])])
+    shapes, problem = map_view.load_boundaries(ctx.data_dir, ctx.level)
+    if problem:
+        st.warning(problem, icon=":material/warning:")
+    use_shapes = False
+    if shapes is not None:
+        use_shapes = st.radio("Map", ["Hex cartogram", "ONS boundaries"], horizontal=True, key="map_shape",
+                              help="The hex cartogram gives every system the same space; boundaries show real areas."
+                              ) == "ONS boundaries"
+
+    codes = set(table["code"])
+    selected = map_view.selected_code(st.session_state.get("map_deck"), codes)
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        deck = map_view.build_deck(table, scale, measure, ctx.level, shapes if use_shapes else None, selected)
+        event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="map_deck",
+                                height=map_view.MAP_HEIGHT,
+                                alt=f"Map of {ctx.level} systems coloured by {ms.label.lower()}")
+        selected = map_view.selected_code(event, codes)
+        trend_charts.show(map_view.legend_chart(scale, table["value"].isna().any()), "", "map_legend",
+                          downloads=False)
+        if selected:
+            st.session_state["map_selected_area"] = selected
+            r = table[table["code"] == selected].iloc[0]
+            st.markdown(f"**{r['name']}** ({r['region_name']})  \n{ms.label}: **{r['value_text']}**  \n"
+                        f"{ms.numerator}: {r['numerator_text']}; {ms.denominator}: {r['denominator_text']}")
+            st.page_link("pages/profile.py", label=f"Open the profile of {r['name']}", icon=":material/account_box:",
+                         query_params={"level": ctx.level, "period": ctx.period, "area": selected, "group": group})
+        else:
+            st.caption("Click a system on the map to see its figures and open its profile. "
+                       "Hover for name, value, numerator and denominator.")
+    with right:
+        trend_charts.show(map_view.ranked_chart(table, scale, measure, selected),
+                          f"ranking_{measure}_{ctx.level}_{ctx.period}", "map_rank")
+        st.caption("Bars: systems, highest first. Grey ticks: each system's region average. Dashed red line: England. "
+                   "Averages are ratios of sums over systems.")
+
+    st.subheader("Map data")
+    shell.downloads(im.export_table(table, measure, group, ctx.period), f"map_{measure}_{ctx.level}_{ctx.period}",
+                    "map_table", notes=[f"{ctx.source_label}; {ctx.level}; period ending {ctx.period}; {what}",
+                                        *([] if not ctx.synthetic else ["SYNTHETIC demo data - not real figures"])])
+
+
+map_body()

@@ -9,130 +9,138 @@ from lib import geography
 from lib import insight_map as im
 from lib.metrics import DEFINITIONS
 from lib.schema import ALL_STAFF, STAFF_GROUP_ORDER
-from ui import charts, data, shell, state
+from ui import data, shell, state, trend_charts
 
 SERIES_COLOURS = ["#12436D", "#28A197", "#801650"]  # Analysis Function palette: system, region, England
+TREND_WIDTH = 400  # px per trend panel (two side by side)
 
 ctx = st.session_state.get("ctx")
 st.title("System profile")
-notices = st.container()
 if ctx is None:
-    with notices:
-        state.show_url_notices()
+    state.show_url_notices()
     st.stop()
 shell.synthetic_marker(ctx)
 
-options = im.area_options(ctx.level)
-names = ctx.area_names
-picked = st.session_state.get("map_selected_area")
-c1, c2 = st.columns([3, 2])
-area = state.selectbox("System", "area", options, default=picked if picked in options else options[0],
-                       format_func=lambda c: f"{names.get(c, c)} ({c})", container=c1)
-group = state.selectbox("Staff group", "group", STAFF_GROUP_ORDER, default=ALL_STAFF, container=c2)
-with notices:
-    state.show_url_notices()
 
-m = data.metrics(ctx.data_dir, ctx.level)
-pop = data.population(ctx.data_dir, ctx.level)
-region = geography.area_lookup_regions(ctx.level).get(area, "")
-group_text = "all staff groups" if group == ALL_STAFF else group
-st.header(f"{names[area]} ({area})")
-st.caption(f"{geography.REGIONS.get(region, '')} region - {ctx.level} level - month ending "
-           f"{shell.period_label(ctx.period)} - {group_text}")
+# System and staff group rerun only this fragment, not the whole app and its sidebar.
+@st.fragment
+def profile_body() -> None:
+    notices = st.container()
+    options = im.area_options(ctx.level)
+    names = ctx.area_names
+    picked = st.session_state.get("map_selected_area")
+    c1, c2 = st.columns([3, 2])
+    area = state.selectbox("System", "area", options, default=picked if picked in options else options[0],
+                           format_func=lambda c: f"{names.get(c, c)} ({c})", container=c1)
+    group = state.selectbox("Staff group", "group", STAFF_GROUP_ORDER, default=ALL_STAFF, container=c2)
+    with notices:
+        state.show_url_notices()
 
-# ---- headline figures
-figs = im.profile_figures(m, area, ctx.period, ctx.previous_period, ctx.year_ago_period, group)
-prev_text = shell.period_label(ctx.previous_period) if ctx.previous_period else None
-year_text = shell.period_label(ctx.year_ago_period) if ctx.year_ago_period else None
-st.subheader("Headline figures")
-for col, f in zip(st.columns(len(figs)), figs):
-    col.metric(f.label, f.value_text, f.change_previous_text, delta_color=f.delta_color, border=True,
-               help=DEFINITIONS.get(f.column))
-    lines = [f"Since {year_text}: **{f.change_year_text or 'no data'}**" if year_text
-             else "12 months earlier: not loaded", f"England: {f.england_text}"]
-    col.caption("  \n".join(lines))
-st.caption((f"Arrows: change since {prev_text} (previous month). " if prev_text else
-            "No earlier month is loaded, so no change is shown. ") + "Rates are monthly, FTE basis. "
-           "Leavers are summed over organisations, so moves between organisations inside a system count.")
-shell.definition("fte", "headcount", "leaver_rate", "joiner_rate", "vacancy_rate")
+    m = data.metrics(ctx.data_dir, ctx.level)
+    pop = data.population(ctx.data_dir, ctx.level)
+    region = geography.area_lookup_regions(ctx.level).get(area, "")
+    group_text = "all staff groups" if group == ALL_STAFF else group
+    st.header(f"{names[area]} ({area})")
+    st.caption(f"{geography.REGIONS.get(region, '')} region - {ctx.level} level - month ending "
+               f"{shell.period_label(ctx.period)} - {group_text}")
 
-# ---- ranks
-st.subheader("Where it ranks")
-ranks = im.rank_sentences(m, ctx.level, ctx.period, area, group, pop)
-if ranks.empty:
-    st.info("No figures to rank for this period.")
-else:
-    st.markdown("\n".join(f"- **{r.label}** {r.value_text}: {r.phrase}" for r in ranks.itertuples()))
-    st.caption(f"Among the {ctx.level} systems with figures for {shell.period_label(ctx.period)}; 1st = highest.")
-shell.definition(*[k for r in ranks["measure"] for k in im.definitions_for(r)])
-if "fte_per_100k" in set(ranks["measure"]):
-    st.caption(f"FTE per 100,000 population: {im.PER_100K_DEFINITION}")
+    # ---- headline figures
+    figs = im.profile_figures(m, area, ctx.period, ctx.previous_period, ctx.year_ago_period, group)
+    prev_text = shell.period_label(ctx.previous_period) if ctx.previous_period else None
+    year_text = shell.period_label(ctx.year_ago_period) if ctx.year_ago_period else None
+    st.subheader("Headline figures")
+    for col, f in zip(st.columns(len(figs)), figs):
+        col.metric(f.label, f.value_text, f.change_previous_text, delta_color=f.delta_color, border=True,
+                   help=DEFINITIONS.get(f.column))
+        lines = [f"Since {year_text}: **{f.change_year_text or 'no data'}**" if year_text
+                 else "12 months earlier: not loaded", f"England: {f.england_text}"]
+        col.caption("  \n".join(lines))
+    st.caption((f"Arrows: change since {prev_text} (previous month). " if prev_text else
+                "No earlier month is loaded, so no change is shown. ") + "Rates are monthly, FTE basis. "
+               "Leavers are summed over organisations, so moves between organisations inside a system count.")
+    shell.definition("fte", "headcount", "leaver_rate", "joiner_rate", "vacancy_rate")
 
-# ---- trends
-st.subheader(f"Trends, all loaded months ({len(ctx.periods)})")
-tr = im.trends(m, area, group)
-if tr.empty:
-    st.info("No trend figures for this system and staff group.")
-else:
-    tr["month"] = pd.to_datetime(tr["period"] + "-01")
-    series = list(dict.fromkeys(tr["series"]))
-    colour = alt.Color("series:N", title=None, sort=series,
-                       scale=alt.Scale(domain=series, range=SERIES_COLOURS[:len(series)]),
-                       legend=alt.Legend(orient="bottom"))
-    grid = st.columns(2)
-    for i, (col_name, label) in enumerate(im.TREND_MEASURES):
-        d = tr[tr["measure"] == label]
-        rate = col_name != "fte"
-        chart = alt.Chart(d, title=label).mark_line(point=alt.OverlayMarkDef(size=12)).encode(
-            x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y")),
-            y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False),
-                    axis=alt.Axis(format=".1%" if rate else ",.0f")),
-            color=colour,
-            tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("month:T", title="Month", format="%b %Y"),
-                     alt.Tooltip("value:Q", title=label, format=".2%" if rate else ",.1f"),
-                     alt.Tooltip("fte:Q", title="FTE", format=",.0f")]).properties(height=230)
-        with grid[i % 2]:
-            charts.show_chart(chart, f"trend_{col_name}_{area}", f"profile_trend_{col_name}")
-    st.caption("Staff in post is shown as an index (first loaded month = 100) so the system, its region and England "
-               "share one scale; hover for FTE.")
+    # ---- ranks
+    st.subheader("Where it ranks")
+    ranks = im.rank_sentences(m, ctx.level, ctx.period, area, group, pop)
+    if ranks.empty:
+        st.info("No figures to rank for this period.")
+    else:
+        st.markdown("\n".join(f"- **{r.label}** {r.value_text}: {r.phrase}" for r in ranks.itertuples()))
+        st.caption(f"Among the {ctx.level} systems with figures for {shell.period_label(ctx.period)}; 1st = highest.")
+    shell.definition(*[k for r in ranks["measure"] for k in im.definitions_for(r)])
+    if "fte_per_100k" in set(ranks["measure"]):
+        st.caption(f"FTE per 100,000 population: {im.PER_100K_DEFINITION}")
 
-# ---- role mix
-st.subheader("Role mix compared with England")
-rm = im.role_mix(m, area, ctx.period)
-if rm.empty:
-    st.info("No staff-group figures for this period.")
-else:
-    long = pd.concat([rm.assign(series=names[area], share=rm["system_share"]),
-                      rm.assign(series="England", share=rm["england_share"])], ignore_index=True)
-    mix = alt.Chart(long).mark_bar().encode(
-        y=alt.Y("staff_group:N", sort=[g for g in STAFF_GROUP_ORDER if g != ALL_STAFF], title=None,
-                axis=alt.Axis(labelLimit=260)),
-        yOffset=alt.YOffset("series:N", sort=[names[area], "England"]),
-        x=alt.X("share:Q", title="Share of FTE", axis=alt.Axis(format=".0%")),
-        color=alt.Color("series:N", title=None, sort=[names[area], "England"],
-                        scale=alt.Scale(range=[SERIES_COLOURS[0], SERIES_COLOURS[2]]),
-                        legend=alt.Legend(orient="bottom")),
-        tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("staff_group:N", title="Staff group"),
-                 alt.Tooltip("share:Q", title="Share of FTE", format=".2%")]).properties(height=420)
-    charts.show_chart(mix, f"role_mix_{area}_{ctx.period}", "profile_mix")
-    table = pd.DataFrame({"Staff group": rm["staff_group"], "FTE": rm["system_fte"],
-                          "Share": rm["system_share"], "England share": rm["england_share"],
-                          "Difference (points)": 100 * rm["difference"]})
-    st.dataframe(table, hide_index=True, width="stretch", height=36 * (len(table) + 1) + 4, column_config={
-        "FTE": st.column_config.NumberColumn(format="localized"),
-        "Share": st.column_config.NumberColumn(format="percent"),
-        "England share": st.column_config.NumberColumn(format="percent"),
-        "Difference (points)": st.column_config.NumberColumn(format="%+.2f")})
-    shell.definition("fte_share")
+    # ---- trends
+    st.subheader(f"Trends, all loaded months ({len(ctx.periods)})")
+    tr = im.trends(m, area, group)
+    if tr.empty:
+        st.info("No trend figures for this system and staff group.")
+    else:
+        tr["month"] = pd.to_datetime(tr["period"] + "-01")
+        series = list(dict.fromkeys(tr["series"]))
+        colour = alt.Color("series:N", title=None, sort=series,
+                           scale=alt.Scale(domain=series, range=SERIES_COLOURS[:len(series)]),
+                           legend=alt.Legend(orient="bottom"))
+        panels = []
+        for col_name, label in im.TREND_MEASURES:
+            rate = col_name != "fte"
+            panels.append(alt.Chart(title=label).transform_filter(
+                alt.FieldEqualPredicate(field="measure", equal=label)).mark_line(point=alt.OverlayMarkDef(size=12)).encode(
+                x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y")),
+                y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False),
+                        axis=alt.Axis(format=".1%" if rate else ",.0f")),
+                color=colour,
+                tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("month:T", title="Month", format="%b %Y"),
+                         alt.Tooltip("value:Q", title=label, format=".2%" if rate else ",.1f"),
+                         alt.Tooltip("fte:Q", title="FTE", format=",.0f")]).properties(height=230, width=TREND_WIDTH))
+        # one chart of four panels: one embed in the browser instead of four
+        grid = alt.vconcat(alt.hconcat(*panels[:2]), alt.hconcat(*panels[2:]), data=tr).resolve_scale(y="independent")
+        trend_charts.show(grid, f"trends_{area}", "profile_trends", width="content")
+        st.caption("Staff in post is shown as an index (first loaded month = 100) so the system, its region and England "
+                   "share one scale; hover for FTE.")
 
-# ---- downloads
-st.subheader("Download this profile")
-heads = pd.DataFrame([{"Figure": f.label, "Value": f.value, f"Change since {prev_text or 'previous month'}":
-                       f.change_previous, f"Change since {year_text or '12 months earlier'}": f.change_year,
-                       "England": f.england_text} for f in figs])
-shell.downloads(pd.concat([heads.assign(Section="Headline figures"),
-                           ranks.rename(columns={"label": "Figure", "value_text": "Value", "phrase": "Rank"})[
-                               ["Figure", "Value", "Rank"]].assign(Section="Ranks")], ignore_index=True),
-                f"profile_{area}_{ctx.level}_{ctx.period}", "profile_table",
-                notes=[f"{ctx.source_label}; {ctx.level}; {names[area]} ({area}); period ending {ctx.period}; "
-                       f"{group_text}", *([] if not ctx.synthetic else ["SYNTHETIC demo data - not real figures"])])
+    # ---- role mix
+    st.subheader("Role mix compared with England")
+    rm = im.role_mix(m, area, ctx.period)
+    if rm.empty:
+        st.info("No staff-group figures for this period.")
+    else:
+        long = pd.concat([rm.assign(series=names[area], share=rm["system_share"]),
+                          rm.assign(series="England", share=rm["england_share"])], ignore_index=True)
+        mix = alt.Chart(long).mark_bar().encode(
+            y=alt.Y("staff_group:N", sort=[g for g in STAFF_GROUP_ORDER if g != ALL_STAFF], title=None,
+                    axis=alt.Axis(labelLimit=260)),
+            yOffset=alt.YOffset("series:N", sort=[names[area], "England"]),
+            x=alt.X("share:Q", title="Share of FTE", axis=alt.Axis(format=".0%")),
+            color=alt.Color("series:N", title=None, sort=[names[area], "England"],
+                            scale=alt.Scale(range=[SERIES_COLOURS[0], SERIES_COLOURS[2]]),
+                            legend=alt.Legend(orient="bottom")),
+            tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("staff_group:N", title="Staff group"),
+                     alt.Tooltip("share:Q", title="Share of FTE", format=".2%")]).properties(height=420)
+        trend_charts.show(mix, f"role_mix_{area}_{ctx.period}", "profile_mix")
+        table = pd.DataFrame({"Staff group": rm["staff_group"], "FTE": rm["system_fte"],
+                              "Share": rm["system_share"], "England share": rm["england_share"],
+                              "Difference (points)": 100 * rm["difference"]})
+        st.dataframe(table, hide_index=True, width="stretch", height=36 * (len(table) + 1) + 4, column_config={
+            "FTE": st.column_config.NumberColumn(format="localized"),
+            "Share": st.column_config.NumberColumn(format="percent"),
+            "England share": st.column_config.NumberColumn(format="percent"),
+            "Difference (points)": st.column_config.NumberColumn(format="%+.2f")})
+        shell.definition("fte_share")
+
+    # ---- downloads
+    st.subheader("Download this profile")
+    heads = pd.DataFrame([{"Figure": f.label, "Value": f.value, f"Change since {prev_text or 'previous month'}":
+                           f.change_previous, f"Change since {year_text or '12 months earlier'}": f.change_year,
+                           "England": f.england_text} for f in figs])
+    shell.downloads(pd.concat([heads.assign(Section="Headline figures"),
+                               ranks.rename(columns={"label": "Figure", "value_text": "Value", "phrase": "Rank"})[
+                                   ["Figure", "Value", "Rank"]].assign(Section="Ranks")], ignore_index=True),
+                    f"profile_{area}_{ctx.level}_{ctx.period}", "profile_table",
+                    notes=[f"{ctx.source_label}; {ctx.level}; {names[area]} ({area}); period ending {ctx.period}; "
+                           f"{group_text}", *([] if not ctx.synthetic else ["SYNTHETIC demo data - not real figures"])])
+
+
+profile_body()

@@ -8,7 +8,7 @@ import streamlit as st
 
 from lib import trends
 from lib.schema import ALL_STAFF
-from ui import charts, data, shell, state, trend_charts
+from ui import data, shell, state, trend_charts
 
 ctx = st.session_state.get("ctx")
 st.title("Role mix")
@@ -16,97 +16,104 @@ if ctx is None:
     state.show_url_notices()
     st.stop()
 
-# "All staff groups" has a share of 100%: on this page the staff group picks one group to follow over time.
-if st.query_params.get("group") == ALL_STAFF:
-    del st.query_params["group"]
-c1, c2 = st.columns(2)
-area = state.selectbox("System, region or England", "area", trends.area_choices(ctx.level),
-                       format_func=lambda c: trends.area_label(ctx.level, c), container=c1)
-group = state.selectbox("Staff group to follow over time", "group", trends.GROUPS,
-                        default="Nurses & health visitors", container=c2)
-state.show_url_notices()
-shell.synthetic_marker(ctx)
-label = trends.area_label(ctx.level, area)
-when = shell.period_label(ctx.period)
-export_notes = [f"{ctx.source_label}; {ctx.level}; month ending {ctx.period}", trends.EXPECTED_NOTE,
-                *(["SYNTHETIC demo data - not real figures"] if ctx.synthetic else [])]
 
-m = data.metrics(ctx.data_dir, ctx.level)
-if m.empty or not m["fte_share"].notna().any():
-    st.info("No staff in post figures are loaded, so the role mix cannot be shown. Load NHS Digital's turnover "
-            "benchmarking or staff in post CSV with `python -m lib ingest FILE --data-dir DIR`.",
-            icon=":material/info:")
-    st.stop()
+# Page controls rerun only this fragment, not the whole app and its sidebar (the sidebar period reruns all).
+@st.fragment
+def role_mix_body() -> None:
+    # "All staff groups" has a share of 100%: on this page the staff group picks one group to follow over time.
+    if st.query_params.get("group") == ALL_STAFF:
+        del st.query_params["group"]
+    c1, c2 = st.columns(2)
+    area = state.selectbox("System, region or England", "area", trends.area_choices(ctx.level),
+                           format_func=lambda c: trends.area_label(ctx.level, c), container=c1)
+    group = state.selectbox("Staff group to follow over time", "group", trends.GROUPS,
+                            default="Nurses & health visitors", container=c2)
+    state.show_url_notices()
+    shell.synthetic_marker(ctx)
+    label = trends.area_label(ctx.level, area)
+    when = shell.period_label(ctx.period)
+    export_notes = [f"{ctx.source_label}; {ctx.level}; month ending {ctx.period}", trends.EXPECTED_NOTE,
+                    *(["SYNTHETIC demo data - not real figures"] if ctx.synthetic else [])]
 
-st.subheader(f"{label} against England, month ending {when}")
-if area == "ENG":
-    st.info("England is the comparator. Choose a system or region to compare its mix with England's.",
-            icon=":material/info:")
-expected = trends.expected_mix(m, area, ctx.period)
-if expected.empty:
-    st.info(f"No staff in post figures for {label} in the month ending {when}.", icon=":material/info:")
-elif area != "ENG":
-    st.markdown("**Share of FTE by staff group**")
-    charts.show_chart(trend_charts.mix_bars(expected, label), f"role_mix_{ctx.level}_{area}_{ctx.period}",
-                      "mix_bars")
-    st.markdown("**More or fewer than expected for its size (FTE)**")
-    charts.show_chart(trend_charts.expected_chart(expected), f"role_mix_expected_{ctx.level}_{area}_{ctx.period}",
-                      "mix_expected")
-    st.caption(trends.EXPECTED_NOTE)
-    st.dataframe(expected, hide_index=True, width="stretch", key="mix_expected_table", column_config={
-        "FTE": st.column_config.NumberColumn(format="localized"),
-        "Share": st.column_config.NumberColumn(format="percent"),
-        "England share": st.column_config.NumberColumn(format="percent"),
-        "Expected FTE": st.column_config.NumberColumn(format="%.1f"),
-        "Difference (FTE)": st.column_config.NumberColumn(format="%+.1f"),
-        "Difference (percentage points)": st.column_config.NumberColumn(format="%+.2f"),
-    })
-    shell.downloads(expected, f"role_mix_{ctx.level}_{area}_{ctx.period}", "mix_expected_dl", notes=export_notes)
-shell.definition("fte_share", "fte")
+    m = data.metrics(ctx.data_dir, ctx.level)
+    if m.empty or not m["fte_share"].notna().any():
+        st.info("No staff in post figures are loaded, so the role mix cannot be shown. Load NHS Digital's turnover "
+                "benchmarking or staff in post CSV with `python -m lib ingest FILE --data-dir DIR`.",
+                icon=":material/info:")
+        return
 
-st.subheader(f"Change in mix over time: {label}")
-over = trends.mix_over_time(m, ctx.level, area)
-if over.empty:
-    st.info(f"No staff in post figures over time for {label}.", icon=":material/info:")
-else:
-    series = trends.trend(m, ctx.level, area, group, ["fte_share"], {"fte_share": "Share of FTE"})
-    st.markdown(f"**{group}: share of FTE over time**")
-    charts.show_chart(trend_charts.trend_chart(series, "Share of FTE", selected=ctx.period, height=260,
-                                                 axis_format=".2%"),
-                      f"share_{ctx.level}_{area}", "mix_group_trend")
+    st.subheader(f"{label} against England, month ending {when}")
+    if area == "ENG":
+        st.info("England is the comparator. Choose a system or region to compare its mix with England's.",
+                icon=":material/info:")
+    expected = trends.expected_mix(m, area, ctx.period)
+    if expected.empty:
+        st.info(f"No staff in post figures for {label} in the month ending {when}.", icon=":material/info:")
+    elif area != "ENG":
+        st.markdown("**Share of FTE by staff group**")
+        trend_charts.show(trend_charts.mix_bars(expected, label), f"role_mix_{ctx.level}_{area}_{ctx.period}",
+                          "mix_bars")
+        st.markdown("**More or fewer than expected for its size (FTE)**")
+        trend_charts.show(trend_charts.expected_chart(expected), f"role_mix_expected_{ctx.level}_{area}_{ctx.period}",
+                          "mix_expected")
+        st.caption(trends.EXPECTED_NOTE)
+        st.dataframe(expected, hide_index=True, width="stretch", key="mix_expected_table", column_config={
+            "FTE": st.column_config.NumberColumn(format="localized"),
+            "Share": st.column_config.NumberColumn(format="percent"),
+            "England share": st.column_config.NumberColumn(format="percent"),
+            "Expected FTE": st.column_config.NumberColumn(format="%.1f"),
+            "Difference (FTE)": st.column_config.NumberColumn(format="%+.1f"),
+            "Difference (percentage points)": st.column_config.NumberColumn(format="%+.2f"),
+        })
+        shell.downloads(expected, f"role_mix_{ctx.level}_{area}_{ctx.period}", "mix_expected_dl", notes=export_notes)
+    shell.definition("fte_share", "fte")
 
-    # --- SPC view (ui/stats_charts.py, written by another engineer): signal or noise for this group's share ---
-    if importlib.util.find_spec("ui.stats_charts"):
-        from ui import stats_charts
-        with st.expander(f"Signal or noise? SPC chart of {group} staff in post (FTE)", icon=":material/monitoring:"):
-            stats_charts.spc_section(m, area, group, "fte", until=ctx.period, key="role_mix_spc")
+    st.subheader(f"Change in mix over time: {label}")
+    over = trends.mix_over_time(m, ctx.level, area)
+    if over.empty:
+        st.info(f"No staff in post figures over time for {label}.", icon=":material/info:")
+    else:
+        series = trends.trend(m, ctx.level, area, group, ["fte_share"], {"fte_share": "Share of FTE"})
+        st.markdown(f"**{group}: share of FTE over time**")
+        trend_charts.show(trend_charts.trend_chart(series, "Share of FTE", selected=ctx.period, height=260,
+                                                     axis_format=".2%"),
+                          f"share_{ctx.level}_{area}", "mix_group_trend")
 
-    st.markdown("**Every staff group: share of FTE over time**")
-    charts.show_chart(trend_charts.mix_small_multiples(over, trends.GROUPS), f"mix_over_time_{ctx.level}_{area}",
-                      "mix_small_multiples", width="content")
-    first = ctx.periods[0]
-    change = trends.mix_change(m, area, first, ctx.period)
-    st.markdown(f"**Change in share, {shell.period_label(first)} to {when}**")
-    st.dataframe(change, hide_index=True, width="stretch", key="mix_change_table", column_config={
-        c: st.column_config.NumberColumn(format="percent") for c in change.columns if c.startswith("Share")} | {
-        c: st.column_config.NumberColumn(format="%+.2f") for c in change.columns if "points" in c})
-    shell.downloads(change, f"role_mix_change_{ctx.level}_{area}_{first}_{ctx.period}", "mix_change_dl",
-                    notes=export_notes)
+        # --- SPC view (ui/stats_charts.py, written by another engineer): signal or noise for this group's share ---
+        if importlib.util.find_spec("ui.stats_charts"):
+            from ui import stats_charts
+            with st.expander(f"Signal or noise? SPC chart of {group} staff in post (FTE)", icon=":material/monitoring:"):
+                stats_charts.spc_section(m, area, group, "fte", until=ctx.period, key="role_mix_spc")
 
-st.subheader(f"Every system against England, month ending {when}")
-mix = trends.mix_vs_england(m, ctx.level, ctx.period)
-if mix.empty:
-    st.info(f"No system figures for the month ending {when}.", icon=":material/info:")
-else:
-    charts.show_chart(trend_charts.mix_heatmap(mix, trends.GROUPS), f"role_mix_all_{ctx.level}_{ctx.period}",
-                      "mix_heatmap")
-    st.caption("Each cell: the system's share of FTE in the staff group minus England's, in percentage points "
-               "(blue: more than England's mix, orange: fewer).")
-    wide = (mix.pivot_table(index=["area_code", "area_name"], columns="staff_group", values="diff_pts")
-            .reindex(columns=[g for g in trends.GROUPS if g in set(mix["staff_group"])]).reset_index()
-            .rename(columns={"area_code": "Code", "area_name": "System"}).sort_values("System", ignore_index=True))
-    wide.columns.name = None
-    st.dataframe(wide, hide_index=True, width="stretch", key="mix_all_table",
-                 column_config={g: st.column_config.NumberColumn(format="%+.2f") for g in trends.GROUPS})
-    shell.downloads(wide, f"role_mix_vs_england_{ctx.level}_{ctx.period}", "mix_all_dl",
-                    notes=[*export_notes, "Values: share of FTE minus England's share, percentage points"])
+        st.markdown("**Every staff group: share of FTE over time**")
+        trend_charts.show(trend_charts.mix_small_multiples(over, trends.GROUPS), f"mix_over_time_{ctx.level}_{area}",
+                          "mix_small_multiples", width="content")
+        first = ctx.periods[0]
+        change = trends.mix_change(m, area, first, ctx.period)
+        st.markdown(f"**Change in share, {shell.period_label(first)} to {when}**")
+        st.dataframe(change, hide_index=True, width="stretch", key="mix_change_table", column_config={
+            c: st.column_config.NumberColumn(format="percent") for c in change.columns if c.startswith("Share")} | {
+            c: st.column_config.NumberColumn(format="%+.2f") for c in change.columns if "points" in c})
+        shell.downloads(change, f"role_mix_change_{ctx.level}_{area}_{first}_{ctx.period}", "mix_change_dl",
+                        notes=export_notes)
+
+    st.subheader(f"Every system against England, month ending {when}")
+    mix = trends.mix_vs_england(m, ctx.level, ctx.period)
+    if mix.empty:
+        st.info(f"No system figures for the month ending {when}.", icon=":material/info:")
+    else:
+        trend_charts.show(trend_charts.mix_heatmap(mix, trends.GROUPS), f"role_mix_all_{ctx.level}_{ctx.period}",
+                          "mix_heatmap")
+        st.caption("Each cell: the system's share of FTE in the staff group minus England's, in percentage points "
+                   "(blue: more than England's mix, orange: fewer).")
+        wide = (mix.pivot_table(index=["area_code", "area_name"], columns="staff_group", values="diff_pts")
+                .reindex(columns=[g for g in trends.GROUPS if g in set(mix["staff_group"])]).reset_index()
+                .rename(columns={"area_code": "Code", "area_name": "System"}).sort_values("System", ignore_index=True))
+        wide.columns.name = None
+        st.dataframe(wide, hide_index=True, width="stretch", key="mix_all_table",
+                     column_config={g: st.column_config.NumberColumn(format="%+.2f") for g in trends.GROUPS})
+        shell.downloads(wide, f"role_mix_vs_england_{ctx.level}_{ctx.period}", "mix_all_dl",
+                        notes=[*export_notes, "Values: share of FTE minus England's share, percentage points"])
+
+
+role_mix_body()

@@ -8,7 +8,7 @@ import streamlit as st
 
 from lib import trends
 from lib.schema import ALL_STAFF, STAFF_GROUP_ORDER
-from ui import charts, data, shell, state, trend_charts
+from ui import data, shell, state, trend_charts
 
 BASIS_LABELS = {"fte": "FTE", "hc": "Headcount"}
 WINDOW_LABELS = {"month": "Monthly", "12m": "12-month rolling"}
@@ -19,92 +19,99 @@ if ctx is None:
     state.show_url_notices()
     st.stop()
 
-c1, c2, c3 = st.columns([2, 2, 1])
-area = state.selectbox("System, region or England", "area", trends.area_choices(ctx.level),
-                       format_func=lambda c: trends.area_label(ctx.level, c), container=c1)
-group = state.selectbox("Staff group", "group", STAFF_GROUP_ORDER, default=ALL_STAFF, container=c2)
-basis = state.radio("Count", "basis", list(BASIS_LABELS), default="fte", format_func=BASIS_LABELS.get,
-                    container=c3, help="FTE (default, as NHS Digital reports) or headcount")
-state.show_url_notices()
-shell.synthetic_marker(ctx)
-unit = trends.BASIS_UNITS[basis]
-label = trends.area_label(ctx.level, area)
-when = shell.period_label(ctx.period)
-st.caption(f"{trends.MONTHLY_NOTE} {trends.SYSTEM_FLOWS_NOTE} Counts and rates on a {unit} basis.")
 
-m = trends.with_rolling(data.metrics(ctx.data_dir, ctx.level, basis=basis), basis)
-if m.empty or not m["leaver_rate"].notna().any():
-    st.info("No leaver or joiner figures are loaded. Load NHS Digital's 'Turnover benchmarking 2' monthly CSV with "
-            "`python -m lib ingest FILE --data-dir DIR`.", icon=":material/info:")
-    st.stop()
+# Page controls rerun only this fragment, not the whole app and its sidebar (the sidebar period reruns all).
+@st.fragment
+def turnover_body() -> None:
+    c1, c2, c3 = st.columns([2, 2, 1])
+    area = state.selectbox("System, region or England", "area", trends.area_choices(ctx.level),
+                           format_func=lambda c: trends.area_label(ctx.level, c), container=c1)
+    group = state.selectbox("Staff group", "group", STAFF_GROUP_ORDER, default=ALL_STAFF, container=c2)
+    basis = state.radio("Count", "basis", list(BASIS_LABELS), default="fte", format_func=BASIS_LABELS.get,
+                        container=c3, help="FTE (default, as NHS Digital reports) or headcount")
+    state.show_url_notices()
+    shell.synthetic_marker(ctx)
+    unit = trends.BASIS_UNITS[basis]
+    label = trends.area_label(ctx.level, area)
+    when = shell.period_label(ctx.period)
+    st.caption(f"{trends.MONTHLY_NOTE} {trends.SYSTEM_FLOWS_NOTE} Counts and rates on a {unit} basis.")
 
-u = "fte" if basis == "fte" else "hc"
-cur = m[(m["area_code"] == area) & (m["period"] == ctx.period) & (m["staff_group"] == group)]
-st.subheader(f"{label}: {group}, month ending {when}")
-if cur.empty:
-    st.info(f"No turnover figures for {label}, {group}, in the month ending {when}. Choose another staff group, "
-            "area or period.", icon=":material/info:")
-else:
-    r = cur.iloc[0]
-    k = st.columns(5)
-    k[0].metric(f"Leavers ({unit})", shell.num(r[f"leavers_{u}"], 1), border=True)
-    k[1].metric(f"Joiners ({unit})", shell.num(r[f"joiners_{u}"], 1), border=True)
-    net = (r[f"joiners_{u}"] if r[f"joiners_{u}"] == r[f"joiners_{u}"] else 0) - \
-          (r[f"leavers_{u}"] if r[f"leavers_{u}"] == r[f"leavers_{u}"] else 0)
-    k[2].metric(f"Net change ({unit})", f"{net:+,.1f}", border=True, help="Joiners minus leavers in the month")
-    k[3].metric("Leaver rate (monthly)", shell.pct(r["leaver_rate"]), border=True)
-    k[4].metric("Leaver rate (12-month rolling)", shell.pct(r["leaver_rate_12m"]), border=True,
-                help=trends.ROLLING_NOTE)
+    m = trends.with_rolling(data.metrics(ctx.data_dir, ctx.level, basis=basis), basis)
+    if m.empty or not m["leaver_rate"].notna().any():
+        st.info("No leaver or joiner figures are loaded. Load NHS Digital's 'Turnover benchmarking 2' monthly CSV with "
+                "`python -m lib ingest FILE --data-dir DIR`.", icon=":material/info:")
+        return
 
-st.subheader("Leaver and joiner rates over time")
-window = state.radio("Rates", "window", list(WINDOW_LABELS), default="month", format_func=WINDOW_LABELS.get)
-suffix = "" if window == "month" else "_12m"
-wlabel = "monthly" if window == "month" else "12-month rolling"
-for kind in ("leaver", "joiner"):
-    measure = f"{kind}_rate{suffix}"
-    title = f"{kind.capitalize()} rate ({wlabel})"
-    series = trends.trend(m, ctx.level, area, group, [measure], {measure: title})
-    st.markdown(f"**{title}**")
-    if series["value"].notna().any():
-        charts.show_chart(trend_charts.trend_chart(series, title, percent=True, selected=ctx.period, height=240),
-                          f"{kind}_rate_{window}_{ctx.level}_{area}", f"turnover_{kind}_trend")
+    u = "fte" if basis == "fte" else "hc"
+    cur = m[(m["area_code"] == area) & (m["period"] == ctx.period) & (m["staff_group"] == group)]
+    st.subheader(f"{label}: {group}, month ending {when}")
+    if cur.empty:
+        st.info(f"No turnover figures for {label}, {group}, in the month ending {when}. Choose another staff group, "
+                "area or period.", icon=":material/info:")
     else:
-        st.info("Not enough loaded months for this view (12 consecutive months are needed)." if window == "12m"
-                else "No figures for this selection.", icon=":material/info:")
-if window == "12m":
-    st.caption(trends.ROLLING_NOTE)
-shell.definition("leaver_rate", "joiner_rate")
+        r = cur.iloc[0]
+        k = st.columns(5)
+        k[0].metric(f"Leavers ({unit})", shell.num(r[f"leavers_{u}"], 1), border=True)
+        k[1].metric(f"Joiners ({unit})", shell.num(r[f"joiners_{u}"], 1), border=True)
+        net = (r[f"joiners_{u}"] if r[f"joiners_{u}"] == r[f"joiners_{u}"] else 0) - \
+              (r[f"leavers_{u}"] if r[f"leavers_{u}"] == r[f"leavers_{u}"] else 0)
+        k[2].metric(f"Net change ({unit})", f"{net:+,.1f}", border=True, help="Joiners minus leavers in the month")
+        k[3].metric("Leaver rate (monthly)", shell.pct(r["leaver_rate"]), border=True)
+        k[4].metric("Leaver rate (12-month rolling)", shell.pct(r["leaver_rate_12m"]), border=True,
+                    help=trends.ROLLING_NOTE)
 
-# --- SPC view (ui/stats_charts.py, written by another engineer): signal or noise for the leaver rate ---
-if importlib.util.find_spec("ui.stats_charts"):
-    from ui import stats_charts
-    with st.expander("Signal or noise? SPC chart of the monthly leaver rate", icon=":material/monitoring:"):
-        stats_charts.spc_section(m, area, group, "leaver_rate", until=ctx.period, key="turnover_spc")
+    st.subheader("Leaver and joiner rates over time")
+    window = state.radio("Rates", "window", list(WINDOW_LABELS), default="month", format_func=WINDOW_LABELS.get)
+    suffix = "" if window == "month" else "_12m"
+    wlabel = "monthly" if window == "month" else "12-month rolling"
+    for kind in ("leaver", "joiner"):
+        measure = f"{kind}_rate{suffix}"
+        title = f"{kind.capitalize()} rate ({wlabel})"
+        series = trends.trend(m, ctx.level, area, group, [measure], {measure: title})
+        st.markdown(f"**{title}**")
+        if series["value"].notna().any():
+            trend_charts.show(trend_charts.trend_chart(series, title, percent=True, selected=ctx.period, height=240),
+                              f"{kind}_rate_{window}_{ctx.level}_{area}", f"turnover_{kind}_trend")
+        else:
+            st.info("Not enough loaded months for this view (12 consecutive months are needed)." if window == "12m"
+                    else "No figures for this selection.", icon=":material/info:")
+    if window == "12m":
+        st.caption(trends.ROLLING_NOTE)
+    shell.definition("leaver_rate", "joiner_rate")
 
-st.subheader(f"Leavers and joiners each month, and net change ({unit})")
-fl = trends.flows(m, area, group, basis)
-if fl.empty:
-    st.info("No leaver or joiner counts for this selection.", icon=":material/info:")
-else:
-    charts.show_chart(trend_charts.flows_chart(fl, unit, selected=ctx.period), f"flows_{ctx.level}_{area}",
-                      "turnover_flows")
-    st.caption(f"Net change = joiners - leavers in the month ({unit}). It differs from the change in staff in post, "
-               "which also moves when existing staff change hours.")
+    # --- SPC view (ui/stats_charts.py, written by another engineer): signal or noise for the leaver rate ---
+    if importlib.util.find_spec("ui.stats_charts"):
+        from ui import stats_charts
+        with st.expander("Signal or noise? SPC chart of the monthly leaver rate", icon=":material/monitoring:"):
+            stats_charts.spc_section(m, area, group, "leaver_rate", until=ctx.period, key="turnover_spc")
 
-st.subheader(f"Every system, month ending {when}: {group}")
-table = trends.turnover_table(m, ctx.level, ctx.period, group, basis)
-if table.empty:
-    st.info(f"No system figures for {group} in the month ending {when}.", icon=":material/info:")
-else:
-    rate_cols = ["Leaver rate (monthly)", "Joiner rate (monthly)", "Leaver rate (12-month rolling)",
-                 "Joiner rate (12-month rolling)"]
-    cfg = {c: st.column_config.NumberColumn(format="percent") for c in rate_cols}
-    cfg.update({c: st.column_config.NumberColumn(format="localized") for c in table.columns
-                if c.startswith(("Leavers", "Joiners", "Staff in post"))})
-    cfg[f"Net change ({unit}, joiners - leavers)"] = st.column_config.NumberColumn(format="%+.1f")
-    st.dataframe(table, hide_index=True, width="stretch", key="turnover_table", column_config=cfg)
-    st.caption("Click a column heading to sort. " + trends.SYSTEM_FLOWS_NOTE)
-    shell.downloads(table, f"turnover_{ctx.level}_{ctx.period}_{basis}", "turnover_dl",
-                    notes=[f"{ctx.source_label}; {ctx.level}; month ending {ctx.period}; staff group {group}; "
-                           f"{unit} basis", trends.MONTHLY_NOTE, trends.ROLLING_NOTE, trends.SYSTEM_FLOWS_NOTE,
-                           *(["SYNTHETIC demo data - not real figures"] if ctx.synthetic else [])])
+    st.subheader(f"Leavers and joiners each month, and net change ({unit})")
+    fl = trends.flows(m, area, group, basis)
+    if fl.empty:
+        st.info("No leaver or joiner counts for this selection.", icon=":material/info:")
+    else:
+        trend_charts.show(trend_charts.flows_chart(fl, unit, selected=ctx.period), f"flows_{ctx.level}_{area}",
+                          "turnover_flows")
+        st.caption(f"Net change = joiners - leavers in the month ({unit}). It differs from the change in staff in post, "
+                   "which also moves when existing staff change hours.")
+
+    st.subheader(f"Every system, month ending {when}: {group}")
+    table = trends.turnover_table(m, ctx.level, ctx.period, group, basis)
+    if table.empty:
+        st.info(f"No system figures for {group} in the month ending {when}.", icon=":material/info:")
+    else:
+        rate_cols = ["Leaver rate (monthly)", "Joiner rate (monthly)", "Leaver rate (12-month rolling)",
+                     "Joiner rate (12-month rolling)"]
+        cfg = {c: st.column_config.NumberColumn(format="percent") for c in rate_cols}
+        cfg.update({c: st.column_config.NumberColumn(format="localized") for c in table.columns
+                    if c.startswith(("Leavers", "Joiners", "Staff in post"))})
+        cfg[f"Net change ({unit}, joiners - leavers)"] = st.column_config.NumberColumn(format="%+.1f")
+        st.dataframe(table, hide_index=True, width="stretch", key="turnover_table", column_config=cfg)
+        st.caption("Click a column heading to sort. " + trends.SYSTEM_FLOWS_NOTE)
+        shell.downloads(table, f"turnover_{ctx.level}_{ctx.period}_{basis}", "turnover_dl",
+                        notes=[f"{ctx.source_label}; {ctx.level}; month ending {ctx.period}; staff group {group}; "
+                               f"{unit} basis", trends.MONTHLY_NOTE, trends.ROLLING_NOTE, trends.SYSTEM_FLOWS_NOTE,
+                               *(["SYNTHETIC demo data - not real figures"] if ctx.synthetic else [])])
+
+
+turnover_body()

@@ -8,7 +8,7 @@ import streamlit as st
 
 from lib import trends
 from lib.schema import ALL_STAFF, STAFF_GROUP_ORDER
-from ui import charts, data, shell, state, trend_charts
+from ui import data, shell, state, trend_charts
 
 ctx = st.session_state.get("ctx")
 st.title("Vacancies")
@@ -16,71 +16,78 @@ if ctx is None:
     state.show_url_notices()
     st.stop()
 
-c1, c2 = st.columns(2)
-area = state.selectbox("System, region or England", "area", trends.area_choices(ctx.level),
-                       format_func=lambda c: trends.area_label(ctx.level, c), container=c1)
-group = state.selectbox("Staff group", "group", STAFF_GROUP_ORDER, default=ALL_STAFF, container=c2)
-state.show_url_notices()
-shell.synthetic_marker(ctx)
-label = trends.area_label(ctx.level, area)
-when = shell.period_label(ctx.period)
 
-m = data.metrics(ctx.data_dir, ctx.level)
-if m.empty or not m["vacancy_rate"].notna().any():
-    st.info("No vacancy figures are loaded for this data. Vacancies below region level come from the Provider "
-            "Workforce Return: download the vacancy template on **Data and definitions**, fill it from your "
-            "extract and load it with `python -m lib ingest FILE --data-dir DIR`.", icon=":material/info:")
-    st.stop()
+# Page controls rerun only this fragment, not the whole app and its sidebar (the sidebar period reruns all).
+@st.fragment
+def vacancy_body() -> None:
+    c1, c2 = st.columns(2)
+    area = state.selectbox("System, region or England", "area", trends.area_choices(ctx.level),
+                           format_func=lambda c: trends.area_label(ctx.level, c), container=c1)
+    group = state.selectbox("Staff group", "group", STAFF_GROUP_ORDER, default=ALL_STAFF, container=c2)
+    state.show_url_notices()
+    shell.synthetic_marker(ctx)
+    label = trends.area_label(ctx.level, area)
+    when = shell.period_label(ctx.period)
 
-# Headline figures for the chosen area and period
-cur = m[(m["area_code"] == area) & (m["period"] == ctx.period) & (m["staff_group"] == group)]
-eng = m[(m["area_code"] == "ENG") & (m["period"] == ctx.period) & (m["staff_group"] == group)]
-st.subheader(f"{label}: {group}, month ending {when}")
-if cur.empty or cur["vacancy_rate"].isna().all():
-    st.info(f"No vacancy figure for {label}, {group}, in the month ending {when}. Choose another staff group, "
-            "area or period.", icon=":material/info:")
-else:
-    r = cur.iloc[0]
-    k1, k2, k3, k4 = st.columns(4)
-    k1.metric("Vacancy rate", shell.pct(r["vacancy_rate"]), border=True,
-              help="Vacancy FTE / (vacancy FTE + staff in post FTE)")
-    k2.metric("Vacancy FTE", shell.num(r["vacancy_fte"], 1), border=True)
-    k3.metric("Staff in post FTE", shell.num(r["fte"], 1), border=True)
-    k4.metric("England vacancy rate", shell.pct(eng["vacancy_rate"].iloc[0]) if len(eng) else "-", border=True)
+    m = data.metrics(ctx.data_dir, ctx.level)
+    if m.empty or not m["vacancy_rate"].notna().any():
+        st.info("No vacancy figures are loaded for this data. Vacancies below region level come from the Provider "
+                "Workforce Return: download the vacancy template on **Data and definitions**, fill it from your "
+                "extract and load it with `python -m lib ingest FILE --data-dir DIR`.", icon=":material/info:")
+        return
 
-st.subheader("Vacancy rate over time")
-series = trends.trend(m, ctx.level, area, group, ["vacancy_rate"], {"vacancy_rate": "Vacancy rate"})
-if series["value"].notna().any():
-    charts.show_chart(trend_charts.trend_chart(series, "Vacancy rate", percent=True, selected=ctx.period),
-                      f"vacancy_rate_{ctx.level}_{area}", "vacancy_trend")
-    st.caption(f"{label} against {'its region and ' if trends.area_kind(area) == trends.SYSTEM else ''}England; "
-               "regions and England are ratios of summed vacancies and staff in post. The orange line marks the "
-               "chosen period.")
-else:
-    st.info("No vacancy figures over time for this selection.", icon=":material/info:")
-shell.definition("vacancy_rate", "fte")
+    # Headline figures for the chosen area and period
+    cur = m[(m["area_code"] == area) & (m["period"] == ctx.period) & (m["staff_group"] == group)]
+    eng = m[(m["area_code"] == "ENG") & (m["period"] == ctx.period) & (m["staff_group"] == group)]
+    st.subheader(f"{label}: {group}, month ending {when}")
+    if cur.empty or cur["vacancy_rate"].isna().all():
+        st.info(f"No vacancy figure for {label}, {group}, in the month ending {when}. Choose another staff group, "
+                "area or period.", icon=":material/info:")
+    else:
+        r = cur.iloc[0]
+        k1, k2, k3, k4 = st.columns(4)
+        k1.metric("Vacancy rate", shell.pct(r["vacancy_rate"]), border=True,
+                  help="Vacancy FTE / (vacancy FTE + staff in post FTE)")
+        k2.metric("Vacancy FTE", shell.num(r["vacancy_fte"], 1), border=True)
+        k3.metric("Staff in post FTE", shell.num(r["fte"], 1), border=True)
+        k4.metric("England vacancy rate", shell.pct(eng["vacancy_rate"].iloc[0]) if len(eng) else "-", border=True)
 
-# --- SPC view (ui/stats_charts.py, written by another engineer): signal or noise for this series ---
-if importlib.util.find_spec("ui.stats_charts"):
-    from ui import stats_charts
-    with st.expander("Signal or noise? SPC chart of the vacancy rate", icon=":material/monitoring:"):
-        stats_charts.spc_section(m, area, group, "vacancy_rate", until=ctx.period, key="vacancy_spc")
+    st.subheader("Vacancy rate over time")
+    series = trends.trend(m, ctx.level, area, group, ["vacancy_rate"], {"vacancy_rate": "Vacancy rate"})
+    if series["value"].notna().any():
+        trend_charts.show(trend_charts.trend_chart(series, "Vacancy rate", percent=True, selected=ctx.period),
+                          f"vacancy_rate_{ctx.level}_{area}", "vacancy_trend")
+        st.caption(f"{label} against {'its region and ' if trends.area_kind(area) == trends.SYSTEM else ''}England; "
+                   "regions and England are ratios of summed vacancies and staff in post. The orange line marks the "
+                   "chosen period.")
+    else:
+        st.info("No vacancy figures over time for this selection.", icon=":material/info:")
+    shell.definition("vacancy_rate", "fte")
 
-st.subheader(f"Every system, month ending {when}: {group}")
-table = trends.vacancy_table(m, ctx.level, ctx.period, group)
-if table.empty:
-    st.info(f"No system figures for {group} in the month ending {when}.", icon=":material/info:")
-else:
-    st.dataframe(table, hide_index=True, width="stretch", key="vacancy_table", column_config={
-        "Staff in post FTE": st.column_config.NumberColumn(format="localized"),
-        "Vacancy FTE": st.column_config.NumberColumn(format="localized"),
-        "Establishment FTE": st.column_config.NumberColumn(format="localized"),
-        "Vacancy rate": st.column_config.NumberColumn(format="percent"),
-        "Difference from England (percentage points)": st.column_config.NumberColumn(format="%+.2f"),
-    })
-    st.caption("Click a column heading to sort. England's vacancy rate: "
-               f"{shell.pct(eng['vacancy_rate'].iloc[0]) if len(eng) else '-'}.")
-    shell.downloads(table, f"vacancies_{ctx.level}_{ctx.period}", "vacancy_dl",
-                    notes=[f"{ctx.source_label}; {ctx.level}; month ending {ctx.period}; staff group {group}",
-                           "Vacancy rate = vacancy FTE / (vacancy FTE + staff in post FTE)",
-                           *(["SYNTHETIC demo data - not real figures"] if ctx.synthetic else [])])
+    # --- SPC view (ui/stats_charts.py, written by another engineer): signal or noise for this series ---
+    if importlib.util.find_spec("ui.stats_charts"):
+        from ui import stats_charts
+        with st.expander("Signal or noise? SPC chart of the vacancy rate", icon=":material/monitoring:"):
+            stats_charts.spc_section(m, area, group, "vacancy_rate", until=ctx.period, key="vacancy_spc")
+
+    st.subheader(f"Every system, month ending {when}: {group}")
+    table = trends.vacancy_table(m, ctx.level, ctx.period, group)
+    if table.empty:
+        st.info(f"No system figures for {group} in the month ending {when}.", icon=":material/info:")
+    else:
+        st.dataframe(table, hide_index=True, width="stretch", key="vacancy_table", column_config={
+            "Staff in post FTE": st.column_config.NumberColumn(format="localized"),
+            "Vacancy FTE": st.column_config.NumberColumn(format="localized"),
+            "Establishment FTE": st.column_config.NumberColumn(format="localized"),
+            "Vacancy rate": st.column_config.NumberColumn(format="percent"),
+            "Difference from England (percentage points)": st.column_config.NumberColumn(format="%+.2f"),
+        })
+        st.caption("Click a column heading to sort. England's vacancy rate: "
+                   f"{shell.pct(eng['vacancy_rate'].iloc[0]) if len(eng) else '-'}.")
+        shell.downloads(table, f"vacancies_{ctx.level}_{ctx.period}", "vacancy_dl",
+                        notes=[f"{ctx.source_label}; {ctx.level}; month ending {ctx.period}; staff group {group}",
+                               "Vacancy rate = vacancy FTE / (vacancy FTE + staff in post FTE)",
+                               *(["SYNTHETIC demo data - not real figures"] if ctx.synthetic else [])])
+
+
+vacancy_body()

@@ -131,3 +131,29 @@ def test_profile_first_period_has_no_changes():
     at = run("pages/profile.py", area="QKK", period="2022-08")
     assert "No earlier month is loaded" in texts(at)
     assert all(m.delta in (None, "") for m in at.metric)
+
+
+def test_map_draws_a_valid_ons_boundary_file(tmp_path, monkeypatch):
+    """The ONS ICB GeoJSON as published (copied from ../shared/reference at test time, never committed) is read
+    and drawn: the deck's systems layer holds every polygon of the file's 42 ICBs."""
+    import shutil
+
+    from lib import boundaries
+    from tests.conftest import REFERENCE
+    src = REFERENCE / "boundaries" / "icb_boundaries.geojson"
+    if not src.exists():
+        pytest.fail(f"reference boundary file missing: {src}")
+    data = tmp_path / "store"
+    shutil.copytree(loader.DEMO_DATA_DIR, data)
+    shutil.copy(src, data / "boundaries_ICS.geojson")
+    monkeypatch.setenv(loader.ENV_DATA_DIR, str(data))
+    at = run("pages/map.py")
+    assert not at.warning or not any("could not be used" in w.value for w in at.warning)
+    at.radio(key="map_shape").set_value("ONS boundaries").run()
+    assert not at.exception
+    layer = next(L for L in deck_spec(at)["layers"] if L["id"] == "systems")
+    expected = boundaries.explode_polygons(boundaries.read_boundaries(src, "ICS"))
+    assert {r["code"] for r in layer["data"]} == set(geography.areas("ICS")["code"])  # 42 systems
+    assert len(layer["data"]) == len(expected) >= 42
+    assert all(len(r["polygon"]) >= 1 and len(r["polygon"][0]) >= 4 for r in layer["data"])  # closed rings
+    assert not any(L["id"] == "labels" for L in deck_spec(at)["layers"])  # hex labels only on the cartogram

@@ -13,10 +13,29 @@ import pydeck as pdk
 import streamlit as st
 
 from lib import boundaries, hexmap
-from lib.insight_map import MEASURES, NO_DATA_COLOUR, ColourScale, fmt_value, hex_to_rgb, text_colour
+from lib import insight_map as im
+from lib.insight_map import MEASURES, NO_DATA_COLOUR, ColourScale, fmt_value, hex_to_rgb
+from ui import data
 
 LAYER_ID = "systems"
 MAP_HEIGHT = 560
+LABEL_RGB = [33, 43, 50]          # NHS dark grey text with a white halo: readable on every fill
+LABEL_FONT = "Source Sans Pro, Arial, Helvetica, sans-serif"
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _map_table(data_dir: str, snap: tuple, sdc: bool, level: str, period: str, measure: str, group: str,
+               pop: tuple, _m: pd.DataFrame) -> pd.DataFrame:
+    return im.map_table(_m, level, period, measure, group, dict(pop))
+
+
+def map_table(m: pd.DataFrame, data_dir, level: str, period: str, measure: str, group: str,
+              pop: dict[str, float]) -> pd.DataFrame:
+    """lib.insight_map.map_table, cached per store snapshot and selection (the metrics frame itself is not
+    hashed: it is what ui.data.metrics returns for that snapshot)."""
+    from ui import auth
+    return _map_table(str(data_dir), data.snapshot(data_dir), auth.disclosure_on(), level, period, measure, group,
+                      tuple(sorted(pop.items())), m)
 
 
 def boundary_path(data_dir: Path, level: str) -> Path:
@@ -41,14 +60,11 @@ def load_boundaries(data_dir: Path, level: str) -> tuple[pd.DataFrame | None, st
                       f"replace the file with the ONS GeoJSON for {level} as published.")
 
 
-def _records(table: pd.DataFrame, scale: ColourScale, measure: str, selected: str | None) -> pd.DataFrame:
+def _records(table: pd.DataFrame, scale: ColourScale, measure: str) -> pd.DataFrame:
     ms = MEASURES[measure]
     d = table[["code", "name", "region_name", "value_text", "numerator_text", "denominator_text", "value"]].copy()
     fills = d["value"].map(scale.colour)
     d["fill"] = [hex_to_rgb(c) + [235] for c in fills]
-    d["text_rgb"] = [hex_to_rgb(text_colour(c)) for c in fills]
-    d["line"] = [[255, 0, 0] if c == selected else [255, 255, 255] for c in d["code"]]
-    d["line_w"] = [5000 if c == selected else 0 for c in d["code"]]  # metres (~3 px at the default zoom); min 1 px
     d["measure"] = ms.label
     d["num_label"], d["den_label"] = ms.numerator, ms.denominator
     return d.drop(columns=["value"])
@@ -56,8 +72,11 @@ def _records(table: pd.DataFrame, scale: ColourScale, measure: str, selected: st
 
 def build_deck(table: pd.DataFrame, scale: ColourScale, measure: str, level: str,
                shapes: pd.DataFrame | None = None, selected: str | None = None) -> pdk.Deck:
-    """PolygonLayer (id LAYER_ID, pickable) over hexes, or over exploded boundary polygons when given."""
-    recs = _records(table, scale, measure, selected)
+    """PolygonLayer (id LAYER_ID, pickable) over hexes, or over exploded boundary polygons when given.
+
+    The selected system's red outline is a separate small layer, so a click changes only that layer and the
+    systems layer (all the data) stays as it was in the browser."""
+    recs = _records(table, scale, measure)
     if shapes is None:
         lay = hexmap.hex_layout(level)[["code", "polygon", "label", "lon", "lat"]]
         view = hexmap.view_state(level)
@@ -71,14 +90,21 @@ def build_deck(table: pd.DataFrame, scale: ColourScale, measure: str, level: str
     data = lay.merge(recs, on="code", how="left")
     poly = pdk.Layer(
         "PolygonLayer", data=data, id=LAYER_ID, get_polygon="polygon", get_fill_color="fill",
-        get_line_color="line", get_line_width="line_w", line_width_min_pixels=1, line_width_scale=1, stroked=True, filled=True,
+        get_line_color=[255, 255, 255], line_width_min_pixels=1, stroked=True, filled=True,
         pickable=True, auto_highlight=True, highlight_color=[255, 255, 255, 90])
     layers = [poly]
+    if selected in set(data["code"]):
+        outline = data.loc[data["code"] == selected, ["polygon"]]
+        layers.append(pdk.Layer("PolygonLayer", data=outline, id="selected", get_polygon="polygon", filled=False,
+                                stroked=True, get_line_color=[255, 0, 0], get_line_width=5000,  # metres, ~3 px
+                                line_width_min_pixels=2, pickable=False))
     if shapes is None:
-        labels = data[["code", "label", "lon", "lat", "text_rgb"]]
+        labels = data[["label", "lon", "lat"]]
         layers.append(pdk.Layer("TextLayer", data=labels, id="labels", get_position=["lon", "lat"],
-                                get_text="label", get_color="text_rgb", get_size=11,
-                                get_alignment_baseline="'center'", pickable=False))
+                                get_text="label", get_color=LABEL_RGB, get_size=13, font_family=LABEL_FONT,
+                                font_weight=600, font_settings={"sdf": True}, outline_width=4,
+                                outline_color=[255, 255, 255, 230], get_alignment_baseline="'center'",
+                                pickable=False))
     tooltip = {"text": "{name} ({code})\n{region_name}\n{measure}: {value_text}\n"
                        "{num_label}: {numerator_text}\n{den_label}: {denominator_text}"}
     return pdk.Deck(layers=layers, initial_view_state=pdk.ViewState(**view), map_provider=None,
@@ -120,8 +146,9 @@ def ranked_chart(table: pd.DataFrame, scale: ColourScale, measure: str, selected
     d["selected"] = d["code"] == selected
     d = d.sort_values(["value", "name"], ascending=[False, True], na_position="last")
     fmt = ".1%" if kind == "rate" else ",.0f"
-    order = d["name"].tolist()
-    y = alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=190, labelOverlap=False, labelFontSize=10))
+    d["pos"] = range(len(d))  # order as a field, not a list of names in the spec: new figures keep the spec as is
+    y = alt.Y("name:N", sort=alt.EncodingSortField("pos", op="min"), title=None,
+              axis=alt.Axis(labelLimit=190, labelOverlap=False, labelFontSize=10))
     tip = [alt.Tooltip("name:N", title="System"), alt.Tooltip("region_name:N", title="Region"),
            alt.Tooltip("value_text:N", title=ms.label), alt.Tooltip("numerator_text:N", title=ms.numerator),
            alt.Tooltip("denominator_text:N", title=ms.denominator),

@@ -1,14 +1,65 @@
-"""Altair chart builders for the Vacancies, Turnover and Role mix pages.
+"""Altair chart builders for the Vacancies, Turnover and Role mix pages, and ``show``: draws a chart so that a
+change of data alone updates the chart already in the browser.
 
 Inputs are the small, already aggregated tables from lib.trends (tens to hundreds of rows), so the
 browser never receives the metrics frame itself.
 """
 from __future__ import annotations
 
+import json
+import threading
+from contextlib import nullcontext
+
 import altair as alt
 import pandas as pd
+import streamlit as st
 
 from lib.trends import ROLE_ORDER
+from ui import charts
+
+try:  # Streamlit holds this lock while it swaps Altair's global data transformer and theme; hold it too
+    from streamlit.elements.vega_charts import _altair_globals_lock as _ALTAIR_LOCK
+except ImportError:  # pragma: no cover - a later Streamlit may move it
+    _ALTAIR_LOCK = threading.Lock()
+
+
+def _rename_data(node, names: dict[str, str]) -> None:
+    if isinstance(node, dict):
+        ref = node.get("data")
+        if isinstance(ref, dict) and ref.get("name") in names:
+            node["data"] = {**ref, "name": names[ref["name"]]}
+        for v in node.values():
+            _rename_data(v, names)
+    elif isinstance(node, list):
+        for v in node:
+            _rename_data(v, names)
+
+
+def stable_spec(chart: alt.TopLevelMixin) -> dict:
+    """Vega-Lite dict of an Altair chart, not schema-validated (the builders here are fixed code; validation cost
+    ~0.1 s a chart on every rerun), its datasets named data_0, data_1... instead of by a hash of their rows.
+
+    st.altair_chart names datasets by content hash, so new rows meant a new spec and the browser re-embedded the
+    chart; with fixed names an unchanged spec lets Streamlit swap the rows into the chart already drawn."""
+    with _ALTAIR_LOCK, (alt.theme.enable("none") if alt.theme.active == "default" else nullcontext()):
+        spec = chart.to_dict(validate=False)
+    data = spec.pop("datasets", {})
+    names = {old: f"data_{i}" for i, old in enumerate(data)}
+    _rename_data(spec, names)
+    spec["datasets"] = {names[k]: v for k, v in data.items()}
+    return spec
+
+
+def show(chart: alt.TopLevelMixin, name: str, key: str, *, downloads: bool = True, **kwargs) -> None:
+    """Like ui.charts.show_chart (PNG/SVG downloads rendered only when clicked) with a stable spec."""
+    spec = stable_spec(chart)
+    st.vega_lite_chart(spec={**spec}, key=key, **{"width": "stretch", **kwargs})  # copy: Streamlit pops datasets
+    if downloads:
+        c1, c2, _ = st.columns([1, 1, 4])
+        c1.download_button("PNG", lambda: charts._render(json.dumps(spec), "png"), file_name=f"{name}.png",
+                           mime="image/png", key=f"{key}_png", icon=":material/image:", on_click="ignore")
+        c2.download_button("SVG", lambda: charts._render(json.dumps(spec), "svg"), file_name=f"{name}.svg",
+                           mime="image/svg+xml", key=f"{key}_svg", icon=":material/image:", on_click="ignore")
 
 # Analysis Function palette: system, region, England (England dashed so it reads in greyscale too)
 ROLE_COLOURS = {"System": "#12436D", "Region": "#28A197", "England": "#3D3D3D"}
