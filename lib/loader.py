@@ -214,6 +214,8 @@ def _load(data_dir, level, periods, area_codes, sources, problems, by_area: bool
         return pd.DataFrame({c: pd.Series(dtype=ARROW_SCHEMA.field(c).type.to_pandas_dtype())
                              for c in CANONICAL_COLUMNS})
     table = pa.concat_tables(tables)
+    if by_area:
+        table = _by_area(table)
     # large_string is pandas' own text storage: decoded straight into it, pandas takes the columns as they are.
     return pa.table({c: _decoded(table[c]) for c in CANONICAL_COLUMNS}).to_pandas()
 
@@ -231,17 +233,43 @@ def _decoded(col: pa.ChunkedArray) -> pa.ChunkedArray:
     return col.cast(pa.large_string()) if pa.types.is_dictionary(col.type) or pa.types.is_string(col.type) else col
 
 
+def _codes(col: pa.ChunkedArray) -> tuple[np.ndarray, int]:
+    """Integer code per row (-1 = missing) and the number of distinct values, from a unified dictionary column."""
+    if col.num_chunks == 0:
+        return np.zeros(0, dtype=np.int64), 1
+    codes = np.concatenate([c.indices.fill_null(-1).to_numpy().astype(np.int64) for c in col.chunks])
+    return codes, len(col.chunks[0].dictionary)
+
+
 def _by_area(t: pa.Table) -> pa.Table:
-    """One file's rows summed over organisations (sums skip missing values; all missing stays missing)."""
-    for c in _AREA_FIRST:  # Arrow's "first" takes plain text only
-        t = t.set_column(t.column_names.index(c), c, t[c].cast(pa.string()))
-    g = t.group_by(_AREA_KEYS, use_threads=False).aggregate(
-        [(m, "sum") for m in MEASURES] + [("period_months", "max")] + [(c, "first") for c in _AREA_FIRST])
-    g = g.rename_columns([n if n in _AREA_KEYS else n.rsplit("_", 1)[0] for n in g.column_names])
-    blank = pa.DictionaryArray.from_arrays(pa.array(np.zeros(g.num_rows, dtype=np.int32)), pa.array([""]))
-    for c in _ORG_COLUMNS:
-        g = g.append_column(c, blank)
-    return g.select(_READ_SCHEMA.names).cast(_READ_SCHEMA)
+    """Rows summed over organisations per period x area x staff group x source, in order of first appearance.
+
+    Sums skip missing values and stay missing when a group has none (as area_metrics sums), added in row
+    order (numpy bincount), so the figures are the ones area_metrics gets from the organisation rows.
+    """
+    t = t.unify_dictionaries()
+    key = np.zeros(t.num_rows, dtype=np.int64)
+    for k in _AREA_KEYS:
+        codes, n = _codes(t[k])
+        if (int(key.max(initial=0)) + 1) * (n + 1) >= 1 << 62:  # would overflow: renumber the key so far
+            key = pd.factorize(key)[0].astype(np.int64)
+        key = key * (n + 1) + (codes + 1)
+    group, _ = pd.factorize(key)  # numbered in order of first appearance
+    n_groups = int(group.max(initial=-1)) + 1
+    first = np.searchsorted(np.maximum.accumulate(group), np.arange(n_groups))  # each group's first row
+    cols = {}
+    for m in MEASURES:
+        x = t[m].to_numpy()
+        ok = ~np.isnan(x)
+        total = np.bincount(group, weights=np.where(ok, x, 0.0), minlength=n_groups)
+        cols[m] = np.where(np.bincount(group, weights=ok, minlength=n_groups) > 0, total, np.nan)
+    months = np.full(n_groups, np.iinfo(np.int16).min, dtype=np.int16)
+    np.maximum.at(months, group, t["period_months"].fill_null(0).to_numpy())
+    take = pa.array(first)
+    out = {c: t[c].take(take) for c in (*_AREA_KEYS, *_AREA_FIRST)}
+    blank = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n_groups, dtype=np.int32)), pa.array([""]))
+    out.update({c: blank for c in _ORG_COLUMNS}, period_months=months, **cols)
+    return pa.table({c: out[c] for c in _READ_SCHEMA.names}).cast(_READ_SCHEMA)
 
 
 def _read_one(f: Path, level: str, period: str, area_codes: pa.Array | None,
@@ -261,7 +289,7 @@ def _read_one(f: Path, level: str, period: str, area_codes: pa.Array | None,
                       "the other files are still used. Remove it or re-ingest the extract")
     if (problem := _content_problem(f, t, level, period)) is not None:
         return None, problem
-    return (_by_area(t) if by_area else t), None
+    return t, None
 
 
 def _content_problem(f: Path, t: pa.Table, level: str, period: str) -> str | None:

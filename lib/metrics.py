@@ -130,7 +130,7 @@ def _fill_totals(comp: pa.Table) -> pa.Table:
     is_total = pc.equal(comp["staff_group"], pa.scalar(ALL_STAFF, _TEXT))
     groups = comp.filter(pc.invert(is_total))
     if groups.num_rows == 0:
-        return comp.sort_by([(k, "ascending") for k in _GROUP_KEYS])
+        return _in_key_order(comp)
     totals = comp.filter(is_total)
     sums = _sums(groups, _AREA_KEYS, _FTE_MEASURES)
     sums = sums.rename_columns([n if n in _AREA_KEYS else f"_g_{n}" for n in sums.column_names])
@@ -144,7 +144,11 @@ def _fill_totals(comp: pa.Table) -> pa.Table:
         cols[m] = pc.coalesce(both[m], both[f"_g_{m}"]) if m in _FTE_MEASURES else both[m]
     filled = pa.table(cols).cast(comp.schema)
     # In key order, so region and England sums add areas in the same order whatever order the rows came in.
-    return pa.concat_tables([groups, filled]).sort_by([(k, "ascending") for k in _GROUP_KEYS])
+    return _in_key_order(pa.concat_tables([groups, filled]))
+
+
+def _in_key_order(t: pa.Table) -> pa.Table:
+    return t.take(pa.array(np.lexsort([_rank(t[k]) for k in reversed(_GROUP_KEYS)])))
 
 
 def _aggregate(comp: pa.Table, code_col: str | None) -> pa.Table:
@@ -183,6 +187,14 @@ def _rates(df: dict[str, np.ndarray], basis: str) -> None:
         df["fte_growth"] = np.where(start > 0, (df["sip_end_fte"] - start) / start, np.nan)
 
 
+def _rank(col: pa.ChunkedArray) -> np.ndarray:
+    """Each value's place among the distinct values in text order (so integers sort like the text)."""
+    enc = pc.dictionary_encode(col).combine_chunks()
+    rank = np.empty(len(enc.dictionary), dtype=np.int64)
+    rank[pc.array_sort_indices(enc.dictionary).to_numpy()] = np.arange(len(enc.dictionary))
+    return rank[enc.indices.to_numpy(zero_copy_only=False)]
+
+
 def _float(col: pa.ChunkedArray) -> np.ndarray:
     return col.to_numpy().astype(np.float64, copy=True)  # nulls come back as NaN
 
@@ -207,21 +219,27 @@ def area_metrics(frame: pd.DataFrame, by_staff_group: bool = True, *, basis: str
     t = pa.concat_tables(parts)
     if not by_staff_group:
         t = t.filter(pc.equal(t["staff_group"], pa.scalar(ALL_STAFF, _TEXT)))
-    # fte_share: the area's "All staff groups" FTE joined back onto every row of the area.
-    totals = t.filter(pc.equal(t["staff_group"], pa.scalar(ALL_STAFF, _TEXT))).select([*_AREA_KEYS, "sip_end_fte"])
-    t = t.join(totals.rename_columns([*_AREA_KEYS, "_total"]), keys=_AREA_KEYS, join_type="left outer",
-               use_threads=_THREADS)
-    # Order: period, then areas, regions, England, then staff groups in publication order (unknown last).
+    # Order: period, then areas, regions, England, then staff groups in publication order (unknown last). Sorted
+    # on integer ranks (numpy) rather than on the text: several times faster than a multi-column text sort.
     code = t["area_code"]
-    kind = pc.if_else(pc.equal(code, pa.scalar(ENGLAND_CODE, _TEXT)), 2,
-                      pc.if_else(pc.is_in(code, value_set=pa.array(list(geography.REGIONS), _TEXT)), 1, 0))
-    t = t.append_column("_k", kind).append_column(
-        "_g", pc.index_in(t["staff_group"], value_set=pa.array(STAFF_GROUP_ORDER, _TEXT)))
-    t = t.take(pc.sort_indices(t, sort_keys=[(k, "ascending", "at_end") for k in ("period", "_k", "area_code", "_g")]))
+    kind = np.where(pc.equal(code, pa.scalar(ENGLAND_CODE, _TEXT)).to_numpy(zero_copy_only=False), 2,
+                    np.where(pc.is_in(code, value_set=pa.array(list(geography.REGIONS), _TEXT))
+                             .to_numpy(zero_copy_only=False), 1, 0))
+    group = pc.index_in(t["staff_group"], value_set=pa.array(STAFF_GROUP_ORDER, _TEXT))
+    group = group.fill_null(len(STAFF_GROUP_ORDER)).to_numpy()
+    period, area, lvl = _rank(t["period"]), _rank(code), _rank(t["level"])
+    order = np.lexsort((group, lvl, area, kind, period))
+    t = t.take(pa.array(order))
+    period, area, lvl, group = period[order], area[order], lvl[order], group[order]
+    # fte_share: each (period, area) block starts with its "All staff groups" row when it has one.
+    n = len(order)
+    new_block = np.ones(n, dtype=bool)
+    new_block[1:] = (period[1:] != period[:-1]) | (area[1:] != area[:-1]) | (lvl[1:] != lvl[:-1])
+    first = np.maximum.accumulate(np.where(new_block, np.arange(n), 0))
     names = {**geography.REGIONS, **geography.area_names(level), ENGLAND_CODE: ENGLAND_NAME}
     num = {m: _float(t[m]) for m in MEASURES}
     _rates(num, basis)
-    tot = _float(t["_total"])
+    tot = np.where(group[first] == 0, num["sip_end_fte"][first], np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(tot > 0, num["sip_end_fte"] / tot, np.nan)
     cols = {"period": t["period"], "period_months": t["period_months"], "level": t["level"],
