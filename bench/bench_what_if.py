@@ -4,7 +4,10 @@ slider-to-redraw latency in Chromium for the what-if page vs a minimal one-slide
     .venv/bin/python bench/bench_what_if.py [--repeat 12]
 
 Latency = keyboard ArrowRight on the slider thumb -> the metric's text has changed and the app reports it
-is no longer running (measured in the page with performance.now(), polled every animation frame).
+is no longer running (measured in the page with performance.now(), polled every animation frame). The three
+pages are open in three tabs and pressed in turn, so load from other work on the machine affects each alike.
+`--post-script-gc both` also measures with Streamlit's post-run gc.collect() off (runner.postScriptGC): on
+this app's heap (pandas, pyarrow, altair, scipy) a full collection takes ~100 ms unloaded after every run.
 """
 from __future__ import annotations
 
@@ -60,45 +63,66 @@ JS_CHANGED = """([sel, before]) => {
 }"""
 
 
-def latency(page, url: str, slider_label: str, metric_label: str, repeat: int) -> list[float]:
-    page.goto(url)
-    wait_for_app(page)
-    thumb = page.locator("[data-testid='stSlider']").filter(has_text=slider_label).locator("input[type='range']")
-    metric = page.locator("[data-testid='stMetric']").filter(has_text=metric_label).locator(
-        "[data-testid='stMetricValue']")
-    out = []
-    for _ in range(repeat + 1):                  # first press warms caches and is dropped
-        before = metric.inner_text()
-        thumb.focus()
-        t0 = page.evaluate("performance.now()")
-        page.keyboard.press("ArrowRight")
-        page.wait_for_function(JS_CHANGED, arg=[metric_label, before], polling="raf", timeout=60000)
-        out.append(page.evaluate("performance.now()") - t0)
-        page.wait_for_timeout(150)
-    return out[1:]
+PAGES = (("what-if page, England", "/what_if?area=ENG", "Nursing associates: trainees a year"),
+         ("what-if page, one system", "/what_if?area=QKK", "Nursing associates: trainees a year"),
+         ("minimal page", None, "Trainees a year"))
 
 
-def browser(repeat: int) -> None:
+class Tab:
+    """One browser tab on one page, with the slider thumb and the metric it watches."""
+
+    def __init__(self, browser, url: str, slider_label: str, metric_label: str = "Extra cost"):
+        self.page = browser.new_page(viewport={"width": 1400, "height": 1400})
+        self.page.goto(url)
+        wait_for_app(self.page)
+        self.thumb = self.page.locator("[data-testid='stSlider']").filter(has_text=slider_label).locator(
+            "input[type='range']")
+        self.metric_label = metric_label
+        self.metric = self.page.locator("[data-testid='stMetric']").filter(has_text=metric_label).locator(
+            "[data-testid='stMetricValue']")
+
+    def press(self) -> float:
+        p = self.page
+        p.bring_to_front()                      # background tabs throttle animation frames
+        before = self.metric.inner_text()
+        self.thumb.focus()
+        t0 = p.evaluate("performance.now()")
+        p.keyboard.press("ArrowRight")
+        p.wait_for_function(JS_CHANGED, arg=[self.metric_label, before], polling="raf", timeout=60000)
+        out = p.evaluate("performance.now()") - t0
+        p.wait_for_timeout(150)
+        return out
+
+
+def browser(repeat: int, post_script_gc: bool) -> None:
+    """Presses alternate between the three pages (one tab each), so a change in machine load hits all alike."""
+    import os
     from playwright.sync_api import sync_playwright
-    app, mini = Server(REPO / "app.py"), Server(REPO / "bench" / "minimal_whatif_app.py")
+    env = {"STREAMLIT_RUNNER_POST_SCRIPT_GC": "true" if post_script_gc else "false"}
+    app, mini = Server(REPO / "app.py", env=env), Server(REPO / "bench" / "minimal_whatif_app.py", env=env)
+    load0 = os.getloadavg()[0]
     try:
         with sync_playwright() as p:
             b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            page = b.new_page(viewport={"width": 1400, "height": 1400})
-            page.goto(app.url)                  # first request to a server (see report: deep-link quirk)
-            wait_for_app(page)
-            res = {}
-            for name, url, area in (("what-if page, England", app.url + "/what_if?area=ENG", "ENG"),
-                                    ("what-if page, one system", app.url + "/what_if?area=QKK", "QKK"),
-                                    ("minimal page", mini.url, None)):
-                res[name] = latency(page, url, "Nursing associates: trainees a year" if area else "Trainees a year",
-                                    "Extra cost", repeat)
+            first = b.new_page()
+            first.goto(app.url)                 # first request to a server (see report: deep-link quirk)
+            wait_for_app(first)
+            first.close()
+            tabs = {name: Tab(b, (app.url + path) if path else mini.url, label) for name, path, label in PAGES}
+            res: dict[str, list[float]] = {name: [] for name in tabs}
+            for i in range(repeat + 1):         # first round warms caches and is dropped
+                for name, tab in tabs.items():
+                    t = tab.press()
+                    if i:
+                        res[name].append(t)
             b.close()
     finally:
         app.stop()
         mini.stop()
     mini_med = statistics.median(res["minimal page"])
-    print(f"slider-to-redraw latency in Chromium ({repeat} presses each, median / min / max ms):")
+    print(f"slider-to-redraw latency in Chromium, Streamlit runner.postScriptGC={str(post_script_gc).lower()} "
+          f"({repeat} presses each, interleaved; load average {load0:.1f} -> {os.getloadavg()[0]:.1f}):")
+    print("  page                          median /   min /   max ms")
     for name, xs in res.items():
         r = statistics.median(xs) / mini_med
         print(f"  {name:28s} {statistics.median(xs):7.0f} / {min(xs):5.0f} / {max(xs):5.0f}   ratio to minimal {r:.2f}x")
@@ -108,12 +132,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=12)
     ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--post-script-gc", choices=["on", "off", "both"], default="on",
+                    help="Streamlit's full garbage collection after every run (default on); 'both' measures each")
     args = ap.parse_args()
     import os
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     compute(args.repeat)
     if not args.no_browser:
-        browser(args.repeat)
+        for gc_on in {"on": [True], "off": [False], "both": [True, False]}[args.post_script_gc]:
+            browser(args.repeat, gc_on)
 
 
 if __name__ == "__main__":

@@ -185,7 +185,6 @@ def small_data(tmp_path_factory) -> Path:
 
 # Pages that still show counts under 5 with control on (reported to the lead; remove when fixed).
 KNOWN_GAPS = {
-    "pages/what_if.py": "lib.what_if_view loads its baseline with loader + area_metrics, bypassing ui.data.metrics",
 }
 
 

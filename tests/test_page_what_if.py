@@ -33,6 +33,15 @@ def scn_param(at: AppTest) -> Scenario:
     return from_query(at.query_params["scn"][0] if isinstance(at.query_params["scn"], list) else at.query_params["scn"])
 
 
+def lever(at: AppTest, kind: str, key: str, value) -> AppTest:
+    """Move a lever. Its callback reruns only the results fragment, and AppTest then holds just that
+    fragment's elements (a browser keeps the levers on screen), so a full run redraws the rest."""
+    getattr(at, kind)(key=key).set_value(value).run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.run()
+    return at
+
+
 def body(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [m.value for m in at.caption] + [str(x.value) for x in at.info]
     parts += [str(x.value) for x in at.warning] + [str(x.value) for x in at.error] + [str(x.value) for x in at.success]
@@ -45,12 +54,12 @@ def test_england_default_and_slider_updates_result_and_link():
     assert scn_param(at).to_dict() == {"schema_version": 1, "area": "ENG", "horizon": 5}
     gap0 = metric(at, "Gap in year 5").value
     assert metric(at, "Extra cost").value == "£0"
-    at.slider(key="wi_c_nr_nursing_associate_trainees").set_value(2000).run()
+    lever(at, "slider", "wi_c_nr_nursing_associate_trainees", 2000)
     assert not at.exception
     assert metric(at, "Gap in year 5").value != gap0
     scn = scn_param(at)
     assert scn.levers.new_roles[0].role == "nursing_associate" and scn.levers.new_roles[0].trainees_per_year == 2000
-    at.slider(key="wi_c_horizon").set_value(8).run()
+    lever(at, "slider", "wi_c_horizon", 8)
     assert metric(at, "Gap in year 8").value and scn_param(at).horizon == 8
 
 
@@ -59,9 +68,9 @@ def test_system_from_url_and_levers():
     assert at.selectbox(key="url_area").value == "QKK"
     assert scn_param(at).area == "QKK"
     gap0 = metric(at, "Gap in year 5").value
-    at.slider(key="wi_c_ret_change_pp").set_value(-2.0).run()
-    at.number_input(key="wi_c_rec_domestic").set_value(100.0).run()
-    at.slider(key="wi_c_up_share_pct").set_value(3.0).run()
+    lever(at, "slider", "wi_c_ret_change_pp", -2.0)
+    lever(at, "number_input", "wi_c_rec_domestic", 100.0)
+    lever(at, "slider", "wi_c_up_share_pct", 3.0)
     assert not at.exception
     lev = scn_param(at).levers
     assert lev.retention[0].leaver_rate_change == -0.02 and lev.recruitment[0].domestic_fte_per_year == 100
@@ -94,7 +103,7 @@ def test_invalid_scn_param_is_friendly(bad):
 def test_compare_panel_holds_up_to_four():
     at = open_page(area="QKK")
     for i, n in enumerate([0, 50, 100, 150, 200]):
-        at.slider(key="wi_c_nr_nursing_associate_trainees").set_value(n).run()
+        lever(at, "slider", "wi_c_nr_nursing_associate_trainees", n)
         at.text_input(key="wi_cmp_name").set_value(f"NA {n}").run()
         btn = at.button(key="wi_cmp_add")
         if i < 4:
@@ -178,3 +187,66 @@ def test_save_panel_uploads_valid_and_invalid_json():
     at.text_area(key="wi_paste").set_value('{"horizon": 99}').run()
     at.button(key="wi_paste_go").click().run()
     assert "horizon: 99 is outside" in " ".join(str(e.value) for e in at.error)
+
+
+def test_lever_reruns_only_the_results_fragment():
+    """A lever's callback reruns the results alone: the new figures arrive without the levers being rebuilt."""
+    at = open_page(area="QKK")
+    gap0 = metric(at, "Gap in year 5").value
+    at.slider(key="wi_c_nr_nursing_associate_trainees").set_value(300).run()
+    assert not at.exception
+    assert len(at.slider) == 0 or not any(s.key == "wi_c_horizon" for s in at.slider)   # levers not redrawn
+    assert metric(at, "Gap in year 5").value != gap0
+    assert scn_param(at).levers.new_roles[0].trainees_per_year == 300
+
+
+def test_upskilling_target_sets_its_defaults_and_reruns_levers():
+    at = open_page(area="QKK")
+    at.selectbox(key="wi_c_up_to").set_value("nursing_associate").run()
+    assert not at.exception
+    at.run()
+    assert at.number_input(key="wi_c_up_years").value == 2     # nursing associate course length
+
+
+# ---------------------------------------------------------------- disclosure control (tests/test_disclosure.py)
+from tests.test_disclosure import small_cells, small_data  # noqa: E402,F401  (fixture: demo store / 100)
+
+
+def test_disclosure_control_hides_small_groups_and_blanks_small_fte(small_data, monkeypatch):
+    from streamlit.delta_generator import DeltaGenerator
+
+    from lib import disclosure, loader
+    from lib import what_if_view as w
+    from lib.metrics import area_metrics
+    from tests.test_disclosure import _download_frames
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(small_data))
+    monkeypatch.setenv(disclosure.ENV_FLAG, "1")
+    period = loader.available_periods(small_data, "ICS")[-1]
+    m = disclosure.suppress_metrics(area_metrics(loader.load_frame(small_data, "ICS", periods=[period]),
+                                                 include_england=True, include_regions=True))
+    base, hidden = w.shared_baseline(m, period)
+    assert hidden, "the scaled-down store should hide some system x staff group cells"
+    area = sorted(hidden, key=lambda a: (-len(hidden[a]), a))[0]
+    captured: list = []
+    original = DeltaGenerator.download_button
+
+    def recording(self, label, data, *args, **kwargs):
+        body = data() if callable(data) else data
+        captured.append((kwargs.get("file_name"), body))
+        return original(self, label, body, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", recording)
+    at = open_page(area=area)
+    assert at.selectbox(key="url_area").value == area
+    assert any("Not shown for this system" in c.value for c in at.caption)
+    assert not set(hidden[area]) & set(at.selectbox(key="wi_focus").options)
+    assert any("FTE figures under 5 are left blank" in c.value for c in at.caption)
+    for df in at.dataframe:
+        assert not small_cells(df.value)
+        assert not set(hidden[area]) & set(df.value.get("Staff group", []))
+    frames = [(n, df) for n, df in _download_frames(captured) if n.startswith(f"what_if_{area}")]
+    assert frames
+    for name, df in frames:
+        assert not small_cells(df), name
+        if "role" in df:
+            assert not set(hidden[area]) & set(df["role"]), name

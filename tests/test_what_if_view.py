@@ -196,3 +196,31 @@ def test_cli_and_page_give_identical_numbers(tmp_path, doc):
                                        equal_nan=True, err_msg=col)
         else:
             assert list(cli[col]) == list(page[col]), col
+
+
+def test_shared_baseline_drops_regions_and_lists_suppressed_groups():
+    """Disclosure-controlled metrics: region rows are not systems; a suppressed staff in post is left out."""
+    nan = np.nan
+    rows = [  # area, group, fte, leaver rate, suppressed
+        ("QAA", NURSES, 100.0, 0.01, ""), ("QAA", "Midwives", nan, nan, "staff in post"),
+        ("QBB", NURSES, 50.0, 0.02, ""), ("QBB", "Midwives", 20.0, 0.01, ""),
+        ("Y56", NURSES, 150.0, 0.013, ""), ("ENG", NURSES, 150.0, 0.013, "")]
+    m = pd.DataFrame([{"period": "2025-11", "period_months": 12, "area_code": a, "area_name": a, "staff_group": g,
+                       "fte": f, "leaver_rate": lr, "joiner_rate": 0.0, "vacancy_fte": nan, "suppressed": s}
+                      for a, g, f, lr, s in rows])
+    base, hidden = w.shared_baseline(m, "2025-11")
+    assert base.area_codes == ["QAA", "QBB"] and hidden == {"QAA": ["Midwives"]}
+    assert base.fte[0, base.staff_groups.index("Midwives")] == 0.0          # left out, so England = 50 midwives
+    assert base.fte[:, base.staff_groups.index("Midwives")].sum() == 20.0
+    assert any("Disclosure control is on" in n for n in base.notes)
+    res = w.run(Scenario(area="QAA", horizon=2), base)
+    kept = w.hide_groups(res, hidden["QAA"])
+    assert "Midwives" in set(res.table["role"]) and "Midwives" not in set(kept.table["role"])
+    assert "Midwives" not in set(kept.summary["staff_group"])
+
+
+def test_mask_small_blanks_fte_under_5_only():
+    t = pd.DataFrame({"fte": [0.0, 4.99, 5.0, 120.0], "gap": [1.0, 2.0, 3.0, 4.0], "pay_bill": [0.0, 1.0, 2.0, 3.0]})
+    out = w.mask_small(t)
+    assert out["fte"].isna().tolist() == [True, True, False, False]
+    assert out["gap"].tolist() == [1.0, 2.0, 3.0, 4.0] and out["pay_bill"].tolist() == [0.0, 1.0, 2.0, 3.0]

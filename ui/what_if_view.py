@@ -168,11 +168,6 @@ def page(ctx) -> None:
                            format_func=lambda c: "England (sum of systems)" if c == ENGLAND else f"{names[c]} ({c})")
     st.caption(f"Projection starts from the month ending {shell.period_label(base.period)} ({ctx.level} data); "
                f"year 1 is the 12 months after it. Rates: {base.rate_basis}.")
-    studio(ctx, area, names)
-
-
-@st.fragment
-def studio(ctx, area: str, names: dict) -> None:
     _messages()
     if SS.get("wi_pending"):
         _apply(Scenario.from_json(SS.pop("wi_pending")))
@@ -180,40 +175,64 @@ def studio(ctx, area: str, names: dict) -> None:
         _apply(Scenario.from_json(SS["wi_scn"]) if SS.get("wi_scn") else Scenario(area=area))
     top = st.container()
     left, right = st.columns([1, 2.3], gap="medium")
+    below = st.container()
     with left:
-        controls = levers(area)
+        lever_panel(area)
+    with right:
+        studio(ctx, area, names, top, below)
+
+
+# Two fragments: moving a lever reruns only the results (its callback names the results fragment), so the
+# ~35 lever widgets are neither rebuilt on the server nor redrawn in the browser. Widgets that change other
+# widgets (upskilling target, role details) rerun the levers too.
+LEVERS, RESULTS = "wi_levers", "wi_results"
+
+
+def _to_results() -> None:
+    st.rerun(RESULTS)
+
+
+def _to_both() -> None:
+    st.rerun([LEVERS, RESULTS])
+
+
+@st.fragment(key=RESULTS)
+def studio(ctx, area: str, names: dict, top, below) -> None:
+    a = w.shared_assumptions()
+    controls = {k: SS.get(C + k, v) for k, v in w.default_controls(a).items()}
     try:
         scn = w.scenario_from_controls(controls, area, SS.get("wi_name", ""), SS.get("wi_extras"),
-                                       SS.get("wi_overrides"))
+                                       SS.get("wi_overrides"), a=a)
     except ScenarioError as exc:
-        with right:
-            _errors("These lever settings cannot be run:", exc.errors)
+        _errors("These lever settings cannot be run:", exc.errors)
         return
-    SS["wi_scn"] = scn.to_json(None)
+    js = scn.to_json(None)
+    SS["wi_scn"] = js
     try:
         q = to_query(scn)
         if st.query_params.get("scn") != q:
             st.query_params["scn"] = q
     except ScenarioError as exc:
-        right.warning(f"This scenario is too large to share as a link ({exc.errors[0]}); save it as a file instead.")
+        st.warning(f"This scenario is too large to share as a link ({exc.errors[0]}); save it as a file instead.")
+    key = _live_key(ctx)
     try:
-        res = _run(*_live_key(ctx), scn.to_json(None))
+        res = _run(*key, js)
     except ScenarioError as exc:
-        with right:
-            _errors("This scenario does not fit the loaded data:", exc.errors)
+        _errors("This scenario does not fit the loaded data:", exc.errors)
         return
-    hidden = _baseline_hidden(*_live_key(ctx))[1].get(area, [])
+    hidden = _baseline_hidden(*key)[1].get(area, [])
     with top:
         group = headlines(ctx, res, hidden)
-    with right:
-        results(ctx, scn, res, group)
-    panels(ctx, scn, res, names)
+    results(ctx, scn, res, group)
+    with below:
+        panels(ctx, scn, res, names)
 
 
 # ------------------------------------------------------------------------------------------------
 # Levers
 # ------------------------------------------------------------------------------------------------
 def _w(kind, label, key, **kw):
+    kw.setdefault("on_change", _to_results)
     return getattr(st, kind)(label, key=C + key, **kw)
 
 
@@ -221,12 +240,20 @@ def _upskill_target_changed() -> None:
     d = w._upskill_defaults(w.shared_assumptions(), SS[C + "up_to"])
     for k, v in d.items():
         SS[C + k] = v
+    _to_both()
 
 
-def levers(area: str) -> dict:
+def _clear_extras() -> None:
+    SS["wi_extras"] = {}
+    _to_both()
+
+
+@st.fragment(key=LEVERS)
+def lever_panel(area: str) -> None:
     a = w.shared_assumptions()
     groups = w.KNOWN_STAFF_GROUPS
-    st.text_input("Scenario name", key="wi_name", max_chars=80, placeholder="e.g. 40 nursing associates a year")
+    st.text_input("Scenario name", key="wi_name", max_chars=80, placeholder="e.g. 40 nursing associates a year",
+                  on_change=_to_results)
     _w("slider", "Years ahead", "horizon", min_value=1, max_value=10, step=1,
        help="Horizon of the projection, 1 to 10 years.")
     with st.expander("New roles", expanded=True, icon=":material/person_add:"):
@@ -242,13 +269,14 @@ def levers(area: str) -> dict:
         rec = a.new_role(role)
         c1, c2 = st.columns(2)
         c1.number_input("Recruited trained, FTE a year", min_value=0.0, max_value=100000.0, step=5.0,
-                        key=C + f"nr_{role}_recruited")
+                        key=C + f"nr_{role}_recruited", on_change=_to_results)
         c2.number_input("Training lag (years)", min_value=1, max_value=10, step=1, key=C + f"nr_{role}_course_years",
-                        help="Years of training before a trainee counts in the workforce.")
+                        on_change=_to_results, help="Years of training before a trainee counts in the workforce.")
         c1.number_input("Training cost, £ per trainee a year", min_value=0.0, max_value=1e6, step=500.0,
-                        key=C + f"nr_{role}_training_cost_per_year", help="Course fees; trainee pay is added from the band.")
+                        key=C + f"nr_{role}_training_cost_per_year", on_change=_to_results,
+                        help="Course fees; trainee pay is added from the band.")
         c2.number_input(f"Substitution ratio ({rec['counts_towards']})", min_value=0.0, max_value=5.0, step=0.05,
-                        key=C + f"nr_{role}_substitution_ratio",
+                        key=C + f"nr_{role}_substitution_ratio", on_change=_to_results,
                         help=f"How much of a {rec['counts_towards']} FTE's work one FTE of this role takes on.")
     with st.expander("Upskilling", icon=":material/school:"):
         _w("selectbox", "From staff group", "up_from", options=groups)
@@ -257,19 +285,22 @@ def levers(area: str) -> dict:
         _w("slider", "Share moved each year (%)", "up_share_pct", min_value=0.0, max_value=20.0, step=0.5,
            format="%.1f%%")
         c1, c2 = st.columns(2)
-        c1.number_input("Course length (years)", min_value=1, max_value=10, step=1, key=C + "up_years")
+        c1.number_input("Course length (years)", min_value=1, max_value=10, step=1, key=C + "up_years",
+                        on_change=_to_results)
         c2.slider("Training time lost (%)", min_value=0.0, max_value=100.0, step=5.0, key=C + "up_study_pct",
-                  format="%.0f%%", help="Share of a trainee's time away from service while training.")
-        st.number_input("Training cost, £ per trainee a year", min_value=0.0, max_value=1e6, step=500.0, key=C + "up_cost")
+                  on_change=_to_results, format="%.0f%%", help="Share of a trainee's time away from service while training.")
+        st.number_input("Training cost, £ per trainee a year", min_value=0.0, max_value=1e6, step=500.0, key=C + "up_cost",
+                        on_change=_to_results)
     with st.expander("Retention and recruitment", icon=":material/group_add:"):
         _w("selectbox", "Retention: staff group", "ret_group", options=groups)
         _w("slider", "Change in annual leaver rate (percentage points)", "ret_change_pp", min_value=-5.0, max_value=5.0,
            step=0.1, format="%+.1f", help="Negative = fewer leavers. A programme cost per FTE retained applies.")
         _w("selectbox", "Recruitment: staff group", "rec_group", options=groups)
         c1, c2 = st.columns(2)
-        c1.number_input("Domestic, FTE a year", min_value=0.0, max_value=100000.0, step=10.0, key=C + "rec_domestic")
+        c1.number_input("Domestic, FTE a year", min_value=0.0, max_value=100000.0, step=10.0, key=C + "rec_domestic",
+                        on_change=_to_results)
         c2.number_input("International, FTE a year", min_value=0.0, max_value=100000.0, step=10.0,
-                        key=C + "rec_international")
+                        key=C + "rec_international", on_change=_to_results)
     with st.expander("Demand and productivity", icon=":material/trending_up:"):
         _w("slider", "Demand growth (% a year)", "demand_growth_pct", min_value=-5.0, max_value=10.0, step=0.1,
            format="%.1f%%", help="Applies to baseline and scenario alike.")
@@ -283,11 +314,7 @@ def levers(area: str) -> dict:
             st.caption("Also in this scenario (loaded; the controls above do not show these):")
             for line in w.describe_extras(extras, a):
                 st.caption(f"- {line}")
-            if st.button("Remove these extra levers", key="wi_clear_extras"):
-                SS["wi_extras"] = {}
-                st.rerun(scope="fragment")
-    ctrl = w.default_controls(a)
-    return {k: SS.get(C + k, v) for k, v in ctrl.items()}
+            st.button("Remove these extra levers", key="wi_clear_extras", on_click=_clear_extras)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -376,7 +403,7 @@ def _spec_fte() -> dict:
 
 
 def _spec_costs() -> dict:
-    return {"title": "Training, recruitment and retention costs (scenario)", "height": 220, "mark": {"type": "bar"},
+    return {"title": "Training and other one-off costs (scenario)", "height": 220, "mark": {"type": "bar"},
             "encoding": {"x": X_YEAR, "y": {"field": "pounds_k", "type": "quantitative", "title": "£ thousand a year",
                                             "stack": "zero"},
                          "color": {"field": "measure", "type": "nominal", "title": None,
@@ -386,8 +413,12 @@ def _spec_costs() -> dict:
 
 
 def _draw(data: pd.DataFrame, spec: dict, key: str) -> None:
-    """No PNG/SVG export on live charts (the data are downloadable below; comparison and fan charts keep it)."""
-    st.vega_lite_chart(data, spec, key=key, width="stretch")
+    """No PNG/SVG export on live charts (the data are downloadable below; comparison and fan charts keep it).
+    The element gets a fixed pixel height that Vega fits title, axes and legend into: sized to content, a
+    chart with a bottom legend overlapped the one below it after its rows were swapped."""
+    height = spec.pop("height") + 110
+    spec["autosize"] = {"type": "fit", "contains": "padding"}
+    st.vega_lite_chart(data, spec, key=key, width="stretch", height=height)
 
 
 def results(ctx, scn: Scenario, res, group: str) -> None:

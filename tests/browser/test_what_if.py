@@ -47,6 +47,9 @@ def test_slider_changes_result_and_url(app_server, page, artifacts):
     assert after.levers.new_roles[0].role == "nursing_associate"
     shown = int(slider.locator("[data-testid='stSliderThumbValue']").inner_text())
     assert after.levers.new_roles[0].trainees_per_year == shown > 0
+    # only the results reran: the levers are still on screen, with the moved value
+    assert page.locator("[data-testid='stSlider']").filter(has_text="Years ahead").count() == 1
+    assert page.locator("[data-testid='stVegaLiteChart']").count() >= 4
     page.screenshot(path=str(artifacts / "what_if_after.png"))
 
     # the link reproduces the scenario in a fresh page
