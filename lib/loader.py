@@ -213,11 +213,7 @@ def _load(data_dir, level, periods, area_codes, sources, problems, by_area: bool
     if not tables:
         return pd.DataFrame({c: pd.Series(dtype=ARROW_SCHEMA.field(c).type.to_pandas_dtype())
                              for c in CANONICAL_COLUMNS})
-    table = pa.concat_tables(tables)
-    if by_area:
-        table = _by_area(table)
-    # large_string is pandas' own text storage: decoded straight into it, pandas takes the columns as they are.
-    return pa.table({c: _decoded(table[c]) for c in CANONICAL_COLUMNS}).to_pandas()
+    return pa.concat_tables(tables).to_pandas()
 
 
 _READ_THREADS = max(2, min(8, os.cpu_count() or 2))
@@ -260,9 +256,12 @@ def _by_area(t: pa.Table) -> pa.Table:
     cols = {}
     for m in MEASURES:
         x = t[m].to_numpy()
-        ok = ~np.isnan(x)
-        total = np.bincount(group, weights=np.where(ok, x, 0.0), minlength=n_groups)
-        cols[m] = np.where(np.bincount(group, weights=ok, minlength=n_groups) > 0, total, np.nan)
+        missing = np.isnan(x)
+        if not missing.any():
+            cols[m] = np.bincount(group, weights=x, minlength=n_groups)
+            continue
+        total = np.bincount(group, weights=np.where(missing, 0.0, x), minlength=n_groups)
+        cols[m] = np.where(np.bincount(group, weights=~missing, minlength=n_groups) > 0, total, np.nan)
     months = np.full(n_groups, np.iinfo(np.int16).min, dtype=np.int16)
     np.maximum.at(months, group, t["period_months"].fill_null(0).to_numpy())
     take = pa.array(first)
@@ -289,13 +288,21 @@ def _read_one(f: Path, level: str, period: str, area_codes: pa.Array | None,
                       "the other files are still used. Remove it or re-ingest the extract")
     if (problem := _content_problem(f, t, level, period)) is not None:
         return None, problem
-    return t, None
+    # Summed file by file (a period's file holds one source, so no group spans two files): memory stays at
+    # one file's organisation rows per reader. Text is decoded here, in parallel, into large_string: pandas'
+    # own text storage, which it then takes as it is.
+    t = _by_area(t) if by_area else t
+    return pa.table({c: _decoded(t[c]) for c in CANONICAL_COLUMNS}), None
 
 
 def _content_problem(f: Path, t: pa.Table, level: str, period: str) -> str | None:
     """Checks the footer could not settle (files written without statistics)."""
     for column, expected in (("level", level), ("period_end", period)):
-        if t.num_rows and not pc.all(pc.equal(t[column], expected)).as_py():
+        col = t[column]
+        if pa.types.is_dictionary(col.type) and all(  # the usual case, settled by the distinct values alone
+                c.dictionary.to_pylist() in ([expected], []) for c in col.chunks):
+            continue
+        if t.num_rows and not pc.all(pc.equal(col, expected)).as_py():
             return (f"{f}: holds rows of another {column.split('_')[0]} than its folder ({expected}); it is "
                     "ignored and the other files are still used. Remove it or re-ingest the extract")
     return None
