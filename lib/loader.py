@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.acero  # noqa: F401 - group_by's engine, imported here so the first load does not pay for it
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
@@ -252,6 +251,11 @@ def _by_area(t: pa.Table) -> pa.Table:
         key = key * (n + 1) + (codes + 1)
     group, _ = pd.factorize(key)  # numbered in order of first appearance
     n_groups = int(group.max(initial=-1)) + 1
+    blank = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n_groups, dtype=np.int32)), pa.array([""]))
+    if n_groups == t.num_rows:  # one organisation per area (already area totals): nothing to add up
+        t = t.drop_columns([c for c in _ORG_COLUMNS if c in t.column_names])
+        return t.append_column(_ORG_COLUMNS[0], blank).append_column(_ORG_COLUMNS[1], blank).select(
+            _READ_SCHEMA.names).cast(_READ_SCHEMA)
     first = np.searchsorted(np.maximum.accumulate(group), np.arange(n_groups))  # each group's first row
     cols = {}
     for m in MEASURES:
@@ -266,7 +270,6 @@ def _by_area(t: pa.Table) -> pa.Table:
     np.maximum.at(months, group, t["period_months"].fill_null(0).to_numpy())
     take = pa.array(first)
     out = {c: t[c].take(take) for c in (*_AREA_KEYS, *_AREA_FIRST)}
-    blank = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n_groups, dtype=np.int32)), pa.array([""]))
     out.update({c: blank for c in _ORG_COLUMNS}, period_months=months, **cols)
     return pa.table({c: out[c] for c in _READ_SCHEMA.names}).cast(_READ_SCHEMA)
 
