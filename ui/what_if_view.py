@@ -2,11 +2,12 @@
 
 State: the canonical scenario is kept as JSON in st.session_state["wi_scn"] (and in the URL as `scn`);
 the lever widgets ("wi_c_<control>") are set from it whenever a scenario is loaded (link, file, saved
-comparison, optimiser). Levers and results sit in one @st.fragment so a slider reruns only them.
+comparison, optimiser).
 
-Speed on a slider move (bench/bench_what_if.py): the data key is worked out once per full run and handed to
-the fragment; live charts are fixed Vega-Lite specs with the data passed beside them, so the browser swaps
-the rows into the existing view instead of rebuilding the chart; no Altair objects or schema validation.
+Speed on a slider move (bench/bench_what_if.py): levers and results are two keyed fragments, and a lever's
+callback reruns only the results fragment (st.rerun("wi_results")), so the ~35 lever widgets are not rebuilt
+or redrawn; the data key is worked out once per full run; live charts are fixed Vega-Lite specs with the data
+passed beside them, so the browser swaps the rows into the existing view instead of rebuilding the chart.
 With disclosure control on the baseline comes from the suppressed metrics (lib.what_if_view.shared_baseline).
 """
 from __future__ import annotations
