@@ -8,7 +8,7 @@ from pathlib import Path
 
 from lib import exports
 from lib.ingest import IngestError, ingest
-from lib.loader import available_periods, default_data_dir, load_frame
+from lib.loader import available_periods, default_data_dir, load_area_frame
 from lib.metrics import area_metrics
 from lib.schema import is_period
 
@@ -37,7 +37,7 @@ def _metrics(args: argparse.Namespace) -> int:
         print(f"error: --period {period!r} not loaded at {args.level} level; loaded periods: "
               f"{periods[0]} to {periods[-1]} ({len(periods)})", file=sys.stderr)
         return 2
-    frame = load_frame(args.data_dir, args.level, periods=[period])
+    frame = load_area_frame(args.data_dir, args.level, periods=[period])
     out = area_metrics(frame, by_staff_group=args.by_staff_group, basis=args.basis,
                        include_england=args.england, include_regions=args.regions)
     if args.format == "json":

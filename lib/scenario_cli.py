@@ -10,7 +10,7 @@ MAX_SCENARIO_BYTES = 1_000_000
 
 
 def _run(args: argparse.Namespace) -> int:
-    from lib.loader import available_periods, load_frame
+    from lib.loader import available_periods, load_area_frame
     from lib.metrics import area_metrics
     from lib.projection import baseline_from_metrics
     from lib.scenario import Scenario, ScenarioError, run_scenario
@@ -36,7 +36,7 @@ def _run(args: argparse.Namespace) -> int:
             print(f"error: --period {period!r} not loaded at {args.level} level; loaded: {', '.join(periods)}",
                   file=sys.stderr)
             return 2
-        metrics = area_metrics(load_frame(args.data_dir, args.level, periods=[period]), by_staff_group=True)
+        metrics = area_metrics(load_area_frame(args.data_dir, args.level, periods=[period]), by_staff_group=True)
         baseline = baseline_from_metrics(metrics, period=period)
         result = run_scenario(scn, baseline, include_systems=not args.england_only)
     except ScenarioError as exc:

@@ -134,11 +134,11 @@ def _parse_rebase(text: str | None) -> list[Any] | None:
 
 def _area_metrics(data_dir: str, level: str, periods: list[str] | None = None,
                   area_codes: list[str] | None = None) -> pd.DataFrame:
-    from lib.loader import available_periods, load_frame
+    from lib.loader import available_periods, load_area_frame
     from lib.metrics import area_metrics
     if not available_periods(data_dir, level):
         raise InputError(f"no {level} data in {data_dir}; ingest files first (python -m lib ingest ...)")
-    frame = load_frame(data_dir, level, periods=periods, area_codes=area_codes)
+    frame = load_area_frame(data_dir, level, periods=periods, area_codes=area_codes)
     return area_metrics(frame, by_staff_group=True)
 
 

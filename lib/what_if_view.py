@@ -42,7 +42,7 @@ def shared_assumptions() -> Assumptions:
 # Baseline: exactly what the CLI does, so page and `python -m lib scenario` give identical numbers
 # ------------------------------------------------------------------------------------------------
 def load_baseline(data_dir, level: str, period: str | None = None) -> Baseline:
-    from lib.loader import available_periods, load_frame
+    from lib.loader import available_periods, load_area_frame
     from lib.metrics import area_metrics
     periods = available_periods(data_dir, level)
     if not periods:
@@ -50,7 +50,7 @@ def load_baseline(data_dir, level: str, period: str | None = None) -> Baseline:
     period = period or periods[-1]
     if period not in periods:
         raise ValueError(f"period {period!r} is not loaded at {level} level")
-    metrics = area_metrics(load_frame(data_dir, level, periods=[period]), by_staff_group=True)
+    metrics = area_metrics(load_area_frame(data_dir, level, periods=[period]), by_staff_group=True)
     return baseline_from_metrics(metrics, period=period)
 
 

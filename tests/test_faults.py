@@ -106,7 +106,7 @@ def test_failed_load_serves_last_good_figures_with_warning(data_dir, monkeypatch
         raise loader.DataDirError("disk went away")
 
     # Any later failure (here: the loader itself) must not blank the dashboard.
-    monkeypatch.setattr(loader, "load_frame", broken)
+    monkeypatch.setattr(loader, "load_area_frame", broken)
     (data_dir / "manifest.json").touch()  # new snapshot -> the cached figures are not reused
     at.run()
     assert not at.exception, [e.message for e in at.exception]

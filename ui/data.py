@@ -43,7 +43,7 @@ def snapshot(data_dir: Path) -> tuple:
 @st.cache_data(max_entries=64, show_spinner=False)
 def _metrics(data_dir: str, snap: tuple, level: str, periods: tuple[str, ...] | None, basis: str,
              sdc: bool = False) -> pd.DataFrame:
-    frame = loader.load_frame(data_dir, level, periods=list(periods) if periods is not None else None)
+    frame = loader.load_area_frame(data_dir, level, periods=list(periods) if periods is not None else None)
     m = area_metrics(frame, by_staff_group=True, basis=basis, include_england=True, include_regions=True)
     return disclosure.suppress_metrics(m) if sdc else m  # counts under 5 hidden when disclosure control is on
 
