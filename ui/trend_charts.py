@@ -37,14 +37,14 @@ def _rename_data(node, names: dict[str, str]) -> None:
 
 def stable_spec(chart: alt.TopLevelMixin) -> dict:
     """Vega-Lite dict of an Altair chart, not schema-validated (the builders here are fixed code; validation cost
-    ~0.1 s a chart on every rerun), its datasets named data_0, data_1... instead of by a hash of their rows.
+    ~0.1 s a chart on every rerun), its datasets named source_0, source_1... instead of by a hash of their rows.
 
     st.altair_chart names datasets by content hash, so new rows meant a new spec and the browser re-embedded the
     chart; with fixed names an unchanged spec lets Streamlit swap the rows into the chart already drawn."""
     with _ALTAIR_LOCK, (alt.theme.enable("none") if alt.theme.active == "default" else nullcontext()):
         spec = chart.to_dict(validate=False)
     data = spec.pop("datasets", {})
-    names = {old: f"data_{i}" for i, old in enumerate(data)}
+    names = {old: f"source_{i}" for i, old in enumerate(data)}  # not data_N: Vega generates those itself
     _rename_data(spec, names)
     spec["datasets"] = {names[k]: v for k, v in data.items()}
     return spec
