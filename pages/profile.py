@@ -9,7 +9,7 @@ from lib import geography
 from lib import insight_map as im
 from lib.metrics import DEFINITIONS
 from lib.schema import ALL_STAFF, STAFF_GROUP_ORDER
-from ui import data, shell, state, trend_charts
+from ui import data, map_view, shell, state, trend_charts
 
 SERIES_COLOURS = ["#12436D", "#28A197", "#801650"]  # Analysis Function palette: system, region, England
 TREND_WIDTH = 400  # px per trend panel (two side by side)
@@ -62,7 +62,7 @@ def profile_body() -> None:
 
     # ---- ranks
     st.subheader("Where it ranks")
-    ranks = im.rank_sentences(m, ctx.level, ctx.period, area, group, pop)
+    ranks = map_view.rank_sentences(m, ctx.data_dir, ctx.level, ctx.period, area, group, pop)
     if ranks.empty:
         st.info("No figures to rank for this period.")
     else:

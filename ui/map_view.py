@@ -14,13 +14,14 @@ import streamlit as st
 
 from lib import boundaries, hexmap
 from lib import insight_map as im
-from lib.insight_map import MEASURES, NO_DATA_COLOUR, ColourScale, fmt_value, hex_to_rgb
-from ui import data
+from lib.insight_map import MEASURES, NO_DATA_COLOUR, ColourScale, fmt_value, hex_to_rgb, text_colour
+from ui import auth, data
 
 LAYER_ID = "systems"
 MAP_HEIGHT = 560
-LABEL_RGB = [33, 43, 50]          # NHS dark grey text with a white halo: readable on every fill
-LABEL_FONT = "Source Sans Pro, Arial, Helvetica, sans-serif"
+LABEL_DARK, LABEL_LIGHT = [33, 43, 50], [255, 255, 255]  # NHS dark grey on light fills, white on the darkest two
+# deck.gl's default label font: other families (sans-serif, Source Sans Pro; bold) drew blank glyphs in the
+# headless Chromium the tests use, so only the colour and size change here.
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -33,7 +34,6 @@ def map_table(m: pd.DataFrame, data_dir, level: str, period: str, measure: str, 
               pop: dict[str, float]) -> pd.DataFrame:
     """lib.insight_map.map_table, cached per store snapshot and selection (the metrics frame itself is not
     hashed: it is what ui.data.metrics returns for that snapshot)."""
-    from ui import auth
     return _map_table(str(data_dir), data.snapshot(data_dir), auth.disclosure_on(), level, period, measure, group,
                       tuple(sorted(pop.items())), m)
 
@@ -60,11 +60,25 @@ def load_boundaries(data_dir: Path, level: str) -> tuple[pd.DataFrame | None, st
                       f"replace the file with the ONS GeoJSON for {level} as published.")
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _rank_sentences(data_dir: str, snap: tuple, sdc: bool, level: str, period: str, area: str, group: str,
+                    pop: tuple, _m: pd.DataFrame) -> pd.DataFrame:
+    return im.rank_sentences(_m, level, period, area, group, dict(pop))
+
+
+def rank_sentences(m: pd.DataFrame, data_dir, level: str, period: str, area: str, group: str,
+                   pop: dict[str, float]) -> pd.DataFrame:
+    """lib.insight_map.rank_sentences (one map table per measure), cached per snapshot and selection."""
+    return _rank_sentences(str(data_dir), data.snapshot(data_dir), auth.disclosure_on(), level, period, area, group,
+                           tuple(sorted(pop.items())), m)
+
+
 def _records(table: pd.DataFrame, scale: ColourScale, measure: str) -> pd.DataFrame:
     ms = MEASURES[measure]
     d = table[["code", "name", "region_name", "value_text", "numerator_text", "denominator_text", "value"]].copy()
     fills = d["value"].map(scale.colour)
     d["fill"] = [hex_to_rgb(c) + [235] for c in fills]
+    d["text_rgb"] = [LABEL_DARK if text_colour(c) == "#000000" else LABEL_LIGHT for c in fills]
     d["measure"] = ms.label
     d["num_label"], d["den_label"] = ms.numerator, ms.denominator
     return d.drop(columns=["value"])
@@ -99,12 +113,10 @@ def build_deck(table: pd.DataFrame, scale: ColourScale, measure: str, level: str
                                 stroked=True, get_line_color=[255, 0, 0], get_line_width=5000,  # metres, ~3 px
                                 line_width_min_pixels=2, pickable=False))
     if shapes is None:
-        labels = data[["label", "lon", "lat"]]
+        labels = data[["label", "lon", "lat", "text_rgb"]]
         layers.append(pdk.Layer("TextLayer", data=labels, id="labels", get_position=["lon", "lat"],
-                                get_text="label", get_color=LABEL_RGB, get_size=13, font_family=LABEL_FONT,
-                                font_weight=600, font_settings={"sdf": True}, outline_width=4,
-                                outline_color=[255, 255, 255, 230], get_alignment_baseline="'center'",
-                                pickable=False))
+                                get_text="label", get_color="text_rgb", get_size=14,
+                                get_alignment_baseline="'center'", pickable=False))
     tooltip = {"text": "{name} ({code})\n{region_name}\n{measure}: {value_text}\n"
                        "{num_label}: {numerator_text}\n{den_label}: {denominator_text}"}
     return pdk.Deck(layers=layers, initial_view_state=pdk.ViewState(**view), map_provider=None,
