@@ -12,7 +12,7 @@ from lib.schema import ALL_STAFF, STAFF_GROUP_ORDER
 from ui import data, map_view, shell, state, trend_charts
 
 SERIES_COLOURS = ["#12436D", "#28A197", "#801650"]  # Analysis Function palette: system, region, England
-TREND_WIDTH = 400  # px per trend panel (two side by side)
+TREND_WIDTH = 330  # px per trend panel: two side by side fit a 1200 px window beside the sidebar
 
 ctx = st.session_state.get("ctx")
 st.title("System profile")
