@@ -159,6 +159,8 @@ class StreamlitSession:
                 self.query = dict(p.split("=", 1) for p in fm.page_info_changed.query_string.split("&") if "=" in p)
             elif kind == "script_finished":
                 status = ForwardMsg.ScriptFinishedStatus.Name(fm.script_finished)
+                if status == "FINISHED_EARLY_FOR_RERUN":
+                    continue  # the script reran itself (st.rerun): the answer is the run that follows
                 if status not in ("FINISHED_SUCCESSFULLY", "FINISHED_EARLY_FOR_RERUN", "FINISHED_FRAGMENT_RUN_SUCCESSFULLY"):
                     problems.append(f"script finished with {status}")
                 return time.perf_counter() - t0, problems
