@@ -114,3 +114,15 @@ def wait_for_app(page, timeout_ms: int = 30000) -> None:
 def assert_no_exception(page) -> None:
     assert page.locator("[data-testid='stException']").count() == 0, "the page shows a Python exception"
     assert "Traceback" not in page.inner_text("body")
+
+
+def open_app_page(page: str, params: dict[str, str] | None = None, timeout: int = 120):
+    """AppTest of app.py with query params set, switched to `page`; fails if the page shows an exception."""
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=timeout)
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at

@@ -9,19 +9,13 @@ from streamlit.testing.v1 import AppTest
 
 from lib import geography, loader
 from lib.metrics import area_metrics
-from tests.conftest import REPO
+from tests.conftest import REPO, open_app_page
 
 APP = str(REPO / "app.py")
 
 
 def run(page: str, **params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app_page(page, params, timeout=90)
 
 
 def texts(at: AppTest) -> str:

@@ -7,20 +7,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.scenario import Scenario, from_query, to_query
-from tests.conftest import REPO
+from tests.conftest import REPO, open_app_page
 
 NURSES = "Nurses & health visitors"
 
 
 def open_page(**params) -> AppTest:
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=90)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page("pages/what_if.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app_page("pages/what_if.py", params, timeout=90)
 
 
 def metric(at: AppTest, start: str):

@@ -10,19 +10,15 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import open_app_page
+
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "data" / "demo"
 PAGES = ["pages/vacancy.py", "pages/turnover.py", "pages/role_mix.py"]
 
 
 def open_page(page: str, **params) -> AppTest:
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app_page(page, params)
 
 
 def table(at: AppTest, column: str) -> pd.DataFrame:
