@@ -9,7 +9,7 @@ from lib import geography
 from lib import insight_map as im
 from lib.metrics import DEFINITIONS
 from lib.schema import ALL_STAFF, STAFF_GROUP_ORDER
-from ui import data, map_view, shell, state, trend_charts
+from ui import data, map_view, shell, state, trend_charts, stats_charts
 
 SERIES_COLOURS = ["#12436D", "#28A197", "#801650"]  # Analysis Function palette: system, region, England
 TREND_WIDTH = 330  # px per trend panel: two side by side fit a 1200 px window beside the sidebar
@@ -100,6 +100,16 @@ def profile_body() -> None:
         trend_charts.show(grid, f"trends_{area}", "profile_trends", width="content")
         st.caption("Staff in post is shown as an index (first loaded month = 100) so the system, its region and England "
                    "share one scale; hover for FTE.")
+
+    # ---- signal or noise: SPC (Making Data Count) on the two rates leaders ask about; not in an expander so it prints
+    st.subheader("Signal or noise?")
+    s1, s2 = st.columns(2)
+    with s1:
+        stats_charts.spc_section(m, area, group, "leaver_rate", until=ctx.period, key="profile_spc_leaver",
+                                 show_table=False)
+    with s2:
+        stats_charts.spc_section(m, area, group, "vacancy_rate", until=ctx.period, key="profile_spc_vacancy",
+                                 show_table=False)
 
     # ---- role mix
     st.subheader("Role mix compared with England")

@@ -151,3 +151,11 @@ def test_map_draws_a_valid_ons_boundary_file(tmp_path, monkeypatch):
     assert len(layer["data"]) == len(expected) >= 42
     assert all(len(r["polygon"]) >= 1 and len(r["polygon"][0]) >= 4 for r in layer["data"])  # closed rings
     assert not any(L["id"] == "labels" for L in deck_spec(at)["layers"])  # hex labels only on the cartogram
+
+
+def test_profile_shows_spc_charts_for_leaver_and_vacancy_rate():
+    at = run("pages/profile.py", area="QKK")
+    assert any(s.value == "Signal or noise?" for s in at.subheader)
+    specs = [e.proto.spec for e in at.get("vega_lite_chart")]
+    # SPC charts carry process limits as rules; one per rate
+    assert sum('"Upper limit"' in s and '"Lower limit"' in s for s in specs) == 2
