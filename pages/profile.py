@@ -103,13 +103,11 @@ def profile_body() -> None:
 
     # ---- signal or noise: SPC (Making Data Count) on the two rates leaders ask about; not in an expander so it prints
     st.subheader("Signal or noise?")
-    s1, s2 = st.columns(2)
-    with s1:
-        stats_charts.spc_section(m, area, group, "leaver_rate", until=ctx.period, key="profile_spc_leaver",
-                                 show_table=False)
-    with s2:
-        stats_charts.spc_section(m, area, group, "vacancy_rate", until=ctx.period, key="profile_spc_vacancy",
-                                 show_table=False)
+    # full width, one under the other: side by side the SPC titles and legends were clipped
+    stats_charts.spc_section(m, area, group, "leaver_rate", until=ctx.period, key="profile_spc_leaver",
+                             show_table=False)
+    stats_charts.spc_section(m, area, group, "vacancy_rate", until=ctx.period, key="profile_spc_vacancy",
+                             show_table=False)
 
     # ---- role mix
     st.subheader("Role mix compared with England")
