@@ -8,8 +8,8 @@ subprocess (so peak memory is that engine's alone):
     per month x ICS x staff group, plus NHS England regions and England: staff in post FTE and HC,
     joiners, leavers, leaver rate, joiner rate (FTE basis), FTE share of the area's total.
 
-* engine "lib":      lib.loader.load_frame + lib.metrics.area_metrics(include_regions, include_england)
-* engine "lib-area": lib.loader.load_area_frame (organisations summed in Arrow as files are read) + the same
+* engine "lib":      lib.data.loader.load_frame + lib.insight.metrics.area_metrics(include_regions, include_england)
+* engine "lib-area": lib.data.loader.load_area_frame (organisations summed in Arrow as files are read) + the same
 * engine "duckdb":   one SQL query over read_parquet('level=ICS/period=*/*.parquet')
 The answers are compared (max relative difference) and time (import excluded) / peak RSS reported with the
 ratio to DuckDB, with the machine's load average before and after (timings on a busy machine are noisy).
@@ -46,9 +46,9 @@ QUESTION_COLUMNS = ["period", "area_code", "staff_group", "fte", "headcount", "j
 # ------------------------------------------------------------------------------------------ generate
 def generate(data_dir: Path, orgs_per_ics: int, months: int, seed: int = 7) -> dict:
     """Write `months` monthly turnover partitions with orgs_per_ics organisations in each of the 42 ICSs."""
-    from lib import geography
-    from lib.ingest import partition_path, table_bytes
-    from lib.schema import ALL_STAFF, STAFF_GROUPS, month_add
+    from lib.data import geography
+    from lib.data.ingest import partition_path, table_bytes
+    from lib.data.schema import ALL_STAFF, STAFF_GROUPS, month_add
 
     rng = np.random.default_rng(seed)
     icb = geography.ICBS
@@ -137,8 +137,8 @@ def run_engine(engine: str, data_dir: Path, out: Path) -> dict:
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
     if engine in ("lib", "lib-area"):
-        from lib.loader import load_area_frame, load_frame
-        from lib.metrics import area_metrics
+        from lib.data.loader import load_area_frame, load_frame
+        from lib.insight.metrics import area_metrics
         load = load_frame if engine == "lib" else load_area_frame
         t_imp, c_imp = time.perf_counter(), time.process_time()
         frame = load(data_dir, "ICS")
@@ -197,8 +197,8 @@ def load_average() -> str:
 def app_use(data_dir: Path, repeat: int) -> None:
     """The dashboard's own call (ui/data.py::_metrics): every period of a level, areas + regions + England, all
     staff groups, in one warm process (the server is long-running), with each loader."""
-    from lib import loader
-    from lib.metrics import area_metrics
+    from lib.data import loader
+    from lib.insight.metrics import area_metrics
     for level in loader.available_levels(data_dir):
         for name, load in (("load_frame", loader.load_frame), ("load_area_frame", loader.load_area_frame)):
             times = []

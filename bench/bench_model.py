@@ -14,10 +14,10 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lib.geography import ICBS  # noqa: E402
-from lib.projection import Baseline, project  # noqa: E402
-from lib.scenario import KNOWN_STAFF_GROUPS, Scenario, build_inputs, run_scenario  # noqa: E402
-from lib.uncertainty import run_monte_carlo  # noqa: E402
+from lib.data.geography import ICBS  # noqa: E402
+from lib.whatif.projection import Baseline, project  # noqa: E402
+from lib.whatif.scenario import KNOWN_STAFF_GROUPS, Scenario, build_inputs, run_scenario  # noqa: E402
+from lib.whatif.uncertainty import run_monte_carlo  # noqa: E402
 
 
 def best_ms(fn, repeat=30):

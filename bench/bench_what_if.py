@@ -20,8 +20,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from lib import what_if_view as w  # noqa: E402
-from lib.scenario import Scenario, run_scenario  # noqa: E402
+from lib.whatif import studio as w  # noqa: E402
+from lib.whatif.scenario import Scenario, run_scenario  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, Server, wait_for_app  # noqa: E402
 
 SCN = {"area": "ENG", "horizon": 10, "levers": {

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib import exports
-from lib.metrics import DEFINITIONS
-from lib.schema import STAFF_GROUP_ORDER
+from lib.insight import exports
+from lib.insight.metrics import DEFINITIONS
+from lib.data.schema import STAFF_GROUP_ORDER
 from ui import shell, state
 
 ctx = st.session_state.get("ctx")

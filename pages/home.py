@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib import headlines
-from lib.schema import ALL_STAFF
+from lib.insight import headlines
+from lib.data.schema import ALL_STAFF
 from ui import data, shell, state, stats_charts
 
 ctx = st.session_state.get("ctx")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import insight_map as im
-from lib.schema import ALL_STAFF, STAFF_GROUP_ORDER
+from lib.insight import map_data as im
+from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
 from ui import data, map_view, shell, state, trend_charts
 
 ctx = st.session_state.get("ctx")

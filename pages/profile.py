@@ -5,10 +5,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from lib import geography
-from lib import insight_map as im
-from lib.metrics import DEFINITIONS
-from lib.schema import ALL_STAFF, STAFF_GROUP_ORDER
+from lib.data import geography
+from lib.insight import map_data as im
+from lib.insight.metrics import DEFINITIONS
+from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
 from ui import data, map_view, shell, state, trend_charts, stats_charts
 
 SERIES_COLOURS = ["#12436D", "#28A197", "#801650"]  # Analysis Function palette: system, region, England

@@ -2,13 +2,11 @@
 expected for its size, and how its mix has changed over time."""
 from __future__ import annotations
 
-import importlib.util
-
 import streamlit as st
 
-from lib import trends
-from lib.schema import ALL_STAFF
-from ui import data, shell, state, trend_charts
+from lib.insight import trends
+from lib.data.schema import ALL_STAFF
+from ui import data, shell, state, stats_charts, trend_charts
 
 ctx = st.session_state.get("ctx")
 st.title("Role mix")
@@ -79,11 +77,9 @@ def role_mix_body() -> None:
                                                      axis_format=".2%"),
                           f"share_{ctx.level}_{area}", "mix_group_trend")
 
-        # --- SPC view (ui/stats_charts.py, written by another engineer): signal or noise for this group's share ---
-        if importlib.util.find_spec("ui.stats_charts"):
-            from ui import stats_charts
-            with st.expander(f"Signal or noise? SPC chart of {group} staff in post (FTE)", icon=":material/monitoring:"):
-                stats_charts.spc_section(m, area, group, "fte", until=ctx.period, key="role_mix_spc")
+        # SPC view: signal or noise for this group's share
+        with st.expander(f"Signal or noise? SPC chart of {group} staff in post (FTE)", icon=":material/monitoring:"):
+            stats_charts.spc_section(m, area, group, "fte", until=ctx.period, key="role_mix_spc")
 
         st.markdown("**Every staff group: share of FTE over time**")
         trend_charts.show(trend_charts.mix_small_multiples(over, trends.GROUPS), f"mix_over_time_{ctx.level}_{area}",

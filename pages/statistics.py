@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import signals
-from lib.schema import ALL_STAFF, STAFF_GROUP_ORDER
+from lib.stats import signals
+from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
 from ui import charts, data, shell, state, stats_charts
 
 ctx = st.session_state.get("ctx")

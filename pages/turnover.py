@@ -2,13 +2,11 @@
 its region and England, leavers and joiners side by side with the net change, and every system for the period."""
 from __future__ import annotations
 
-import importlib.util
-
 import streamlit as st
 
-from lib import trends
-from lib.schema import ALL_STAFF, STAFF_GROUP_ORDER
-from ui import data, shell, state, trend_charts
+from lib.insight import trends
+from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
+from ui import data, shell, state, stats_charts, trend_charts
 
 BASIS_LABELS = {"fte": "FTE", "hc": "Headcount"}
 WINDOW_LABELS = {"month": "Monthly", "12m": "12-month rolling"}
@@ -79,11 +77,9 @@ def turnover_body() -> None:
         st.caption(trends.ROLLING_NOTE)
     shell.definition("leaver_rate", "joiner_rate")
 
-    # --- SPC view (ui/stats_charts.py, written by another engineer): signal or noise for the leaver rate ---
-    if importlib.util.find_spec("ui.stats_charts"):
-        from ui import stats_charts
-        with st.expander("Signal or noise? SPC chart of the monthly leaver rate", icon=":material/monitoring:"):
-            stats_charts.spc_section(m, area, group, "leaver_rate", until=ctx.period, key="turnover_spc")
+    # SPC view: signal or noise for the leaver rate
+    with st.expander("Signal or noise? SPC chart of the monthly leaver rate", icon=":material/monitoring:"):
+        stats_charts.spc_section(m, area, group, "leaver_rate", until=ctx.period, key="turnover_spc")
 
     st.subheader(f"Leavers and joiners each month, and net change ({unit})")
     fl = trends.flows(m, area, group, basis)

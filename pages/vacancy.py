@@ -2,13 +2,11 @@
 and England, then every system for the chosen period."""
 from __future__ import annotations
 
-import importlib.util
-
 import streamlit as st
 
-from lib import trends
-from lib.schema import ALL_STAFF, STAFF_GROUP_ORDER
-from ui import data, shell, state, trend_charts
+from lib.insight import trends
+from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
+from ui import data, shell, state, stats_charts, trend_charts
 
 ctx = st.session_state.get("ctx")
 st.title("Vacancies")
@@ -64,11 +62,9 @@ def vacancy_body() -> None:
         st.info("No vacancy figures over time for this selection.", icon=":material/info:")
     shell.definition("vacancy_rate", "fte")
 
-    # --- SPC view (ui/stats_charts.py, written by another engineer): signal or noise for this series ---
-    if importlib.util.find_spec("ui.stats_charts"):
-        from ui import stats_charts
-        with st.expander("Signal or noise? SPC chart of the vacancy rate", icon=":material/monitoring:"):
-            stats_charts.spc_section(m, area, group, "vacancy_rate", until=ctx.period, key="vacancy_spc")
+    # SPC view: signal or noise for this series
+    with st.expander("Signal or noise? SPC chart of the vacancy rate", icon=":material/monitoring:"):
+        stats_charts.spc_section(m, area, group, "vacancy_rate", until=ctx.period, key="vacancy_spc")
 
     st.subheader(f"Every system, month ending {when}: {group}")
     table = trends.vacancy_table(m, ctx.level, ctx.period, group)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import shell, state
-from ui import what_if_view as view
+from ui.whatif import page as view
 
 ctx = st.session_state.get("ctx")
 st.title("What-if studio")

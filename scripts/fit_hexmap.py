@@ -1,8 +1,8 @@
-"""Helper used while authoring lib/hexmap.py: compare the hex layout with the real ICB centroids.
+"""Helper used while authoring lib/data/hexmap.py: compare the hex layout with the real ICB centroids.
 
 Fits the grid placement (origin and hexagon size, in Web-Mercator degrees) to the area centroids of the ONS ICB
 (July 2022) BUC boundaries by least squares and prints, per ICB, how far its hexagon sits from its centroid.
-The committed layout is the explicit table in lib/hexmap.py; this script only informs it.
+The committed layout is the explicit table in lib/data/hexmap.py; this script only informs it.
 
     .venv/bin/python scripts/fit_hexmap.py [path/to/icb_boundaries.geojson]
 """
@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from lib import boundaries, hexmap  # noqa: E402
+from lib.data import boundaries
+from lib.data import hexmap  # noqa: E402
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "reference" / "boundaries" / "icb_boundaries.geojson"
 

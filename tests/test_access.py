@@ -1,8 +1,8 @@
-"""Allow-list decisions (lib.access): hand-written cases, including the near misses an attacker would try."""
+"""Allow-list decisions (lib.sharing.access): hand-written cases, including the near misses an attacker would try."""
 import pytest
 
-from lib import access
-from lib.access import AccessPolicy, decide, email_of, parse_list, policy_from
+from lib.sharing import access
+from lib.sharing.access import AccessPolicy, decide, email_of, parse_list, policy_from
 
 POLICY = AccessPolicy(frozenset({"nhs.net", "example-icb.nhs.uk"}), frozenset({"analyst@partner.org.uk"}))
 
@@ -81,7 +81,7 @@ def test_email_of_prefers_email_claim():
 def test_example_secrets_file_is_valid_and_holds_no_real_secret():
     import tomllib
 
-    from lib import disclosure
+    from lib.sharing import disclosure
     from tests.conftest import REPO
     ex = tomllib.loads((REPO / ".streamlit" / "secrets.example.toml").read_text())
     assert set(ex["auth"]) >= {"redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url"}

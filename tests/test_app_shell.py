@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import loader
-from lib.metrics import area_metrics
+from lib.data import loader
+from lib.insight.metrics import area_metrics
 from tests.conftest import REPO
 
 

@@ -23,9 +23,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from lib import exports, loader
+from lib.insight import exports
+from lib.data import loader
 from lib.cli import main as cli_main
-from lib.ingest import partition_path
+from lib.data.ingest import partition_path
 from tests.conftest import REFERENCE, REPO, TURNOVER_OCT25, WORKFORCE, require_reference
 
 SICKNESS = WORKFORCE / "nhs_sickness_absence_2025-03.csv"
@@ -262,7 +263,7 @@ def test_thousands_separators_and_placeholders_are_accepted_deliberately(tmp_pat
     row = f[(f.org_code == org) & (f.staff_group == group)].iloc[0]
     assert row["sip_end_hc"] == float(rows[0][hc].replace(",", ""))
     by_group = f[f.org_code == org].set_index("staff_group")["sip_end_fte"]
-    from lib.schema import normalise_staff_group
+    from lib.data.schema import normalise_staff_group
     g = [normalise_staff_group(rows[i][col(header, "STAFF_GROUP_1_NAME")]) for i in (1, 2, 3)]
     assert pd.isna(by_group[g[0]]) and pd.isna(by_group[g[1]])  # "*" and ".": unknown, never zero
     assert by_group[g[2]] == 0.0                                 # "-": NHS Digital's nil
@@ -376,7 +377,7 @@ SCENARIOS = [
 
 @pytest.mark.parametrize("case,text,expected", SCENARIOS, ids=[c[0] for c in SCENARIOS])
 def test_bad_scenario_json_is_refused_with_a_reason(case, text, expected):
-    from lib.scenario import Scenario, ScenarioError
+    from lib.whatif.scenario import Scenario, ScenarioError
     with pytest.raises(ScenarioError) as err:
         Scenario.from_json(text)
     assert expected in str(err.value)

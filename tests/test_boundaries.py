@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from lib import boundaries, geography
-from lib.boundaries import BoundaryFileError, read_boundaries
+from lib.data import boundaries
+from lib.data import geography
+from lib.data.boundaries import BoundaryFileError, read_boundaries
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference"
 BND = SHARED / "boundaries"

@@ -13,10 +13,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from lib import disclosure
-from lib.disclosure import enabled, parse_flag, small_counts, suppress_metrics
-from lib.loader import DEMO_DATA_DIR
-from lib.schema import ALL_STAFF
+from lib.sharing import disclosure
+from lib.sharing.disclosure import enabled, parse_flag, small_counts, suppress_metrics
+from lib.data.loader import DEMO_DATA_DIR
+from lib.data.schema import ALL_STAFF
 from tests.conftest import REPO
 
 NAN = np.nan
@@ -105,8 +105,8 @@ def test_secondary_across_systems_in_a_region():
 
 
 def test_every_hidden_cell_has_company_in_each_sum_on_demo_data():
-    from lib import loader
-    from lib.metrics import area_metrics
+    from lib.data import loader
+    from lib.insight.metrics import area_metrics
     m = area_metrics(loader.load_frame(DEMO_DATA_DIR, "ICS", periods=["2025-11"]), include_england=True,
                      include_regions=True)
     out = suppress_metrics(m)

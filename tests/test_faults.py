@@ -8,9 +8,9 @@ import io
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import loader
+from lib.data import loader
 from lib.cli import main as cli_main
-from lib.ingest import partition_path
+from lib.data.ingest import partition_path
 from tests.conftest import REPO, TURNOVER_NOV25, TURNOVER_OCT25, require_reference
 
 

@@ -9,8 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import demo, exports, geography, loader, schema
-from lib.metrics import area_metrics
+from lib.data import demo
+from lib.insight import exports
+from lib.data import geography
+from lib.data import loader
+from lib.data import schema
+from lib.insight.metrics import area_metrics
 from tests.conftest import REPO
 
 

@@ -1,4 +1,4 @@
-"""Tests for lib.funnel: FunnelPlotR's own tests where they apply to proportions, METHODS.md 3.2 anchors,
+"""Tests for lib.stats.funnel: FunnelPlotR's own tests where they apply to proportions, METHODS.md 3.2 anchors,
 and edge cases.
 
 Ported from FunnelPlotR tests/testthat:
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib.funnel import (aggregate_units, funnel, funnel_limits, overdispersion_stats, winsorise,
+from lib.stats.funnel import (aggregate_units, funnel, funnel_limits, overdispersion_stats, winsorise,
                         z_for_level)
 
 TOL = 1e-6

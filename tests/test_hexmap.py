@@ -6,7 +6,8 @@ import math
 import pandas as pd
 import pytest
 
-from lib import geography, hexmap
+from lib.data import geography
+from lib.data import hexmap
 
 LONDON = {"QMJ", "QMF", "QKK", "QWE", "QRV"}
 

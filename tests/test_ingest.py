@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import ingest
-from lib.ingest import IngestError, parse_number
-from lib.loader import load_frame
+from lib.data import ingest
+from lib.data.ingest import IngestError, parse_number
+from lib.data.loader import load_frame
 from tests.conftest import REPO, TURNOVER_NOV25, TURNOVER_OCT25, require_reference
 
 
@@ -206,8 +206,8 @@ def test_core1_staff_in_post_prefers_ics_area_rows(tmp_path):
 
 
 def test_vacancy_template_round_trip_and_metrics(tmp_path):
-    from lib.exports import vacancy_template_csv
-    from lib.metrics import area_metrics
+    from lib.insight.exports import vacancy_template_csv
+    from lib.insight.metrics import area_metrics
     require_reference()
     store = tmp_path / "s"
     ingest.ingest([TURNOVER_NOV25], store)

@@ -1,4 +1,4 @@
-"""lib.insight_map on hand-computed cases: per-100k, share, ranking ties, colour bins, profile changes."""
+"""lib.insight.map_data on hand-computed cases: per-100k, share, ranking ties, colour bins, profile changes."""
 from __future__ import annotations
 
 import math
@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import geography
-from lib import insight_map as im
-from lib.schema import ALL_STAFF
+from lib.data import geography
+from lib.insight import map_data as im
+from lib.data.schema import ALL_STAFF
 
 NURSES = "Nurses & health visitors"
 CODES = geography.areas("ICS")["code"].tolist()

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib.metrics import area_metrics
-from lib.schema import conform
+from lib.insight.metrics import area_metrics
+from lib.data.schema import conform
 from tests.conftest import REPO, TURNOVER_NOV25, require_reference
 
 
@@ -133,8 +133,8 @@ def test_cli_metrics_on_real_file_match_hand_computation(tmp_path):
 def test_real_file_national_anchors(tmp_path):
     """METHODS TEST ANCHOR 1.1b (headcount, summed over organisations)."""
     require_reference()
-    from lib.ingest import ingest
-    from lib.loader import load_frame
+    from lib.data.ingest import ingest
+    from lib.data.loader import load_frame
     ingest([TURNOVER_NOV25], tmp_path)
     m = area_metrics(load_frame(tmp_path, "ICS"), basis="hc", include_england=True)
     eng = m[m["area_code"] == "ENG"].set_index("staff_group")

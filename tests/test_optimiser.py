@@ -5,9 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib.optimiser import Intervention, close_gap, solve_mix
-from lib.projection import Baseline
-from lib.scenario import Scenario, run_scenario
+from lib.whatif.optimiser import Intervention, close_gap, solve_mix
+from lib.whatif.projection import Baseline
+from lib.whatif.scenario import Scenario, run_scenario
 
 COSTS = [55335.16, 49335.16, 43839.11, 30541.52, 120000, 70269.49, 240000]
 NAMES = ["RN recruit", "RN retain", "NA", "ACP upskill", "Doctor recruit", "RN agency", "Locum"]

@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import geography, loader
-from lib.metrics import area_metrics
+from lib.data import geography
+from lib.data import loader
+from lib.insight.metrics import area_metrics
 from tests.conftest import REPO, open_app_page
 
 APP = str(REPO / "app.py")
@@ -132,7 +133,7 @@ def test_map_draws_a_valid_ons_boundary_file(tmp_path, monkeypatch):
     and drawn: the deck's systems layer holds every polygon of the file's 42 ICBs."""
     import shutil
 
-    from lib import boundaries
+    from lib.data import boundaries
     from tests.conftest import REFERENCE
     src = REFERENCE / "boundaries" / "icb_boundaries.geojson"
     if not src.exists():

@@ -6,7 +6,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.scenario import Scenario, from_query, to_query
+from lib.whatif.scenario import Scenario, from_query, to_query
 from tests.conftest import REPO, open_app_page
 
 NURSES = "Nurses & health visitors"
@@ -208,9 +208,10 @@ from tests.test_disclosure import small_cells, small_data  # noqa: E402,F401  (f
 def test_disclosure_control_hides_small_groups_and_blanks_small_fte(small_data, monkeypatch):
     from streamlit.delta_generator import DeltaGenerator
 
-    from lib import disclosure, loader
-    from lib import what_if_view as w
-    from lib.metrics import area_metrics
+    from lib.sharing import disclosure
+    from lib.data import loader
+    from lib.whatif import studio as w
+    from lib.insight.metrics import area_metrics
     from tests.test_disclosure import _download_frames
     monkeypatch.setenv("WORKFORCE_DATA_DIR", str(small_data))
     monkeypatch.setenv(disclosure.ENV_FLAG, "1")

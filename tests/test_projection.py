@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lib.assumptions import employer_cost, load_assumptions
-from lib.projection import (RATE_BASIS_MONTHLY, Baseline, ModelInputs, annualise_leaver_rate, baseline_from_metrics,
+from lib.whatif.assumptions import employer_cost, load_assumptions
+from lib.whatif.projection import (RATE_BASIS_MONTHLY, Baseline, ModelInputs, annualise_leaver_rate, baseline_from_metrics,
                             project, year_gap_closes)
-from lib.scenario import Scenario, build_inputs, run_scenario
+from lib.whatif.scenario import Scenario, build_inputs, run_scenario
 
 
 def rn_model(ell=0.091, intake=600.0, horizon=5) -> ModelInputs:

@@ -8,9 +8,9 @@ import zlib
 
 import pytest
 
-from lib.scenario import (QUERY_PREFIX, Scenario, ScenarioError, TABLE_COLUMNS, from_query, run_scenario, to_query)
+from lib.whatif.scenario import (QUERY_PREFIX, Scenario, ScenarioError, TABLE_COLUMNS, from_query, run_scenario, to_query)
 from tests.test_projection import metrics_frame
-from lib.projection import baseline_from_metrics
+from lib.whatif.projection import baseline_from_metrics
 
 FULL = {
     "schema_version": 1, "name": "NA + ACP", "area": "QKK", "horizon": 7, "demand_growth": 0.02, "productivity": 0.005,
@@ -121,7 +121,7 @@ def test_run_scenario_outputs_and_area_checks():
 
 def test_cli_invalid_file_exit_2(tmp_path, capsys):
     import argparse
-    from lib.scenario_cli import add_cli
+    from lib.cli.whatif_commands import add_cli
     p = argparse.ArgumentParser()
     add_cli(p.add_subparsers())
     f = tmp_path / "s.json"

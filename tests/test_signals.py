@@ -1,4 +1,4 @@
-"""lib.signals on hand-made metrics: a known shift and a known outlier system are flagged, edge cases explained."""
+"""lib.stats.signals on hand-made metrics: a known shift and a known outlier system are flagged, edge cases explained."""
 from __future__ import annotations
 
 import math
@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import geography, signals
-from lib.schema import ALL_STAFF
+from lib.data import geography
+from lib.stats import signals
+from lib.data.schema import ALL_STAFF
 
 ICS = list(geography.areas("ICS")["code"])
 STP = list(geography.areas("STP")["code"])
@@ -111,7 +112,7 @@ def test_missing_months_are_gaps_and_noted():
 def test_zero_denominator_month_is_a_gap_not_a_crash():
     df = rows("QE1", steady(14))
     df.loc[3, ["fte", "sip_start_fte", "leavers_fte"]] = 0.0
-    df.loc[3, "leaver_rate"] = np.nan  # lib.metrics gives NaN where mean staff in post is 0
+    df.loc[3, "leaver_rate"] = np.nan  # lib.insight.metrics gives NaN where mean staff in post is 0
     v = signals.spc_view(df, "QE1", ALL_STAFF, "leaver_rate")
     assert np.isnan(v.chart["y"].iloc[3]) and not v.chart["special_cause"].iloc[3]
 

@@ -1,4 +1,4 @@
-"""Tests for lib.spc, ported from the reference packages' own tests plus METHODS.md anchors.
+"""Tests for lib.stats.spc, ported from the reference packages' own tests plus METHODS.md anchors.
 
 Sources (file: cases ported):
   NHSRplotthedots tests/testthat/test-ptd_calculate_point_type.R   rule helpers and rule precedence
@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import spc as S
-from lib.spc import (assurance_type, part_of_seven, part_of_two_in_three, phase_limits, point_type,
+from lib.stats import spc as S
+from lib.stats.spc import (assurance_type, part_of_seven, part_of_two_in_three, phase_limits, point_type,
                      seven_point_one_side_mean, seven_point_trend, special_cause_rule, spc, spc_phase_summary,
                      spc_summary, two_in_three, variation_icon)
 

@@ -1,4 +1,4 @@
-"""lib.trends on tiny hand-made metric frames; every expected value is worked out by hand in the comments."""
+"""lib.insight.trends on tiny hand-made metric frames; every expected value is worked out by hand in the comments."""
 from __future__ import annotations
 
 import math
@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import trends
-from lib.metrics import OUTPUT_COLUMNS
-from lib.schema import ALL_STAFF, month_add
+from lib.insight import trends
+from lib.insight.metrics import OUTPUT_COLUMNS
+from lib.data.schema import ALL_STAFF, month_add
 
 DOC, NUR = "HCHS Doctors", "Nurses & health visitors"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lib.projection import baseline_from_metrics
-from lib.scenario import Scenario
-from lib.uncertainty import draw_interval, monte_carlo_inputs, normal_from_interval, run_monte_carlo
+from lib.whatif.projection import baseline_from_metrics
+from lib.whatif.scenario import Scenario
+from lib.whatif.uncertainty import draw_interval, monte_carlo_inputs, normal_from_interval, run_monte_carlo
 from tests.test_projection import metrics_frame, rn_model
 
 

@@ -1,4 +1,4 @@
-"""What-if page computation (lib.what_if_view): hand-computed cases, controls <-> scenario, uploads,
+"""What-if page computation (lib.whatif.studio): hand-computed cases, controls <-> scenario, uploads,
 assumption edits, and the CLI and the page giving identical numbers for one scenario JSON."""
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import what_if_view as w
-from lib.optimiser import Intervention, solve_mix
-from lib.projection import Baseline
-from lib.scenario import Scenario, ScenarioError, from_query, to_query
+from lib.whatif import studio as w
+from lib.whatif.optimiser import Intervention, solve_mix
+from lib.whatif.projection import Baseline
+from lib.whatif.scenario import Scenario, ScenarioError, from_query, to_query
 from tests.conftest import REPO
 from tests.test_scenario import FULL
 

@@ -17,7 +17,10 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
-from lib import access, disclosure, loader
+from lib.sharing import access
+from lib.sharing import disclosure
+from lib.data import loader
+from lib.data.schema import period_label
 
 _LOG = logging.getLogger(__name__)
 ENV_CONTACT = "WORKFORCE_CONTACT"
@@ -162,7 +165,6 @@ def last_refresh(data_dir) -> datetime | None:
 def banner(ctx) -> None:
     """'Data as at' (latest month loaded, files' last change), the disclosure note and the contact link, in
     the sidebar. ctx is ui.shell.Context or None."""
-    from ui.shell import period_label  # late: ui.shell imports ui.data, which imports this module
 
     sb = st.sidebar
     if ctx is not None and ctx.periods:

@@ -10,8 +10,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from lib import disclosure, loader
-from lib.metrics import area_metrics
+from lib.sharing import disclosure
+from lib.data import loader
+from lib.insight.metrics import area_metrics
 from ui import auth
 
 DEMO_LABEL = "Synthetic demo data (embedded)"

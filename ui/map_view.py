@@ -12,9 +12,10 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from lib import boundaries, hexmap
-from lib import insight_map as im
-from lib.insight_map import MEASURES, NO_DATA_COLOUR, ColourScale, fmt_value, hex_to_rgb, text_colour
+from lib.data import boundaries
+from lib.data import hexmap
+from lib.insight import map_data as im
+from lib.insight.map_data import MEASURES, NO_DATA_COLOUR, ColourScale, fmt_value, hex_to_rgb, text_colour
 from ui import auth, data
 
 LAYER_ID = "systems"
@@ -32,7 +33,7 @@ def _map_table(data_dir: str, snap: tuple, sdc: bool, level: str, period: str, m
 
 def map_table(m: pd.DataFrame, data_dir, level: str, period: str, measure: str, group: str,
               pop: dict[str, float]) -> pd.DataFrame:
-    """lib.insight_map.map_table, cached per store snapshot and selection (the metrics frame itself is not
+    """lib.insight.map_data.map_table, cached per store snapshot and selection (the metrics frame itself is not
     hashed: it is what ui.data.metrics returns for that snapshot)."""
     return _map_table(str(data_dir), data.snapshot(data_dir), auth.disclosure_on(), level, period, measure, group,
                       tuple(sorted(pop.items())), m)
@@ -68,7 +69,7 @@ def _rank_sentences(data_dir: str, snap: tuple, sdc: bool, level: str, period: s
 
 def rank_sentences(m: pd.DataFrame, data_dir, level: str, period: str, area: str, group: str,
                    pop: dict[str, float]) -> pd.DataFrame:
-    """lib.insight_map.rank_sentences (one map table per measure), cached per snapshot and selection."""
+    """lib.insight.map_data.rank_sentences (one map table per measure), cached per snapshot and selection."""
     return _rank_sentences(str(data_dir), data.snapshot(data_dir), auth.disclosure_on(), level, period, area, group,
                            tuple(sorted(pop.items())), m)
 

@@ -7,8 +7,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from lib import exports, geography
-from lib.metrics import DEFINITIONS
+from lib.insight import exports
+from lib.data import geography
+from lib.insight.metrics import DEFINITIONS
+from lib.data.schema import month_add, period_label  # noqa: F401  (pages call shell.period_label)
 from ui import data, state
 
 LEVEL_HELP = ("ICS: the 42 Integrated Care Systems/Boards since July 2022. STP: the 42 Sustainability and "
@@ -36,14 +38,8 @@ class Context:
 
     @property
     def year_ago_period(self) -> str | None:
-        from lib.schema import month_add
         p = month_add(self.period, -12)
         return p if p in self.periods else None
-
-
-def period_label(p: str) -> str:
-    import calendar
-    return f"{calendar.month_abbr[int(p[5:7])]} {p[:4]}"
 
 
 def sidebar() -> Context | None:

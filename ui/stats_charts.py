@@ -5,9 +5,9 @@ Stable API for other pages (keep these signatures):
     from ui import stats_charts
     stats_charts.spc_section(metrics_df, area_code, staff_group, measure, *, until=None, target=None,
                              key=None, title=None, show_table=True)
-        metrics_df: rows from ui.data.metrics(ctx.data_dir, ctx.level) (lib.metrics.area_metrics columns);
+        metrics_df: rows from ui.data.metrics(ctx.data_dir, ctx.level) (lib.insight.metrics.area_metrics columns);
         area_code: a system Q-code, a region Y-code or "ENG"; staff_group: e.g. "All staff groups";
-        measure: one of lib.signals.MEASURE_KEYS ("leaver_rate", "joiner_rate", "vacancy_rate", "fte");
+        measure: one of lib.stats.signals.MEASURE_KEYS ("leaver_rate", "joiner_rate", "vacancy_rate", "fte");
         until: last period to chart (default: all loaded; pass ctx.period to match the sidebar).
         Draws the XmR chart, the icons' meaning in words, notes (trial limits, gaps) and, if asked, the table
         with CSV/Excel downloads. Never raises for missing data: it says what is missing instead.
@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lib import signals
-from lib.schema import ALL_STAFF
-from lib.spc import ASSURANCE_ICON_MEANINGS, VARIATION_ICON_MEANINGS
+from lib.stats import signals
+from lib.data.schema import ALL_STAFF
+from lib.stats.spc import ASSURANCE_ICON_MEANINGS, VARIATION_ICON_MEANINGS
 from ui import auth, charts, data, shell
 
 # Making Data Count colours (NHSRplotthedots ptd_spc_colours).
@@ -70,8 +70,8 @@ def _axis_format(measure: str, values=None) -> str:
 def spc_chart(spc_df: pd.DataFrame, title: str, *, measure: str = "fte", value_label: str | None = None,
               show_near_limits: bool = False, target: float | None = None, height: int = 340) -> alt.LayerChart:
     """XmR chart: grey line of values, points coloured by Making Data Count type, mean (solid), process limits
-    (dashed), optional near limits (dotted, 2 sigma) and target (red). spc_df is lib.spc.spc output (with
-    `period` if from lib.signals); one line segment per phase."""
+    (dashed), optional near limits (dotted, 2 sigma) and target (red). spc_df is lib.stats.spc.spc output (with
+    `period` if from lib.stats.signals); one line segment per phase."""
     fmt = _axis_format(measure, spc_df["y"])
     label = value_label or signals.MEASURES.get(measure, signals.MEASURES["fte"]).label
     d = pd.DataFrame({
@@ -284,7 +284,7 @@ def _what_changed(data_dir: str, snap: tuple, level: str, period: str, staff_gro
 
 
 def what_changed(ctx, staff_group: str = ALL_STAFF) -> pd.DataFrame:
-    """Cached lib.signals.what_changed for the sidebar's data, level and period."""
+    """Cached lib.stats.signals.what_changed for the sidebar's data, level and period."""
     return _what_changed(str(ctx.data_dir), data.snapshot(ctx.data_dir), ctx.level, ctx.period, staff_group,
                          auth.disclosure_on())
 

@@ -1,7 +1,7 @@
 """Altair chart builders for the Vacancies, Turnover and Role mix pages, and ``show``: draws a chart so that a
 change of data alone updates the chart already in the browser.
 
-Inputs are the small, already aggregated tables from lib.trends (tens to hundreds of rows), so the
+Inputs are the small, already aggregated tables from lib.insight.trends (tens to hundreds of rows), so the
 browser never receives the metrics frame itself.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from lib.trends import ROLE_ORDER
+from lib.insight.trends import ROLE_ORDER
 from ui import charts
 
 try:  # Streamlit holds this lock while it swaps Altair's global data transformer and theme; hold it too

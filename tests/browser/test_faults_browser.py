@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lib.cli import main as cli_main
-from lib.ingest import partition_path
+from lib.data.ingest import partition_path
 from tests.conftest import REPO, TURNOVER_NOV25, TURNOVER_OCT25, Server, assert_no_exception, wait_for_app
 from tests.test_faults import small_extract
 

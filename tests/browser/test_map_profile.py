@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from lib import hexmap
+from lib.data import hexmap
 from tests.conftest import REPO, assert_no_exception, wait_for_app
 
 DECK = "[data-testid='stDeckGlJsonChart']"

@@ -1,5 +1,5 @@
 """Signal or noise in Chromium: the SPC chart and the funnel plot draw one mark per month / per system, and the
-funnel names its outliers. Expected counts come from lib.signals on the same demo data.
+funnel names its outliers. Expected counts come from lib.stats.signals on the same demo data.
 
 The charts are rendered by Vega as SVG (usermeta embedOptions in ui.stats_charts), so each point is a child
 of the `g.mark-symbol` group named after its layer (spc_points / funnel_points)."""
@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from lib import loader, signals
-from lib.metrics import area_metrics
-from lib.schema import ALL_STAFF
+from lib.data import loader
+from lib.stats import signals
+from lib.insight.metrics import area_metrics
+from lib.data.schema import ALL_STAFF
 from tests.conftest import assert_no_exception, wait_for_app
 
 TIMEOUT = 120_000

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlparse
 
-from lib.scenario import from_query
+from lib.whatif.scenario import from_query
 from tests.conftest import assert_no_exception, wait_for_app
 
 

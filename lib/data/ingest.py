@@ -26,8 +26,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from lib import geography
-from lib.schema import (
+from lib.data import geography
+from lib.data.schema import (
     ALL_STAFF, ARROW_SCHEMA, MEASURES, STAFF_GROUPS, UNIQUE_KEY, check_canonical, conform,
     is_period, known_staff_group_labels, month_add, normalise_staff_group,
 )

@@ -1,27 +1,23 @@
 """`python -m lib <command>`: a small command line over the core for analysts.
 
-Each module listed in COMMAND_MODULES defines add_cli(subparsers); a missing one is skipped.
+Each command module defines add_cli(subparsers): data_commands (ingest, metrics, template, demo),
+stats_commands (spc, funnel), whatif_commands (scenario).
 Commands return an exit code: 0 ok, 2 bad input (message on stderr, never a traceback).
 """
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 
-COMMAND_MODULES = ("lib.cli_data", "lib.stats_cli", "lib.scenario_cli")
+from lib.cli import data_commands, stats_commands, whatif_commands
+
+COMMAND_MODULES = (data_commands, stats_commands, whatif_commands)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m lib", description="NHS workforce insight: data and analysis")
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
+    for module in COMMAND_MODULES:
         module.add_cli(sub)
     return parser
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lib.assumptions import Assumptions
-from lib.projection import ENGLAND, Baseline, ModelInputs, project
-from lib.scenario import Scenario, build_inputs
+from lib.whatif.assumptions import Assumptions
+from lib.whatif.projection import ENGLAND, Baseline, ModelInputs, project
+from lib.whatif.scenario import Scenario, build_inputs
 
 Q80 = 2.563103   # 2 * Phi^-1(0.9)
 

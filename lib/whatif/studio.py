@@ -2,7 +2,7 @@
 controls <-> scenario documents, result frames for charts and tables, optimiser limits and words.
 
 The page's widgets hold a flat dict of "controls" (percentages as the facilitator sees them); this
-module turns them into a validated `lib.scenario.Scenario` and back. Levers a loaded scenario holds that
+module turns them into a validated `lib.whatif.scenario.Scenario` and back. Levers a loaded scenario holds that
 the controls cannot show exactly (a second recruitment line, a start year, a value off the slider grid)
 are kept as "extra" levers so nothing loaded is silently lost.
 """
@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lib.assumptions import AssumptionError, Assumptions, load_assumptions
-from lib.projection import ALL_STAFF as ALL_STAFF_GROUPS, ENGLAND, Baseline, baseline_from_metrics
-from lib.scenario import (DEFAULT, KNOWN_STAFF_GROUPS, Scenario, ScenarioError, ScenarioResult, run_scenario)
+from lib.whatif.assumptions import AssumptionError, Assumptions, load_assumptions
+from lib.whatif.projection import ALL_STAFF as ALL_STAFF_GROUPS, ENGLAND, Baseline, baseline_from_metrics
+from lib.whatif.scenario import (DEFAULT, KNOWN_STAFF_GROUPS, Scenario, ScenarioError, ScenarioResult, run_scenario)
 
 MAX_UPLOAD_BYTES = 200_000
 MAX_COMPARE = 4
@@ -42,8 +42,8 @@ def shared_assumptions() -> Assumptions:
 # Baseline: exactly what the CLI does, so page and `python -m lib scenario` give identical numbers
 # ------------------------------------------------------------------------------------------------
 def load_baseline(data_dir, level: str, period: str | None = None) -> Baseline:
-    from lib.loader import available_periods, load_area_frame
-    from lib.metrics import area_metrics
+    from lib.data.loader import available_periods, load_area_frame
+    from lib.insight.metrics import area_metrics
     periods = available_periods(data_dir, level)
     if not periods:
         raise ValueError(f"no {level} data in {data_dir}")
@@ -54,7 +54,7 @@ def load_baseline(data_dir, level: str, period: str | None = None) -> Baseline:
     return baseline_from_metrics(metrics, period=period)
 
 
-# Disclosure control (lib.disclosure): FTE-like columns of the result table, blanked under 5 in shared views.
+# Disclosure control (lib.sharing.disclosure): FTE-like columns of the result table, blanked under 5 in shared views.
 FTE_COLUMNS = ("fte", "fte_in_training", "effective_fte", "capacity_contributed", "capacity", "demand", "leavers",
                "joiners_other", "trained_in", "recruited", "upskilled_in", "upskilled_out", "trainees")
 
@@ -63,8 +63,8 @@ def shared_baseline(metrics: pd.DataFrame, period: str) -> tuple[Baseline, dict[
     """Baseline from disclosure-controlled metrics (ui.data.metrics with control on), and per system the staff
     groups whose staff in post is suppressed there. Those start at 0 FTE, so England sums only the shown
     systems, and the page leaves them out of every figure for that system (see `hide_groups`)."""
-    from lib import disclosure
-    from lib.geography import REGIONS
+    from lib.sharing import disclosure
+    from lib.data.geography import REGIONS
     m = metrics if disclosure.SUPPRESSED_COLUMN in metrics else disclosure.suppress_metrics(metrics)
     m = m[~m["area_code"].isin(list(REGIONS)) & (m["period"].astype(str) == period)]
     base = baseline_from_metrics(m, period=period)
@@ -95,8 +95,8 @@ SDC_EXPORT_NOTE = ("Disclosure control is on: FTE figures under 5 are left blank
 
 
 def mask_small(table: pd.DataFrame) -> pd.DataFrame:
-    """FTE figures under 5 (zero included) blanked, as disclosure control does for counts (lib.disclosure)."""
-    from lib.disclosure import THRESHOLD
+    """FTE figures under 5 (zero included) blanked, as disclosure control does for counts (lib.sharing.disclosure)."""
+    from lib.sharing.disclosure import THRESHOLD
     out = table.copy()
     for c in FTE_COLUMNS:
         if c in out:

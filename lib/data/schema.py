@@ -4,6 +4,8 @@ One tidy row per period x level x area x organisation x staff group x source (se
 """
 from __future__ import annotations
 
+import calendar
+
 import re
 
 import pandas as pd
@@ -97,6 +99,11 @@ def month_add(period: str, months: int) -> str:
     y, m = int(period[:4]), int(period[5:7])
     idx = y * 12 + (m - 1) + months
     return f"{idx // 12:04d}-{idx % 12 + 1:02d}"
+
+
+def period_label(period: str) -> str:
+    """'2025-11' -> 'Nov 2025' (the month a period ends, as users read it)."""
+    return f"{calendar.month_abbr[int(period[5:7])]} {period[:4]}"
 
 
 def month_range(first: str, last: str) -> list[str]:

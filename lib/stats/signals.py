@@ -1,7 +1,7 @@
 """Signal or noise: SPC per system and staff group, funnel plots across systems, and "what changed".
 
-Works on the rows of `lib.metrics.area_metrics` (areas, regions Y56.., England ENG; FTE basis). The maths is
-`lib.spc.spc` (XmR, Making Data Count rules) and `lib.funnel.funnel` (FunnelPlotR proportions); this module
+Works on the rows of `lib.insight.metrics.area_metrics` (areas, regions Y56.., England ENG; FTE basis). The maths is
+`lib.stats.spc.spc` (XmR, Making Data Count rules) and `lib.stats.funnel.funnel` (FunnelPlotR proportions); this module
 only picks the series, says which way is better, and names the systems that stand out.
 
 * SPC: one point per monthly period (period_months == 1) up to and including the chosen period; months
@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from lib import geography
-from lib.funnel import FunnelResult, funnel
-from lib.spc import (SPECIAL_CAUSE_CONCERN, SPECIAL_CAUSE_IMPROVEMENT, SPECIAL_CAUSE_NEUTRAL_HIGH,
+from lib.data import geography
+from lib.stats.funnel import FunnelResult, funnel
+from lib.stats.spc import (SPECIAL_CAUSE_CONCERN, SPECIAL_CAUSE_IMPROVEMENT, SPECIAL_CAUSE_NEUTRAL_HIGH,
                      SPECIAL_CAUSE_NEUTRAL_LOW, TRIAL_LIMITS_BELOW, spc, spc_summary)
-from lib.schema import ALL_STAFF
+from lib.data.schema import ALL_STAFF
 
 ENGLAND = "ENG"
 
@@ -86,7 +86,7 @@ def rule_words(rule: str) -> str:
 
 
 def numerator_denominator(df: pd.DataFrame, key: str) -> tuple[pd.Series, pd.Series]:
-    """Numerator and denominator behind a rate on the FTE basis lib.metrics uses (fte = staff in post at end)."""
+    """Numerator and denominator behind a rate on the FTE basis lib.insight.metrics uses (fte = staff in post at end)."""
     if key in ("leaver_rate", "joiner_rate"):
         num = df["leavers_fte" if key == "leaver_rate" else "joiners_fte"]
         return num, (df["sip_start_fte"] + df["fte"]) / 2.0
@@ -105,7 +105,7 @@ def has_values(metrics: pd.DataFrame, key: str) -> bool:
 
 @dataclass
 class SpcView:
-    chart: pd.DataFrame            # lib.spc.spc output plus `period` (YYYY-MM)
+    chart: pd.DataFrame            # lib.stats.spc.spc output plus `period` (YYYY-MM)
     summary: dict
     notes: list[str] = field(default_factory=list)
 

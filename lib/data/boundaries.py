@@ -2,7 +2,7 @@
 
 ``read_boundaries(path, level)`` returns one row per system keyed by the NHS Q-code:
 
-* ``code`` (Q-code; Y56..Y63 at level "region"), ``name`` (short name from ``lib.geography``)
+* ``code`` (Q-code; Y56..Y63 at level "region"), ``name`` (short name from ``lib.data.geography``)
 * ``polygons``: list of polygons, each a list of rings (outer ring first, then holes), each ring a list of
   closed [lon, lat] pairs - i.e. GeoJSON MultiPolygon coordinates, simplified.
 * ``centroid_lon``, ``centroid_lat``: area-weighted centroid of all parts (for zoom/clicks);
@@ -13,7 +13,7 @@ Accepted files (property names matched case-insensitively):
 
 * ICS: ICB July 2022 (``icb22cd`` [+ ``icb22cdh``, ``icb22nm``]), ICB April 2023 (``ICB23CD``/``ICB23CDH``),
   geographr style ``icb22_code``/``icb22_name``.
-* STP: STP April 2021 (``stp21cd``/``stp21_code``, ``stp21nm``/``stp21_name``) -> Q-code via ``lib.geography``.
+* STP: STP April 2021 (``stp21cd``/``stp21_code``, ``stp21nm``/``stp21_name``) -> Q-code via ``lib.data.geography``.
 * region: NHS England regions (``nhser22cdh`` Y-code, ``nhser22cd`` E40 code, ``nhser22nm``).
 
 Problems raise ``BoundaryFileError`` (a ``ValueError``) naming the file, the feature index, the property and what
@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lib import geography
+from lib.data import geography
 
 # England (with Isles of Scilly and a margin): anything outside is not lon/lat of an English boundary.
 ENGLAND_BBOX = (-7.0, 49.5, 2.2, 56.0)  # min lon, min lat, max lon, max lat

@@ -1,6 +1,6 @@
 """Trend, latest-period, turnover-flow and role-mix tables for the Vacancies, Turnover and Role mix pages.
 
-Input is the frame from `lib.metrics.area_metrics(..., include_england=True, include_regions=True)`:
+Input is the frame from `lib.insight.metrics.area_metrics(..., include_england=True, include_regions=True)`:
 one row per period x area (systems, regions Y56.., England ENG) x staff group. Nothing here imports
 streamlit. Comparisons are ratios of sums (regions and England come from area_metrics), never means of rates.
 
@@ -19,9 +19,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from lib import geography
-from lib.metrics import ENGLAND_CODE, ENGLAND_NAME
-from lib.schema import ALL_STAFF, STAFF_GROUP_ORDER
+from lib.data import geography
+from lib.insight.metrics import ENGLAND_CODE, ENGLAND_NAME
+from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
 
 SYSTEM, REGION, ENGLAND = "System", "Region", "England"
 ROLE_ORDER = (SYSTEM, REGION, ENGLAND)

@@ -24,7 +24,7 @@ import math
 
 import pandas as pd
 
-from lib import geography
+from lib.data import geography
 
 # q_code | col | row | label  (label: a short abbreviation a person can read; 2-5 characters)
 _LAYOUT_TEXT = """QHM|2|9|NENC

@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
-from lib.assumptions import Assumptions, load_assumptions
-from lib.projection import Baseline, project
-from lib.scenario import (NewRole, Recruitment, Retention, Scenario, TrainingPlaces, _retention_cost, build_inputs,
+from lib.whatif.assumptions import Assumptions, load_assumptions
+from lib.whatif.projection import Baseline, project
+from lib.whatif.scenario import (NewRole, Recruitment, Retention, Scenario, TrainingPlaces, _retention_cost, build_inputs,
                           run_scenario, validate)
 
 _STATUS = {0: "optimal", 1: "iteration or time limit reached", 2: "infeasible", 3: "unbounded",

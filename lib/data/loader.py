@@ -16,11 +16,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from lib.ingest import read_manifest
-from lib.schema import ARROW_SCHEMA, CANONICAL_COLUMNS, MEASURES
+from lib.data.ingest import read_manifest
+from lib.data.schema import ARROW_SCHEMA, CANONICAL_COLUMNS, MEASURES
 
 ENV_DATA_DIR = "WORKFORCE_DATA_DIR"
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_DATA_DIR = REPO_ROOT / "data" / "demo"
 
 
@@ -180,7 +180,7 @@ def load_area_frame(data_dir: str | Path, level: str, periods: list[str] | None 
     """As load_frame, with organisations summed: one row per period x area x staff group x source.
 
     Same canonical columns and dtypes (org_code and org_name empty; names and period_start from the area's
-    first row; period_months the longest). lib.metrics.area_metrics gives the same figures from it as from
+    first row; period_months the longest). lib.insight.metrics.area_metrics gives the same figures from it as from
     load_frame, from a small fraction of the rows: the summing runs in Arrow while each file is read, and
     the organisation columns are never decoded. Use it wherever figures per area are all that is needed.
     """

@@ -16,8 +16,8 @@ import pyarrow as pa
 import pyarrow.acero  # noqa: F401 - group_by's engine, imported up front rather than on first use
 import pyarrow.compute as pc
 
-from lib import geography
-from lib.schema import ALL_STAFF, MEASURES, STAFF_GROUP_ORDER
+from lib.data import geography
+from lib.data.schema import ALL_STAFF, MEASURES, STAFF_GROUP_ORDER
 
 SOURCE_PRIORITY = ("turnover", "staff_in_post", "vacancy", "demo")
 ENGLAND_CODE = "ENG"

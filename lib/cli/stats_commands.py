@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lib.funnel import funnel
-from lib.spc import IMPROVEMENT_DIRECTIONS, spc, spc_summary
+from lib.stats.funnel import funnel
+from lib.stats.spc import IMPROVEMENT_DIRECTIONS, spc, spc_summary
 
 MEASURES = ("leaver_rate", "vacancy_rate")
 # Lower leaver and vacancy rates are better (METHODS.md 3.1), so SPC colours rises as concern by default.
@@ -134,8 +134,8 @@ def _parse_rebase(text: str | None) -> list[Any] | None:
 
 def _area_metrics(data_dir: str, level: str, periods: list[str] | None = None,
                   area_codes: list[str] | None = None) -> pd.DataFrame:
-    from lib.loader import available_periods, load_area_frame
-    from lib.metrics import area_metrics
+    from lib.data.loader import available_periods, load_area_frame
+    from lib.insight.metrics import area_metrics
     if not available_periods(data_dir, level):
         raise InputError(f"no {level} data in {data_dir}; ingest files first (python -m lib ingest ...)")
     frame = load_area_frame(data_dir, level, periods=periods, area_codes=area_codes)
@@ -143,7 +143,7 @@ def _area_metrics(data_dir: str, level: str, periods: list[str] | None = None,
 
 
 def _measure_parts(df: pd.DataFrame, measure: str) -> tuple[pd.Series, pd.Series]:
-    """Numerator and denominator behind a rate, on the FTE basis lib.metrics uses."""
+    """Numerator and denominator behind a rate, on the FTE basis lib.insight.metrics uses."""
     if measure == "leaver_rate":
         return df["leavers_fte"], (df["sip_start_fte"] + df["fte"]) / 2.0  # fte = staff in post at end
     return df["vacancy_fte"], df["vacancy_fte"] + df["fte"]
@@ -182,7 +182,7 @@ def _spc_series_from_data(args: argparse.Namespace) -> tuple[pd.Series, pd.Serie
 
 
 def _funnel_inputs_from_data(args: argparse.Namespace) -> tuple[pd.Series, pd.Series, pd.Series, str, dict]:
-    from lib.loader import available_periods
+    from lib.data.loader import available_periods
     periods = available_periods(args.data_dir, args.level)
     if not periods:
         raise InputError(f"no {args.level} data in {args.data_dir}; ingest files first (python -m lib ingest ...)")

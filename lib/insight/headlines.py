@@ -5,9 +5,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from lib import geography
-from lib.metrics import DEFINITIONS
-from lib.schema import ALL_STAFF
+from lib.data import geography
+from lib.insight.metrics import DEFINITIONS
+from lib.data.schema import ALL_STAFF
 
 COMPARISON_NOTE = ("At system level leavers are summed over organisations, so moves between organisations "
                    "inside a system count; England figures are sums over systems.")

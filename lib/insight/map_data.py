@@ -1,6 +1,6 @@
 """Data behind the Map and System profile pages: measures, map/ranking tables, colour scale, profile figures.
 
-Works on the frame returned by ``lib.metrics.area_metrics(..., include_england=True, include_regions=True)``
+Works on the frame returned by ``lib.insight.metrics.area_metrics(..., include_england=True, include_regions=True)``
 (one row per period x area x staff group, England as "ENG", regions as Y-codes). No streamlit here.
 
 * Every map value comes with its numerator and denominator so a tooltip can show where it came from.
@@ -9,16 +9,15 @@ Works on the frame returned by ``lib.metrics.area_metrics(..., include_england=T
 """
 from __future__ import annotations
 
-import calendar
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from lib import geography
-from lib.metrics import DEFINITIONS, ENGLAND_CODE
-from lib.schema import ALL_STAFF, STAFF_GROUP_ORDER
+from lib.data import geography
+from lib.insight.metrics import DEFINITIONS, ENGLAND_CODE
+from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
 
 PER_POPULATION = 100_000
 DEFAULT_SHARE_GROUP = "Nurses & health visitors"
@@ -31,7 +30,7 @@ class Measure:
     kind: str           # "rate" (fraction shown as %) or "per100k"
     numerator: str      # what the numerator is, for tooltips and exports
     denominator: str
-    definition_keys: tuple[str, ...]  # keys of lib.metrics.DEFINITIONS that explain it
+    definition_keys: tuple[str, ...]  # keys of lib.insight.metrics.DEFINITIONS that explain it
     needs_population: bool = False
 
 
@@ -79,10 +78,6 @@ def fmt_value(x: float | None, kind: str, digits: int = 2) -> str:
     if kind == "per100k":
         return f"{x:,.1f}"
     return f"{x:,.0f}"
-
-
-def period_label(p: str) -> str:
-    return f"{calendar.month_abbr[int(p[5:7])]} {p[:4]}"
 
 
 def hex_to_rgb(h: str) -> list[int]:

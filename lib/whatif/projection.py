@@ -326,7 +326,7 @@ def annualise_joiner_rate(joiner, leaver, period_months: int):
 
 
 def baseline_from_metrics(metrics: pd.DataFrame, area_codes=None, period: str | None = None) -> Baseline:
-    """Baseline per system x staff group from `lib.metrics.area_metrics(..., by_staff_group=True)`.
+    """Baseline per system x staff group from `lib.insight.metrics.area_metrics(..., by_staff_group=True)`.
 
     Uses the latest period (or `period`), drops England and "All staff groups" rows, annualises
     monthly rates (leaver 1-(1-m)^12), fills missing leaver/joiner rates with the FTE-weighted rate of

@@ -1,6 +1,6 @@
 """Statistical disclosure control for shared views: counts under 5 suppressed, and rates built on them hidden.
 
-The rule (applied to a `lib.metrics.area_metrics` frame, one row per period x area x staff group):
+The rule (applied to a `lib.insight.metrics.area_metrics` frame, one row per period x area x staff group):
 
 * A *count* is any number of people or posts: staff in post (headcount, FTE) at the start and end of the
   period, joiners and leavers (headcount, FTE) and vacancies (FTE). A count under 5 (zero included) is

@@ -6,11 +6,11 @@ import json
 import sys
 from pathlib import Path
 
-from lib import exports
-from lib.ingest import IngestError, ingest
-from lib.loader import available_periods, default_data_dir, load_area_frame
-from lib.metrics import area_metrics
-from lib.schema import is_period
+from lib.insight import exports
+from lib.data.ingest import IngestError, ingest
+from lib.data.loader import available_periods, default_data_dir, load_area_frame
+from lib.insight.metrics import area_metrics
+from lib.data.schema import is_period
 
 
 def _ingest(args: argparse.Namespace) -> int:
@@ -54,7 +54,7 @@ def _template(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from lib.demo import write_demo
+    from lib.data.demo import write_demo
     counts = write_demo(args.out)
     print(f"synthetic demo data written to {args.out}: " + ", ".join(f"{k} {v} rows" for k, v in counts.items()))
     return 0

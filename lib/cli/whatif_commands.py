@@ -10,10 +10,10 @@ MAX_SCENARIO_BYTES = 1_000_000
 
 
 def _run(args: argparse.Namespace) -> int:
-    from lib.loader import available_periods, load_area_frame
-    from lib.metrics import area_metrics
-    from lib.projection import baseline_from_metrics
-    from lib.scenario import Scenario, ScenarioError, run_scenario
+    from lib.data.loader import available_periods, load_area_frame
+    from lib.insight.metrics import area_metrics
+    from lib.whatif.projection import baseline_from_metrics
+    from lib.whatif.scenario import Scenario, ScenarioError, run_scenario
 
     try:
         path = Path(args.scenario)

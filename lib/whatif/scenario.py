@@ -37,11 +37,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lib.assumptions import AssumptionError, Assumptions, load_assumptions
-from lib.projection import ENGLAND, Baseline, ModelInputs, Projection, project, year_gap_closes
+from lib.whatif.assumptions import AssumptionError, Assumptions, load_assumptions
+from lib.whatif.projection import ENGLAND, Baseline, ModelInputs, Projection, project, year_gap_closes
 
 try:
-    from lib.schema import ALL_STAFF, STAFF_GROUPS
+    from lib.data.schema import ALL_STAFF, STAFF_GROUPS
     KNOWN_STAFF_GROUPS = [g for g in STAFF_GROUPS if g != ALL_STAFF]
 except ImportError:  # foundation not present: the labels from BRIEF.md
     KNOWN_STAFF_GROUPS = ["HCHS Doctors", "Nurses & health visitors", "Midwives", "Ambulance staff",

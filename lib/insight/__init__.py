@@ -1,0 +1,1 @@
+"""Figures a page shows: metrics, trends, headlines, map tables, exports."""

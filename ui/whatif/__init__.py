@@ -1,0 +1,1 @@
+"""The what-if studio page, split by job: session (state, cached runs), levers, results, panels, page."""

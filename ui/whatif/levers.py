@@ -1,0 +1,94 @@
+"""The lever panel (its own fragment): new roles, upskilling, retention, recruitment, demand and productivity.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from lib.whatif import studio as w
+from ui.whatif.session import SS, C, LEVERS, rerun_results, rerun_both
+
+
+def _w(kind, label, key, **kw):
+    kw.setdefault("on_change", rerun_results)
+    return getattr(st, kind)(label, key=C + key, **kw)
+
+
+def _upskill_target_changed() -> None:
+    d = w._upskill_defaults(w.shared_assumptions(), SS[C + "up_to"])
+    for k, v in d.items():
+        SS[C + k] = v
+    rerun_both()
+
+
+def _clear_extras() -> None:
+    SS["wi_extras"] = {}
+    rerun_both()
+
+
+@st.fragment(key=LEVERS)
+def lever_panel(area: str) -> None:
+    a = w.shared_assumptions()
+    groups = w.KNOWN_STAFF_GROUPS
+    st.text_input("Scenario name", key="wi_name", max_chars=80, placeholder="e.g. 40 nursing associates a year",
+                  on_change=rerun_results)
+    _w("slider", "Years ahead", "horizon", min_value=1, max_value=10, step=1,
+       help="Horizon of the projection, 1 to 10 years.")
+    with st.expander("New roles", expanded=True, icon=":material/person_add:"):
+        tmax = w.trainee_max(area)
+        for r in a.new_role_ids:
+            rec = a.new_role(r)
+            k = f"nr_{r}_trainees"
+            hi = max(tmax, int(SS.get(C + k, 0)))
+            _w("slider", f"{rec['label']}: trainees a year", k, min_value=0, max_value=hi, step=1,
+               help=f"Counts towards {rec['counts_towards']}. Recorded in NHS data as {rec.get('recorded_in_data_as')}.")
+        role = st.selectbox("Details for", a.new_role_ids, format_func=lambda r: a.new_role(r)["label"],
+                            key="wi_role_detail")
+        rec = a.new_role(role)
+        c1, c2 = st.columns(2)
+        c1.number_input("Recruited trained, FTE a year", min_value=0.0, max_value=100000.0, step=5.0,
+                        key=C + f"nr_{role}_recruited", on_change=rerun_results)
+        c2.number_input("Training lag (years)", min_value=1, max_value=10, step=1, key=C + f"nr_{role}_course_years",
+                        on_change=rerun_results, help="Years of training before a trainee counts in the workforce.")
+        c1.number_input("Training cost, £ per trainee a year", min_value=0.0, max_value=1e6, step=500.0,
+                        key=C + f"nr_{role}_training_cost_per_year", on_change=rerun_results,
+                        help="Course fees; trainee pay is added from the band.")
+        c2.number_input(f"Substitution ratio ({rec['counts_towards']})", min_value=0.0, max_value=5.0, step=0.05,
+                        key=C + f"nr_{role}_substitution_ratio", on_change=rerun_results,
+                        help=f"How much of a {rec['counts_towards']} FTE's work one FTE of this role takes on.")
+    with st.expander("Upskilling", icon=":material/school:"):
+        _w("selectbox", "From staff group", "up_from", options=groups)
+        _w("selectbox", "To role", "up_to", options=w.upskill_targets(a), format_func=lambda r: w.role_label(r, a),
+           on_change=_upskill_target_changed)
+        _w("slider", "Share moved each year (%)", "up_share_pct", min_value=0.0, max_value=20.0, step=0.5,
+           format="%.1f%%")
+        c1, c2 = st.columns(2)
+        c1.number_input("Course length (years)", min_value=1, max_value=10, step=1, key=C + "up_years",
+                        on_change=rerun_results)
+        c2.slider("Training time lost (%)", min_value=0.0, max_value=100.0, step=5.0, key=C + "up_study_pct",
+                  on_change=rerun_results, format="%.0f%%", help="Share of a trainee's time away from service while training.")
+        st.number_input("Training cost, £ per trainee a year", min_value=0.0, max_value=1e6, step=500.0, key=C + "up_cost",
+                        on_change=rerun_results)
+    with st.expander("Retention and recruitment", icon=":material/group_add:"):
+        _w("selectbox", "Retention: staff group", "ret_group", options=groups)
+        _w("slider", "Change in annual leaver rate (percentage points)", "ret_change_pp", min_value=-5.0, max_value=5.0,
+           step=0.1, format="%+.1f", help="Negative = fewer leavers. A programme cost per FTE retained applies.")
+        _w("selectbox", "Recruitment: staff group", "rec_group", options=groups)
+        c1, c2 = st.columns(2)
+        c1.number_input("Domestic, FTE a year", min_value=0.0, max_value=100000.0, step=10.0, key=C + "rec_domestic",
+                        on_change=rerun_results)
+        c2.number_input("International, FTE a year", min_value=0.0, max_value=100000.0, step=10.0,
+                        key=C + "rec_international", on_change=rerun_results)
+    with st.expander("Demand and productivity", icon=":material/trending_up:"):
+        _w("slider", "Demand growth (% a year)", "demand_growth_pct", min_value=-5.0, max_value=10.0, step=0.1,
+           format="%.1f%%", help="Applies to baseline and scenario alike.")
+        _w("slider", "Baseline productivity growth (% a year)", "productivity_pct", min_value=-5.0, max_value=5.0,
+           step=0.1, format="%.1f%%", help="Applies to baseline and scenario alike.")
+        _w("slider", "Extra productivity from the scenario (% a year)", "productivity_gain_pct", min_value=-5.0,
+           max_value=5.0, step=0.1, format="%.1f%%")
+    extras = SS.get("wi_extras") or {}
+    if extras:
+        with st.container(border=True):
+            st.caption("Also in this scenario (loaded; the controls above do not show these):")
+            for line in w.describe_extras(extras, a):
+                st.caption(f"- {line}")
+            st.button("Remove these extra levers", key="wi_clear_extras", on_click=_clear_extras)

@@ -1,0 +1,136 @@
+"""Scenario state and cached runs of the what-if studio: the data key, cached model runs, loading a scenario
+into the lever widgets, messages, and the fragment-rerun callbacks shared by levers and results.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import altair as alt
+import streamlit as st
+
+from lib.whatif import optimiser
+from lib.whatif import uncertainty
+from lib.whatif import studio as w
+from lib.whatif.scenario import Scenario
+from ui import auth, data
+
+SS = st.session_state
+C = "wi_c_"                      # prefix of lever widget keys
+SCN_COLOURS = alt.Scale(domain=list(w.SCENARIO_LABELS.values()), range=["#768692", "#005EB8"])
+SCN_SCALE = {"domain": list(w.SCENARIO_LABELS.values()), "range": ["#768692", "#005EB8"]}
+PANELS = ["Compare scenarios", "Least-cost mix", "Uncertainty", "Assumptions", "Save, load and share"]
+# Two fragments: moving a lever reruns only the results (its callback names the results fragment), so the
+# ~35 lever widgets are neither rebuilt on the server nor redrawn in the browser. Widgets that change other
+# widgets (upskilling target, role details) rerun the levers too.
+LEVERS, RESULTS = "wi_levers", "wi_results"
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def baseline_hidden(data_dir: str, snap: str, level: str, period: str, sdc: bool):
+    """(baseline, {system: staff groups hidden by disclosure control}). Without control: exactly the CLI's."""
+    if not sdc:
+        return w.load_baseline(data_dir, level, period), {}
+    return w.shared_baseline(data.metrics(Path(data_dir), level, [period]), period)
+
+
+def baseline_cached(*key):
+    return baseline_hidden(*key)[0]
+
+
+def baseline(ctx):
+    return baseline_cached(*data_key(ctx))
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def run_cached(data_dir: str, snap: str, level: str, period: str, sdc: bool, scn_json: str):
+    base, hidden = baseline_hidden(data_dir, snap, level, period, sdc)
+    scn = Scenario.from_json(scn_json)
+    return w.hide_groups(w.run(scn, base), hidden.get(scn.area))
+
+
+@st.cache_data(max_entries=32, show_spinner="Running the Monte Carlo simulation...")
+def monte_carlo(data_dir, snap, level, period, sdc, scn_json, leaver_pp, growth_pp, n_draws, seed):
+    scn = Scenario.from_json(scn_json)
+    base = baseline_cached(data_dir, snap, level, period, sdc)
+    g = scn.demand_growth if scn.demand_growth is not None else w.shared_assumptions().with_overrides(
+        scn.assumptions).value("demand", "demand_growth")
+    return uncertainty.run_monte_carlo(scn, base, leaver_rate_change=(-leaver_pp / 100, leaver_pp / 100),
+                                       demand_growth=(g - growth_pp / 100, g + growth_pp / 100),
+                                       n_draws=n_draws, seed=seed)
+
+
+@st.cache_data(max_entries=32, show_spinner="Finding the least-cost mix...")
+def optimise(data_dir, snap, level, period, sdc, scn_json, year, limits_json, agency, integer):
+    scn = Scenario.from_json(scn_json)
+    base = baseline_cached(data_dir, snap, level, period, sdc)
+    return optimiser.close_gap(base, scn.area, year, limits=json.loads(limits_json), base_scenario=scn,
+                               include_agency=agency, integer=integer)
+
+
+def data_key(ctx) -> tuple:
+    """(data dir, store snapshot digest, level, period, disclosure control): the cache key of every figure.
+    Worked out on full runs; slider reruns of the studio fragment reuse the last one (SS["wi_key"])."""
+    snap = hashlib.sha1(repr(data.snapshot(ctx.data_dir)).encode()).hexdigest()
+    SS["wi_key"] = key = (str(ctx.data_dir), snap, ctx.level, ctx.period, auth.disclosure_on())
+    return key
+
+
+def live_key(ctx) -> tuple:
+    key = SS.get("wi_key")
+    return key if key and key[0] == str(ctx.data_dir) and key[2:4] == (ctx.level, ctx.period) else data_key(ctx)
+
+
+def apply_scenario(scn: Scenario) -> None:
+    """Set every lever widget from a scenario (call before the widgets are drawn)."""
+    controls, extras, ov = w.controls_from_scenario(scn)
+    for k, v in controls.items():
+        SS[C + k] = v
+    SS["wi_extras"] = extras
+    SS["wi_overrides"] = ov
+    SS["wi_name"] = scn.name
+    SS["wi_scn"] = scn.to_json(None)
+    reset_editor()
+
+
+def reset_editor() -> None:
+    a = w.shared_assumptions()
+    try:
+        a = a.with_overrides(SS.get("wi_overrides") or {})
+    except Exception:  # noqa: BLE001 - bad overrides were rejected on load; show defaults
+        SS["wi_overrides"] = {}
+    SS["wi_editor_base"] = w.assumption_table(a)
+    SS["wi_editor_ver"] = SS.get("wi_editor_ver", 0) + 1
+
+
+def load_later(scn: Scenario, message: str) -> None:
+    """Queue a scenario for the widgets and rerun the whole page (the area selector sits outside)."""
+    SS["wi_pending"] = scn.to_json(None)
+    SS.setdefault("wi_msgs", []).append(("success", message))
+    st.rerun(scope="app")
+
+
+def show_messages() -> None:
+    for kind, msg in SS.pop("wi_msgs", []):
+        getattr(st, kind)(msg, icon=":material/info:" if kind == "info" else None)
+
+
+def show_errors(title: str, errors: list[str]) -> None:
+    st.error(title + "\n\n" + "\n".join(f"- {e}" for e in errors[:12]), icon=":material/error:")
+
+
+def rerun_results() -> None:
+    st.rerun(RESULTS)
+
+
+def rerun_both() -> None:
+    st.rerun([LEVERS, RESULTS])
+
+
+def money(x: float) -> str:
+    if abs(x) >= 1e9:
+        return f"£{x / 1e9:,.2f}bn"
+    if abs(x) >= 1e6:
+        return f"£{x / 1e6:,.1f}m"
+    return f"£{x:,.0f}"
