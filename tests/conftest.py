@@ -126,3 +126,14 @@ def open_app_page(page: str, params: dict[str, str] | None = None, timeout: int 
     at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+@pytest.fixture(scope="session")
+def real_store(tmp_path_factory) -> Path:
+    """A store ingested from the real published Oct-25 and Nov-25 turnover files (../shared/reference).
+    Shared by many tests: treat it as read-only (copy it with shutil.copytree before writing)."""
+    require_reference()
+    from lib.data.ingest import ingest
+    d = tmp_path_factory.mktemp("real_store")
+    ingest([TURNOVER_OCT25, TURNOVER_NOV25], d)
+    return d
