@@ -168,7 +168,7 @@ def test_local_run_has_no_sign_in():
 
 def test_auth_section_shows_sign_in_page_only():
     at = _apptest()
-    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "0123456789abcdef" * 4,
                           "client_id": "id", "client_secret": "s",
                           "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
     at.secrets["workforce"] = {"contact": "javascript:alert(1)"}  # not a web or mail link: ignored

@@ -19,6 +19,7 @@ import streamlit as st
 
 from lib.sharing import access
 from lib.sharing import disclosure
+from lib.sharing import settings as settings_check
 from lib.data import loader
 from lib.data.schema import period_label
 
@@ -29,30 +30,53 @@ APP_NAME = "NHS workforce insight"
 LONDON = ZoneInfo("Europe/London")
 
 
+_LOGGED: set[str] = set()
+
+
+def _log_once(level: int, msg: str) -> None:
+    """Log a configuration problem once per process (every page run checks it)."""
+    if msg not in _LOGGED:
+        _LOGGED.add(msg)
+        _LOG.log(level, msg)
+
+
+def loaded_secrets() -> settings_check.Secrets:
+    """The secrets, checked (lib.sharing.settings): `problem` set when they cannot be trusted, which refuses every
+    viewer and keeps disclosure control on. No secrets file at all is a local analyst run (nothing is on)."""
+    from streamlit import config
+    files = [str(f) for f in (config.get_option("secrets.files") or [])]
+    state = settings_check.read_files(files, explicit=config.is_manually_set("secrets.files"))
+    if not state.broken:
+        try:  # Streamlit's own copy (AppTest sets secrets there directly)
+            values = st.secrets.to_dict() if st.secrets.load_if_toml_exists() else {}
+        except Exception as exc:  # noqa: BLE001 - anything unreadable is broken, never "no secrets"
+            values, state = {}, settings_check.Secrets({}, f"secrets could not be loaded: {exc}")
+        else:
+            state = settings_check.validate(values)
+    if state.broken:
+        _log_once(logging.ERROR, f"dashboard refuses every viewer and keeps disclosure control on: {state.problem}")
+    return state
+
+
 def _secrets() -> dict:
-    """The whole secrets file as a dict; {} when there is none (a local run) or it cannot be read."""
-    try:
-        if not st.secrets.load_if_toml_exists():
-            return {}
-        return st.secrets.to_dict()
-    except Exception:  # a broken secrets file is logged by Streamlit; treat as absent here
-        return {}
+    """The whole secrets file as a dict; {} when there is none (a local run) or it is broken."""
+    return dict(loaded_secrets().values)
 
 
 def settings() -> dict:
     """The [workforce] section of secrets.toml ({} if absent)."""
-    s = _secrets().get("workforce", {})
-    return s if isinstance(s, dict) else {}
+    return loaded_secrets().section("workforce")
 
 
 def auth_configured() -> bool:
-    a = _secrets().get("auth")
-    return isinstance(a, dict) and bool(a)
+    """Sign-in is required: [auth] is set, or the secrets are broken (then nobody gets past the gate)."""
+    state = loaded_secrets()
+    return state.broken or bool(state.section("auth"))
 
 
 def _provider() -> str | None:
     """None for a single provider configured directly in [auth]; else the first named [auth.NAME]."""
-    a = _secrets().get("auth", {})
+    a = loaded_secrets().section("auth")
     if "client_id" in a:
         return None
     named = [k for k, v in a.items() if isinstance(v, dict) and "client_id" in v]
@@ -114,6 +138,13 @@ def _refused_page(decision: access.Decision) -> None:
         st.link_button(c[0], c[1], icon=":material/mail:")
 
 
+def _broken_page() -> None:
+    st.title(APP_NAME)
+    st.error("This dashboard is not available just now: its settings could not be read or are not safe, so "
+             "nobody is let in. The administrator can see why in the server log." + _contact_sentence(),
+             icon=":material/block:")
+
+
 def _only(draw, title: str) -> None:
     """Show one page and stop. Registering it with st.navigation keeps Streamlit from listing (or running)
     the files in pages/ as a legacy multipage app; every URL path lands here."""
@@ -131,7 +162,10 @@ def gate() -> None:
 
     Call once at the top of app.py, after set_page_config and before st.navigation, so an unknown viewer
     gets no page, no sidebar and no data."""
-    if not auth_configured():
+    state = loaded_secrets()
+    if state.broken:  # fail closed: nobody in, whoever they are (the log says why)
+        _only(_broken_page, "Not available")
+    if not state.section("auth"):
         return
     if not st.user.get("is_logged_in"):  # .get: absent when the session has no user info yet
         _only(_signin_page, "Sign in")
@@ -150,8 +184,10 @@ def gate() -> None:
 
 
 def disclosure_on() -> bool:
-    """Disclosure control: [workforce] disclosure_control = true or $WORKFORCE_DISCLOSURE_CONTROL=1."""
-    return disclosure.enabled(settings(), os.environ)
+    """Disclosure control: [workforce] disclosure_control = true or $WORKFORCE_DISCLOSURE_CONTROL=1; always on
+    when the secrets are broken (a syntax error must not switch suppression off)."""
+    state = loaded_secrets()
+    return state.broken or disclosure.enabled(state.section("workforce"), os.environ)
 
 
 def last_refresh(data_dir) -> datetime | None:
@@ -183,26 +219,3 @@ def suppressed_rows(df: pd.DataFrame) -> pd.Series:
     """True where disclosure control hid something in a metrics row (all False when it is off)."""
     col = disclosure.SUPPRESSED_COLUMN
     return df[col].ne("") if col in df else pd.Series(False, index=df.index)
-
-
-def _leave_legacy_pages_mode() -> None:
-    """Close a gap in Streamlit 1.67: until the first st.navigation call in a server process, a folder named
-    pages/ beside app.py puts the process in legacy multipage mode, where a deep link (/data) as the first
-    request runs pages/data.py directly - skipping app.py, its sidebar and the sign-in gate. Every page
-    imports ui.*, so this runs before any page output: switch the mode off and rerun through app.py.
-    (Renaming pages/ removes the need; this guard is then a no-op.)"""
-    try:
-        from streamlit.runtime.pages_manager import PagesManager
-        from streamlit.runtime.scriptrunner import get_script_run_ctx
-    except ImportError:  # a later Streamlit without this internal: nothing to do
-        return
-    ctx = get_script_run_ctx()
-    if PagesManager.uses_pages_directory and ctx is not None:
-        PagesManager.uses_pages_directory = False
-        # app.py itself (the usual first request) runs the gate anyway: rerun only when a page file runs alone
-        page = ctx.pages_manager.get_pages().get(ctx.page_script_hash, {})
-        if str(page.get("script_path", "")) != str(ctx.pages_manager.main_script_path):
-            st.rerun()
-
-
-_leave_legacy_pages_mode()

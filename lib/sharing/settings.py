@@ -1,0 +1,119 @@
+"""The shared deployment's secrets (.streamlit/secrets.toml) read and checked as plain Python, failing closed.
+
+A dashboard shared with ICB leaders is configured by its secrets file: `[auth]` turns sign-in on, `[workforce]`
+holds the allow-list and the disclosure-control switch. A mistake there must never open the dashboard, so:
+
+* a secrets file that is configured but cannot be read (a TOML syntax error, no permission, not UTF-8, a
+  `--secrets.files` path that does not exist) makes the configuration *broken*;
+* so does an `[auth]` section whose `cookie_secret` is missing, the placeholder from secrets.example.toml, or
+  short or repetitive enough to guess (the cookie secret signs the identity cookie: whoever knows it can
+  claim to be anyone);
+* a broken configuration refuses every viewer and keeps disclosure control on (ui.auth does that), and
+  `problem` says why in words for the server log (it names files, so it is never shown to a viewer).
+
+Nothing here imports streamlit: ui.auth passes the configured file list in and the values Streamlit loaded.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# The placeholder shipped in .streamlit/secrets.example.toml, and words that mark any placeholder.
+EXAMPLE_COOKIE_SECRET = "REPLACE-with-64-hex-characters-from-secrets.token_hex-32"
+PLACEHOLDER_WORDS = ("replace", "change", "example", "placeholder", "secret", "password", "your-", "xxxx", "todo")
+MIN_COOKIE_SECRET_CHARS = 32
+MIN_DISTINCT_CHARS = 10  # secrets.token_hex(16) has ~14 distinct characters; "abab..." or "x" * 40 has 2 or 1
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Secrets as loaded, and why they cannot be trusted (None when they can)."""
+    values: Mapping[str, object] = field(default_factory=dict)
+    problem: str | None = None
+
+    @property
+    def broken(self) -> bool:
+        return self.problem is not None
+
+    def section(self, name: str) -> dict:
+        s = self.values.get(name)
+        return dict(s) if isinstance(s, Mapping) else {}
+
+
+def cookie_secret_problem(value: object) -> str | None:
+    """Why a cookie secret is unsafe, or None. Generate a good one with
+    `python -c "import secrets; print(secrets.token_hex(32))"`."""
+    if not isinstance(value, str) or not value.strip():
+        return "[auth] cookie_secret is missing"
+    s = value.strip()
+    low = s.lower()
+    if s == EXAMPLE_COOKIE_SECRET or any(w in low for w in PLACEHOLDER_WORDS):
+        return "[auth] cookie_secret is a placeholder (as in secrets.example.toml)"
+    if len(s) < MIN_COOKIE_SECRET_CHARS:
+        return (f"[auth] cookie_secret is {len(s)} characters long; at least {MIN_COOKIE_SECRET_CHARS} random "
+                "characters are needed")
+    if len(set(s)) < MIN_DISTINCT_CHARS:
+        return "[auth] cookie_secret is too repetitive to be random"
+    return None
+
+
+def validate(values: Mapping[str, object] | None) -> Secrets:
+    """Check loaded secrets: the [auth] and [workforce] sections must be tables and the cookie secret strong."""
+    values = dict(values or {})
+    problems: list[str] = []
+    auth = values.get("auth")
+    if auth is not None:
+        if not isinstance(auth, Mapping):
+            problems.append("[auth] must be a table of settings")
+        else:
+            p = cookie_secret_problem(auth.get("cookie_secret"))
+            if p:
+                problems.append(p)
+    wf = values.get("workforce")
+    if wf is not None and not isinstance(wf, Mapping):
+        problems.append("[workforce] must be a table of settings")
+    return Secrets(values, "; ".join(problems) or None)
+
+
+# Parsed files keyed on (path, size, mtime): the check runs on every page run, the parse only on a change.
+_CACHE: dict[tuple, tuple[dict, str | None]] = {}
+
+
+def _read_one(path: Path) -> tuple[dict, str | None]:
+    try:
+        st = path.stat()
+    except OSError as exc:
+        return {}, f"secrets file {path} cannot be read: {exc.strerror or exc}"
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    if key not in _CACHE:
+        try:
+            if path.is_dir():
+                raise ValueError("is a directory (directory secrets are not supported for this dashboard)")
+            _CACHE.clear() if len(_CACHE) > 16 else None
+            _CACHE[key] = (tomllib.loads(path.read_text(encoding="utf-8")), None)
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ValueError) as exc:
+            _CACHE[key] = ({}, f"secrets file {path} cannot be read: {exc}")
+    values, problem = _CACHE[key]
+    return dict(values), problem
+
+
+def read_files(paths: Sequence[str | os.PathLike], explicit: bool = False) -> Secrets:
+    """Read the secrets files Streamlit is configured with (later files win, key by key at the top level).
+
+    A file that is absent is skipped, unless the list was given explicitly (`--secrets.files`): an administrator
+    who names a file means it to be used, so a wrong path is broken, not "no secrets"."""
+    merged: dict = {}
+    for p in paths:
+        path = Path(p).expanduser()
+        if not path.exists():
+            if explicit:
+                return Secrets({}, f"secrets file {path} does not exist (check --secrets.files)")
+            continue
+        values, problem = _read_one(path)
+        if problem:
+            return Secrets({}, problem)
+        merged.update(values)
+    return validate(merged)
