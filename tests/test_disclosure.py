@@ -43,8 +43,10 @@ def test_primary_rule_hides_small_leavers_and_their_rate():
     out = suppress_metrics(frame(BASE), secondary=False)
     nurses = out[out.staff_group == "Nurses"].iloc[0]
     assert np.isnan(nurses.leavers_fte) and np.isnan(nurses.leavers_hc) and np.isnan(nurses.leaver_rate)
-    assert nurses.joiners_fte == 6 and nurses.joiner_rate == 0.015  # joiners 6 FTE / 7 HC: shown
-    assert nurses.suppressed == "leavers"
+    # joiners 6 FTE / 7 HC are not small, but start 398 + joiners - leavers = end 400 would give leavers back
+    assert np.isnan(nurses.joiners_fte) and np.isnan(nurses.joiners_hc) and np.isnan(nurses.joiner_rate)
+    assert nurses.fte == 400 and nurses.sip_start_fte == 398  # stocks stay: end - start = joiners - leavers only
+    assert nurses.suppressed == "leavers; joiners"
     assert out[out.staff_group == "Midwives"].iloc[0].suppressed == ""
 
 
@@ -91,7 +93,7 @@ def test_secondary_hides_the_smallest_other_group_so_the_total_cannot_be_differe
     # Nurses' 3 leavers hidden; All staff 12 - Midwives 9 would give it back, so Midwives' leavers go too
     # (Midwives 9 FTE is smaller than the total 12).
     mid = out[out.staff_group == "Midwives"].iloc[0]
-    assert np.isnan(mid.leavers_fte) and mid.suppressed == "leavers"
+    assert np.isnan(mid.leavers_fte) and np.isnan(mid.joiners_fte) and mid.suppressed == "leavers; joiners"
     assert out[out.staff_group == ALL_STAFF].iloc[0].leavers_fte == 12
     assert len(small_counts(out)) == 0
 
@@ -280,3 +282,40 @@ def test_secrets_switch_turns_control_on(small_data, monkeypatch):
     assert not at.exception
     assert any(disclosure.NOTE in c.value for c in at.sidebar.caption)
     assert not any(small_cells(df.value) for df in at.dataframe)
+
+
+# ---------------------------------------------------------------- issue 13: the stock-flow identity, attacked
+
+def _small_metrics(small_data, periods=None):
+    from lib.data import loader
+    from lib.insight.metrics import area_metrics
+    return area_metrics(loader.load_frame(small_data, "ICS", periods=periods), include_england=True,
+                        include_regions=True)
+
+
+def test_attacker_solving_every_identity_recovers_nothing_over_the_whole_small_store(small_data):
+    """start + joiners - leavers = end, group and region totals, England, month to month: no hidden cell pinned.
+    (Before the stock-flow rule: 92 hidden cells pinned, 59 of them exact, e.g. QE1 leavers 4.9 FTE.)"""
+    from tests.security.identity_attack import recovered_cells
+    m = _small_metrics(small_data)
+    out = suppress_metrics(m)
+    rec, attacked = recovered_cells(out, m)
+    assert attacked > 10000  # the store really is full of small cells
+    assert rec == [], rec[:10]
+
+
+def test_attacker_has_teeth_without_the_stock_flow_rule(small_data, monkeypatch):
+    from tests.security.identity_attack import recovered_cells
+    m = _small_metrics(small_data, periods=["2025-10", "2025-11"])
+    monkeypatch.setattr(disclosure, "_stock_flow", lambda df, hidden: None)
+    rec, _ = recovered_cells(suppress_metrics(m), m)
+    exact = [r for r in rec if abs(r[4] - r[5]) < 0.05]
+    assert exact and any(r[3] == "leavers_fte" for r in exact)
+
+
+def test_hidden_start_or_end_hides_both_flows():
+    rows = [list(BASE[1])]
+    rows[0][6], rows[0][7] = 4.0, 4  # staff in post at start 4 people: end - joiners + leavers would give it back
+    out = suppress_metrics(frame(rows), secondary=False).iloc[0]
+    assert np.isnan(out.sip_start_fte) and np.isnan(out.joiners_fte) and np.isnan(out.leavers_fte)
+    assert out.fte == 400

@@ -442,10 +442,27 @@ def partition_path(data_dir: Path, level: str, period: str, source: str) -> Path
     return Path(data_dir) / f"level={level}" / f"period={period}" / f"{source}.parquet"
 
 
+# Store files are written rw-r--r-- and new folders rwxr-xr-x whatever the umask: analysts ingest from their own
+# account into the directory the dashboard's service account reads (deploy/README.md). mkstemp alone gives 0600.
+STORE_FILE_MODE = 0o644
+STORE_DIR_MODE = 0o755
+
+
+def _make_dirs(d: Path) -> None:
+    missing = []
+    while not d.exists():
+        missing.append(d)
+        d = d.parent
+    for m in reversed(missing):
+        m.mkdir(exist_ok=True)
+        os.chmod(m, STORE_DIR_MODE)
+
+
 def _atomic_write_bytes(target: Path, payload: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
+    _make_dirs(target.parent)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix, dir=target.parent)
     try:
+        os.fchmod(fd, STORE_FILE_MODE)  # before the rename: the file is never visible with other permissions
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
             fh.flush()

@@ -129,9 +129,58 @@ def _partitions(data_dir: Path, level: str, problems: list[str] | None = None) -
                 files.append(f)
             elif problems is not None:
                 problems.append(problem)
+        if len(files) > 1:
+            files = _without_overlaps(files, problems)
         if files:
             out[period] = files
     return out
+
+
+# Overlap checks keyed on the period's files (path, size, mtime): re-checked only when a file changes.
+_OVERLAPS: dict[tuple, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+_OVERLAP_KEY = ["period_end", "level", "area_code", "org_code", "staff_group", "source"]
+
+
+def _overlap(files: list[Path]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(files refused, one message per refusal) for files of one period whose rows share a key
+    (period, level, area, organisation, staff group, source): read twice, every figure would double."""
+    keys = {}
+    for f in files:
+        try:
+            t = pq.read_table(f, columns=_OVERLAP_KEY).to_pandas()
+        except (pa.ArrowException, OSError, ValueError):
+            continue  # unreadable files are refused later by _read_one, with their own message
+        keys[f] = pd.MultiIndex.from_frame(t.astype(str))
+    refused: dict[Path, Path] = {}
+    ordered = list(keys)
+    for i, a in enumerate(ordered):
+        for b in ordered[i + 1:]:
+            if a in refused or b in refused or not len(keys[a].intersection(keys[b])):
+                continue
+            sources = set(keys[a].get_level_values("source")) | set(keys[b].get_level_values("source"))
+            # Keep the file ingest wrote (named after its source); refuse the other. If neither or both are,
+            # refuse both: doubled figures are worse than missing ones.
+            own_a, own_b = a.stem in sources, b.stem in sources
+            if own_a != own_b:
+                refused[b if own_a else a] = a if own_a else b
+            else:
+                refused[a], refused[b] = b, a
+    msgs = tuple(f"{f}: holds rows with the same period, area, organisation, staff group and source as {other.name} "
+                 "(a copied or duplicated file?); it is ignored so no figure is counted twice. Remove one of "
+                 "the two files" for f, other in refused.items())
+    return tuple(str(f) for f in refused), msgs
+
+
+def _without_overlaps(files: list[Path], problems: list[str] | None) -> list[Path]:
+    key = tuple(_file_key(f) for f in files)
+    if key not in _OVERLAPS:
+        if len(_OVERLAPS) >= 256:
+            _OVERLAPS.clear()
+        _OVERLAPS[key] = _overlap(files)
+    refused, msgs = _OVERLAPS[key]
+    if problems is not None:
+        problems.extend(msgs)
+    return [f for f in files if str(f) not in refused]
 
 
 def store_problems(data_dir: str | Path, level: str | None = None) -> list[str]:

@@ -11,6 +11,14 @@ The rule (applied to a `lib.insight.metrics.area_metrics` frame, one row per per
 * Secondary suppression: where exactly one staff group in an area, or one system in a region, is hidden, the
   total minus the others would give it away, so the smallest other shown value there is hidden too
   (repeated until no such single cell is left).
+* The stock-flow identity: staff in post at start + joiners - leavers = staff in post at end (exact for FTE in
+  the published turnover files, and staff in post at start is last month's staff in post at end). Where any of
+  the four is hidden in a row, one equation with one unknown would give it back, so **both flows (joiners and
+  leavers, FTE and headcount, with their rates) are hidden** in that row: the identity then leaves at least
+  two unknowns and says only joiners - leavers = end - start. The new hidden flows go through secondary
+  suppression again, and the two rules repeat until neither hides anything more. `tests/test_disclosure.py`
+  has an attacker that solves every identity (totals, regions, England, stock-flow, month to month) over the
+  whole small test store and must recover no hidden cell.
 
 Suppressed cells become NaN (pages show them as not available) and the `suppressed` column names what was
 hidden in each row, so pages and exports can say "suppressed" rather than "missing".
@@ -47,6 +55,9 @@ DEPENDENTS: dict[str, tuple[str, ...]] = {
 ADDITIVE = ("staff in post", "staff in post at start", "leavers", "joiners", "vacancies")
 COUNT_COLUMNS = tuple(sorted({c for trig, _ in GROUPS.values() for c in trig}))
 MAX_ROUNDS = 20
+# The four terms of start + joiners - leavers = end, as GROUPS names; a hidden one hides both FLOWS in the row.
+STOCK_FLOW = ("staff in post at start", "joiners", "leavers", "staff in post")
+FLOWS = ("joiners", "leavers")
 
 
 def parse_flag(value: object) -> bool:
@@ -127,6 +138,20 @@ def _secondary(df: pd.DataFrame, hidden: dict[str, np.ndarray]) -> None:
                 break
 
 
+def _stock_flow(df: pd.DataFrame, hidden: dict[str, np.ndarray]) -> None:
+    """Hide both flows in every row where a term of the stock-flow identity is hidden (updates `hidden`).
+
+    Only rows that carry flows take part: a frame without joiner or leaver columns has no identity to solve."""
+    if not any(c in df for f in FLOWS for c in GROUPS[f][0]):
+        return
+    any_hidden = np.zeros(len(df), dtype=bool)
+    for name in STOCK_FLOW:
+        if any(c in df for c in GROUPS[name][0]):
+            any_hidden |= hidden[name]
+    for name in FLOWS:
+        hidden[name] |= any_hidden
+
+
 def suppress_metrics(df: pd.DataFrame, secondary: bool = True) -> pd.DataFrame:
     """A copy of a metrics frame with disclosive cells set to NaN and a `suppressed` column naming them."""
     out = df.copy()
@@ -134,8 +159,13 @@ def suppress_metrics(df: pd.DataFrame, secondary: bool = True) -> pd.DataFrame:
         out[SUPPRESSED_COLUMN] = pd.Series(dtype=str)
         return out
     hidden = {name: _small(out, trig) for name, (trig, _) in GROUPS.items()}
-    if secondary:
-        _secondary(out, hidden)
+    for _ in range(MAX_ROUNDS):
+        before = sum(int(h.sum()) for h in hidden.values())
+        _stock_flow(out, hidden)
+        if secondary:
+            _secondary(out, hidden)
+        if sum(int(h.sum()) for h in hidden.values()) == before:
+            break
     labels = np.full(len(out), "", dtype=object)
     for name, (_, cols) in GROUPS.items():
         h = hidden[name]

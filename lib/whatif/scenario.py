@@ -168,11 +168,22 @@ class Scenario:
             doc = json.loads(text)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ScenarioError([f"not valid JSON ({exc})"]) from None
+        except RecursionError:
+            raise ScenarioError(["not a scenario: nested too deeply"]) from None
+        except ValueError as exc:  # e.g. an integer longer than Python's int max str digits (4,300)
+            raise ScenarioError([f"not valid JSON ({str(exc)[:160]})"]) from None
         return cls.from_dict(doc)
 
     @classmethod
     def from_dict(cls, doc: Any) -> "Scenario":
-        return _parse(doc)
+        try:
+            return _parse(doc)
+        except ScenarioError:
+            raise
+        except RecursionError:
+            raise ScenarioError(["not a scenario: nested too deeply"]) from None
+        except (ValueError, OverflowError, TypeError) as exc:  # a number too large to use, and the like
+            raise ScenarioError([f"not a valid scenario ({str(exc)[:160]})"]) from None
 
 
 _LEVER_TYPES = {"retention": Retention, "recruitment": Recruitment, "training_places": TrainingPlaces,
@@ -377,7 +388,11 @@ def from_query(text: str) -> Scenario:
         if isinstance(exc, ScenarioError):
             raise
         raise ScenarioError([f"link value: cannot be decoded ({exc})"]) from None
-    return Scenario.from_json(raw.decode("utf-8", errors="strict"))
+    try:
+        text = raw.decode("utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise ScenarioError(["link value: the scenario inside is not UTF-8 text (damaged link?)"]) from None
+    return Scenario.from_json(text)
 
 
 # ------------------------------------------------------------------------------------------------
