@@ -51,9 +51,9 @@ def turnover_body() -> None:
         k = st.columns(5)
         k[0].metric(f"Leavers ({unit})", shell.num(r[f"leavers_{u}"], 1), border=True)
         k[1].metric(f"Joiners ({unit})", shell.num(r[f"joiners_{u}"], 1), border=True)
-        net = (r[f"joiners_{u}"] if r[f"joiners_{u}"] == r[f"joiners_{u}"] else 0) - \
-              (r[f"leavers_{u}"] if r[f"leavers_{u}"] == r[f"leavers_{u}"] else 0)
-        k[2].metric(f"Net change ({unit})", f"{net:+,.1f}", border=True, help="Joiners minus leavers in the month")
+        net = float(r[f"joiners_{u}"]) - float(r[f"leavers_{u}"])  # NaN (hidden or unknown) stays NaN, never 0
+        k[2].metric(f"Net change ({unit})", f"{net:+,.1f}" if net == net else shell.num(net, 1), border=True,
+                    help="Joiners minus leavers in the month")
         k[3].metric("Leaver rate (monthly)", shell.pct(r["leaver_rate"]), border=True)
         k[4].metric("Leaver rate (12-month rolling)", shell.pct(r["leaver_rate_12m"]), border=True,
                     help=trends.ROLLING_NOTE)

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.sharing import disclosure
+from lib.sharing.redact import for_viewers
 from lib.data import loader
 from lib.insight.metrics import area_metrics
 from ui import auth
@@ -65,7 +66,7 @@ def metrics(data_dir: Path, level: str, periods: list[str] | None = None, basis:
         last = _LAST_GOOD.get(key)
         if last is None:
             raise
-        st.warning(f"The data directory could not be read just now ({str(exc)[:200]}). Showing the figures "
+        st.warning(f"The data directory could not be read just now ({for_viewers(exc, data_dir)[:200]}). Showing the figures "
                    "loaded before; fix or remove the file named, and they refresh on the next interaction.",
                    icon=":material/warning:")
         return last[1].copy()
@@ -84,7 +85,8 @@ def _store_problems(data_dir: str, snap: tuple) -> list[str]:
 def show_store_problems(data_dir: Path) -> None:
     """Warn about store files refused by the loader (damaged, truncated, foreign); the rest is still served."""
     for msg in _store_problems(str(data_dir), snapshot(data_dir)):
-        st.warning(f"A file in the data directory was refused and is not used: {msg}", icon=":material/warning:")
+        st.warning(f"A file in the data directory was refused and is not used: {for_viewers(msg, data_dir)}",
+                   icon=":material/warning:")
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

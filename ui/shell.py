@@ -56,8 +56,9 @@ def sidebar() -> Context | None:
         prov = {"synthetic": False, "levels": {}, "files": []}
     levels = [lv for lv in geography.LEVELS if lv in prov.get("levels", {})]
     if not levels:
-        st.error(f"No workforce data found in {data_dir}. Ingest files with "
-                 f"`python -m lib ingest FILE --data-dir {data_dir}`, or choose the demo data.")
+        st.error("No workforce data found in the data directory. Ingest files with "
+                 "`python -m lib ingest FILE --data-dir DIR` (DIR: the directory this dashboard was started with), "
+                 "or choose the demo data.")
         return None
     level = state.radio("Geography level", "level", levels, default="ICS", container=sb, help=LEVEL_HELP)
     periods = data.periods(data_dir, level)

@@ -10,7 +10,8 @@ from lib.insight import exports
 from lib.data.ingest import IngestError, ingest
 from lib.data.loader import available_periods, default_data_dir, load_area_frame
 from lib.insight.metrics import area_metrics
-from lib.data.schema import is_period
+from lib.data.schema import ALL_STAFF, is_period
+from lib.sharing import disclosure
 
 
 def _ingest(args: argparse.Namespace) -> int:
@@ -38,14 +39,43 @@ def _metrics(args: argparse.Namespace) -> int:
               f"{periods[0]} to {periods[-1]} ({len(periods)})", file=sys.stderr)
         return 2
     frame = load_area_frame(args.data_dir, args.level, periods=[period])
-    out = area_metrics(frame, by_staff_group=args.by_staff_group, basis=args.basis,
-                       include_england=args.england, include_regions=args.regions)
+    if disclosure_requested(args):
+        # suppression needs every staff group, region and England row (secondary cells); then keep what was asked
+        out = disclosure.suppress_metrics(area_metrics(frame, by_staff_group=True, basis=args.basis,
+                                                       include_england=True, include_regions=True))
+        codes = out["area_code"].astype(str)
+        keep = ~codes.str.fullmatch(r"ENG|Y\d\d") | (args.england & codes.eq("ENG")) | \
+            (args.regions & codes.str.fullmatch(r"Y\d\d"))
+        if not args.by_staff_group:
+            keep &= out["staff_group"].eq(ALL_STAFF)
+        out = out[keep].reset_index(drop=True)
+    else:
+        out = area_metrics(frame, by_staff_group=args.by_staff_group, basis=args.basis,
+                           include_england=args.england, include_regions=args.regions)
     if args.format == "json":
         json.dump(json.loads(out.to_json(orient="records", double_precision=15)), sys.stdout, indent=1)
         sys.stdout.write("\n")
     else:
         sys.stdout.write(exports.to_csv_text(out, float_format="%.10g"))
     return 0
+
+
+DISCLOSURE_OFF_NOTE = ("note: disclosure control is off: counts under 5 are shown. Use --disclosure-control "
+                       f"(or {disclosure.ENV_FLAG}=1) before sharing these figures.")
+
+
+def add_disclosure_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--disclosure-control", action="store_true",
+                   help=f"suppress counts under 5 and what would reveal them, as the shared dashboard does (also on "
+                        f"when {disclosure.ENV_FLAG}=1)")
+
+
+def disclosure_requested(args: argparse.Namespace) -> bool:
+    """--disclosure-control or the environment switch; says on stderr when control is off."""
+    on = bool(getattr(args, "disclosure_control", False)) or disclosure.enabled({}, None)
+    if not on:
+        print(DISCLOSURE_OFF_NOTE, file=sys.stderr)
+    return on
 
 
 def _template(args: argparse.Namespace) -> int:
@@ -77,6 +107,7 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     m.add_argument("--england", action="store_true", help="add an England row (ENG)")
     m.add_argument("--regions", action="store_true", help="add NHS England region rows (Y56..Y63)")
     m.add_argument("--format", choices=["csv", "json"], default="csv")
+    add_disclosure_option(m)
     m.set_defaults(func=_metrics)
 
     g = sub.add_parser("demo", help="regenerate the embedded synthetic demo data (deterministic)")

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lib.cli.data_commands import add_disclosure_option, disclosure_requested
 from lib.stats.funnel import funnel
 from lib.stats.spc import IMPROVEMENT_DIRECTIONS, spc, spc_summary
 
@@ -133,13 +134,22 @@ def _parse_rebase(text: str | None) -> list[Any] | None:
 # ---------------------------------------------------------------------------------------------
 
 def _area_metrics(data_dir: str, level: str, periods: list[str] | None = None,
-                  area_codes: list[str] | None = None) -> pd.DataFrame:
+                  area_codes: list[str] | None = None, sdc: bool = False) -> pd.DataFrame:
     from lib.data.loader import available_periods, load_area_frame
     from lib.insight.metrics import area_metrics
+    from lib.sharing import disclosure
     if not available_periods(data_dir, level):
         raise InputError(f"no {level} data in {data_dir}; ingest files first (python -m lib ingest ...)")
-    frame = load_area_frame(data_dir, level, periods=periods, area_codes=area_codes)
-    return area_metrics(frame, by_staff_group=True)
+    if not sdc:
+        frame = load_area_frame(data_dir, level, periods=periods, area_codes=area_codes)
+        return area_metrics(frame, by_staff_group=True)
+    # disclosure control needs every area, region and England row (secondary suppression), then the ones asked
+    frame = load_area_frame(data_dir, level, periods=periods)
+    m = disclosure.suppress_metrics(area_metrics(frame, by_staff_group=True, include_england=True,
+                                                 include_regions=True))
+    codes = m["area_code"].astype(str)
+    keep = codes.isin(area_codes) if area_codes else ~codes.str.fullmatch(r"ENG|Y\d\d")
+    return m[keep].reset_index(drop=True)
 
 
 def _measure_parts(df: pd.DataFrame, measure: str) -> tuple[pd.Series, pd.Series]:
@@ -161,7 +171,7 @@ def _spc_series_from_data(args: argparse.Namespace) -> tuple[pd.Series, pd.Serie
     if not args.area:
         raise InputError("--area CODE is needed with --data-dir (the area whose monthly history to chart)")
     area = args.area.strip().upper()
-    m = _area_metrics(args.data_dir, args.level, area_codes=[area])
+    m = _area_metrics(args.data_dir, args.level, area_codes=[area], sdc=disclosure_requested(args))
     if m.empty:
         raise InputError(f"area {area} has no {args.level} data in {args.data_dir}")
     m = _pick_staff_group(m, args.staff_group)
@@ -190,7 +200,8 @@ def _funnel_inputs_from_data(args: argparse.Namespace) -> tuple[pd.Series, pd.Se
     if period not in periods:
         raise InputError(f"--period {period!r} not loaded at {args.level} level; loaded: "
                          f"{periods[0]} to {periods[-1]}")
-    m = _pick_staff_group(_area_metrics(args.data_dir, args.level, periods=[period]), args.staff_group)
+    m = _pick_staff_group(_area_metrics(args.data_dir, args.level, periods=[period],
+                                        sdc=disclosure_requested(args)), args.staff_group)
     m = m[m["area_code"] != "ENG"]
     num, den = _measure_parts(m, args.measure)
     names = dict(zip(m["area_code"], m["area_name"]))
@@ -278,6 +289,7 @@ def _add_data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--level", choices=["ICS", "STP"], default="ICS", help="geography level (default ICS)")
     p.add_argument("--measure", choices=MEASURES, default="leaver_rate", help="rate to analyse (default leaver_rate)")
     p.add_argument("--staff-group", default=ALL_STAFF, help=f"staff group (default {ALL_STAFF!r})")
+    add_disclosure_option(p)
 
 
 def add_cli(sub: argparse._SubParsersAction) -> None:

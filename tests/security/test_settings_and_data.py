@@ -1,0 +1,234 @@
+"""Issue 13 probes that need no server: secrets failing closed, claims, store files, ingest permissions, scenario
+text, viewer messages, the command line's disclosure switch."""
+from __future__ import annotations
+
+import base64
+import os
+import secrets as pysecrets
+import shutil
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+
+from lib.sharing import settings
+from lib.sharing.redact import for_viewers
+from tests.conftest import REPO
+
+GOOD = pysecrets.token_hex(32)
+
+
+def _write(tmp_path, text, name="secrets.toml"):
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+# ---------------------------------------------------------------- probes 1 and 2: secrets
+def test_syntax_error_is_broken_not_absent(tmp_path):
+    p = _write(tmp_path, f'[auth\ncookie_secret = "{GOOD}"\n[workforce]\ndisclosure_control = true\n')
+    s = settings.read_files([p])
+    assert s.broken and "cannot be read" in s.problem and str(p) in s.problem
+
+
+def test_explicit_path_that_does_not_exist_is_broken(tmp_path):
+    assert settings.read_files([tmp_path / "nope.toml"], explicit=True).broken
+    assert not settings.read_files([tmp_path / "nope.toml"], explicit=False).broken  # default list: local run
+
+
+def test_unreadable_and_not_utf8_are_broken(tmp_path):
+    p = tmp_path / "s.toml"
+    p.write_bytes(b'[workforce]\ncontact = "\xff"\n')
+    assert settings.read_files([p]).broken
+    assert settings.read_files([tmp_path]).broken  # a directory
+
+
+@pytest.mark.parametrize("secret,why", [
+    (settings.EXAMPLE_COOKIE_SECRET, "placeholder"),
+    ("REPLACE-ME-" + "a1b2c3d4e5f6" * 3, "placeholder"),
+    ("changeme", "placeholder"),
+    ("0123456789abcdef", "characters long"),
+    ("z" * 64, "repetitive"),
+    ("ab" * 32, "repetitive"),
+    ("", "missing"),
+    (None, "missing"),
+])
+def test_weak_cookie_secret_is_broken(secret, why):
+    auth = {"client_id": "x"} if secret is None else {"client_id": "x", "cookie_secret": secret}
+    s = settings.validate({"auth": auth})
+    assert s.broken and why in s.problem
+
+
+def test_good_secrets_and_no_secrets_are_fine(tmp_path):
+    assert not settings.validate({"auth": {"cookie_secret": GOOD}}).broken
+    assert not settings.validate({}).broken
+    ex = (REPO / ".streamlit" / "secrets.example.toml").read_text()
+    assert settings.read_files([_write(tmp_path, ex)]).broken  # the example as shipped is refused
+    assert not settings.read_files([_write(tmp_path, ex.replace(settings.EXAMPLE_COOKIE_SECRET, GOOD))]).broken
+
+
+def _apptest_with_secrets_file(path: Path, monkeypatch, small: bool = False):
+    from streamlit import config
+    from streamlit.testing.v1 import AppTest
+    monkeypatch.setattr(config, "is_manually_set", lambda name: name == "secrets.files")
+    real = config.get_option
+    monkeypatch.setattr(config, "get_option", lambda name: [str(path)] if name == "secrets.files" else real(name))
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+    at.run()
+    return at
+
+
+@pytest.mark.parametrize("text", [
+    '[workforce]\ndisclosure_control = true\n[auth\n',            # one missing ]
+    f'[auth]\ncookie_secret = "{settings.EXAMPLE_COOKIE_SECRET}"\nclient_id = "x"\n',  # the example secret
+    f'[auth]\ncookie_secret = "short"\nclient_id = "x"\n',
+])
+def test_app_refuses_every_viewer_and_keeps_suppression_on(text, tmp_path, monkeypatch, caplog):
+    from ui import auth
+    at = _apptest_with_secrets_file(_write(tmp_path, text), monkeypatch)
+    assert not at.exception
+    body = " ".join(e.value for e in at.error)
+    assert "not available" in body and str(tmp_path) not in body  # no server path for the viewer
+    assert not at.metric and not at.dataframe and not [b for b in at.button if b.label == "Sign in"]
+    assert "NHS workforce headlines" not in [t.value for t in at.title]
+
+
+def test_broken_secrets_keep_disclosure_on_and_log_why(tmp_path, monkeypatch, caplog):
+    from streamlit import config
+    from ui import auth
+    p = _write(tmp_path, '[workforce]\ndisclosure_control = true\n[auth\n')
+    monkeypatch.setattr(config, "is_manually_set", lambda name: name == "secrets.files")
+    real = config.get_option
+    monkeypatch.setattr(config, "get_option", lambda name: [str(p)] if name == "secrets.files" else real(name))
+    monkeypatch.delenv("WORKFORCE_DISCLOSURE_CONTROL", raising=False)
+    auth._LOGGED.clear()
+    with caplog.at_level("ERROR", logger="ui.auth"):
+        assert auth.disclosure_on() is True
+        assert auth.auth_configured() is True
+    assert any("refuses every viewer" in r.message and "cannot be read" in r.message for r in caplog.records)
+
+
+# ---------------------------------------------------------------- probe 6: a copied Parquet file
+def test_copied_store_file_is_refused_and_named(tmp_path):
+    from lib.data import loader
+    d = tmp_path / "store"
+    shutil.copytree(loader.DEMO_DATA_DIR, d)
+    part = d / "level=ICS" / "period=2025-11"
+    before = loader.load_frame(d, "ICS", periods=["2025-11"])
+    shutil.copy(part / "demo.parquet", part / "demo (copy).parquet")
+    problems: list[str] = []
+    after = loader.load_frame(d, "ICS", periods=["2025-11"], problems=problems)
+    assert len(after) == len(before)  # not doubled
+    assert after["sip_end_fte"].sum() == pytest.approx(before["sip_end_fte"].sum())
+    assert any("demo (copy).parquet" in p and "demo.parquet" in p and "counted twice" in p for p in problems), problems
+    assert any("demo (copy).parquet" in p for p in loader.store_problems(d))
+
+
+def test_copy_of_real_store_does_not_double_england(real_store, tmp_path):
+    from lib.data import loader
+    from lib.insight.metrics import area_metrics
+    d = tmp_path / "real"
+    shutil.copytree(real_store, d)
+    f = next((d / "level=ICS").glob("period=*/turnover.parquet"))
+    period = f.parent.name.split("=", 1)[1]
+
+    def england():
+        m = area_metrics(loader.load_area_frame(d, "ICS", periods=[period]), include_england=True)
+        return float(m[(m.area_code == "ENG") & (m.staff_group == "All staff groups")].fte.iloc[0])
+    one = england()
+    assert 1.0e6 < one < 1.6e6  # about 1.33 million FTE
+    shutil.copy(f, f.with_name("turnover (copy).parquet"))
+    assert england() == pytest.approx(one)
+
+
+def test_files_that_do_not_overlap_are_both_used(tmp_path):
+    from lib.data import loader
+    d = tmp_path / "store"
+    shutil.copytree(loader.DEMO_DATA_DIR, d)
+    part = d / "level=ICS" / "period=2025-11"
+    import pyarrow.parquet as pq
+    t = pq.read_table(part / "demo.parquet").to_pandas()
+    codes = sorted(t.area_code.unique())
+    t[t.area_code.isin(codes[:20])].to_parquet(part / "demo.parquet", index=False)
+    t[~t.area_code.isin(codes[:20])].to_parquet(part / "other.parquet", index=False)
+    problems: list[str] = []
+    assert len(loader.load_frame(d, "ICS", periods=["2025-11"], problems=problems)) == len(t)
+    assert not problems
+
+
+# ---------------------------------------------------------------- probe 7: ingest permissions
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to read the store as another user")
+def test_ingested_files_are_readable_by_another_account(tmp_path):
+    from lib.data.ingest import ingest
+    from tests.conftest import TURNOVER_NOV25
+    os.chmod(tmp_path, 0o755)
+    d = tmp_path / "store"
+    old = os.umask(0o077)  # an analyst's strict umask
+    try:
+        ingest([TURNOVER_NOV25], d)
+    finally:
+        os.umask(old)
+    files = sorted(d.rglob("*.parquet")) + [d / "manifest.json"]
+    assert files and all((f.stat().st_mode & 0o777) == 0o644 for f in files)
+    r = subprocess.run(["cat", *map(str, files)], user="nobody", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert r.returncode == 0, r.stderr
+
+
+# ---------------------------------------------------------------- probe 8: scenario text, messages, CLI
+def _link(raw: bytes) -> str:
+    from lib.whatif.scenario import QUERY_PREFIX
+    return QUERY_PREFIX + base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("raw", [
+    b'{"schema_version": ' + b"9" * 4301 + b"}",         # beyond Python's int max str digits
+    b'\xff\xfe{"name": "x"}',                              # not UTF-8
+    b"[" * 3000 + b"]" * 3000,                             # nested too deeply
+    b'{"name": ' + b'{"a": ' * 2000 + b"1" + b"}" * 2001,
+])
+def test_bad_scenario_text_always_gives_a_message(raw):
+    from lib.whatif.scenario import Scenario, ScenarioError, from_query
+    for attempt in (lambda: from_query(_link(raw)), lambda: Scenario.from_json(raw)):
+        with pytest.raises(ScenarioError) as e:
+            attempt()
+        assert str(e.value).strip()
+
+
+def test_viewer_messages_carry_no_server_paths():
+    msg = ("/srv/workforce/data/level=ICS/period=2025-11/turnover (copy).parquet: holds rows ... as "
+           "turnover.parquet; [Errno 13] Permission denied: '/etc/workforce/x.toml'")
+    out = for_viewers(msg, "/srv/workforce/data")
+    assert "/srv" not in out and "/etc" not in out
+    assert "level=ICS/period=2025-11/turnover (copy).parquet" in out and "x.toml" in out
+
+
+def _cli(*args, env=None):
+    e = {k: v for k, v in os.environ.items() if k != "WORKFORCE_DISCLOSURE_CONTROL"}
+    e.update(env or {})
+    return subprocess.run([sys.executable, "-m", "lib", *args], cwd=REPO, capture_output=True, text=True, env=e)
+
+
+def test_cli_applies_disclosure_control_when_asked_and_says_when_off(tmp_path):
+    import io
+    import pandas as pd
+    from lib.data import loader
+    d = tmp_path / "store"
+    shutil.copytree(loader.DEMO_DATA_DIR / "level=ICS" / "period=2025-11", d / "level=ICS" / "period=2025-11")
+    import pyarrow.parquet as pq
+    f = d / "level=ICS" / "period=2025-11" / "demo.parquet"
+    t = pq.read_table(f).to_pandas()
+    for c in ("sip_start_fte", "sip_start_hc", "sip_end_fte", "sip_end_hc", "joiners_fte", "joiners_hc",
+              "leavers_fte", "leavers_hc", "vacancy_fte"):
+        t[c] = (t[c] / 100).round(1)
+    t.to_parquet(f, index=False)
+    off = _cli("metrics", "--data-dir", str(d), "--by-staff-group")
+    assert off.returncode == 0 and "disclosure control is off" in off.stderr
+    assert (pd.read_csv(io.StringIO(off.stdout)).leavers_fte < 5).any()
+    for on in (_cli("metrics", "--data-dir", str(d), "--by-staff-group", "--disclosure-control"),
+               _cli("metrics", "--data-dir", str(d), "--by-staff-group", env={"WORKFORCE_DISCLOSURE_CONTROL": "1"})):
+        assert on.returncode == 0 and "disclosure control is off" not in on.stderr
+        df = pd.read_csv(io.StringIO(on.stdout))
+        for c in ("leavers_fte", "joiners_fte", "fte", "sip_start_fte", "leavers_hc", "headcount"):
+            assert not (df[c] < 5).any(), c
