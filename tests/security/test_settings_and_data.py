@@ -160,11 +160,13 @@ def test_files_that_do_not_overlap_are_both_used(tmp_path):
 
 # ---------------------------------------------------------------- probe 7: ingest permissions
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to read the store as another user")
-def test_ingested_files_are_readable_by_another_account(tmp_path):
+def test_ingested_files_are_readable_by_another_account():
+    import tempfile
     from lib.data.ingest import ingest
     from tests.conftest import TURNOVER_NOV25
-    os.chmod(tmp_path, 0o755)
-    d = tmp_path / "store"
+    top = Path(tempfile.mkdtemp(prefix="ingest-perm-"))  # not under pytest's own 0700 folder
+    os.chmod(top, 0o755)
+    d = top / "store"
     old = os.umask(0o077)  # an analyst's strict umask
     try:
         ingest([TURNOVER_NOV25], d)
@@ -172,7 +174,10 @@ def test_ingested_files_are_readable_by_another_account(tmp_path):
         os.umask(old)
     files = sorted(d.rglob("*.parquet")) + [d / "manifest.json"]
     assert files and all((f.stat().st_mode & 0o777) == 0o644 for f in files)
-    r = subprocess.run(["cat", *map(str, files)], user="nobody", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        r = subprocess.run(["cat", *map(str, files)], user="nobody", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    finally:
+        shutil.rmtree(top)
     assert r.returncode == 0, r.stderr
 
 
