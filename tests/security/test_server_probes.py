@@ -1,0 +1,212 @@
+"""Issue 13 probes against a real server, spoken to as an attacker would: raw websocket sessions (no browser),
+without a cookie, with a forged identity cookie, many at once on a fresh server, and with malformed secrets.
+
+Each session sends Streamlit's own "run the script" message for a page and collects every message the server
+sends back for a few seconds; the text of those messages is what a visitor could read."""
+from __future__ import annotations
+
+import json
+import os
+import secrets as pysecrets
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ARTIFACTS, REPO, free_port
+
+pytest.importorskip("websockets")
+pytest.importorskip("itsdangerous")
+
+# Page titles and words that only the dashboard (never the sign-in or refusal page) shows.
+PAGES = ["home", "map", "vacancy", "turnover", "role_mix", "profile", "statistics", "what_if", "data"]
+DASHBOARD_WORDS = ["NHS workforce headlines", "Map of systems", "Vacancies", "Turnover: leavers and joiners",
+                   "Role mix", "System profile", "Signal or noise", "What-if studio", "Data and definitions",
+                   "Staff in post", "Data as at", "Vacancy template"]
+SIGN_IN = "Sign in with your work account"
+REFUSED = "This dashboard is not available"
+
+
+def _secrets(tmp: Path, url: str, cookie_secret: str, extra: str = "") -> Path:
+    p = tmp / "secrets.toml"
+    p.write_text(f"""
+[auth]
+redirect_uri = "{url}/oauth2callback"
+cookie_secret = "{cookie_secret}"
+client_id = "workforce-dashboard-test"
+client_secret = "{pysecrets.token_hex(16)}"
+server_metadata_url = "http://127.0.0.1:9/.well-known/openid-configuration"
+
+[workforce]
+allowed_domains = ["nhs.net"]
+{extra}""")
+    return p
+
+
+class Streamlit:
+    """`streamlit run app.py` with the production flags and a secrets file (fresh process each time)."""
+
+    def __init__(self, secrets_file: Path | None, name: str, port: int | None = None):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        flags = subprocess.run([sys.executable, "deploy/flags.py", "deploy/config.production.toml"], cwd=REPO,
+                               capture_output=True, text=True, check=True).stdout.split("\n")
+        cmd = [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), *[f for f in flags if f],
+               "--server.port", str(self.port)]
+        if secrets_file is not None:
+            cmd += ["--secrets.files", str(secrets_file)]
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.log_path = ARTIFACTS / f"security_{name}_{self.port}.log"
+        self.log = open(self.log_path, "w")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("WORKFORCE_")}
+        self.proc = subprocess.Popen(cmd, cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                if urllib.request.urlopen(self.url + "/_stcore/health", timeout=2).read() == b"ok":
+                    return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"streamlit did not start: see {self.log_path}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+def _session(url: str, page: str, cookie: str | None = None, seconds: float = 12.0) -> str:
+    """Open one raw websocket session, ask for `page`, return the text of everything received."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from streamlit.web.server.starlette.starlette_app_utils import generate_xsrf_token_string
+    from websockets.sync.client import connect
+
+    xsrf = generate_xsrf_token_string()
+    cookies = [f"_streamlit_xsrf={xsrf}"] + ([cookie] if cookie else [])
+    host = url.removeprefix("http://")
+    ws = connect(f"ws://{host}/_stcore/stream", subprotocols=["streamlit", xsrf],
+                 additional_headers={"Origin": url, "Cookie": "; ".join(cookies)}, open_timeout=30)
+    msg = BackMsg()
+    msg.rerun_script.query_string = ""
+    msg.rerun_script.page_name = page
+    ws.send(msg.SerializeToString())
+    texts = []
+    deadline = time.time() + seconds
+    try:
+        while time.time() < deadline:
+            try:
+                raw = ws.recv(timeout=max(0.1, deadline - time.time()))
+            except TimeoutError:
+                break
+            fm = ForwardMsg()
+            fm.ParseFromString(raw)
+            texts.append(str(fm))
+    except Exception as exc:  # noqa: BLE001 - a closed connection ends the session
+        texts.append(f"<closed: {exc}>")
+    finally:
+        ws.close()
+    return "\n".join(texts).encode().decode("unicode_escape", errors="ignore")
+
+
+def _leaks(text: str) -> list[str]:
+    return [w for w in DASHBOARD_WORDS if w in text]
+
+
+def _forged_cookie(secret: str, url: str, email: str = "mallory@nhs.net") -> str:
+    from itsdangerous import URLSafeTimedSerializer
+    payload = json.dumps({"origin": url, "is_logged_in": True, "email": email, "email_verified": True})
+    return "_streamlit_user=" + URLSafeTimedSerializer(secret, salt="_streamlit_user").dumps(payload)
+
+
+# ---------------------------------------------------------------- probe 5: concurrent first requests
+def test_concurrent_first_requests_on_a_fresh_server_never_run_a_page(tmp_path):
+    """Nine (and more) first requests at once, one per page and some twice: every session ends on the sign-in
+    page and no message carries anything a page draws. Before the fix eight page files ran without the gate."""
+    port = free_port()
+    srv = Streamlit(_secrets(tmp_path, f"http://127.0.0.1:{port}", pysecrets.token_hex(32)), "race", port)
+    try:
+        asked = PAGES + PAGES[:3]  # 12 sessions
+        results: dict[int, str] = {}
+
+        def run(i: int, page: str) -> None:
+            results[i] = _session(srv.url, page)
+        threads = [threading.Thread(target=run, args=(i, p)) for i, p in enumerate(asked)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    finally:
+        srv.stop()
+    assert len(results) == len(asked)
+    problems = {asked[i]: _leaks(text) for i, text in results.items() if _leaks(text)}
+    assert not problems, problems
+    missing_sign_in = [asked[i] for i, text in results.items() if SIGN_IN not in text]
+    assert not missing_sign_in, missing_sign_in
+    log = srv.log_path.read_text()
+    assert "Traceback" not in log and "ImportError" not in log, log[-2000:]
+
+
+# ---------------------------------------------------------------- probes 1 and 2 over the wire
+def test_no_cookie_and_forged_cookie_with_a_strong_secret_see_only_sign_in(tmp_path):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    srv = Streamlit(_secrets(tmp_path, url, pysecrets.token_hex(32)), "strong", port)
+    try:
+        plain = _session(srv.url, "data", seconds=8)
+        # signed with the example's placeholder: the server's real secret does not match, so no identity
+        forged = _session(srv.url, "home", cookie=_forged_cookie(
+            "REPLACE-with-64-hex-characters-from-secrets.token_hex-32", url), seconds=8)
+    finally:
+        srv.stop()
+    for text in (plain, forged):
+        assert SIGN_IN in text and not _leaks(text)
+
+
+def test_example_cookie_secret_admits_nobody_even_with_a_correctly_forged_cookie(tmp_path):
+    """Before: a cookie signed with the placeholder secret from secrets.example.toml opened the dashboard."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    example = "REPLACE-with-64-hex-characters-from-secrets.token_hex-32"
+    srv = Streamlit(_secrets(tmp_path, url, example), "example_secret", port)
+    try:
+        forged = _session(srv.url, "home", cookie=_forged_cookie(example, url, "jane@nhs.net"), seconds=8)
+    finally:
+        srv.stop()
+    assert REFUSED in forged and not _leaks(forged), _leaks(forged)
+    assert "cookie_secret is a placeholder" in srv.log_path.read_text()
+
+
+@pytest.mark.parametrize("case", ["syntax_error", "missing_file"])
+def test_malformed_secrets_refuse_every_viewer_over_the_wire(case, tmp_path):
+    """Before: one missing ] (or a wrong --secrets.files path) turned sign-in and disclosure control off."""
+    port = free_port()
+    p = _secrets(tmp_path, f"http://127.0.0.1:{port}", pysecrets.token_hex(32), "disclosure_control = true\n")
+    if case == "syntax_error":
+        p.write_text(p.read_text().replace("[workforce]", "[workforce"))
+    else:
+        p = tmp_path / "no-such-secrets.toml"
+    srv = Streamlit(p, case, port)
+    try:
+        text = _session(srv.url, "home", seconds=8)
+    finally:
+        srv.stop()
+    assert REFUSED in text and not _leaks(text), _leaks(text)
+    assert str(tmp_path) not in text  # the viewer is not told where the file is
+    assert "refuses every viewer" in srv.log_path.read_text()
+
+
+def test_metrics_endpoint_is_closed_in_nginx_config():
+    conf = (REPO / "deploy" / "nginx-workforce.conf").read_text()
+    assert "location ^~ /_stcore/metrics" in conf and "return 404" in conf.split("/_stcore/metrics", 1)[1][:80]
+    flags = subprocess.run([sys.executable, "deploy/flags.py", "deploy/config.production.toml"], cwd=REPO,
+                           capture_output=True, text=True, check=True).stdout.split("\n")
+    assert flags[flags.index("--server.address") + 1] == "127.0.0.1"  # replicas unreachable except via nginx
