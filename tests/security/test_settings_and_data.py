@@ -13,11 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from lib.sharing import settings
-from lib.sharing.redact import for_viewers
 from tests.conftest import REPO
 
 GOOD = pysecrets.token_hex(32)
+EXAMPLE_COOKIE_SECRET = "REPLACE-with-64-hex-characters-from-secrets.token_hex-32"
+
+
+@pytest.fixture(scope="module")
+def settings():
+    from lib.sharing import settings as s
+    return s
 
 
 def _write(tmp_path, text, name="secrets.toml"):
@@ -27,18 +32,18 @@ def _write(tmp_path, text, name="secrets.toml"):
 
 
 # ---------------------------------------------------------------- probes 1 and 2: secrets
-def test_syntax_error_is_broken_not_absent(tmp_path):
+def test_syntax_error_is_broken_not_absent(tmp_path, settings):
     p = _write(tmp_path, f'[auth\ncookie_secret = "{GOOD}"\n[workforce]\ndisclosure_control = true\n')
     s = settings.read_files([p])
     assert s.broken and "cannot be read" in s.problem and str(p) in s.problem
 
 
-def test_explicit_path_that_does_not_exist_is_broken(tmp_path):
+def test_explicit_path_that_does_not_exist_is_broken(tmp_path, settings):
     assert settings.read_files([tmp_path / "nope.toml"], explicit=True).broken
     assert not settings.read_files([tmp_path / "nope.toml"], explicit=False).broken  # default list: local run
 
 
-def test_unreadable_and_not_utf8_are_broken(tmp_path):
+def test_unreadable_and_not_utf8_are_broken(tmp_path, settings):
     p = tmp_path / "s.toml"
     p.write_bytes(b'[workforce]\ncontact = "\xff"\n')
     assert settings.read_files([p]).broken
@@ -46,7 +51,7 @@ def test_unreadable_and_not_utf8_are_broken(tmp_path):
 
 
 @pytest.mark.parametrize("secret,why", [
-    (settings.EXAMPLE_COOKIE_SECRET, "placeholder"),
+    (EXAMPLE_COOKIE_SECRET, "placeholder"),
     ("REPLACE-ME-" + "a1b2c3d4e5f6" * 3, "placeholder"),
     ("changeme", "placeholder"),
     ("0123456789abcdef", "characters long"),
@@ -55,18 +60,18 @@ def test_unreadable_and_not_utf8_are_broken(tmp_path):
     ("", "missing"),
     (None, "missing"),
 ])
-def test_weak_cookie_secret_is_broken(secret, why):
+def test_weak_cookie_secret_is_broken(secret, why, settings):
     auth = {"client_id": "x"} if secret is None else {"client_id": "x", "cookie_secret": secret}
     s = settings.validate({"auth": auth})
     assert s.broken and why in s.problem
 
 
-def test_good_secrets_and_no_secrets_are_fine(tmp_path):
+def test_good_secrets_and_no_secrets_are_fine(tmp_path, settings):
     assert not settings.validate({"auth": {"cookie_secret": GOOD}}).broken
     assert not settings.validate({}).broken
     ex = (REPO / ".streamlit" / "secrets.example.toml").read_text()
     assert settings.read_files([_write(tmp_path, ex)]).broken  # the example as shipped is refused
-    assert not settings.read_files([_write(tmp_path, ex.replace(settings.EXAMPLE_COOKIE_SECRET, GOOD))]).broken
+    assert not settings.read_files([_write(tmp_path, ex.replace(EXAMPLE_COOKIE_SECRET, GOOD))]).broken
 
 
 def _apptest_with_secrets_file(path: Path, monkeypatch, small: bool = False):
@@ -82,7 +87,7 @@ def _apptest_with_secrets_file(path: Path, monkeypatch, small: bool = False):
 
 @pytest.mark.parametrize("text", [
     '[workforce]\ndisclosure_control = true\n[auth\n',            # one missing ]
-    f'[auth]\ncookie_secret = "{settings.EXAMPLE_COOKIE_SECRET}"\nclient_id = "x"\n',  # the example secret
+    f'[auth]\ncookie_secret = "{EXAMPLE_COOKIE_SECRET}"\nclient_id = "x"\n',  # the example secret
     f'[auth]\ncookie_secret = "short"\nclient_id = "x"\n',
 ])
 def test_app_refuses_every_viewer_and_keeps_suppression_on(text, tmp_path, monkeypatch, caplog):
@@ -202,6 +207,7 @@ def test_bad_scenario_text_always_gives_a_message(raw):
 
 
 def test_viewer_messages_carry_no_server_paths():
+    from lib.sharing.redact import for_viewers
     msg = ("/srv/workforce/data/level=ICS/period=2025-11/turnover (copy).parquet: holds rows ... as "
            "turnover.parquet; [Errno 13] Permission denied: '/etc/workforce/x.toml'")
     out = for_viewers(msg, "/srv/workforce/data")
