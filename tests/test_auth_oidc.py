@@ -46,8 +46,12 @@ def oidc_provider(artifacts):
     port = free_port()
     log = artifacts / f"oidc_provider_{port}.log"
     with open(log, "w") as fh:
+        # Users typed into the mock's form get only an `email` claim, which the dashboard no longer trusts without
+        # email_verified: predefine the ones the tests sign in as, verified.
+        users = [a for e in ("Jane.Doe@nhs.net", "mallory@nhs.net.example.com")
+                 for a in ("--user-claims", f'{{"sub": "{e}", "email": "{e}", "email_verified": true}}')]
         proc = subprocess.Popen([sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1", "--port",
-                                 str(port), "--require-nonce", "true"], stdout=fh, stderr=subprocess.STDOUT)
+                                 str(port), "--require-nonce", "true", *users], stdout=fh, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_http(url + "/.well-known/openid-configuration", proc, log)
