@@ -8,7 +8,8 @@ from pathlib import Path
 
 from lib.insight import exports
 from lib.data.ingest import IngestError, ingest
-from lib.data.loader import available_periods, default_data_dir, load_area_frame
+from lib.data import footprint
+from lib.data.loader import available_periods, default_data_dir
 from lib.insight.metrics import area_metrics
 from lib.data.schema import is_period
 
@@ -37,7 +38,14 @@ def _metrics(args: argparse.Namespace) -> int:
         print(f"error: --period {period!r} not loaded at {args.level} level; loaded periods: "
               f"{periods[0]} to {periods[-1]} ({len(periods)})", file=sys.stderr)
         return 2
-    frame = load_area_frame(args.data_dir, args.level, periods=[period])
+    try:
+        key = footprint.footprint_key(args.level, args.footprint, period)
+    except ValueError as exc:
+        print(f"error: --footprint: {exc}", file=sys.stderr)
+        return 2
+    # On the footprint of the vintage in force for the period the rows are as published; on another, each
+    # organisation is re-assigned to its system in that vintage (lib/data/footprint.py).
+    frame = footprint.load_area_frame(args.data_dir, key, periods=[period])
     out = area_metrics(frame, by_staff_group=args.by_staff_group, basis=args.basis,
                        include_england=args.england, include_regions=args.regions)
     if args.format == "json":
@@ -77,6 +85,9 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     m.add_argument("--england", action="store_true", help="add an England row (ENG)")
     m.add_argument("--regions", action="store_true", help="add NHS England region rows (Y56..Y63)")
     m.add_argument("--format", choices=["csv", "json"], default="csv")
+    m.add_argument("--footprint", help="show the period on the systems of this geography vintage: a year (2022, "
+                   "2026) or key (ICS, ICS2026); default the vintage in force for the period. Organisations are "
+                   "re-assigned to their system in that vintage (see lib/data/footprint.py)")
     m.set_defaults(func=_metrics)
 
     g = sub.add_parser("demo", help="regenerate the embedded synthetic demo data (deterministic)")

@@ -1,0 +1,173 @@
+"""Any month on any vintage's footprint: re-assign each organisation to its system in a chosen vintage.
+
+The turnover files are published per organisation, so a month can be shown on the systems of another vintage
+(e.g. November 2025 on the 36 ICBs of April 2026) by moving each organisation's rows to the system it belongs
+to in that vintage. The rule, in order:
+
+1. **Periods of the chosen vintage are shown as published.** A row whose period falls in the vintage's own time
+   (the vintage in force for its month is the chosen one) keeps the system its file gives it.
+2. **Seen in the chosen vintage's files: its latest system there.** An organisation that appears in any loaded
+   period of the chosen vintage takes the system its latest such period gives it (so a trust of a split ICB goes
+   where the published files put it).
+3. **Otherwise, through the succession table.** An organisation never seen in the chosen vintage's periods (it
+   closed or merged before them, or no period of that vintage is loaded yet, and every ICB's own staff of an
+   abolished ICB) follows its system's succession: a merger to the new system; a split predecessor to the
+   successor marked ``default_successor=yes`` in lib/data/vintages (the one taking the larger part of its
+   population); back in time, a system formed from several to the one marked ``default_predecessor=yes``.
+   Rows without an organisation (area totals, vacancy template rows) follow the same table.
+
+Nothing is dropped: every row is moved, never filtered, so the sum over systems of every measure equals the
+un-re-based total exactly. `assignments()` lists each organisation, where it went and by which rule, with its
+FTE, so closed and merged organisations are shown rather than lost.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from lib.data import geography, loader
+from lib.data.schema import MEASURES, conform
+
+RULE_AS_PUBLISHED = "as published (period of this footprint)"
+RULE_SEEN = "its system in the latest period of this footprint"
+RULE_SUCCESSION = "succession of its system"
+
+
+def footprint_key(level: str, footprint: str | None, period: str | None = None) -> str:
+    """The geography key for a store level and a footprint choice: None = the vintage in force for `period`
+    (the latest vintage of the level when no period is given); a year ("2026") or key ("ICS2026") otherwise."""
+    level_key = geography.vintage(level)
+    if footprint in (None, ""):
+        if period:
+            return geography.vintage_for(level_key.level, period).key
+        return geography.level_vintages(level_key.level)[-1].key
+    v = geography.vintage(str(footprint))
+    if v.level != level_key.level:
+        choices = ", ".join(x.year for x in geography.level_vintages(level_key.level))
+        raise ValueError(f"footprint {footprint!r} is not a vintage of level {level_key.level}; expected one of "
+                         f"{choices}")
+    return v.key
+
+
+def _period_vintage(periods: pd.Series, level: str) -> pd.Series:
+    uniq = pd.unique(periods)
+    return periods.map({p: geography.vintage_for(level, p).key for p in uniq})
+
+
+def seen_systems(data_dir: str | Path, key: str) -> pd.DataFrame:
+    """org_code, area_code, period: each organisation's system in the latest loaded period of vintage `key`."""
+    level = geography.store_level(key)
+    own = [p for p in loader.available_periods(data_dir, level) if geography.vintage_for(level, p).key == key]
+    if not own:
+        return pd.DataFrame({"org_code": pd.Series(dtype=str), "area_code": pd.Series(dtype=str),
+                             "period": pd.Series(dtype=str)})
+    f = loader.load_frame(data_dir, level, periods=own)
+    f = f.loc[f["org_code"].astype(str) != "", ["org_code", "area_code", "period_end"]]
+    f = f.sort_values("period_end", kind="stable").drop_duplicates("org_code", keep="last")
+    return f.rename(columns={"period_end": "period"}).reset_index(drop=True)
+
+
+def rebase(frame: pd.DataFrame, key: str, seen: pd.DataFrame) -> pd.DataFrame:
+    """Canonical rows moved onto the systems of vintage `key` (rule in the module docstring); `level` becomes
+    the key, area_name and region_code those of the new system. Same rows, same measures: nothing dropped."""
+    if frame.empty:
+        out = frame.copy()
+        out["level"] = out["level"].astype(str)
+        return out
+    level = geography.store_level(key)
+    out = frame.copy()
+    codes, _ = _assign(out, key, level, seen)
+    out["area_code"] = codes
+    out["area_name"] = out["area_code"].map(geography.area_names(key)).fillna("")
+    out["region_code"] = out["area_code"].map(geography.area_lookup_regions(key)).fillna(out["region_code"])
+    out["level"] = key
+    return out
+
+
+def _assign(frame: pd.DataFrame, key: str, level: str, seen: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(new area code, rule) per row."""
+    vint = _period_vintage(frame["period_end"].astype(str), level)
+    own = (vint == key).to_numpy()
+    area = frame["area_code"].astype(str)
+    org = frame["org_code"].astype(str)
+    seen_map = dict(zip(seen["org_code"], seen["area_code"]))
+    by_org = org.map(seen_map).where(org != "")
+    pairs = pd.unique(pd.Series(list(zip(vint, area)), dtype=object))
+    moved = {(v, a): geography.translate(a, v, key)[0] for v, a in pairs}
+    by_succession = pd.Series([moved[(v, a)] for v, a in zip(vint, area)], index=frame.index)
+    # A code the succession chain cannot place (not in any vintage) stays as it is, so its figures still add up.
+    by_succession = by_succession.fillna(area)
+    codes = np.where(own, area, np.where(by_org.notna(), by_org, by_succession))
+    rule = np.where(own, RULE_AS_PUBLISHED, np.where(by_org.notna(), RULE_SEEN, RULE_SUCCESSION))
+    return codes.astype(object), rule
+
+
+def load_area_frame(data_dir: str | Path, key: str, periods: list[str] | None = None,
+                    problems: list[str] | None = None) -> pd.DataFrame:
+    """Canonical rows summed per area (as loader.load_area_frame) on the footprint of vintage `key`.
+
+    Periods of the vintage itself are read pre-summed (fast path, as published); other periods are read per
+    organisation, re-assigned and then summed per new area."""
+    level = geography.store_level(key)
+    available = loader.available_periods(data_dir, level)
+    wanted = available if periods is None else [p for p in periods if p in available]
+    own = [p for p in wanted if geography.vintage_for(level, p).key == key]
+    other = [p for p in wanted if p not in own]
+    parts = []
+    if own or not other:
+        f = loader.load_area_frame(data_dir, level, periods=own, problems=problems)
+        f["level"] = key
+        parts.append(f)
+    if other:
+        seen = seen_systems(data_dir, key)
+        f = loader.load_frame(data_dir, level, periods=other, problems=problems)
+        parts.append(_sum_by_area(rebase(f, key, seen)))
+    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    return out
+
+
+_AREA_KEYS = ["period_end", "level", "area_code", "staff_group", "source"]
+
+
+def _sum_by_area(f: pd.DataFrame) -> pd.DataFrame:
+    """Organisations summed per period x area x staff group x source (missing stays missing, as area_metrics)."""
+    if f.empty:
+        return f
+    g = f.groupby(_AREA_KEYS, sort=False, dropna=False)
+    sums = g[list(MEASURES)].sum(min_count=1)
+    first = g[["period_start", "area_name", "region_code"]].first()
+    months = g["period_months"].max()
+    out = pd.concat([sums, first, months], axis=1).reset_index()
+    out["org_code"] = ""
+    out["org_name"] = ""
+    return conform(out)
+
+
+def assignments(data_dir: str | Path, key: str, period: str) -> pd.DataFrame:
+    """Where each organisation of `period` goes on the footprint of `key`, and why, with its FTE:
+    org_code, org_name, from_code, from_name, to_code, to_name, rule, how, sip_end_fte, leavers_fte, joiners_fte.
+
+    Includes organisations that closed or merged (rule: succession of its system), so their FTE is visible."""
+    level = geography.store_level(key)
+    f = loader.load_frame(data_dir, level, periods=[period])
+    f = f[f["staff_group"] == "All staff groups"]
+    if f.empty:
+        return pd.DataFrame(columns=["org_code", "org_name", "from_code", "from_name", "to_code", "to_name", "rule",
+                                     "how", "sip_end_fte", "leavers_fte", "joiners_fte"])
+    codes, rule = _assign(f, key, level, seen_systems(data_dir, key))
+    src = geography.vintage_for(level, period).key
+    out = pd.DataFrame({
+        "org_code": f["org_code"].to_numpy(), "org_name": f["org_name"].to_numpy(),
+        "from_code": f["area_code"].to_numpy(), "to_code": codes, "rule": rule,
+        "sip_end_fte": f["sip_end_fte"].to_numpy(), "leavers_fte": f["leavers_fte"].to_numpy(),
+        "joiners_fte": f["joiners_fte"].to_numpy()})
+    out["how"] = [geography.translate(a, src, key)[1] if r == RULE_SUCCESSION else "" for a, r in
+                  zip(out["from_code"], out["rule"])]
+    out = out.groupby(["org_code", "org_name", "from_code", "to_code", "rule", "how"], as_index=False, dropna=False)[
+        ["sip_end_fte", "leavers_fte", "joiners_fte"]].sum(min_count=1)
+    names = geography.area_names(key)
+    out.insert(3, "from_name", out["from_code"].map(names))
+    out.insert(5, "to_name", out["to_code"].map(names))
+    return out.sort_values(["to_code", "org_code"], ignore_index=True)
