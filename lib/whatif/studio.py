@@ -42,15 +42,17 @@ def shared_assumptions() -> Assumptions:
 # Baseline: exactly what the CLI does, so page and `python -m lib scenario` give identical numbers
 # ------------------------------------------------------------------------------------------------
 def load_baseline(data_dir, level: str, period: str | None = None) -> Baseline:
-    from lib.data.loader import available_periods, load_area_frame
+    from lib.data import footprint, geography
+    from lib.data.loader import available_periods
     from lib.insight.metrics import area_metrics
-    periods = available_periods(data_dir, level)
+    periods = available_periods(data_dir, geography.store_level(level))
     if not periods:
         raise ValueError(f"no {level} data in {data_dir}")
     period = period or periods[-1]
     if period not in periods:
         raise ValueError(f"period {period!r} is not loaded at {level} level")
-    metrics = area_metrics(load_area_frame(data_dir, level, periods=[period]), by_staff_group=True)
+    # level is a geography key: the baseline is on that footprint (lib/data/footprint.py)
+    metrics = area_metrics(footprint.load_area_frame(data_dir, level, periods=[period]), by_staff_group=True)
     return baseline_from_metrics(metrics, period=period)
 
 
