@@ -132,14 +132,23 @@ _AREA_KEYS = ["period_end", "level", "area_code", "staff_group", "source"]
 
 
 def _sum_by_area(f: pd.DataFrame) -> pd.DataFrame:
-    """Organisations summed per period x area x staff group x source (missing stays missing, as area_metrics)."""
+    """Organisations summed per period x area x staff group x source, in row order with numpy bincount as
+    loader.load_area_frame sums (so an unchanged system's figures are bit-identical to its as-published ones);
+    missing stays missing when a group has no value, as area_metrics sums."""
     if f.empty:
         return f
-    g = f.groupby(_AREA_KEYS, sort=False, dropna=False)
-    sums = g[list(MEASURES)].sum(min_count=1)
-    first = g[["period_start", "area_name", "region_code"]].first()
-    months = g["period_months"].max()
-    out = pd.concat([sums, first, months], axis=1).reset_index()
+    group, _ = pd.factorize(pd.MultiIndex.from_frame(f[_AREA_KEYS].astype(str)))
+    n = int(group.max()) + 1
+    first = np.searchsorted(np.maximum.accumulate(group), np.arange(n))
+    out = f.iloc[first][[*_AREA_KEYS, "period_start", "area_name", "region_code"]].reset_index(drop=True)
+    for m in MEASURES:
+        x = f[m].to_numpy(dtype=float)
+        missing = np.isnan(x)
+        total = np.bincount(group, weights=np.where(missing, 0.0, x), minlength=n)
+        out[m] = np.where(np.bincount(group, weights=~missing, minlength=n) > 0, total, np.nan)
+    months = np.full(n, -1, dtype=np.int64)
+    np.maximum.at(months, group, f["period_months"].to_numpy(dtype=np.int64))
+    out["period_months"] = months
     out["org_code"] = ""
     out["org_name"] = ""
     return conform(out)
