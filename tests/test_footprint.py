@@ -304,6 +304,7 @@ def test_hexmap_2026_has_36_cells_and_keeps_unchanged_systems_in_place():
     assert set(lay26["code"]) == set(geography.vintage("ICS2026").areas["code"])
     same = lay26.set_index("code").join(lay22[["col", "row"]], rsuffix="_22", how="inner")
     moved = same[(same["col"] != same["col_22"]) | (same["row"] != same["row_22"])]
-    assert list(moved.index) == ["QKS"]  # Kent and Medway one cell west, to stay beside South East London
+    assert sorted(moved.index) == ["QKS", "QMF"]  # one cell west each, closing the gaps the mergers leave
     adj = hexmap.adjacency("ICS2026")
     assert "Z9B2Z" in adj["S0E4D"] and "QKK" in adj["QKS"]  # Thames Valley beside West and North London
+    assert {"Z9B2Z", "QWE", "QKK", "D7T5G", "S1Y5D"} <= set(adj["QMF"])  # North East London among its neighbours

@@ -44,16 +44,16 @@ def map_codes(at) -> set[str]:
 
 
 def test_map_of_may26_defaults_to_the_36_icbs(app_data):
-    at = open_app_page("pages/map.py", {"measure": "fte"})
+    at = open_app_page("pages/map.py", {"measure": "leaver_rate"})
     assert at.query_params["footprint"] == ["2026"] or at.query_params["footprint"] == "2026"  # in force for May 26
     assert map_codes(at) == CODES26
     assert "ICS2026 systems, month ending May 2026" in texts(at)
 
 
 def test_nov25_on_the_2026_footprint_and_the_42_view(app_data):
-    at = open_app_page("pages/map.py", {"period": "2025-11", "footprint": "2026", "measure": "fte"})
+    at = open_app_page("pages/map.py", {"period": "2025-11", "footprint": "2026", "measure": "leaver_rate"})
     assert map_codes(at) == CODES26
-    at = open_app_page("pages/map.py", {"period": "2025-11", "footprint": "2022", "measure": "fte"})
+    at = open_app_page("pages/map.py", {"period": "2025-11", "footprint": "2022", "measure": "leaver_rate"})
     assert map_codes(at) == CODES22
 
 

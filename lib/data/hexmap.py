@@ -71,14 +71,13 @@ QNX|5|1|Ssx
 QKS|6|1|K&M
 QT6|1|0|CIOS"""
 
-# The 36 ICBs of April 2026 (lib/data/vintages/ICS2026.csv), authored from the 42-hex layout above: the 30
-# unchanged systems keep their cells; each new system sits where most of it was (Central East on Bedfordshire,
-# Luton and Milton Keynes next to Hertfordshire; Norfolk and Suffolk on Norfolk; Essex on Hertfordshire and West
-# Essex's cell, north-east of London; Thames Valley on Buckinghamshire, Oxfordshire and Berkshire West, west of
-# London; West and North London on North West London; Surrey and Sussex on Frimley/Surrey) and Kent and Medway
-# moves one cell west to stay on the coast beside South East London. The cells the abolished systems leave
-# (Cambridgeshire, Suffolk, Mid and South Essex, North Central London, Sussex...) stay empty rather than
-# shuffling every system: a reader who knows the 42-hex map finds the unchanged systems where they were.
+# The 36 ICBs of April 2026 (lib/data/vintages/ICS2026.csv), authored from the 42-hex layout above: the unchanged
+# systems keep their cells except two that move one cell west to close the gaps the mergers leave (North East
+# London beside West and North London; Kent and Medway on the coast below South East London). Each new system sits
+# where most of it was: Norfolk and Suffolk on Cambridgeshire's old cell below Lincolnshire, Central East on
+# Bedfordshire, Luton and Milton Keynes (north of London), Essex on Hertfordshire and West Essex's cell (north-east
+# of London), Thames Valley on Buckinghamshire, Oxfordshire and Berkshire West (west of London), West and North
+# London on North West London, Surrey and Sussex on Frimley's (Surrey). One cell on the south coast stays empty.
 _LAYOUT_2026_TEXT = """QHM|2|9|NENC
 QE1|2|8|LSC
 QOQ|3|8|HNY
@@ -94,7 +93,7 @@ QOC|1|5|STW
 QUA|2|5|BC
 QHL|3|5|BSol
 QK1|4|5|LLR
-T6Y0W|6|5|N&S
+T6Y0W|5|5|N&S
 QGH|2|4|H&W
 QWU|3|4|C&W
 QPM|4|4|Nhant
@@ -104,7 +103,7 @@ QUY|1|3|BNSSG
 QR1|2|3|Glos
 S0E4D|3|3|TV
 Z9B2Z|4|3|WNL
-QMF|6|3|NEL
+QMF|5|3|NEL
 QSL|2|2|Som
 QOX|3|2|BSW
 S9B9J|4|2|S&S
