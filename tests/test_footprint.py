@@ -308,3 +308,26 @@ def test_hexmap_2026_has_36_cells_and_keeps_unchanged_systems_in_place():
     adj = hexmap.adjacency("ICS2026")
     assert "Z9B2Z" in adj["S0E4D"] and "QKK" in adj["QKS"]  # Thames Valley beside West and North London
     assert {"Z9B2Z", "QWE", "QKK", "D7T5G", "S1Y5D"} <= set(adj["QMF"])  # North East London among its neighbours
+
+
+def test_boundaries_of_2026_are_read_for_the_36_icbs(tmp_path):
+    """ONS April 2026 boundaries supplied by the user (icb26cd/icb26cdh/icb26nm): the new and changed ICBs carry
+    E54000065-E54000071. Built here from the July 2022 file by succession (the real file is the user's)."""
+    import json
+    from lib.data import boundaries
+    src = REPO.parent / "shared/reference/boundaries/icb_boundaries.geojson"
+    gj = json.loads(src.read_text())
+    a26 = geography.vintage("ICS2026").areas.set_index("code")
+    for feat in gj["features"]:
+        p = feat["properties"]
+        code = geography.translate(p["icb22cdh"], "ICS", "ICS2026")[0]
+        feat["properties"] = {"ICB26CD": a26.at[code, "e54_code"], "ICB26CDH": code, "ICB26NM": a26.at[code, "name"]}
+    path = tmp_path / "boundaries_ICS2026.geojson"
+    path.write_text(json.dumps(gj))
+    b = boundaries.read_boundaries(path, "ICS2026")
+    assert len(b) == 36 and set(b["code"]) == set(a26.index)
+    assert {geography.resolve_area(f"E540000{n}", "ICS2026") for n in range(65, 72)} == {
+        "S1Y5D", "D7T5G", "QRL", "T6Y0W", "S9B9J", "S0E4D", "Z9B2Z"}
+    # a July 2022 file offered as the 2026 footprint is refused, naming what was expected
+    with pytest.raises(ValueError, match="ICBs of April 2026"):
+        boundaries.read_boundaries(src, "ICS2026")

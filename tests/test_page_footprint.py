@@ -84,3 +84,22 @@ def test_trend_marks_the_april_2026_break(app_data):
     at = open_app_page("pages/turnover.py", {"footprint": "2022", "area": "QMJ"})
     specs = [e.proto.spec for e in at.get("vega_lite_chart")]
     assert any("Geography change" in s for s in specs)
+
+
+@pytest.mark.parametrize("page", ["pages/home.py", "pages/statistics.py", "pages/what_if.py", "pages/role_mix.py",
+                                  "pages/vacancy.py", "pages/data.py"])
+def test_every_page_runs_on_the_2026_footprint(app_data, page):
+    at = open_app_page(page, {"footprint": "2026", "period": "2025-11"})
+    body = texts(at)
+    assert "North Central London" not in body and "Frimley" not in body  # abolished systems are not shown
+    if page == "pages/home.py":
+        # headlines rank the 36 systems of 2026 (Nov-25 re-based)
+        frames = [df.value for df in at.dataframe]
+        assert any(len(f) == 36 for f in frames) or "ICS2026" in body
+
+
+def test_what_if_baseline_is_on_the_2026_footprint(app_data):
+    at = open_app_page("pages/what_if.py", {"footprint": "2026", "period": "2025-11"})
+    systems = next(sb for sb in at.selectbox if sb.label == "System")
+    assert len(systems.options) == 37  # 36 systems and England
+    assert "West and North London (Z9B2Z)" in systems.options
