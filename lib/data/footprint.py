@@ -79,28 +79,38 @@ def rebase(frame: pd.DataFrame, key: str, seen: pd.DataFrame) -> pd.DataFrame:
     level = geography.store_level(key)
     out = frame.copy()
     codes, _ = _assign(out, key, level, seen)
+    c, uniq = pd.factorize(codes)
+    names, regions = geography.area_names(key), geography.area_lookup_regions(key)
     out["area_code"] = codes
-    out["area_name"] = out["area_code"].map(geography.area_names(key)).fillna("")
-    out["region_code"] = out["area_code"].map(geography.area_lookup_regions(key)).fillna(out["region_code"])
+    out["area_name"] = np.array([names.get(u, "") for u in uniq], dtype=object)[c]
+    region = np.array([regions.get(u) for u in uniq], dtype=object)[c]
+    out["region_code"] = np.where(pd.isna(region), out["region_code"].to_numpy(dtype=object), region)
     out["level"] = key
     return out
 
 
 def _assign(frame: pd.DataFrame, key: str, level: str, seen: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(new area code, rule) per row."""
-    vint = _period_vintage(frame["period_end"].astype(str), level)
-    own = (vint == key).to_numpy()
-    area = frame["area_code"].astype(str)
-    org = frame["org_code"].astype(str)
+    """(new area code, rule) per row. Works on the distinct periods, areas and organisations (factorised), so a
+    national history of hundreds of thousands of rows costs a few lookups per distinct value."""
+    p_codes, p_uniq = pd.factorize(frame["period_end"].astype(str))
+    a_codes, a_uniq = pd.factorize(frame["area_code"].astype(str))
+    o_codes, o_uniq = pd.factorize(frame["org_code"].astype(str))
+    a_uniq = np.asarray(a_uniq, dtype=object)
+    p_vint = np.array([geography.vintage_for(level, p).key for p in p_uniq], dtype=object)
+    own = (p_vint == key)[p_codes]
     seen_map = dict(zip(seen["org_code"], seen["area_code"]))
-    by_org = org.map(seen_map).where(org != "")
-    pairs = pd.unique(pd.Series(list(zip(vint, area)), dtype=object))
-    moved = {(v, a): geography.translate(a, v, key)[0] for v, a in pairs}
-    by_succession = pd.Series([moved[(v, a)] for v, a in zip(vint, area)], index=frame.index)
-    # A code the succession chain cannot place (not in any vintage) stays as it is, so its figures still add up.
-    by_succession = by_succession.fillna(area)
-    codes = np.where(own, area, np.where(by_org.notna(), by_org, by_succession))
-    rule = np.where(own, RULE_AS_PUBLISHED, np.where(by_org.notna(), RULE_SEEN, RULE_SUCCESSION))
+    o_new = np.array([seen_map.get(o) if o else None for o in o_uniq], dtype=object)
+    by_org = o_new[o_codes]
+    has_org = np.array([v is not None for v in o_new], dtype=bool)[o_codes]
+    v_codes, v_uniq = pd.factorize(p_vint)
+    pair = v_codes[p_codes].astype(np.int64) * len(a_uniq) + a_codes
+    pairs, inverse = np.unique(pair, return_inverse=True)
+    moved = np.array([geography.translate(a_uniq[q % len(a_uniq)], v_uniq[q // len(a_uniq)], key)[0]
+                      or a_uniq[q % len(a_uniq)]  # a code no chain can place stays as it is: its figures still add up
+                      for q in pairs], dtype=object)
+    area = a_uniq[a_codes]
+    codes = np.where(own, area, np.where(has_org, by_org, moved[inverse]))
+    rule = np.where(own, RULE_AS_PUBLISHED, np.where(has_org, RULE_SEEN, RULE_SUCCESSION))
     return codes.astype(object), rule
 
 
@@ -137,7 +147,11 @@ def _sum_by_area(f: pd.DataFrame) -> pd.DataFrame:
     missing stays missing when a group has no value, as area_metrics sums."""
     if f.empty:
         return f
-    group, _ = pd.factorize(pd.MultiIndex.from_frame(f[_AREA_KEYS].astype(str)))
+    key = np.zeros(len(f), dtype=np.int64)
+    for k in _AREA_KEYS:
+        codes, uniq = pd.factorize(f[k].astype(str))
+        key = key * (len(uniq) + 1) + codes
+    group, _ = pd.factorize(key)  # numbered in order of first appearance
     n = int(group.max()) + 1
     first = np.searchsorted(np.maximum.accumulate(group), np.arange(n))
     out = f.iloc[first][[*_AREA_KEYS, "period_start", "area_name", "region_code"]].reset_index(drop=True)
