@@ -50,8 +50,17 @@ def load_baseline(data_dir, level: str, period: str | None = None) -> Baseline:
     period = period or periods[-1]
     if period not in periods:
         raise ValueError(f"period {period!r} is not loaded at {level} level")
-    metrics = area_metrics(load_area_frame(data_dir, level, periods=[period]), by_staff_group=True)
-    return baseline_from_metrics(metrics, period=period)
+    # Every loaded period up to the start: the baseline takes its evidence window from them (12-month file,
+    # else up to 12 consecutive monthly files).
+    window = [p for p in periods if p <= period][-12:]
+    metrics = area_metrics(load_area_frame(data_dir, level, periods=window), by_staff_group=True)
+    return baseline_from_metrics(metrics, period=period, vacancy_rates=national_vacancy_rates())
+
+
+def national_vacancy_rates(a: Assumptions | None = None) -> dict[str, float]:
+    """Default starting vacancy rate by staff group (assumptions 'national_vacancy_rates')."""
+    a = a or shared_assumptions()
+    return {g: a.national_vacancy_rate(g) for g in KNOWN_STAFF_GROUPS}
 
 
 # Disclosure control (lib.sharing.disclosure): FTE-like columns of the result table, blanked under 5 in shared views.
@@ -66,9 +75,9 @@ def shared_baseline(metrics: pd.DataFrame, period: str) -> tuple[Baseline, dict[
     from lib.sharing import disclosure
     from lib.data.geography import REGIONS
     m = metrics if disclosure.SUPPRESSED_COLUMN in metrics else disclosure.suppress_metrics(metrics)
-    m = m[~m["area_code"].isin(list(REGIONS)) & (m["period"].astype(str) == period)]
-    base = baseline_from_metrics(m, period=period)
-    sys_rows = m[(m["area_code"] != ENGLAND) & (m["staff_group"] != ALL_STAFF_GROUPS)]
+    m = m[~m["area_code"].isin(list(REGIONS)) & (m["period"].astype(str) <= period)]
+    base = baseline_from_metrics(m, period=period, vacancy_rates=national_vacancy_rates())
+    sys_rows = m[(m["area_code"] != ENGLAND) & (m["staff_group"] != ALL_STAFF_GROUPS) & (m["period"].astype(str) == period)]
     gone = sys_rows[sys_rows["fte"].isna()]
     hidden: dict[str, list[str]] = {}
     for a, g in zip(gone["area_code"].astype(str), gone["staff_group"].astype(str)):
