@@ -412,7 +412,7 @@ def baseline_from_metrics(metrics: pd.DataFrame, area_codes=None, period: str | 
     * vacancies: the system's own where loaded; elsewhere the national default rate by staff group
       (`vacancy_rates`, default: assumptions "national_vacancy_rates"), V = SIP x r / (1 - r).
     Frames with rates but no flow columns (leavers_fte, joiners_fte, sip_start_fte) are read as rates over
-    their period.
+    their period (per mean staff in post; start = end - (joiners - leavers)).
     """
     need = {"area_code", "staff_group", "fte", "leaver_rate", "joiner_rate"}
     missing = need - set(metrics.columns)
@@ -451,9 +451,10 @@ def baseline_from_metrics(metrics: pd.DataFrame, area_codes=None, period: str | 
         df["_L"], df["_J"], df["_S0"] = (df["leavers_fte"].astype(float), df["joiners_fte"].astype(float),
                                          df["sip_start_fte"].astype(float))
     else:
-        df["_L"] = df["leaver_rate"].astype(float) * fte
-        df["_J"] = df["joiner_rate"].astype(float) * fte
-        df["_S0"] = fte - (df["_J"].fillna(0.0) - df["_L"].fillna(0.0))
+        lr, jr = df["leaver_rate"].astype(float), df["joiner_rate"].astype(float)
+        net = (jr.fillna(0.0) - lr.fillna(0.0))
+        mean = fte / (1.0 + net / 2.0)          # rates are per mean(start, end); end = fte
+        df["_L"], df["_J"], df["_S0"] = lr * mean, jr * mean, fte - net * mean
     key = ["area_code", "staff_group"]
     last = df[df["period"] == period].set_index(key)
     first = df[df["period"] == window[0]].set_index(key)["_S0"]

@@ -9,7 +9,7 @@ import streamlit as st
 from lib.whatif import studio as w
 from lib.whatif.scenario import Scenario
 from ui import shell
-from ui.whatif.session import SCN_SCALE, SS, live_key, money
+from ui.whatif.session import SCN_SCALE, SS, baseline_cached, live_key, money
 
 
 X_YEAR = {"field": "year", "type": "ordinal", "title": "Year", "axis": {"labelAngle": 0}}
@@ -48,6 +48,9 @@ def headlines(ctx, res, hidden: list[str]) -> str:
                    delta_color="off", border=True,
                    help=f"Pay bill, training, recruitment and retention costs summed over years 1-{T}, scenario minus "
                         f"baseline. Training cost in the scenario: {money(s['training_cost_total'])}.")
+    a = w.shared_assumptions().with_overrides(res.scenario.assumptions)
+    for line in w.baseline_lines(baseline_cached(*live_key(ctx)), res.scenario.area, group, a):
+        st.caption(line)
     return group
 
 
