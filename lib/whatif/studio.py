@@ -78,8 +78,8 @@ def baseline_lines(base: Baseline, area: str, group: str, a: Assumptions | None 
     lines = []
     if base.months_label:
         lines.append(f"Rates and growth {base.months_label}" + (
-            f" (November is an intake month; one or two months are not a year). Every projected figure here depends "
-            f"on them." if base.provisional else "."))
+            " (a few months are not a year: intakes, such as newly qualified nurses in the autumn, and rotations "
+            "are seasonal). Every projected figure here depends on them." if base.provisional else "."))
     if group not in base.staff_groups:
         return lines
     j = base.staff_groups.index(group)
