@@ -3,6 +3,7 @@ strength, held-flat cells, national default vacancies, and the held-out check on
 files (no levers, 5 years) through the library, the CLI and the page."""
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -122,6 +123,11 @@ def test_own_vacancies_replace_the_national_default_and_edits_change_the_default
     s2 = run_scenario(edited, b).summary.set_index(["scenario", "area_code"])
     assert s2.loc[("baseline", "QBB"), "vacancy_rate_start"] == pytest.approx(0.1)
     assert s2.loc[("baseline", "QAA"), "gap_start"] == pytest.approx(50.0)       # own figure, not the default
+    from lib.whatif.studio import assumption_table, shared_assumptions
+    tbl = assumption_table(shared_assumptions())
+    nat = tbl[(tbl["section"] == "national_vacancy_rates") & (tbl["field"] == "value")].set_index("item")
+    assert nat.loc[NURSES, "value"] == "0.06" and nat.loc["HCHS Doctors", "value"] == "0.044"
+    assert (nat["status"] == "UNVERIFIED").all() and nat["source"].str.contains("NHS Vacancy Statistics").all()
     lines = baseline_lines(b, "ENG", NURSES)
     assert any("own vacancies for 1 of 2 systems" in x and "national default, not your system's figure" in x
                for x in lines)
@@ -232,8 +238,23 @@ def _money(text: str) -> float:
 
 
 def test_page_on_the_real_store_says_what_the_baseline_rests_on(real_store, monkeypatch):
+    from streamlit.delta_generator import DeltaGenerator
+    captured: list = []
+    original = DeltaGenerator.download_button
+
+    def recording(self, label, data, *args, **kwargs):
+        body = data() if callable(data) else data
+        captured.append((kwargs.get("file_name"), body))
+        return original(self, label, body, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", recording)
     monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
     at = open_app_page("pages/what_if.py", {}, timeout=180)
+    xlsx = [b for n, b in captured if str(n).startswith("what_if_ENG") and str(n).endswith(".xlsx")]
+    assert xlsx, [n for n, _ in captured]
+    notes = "\n".join(pd.read_excel(io.BytesIO(xlsx[0]), sheet_name="notes")["notes"].astype(str))
+    assert "from 2 months, Oct-Nov 2025: provisional" in notes
+    assert "national default, not your system's figure" in notes
     captions = "\n".join(c.value for c in at.caption)
     assert "from 2 months, Oct-Nov 2025: provisional" in captions
     assert "national default, not your system's figure" in captions and "6.0%" in captions

@@ -537,7 +537,7 @@ def baseline_from_metrics(metrics: pd.DataFrame, area_codes=None, period: str | 
                            "growth: the year's net change in staff in post")
     n_flat = int(held.sum())
     flat_fte = float(cells.loc[flat, "end"].sum())
-    notes = [FLOWS_NOTE,
+    notes = [f"Baseline rates {base.rate_basis}.", FLOWS_NOTE,
              f"Small cells borrow strength: each system x staff group leaver rate and growth is weighted "
              f"N / (N + {k:,.0f}) against its region's rate for that staff group (the region's against England's), "
              f"N = the cell's mean staff in post FTE, so a cell of {k:,.0f} FTE counts half and one of 5,000 FTE 91 %."]

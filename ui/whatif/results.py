@@ -144,6 +144,9 @@ def results(ctx, scn: Scenario, res, group: str) -> None:
         table = w.mask_small(res.table) if sdc else res.table
         shell.downloads(table, f"what_if_{scn.area}", "wi_table",
                         notes=[f"Scenario: {scn.to_json(None)}", f"Data period {ctx.period}, {ctx.level}",
+                               f"Baseline rates {baseline_cached(*live_key(ctx)).rate_basis}",
+                               *w.baseline_lines(baseline_cached(*live_key(ctx)), scn.area, group,
+                                                 w.shared_assumptions().with_overrides(scn.assumptions))[1:],
                                *(["SYNTHETIC demo data - not real figures"] if ctx.synthetic else []),
                                *([w.SDC_EXPORT_NOTE] if sdc else [])])
         if sdc:
