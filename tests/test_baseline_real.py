@@ -71,6 +71,18 @@ def test_a_twelve_month_file_is_used_as_published():
     assert b.joiner_rate[0, 0] - b.leaver_rate[0, 0] == pytest.approx(0.04)
 
 
+def test_staff_in_post_only_is_held_flat_and_says_why():
+    r = row("2025-11", "QAA", NURSES, np.nan, 1000, np.nan, months=0)
+    b = baseline_from_metrics(pd.DataFrame([r]), vacancy_rates={NURSES: 0.06})
+    assert b.months == 0 and b.provisional and b.held_flat.all()
+    assert b.months_label == "no leaver figures loaded for Nov 2025: staff in post held flat"
+    assert b.leaver_rate[0, 0] == 0 and b.joiner_rate[0, 0] == 0
+    assert baseline_lines(b, "QAA", NURSES)[0].startswith("No leaver figures loaded for Nov 2025")
+    res = run_scenario(Scenario(area="QAA", horizon=3), b)
+    fte = res.table[(res.table["scenario"] == "baseline") & (res.table["role"] == NURSES)]["fte"]
+    assert fte.tolist() == pytest.approx([1000.0] * 4)
+
+
 def test_small_cells_borrow_strength_from_region_and_england():
     """Cell rate = (N raw + K parent) / (N + K); region rate shrunk toward England the same way."""
     p = "2025-11"

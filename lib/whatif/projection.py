@@ -535,6 +535,13 @@ def baseline_from_metrics(metrics: pd.DataFrame, area_codes=None, period: str | 
         base.months_label = f"from 12 months, {span}"
         base.rate_basis = (f"{base.months_label} ({src}). Leaver rates: leavers over the year / mean staff in post; "
                            "growth: the year's net change in staff in post")
+    if not cells["L"].notna().any():          # staff in post only (e.g. Core 1): nothing to project flows from
+        from lib.data.schema import period_label
+        base.period_months, base.provisional = 0, True
+        base.held_flat = held = base.fte > 0
+        flat = cells["end"] > 0
+        base.months_label = f"no leaver figures loaded for {period_label(period)}: staff in post held flat"
+        base.rate_basis = (f"{base.months_label}; load a Turnover benchmarking file to project leavers and growth")
     n_flat = int(held.sum())
     flat_fte = float(cells.loc[flat, "end"].sum())
     notes = [f"Baseline rates {base.rate_basis}.", FLOWS_NOTE,

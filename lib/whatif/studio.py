@@ -76,7 +76,9 @@ def baseline_lines(base: Baseline, area: str, group: str, a: Assumptions | None 
     where the starting gap comes from (the system's own vacancies, or the national default), held-flat cells."""
     a = a or shared_assumptions()
     lines = []
-    if base.months_label:
+    if base.months_label and base.months == 0:
+        lines.append(base.rate_basis[:1].upper() + base.rate_basis[1:] + ".")
+    elif base.months_label:
         lines.append(f"Rates and growth {base.months_label}" + (
             " (a few months are not a year: intakes, such as newly qualified nurses in the autumn, and rotations "
             "are seasonal). Every projected figure here depends on them." if base.provisional else "."))
