@@ -281,3 +281,15 @@ def test_page_on_the_real_store_says_what_the_baseline_rests_on(real_store, monk
     assert closes.value != "Now"
     assert not [e for e in at.exception]
     assert "e+" not in gap.value and "e+" not in cost.delta
+
+
+def test_page_with_disclosure_control_uses_the_same_evidence_window(real_store, monkeypatch):
+    from lib.sharing import disclosure
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    monkeypatch.setenv(disclosure.ENV_FLAG, "1")
+    at = open_app_page("pages/what_if.py", {"area": "QKK"}, timeout=180)
+    captions = "\n".join(c.value for c in at.caption)
+    assert "from 2 months, Oct-Nov 2025: provisional" in captions
+    assert "national default, not your system's figure" in captions
+    gap = next(m for m in at.metric if m.label.startswith("Gap in year 5"))
+    assert float(gap.value.replace(",", "")) > 0
