@@ -97,8 +97,8 @@ def test_vintage_in_force_and_successions():
         geography.vintage("2027")
 
 
-def test_a_new_vintage_is_a_data_file(tmp_path):
-    """April 2027 is added by dropping CSVs in a vintage directory: checked without any code change."""
+def _vintage_2027(tmp_path: Path) -> pd.DataFrame:
+    """A vintage directory with a made-up April 2027 merger (Bath... and Bristol... into 'Test West')."""
     for f in geography.VINTAGE_DIR.glob("*.csv"):
         shutil.copy(f, tmp_path / f.name)
     a26 = pd.read_csv(tmp_path / "ICS2026.csv", dtype=str, keep_default_na=False)
@@ -110,8 +110,14 @@ def test_a_new_vintage_is_a_data_file(tmp_path):
     a27.to_csv(tmp_path / "ICS2027.csv", index=False)
     s = pd.DataFrame({"predecessor_vintage": "ICS2026", "predecessor_code": ["QOX", "QUY"],
                       "successor_code": "X1Y2Z", "succession_date": "2027-04-01", "succession_type": "merger",
-                      "default_successor": "yes", "default_predecessor": ["yes", "no"]})
+                      "default_successor": "yes", "default_predecessor": ["no", "yes"]})
     s.to_csv(tmp_path / "ICS2027_successions.csv", index=False)
+    return s
+
+
+def test_a_new_vintage_is_a_data_file(tmp_path):
+    """April 2027 is added by dropping CSVs in a vintage directory: checked without any code change."""
+    s = _vintage_2027(tmp_path)
     out = subprocess.run([sys.executable, "-m", "lib", "geography", "check", "--dir", str(tmp_path)],
                          capture_output=True, text=True, cwd=REPO)
     assert out.returncode == 0, out.stderr
@@ -121,6 +127,40 @@ def test_a_new_vintage_is_a_data_file(tmp_path):
     out = subprocess.run([sys.executable, "-m", "lib", "geography", "check", "--dir", str(tmp_path)],
                          capture_output=True, text=True, cwd=REPO)
     assert out.returncode == 2 and "QUY (ICS2026) is not in ICS2027 and has no successor row" in out.stderr
+
+
+@pytest.fixture
+def with_2027(tmp_path, monkeypatch):
+    """The product's geography with the made-up April 2027 vintage loaded from data (no code changed)."""
+    _vintage_2027(tmp_path)
+    vintages, succ = geography.load_vintages(tmp_path)
+    monkeypatch.setattr(geography, "VINTAGES", vintages)
+    monkeypatch.setattr(geography, "SUCCESSIONS", succ)
+    caches = (geography.translate, geography.area_lookup, geography._area_names, geography._regions_of)
+    for c in caches:
+        c.cache_clear()
+    yield
+    for c in caches:
+        c.cache_clear()
+
+
+def test_a_new_vintage_works_everywhere_without_code_changes(with_2027, store26):
+    assert geography.vintage_for("ICS", "2027-05").key == "ICS2027"
+    assert geography.translate("QUY", "ICS", "ICS2027") == ("X1Y2Z", "merger")
+    assert geography.translate("QNQ", "ICS", "ICS2027") == ("S0E4D", "split: default successor")
+    lay = hexmap.hex_layout("ICS2027").set_index("code")
+    assert len(lay) == 35 and not lay[["col", "row"]].duplicated().any()
+    quy = hexmap.hex_layout("ICS2026").set_index("code").loc["QUY"]
+    assert (lay.at["X1Y2Z", "col"], lay.at["X1Y2Z", "row"]) == (quy["col"], quy["row"])  # its default predecessor's
+    m = _metrics(store26, "ICS2027", "2025-11")
+    s = _systems(m)
+    assert s["area_code"].nunique() == 35
+    nov = _systems(_metrics(store26, "ICS", "2025-11"))
+    t = s[s["staff_group"] == "All staff groups"].set_index("area_code")["fte"]
+    n = nov[nov["staff_group"] == "All staff groups"].set_index("area_code")["fte"]
+    assert t["X1Y2Z"] == pytest.approx(n["QOX"] + n["QUY"], abs=1e-9)
+    assert t.sum() == pytest.approx(n.sum(), rel=1e-12)
+    assert footprint.footprint_key("ICS", "2027", None) == "ICS2027"
 
 
 # ------------------------------------------------------------------------------------------------ ingest
