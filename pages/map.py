@@ -86,7 +86,8 @@ def map_body() -> None:
             st.markdown(f"**{r['name']}** ({r['region_name']})  \n{ms.label}: **{r['value_text']}**  \n"
                         f"{ms.numerator}: {r['numerator_text']}; {ms.denominator}: {r['denominator_text']}")
             st.page_link("pages/profile.py", label=f"Open the profile of {r['name']}", icon=":material/account_box:",
-                         query_params={"level": ctx.level, "period": ctx.period, "area": selected, "group": group})
+                         query_params={"source": st.query_params.get("source", ""), "level": ctx.level,
+                                       "period": ctx.period, "area": selected, "group": group})
         else:
             st.caption("Click a system on the map to see its figures and open its profile. "
                        "Hover for name, value, numerator and denominator.")

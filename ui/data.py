@@ -16,6 +16,7 @@ from lib.insight.metrics import area_metrics
 from ui import auth
 
 DEMO_LABEL = "Synthetic demo data (embedded)"
+LOCAL_STORE = loader.REPO_ROOT / "data" / "local"
 
 
 def data_sources() -> dict[str, Path]:
@@ -34,7 +35,16 @@ def data_sources() -> dict[str, Path]:
     if configured:
         p = Path(configured)
         sources = {f"Data directory: {p.name or p}": p, **sources}
+    elif (LOCAL_STORE / "manifest.json").exists():  # where `python -m lib ingest` writes without --data-dir
+        sources = {"Your ingested files (data/local)": LOCAL_STORE, **sources}
     return sources
+
+
+def source_key(data_dir: Path) -> str:
+    """The short name of a data source in links (?source=demo|local|dir): never a path from the URL."""
+    if Path(data_dir) == loader.DEMO_DATA_DIR:
+        return "demo"
+    return "local" if Path(data_dir) == LOCAL_STORE else "dir"
 
 
 def snapshot(data_dir: Path) -> tuple:

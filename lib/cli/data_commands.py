@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 from lib.insight import exports
-from lib.data.ingest import IngestError, ingest
-from lib.data.loader import available_periods, default_data_dir, load_area_frame
+from lib.data.ingest import LOCAL_STORE, IngestError, ingest
+from lib.data.loader import ENV_DATA_DIR, available_periods, default_data_dir, load_area_frame
 from lib.insight.metrics import area_metrics
 from lib.data.schema import is_period
 
@@ -60,11 +61,19 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ingest_default() -> str:
+    """$WORKFORCE_DATA_DIR if set, else data/local/: real files never default into the synthetic demo store."""
+    env = os.environ.get(ENV_DATA_DIR, "").strip()
+    return env or str(LOCAL_STORE)
+
+
 def add_cli(sub: argparse._SubParsersAction) -> None:
     d = str(default_data_dir())
     p = sub.add_parser("ingest", help="validate and load published CSV files into a data directory")
     p.add_argument("files", nargs="+", help="Turnover benchmarking 2 CSV, Core 1 staff-in-post CSV or vacancy template")
-    p.add_argument("--data-dir", default=d, help=f"store to write (default $WORKFORCE_DATA_DIR or {d})")
+    p.add_argument("--data-dir", default=_ingest_default(),
+                   help="store to write (default $WORKFORCE_DATA_DIR, else data/local/, git-ignored; never the "
+                        "synthetic demo store)")
     p.add_argument("--level", choices=["ICS", "STP"], default="ICS", help="geography level of the files (default ICS)")
     p.set_defaults(func=_ingest)
 
