@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.data import geography
-from lib.insight import map_data as im
+from lib.insight import axes, map_data as im
 from lib.insight.metrics import DEFINITIONS
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
 from ui import data, map_view, shell, state, trend_charts, stats_charts
@@ -88,9 +88,10 @@ def profile_body() -> None:
             rate = col_name != "fte"
             panels.append(alt.Chart(title=label).transform_filter(
                 alt.FieldEqualPredicate(field="measure", equal=label)).mark_line(point=alt.OverlayMarkDef(size=12)).encode(
-                x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y")),
+                x=alt.X("month:T", title=None, axis=trend_charts.month_axis(tr["period"])),
                 y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False),
-                        axis=alt.Axis(format=".1%" if rate else ",.0f")),
+                        axis=alt.Axis(format=axes.percent_format(tr.loc[tr["measure"] == label, "value"])
+                                      if rate else ",.0f")),
                 color=colour,
                 tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("month:T", title="Month", format="%b %Y"),
                          alt.Tooltip("value:Q", title=label, format=".2%" if rate else ",.1f"),

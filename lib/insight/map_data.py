@@ -91,6 +91,27 @@ def measures_available(population: dict[str, float] | None) -> list[str]:
     return [k for k, m in MEASURES.items() if not m.needs_population or population]
 
 
+def default_measure(m: pd.DataFrame, period: str, available: list[str]) -> str:
+    """The measure a page opens on: the vacancy rate where any system has vacancy figures for the period,
+    else the leaver rate (the turnover files alone have no vacancies, and a grey map helps nobody)."""
+    rows = m[m["period"] == period] if "period" in m else m
+    for key in ("vacancy_rate", "leaver_rate", "fte"):
+        if key in available and key in rows and rows[key].notna().any():
+            return key
+    return available[0]
+
+
+EMPTY_MEASURE_HELP = {
+    "vacancy_rate": ("No vacancy figures are loaded. Vacancies below region level come only from the Provider "
+                     "Workforce Return: fill the vacancy template (Data and definitions page, or "
+                     "`python -m lib template`) and load it with `python -m lib ingest FILE --data-dir DIR`."),
+    "leaver_rate": ("No leaver figures: load an NHS Digital 'Turnover benchmarking 2. Staff group and "
+                    "organisation, monthly' CSV with `python -m lib ingest FILE --data-dir DIR`."),
+    "joiner_rate": ("No joiner figures: load an NHS Digital 'Turnover benchmarking 2. Staff group and "
+                    "organisation, monthly' CSV with `python -m lib ingest FILE --data-dir DIR`."),
+}
+
+
 def _parts(rows: pd.DataFrame, measure: str, population: dict[str, float] | None,
            totals: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
     """Numerator and denominator per row (index kept)."""
