@@ -12,6 +12,7 @@ import streamlit as st
 
 from lib.sharing import disclosure
 from lib.data import loader
+from lib.insight import coverage
 from lib.insight.metrics import area_metrics
 from ui import auth
 
@@ -56,6 +57,7 @@ def _metrics(data_dir: str, snap: tuple, level: str, periods: tuple[str, ...] | 
              sdc: bool = False) -> pd.DataFrame:
     frame = loader.load_area_frame(data_dir, level, periods=list(periods) if periods is not None else None)
     m = area_metrics(frame, by_staff_group=True, basis=basis, include_england=True, include_regions=True)
+    m = coverage.covered_metrics(data_dir, level, m)  # vacancy rates only where vacancy figures cover the staff
     return disclosure.suppress_metrics(m) if sdc else m  # counts under 5 hidden when disclosure control is on
 
 
