@@ -86,12 +86,15 @@ def profile_body() -> None:
         panels = []
         for col_name, label in im.TREND_MEASURES:
             rate = col_name != "fte"
+            values = tr.loc[tr["measure"] == label, "value"]
+            if not values.notna().any():  # e.g. no vacancy file: say which file fills it, not an empty panel
+                st.caption(f"{label}: " + im.EMPTY_MEASURE_HELP.get(col_name, "no figures loaded."))
+                continue
             panels.append(alt.Chart(title=label).transform_filter(
                 alt.FieldEqualPredicate(field="measure", equal=label)).mark_line(point=alt.OverlayMarkDef(size=12)).encode(
                 x=alt.X("month:T", title=None, axis=trend_charts.month_axis(tr["period"])),
                 y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False),
-                        axis=alt.Axis(format=axes.percent_format(tr.loc[tr["measure"] == label, "value"])
-                                      if rate else ",.0f")),
+                        axis=alt.Axis(format=axes.percent_format(values) if rate else axes.number_format(values))),
                 color=colour,
                 tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("month:T", title="Month", format="%b %Y"),
                          alt.Tooltip("value:Q", title=label, format=".2%" if rate else ",.1f"),

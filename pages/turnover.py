@@ -57,7 +57,7 @@ def turnover_body() -> None:
         k[3].metric("Leaver rate (monthly)", shell.pct(r["leaver_rate"]), border=True)
         rolling_ok = r["leaver_rate_12m"] == r["leaver_rate_12m"]
         k[4].metric("Leaver rate (12-month rolling)", shell.pct(r["leaver_rate_12m"]) if rolling_ok
-                    else "needs 12 months", border=True, help=trends.ROLLING_NOTE)
+                    else "n/a", border=True, help=trends.ROLLING_NOTE)
         if not rolling_ok:
             k[4].caption(trends.rolling_need(ctx.periods, ctx.period))
 

@@ -103,6 +103,8 @@ def test_axes_for_one_two_three_months():
     labels = [f"{100 * t:.{int(fmt[1])}f}%" for t in ticks]
     assert len(set(labels)) == len(labels)
     assert axes.percent_format([0.05, 0.12]) == ".0%" and axes.percent_format([0.009]) == ".2%"
+    # staff in post index over two months, 100 to 100.29: ",.0f" labelled every tick "100"
+    assert axes.number_format([100.0, 100.29]) == ",.2f" and axes.number_format([1000, 1500]) == ",.0f"
 
 
 def test_trend_and_flow_specs_have_one_tick_per_month_and_no_extra_month():
@@ -256,7 +258,7 @@ def test_map_vacancy_panel_names_the_file(on_real):
 
 def test_turnover_on_real_data(on_real):
     at = open_app_page("pages/turnover.py")
-    assert any(mt.label == "Leaver rate (12-month rolling)" and mt.value == "needs 12 months" for mt in at.metric)
+    assert any(mt.label == "Leaver rate (12-month rolling)" and mt.value == "n/a" for mt in at.metric)
     assert "2 loaded (Oct-Nov 2025), 10 more needed" in _texts(at, "caption")
     assert "not enough months to judge" in _texts(at, "info")
     at = open_app_page("pages/turnover.py", {"window": "12m"})
@@ -267,6 +269,9 @@ def test_profile_on_real_data(on_real):
     at = open_app_page("pages/profile.py", {"area": "QKK"})
     text = _texts(at, "info", "caption")
     assert "not enough months to judge" in text and "vacancy template" in text and REAL_STATEMENT in text
+    spec = at.get("vega_lite_chart")[0].proto.spec
+    assert '"Vacancy rate"' not in spec  # no empty panel: a caption names the file instead
+    assert "Vacancy rate: No vacancy figures are loaded" in text
 
 
 def test_vacancies_on_real_data_name_the_template(on_real):

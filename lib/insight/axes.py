@@ -38,3 +38,14 @@ def percent_format(values: Iterable[float], ticks: int = PERCENT_TICKS) -> str:
     step = span_pts / ticks
     decimals = max(0, math.ceil(-math.log10(step)))
     return f".{min(decimals, 3)}%"
+
+
+def number_format(values: Iterable[float], ticks: int = PERCENT_TICKS) -> str:
+    """d3 format for a count or index axis: whole numbers unless the values span too little for them to differ
+    (an index from 100.0 to 100.3 over two months is not labelled '100 100 100')."""
+    v = np.asarray([x for x in values if x is not None], dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size < 2 or v.max() == v.min():
+        return ",.0f"
+    step = float(v.max() - v.min()) / ticks
+    return f",.{min(max(0, math.ceil(-math.log10(step))), 2)}f"
