@@ -303,3 +303,16 @@ def test_deep_link_carries_the_source(on_real):
     at = open_app_page("pages/home.py", {"source": "../../etc"})  # not a known source: the default, never a path
     assert REAL_STATEMENT in _texts(at, "caption")
     assert at.query_params["source"] in ("dir", ["dir"])
+
+
+def test_map_and_funnel_withhold_uncovered_vacancy_rates(template_store):
+    from lib.insight import map_data as im
+    m = coverage.covered_metrics(template_store, "ICS", area_metrics(
+        loader.load_area_frame(template_store, "ICS"), True, include_england=True, include_regions=True))
+    t = im.map_table(m, "ICS", "2025-11", "vacancy_rate", NURSES).set_index("code")
+    assert np.isnan(t.loc["QKK", "value"]) and t.loc["QKK", "value_text"] == "no rate: vacancies cover 40% of staff"
+    assert t["value"].isna().all() and np.isnan(t.loc["QKK", "england_value"])  # 3.00% and 0.13% no longer shown
+    mw = im.map_table(m, "ICS", "2025-11", "vacancy_rate", "Midwives").set_index("code")
+    assert mw.loc["QKK", "value"] == pytest.approx(mw.loc["QKK", "england_value"])  # England = covered cell only
+    with pytest.raises(signals.SignalError):
+        signals.funnel_view(m, "ICS", NURSES, "vacancy_rate", "2025-11")

@@ -116,7 +116,9 @@ def _parts(rows: pd.DataFrame, measure: str, population: dict[str, float] | None
            totals: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
     """Numerator and denominator per row (index kept)."""
     if measure == "vacancy_rate":
-        return rows["vacancy_fte"], rows["vacancy_fte"] + rows["fte"]
+        # a rate withheld for short coverage (lib.insight.coverage) stays withheld here and in the averages
+        vac = rows["vacancy_fte"].where(rows["vacancy_rate"].notna()) if "vacancy_rate" in rows else rows["vacancy_fte"]
+        return vac, rows["vacancy_fte"] + rows["fte"]
     if measure in ("leaver_rate", "joiner_rate"):
         flow = "leavers_fte" if measure == "leaver_rate" else "joiners_fte"
         return rows[flow], (rows["sip_start_fte"] + rows["fte"]) / 2.0
@@ -239,6 +241,10 @@ def map_table(m: pd.DataFrame, level: str, period: str, measure: str, group: str
     eng = england_value(t, measure)
     t["england_value"] = eng if eng is not None else np.nan
     t["value_text"] = t["value"].map(lambda x: fmt_value(x, kind))
+    if measure == "vacancy_rate" and "vacancy_staff_share" in t:  # partial vacancy figures: coverage, not a rate
+        partial = t["value"].isna() & t["vacancy_staff_share"].notna()
+        t.loc[partial, "value_text"] = t.loc[partial, "vacancy_staff_share"].map(
+            lambda x: f"no rate: vacancies cover {100 * x:.0f}% of staff")
     den_kind = "count"
     t["numerator_text"] = t["numerator"].map(lambda x: fmt_value(x, "count") if pd.notna(x) else "no data")
     t["denominator_text"] = t["denominator"].map(lambda x: fmt_value(x, den_kind) if pd.notna(x) else "no data")
