@@ -120,7 +120,8 @@ def numerator_denominator(df: pd.DataFrame, key: str) -> tuple[pd.Series, pd.Ser
         num = df["leavers_fte" if key == "leaver_rate" else "joiners_fte"]
         return num, (df["sip_start_fte"] + df["fte"]) / 2.0
     if key == "vacancy_rate":  # where coverage withheld the rate (lib.insight.coverage), no numerator either
-        return df["vacancy_fte"].where(df["vacancy_rate"].notna()), df["vacancy_fte"] + df["fte"]
+        vac = df["vacancy_fte"].where(df["vacancy_rate"].notna()) if "vacancy_rate" in df else df["vacancy_fte"]
+        return vac, df["vacancy_fte"] + df["fte"]
     raise SignalError(f"{measure(key).label} is a count, not a proportion, so it has no funnel plot")
 
 
