@@ -316,3 +316,13 @@ def test_map_and_funnel_withhold_uncovered_vacancy_rates(template_store):
     assert mw.loc["QKK", "value"] == pytest.approx(mw.loc["QKK", "england_value"])  # England = covered cell only
     with pytest.raises(signals.SignalError):
         signals.funnel_view(m, "ICS", NURSES, "vacancy_rate", "2025-11")
+
+
+def test_cli_metrics_applies_the_coverage_rule(template_store):
+    out = subprocess.run([sys.executable, "-m", "lib", "metrics", "--data-dir", str(template_store), "--by-staff-group",
+                          "--england", "--format", "json"], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    rows = {(r["area_code"], r["staff_group"]): r for r in json.loads(out.stdout)}
+    assert rows[("QKK", NURSES)]["vacancy_rate"] is None and rows[("QKK", NURSES)]["vacancy_orgs_reported"] == 1
+    assert rows[("ENG", NURSES)]["vacancy_rate"] is None
+    assert rows[("QKK", "Midwives")]["vacancy_rate"] == pytest.approx(rows[("ENG", "Midwives")]["vacancy_rate"])

@@ -10,6 +10,7 @@ from pathlib import Path
 from lib.insight import exports
 from lib.data.ingest import LOCAL_STORE, IngestError, ingest
 from lib.data.loader import ENV_DATA_DIR, available_periods, default_data_dir, load_area_frame
+from lib.insight.coverage import covered_metrics
 from lib.insight.metrics import area_metrics
 from lib.data.schema import is_period
 
@@ -41,6 +42,8 @@ def _metrics(args: argparse.Namespace) -> int:
     frame = load_area_frame(args.data_dir, args.level, periods=[period])
     out = area_metrics(frame, by_staff_group=args.by_staff_group, basis=args.basis,
                        include_england=args.england, include_regions=args.regions)
+    # vacancy rates only where vacancy figures cover the staff in post (coverage columns say how much)
+    out = covered_metrics(args.data_dir, args.level, out)
     if args.format == "json":
         json.dump(json.loads(out.to_json(orient="records", double_precision=15)), sys.stdout, indent=1)
         sys.stdout.write("\n")
