@@ -326,3 +326,17 @@ def test_cli_metrics_applies_the_coverage_rule(template_store):
     assert rows[("QKK", NURSES)]["vacancy_rate"] is None and rows[("QKK", NURSES)]["vacancy_orgs_reported"] == 1
     assert rows[("ENG", NURSES)]["vacancy_rate"] is None
     assert rows[("QKK", "Midwives")]["vacancy_rate"] == pytest.approx(rows[("ENG", "Midwives")]["vacancy_rate"])
+
+
+def test_what_if_baseline_uses_only_covered_vacancies(template_store):
+    """SEL nurses' vacancies come from one trust (40% of staff): the baseline must not treat them as the system's
+    own (that gave a 3.00% starting rate); it falls back to the national default. SEL midwives' row is given for
+    the whole system, so it is the system's own figure."""
+    from lib.whatif.studio import load_baseline, national_vacancy_rates
+    base = load_baseline(template_store, "ICS", "2025-11")
+    a, g = base.area_codes.index("QKK"), base.staff_groups.index(NURSES)
+    assert not base.vacancy_known[a, g]
+    r = national_vacancy_rates()[NURSES]
+    assert base.vacancy_fte[a, g] == pytest.approx(base.fte[a, g] * r / (1 - r))
+    mw = base.staff_groups.index("Midwives")
+    assert base.vacancy_known[a, mw] and base.vacancy_fte[a, mw] == pytest.approx(35.5)
