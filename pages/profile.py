@@ -66,7 +66,9 @@ def profile_body() -> None:
     if ranks.empty:
         st.info("No figures to rank for this period.")
     else:
-        st.markdown("\n".join(f"- **{r.label}** {r.value_text}: {r.phrase}" for r in ranks.itertuples()))
+        st.markdown("\n".join(f"- **{r.label}** {r.value_text}: {r.phrase}" if pd.notna(r.rank)
+                               else f"- **{r.label}**: no figures for this system, so not ranked"
+                               for r in ranks.itertuples()))
         st.caption(f"Among the {ctx.level} systems with figures for {shell.period_label(ctx.period)}; 1st = highest.")
     shell.definition(*[k for r in ranks["measure"] for k in im.definitions_for(r)])
     if "fte_per_100k" in set(ranks["measure"]):
