@@ -103,3 +103,11 @@ def test_what_if_baseline_is_on_the_2026_footprint(app_data):
     systems = next(sb for sb in at.selectbox if sb.label == "System")
     assert len(systems.options) == 37  # 36 systems and England
     assert "West and North London (Z9B2Z)" in systems.options
+
+
+def test_link_with_a_footprint_key_as_level(app_data):
+    """The map's link to a profile carries the page's level, which is the footprint key (level=ICS2026)."""
+    at = open_app_page("pages/profile.py", {"level": "ICS2026", "area": "Z9B2Z", "period": "2025-11"})
+    assert not any("not one we recognise" in i.value for i in at.info)
+    assert at.query_params["footprint"] in ("2026", ["2026"]) and at.query_params["level"] in ("ICS", ["ICS"])
+    assert "West and North London" in texts(at) or "West and North London" in at.title[0].value

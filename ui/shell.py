@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from lib.insight import exports
+from lib.insight import exports, provenance
 from lib.data import geography
 from lib.insight.metrics import DEFINITIONS
 from lib.data.schema import month_add, period_label  # noqa: F401  (pages call shell.period_label)
@@ -47,8 +47,15 @@ def sidebar() -> Context | None:
     """Draw the shared sidebar. Returns None (after explaining why) when there is nothing to show."""
     sb = st.sidebar
     sources = data.data_sources()
-    labels = list(sources)
-    src_label = labels[0] if len(labels) == 1 else sb.selectbox("Data source", labels, key="data_source")
+    by_key = {data.source_key(p): label for label, p in sources.items()}  # the link carries ?source=<key>
+    if len(by_key) == 1:
+        src_key = next(iter(by_key))
+        state.url_value("source", list(by_key), src_key)  # a link from another source says it was not available
+    else:
+        src_key = state.selectbox("Data source", "source", list(by_key), default=next(iter(by_key)),
+                                  format_func=by_key.get, container=sb)
+    st.query_params["source"] = src_key
+    src_label = by_key[src_key]
     data_dir = sources[src_label]
     data.show_store_problems(data_dir)  # refused (damaged/foreign) files are named; the rest is served
     try:
@@ -60,6 +67,7 @@ def sidebar() -> Context | None:
         st.error(f"No workforce data found in {data_dir}. Ingest files with "
                  f"`python -m lib ingest FILE --data-dir {data_dir}`, or choose the demo data.")
         return None
+    _footprint_in_level_param()
     level = state.radio("Geography level", "level", levels, default="ICS", container=sb, help=LEVEL_HELP)
     periods = data.periods(data_dir, level)
     period = state.selectbox("Period (month ending)", "period", periods[::-1], default=periods[-1],
@@ -69,10 +77,13 @@ def sidebar() -> Context | None:
     info = prov["levels"][level]
     sb.caption(f"**{src_label}**  \n{level}: {period_label(info['first'])} to {period_label(info['last'])} "
                f"({info['count']} monthly periods)")
+    statement = provenance.source_statement(prov)
+    st.session_state["_source_statement"] = statement  # written into every download (see downloads)
     if synthetic:
         sb.warning("Synthetic demo data: shaped like England from public national figures, not real figures "
                    "for any system.", icon=":material/science:")
     else:
+        sb.success(f"**Real data**: {statement}", icon=":material/verified:")
         files = prov.get("files", [])
         if files:
             with sb.expander("Provenance"):
@@ -86,6 +97,16 @@ FOOTPRINT_HELP = ("Which systems every month is shown on. Months of another geog
                   "that footprint it appears in; otherwise, and for ICBs' own staff, by the succession of its "
                   "system, a split ICB going to the successor that took the larger part). Nothing is dropped: "
                   "England and regional totals are the same on every footprint.")
+
+
+def _footprint_in_level_param() -> None:
+    """A link built from a page's level (a geography key such as ICS2026) carries level=ICS&footprint=2026."""
+    raw = str(st.query_params.get("level", ""))
+    if raw in geography.VINTAGES and raw not in geography.LEVELS:
+        v = geography.VINTAGES[raw]
+        st.query_params["level"] = v.level
+        st.query_params["footprint"] = v.year
+        st.session_state["url_footprint"] = v.year
 
 
 def footprint_choice(level: str, period: str, sb) -> str:
@@ -105,6 +126,8 @@ def footprint_choice(level: str, period: str, sb) -> str:
 def synthetic_marker(ctx: Context) -> None:
     if ctx.synthetic:
         st.caption(":material/science: **Synthetic demo data** - not real figures for any system.")
+    else:  # real data is named positively: publications, months, when ingested
+        st.caption(f":material/verified: **Real data**: {provenance.source_statement(ctx.provenance)}")
 
 
 def definition(*measures: str) -> None:
@@ -119,8 +142,10 @@ def definition(*measures: str) -> None:
 
 def downloads(df: pd.DataFrame, name: str, key: str, notes: list[str] | None = None) -> None:
     """CSV and Excel downloads of a table (built only when clicked); formula-like cells are neutralised."""
+    source = st.session_state.get("_source_statement")
+    notes = [*(notes or []), *([f"Data source: {source}"] if source else [])]
     c1, c2 = st.columns(2)
-    c1.download_button("Download CSV", lambda: exports.to_csv_bytes(df), file_name=f"{name}.csv", mime="text/csv",
+    c1.download_button("Download CSV", lambda: exports.to_csv_bytes(df, source), file_name=f"{name}.csv", mime="text/csv",
                        key=f"{key}_csv", icon=":material/download:", on_click="ignore")
     c2.download_button("Download Excel", lambda: exports.to_excel_bytes(df, notes=notes), file_name=f"{name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
