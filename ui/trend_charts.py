@@ -170,7 +170,7 @@ def flows_chart(flows: pd.DataFrame, unit: str, *, selected: str | None = None, 
     if (brk := _break_rows(df)) is not None:  # months are bands here: mark the first month of the new footprint
         brk["month"] = [df.loc[df["month"] >= m, "month"].min() for m in brk["month"]]
         layers.append(alt.Chart(brk).mark_rule(color=BREAK_COLOUR, strokeDash=[4, 4], strokeWidth=1.2).encode(
-            x=alt.X("yearmonth(month):O"), tooltip=[alt.Tooltip("label:N", title="Geography change")]))
+            x=alt.X("yearmonth(month):O", bandPosition=0), tooltip=[alt.Tooltip("label:N", title="Geography change")]))
     return alt.layer(*layers).properties(height=height)
 
 

@@ -58,6 +58,11 @@ def test_rebased_trend_marks_the_break(server26, page, artifacts):
     page.wait_for_timeout(1000)
     assert "West and North London" in page.inner_text("body")
     page.screenshot(path=str(artifacts / "trend_rebased_wnl.png"), full_page=True)
+    charts = page.locator("[data-testid='stVegaLiteChart']")
+    flows = charts.nth(charts.count() - 1)
+    flows.scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    flows.screenshot(path=str(artifacts / "flows_rebased_wnl.png"))
 
 
 def test_old_link_names_the_successor(server26, page):
