@@ -245,6 +245,7 @@ def parse_turnover(path: Path, header: list[str], data: list[list[str]], level: 
         code_col, level = "STP_CODE", "STP"
     required = tuple(c if c != "ICS_CODE" else code_col for c in TURNOVER_COLUMNS if c != "ICS_NAME")
     rows = _Rows(path, header, data, required)
+    has_cluster, has_benchmark = rows.has("CLUSTER_GROUP"), rows.has("BENCHMARK_GROUP")  # optional (older files)
     recs = []
     periods: dict[str, int] = {}
     seen: dict[tuple, int] = {}
@@ -279,7 +280,8 @@ def parse_turnover(path: Path, header: list[str], data: list[list[str]], level: 
             continue
         seen[key] = line
         recs.append((per[0], per[1], per[2], area, region, org, rows.get(r, "REPORTING_ORG_NAME"), group,
-                     typ, hc, fte))
+                     typ, hc, fte, rows.get(r, "CLUSTER_GROUP") if has_cluster else "",
+                     rows.get(r, "BENCHMARK_GROUP") if has_benchmark else ""))
     if len(periods) > 1:
         rows.error(min(periods.values()), "PERIOD",
                    f"the file mixes periods ({', '.join(sorted(periods))}); expected one period per monthly file")
@@ -287,7 +289,11 @@ def parse_turnover(path: Path, header: list[str], data: list[list[str]], level: 
         rows.problems.append("row 2: no data rows; expected at least one")
     rows.finish()
     df = pd.DataFrame(recs, columns=["period_start", "period_end", "period_months", "area_code", "region_code",
-                                     "org_code", "org_name", "staff_group", "type", "hc", "fte"])
+                                     "org_code", "org_name", "staff_group", "type", "hc", "fte",
+                                     "cluster_group", "benchmark_group"])
+    # Care setting and peer group are organisation attributes: one value per organisation (first row's).
+    for col in ("cluster_group", "benchmark_group"):
+        df[col] = df["org_code"].map(df.groupby("org_code", sort=False)[col].first())
     # Organisation region must agree with the area's region; one area per organisation.
     org_areas = df.groupby("org_code")["area_code"].nunique()
     if (org_areas > 1).any():
@@ -296,7 +302,7 @@ def parse_turnover(path: Path, header: list[str], data: list[list[str]], level: 
         raise IngestError(str(path), [f"row {line}, column {code_col}: organisation {bad} appears under more "
                                       f"than one {level}; expected one"])
     idx = ["period_start", "period_end", "period_months", "area_code", "region_code", "org_code", "org_name",
-           "staff_group"]
+           "staff_group", "cluster_group", "benchmark_group"]
     wide = df.groupby([*idx, "type"], sort=False)[["hc", "fte"]].sum(min_count=1).unstack("type")
     wide.columns = [f"{t}_{u}" for u, t in wide.columns]
     # Which TYPE rows exist per org x group: an absent row is a zero cell, but a present row holding "*" or

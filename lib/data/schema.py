@@ -74,8 +74,13 @@ MEASURES: tuple[str, ...] = (
 )
 KEY_COLUMNS: tuple[str, ...] = (
     "period_start", "period_end", "period_months", "level", "area_code", "area_name", "region_code",
-    "org_code", "org_name", "staff_group", "source",
+    "org_code", "org_name", "staff_group", "source", "cluster_group", "benchmark_group",
 )
+# Organisation attributes as published in the turnover files: CLUSTER_GROUP (care setting: Acute, Mental Health,
+# Community Provider Trust, Ambulance, Integrated Care Board) and BENCHMARK_GROUP (peer group, e.g. "Acute -
+# Teaching"). Empty on rows that are not one organisation's (system totals, demo data) and in stores written
+# before these columns existed: the loader fills them with "" so older stores and files still load.
+ORG_ATTRIBUTE_COLUMNS: tuple[str, ...] = ("cluster_group", "benchmark_group")
 CANONICAL_COLUMNS: tuple[str, ...] = KEY_COLUMNS + MEASURES
 # Rows are unique on this key; re-ingesting replaces rows with the same key (idempotent).
 UNIQUE_KEY: tuple[str, ...] = ("period_end", "level", "area_code", "org_code", "staff_group", "source")
