@@ -17,7 +17,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from lib.data.ingest import read_manifest
-from lib.data.schema import ARROW_SCHEMA, CANONICAL_COLUMNS, MEASURES, ORG_ATTRIBUTE_COLUMNS
+from lib.data.schema import (ARROW_SCHEMA, CANONICAL_COLUMNS, MEASURES, ORG_ATTRIBUTE_COLUMNS, SICKNESS_ARROW_SCHEMA,
+                             SICKNESS_COLUMNS)
 
 ENV_DATA_DIR = "WORKFORCE_DATA_DIR"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -335,3 +336,37 @@ def provenance(data_dir: str | Path) -> dict:
         ps = available_periods(data_dir, lv)
         out["levels"][lv] = {"first": ps[0], "last": ps[-1], "count": len(ps)}
     return out
+
+
+def sickness_periods(data_dir: str | Path, level: str) -> list[str]:
+    """Months with sickness absence rows at a level (its own store: <data_dir>/sickness/level=L/period=P/)."""
+    base = Path(data_dir) / "sickness" / f"level={level}"
+    return sorted(p.name.split("=", 1)[1] for p in base.glob("period=*") if any(p.glob("*.parquet")))
+
+
+def load_sickness(data_dir: str | Path, level: str, periods: list[str] | None = None,
+                  problems: list[str] | None = None) -> pd.DataFrame:
+    """Sickness absence rows (lib.data.schema.SICKNESS_COLUMNS) for a level; an unreadable file is skipped and
+    named in `problems`, never fatal."""
+    base = Path(data_dir) / "sickness" / f"level={level}"
+    wanted = set(periods) if periods is not None else None
+    tables = []
+    for pdir in sorted(base.glob("period=*")):
+        period = pdir.name.split("=", 1)[1]
+        if wanted is not None and period not in wanted:
+            continue
+        for f in sorted(x for x in pdir.glob("*.parquet") if not x.name.startswith(".")):
+            try:
+                t = pq.read_table(f, columns=list(SICKNESS_COLUMNS)).cast(SICKNESS_ARROW_SCHEMA)
+            except (pa.ArrowException, OSError, ValueError, KeyError) as exc:
+                if problems is not None:
+                    problems.append(f"{f}: not a readable sickness absence file ({str(exc)[:120]}); it is ignored")
+                continue
+            if t.num_rows and not pc.all(pc.equal(t["period_end"], period)).as_py():
+                if problems is not None:
+                    problems.append(f"{f}: holds rows of another month than its folder ({period}); it is ignored")
+                continue
+            tables.append(t)
+    if not tables:
+        return pd.DataFrame({f.name: pd.Series(dtype=f.type.to_pandas_dtype()) for f in SICKNESS_ARROW_SCHEMA})
+    return pa.concat_tables(tables).to_pandas()
