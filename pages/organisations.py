@@ -115,9 +115,9 @@ def organisations_body() -> None:
     org = state.selectbox("Organisation", "org", in_system, default=in_system[0],
                           format_func=lambda c: f"{orgs.set_index('org_code').at[c, 'org_name']} ({c})")
     info = orgs.set_index("org_code").loc[org]
-    st.subheader(info["org_name"])
-    st.caption(f"{org} - {info['cluster_group'] or 'care setting not given'} - peer group: "
-               f"{info['benchmark_group'] or 'not given'} - {names.get(area, area)}")
+    st.subheader(inside.plain(info["org_name"]))
+    st.caption(inside.plain(f"{org} - {info['cluster_group'] or 'care setting not given'} - peer group: "
+                            f"{info['benchmark_group'] or 'not given'} - {names.get(area, area)}"))
 
     months = sorted(m.loc[m["org_code"] == org, "period"].unique())
     st.markdown(f"**Trend** ({len(months)} month{'s' if len(months) != 1 else ''} loaded)")
@@ -143,7 +143,7 @@ def organisations_body() -> None:
                 icon=":material/info:")
 
     # ---- peers nationally
-    st.subheader(f"Against its peers: {info['benchmark_group'] or 'no peer group'}")
+    st.subheader(f"Against its peers: {inside.plain(info['benchmark_group'] or 'no peer group')}")
     try:
         cmp = og.peer_comparison(m, org, ctx.period, group, "leaver_rate")
     except signals.SignalError as exc:
@@ -151,7 +151,8 @@ def organisations_body() -> None:
     else:
         rank_text = (f"ranks **{cmp.rank} of {cmp.n_peers}** (1 = highest leaver rate)" if cmp.rank
                      else "has no leaver rate to rank")
-        st.markdown(f"Leaver rate {shell.pct(cmp.value)}: {rank_text} among {cmp.peer_group} organisations in "
+        st.markdown(f"Leaver rate {shell.pct(cmp.value)}: {rank_text} among {inside.plain(cmp.peer_group)} "
+                    f"organisations in "
                     f"England, month ending {when}.")
         if cmp.funnel is not None:
             trend_charts.show(stats_charts.funnel_chart(cmp.funnel, f"Leaver rate: {cmp.peer_group}, {when}",
@@ -171,7 +172,8 @@ def organisations_body() -> None:
     if prev is None:
         st.info("The bridge needs the month before the chosen one: only one month is loaded.", icon=":material/info:")
     else:
-        for unit_code, org_code, title in ((area, org, f"{info['org_name']}: {shell.period_label(prev)} to {when}"),
+        for unit_code, org_code, title in ((area, org, f"{inside.plain(info['org_name'])}: {shell.period_label(prev)} "
+                                                      f"to {when}"),
                                            (area, None, f"{names.get(area, area)} (all its organisations): "
                                                         f"{shell.period_label(prev)} to {when}")):
             try:

@@ -127,6 +127,15 @@ def bridge_disclosive(b: br.Bridge) -> bool:
     return bool((counts < disclosure.THRESHOLD).any())
 
 
+_MD_SPECIAL = "\\`*_{}[]()#+-.!|<>~$"
+
+
+def plain(text: object) -> str:
+    """A published name made safe for markdown (st.markdown, subheaders, captions): every markdown character is
+    escaped, so a name shows as published and can never become a link, emphasis or HTML."""
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))
+
+
 def link_to_organisations(ctx, area: str, group: str = ALL_STAFF, label: str | None = None) -> None:
     """A link to the organisations of a system (only for a system code, never a region or England)."""
     if area not in set(geography.areas(ctx.level)["code"]):
