@@ -52,6 +52,11 @@ def organisations_body() -> None:
         st.session_state["url_area"] = orgs.loc[orgs["org_code"] == org_param, "system_code"].iloc[0]
         st.session_state["url_org"] = org_param
         st.session_state["_org_seen"] = org_param
+    # Arriving from another page, the same keys belonged to widgets with other options: re-assigning keeps the
+    # value (Streamlit would otherwise reset a key whose widget changed) so a link's system and group hold.
+    for key in ("url_area", "url_group"):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
     c1, c2, c3, c4 = st.columns([3, 3, 2, 2])
     area = state.selectbox("System", "area", systems, format_func=lambda c: f"{names.get(c, c)} ({c})", container=c1)
     group = state.selectbox("Staff group", "group", STAFF_GROUP_ORDER, default=ALL_STAFF, container=c2)
@@ -81,12 +86,12 @@ def organisations_body() -> None:
     chart_df = chart_df.assign(pos=range(len(chart_df)))
     bars = alt.Chart(chart_df).mark_bar(color="#005EB8").encode(
         y=alt.Y("org_name:N", sort=alt.EncodingSortField("pos", op="min"), title=None,
-                axis=alt.Axis(labelLimit=300)),
+                axis=alt.Axis(labelLimit=320, labelOverlap=False)),
         x=alt.X("value:Q", title=label, axis=alt.Axis(format=".2%" if rate else ",.0f")),
         tooltip=[alt.Tooltip("org_name:N", title="Organisation"), alt.Tooltip("org_code:N", title="Code"),
                  alt.Tooltip("cluster_group:N", title="Care setting"),
                  alt.Tooltip("value:Q", title=label, format=".2%" if rate else ",.1f")]
-    ).properties(height=max(24 * len(chart_df), 120))
+    ).properties(height=max(30 * len(chart_df), 120))
     trend_charts.show(bars, f"organisations_{area}_{ctx.period}_{sort_by}", "org_rank")
     shown = pd.DataFrame({
         "Rank": table["rank"], "Organisation": table["org_name"], "Code": table["org_code"],
@@ -126,13 +131,14 @@ def organisations_body() -> None:
         long = series.melt(id_vars=["period"], value_vars=["leaver_rate", "joiner_rate"], var_name="measure",
                            value_name="value")
         long["measure"] = long["measure"].map({"leaver_rate": "Leaver rate", "joiner_rate": "Joiner rate"})
-        long["month"] = pd.to_datetime(long["period"] + "-01")
+        long["month"] = long["period"].map(shell.period_label)  # one label a month (a time axis repeats them)
         line = alt.Chart(long).mark_line(point=True).encode(
-            x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y")),
+            x=alt.X("month:O", title=None, sort=list(map(shell.period_label, sorted(long["period"].unique()))),
+                    axis=alt.Axis(labelAngle=0)),
             y=alt.Y("value:Q", title="Rate (month)", axis=alt.Axis(format=".2%")),
             color=alt.Color("measure:N", title=None, scale=alt.Scale(range=["#12436D", "#28A197"]),
                             legend=alt.Legend(orient="bottom")),
-            tooltip=["measure:N", alt.Tooltip("month:T", format="%b %Y"), alt.Tooltip("value:Q", format=".2%")]
+            tooltip=["measure:N", alt.Tooltip("month:O", title="Month"), alt.Tooltip("value:Q", format=".2%")]
         ).properties(height=220)
         trend_charts.show(line, f"org_trend_{org}", "org_trend")
     if len(months) >= SPC_MONTHS:
