@@ -396,3 +396,19 @@ def test_cli_bridge_metrics_and_sickness(real_store, tmp_path, nov):
     r = cli("sickness", "--by", "england", "--data-dir", str(store))
     assert round(100 * pd.read_csv(io.StringIO(r.stdout))["sickness_rate"].iloc[0], 3) == 4.884
     assert loader.load_frame(store, "ICS")["period_end"].nunique() == 2  # the workforce store is untouched
+
+
+def test_cli_whatif_bridge(real_store, tmp_path):
+    scn = tmp_path / "s.json"
+    scn.write_text(json.dumps({"schema_version": 1, "area": "QKK", "horizon": 5, "levers": {
+        "retention": [{"staff_group": NURSES, "leaver_rate_change": -0.01}],
+        "recruitment": [{"staff_group": NURSES, "domestic_fte_per_year": 20}]}}), encoding="utf-8")
+    r = cli("whatif-bridge", "--scenario", str(scn), "--data-dir", str(real_store), "--format", "json")
+    assert r.returncode == 0, r.stderr
+    steps = json.loads(r.stdout)
+    assert [s["label"] for s in steps] == ["Baseline", f"Retention: {NURSES}", f"Recruitment: {NURSES}", "Scenario"]
+    assert steps[0]["value"] + steps[1]["value"] + steps[2]["value"] == pytest.approx(steps[3]["value"], abs=1e-6)
+    assert steps[1]["value"] > 0 and steps[2]["value"] > 0
+    scn.write_text('{"schema_version": 1, "area": "QKK", "horizon": 99}', encoding="utf-8")
+    r = cli("whatif-bridge", "--scenario", str(scn), "--data-dir", str(real_store))
+    assert r.returncode == 2 and "invalid scenario" in r.stderr and "horizon" in r.stderr

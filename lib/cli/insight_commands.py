@@ -9,13 +9,18 @@ import sys
 import pandas as pd
 
 from lib.data import geography
-from lib.data.loader import default_data_dir, load_frame, load_sickness, sickness_periods
+from lib.data.loader import available_periods, default_data_dir, load_area_frame, load_frame, load_sickness, sickness_periods
 from lib.data.schema import ALL_STAFF, is_period, known_staff_group_labels, normalise_staff_group
 from lib.insight import bridge as br
 from lib.insight import exports
 from lib.insight import organisations as og
 from lib.insight import sickness as sk
+from lib.insight.metrics import area_metrics
 from lib.stats.signals import SignalError
+from lib.whatif.projection import baseline_from_metrics
+from lib.whatif.scenario import Scenario, ScenarioError
+
+MAX_SCENARIO_BYTES = 1_000_000
 
 PEER_MEASURES = ("leaver_rate", "joiner_rate", "vacancy_rate")
 
@@ -117,6 +122,41 @@ def _sickness(args: argparse.Namespace) -> int:
     return 0
 
 
+def _whatif_bridge(args: argparse.Namespace) -> int:
+    try:
+        with open(args.scenario, "rb") as fh:
+            text = fh.read(MAX_SCENARIO_BYTES + 1)
+        if len(text) > MAX_SCENARIO_BYTES:
+            raise ScenarioError([f"file is larger than {MAX_SCENARIO_BYTES:,} bytes"])
+        scn = Scenario.from_json(text)
+    except ScenarioError as exc:
+        print(f"error: {args.scenario}: invalid scenario:\n  " + "\n  ".join(exc.errors), file=sys.stderr)
+        return 2
+    periods = available_periods(args.data_dir, args.level)
+    if not periods:
+        raise ValueError(f"no {args.level} data in {args.data_dir}; ingest files first")
+    period = args.period or periods[-1]
+    if period not in periods:
+        raise ValueError(f"--period {period!r} not loaded at {args.level} level; loaded: {', '.join(periods)}")
+    metrics = area_metrics(load_area_frame(args.data_dir, args.level, periods=[period]), by_staff_group=True)
+    group = _staff_group(args.staff_group) if args.staff_group else None
+    try:
+        out = br.whatif_bridge(scn, baseline_from_metrics(metrics, period=period), figure=args.figure,
+                               staff_group=group)
+    except ScenarioError as exc:
+        print(f"error: {args.scenario}: scenario does not fit the data:\n  " + "\n  ".join(exc.errors),
+              file=sys.stderr)
+        return 2
+    if args.format == "text":
+        what = "staff in post FTE" if args.figure == "fte" else "gap (demand - capacity, FTE)"
+        print(f"{scn.area}: {what} in year {scn.horizon}{', ' + group if group else ''} (levers added in order)")
+        for r in out.itertuples():
+            print(f"  {r.label}: {'' if r.kind == 'total' else ('+' if r.value >= 0 else '')}{r.value:,.1f}")
+    else:
+        _write(out, args.format)
+    return 0
+
+
 def add_cli(sub: argparse._SubParsersAction) -> None:
     d = str(default_data_dir())
     b = sub.add_parser("bridge", help="staff-in-post bridge: start, leavers, joiners, residual, end")
@@ -130,6 +170,17 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--level", choices=["ICS", "STP"], default="ICS")
     b.add_argument("--format", choices=["text", "csv", "json"], default="text")
     b.set_defaults(func=_guarded(_bridge))
+
+    w = sub.add_parser("whatif-bridge", help="what-if bridge: baseline, each lever's contribution, scenario")
+    w.add_argument("--scenario", required=True, help="scenario JSON file (schema_version 1)")
+    w.add_argument("--figure", choices=list(br.WHATIF_FIGURES), default="fte",
+                   help="fte: staff in post in year N (default); gap: demand - capacity in year N")
+    w.add_argument("--staff-group", help="one staff group (default: all roles)")
+    w.add_argument("--period", help="YYYY-MM baseline period (default: latest loaded)")
+    w.add_argument("--data-dir", default=d)
+    w.add_argument("--level", choices=["ICS", "STP"], default="ICS")
+    w.add_argument("--format", choices=["text", "csv", "json"], default="text")
+    w.set_defaults(func=_guarded(_whatif_bridge))
 
     s = sub.add_parser("sickness", help="sickness absence rate (days lost / days available) by unit")
     s.add_argument("--by", choices=list(sk.BY), default="area")
