@@ -56,8 +56,11 @@ def turnover_body() -> None:
               (r[f"leavers_{u}"] if r[f"leavers_{u}"] == r[f"leavers_{u}"] else 0)
         k[2].metric(f"Net change ({unit})", f"{net:+,.1f}", border=True, help="Joiners minus leavers in the month")
         k[3].metric("Leaver rate (monthly)", shell.pct(r["leaver_rate"]), border=True)
-        k[4].metric("Leaver rate (12-month rolling)", shell.pct(r["leaver_rate_12m"]), border=True,
-                    help=trends.ROLLING_NOTE)
+        rolling_ok = r["leaver_rate_12m"] == r["leaver_rate_12m"]
+        k[4].metric("Leaver rate (12-month rolling)", shell.pct(r["leaver_rate_12m"]) if rolling_ok
+                    else "n/a", border=True, help=trends.ROLLING_NOTE)
+        if not rolling_ok:
+            k[4].caption(trends.rolling_need(ctx.periods, ctx.period))
 
     st.subheader("Leaver and joiner rates over time")
     window = state.radio("Rates", "window", list(WINDOW_LABELS), default="month", format_func=WINDOW_LABELS.get)
@@ -72,8 +75,8 @@ def turnover_body() -> None:
             trend_charts.show(trend_charts.trend_chart(series, title, percent=True, selected=ctx.period, height=240),
                               f"{kind}_rate_{window}_{ctx.level}_{area}", f"turnover_{kind}_trend")
         else:
-            st.info("Not enough loaded months for this view (12 consecutive months are needed)." if window == "12m"
-                    else "No figures for this selection.", icon=":material/info:")
+            st.info("Not enough loaded months for this view. " + trends.rolling_need(ctx.periods, ctx.period)
+                    if window == "12m" else "No figures for this selection.", icon=":material/info:")
     if window == "12m":
         st.caption(trends.ROLLING_NOTE)
     shell.definition("leaver_rate", "joiner_rate")

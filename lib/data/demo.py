@@ -198,6 +198,11 @@ def generate_sickness() -> pd.DataFrame:
 
 def write_demo(out_dir: str | Path) -> dict:
     out = Path(out_dir)
+    man = out / "manifest.json"
+    if man.exists() and not json.loads(man.read_text(encoding="utf-8") or "{}").get("synthetic", False):
+        # the synthetic flag must never be written over real rows
+        raise ValueError(f"{out} holds real (ingested) data: synthetic demo data is never written into it; "
+                         "choose an empty directory with --out")
     counts = {}
     for level in ("ICS", "STP"):
         df = generate(level)

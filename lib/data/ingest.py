@@ -650,11 +650,33 @@ def store(parsed_files: list[Parsed], data_dir: str | Path) -> list[Path]:
     return [t for t, _ in staged]
 
 
+# Real files go into a store of their own: never the embedded demo, never a store marked synthetic (its label
+# would then sit over real rows). Without --data-dir the CLI writes here (git-ignored).
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEMO_STORE = REPO_ROOT / "data" / "demo"
+LOCAL_STORE = REPO_ROOT / "data" / "local"
+CHOOSE_STORE = ("Choose a directory of your own with --data-dir DIR (or set WORKFORCE_DATA_DIR=DIR); without "
+                "either, `python -m lib ingest` writes to data/local/ (git-ignored).")
+
+
+def refuse_synthetic_store(data_dir: str | Path) -> None:
+    """Raise IngestError if data_dir is the embedded demo store or a store whose manifest says synthetic."""
+    d = Path(data_dir)
+    if d.resolve() == DEMO_STORE.resolve():
+        raise IngestError(str(d), ["this is the embedded synthetic demo store: real files are never written "
+                                   "into it. " + CHOOSE_STORE])
+    if read_manifest(d).get("synthetic"):
+        raise IngestError(str(d / "manifest.json"), ["this store is marked synthetic (demo data): real files are "
+                                                     "never mixed into it. " + CHOOSE_STORE])
+
+
 def ingest(paths: list[str | Path], data_dir: str | Path, level: str = "ICS") -> list[Parsed]:
-    """Parse every file first; only if all are valid, write them. Raises IngestError otherwise."""
+    """Parse every file first; only if all are valid, write them. Raises IngestError otherwise (also when
+    data_dir is the demo store or a store marked synthetic: nothing is parsed or written)."""
+    refuse_synthetic_store(data_dir)
     parsed = [parse_file(p, level) for p in paths]
     store(parsed, data_dir)
     return parsed
 
 
-__all__ = ["IngestError", "ingest", "parse_file", "store", "read_manifest", "VACANCY_TEMPLATE_COLUMNS"]
+__all__ = ["IngestError", "ingest", "refuse_synthetic_store", "LOCAL_STORE", "parse_file", "store", "read_manifest", "VACANCY_TEMPLATE_COLUMNS"]

@@ -465,6 +465,8 @@ def baseline_from_metrics(metrics: pd.DataFrame, area_codes=None, period: str | 
     cells["start"] = cells["start"].fillna(cells["end"])
     cells["L"] = flows["_L"].reindex(cells.index)
     cells["vac"] = last["vacancy_fte"].astype(float) if "vacancy_fte" in last else np.nan
+    if "vacancy_covered" in last:  # lib.insight.coverage: a system's own vacancies count only where they cover its staff
+        cells.loc[last["vacancy_covered"].reindex(cells.index).eq(False).to_numpy(), "vac"] = np.nan
     cells = cells.reset_index()
     cells["N"] = (cells["start"] + cells["end"]) / 2.0
     cells["lr_raw"] = _ratio(cells["L"], cells["N"]) * 12.0 / months

@@ -52,7 +52,9 @@ def load_baseline(data_dir, level: str, period: str | None = None) -> Baseline:
     if period not in periods:
         raise ValueError(f"period {period!r} is not loaded at {level} level")
     window = evidence_periods(data_dir, level, period, periods)
+    from lib.insight.coverage import covered_metrics
     metrics = area_metrics(load_area_frame(data_dir, level, periods=window), by_staff_group=True)
+    metrics = covered_metrics(data_dir, level, metrics)  # partial vacancy figures fall back to the national default
     return baseline_from_metrics(metrics, period=period, vacancy_rates=national_vacancy_rates())
 
 
