@@ -20,6 +20,7 @@ st.title("Sickness absence")
 if ctx is None:
     state.show_url_notices()
     st.stop()
+shell.synthetic_marker(ctx)
 
 
 @st.fragment
