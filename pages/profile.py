@@ -9,7 +9,7 @@ from lib.data import geography
 from lib.insight import axes, map_data as im
 from lib.insight.metrics import DEFINITIONS
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
-from ui import data, map_view, shell, state, trend_charts, stats_charts
+from ui import data, inside, map_view, shell, state, trend_charts, stats_charts
 
 SERIES_COLOURS = ["#12436D", "#28A197", "#801650"]  # Analysis Function palette: system, region, England
 TREND_WIDTH = 330  # px per trend panel: two side by side fit a 1200 px window beside the sidebar
@@ -114,6 +114,20 @@ def profile_body() -> None:
                              show_table=False)
     stats_charts.spc_section(m, area, group, "vacancy_rate", until=ctx.period, key="profile_spc_vacancy",
                              show_table=False)
+
+    # ---- why staff in post moved (published flows) and the organisations inside the system
+    st.subheader("Why staff in post moved")
+    inside.link_to_organisations(ctx, area, group)
+    if ctx.previous_period is None:
+        st.info("The bridge needs the month before the chosen one: only one month is loaded.", icon=":material/info:")
+    else:
+        try:
+            b = inside.bridge(ctx.data_dir, ctx.level, area, ctx.previous_period, ctx.period, group)
+        except ValueError as exc:
+            st.info(str(exc), icon=":material/info:")
+        else:
+            inside.show_bridge(b, f"{names[area]}, {group_text}: {shell.period_label(ctx.previous_period)} to "
+                                  f"{shell.period_label(ctx.period)} (FTE)", "profile_bridge")
 
     # ---- role mix
     st.subheader("Role mix compared with England")

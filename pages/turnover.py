@@ -6,7 +6,7 @@ import streamlit as st
 
 from lib.insight import trends
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
-from ui import data, shell, state, stats_charts, trend_charts
+from ui import data, inside, shell, state, stats_charts, trend_charts
 
 BASIS_LABELS = {"fte": "FTE", "hc": "Headcount"}
 WINDOW_LABELS = {"month": "Monthly", "12m": "12-month rolling"}
@@ -29,6 +29,7 @@ def turnover_body() -> None:
                         container=c3, help="FTE (default, as NHS Digital reports) or headcount")
     state.show_url_notices()
     shell.synthetic_marker(ctx)
+    inside.link_to_organisations(ctx, area, group)
     unit = trends.BASIS_UNITS[basis]
     label = trends.area_label(ctx.level, area)
     when = shell.period_label(ctx.period)

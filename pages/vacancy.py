@@ -7,7 +7,7 @@ import streamlit as st
 
 from lib.insight import coverage, trends
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
-from ui import data, shell, state, stats_charts, trend_charts
+from ui import data, inside, shell, state, stats_charts, trend_charts
 
 ctx = st.session_state.get("ctx")
 st.title("Vacancies")
@@ -25,6 +25,7 @@ def vacancy_body() -> None:
     group = state.selectbox("Staff group", "group", STAFF_GROUP_ORDER, default=ALL_STAFF, container=c2)
     state.show_url_notices()
     shell.synthetic_marker(ctx)
+    inside.link_to_organisations(ctx, area)
     label = trends.area_label(ctx.level, area)
     when = shell.period_label(ctx.period)
 

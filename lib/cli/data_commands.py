@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from lib.cli import insight_commands
 from lib.insight import exports
 from lib.data import footprint
 from lib.data.ingest import LOCAL_STORE, IngestError, ingest
@@ -40,6 +41,8 @@ def _metrics(args: argparse.Namespace) -> int:
         print(f"error: --period {period!r} not loaded at {args.level} level; loaded periods: "
               f"{periods[0]} to {periods[-1]} ({len(periods)})", file=sys.stderr)
         return 2
+    if args.by_organisation or args.care_setting or args.peer_group:
+        return insight_commands.organisation_metrics(args, period)
     try:
         key = footprint.footprint_key(args.level, args.footprint, period)
     except ValueError as exc:
@@ -81,7 +84,8 @@ def _ingest_default() -> str:
 def add_cli(sub: argparse._SubParsersAction) -> None:
     d = str(default_data_dir())
     p = sub.add_parser("ingest", help="validate and load published CSV files into a data directory")
-    p.add_argument("files", nargs="+", help="Turnover benchmarking 2 CSV, Core 1 staff-in-post CSV or vacancy template")
+    p.add_argument("files", nargs="+", help="Turnover benchmarking 2 CSV, Core 1 staff-in-post CSV, vacancy template "
+                                            "or NHS Digital sickness absence CSV")
     p.add_argument("--data-dir", default=_ingest_default(),
                    help="store to write (default $WORKFORCE_DATA_DIR, else data/local/, git-ignored; never the "
                         "synthetic demo store)")
@@ -100,6 +104,17 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     m.add_argument("--footprint", help="show the period on the systems of this geography vintage: a year (2022, "
                    "2026) or key (ICS, ICS2026); default the vintage in force for the period. Organisations are "
                    "re-assigned to their system in that vintage (see lib/data/footprint.py)")
+    m.add_argument("--by-organisation", action="store_true",
+                   help="one row per organisation (with its system, care setting and peer group)")
+    m.add_argument("--area", help="with --by-organisation: only the organisations of this system (e.g. QKK)")
+    m.add_argument("--care-setting", help="system figures counting only organisations of this care setting "
+                                          "(CLUSTER_GROUP, e.g. 'Mental Health')")
+    m.add_argument("--peer-group", help="organisations of one peer group nationally (BENCHMARK_GROUP, e.g. "
+                                        "'Acute - Teaching', or an organisation code for its own group), ranked, "
+                                        "with funnel limits")
+    m.add_argument("--measure", choices=list(insight_commands.PEER_MEASURES), default="leaver_rate",
+                   help="with --peer-group: the rate to rank and funnel (default leaver_rate)")
+    m.add_argument("--staff-group", default="All staff groups", help="with --peer-group: staff group")
     m.set_defaults(func=_metrics)
 
     g = sub.add_parser("demo", help="regenerate the embedded synthetic demo data (deterministic)")

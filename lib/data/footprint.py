@@ -194,3 +194,23 @@ def assignments(data_dir: str | Path, key: str, period: str) -> pd.DataFrame:
     out.insert(3, "from_name", out["from_code"].map(names))
     out.insert(5, "to_name", out["to_code"].map(names))
     return out.sort_values(["to_code", "org_code"], ignore_index=True)
+
+
+def load_frame(data_dir: str | Path, key: str, periods: list[str] | None = None,
+               area_codes: list[str] | None = None, sources: list[str] | None = None,
+               problems: list[str] | None = None) -> pd.DataFrame:
+    """Organisation rows (as loader.load_frame) on the footprint of vintage `key`: each row's area is its
+    organisation's system in that vintage (rule in the module docstring); area_codes filter after re-assigning."""
+    level = geography.store_level(key)
+    f = loader.load_frame(data_dir, level, periods=periods, sources=sources, problems=problems)
+    if f.empty:
+        f["level"] = f["level"].astype(str)
+        return f
+    own = _period_vintage(f["period_end"].astype(str), level) == key
+    if own.all():
+        f["level"] = key
+    else:
+        f = rebase(f, key, seen_systems(data_dir, key))
+    if area_codes is not None:
+        f = f[f["area_code"].isin(list(area_codes))].reset_index(drop=True)
+    return f

@@ -52,6 +52,10 @@ MEASURES: dict[str, Measure] = {
                    "Neither direction is better on its own: growth may be planned or unfunded."),
 }
 MEASURE_KEYS = tuple(MEASURES)
+# Sickness absence is charted on its own page from its own rows (lib.insight.sickness), so it is not one of the
+# MEASURE_KEYS this page offers for metrics frames; it is defined here so the shared charts can label it.
+MEASURES["sickness_rate"] = Measure("sickness_rate", "Sickness absence rate", "decrease", True,
+                                    "FTE days available", "Lower is better: fewer working days lost to sickness.")
 
 # Words for the SPC point types, as a board paper would put them.
 VERDICT = {
