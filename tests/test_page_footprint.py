@@ -111,3 +111,11 @@ def test_link_with_a_footprint_key_as_level(app_data):
     assert not any("not one we recognise" in i.value for i in at.info)
     assert at.query_params["footprint"] in ("2026", ["2026"]) and at.query_params["level"] in ("ICS", ["ICS"])
     assert at.selectbox(key="url_area").value == "Z9B2Z"
+
+
+def test_organisations_page_on_the_2026_footprint(app_data):
+    """Inside a system: the organisations of West and North London in Nov-25 (re-based) are NCL's and NWL's."""
+    at = open_app_page("pages/organisations.py", {"footprint": "2026", "period": "2025-11", "area": "Z9B2Z"})
+    assert not at.exception
+    body = texts(at) + "\n".join(str(df.value.to_csv()) for df in at.dataframe)
+    assert "Royal Free" in body or "University College London" in body
