@@ -17,7 +17,7 @@ shell.synthetic_marker(ctx)
 
 m = data.metrics(ctx.data_dir, ctx.level)
 eng = headlines.headline_figures(m, "ENG", ctx.period, ctx.previous_period, ctx.year_ago_period)
-st.subheader(f"England, {ctx.level} data, month ending {shell.period_label(ctx.period)}")
+st.subheader(f"England, {ctx.systems_label}, month ending {shell.period_label(ctx.period)}")
 cols = st.columns(5)
 for col, fig in zip(cols, eng):
     col.metric(fig.label, fig.value_text, fig.delta_text, delta_color=fig.delta_color, help=fig.help,
@@ -41,7 +41,7 @@ st.dataframe(
     },
 )
 shell.downloads(table, f"headlines_{ctx.level}_{ctx.period}", "home_table",
-                notes=[f"{ctx.source_label}; {ctx.level}; period ending {ctx.period}; rates monthly, FTE basis",
+                notes=[f"{ctx.source_label}; {ctx.systems_label}; period ending {ctx.period}; rates monthly, FTE basis",
                        *([] if not ctx.synthetic else ["SYNTHETIC demo data - not real figures"])])
 
 stats_charts.what_changed_summary(ctx)  # systems showing special cause this month (SPC rules)

@@ -50,7 +50,7 @@ def map_body() -> None:
     table = map_view.map_table(m, ctx.data_dir, ctx.level, ctx.period, measure, group, pop)
     scale = im.colour_scale(table["value"], ms.kind)
     what = f"{ms.label}, {group.lower() if group != ALL_STAFF else 'all staff groups'}"
-    st.subheader(f"{what}: {ctx.level} systems, month ending {shell.period_label(ctx.period)}")
+    st.subheader(f"{what}: {ctx.systems_label}, month ending {shell.period_label(ctx.period)}")
     if measure == "fte_per_100k":
         st.caption(im.PER_100K_DEFINITION)
     if measure in ("leaver_rate", "joiner_rate"):
@@ -77,7 +77,7 @@ def map_body() -> None:
         deck = map_view.build_deck(table, scale, measure, ctx.level, shapes if use_shapes else None, selected)
         event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="map_deck",
                                 height=map_view.MAP_HEIGHT,
-                                alt=f"Map of {ctx.level} systems coloured by {ms.label.lower()}")
+                                alt=f"Map of the {ctx.systems_label} coloured by {ms.label.lower()}")
         selected = map_view.selected_code(event, codes)
         trend_charts.show(map_view.legend_chart(scale, table["value"].isna().any()), "", "map_legend",
                           downloads=False)
@@ -100,7 +100,7 @@ def map_body() -> None:
 
     st.subheader("Map data")
     shell.downloads(im.export_table(table, measure, group, ctx.period), f"map_{measure}_{ctx.level}_{ctx.period}",
-                    "map_table", notes=[f"{ctx.source_label}; {ctx.level}; period ending {ctx.period}; {what}",
+                    "map_table", notes=[f"{ctx.source_label}; {ctx.systems_label}; period ending {ctx.period}; {what}",
                                         *([] if not ctx.synthetic else ["SYNTHETIC demo data - not real figures"])])
 
 

@@ -41,7 +41,7 @@ def profile_body() -> None:
     region = geography.area_lookup_regions(ctx.level).get(area, "")
     group_text = "all staff groups" if group == ALL_STAFF else group
     st.header(f"{names[area]} ({area})")
-    st.caption(f"{geography.REGIONS.get(region, '')} region - {ctx.level} level - month ending "
+    st.caption(f"{geography.REGIONS.get(region, '')} region - {ctx.systems_label} - month ending "
                f"{shell.period_label(ctx.period)} - {group_text}")
 
     # ---- headline figures
@@ -69,7 +69,7 @@ def profile_body() -> None:
         st.markdown("\n".join(f"- **{r.label}** {r.value_text}: {r.phrase}" if pd.notna(r.rank)
                                else f"- **{r.label}**: no figures for this system, so not ranked"
                                for r in ranks.itertuples()))
-        st.caption(f"Among the {ctx.level} systems with figures for {shell.period_label(ctx.period)}; 1st = highest.")
+        st.caption(f"Among the {ctx.systems_label} with figures for {shell.period_label(ctx.period)}; 1st = highest.")
     shell.definition(*[k for r in ranks["measure"] for k in im.definitions_for(r)])
     if "fte_per_100k" in set(ranks["measure"]):
         st.caption(f"FTE per 100,000 population: {im.PER_100K_DEFINITION}")
@@ -167,7 +167,7 @@ def profile_body() -> None:
                                ranks.rename(columns={"label": "Figure", "value_text": "Value", "phrase": "Rank"})[
                                    ["Figure", "Value", "Rank"]].assign(Section="Ranks")], ignore_index=True),
                     f"profile_{area}_{ctx.level}_{ctx.period}", "profile_table",
-                    notes=[f"{ctx.source_label}; {ctx.level}; {names[area]} ({area}); period ending {ctx.period}; "
+                    notes=[f"{ctx.source_label}; {ctx.systems_label}; {names[area]} ({area}); period ending {ctx.period}; "
                            f"{group_text}", *([] if not ctx.synthetic else ["SYNTHETIC demo data - not real figures"])])
 
 

@@ -47,7 +47,7 @@ def test_map_of_may26_defaults_to_the_36_icbs(app_data):
     at = open_app_page("pages/map.py", {"measure": "leaver_rate"})
     assert at.query_params["footprint"] == ["2026"] or at.query_params["footprint"] == "2026"  # in force for May 26
     assert map_codes(at) == CODES26
-    assert "ICS2026 systems, month ending May 2026" in texts(at)
+    assert "ICBs of April 2026, month ending May 2026" in texts(at)
 
 
 def test_nov25_on_the_2026_footprint_and_the_42_view(app_data):

@@ -29,6 +29,11 @@ class Context:
     provenance: dict
 
     @property
+    def systems_label(self) -> str:
+        """The level in users' words, e.g. 'ICBs of April 2026' (the key 'ICS2026' is for links and files)."""
+        return geography.vintage(self.level).title
+
+    @property
     def area_names(self) -> dict[str, str]:
         return geography.area_names(self.level)
 

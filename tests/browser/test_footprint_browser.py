@@ -38,7 +38,7 @@ def test_map_2026_and_switch_to_42(server26, page, artifacts):
     page.wait_for_selector(DECK, timeout=30000)
     page.wait_for_timeout(1500)  # deck.gl draws after the page settles
     body = page.inner_text("body")
-    assert "ICS2026 systems, month ending May 2026" in body
+    assert "ICBs of April 2026, month ending May 2026" in body
     assert "ICBs of April 2026 (36)" in body  # the footprint control in the sidebar
     page.screenshot(path=str(artifacts / "map_ics2026.png"), full_page=True)
     page.get_by_text("ICBs of July 2022 (42)").click()
@@ -46,7 +46,7 @@ def test_map_2026_and_switch_to_42(server26, page, artifacts):
     wait_for_app(page)
     assert_no_exception(page)
     assert "footprint=2022" in page.url
-    assert "ICS systems, month ending May 2026" in page.inner_text("body")
+    assert "ICBs of July 2022, month ending May 2026" in page.inner_text("body")
     page.wait_for_timeout(1500)
     page.screenshot(path=str(artifacts / "map_ics2022_of_may26.png"), full_page=True)
 

@@ -54,7 +54,7 @@ def page(ctx) -> None:
 
     area = state.selectbox("System", "area", options, default=ENGLAND, help="England is the sum of the systems.",
                            format_func=lambda c: "England (sum of systems)" if c == ENGLAND else f"{names[c]} ({c})")
-    st.caption(f"Projection starts from the month ending {shell.period_label(base.period)} ({ctx.level} data); "
+    st.caption(f"Projection starts from the month ending {shell.period_label(base.period)} ({ctx.systems_label}); "
                f"year 1 is the 12 months after it. Rates: {base.rate_basis}.")
     show_messages()
     if SS.get("wi_pending"):
