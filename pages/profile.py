@@ -9,9 +9,9 @@ from lib.data import geography
 from lib.insight import map_data as im
 from lib.insight.metrics import DEFINITIONS
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
-from ui import data, map_view, shell, state, trend_charts, stats_charts
+from ui import charts, data, map_view, shell, state, trend_charts, stats_charts
 
-SERIES_COLOURS = ["#12436D", "#28A197", "#801650"]  # Analysis Function palette: system, region, England
+SERIES_COLOURS = [charts.SYSTEM_COLOUR, charts.REGION_COLOUR, charts.ENGLAND_COLOUR]  # one visual language
 TREND_WIDTH = 330  # px per trend panel: two side by side fit a 1200 px window beside the sidebar
 
 ctx = st.session_state.get("ctx")
@@ -91,7 +91,8 @@ def profile_body() -> None:
                 x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y")),
                 y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False),
                         axis=alt.Axis(format=".1%" if rate else ",.0f")),
-                color=colour,
+                color=colour, strokeDash=alt.StrokeDash("series:N", sort=series, legend=None, scale=alt.Scale(
+                    domain=series, range=[charts.SYSTEM_DASH, charts.REGION_DASH, charts.ENGLAND_DASH][:len(series)])),
                 tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("month:T", title="Month", format="%b %Y"),
                          alt.Tooltip("value:Q", title=label, format=".2%" if rate else ",.1f"),
                          alt.Tooltip("fte:Q", title="FTE", format=",.0f")]).properties(height=230, width=TREND_WIDTH))
