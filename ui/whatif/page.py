@@ -17,7 +17,7 @@ import streamlit as st
 from lib.whatif import studio as w
 from lib.whatif.projection import ENGLAND
 from lib.whatif.scenario import Scenario, ScenarioError, from_query, to_query
-from ui import shell, state
+from ui import a11y, shell, state
 from ui.whatif.session import (SS, C, RESULTS, WORKSHOP_KEY, baseline_hidden, baseline, run_cached, live_key,
                                apply_scenario, show_messages, show_errors, workshop_from_url, workshop_on,
                                workshop_changed)
@@ -86,6 +86,7 @@ def page(ctx) -> None:
             studio(ctx, area, names, top, below)
         return
     # ---- workshop mode: chosen levers (live sliders) beside the headline results, everything else below
+    a11y.workshop_styles()
     a = w.shared_assumptions()
     levers = live_levers(area, a)
     default = [k for k in (f"nr_{a.new_role_ids[0]}_trainees", "ret_change_pp") if k in levers]
