@@ -11,6 +11,7 @@ from ui.whatif.session import workshop_from_url, workshop_on
 ctx = st.session_state.get("ctx")
 workshop_from_url()
 if workshop_on():
+    st.set_page_config(initial_sidebar_state="collapsed")   # the room needs the width; the menu is one click away
     st.markdown("### What-if studio")      # a smaller heading: the levers and results fit above the fold
 else:
     st.title("What-if studio")

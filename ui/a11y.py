@@ -18,7 +18,8 @@ summary:focus-visible, [tabindex]:focus-visible {
 
 WORKSHOP_CSS = """<style>
 /* projector: less empty space above the page so levers and results fit above the fold at 1366x768 */
-.block-container, [data-testid="stMainBlockContainer"] { padding-top: 2.2rem !important; padding-bottom: 1rem !important; }
+.block-container, [data-testid="stMainBlockContainer"] { padding-top: 3.4rem !important; padding-bottom: 1rem !important;
+  padding-left: 2rem !important; padding-right: 2rem !important; }
 [data-testid="stMetricValue"] { font-size: 2rem; }
 [data-testid="stMetricLabel"] p { font-size: 1rem; }
 </style>"""

@@ -58,7 +58,7 @@ def page(ctx) -> None:
 
     workshop_from_url()
     ws = workshop_on()
-    head = st.columns([3, 1.4] if not ws else [2.2, 1.2, 3, 2.4], vertical_alignment="bottom")
+    head = st.columns([3, 1.4] if not ws else [2, 1.3, 3.2, 2.4], vertical_alignment="bottom")
     area = state.selectbox("System", "area", options, default=ENGLAND, help="England is the sum of the systems.",
                            container=head[0],
                            format_func=lambda c: "England (sum of systems)" if c == ENGLAND else f"{names[c]} ({c})")
@@ -152,7 +152,7 @@ def studio(ctx, area: str, names: dict, top, below, view: str = "normal") -> Non
         compare_panel(ctx, scn, res, big=True)
         return
     with top:
-        group = headlines(ctx, res, hidden, columns=2 if view == "workshop" else 4)
+        group = headlines(ctx, res, hidden)
     results(ctx, scn, res, group, split=below if view == "workshop" else None)
     with below:
         panels(ctx, scn, res, names)

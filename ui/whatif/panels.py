@@ -71,7 +71,7 @@ def compare_chart_spec(n_series: int, group: str, big: bool = False) -> dict:
                   "axis": {"labelFontSize": f, "titleFontSize": f, "format": ",.0f"}},
             "color": {"field": "scenario", "type": "nominal", "title": None, "sort": None,
                       "scale": {"range": [charts.BASELINE_COLOUR, *charts.COMPARE_COLOURS]},
-                      "legend": {"orient": "bottom", "columns": min(max(n_series, 1), 3), "labelLimit": 0,
+                      "legend": {"orient": "bottom", "columns": max(n_series, 1), "labelLimit": 0,
                                  "labelFontSize": f, "symbolStrokeWidth": 3}},
             "shape": {"field": "scenario", "type": "nominal", "sort": None, "legend": None,
                       "scale": {"range": ["stroke", *charts.COMPARE_SHAPES]}},
@@ -82,9 +82,7 @@ def compare_chart_spec(n_series: int, group: str, big: bool = False) -> dict:
     }
 
 
-def compare_panel(ctx, scn: Scenario, res, big: bool = False) -> None:
-    saved: dict = SS.setdefault("wi_saved", {})
-    group = SS.get("wi_focus", w.NURSES)
+def _add_row(scn: Scenario, saved: dict) -> None:
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     full = len(saved) >= w.MAX_COMPARE
     c1.text_input("Name for the comparison", key="wi_cmp_name", max_chars=60,
@@ -95,8 +93,19 @@ def compare_panel(ctx, scn: Scenario, res, big: bool = False) -> None:
               on_click=_add_to_comparison, args=(scn.to_json(None), scn.name))
     if full:
         st.caption(f"Up to {w.MAX_COMPARE} scenarios side by side: remove one to add another.")
+
+
+def compare_panel(ctx, scn: Scenario, res, big: bool = False) -> None:
+    """Up to four saved scenarios side by side (a card each) and their gap over time. In workshop mode (`big`)
+    the cards and the chart come first, so the room sees them without scrolling; adding comes after."""
+    saved: dict = SS.setdefault("wi_saved", {})
+    group = SS.get("wi_focus", w.NURSES)
+    if not big:
+        _add_row(scn, saved)
     if not saved:
         st.info("Add the current scenario, change the levers, and add again to compare up to four side by side.")
+        if big:
+            _add_row(scn, saved)
         return
     runs, problems = {}, []
     for n, js in saved.items():
@@ -109,16 +118,15 @@ def compare_panel(ctx, scn: Scenario, res, big: bool = False) -> None:
     if not runs:
         return
     gaps, table = w.comparison(runs, group)
-    # side by side: one card per scenario with the figures a room discusses
     cols = st.columns(len(table))
-    for col, (_, r) in zip(cols, table.iterrows()):
+    for i, (col, (_, r)) in enumerate(zip(cols, table.iterrows())):
         T = int(r["Years"])
+        closes = w.year_short(None if pd.isna(r["Gap closes (year)"]) else int(r["Gap closes (year)"]), T)
         with col.container(border=True):
-            st.markdown(f"**{r['Scenario']}**")
-            st.metric(f"Gap in year {T} (FTE)", shell.num(r["Gap in final year (FTE)"]))
-            st.metric("Gap closes", w.year_short(None if pd.isna(r["Gap closes (year)"]) else
-                                                 int(r["Gap closes (year)"]), T))
-            st.metric("Extra cost, all years", money(r["Extra cost over baseline, all years (£)"]))
+            st.markdown(f"**{i + 1}. {r['Scenario']}**  \n"
+                        f"Gap in year {T}: **{shell.num(r['Gap in final year (FTE)'])} FTE**  \n"
+                        f"Gap closes: **{closes}**  \n"
+                        f"Extra cost: **{money(r['Extra cost over baseline, all years (£)'])}**")
     base = w.gap_frame(res, group)
     base = base[base["scenario"] == w.SCENARIO_LABELS["baseline"]].assign(scenario="Baseline (no levers)")
     data = pd.concat([base, gaps], ignore_index=True)[["scenario", "year", "gap"]]
@@ -127,14 +135,18 @@ def compare_panel(ctx, scn: Scenario, res, big: bool = False) -> None:
     desc = ("Gap in the final year: " + "; ".join(f"{a} {b:,.0f} FTE" for a, b in zip(ends["scenario"], ends["gap"]))
             + f"; baseline {base['gap'].iloc[-1]:,.0f} FTE.")
     spec["description"] = desc
-    height = spec.pop("height") + 60 + 30 * (1 + data["scenario"].nunique() // 3) + (40 if big else 0)
+    if big:
+        spec["height"] = 250
+    height = spec.pop("height") + 70 + (30 if big else 24) + (20 if big else 0)
     spec["autosize"] = {"type": "fit", "contains": "padding"}
     st.vega_lite_chart(data, spec, key="wi_ch_cmp", width="stretch", height=height)
     st.caption(desc)
     charts.download_row({**spec, "data": {"values": data.to_dict("records")}, "width": 640, "height": 320},
                         "what_if_compare", "wi_ch_cmp", title=f"Gap over time: {group}",
                         system=SS.get("wi_area_label"))
-    with st.expander("Comparison table" if big else "Comparison table", expanded=not big):
+    if big:
+        _add_row(scn, saved)
+    with st.expander("Comparison table", expanded=not big):
         st.dataframe(table, hide_index=True, width="stretch", column_config={
             c: st.column_config.NumberColumn(format="percent" if "rate" in c else "localized")
             for c in table.columns[3:]})

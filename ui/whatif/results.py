@@ -54,7 +54,7 @@ def rate_basis_words(basis: str) -> str:
             "yearly, worked out from the loaded months' rates" if "annualised" in basis else "yearly")
 
 
-def headlines(ctx, res, hidden: list[str], *, columns: int = 4) -> str:
+def headlines(ctx, res, hidden: list[str]) -> str:
     """The followed staff group's figures; returns the group. Groups disclosure control hides here are not offered.
     Arrows only where a figure moved against the baseline, pointing the way it moved (no arrow on 'same as
     baseline' or on a plain figure such as the pay bill)."""
@@ -68,7 +68,7 @@ def headlines(ctx, res, hidden: list[str], *, columns: int = 4) -> str:
     h = w.headline(res, group)
     b, s, T = h["baseline"], h["scenario"], h["horizon"]
     figs = headline_figures(ctx, h)
-    cols = st.columns(columns) if columns == 4 else [c for _ in range(2) for c in st.columns(2)]
+    cols = st.columns(4)
     for col, f in zip(cols, figs):
         col.metric(f["label"], f["value"], f["delta"], delta_color=f["delta_color"],
                    delta_arrow="auto" if f["arrow"] else "off", border=True, help=f["help"])
@@ -99,9 +99,8 @@ def headline_figures(ctx, h: dict) -> list[dict]:
          "delta_color": "off", "arrow": False,
          "help": "First year in which capacity meets demand for this staff group."},
         {"label": "Extra cost, all years", "value": money(extra),
-         "delta": (f"Pay bill in year {T}: {money(s['pay_bill_end'])} "
-                   + (f"({'+' if d_pay > 0 else '-'}{money(abs(d_pay))} vs baseline)" if abs(d_pay) >= 1 else
-                      "(same as baseline)")),
+         "delta": (f"Pay bill, year {T}: {money(s['pay_bill_end'])}"
+                   + (f" ({'+' if d_pay > 0 else '-'}{money(abs(d_pay))})" if abs(d_pay) >= 1 else "")),
          "delta_color": "off", "arrow": False,
          "help": f"Pay bill, training, recruitment and retention costs summed over years 1-{T}, scenario minus "
                  f"baseline. Training cost in the scenario: {money(s['training_cost_total'])}."},
@@ -154,7 +153,7 @@ def _draw(data: pd.DataFrame, spec: dict, key: str) -> None:
     """No PNG/SVG export on live charts (the data are downloadable below; comparison and fan charts keep it).
     The element gets a fixed pixel height that Vega fits title, axes and legend into: sized to content, a
     chart with a bottom legend overlapped the one below it after its rows were swapped."""
-    height = spec.pop("height") + (150 if workshop_on() else 110)
+    height = spec.pop("height") + (130 if workshop_on() else 110)
     spec["autosize"] = {"type": "fit", "contains": "padding"}
     if workshop_on():
         spec["config"] = charts.big_config()
