@@ -134,7 +134,7 @@ def selected_code(event, allowed: set[str]) -> str | None:
     return code if code in allowed else None
 
 
-LEGEND_HEIGHT_PX = 110   # element height: key cells, labels under them and the title (at 25 px the key was empty)
+LEGEND_HEIGHT_PX = 100   # element height: key cells, labels under them and the title (at 25 px the key was empty)
 
 
 def legend_chart(scale: ColourScale, has_missing: bool) -> alt.Chart:
@@ -153,7 +153,7 @@ def legend_chart(scale: ColourScale, has_missing: bool) -> alt.Chart:
                      description=desc).mark_rect(stroke="white").encode(
         x=x, color=alt.Color("colour:N", scale=None, legend=None),
         tooltip=[alt.Tooltip("bin:N", title="Band")]).properties(height=36, autosize=alt.AutoSizeParams(
-            type="fit-x", contains="padding"))
+            type="fit", contains="padding"))
 
 
 def ranked_chart(table: pd.DataFrame, scale: ColourScale, measure: str, selected: str | None) -> alt.LayerChart:

@@ -22,7 +22,7 @@ from ui.whatif.session import (SS, C, RESULTS, WORKSHOP_KEY, baseline_hidden, ba
                                apply_scenario, show_messages, show_errors, workshop_from_url, workshop_on,
                                workshop_changed)
 from ui.whatif.levers import lever_panel, live_levers, workshop_levers
-from ui.whatif.results import headlines, rate_basis_words, results
+from ui.whatif.results import headlines, rate_basis_words, results, summary_section
 from ui.whatif.panels import compare_panel, panels
 
 WORKSHOP_VIEWS = ["Levers and results", "Compare scenarios"]
@@ -155,4 +155,5 @@ def studio(ctx, area: str, names: dict, top, below, view: str = "normal") -> Non
         group = headlines(ctx, res, hidden)
     results(ctx, scn, res, group, split=below if view == "workshop" else None)
     with below:
+        summary_section(ctx, scn, res)
         panels(ctx, scn, res, names)

@@ -13,7 +13,7 @@ from lib.insight import exports
 from lib.whatif import library
 from lib.whatif import studio as w
 from lib.whatif.scenario import Scenario, ScenarioError
-from ui import charts, shell
+from ui import charts, shell, tables
 from ui.whatif.results import plain_note, plain_source
 from ui.whatif.session import (SS, PANELS, baseline_cached, baseline, run_cached, monte_carlo, optimise, live_key,
                                reset_editor, load_later, show_errors, log_change, auth_user, money)
@@ -147,9 +147,8 @@ def compare_panel(ctx, scn: Scenario, res, big: bool = False) -> None:
     if big:
         _add_row(scn, saved)
     with st.expander("Comparison table", expanded=not big):
-        st.dataframe(table, hide_index=True, width="stretch", column_config={
-            c: st.column_config.NumberColumn(format="percent" if "rate" in c else "localized")
-            for c in table.columns[3:]})
+        tables.show(table, column_config={
+            c: st.column_config.NumberColumn(format="percent" if "rate" in c else "%,.0f") for c in table.columns[3:]})
     c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
     pick = c1.selectbox("Saved scenario", list(saved), key="wi_cmp_pick")
     if c2.button("Load into the levers", key="wi_cmp_load"):

@@ -10,7 +10,7 @@ import streamlit as st
 
 from lib.whatif import studio as w
 from lib.whatif.scenario import Scenario
-from ui import charts, shell
+from ui import charts, shell, tables
 from ui.whatif.session import SCN_SCALE, SS, live_key, money, workshop_on
 
 
@@ -215,11 +215,35 @@ def _rest(ctx, scn: Scenario, res, group: str) -> None:
         else:
             _draw(pd.DataFrame({"year": one["year"], "measure": one["measure"], "pounds_k": one["pounds"] / 1e3}),
                   _spec_costs(), "wi_ch_cost")
+    for n in dict.fromkeys(plain_note(n) for n in res.notes):
+        st.caption(n)
+
+
+def long_summary(tbl: pd.DataFrame, T: int) -> pd.DataFrame:
+    """Baseline and scenario as two rows a staff group (six columns fit a 1440 px screen; eight side by side did
+    not)."""
+    rows = []
+    for _, r in tbl.iterrows():
+        for key, label in (("baseline", "Baseline (no levers)"), ("scenario", "Scenario")):
+            rows.append({"Staff group": r["Staff group"], "Run": label, "Gap now (FTE)": r["Gap now (FTE)"],
+                         f"Gap in year {T} (FTE)": r[f"Gap in year {T}, {key} (FTE)"],
+                         f"Vacancy rate in year {T}": r[f"Vacancy rate in year {T}, {key}"],
+                         "Gap closes": w.year_short(None if pd.isna(r[f"Gap closes (year), {key}"]) else
+                                                    int(r[f"Gap closes (year), {key}"]), T)})
+    return pd.DataFrame(rows)
+
+
+def summary_section(ctx, scn: Scenario, res) -> None:
+    """Every staff group, baseline beside scenario, full width (in the right-hand column its eight columns did not
+    fit a 1440 px screen), with the downloads."""
     sdc = bool(live_key(ctx)[4])
+    T = scn.horizon
     with st.expander("All staff groups: baseline beside scenario"):
-        tbl = w.summary_table(res)
-        st.dataframe(tbl, hide_index=True, width="stretch", column_config={
-            c: st.column_config.NumberColumn(format="percent" if "rate" in c else "localized") for c in tbl.columns[1:]})
+        tables.show(long_summary(w.summary_table(res), T), column_config={
+            "Staff group": st.column_config.TextColumn("Staff group", width=270),
+            "Gap now (FTE)": st.column_config.NumberColumn(format="%,.0f"),
+            f"Gap in year {T} (FTE)": st.column_config.NumberColumn(format="%,.0f"),
+            f"Vacancy rate in year {T}": st.column_config.NumberColumn(format="percent")})
         table = w.mask_small(res.table) if sdc else res.table
         shell.downloads(table, f"what_if_{scn.area}", "wi_table",
                         notes=[f"Scenario: {scn.to_json(None)}", f"Data period {ctx.period}, {ctx.level}",
@@ -227,5 +251,3 @@ def _rest(ctx, scn: Scenario, res, group: str) -> None:
                                *([w.SDC_EXPORT_NOTE] if sdc else [])])
         if sdc:
             st.caption(w.SDC_EXPORT_NOTE)
-    for n in dict.fromkeys(plain_note(n) for n in res.notes):
-        st.caption(n)
