@@ -137,22 +137,31 @@ def selected_code(event, allowed: set[str]) -> str | None:
 LEGEND_HEIGHT_PX = 100   # element height: key cells, labels under them and the title (at 25 px the key was empty)
 
 
+def _short(label: str) -> str:
+    """'0.61% to 0.72%' -> '0.61-0.72%' so neighbouring band labels do not run into each other."""
+    a, sep, b = str(label).partition(" to ")
+    if sep and a.endswith("%") and b.endswith("%"):
+        return f"{a[:-1]}-{b}"
+    return str(label)
+
+
 def legend_chart(scale: ColourScale, has_missing: bool) -> alt.Chart:
     """The colour key as a small horizontal Altair chart (drawn by Streamlit, no HTML): one cell per band with its
     range written under it, and a description that lists the bands for a screen reader."""
     labels = scale.labels()
-    rows = [{"bin": lab, "colour": c, "order": i} for i, (lab, c) in enumerate(zip(labels, scale.colours))]
+    rows = [{"bin": _short(lab), "words": lab, "colour": c, "order": i}
+            for i, (lab, c) in enumerate(zip(labels, scale.colours))]
     if has_missing:
-        rows.append({"bin": "no data", "colour": NO_DATA_COLOUR, "order": len(rows)})
+        rows.append({"bin": "no data", "words": "no data", "colour": NO_DATA_COLOUR, "order": len(rows)})
     df = pd.DataFrame(rows)
     x = alt.X("bin:N", sort=alt.SortField("order"), title=None,
               axis=alt.Axis(labelAngle=0, labelLimit=200, labelFontSize=12, ticks=False, domain=False,
                             orient="bottom", labelOverlap=False))
-    desc = "Colour key, lightest to darkest: " + "; ".join(df["bin"])
+    desc = "Colour key, lightest to darkest: " + "; ".join(df["words"])
     return alt.Chart(df, title=alt.Title("Colour key", anchor="start", fontSize=13),
                      description=desc).mark_rect(stroke="white").encode(
         x=x, color=alt.Color("colour:N", scale=None, legend=None),
-        tooltip=[alt.Tooltip("bin:N", title="Band")]).properties(height=36, autosize=alt.AutoSizeParams(
+        tooltip=[alt.Tooltip("words:N", title="Band")]).properties(height=36, autosize=alt.AutoSizeParams(
             type="fit", contains="padding"))
 
 

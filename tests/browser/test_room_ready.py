@@ -160,10 +160,12 @@ def test_map_colour_key_and_download_buttons(room_server, page, artifacts):
     # keyboard path: the system chooser beside the map takes focus and picks a system
     page.get_by_label("Choose a system (keyboard or list)").focus()
     page.keyboard.type("South Yorkshire")
+    page.wait_for_timeout(500)
     page.keyboard.press("Enter")
     wait_for_app(page)
-    assert "Open the profile of South Yorkshire" in page.inner_text("body")
+    page.wait_for_timeout(500)
     _shot(page, artifacts, "map_1440x900")
+    assert "Open the profile of South Yorkshire" in page.inner_text("body")
 
 
 @pytest.mark.parametrize("path", ["/", "/what_if?area=QKK"])
