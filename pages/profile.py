@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.data import geography
+from lib.insight import exports
 from lib.insight import map_data as im
 from lib.insight.metrics import DEFINITIONS
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
@@ -144,9 +145,15 @@ def profile_body() -> None:
     heads = pd.DataFrame([{"Figure": f.label, "Value": f.value, f"Change since {prev_text or 'previous month'}":
                            f.change_previous, f"Change since {year_text or '12 months earlier'}": f.change_year,
                            "England": f.england_text} for f in figs])
-    shell.downloads(pd.concat([heads.assign(Section="Headline figures"),
-                               ranks.rename(columns={"label": "Figure", "value_text": "Value", "phrase": "Rank"})[
-                                   ["Figure", "Value", "Rank"]].assign(Section="Ranks")], ignore_index=True),
+    out = pd.concat([heads.assign(Section="Headline figures"),
+                     ranks.rename(columns={"label": "Figure", "value_text": "Value", "phrase": "Rank"})[
+                         ["Figure", "Value", "Rank"]].assign(Section="Ranks")], ignore_index=True)
+    # one kind of number a column: rates as fractions (not "0.88%" text beside 0.0088), named so (issue 15)
+    for c in [c for c in out.columns if c == "Value" or c == "England" or str(c).startswith("Change since")]:
+        out[c] = out[c].map(exports.text_to_number)
+    out = out.rename(columns={c: f"{c} (rates as fractions)" for c in out.columns
+                              if c == "Value" or c == "England" or str(c).startswith("Change since")})
+    shell.downloads(out,
                     f"profile_{area}_{ctx.level}_{ctx.period}", "profile_table",
                     notes=[f"{ctx.source_label}; {ctx.level}; {names[area]} ({area}); period ending {ctx.period}; "
                            f"{group_text}", *([] if not ctx.synthetic else ["SYNTHETIC demo data - not real figures"])])

@@ -328,3 +328,28 @@ def test_definitions_table_in_users_words():
     defs = [t.value for t in at.table if "Definition" in t.value.columns][0]
     assert "Leaver rate" in defs.index and "FTE per 100,000 population" in defs.index
     assert not any("_" in str(i) for i in defs.index)
+
+
+def test_mixed_text_and_fraction_columns_become_numbers():
+    vals = [0.0088, "0.88%", "1,467.26", "-", None]
+    out = [exports.text_to_number(v) for v in vals]
+    assert out[:3] == [0.0088, 0.0088, 1467.26] and pd.isna(out[3]) and pd.isna(out[4])
+
+
+def test_profile_download_has_one_kind_of_number_a_column(monkeypatch):
+    from streamlit.delta_generator import DeltaGenerator
+    captured = []
+    original = DeltaGenerator.download_button
+
+    def recording(self, label, data, *args, **kwargs):
+        captured.append((kwargs.get("file_name"), data() if callable(data) else data))
+        return original(self, label, b"", *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", recording)
+    open_app_page("pages/profile.py", {"area": "QKK"})
+    raw = [b for n, b in captured if str(n).startswith("profile_") and str(n).endswith(".csv")][0]
+    df = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig")
+    col = "Value (rates as fractions)"
+    assert pd.api.types.is_numeric_dtype(df[col]), df[col].tolist()
+    assert not df.astype(str).apply(lambda c: c.str.endswith("%")).drop(columns=["notes"]).any().any()
+    assert "SYNTHETIC" in " ".join(df["notes"].dropna())

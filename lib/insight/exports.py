@@ -73,6 +73,18 @@ def _percent_text_to_fraction(s: pd.Series) -> pd.Series | None:
     return s.map(lambda v: float(str(v).strip().rstrip("%")) / 100 if isinstance(v, str) and v.strip() else np.nan)
 
 
+def text_to_number(value: object) -> object:
+    """'0.88%' -> 0.0088, '1,234.5' -> 1234.5; numbers unchanged; other text (e.g. '-', 'not available') -> NaN.
+    For columns that mix figures and their display text (the profile download did)."""
+    if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+        return float(value)
+    t = str(value).strip().replace(",", "")
+    try:
+        return float(t[:-1]) / 100 if t.endswith("%") else float(t)
+    except ValueError:
+        return np.nan
+
+
 def as_shown(df: pd.DataFrame) -> pd.DataFrame:
     """Numbers rounded as on screen: headcount whole numbers, FTE 1 dp, rates/shares as fractions (6 dp) with
     "(fraction)" added to the column name, other decimals 2 dp. Text and codes are left as they are."""
