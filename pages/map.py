@@ -30,7 +30,7 @@ def map_body() -> None:
         st.query_params["measure"] = "vacancy_rate"
         st.session_state.pop("url_measure", None)
 
-    c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
+    c1, c2, c3 = st.columns([2, 2, 1.4], vertical_alignment="bottom")  # "Definitions and source" not cut
     measure = state.selectbox("Measure", "measure", available, default="vacancy_rate",
                               format_func=lambda k: im.MEASURES[k].label, container=c1)
     if measure == "fte_share" and st.session_state.get("url_group", st.query_params.get("group")) in (None, ALL_STAFF):

@@ -55,7 +55,7 @@ def turnover_body() -> None:
               (r[f"leavers_{u}"] if r[f"leavers_{u}"] == r[f"leavers_{u}"] else 0)
         k[2].metric(f"Net change ({unit})", f"{net:+,.1f}", border=True, help="Joiners minus leavers in the month")
         k[3].metric("Leaver rate (monthly)", shell.pct(r["leaver_rate"]), border=True)
-        k[4].metric("Leaver rate (12-month rolling)", shell.pct(r["leaver_rate_12m"]), border=True,
+        k[4].metric("12-month leaver rate", shell.pct(r["leaver_rate_12m"]), border=True,  # full label fits
                     help=trends.ROLLING_NOTE)
 
     st.subheader("Leaver and joiner rates over time")

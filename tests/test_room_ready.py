@@ -212,7 +212,7 @@ def test_arrows_only_where_a_figure_moved_and_the_right_way():
     gap = metric(at, "Gap in year 5")
     assert gap.proto.delta == "Same as baseline" and gap.proto.direction == MetricProto.MetricDirection.NONE
     cost = metric(at, "Extra cost")
-    assert cost.proto.direction == MetricProto.MetricDirection.NONE and cost.proto.delta.startswith("Pay bill, year 5")
+    assert cost.proto.direction == MetricProto.MetricDirection.NONE and cost.proto.delta == "Pay bill, year 5: same"
     at.slider(key="wi_c_nr_nursing_associate_trainees").set_value(200).run()
     at.run()
     gap = metric(at, "Gap in year 5")
@@ -221,7 +221,7 @@ def test_arrows_only_where_a_figure_moved_and_the_right_way():
     cost = metric(at, "Extra cost")
     assert cost.proto.direction == MetricProto.MetricDirection.NONE          # no "up" on a pay bill figure
     # here the pay bill FELL (nursing associates take on nurses' work at a lower band): said in words, no "up"
-    assert "(-£" in cost.proto.delta
+    assert cost.proto.delta.startswith("Pay bill, year 5: -£")
 
 
 def test_trainee_sliders_have_sensible_ranges():
@@ -353,3 +353,15 @@ def test_profile_download_has_one_kind_of_number_a_column(monkeypatch):
     assert pd.api.types.is_numeric_dtype(df[col]), df[col].tolist()
     assert not df.astype(str).apply(lambda c: c.str.endswith("%")).drop(columns=["notes"]).any().any()
     assert "SYNTHETIC" in " ".join(df["notes"].dropna())
+
+
+def test_england_has_one_colour_on_every_page():
+    """No page draws England in a colour of its own (was black dotted, maroon, lavender)."""
+    import re
+    from tests.conftest import REPO
+    from ui import charts
+    for f in [*(REPO / "pages").glob("*.py"), *(REPO / "ui").rglob("*.py")]:
+        src = f.read_text(encoding="utf-8")
+        assert "#A285D1" not in src and "#801650\"]  # Analysis Function palette: system, region, England" not in src, f
+        assert not re.search(r"England.{0,40}#d5281b|#d5281b.{0,60}England", src), f
+    assert charts.ENGLAND_COLOUR == "#3D3D3D" and charts.ENGLAND_DASH == [2, 2]

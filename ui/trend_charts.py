@@ -138,7 +138,7 @@ def mix_bars(expected: pd.DataFrame, area_label: str, height: int = 380) -> alt.
         yOffset=alt.YOffset("who:N", sort=[area_label, "England"]),
         x=alt.X("share:Q", title="Share of FTE", axis=alt.Axis(format=".0%")),
         color=alt.Color("who:N", title=None, scale=alt.Scale(domain=[area_label, "England"],
-                                                             range=[ROLE_COLOURS["System"], "#A285D1"]),
+                                                             range=[ROLE_COLOURS["System"], ROLE_COLOURS["England"]]),
                         legend=alt.Legend(orient="bottom", labelLimit=400)),
         tooltip=[alt.Tooltip("Staff group:N"), alt.Tooltip("who:N", title="Area"),
                  alt.Tooltip("share:Q", title="Share of FTE", format=".2%")],

@@ -94,16 +94,17 @@ def headline_figures(ctx, h: dict) -> list[dict]:
          "delta_color": "inverse" if moved_vr else "off", "arrow": moved_vr,
          "help": "Gap (when positive) divided by demand. Baseline: " + shell.pct(b["vacancy_rate_end"], 1)},
         {"label": "Gap closes", "value": w.year_short(s["year_gap_closes"], T),
-         "delta": f"{w.year_label(s['year_gap_closes'], ctx.period, T)}; baseline: "
-                  f"{w.year_short(b['year_gap_closes'], T).lower()}",
+         "delta": f"Baseline: {w.year_short(b['year_gap_closes'], T).lower()}",
          "delta_color": "off", "arrow": False,
-         "help": "First year in which capacity meets demand for this staff group."},
+         "help": "First year in which capacity meets demand for this staff group: "
+                 f"{w.year_label(s['year_gap_closes'], ctx.period, T)}."},
         {"label": "Extra cost, all years", "value": money(extra),
-         "delta": (f"Pay bill, year {T}: {money(s['pay_bill_end'])}"
-                   + (f" ({'+' if d_pay > 0 else '-'}{money(abs(d_pay))})" if abs(d_pay) >= 1 else "")),
+         "delta": (f"Pay bill, year {T}: {'+' if d_pay > 0 else '-'}{money(abs(d_pay))}" if abs(d_pay) >= 1 else
+                   f"Pay bill, year {T}: same"),
          "delta_color": "off", "arrow": False,
          "help": f"Pay bill, training, recruitment and retention costs summed over years 1-{T}, scenario minus "
-                 f"baseline. Training cost in the scenario: {money(s['training_cost_total'])}."},
+                 f"baseline. Pay bill in year {T}: {money(s['pay_bill_end'])} (baseline {money(b['pay_bill_end'])}). "
+                 f"Training cost in the scenario: {money(s['training_cost_total'])}."},
     ]
 
 
