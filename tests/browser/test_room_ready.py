@@ -127,7 +127,11 @@ def test_four_scenario_comparison_fits_1366x768(room_server, page, artifacts):
             wait_for_app(page)
             page.get_by_text("Compare scenarios", exact=True).first.click()
             wait_for_app(page)
+        page.wait_for_timeout(500)
+        wait_for_app(page)
         page.get_by_role("button", name="Add current scenario").click()
+        page.wait_for_function("(n) => document.body.innerText.includes(n)", arg=f"{i + 1}. Scenario {i + 1}",
+                               timeout=20000)
         wait_for_app(page)
     assert_no_exception(page)
     _scroll_top(page)
