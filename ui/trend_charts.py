@@ -14,6 +14,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from lib.insight import axes
 from lib.insight.trends import ROLE_ORDER
 from ui import charts
 
@@ -70,8 +71,16 @@ def _month(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _y_axis(percent: bool) -> alt.Axis:
+def _y_axis(percent: bool, values=None) -> alt.Axis:
+    if percent and values is not None:  # decimals so that ticks differ (0.88%-0.95% is not "0.9% 0.9% 0.9%")
+        return alt.Axis(format=axes.percent_format(values), tickCount=axes.PERCENT_TICKS)
     return alt.Axis(format=".1%" if percent else ",.0f")
+
+
+def month_axis(periods, fmt: str = "%b %Y", **kwargs) -> alt.Axis:
+    """Time axis with one tick per loaded month when there are few (no "Oct 2025" repeated eight times)."""
+    ticks = axes.month_ticks(periods)
+    return alt.Axis(format=fmt, **({"values": ticks} if ticks else {}), **kwargs)
 
 
 def _selected_rule(period: str | None) -> alt.Chart | None:
@@ -90,9 +99,9 @@ def trend_chart(series: pd.DataFrame, y_title: str, *, percent: bool = True, sel
              .sort_values("_r"))
     domain, roles = list(order["series"]), list(order["role"])
     lines = alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
-        x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y")),
+        x=alt.X("month:T", title=None, axis=month_axis(df["period"])),
         y=alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False),
-                axis=alt.Axis(format=axis_format) if axis_format else _y_axis(percent)),
+                axis=alt.Axis(format=axis_format) if axis_format else _y_axis(percent, df["value"])),
         color=alt.Color("series:N", title=None, sort=domain,
                         scale=alt.Scale(domain=domain, range=[ROLE_COLOURS[r] for r in roles]),
                         legend=alt.Legend(orient="bottom", labelLimit=400)),
@@ -114,16 +123,19 @@ def flows_chart(flows: pd.DataFrame, unit: str, *, selected: str | None = None, 
                        legend=alt.Legend(orient="bottom", labelLimit=400))
     tip = [alt.Tooltip("month:T", title="Month", format="%b %Y"), alt.Tooltip("flow:N", title="Flow"),
            alt.Tooltip("value:Q", title=unit, format=",.1f")]
-    x = alt.X("yearmonth(month):T", title=None, axis=alt.Axis(format="%b %Y"))
+    # ordinal months: one band per loaded month (a temporal bar axis showed an empty slot for the month after)
+    x = alt.X("yearmonth(month):O", title=None, axis=alt.Axis(format="%b %Y", formatType="time", labelAngle=0,
+                                                               labelOverlap=True))
     bars = alt.Chart(df).transform_filter(alt.FieldOneOfPredicate("flow", ["Leavers", "Joiners"])).mark_bar().encode(
         x=x, xOffset=alt.XOffset("flow:N", sort=["Joiners", "Leavers"]), y=alt.Y("value:Q", title=unit),
         color=colour, tooltip=tip)
     net = alt.Chart(df).transform_filter(alt.datum.flow == "Net change").mark_line(point=True).encode(
         x=x, y="value:Q", color=colour, tooltip=tip)
     layers = [bars, net]
-    rule = _selected_rule(selected)
-    if rule is not None:
-        layers.append(rule)
+    if selected:
+        sel = pd.DataFrame({"month": [pd.Timestamp(selected + "-01")]})
+        layers.append(alt.Chart(sel).mark_rule(color=SELECTED_COLOUR, strokeWidth=1.5).encode(
+            x=alt.X("yearmonth(month):O"), tooltip=[alt.Tooltip("month:T", title="Chosen period", format="%b %Y")]))
     return alt.layer(*layers).properties(height=height)
 
 
@@ -185,7 +197,8 @@ def mix_small_multiples(over_time: pd.DataFrame, groups: list[str]) -> alt.Facet
              .sort_values("_r"))
     domain, roles = list(order["series"]), list(order["role"])
     base = alt.Chart().mark_line().encode(
-        x=alt.X("month:T", title=None, axis=alt.Axis(format="%Y", tickCount=4)),
+        x=alt.X("month:T", title=None, axis=month_axis(df["period"], "%b %Y" if axes.month_ticks(df["period"])
+                                                         else "%Y", tickCount=4)),
         y=alt.Y("share:Q", title=None, axis=alt.Axis(format=".0%", tickCount=3), scale=alt.Scale(zero=True)),
         color=alt.Color("series:N", title=None, sort=domain,
                         scale=alt.Scale(domain=domain, range=[ROLE_COLOURS[r] for r in roles]),

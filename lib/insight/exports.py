@@ -129,9 +129,13 @@ def with_notes_column(df: pd.DataFrame, notes: list[str] | None) -> pd.DataFrame
     return out
 
 
-def to_csv_bytes(df: pd.DataFrame, notes: list[str] | None = None, *, rounded: bool = True) -> bytes:
+def to_csv_bytes(df: pd.DataFrame, source: str | None = None, *, notes: list[str] | None = None,
+                 rounded: bool = True) -> bytes:
     """UTF-8 CSV with a BOM (so Excel opens names such as "Guy's and St Thomas'" correctly); numbers as shown;
-    the notes (title, system, period, source, synthetic label) in a last column "notes"."""
+    `source` (where the figures come from) as a column "Data source"; the notes (title, system, period, source,
+    synthetic label) in a last column "notes"."""
+    if source:
+        df = df.assign(**{"Data source": source})
     return ("\ufeff" + to_csv_text(with_notes_column(as_shown(df) if rounded else df, notes))).encode("utf-8")
 
 

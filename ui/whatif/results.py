@@ -11,7 +11,7 @@ import streamlit as st
 from lib.whatif import studio as w
 from lib.whatif.scenario import Scenario
 from ui import charts, shell, tables
-from ui.whatif.session import SCN_SCALE, SS, live_key, money, workshop_on
+from ui.whatif.session import SCN_SCALE, SS, baseline_cached, live_key, money, workshop_on
 
 
 X_YEAR = {"field": "year", "type": "ordinal", "title": "Year", "axis": {"labelAngle": 0}}
@@ -72,6 +72,9 @@ def headlines(ctx, res, hidden: list[str]) -> str:
     for col, f in zip(cols, figs):
         col.metric(f["label"], f["value"], f["delta"], delta_color=f["delta_color"],
                    delta_arrow="auto" if f["arrow"] else "off", border=True, help=f["help"])
+    a = w.shared_assumptions().with_overrides(res.scenario.assumptions)
+    for line in w.baseline_lines(baseline_cached(*live_key(ctx)), res.scenario.area, group, a):
+        st.caption(line)
     return group
 
 
@@ -246,8 +249,15 @@ def summary_section(ctx, scn: Scenario, res) -> None:
             f"Gap in year {T} (FTE)": st.column_config.NumberColumn(format="%,.0f"),
             f"Vacancy rate in year {T}": st.column_config.NumberColumn(format="percent")})
         table = w.mask_small(res.table) if sdc else res.table
+        group = SS.get("wi_focus", w.NURSES)
         shell.downloads(table, f"what_if_{scn.area}", "wi_table",
                         notes=[f"Scenario: {scn.to_json(None)}", f"Data period {ctx.period}, {ctx.level}",
+                               f"Baseline rates: {rate_basis_words(baseline_cached(*live_key(ctx)).rate_basis)}",
+                               *w.baseline_lines(baseline_cached(*live_key(ctx)), scn.area, group,
+                                                 w.shared_assumptions().with_overrides(scn.assumptions))[1:],
+                               f"Baseline rates {baseline_cached(*live_key(ctx)).rate_basis}",
+                               *w.baseline_lines(baseline_cached(*live_key(ctx)), scn.area, group,
+                                                 w.shared_assumptions().with_overrides(scn.assumptions))[1:],
                                *(["SYNTHETIC demo data - not real figures"] if ctx.synthetic else []),
                                *([w.SDC_EXPORT_NOTE] if sdc else [])])
         if sdc:
