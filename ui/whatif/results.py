@@ -21,7 +21,7 @@ SCN_COLOUR = {"field": "scenario", "type": "nominal", "scale": SCN_SCALE, "title
 def plain_note(note: str) -> str:
     """A model note in the words of the page (no formulas, code names or document references)."""
     n = str(note)
-    if n.startswith("annualised from") or n.startswith("annual rates"):
+    if "1-(1-m)" in n:
         return ("Leaver and joiner rates are yearly rates worked out from the loaded months' rates (a monthly "
                 "leaver rate compounds over 12 months).")
     if n.startswith("vacancy_fte unknown"):
@@ -50,8 +50,11 @@ def plain_source(text: str) -> str:
 
 
 def rate_basis_words(basis: str) -> str:
-    return ("yearly, worked out from monthly rates" if "monthly" in basis else
-            "yearly, worked out from the loaded months' rates" if "annualised" in basis else "yearly")
+    """How the baseline's rates were made, without formulas (older stores said 'leaver 1-(1-m)^12')."""
+    if "1-(1-m)" in basis:
+        return "yearly, worked out from monthly rates" if "monthly" in basis else \
+            "yearly, worked out from the loaded months' rates"
+    return basis.replace(" x 12/", " scaled to a year from ").rstrip(".")
 
 
 def headlines(ctx, res, hidden: list[str]) -> str:
