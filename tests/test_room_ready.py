@@ -312,6 +312,7 @@ def test_accessibility_statement_lists_met_and_not_met():
     assert "What is met" in heads and "What is not met yet" in heads
     met, not_met = at.table[0].value, at.table[1].value
     assert {"Keyboard", "Visible focus", "Charts described in words", "Contrast"} <= set(met.index)
+    assert "Chart descriptions on the leader pages" in set(not_met.index)
     assert {"Map picture", "Chart tooltips"} <= set(not_met.index)
 
 

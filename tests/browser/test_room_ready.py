@@ -191,3 +191,19 @@ def test_tables_do_not_clip_columns_at_1440(room_server, page, artifacts, path):
         over = g.evaluate("el => { const s = el.querySelector('.dvn-scroller'); "
                           "return s ? s.scrollWidth - s.clientWidth : 0; }")
         assert over <= 1, f"table {i} on {path} scrolls sideways by {over} px (right-hand columns clipped)"
+
+
+def test_keyboard_focus_is_visible_and_not_the_current_page_look(room_server, page, artifacts):
+    _first_visit(page, room_server)
+    _open(page, room_server.url + "/accessibility", 1440, 900)
+    link = page.locator("[data-testid='stSidebarNavLink']").filter(has_text="Map").first
+    link.focus()
+    page.keyboard.press("Shift+Tab")      # move focus by keyboard so :focus-visible applies
+    page.keyboard.press("Tab")
+    style = link.evaluate("e => { const s = getComputedStyle(e); return [s.outlineStyle, s.outlineColor, "
+                          "s.backgroundColor]; }")
+    assert style[0] == "solid" and style[1] == "rgb(255, 235, 59)", style            # yellow focus ring
+    current = page.locator("[data-testid='stSidebarNavLink'][aria-current='page']").first
+    assert current.evaluate("e => getComputedStyle(e).fontWeight") in ("700", "bold")
+    assert "What is not met yet" in page.inner_text("body")
+    _shot(page, artifacts, "focus_1440x900")
