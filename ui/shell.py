@@ -13,8 +13,9 @@ from lib.insight.metrics import DEFINITIONS
 from lib.data.schema import month_add, period_label  # noqa: F401  (pages call shell.period_label)
 from ui import data, state
 
-LEVEL_HELP = ("ICS: the 42 Integrated Care Systems/Boards since July 2022. STP: the 42 Sustainability and "
-              "Transformation Partnerships of April 2021 (earlier periods).")
+LEVEL_HELP = ("ICS: the Integrated Care Systems/Boards (42 from July 2022, 36 from April 2026; choose the "
+              "footprint below). STP: the 42 Sustainability and Transformation Partnerships of April 2021 (earlier "
+              "periods).")
 
 
 @dataclass(frozen=True)
@@ -66,10 +67,12 @@ def sidebar() -> Context | None:
         st.error(f"No workforce data found in {data_dir}. Ingest files with "
                  f"`python -m lib ingest FILE --data-dir {data_dir}`, or choose the demo data.")
         return None
+    _footprint_in_level_param()
     level = state.radio("Geography level", "level", levels, default="ICS", container=sb, help=LEVEL_HELP)
     periods = data.periods(data_dir, level)
     period = state.selectbox("Period (month ending)", "period", periods[::-1], default=periods[-1],
                              format_func=period_label, container=sb)
+    key = footprint_choice(level, period, sb)
     synthetic = bool(prov.get("synthetic"))
     info = prov["levels"][level]
     sb.caption(f"**{src_label}**  \n{level}: {period_label(info['first'])} to {period_label(info['last'])} "
@@ -86,7 +89,38 @@ def sidebar() -> Context | None:
             with sb.expander("Provenance"):
                 st.dataframe(pd.DataFrame(files)[[c for c in ("file", "kind", "periods", "ingested_at")
                                                   if c in pd.DataFrame(files)]], hide_index=True)
-    return Context(data_dir, src_label, synthetic, level, period, tuple(periods), prov)
+    return Context(data_dir, src_label, synthetic, key, period, tuple(periods), prov)
+
+
+FOOTPRINT_HELP = ("Which systems every month is shown on. Months of another geography are re-based: each "
+                  "organisation is counted in its system on the chosen footprint (from the latest loaded month of "
+                  "that footprint it appears in; otherwise, and for ICBs' own staff, by the succession of its "
+                  "system, a split ICB going to the successor that took the larger part). Nothing is dropped: "
+                  "England and regional totals are the same on every footprint.")
+
+
+def _footprint_in_level_param() -> None:
+    """A link built from a page's level (a geography key such as ICS2026) carries level=ICS&footprint=2026."""
+    raw = str(st.query_params.get("level", ""))
+    if raw in geography.VINTAGES and raw not in geography.LEVELS:
+        v = geography.VINTAGES[raw]
+        st.query_params["level"] = v.level
+        st.query_params["footprint"] = v.year
+        st.session_state["url_footprint"] = v.year
+
+
+def footprint_choice(level: str, period: str, sb) -> str:
+    """The geography key pages use as the level: at ICS level the footprint chosen in the sidebar (deep link
+    ?footprint=2026), by default the vintage in force for the chosen period."""
+    vintages = geography.level_vintages(level)
+    if len(vintages) < 2:
+        return level
+    years = [v.year for v in vintages]
+    default = geography.vintage_for(level, period).year
+    labels = {v.year: v.label for v in vintages}
+    year = state.radio("Footprint", "footprint", years, default=default, container=sb,
+                       format_func=lambda y: labels[y], help=FOOTPRINT_HELP)
+    return geography.vintage(year).key
 
 
 def synthetic_marker(ctx: Context) -> None:

@@ -14,6 +14,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from lib.data import geography
 from lib.insight import axes
 from lib.insight.trends import ROLE_ORDER
 from ui import charts
@@ -91,6 +92,31 @@ def _selected_rule(period: str | None) -> alt.Chart | None:
         x="month:T", tooltip=[alt.Tooltip("month:T", title="Chosen period", format="%b %Y")])
 
 
+BREAK_COLOUR = "#3D3D3D"
+
+
+def _break_rows(df: pd.DataFrame) -> pd.DataFrame | None:
+    """month, label of each geography change (e.g. 1 April 2026, 42 -> 36 ICBs) inside the plotted months."""
+    if df.empty:
+        return None
+    first, last = df["month"].min(), df["month"].max()
+    rows = [{"month": pd.Timestamp(v.first_month + "-01"),
+             "label": f"{v.title} ({len(v.areas)}) from {v.effective_from}: figures before are re-based"}
+            for v in geography.VINTAGES.values() if v.level == "ICS" and v.key != "ICS"
+            and first < pd.Timestamp(v.first_month + "-01") <= last]
+    return pd.DataFrame(rows) if rows else None
+
+
+def _break_rules(df: pd.DataFrame) -> alt.Chart | None:
+    """Dashed marks at each geography change inside the plotted months, so a reader sees where the systems
+    changed; earlier months are shown on the chosen footprint (lib/data/footprint)."""
+    rows = _break_rows(df)
+    if rows is None:
+        return None
+    return alt.Chart(rows).mark_rule(color=BREAK_COLOUR, strokeDash=[4, 4], strokeWidth=1.2).encode(
+        x="month:T", tooltip=[alt.Tooltip("label:N", title="Geography change")])
+
+
 def trend_chart(series: pd.DataFrame, y_title: str, *, percent: bool = True, selected: str | None = None,
                 height: int = 300, axis_format: str | None = None) -> alt.LayerChart:
     """Lines for the chosen area and its comparators (one measure), with the chosen period marked."""
@@ -111,7 +137,8 @@ def trend_chart(series: pd.DataFrame, y_title: str, *, percent: bool = True, sel
                  alt.Tooltip("value:Q", title=y_title, format=".2%" if percent else ",.1f")],
     )
     rule = _selected_rule(selected)
-    chart = lines if rule is None else alt.layer(lines, rule)
+    layers = [lines] + [r for r in (rule, _break_rules(df)) if r is not None]
+    chart = lines if len(layers) == 1 else alt.layer(*layers)
     return chart.properties(height=height)
 
 
@@ -136,6 +163,10 @@ def flows_chart(flows: pd.DataFrame, unit: str, *, selected: str | None = None, 
         sel = pd.DataFrame({"month": [pd.Timestamp(selected + "-01")]})
         layers.append(alt.Chart(sel).mark_rule(color=SELECTED_COLOUR, strokeWidth=1.5).encode(
             x=alt.X("yearmonth(month):O"), tooltip=[alt.Tooltip("month:T", title="Chosen period", format="%b %Y")]))
+    if (brk := _break_rows(df)) is not None:  # months are bands here: mark the first month of the new footprint
+        brk["month"] = [df.loc[df["month"] >= m, "month"].min() for m in brk["month"]]
+        layers.append(alt.Chart(brk).mark_rule(color=BREAK_COLOUR, strokeDash=[4, 4], strokeWidth=1.2).encode(
+            x=alt.X("yearmonth(month):O", bandPosition=0), tooltip=[alt.Tooltip("label:N", title="Geography change")]))
     return alt.layer(*layers).properties(height=height)
 
 
