@@ -22,7 +22,7 @@ from ui.whatif.session import (SS, C, RESULTS, WORKSHOP_KEY, baseline_hidden, ba
                                apply_scenario, show_messages, show_errors, workshop_from_url, workshop_on,
                                workshop_changed)
 from ui.whatif.levers import lever_panel, live_levers, workshop_levers
-from ui.whatif.results import headlines, rate_basis_words, results, summary_section
+from ui.whatif.results import headlines, results, summary_section
 from ui.whatif.panels import compare_panel, panels
 
 WORKSHOP_VIEWS = ["Levers and results", "Compare scenarios"]
@@ -68,7 +68,7 @@ def page(ctx) -> None:
                         "chart text, and a comparison view for up to four scenarios. Link: add ?workshop=1.")
     if not ws:
         st.caption(f"Projection starts from the month ending {shell.period_label(base.period)} ({ctx.level} data); "
-                   f"year 1 is the 12 months after it. Rates: {rate_basis_words(base.rate_basis)}.")
+                   "year 1 is the 12 months after it. What the rates rest on is stated under the headline figures.")
     show_messages()
     if SS.get("wi_pending"):
         apply_scenario(Scenario.from_json(SS.pop("wi_pending")))
