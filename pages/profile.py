@@ -6,12 +6,12 @@ import pandas as pd
 import streamlit as st
 
 from lib.data import geography
-from lib.insight import axes, map_data as im
+from lib.insight import axes, exports, map_data as im
 from lib.insight.metrics import DEFINITIONS
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
-from ui import data, inside, map_view, shell, state, trend_charts, stats_charts
+from ui import charts, data, inside, map_view, shell, state, trend_charts, stats_charts
 
-SERIES_COLOURS = ["#12436D", "#28A197", "#801650"]  # Analysis Function palette: system, region, England
+SERIES_COLOURS = [charts.SYSTEM_COLOUR, charts.REGION_COLOUR, charts.ENGLAND_COLOUR]  # one visual language
 TREND_WIDTH = 330  # px per trend panel: two side by side fit a 1200 px window beside the sidebar
 
 ctx = st.session_state.get("ctx")
@@ -97,7 +97,8 @@ def profile_body() -> None:
                 x=alt.X("month:T", title=None, axis=trend_charts.month_axis(tr["period"])),
                 y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False),
                         axis=alt.Axis(format=axes.percent_format(values) if rate else axes.number_format(values))),
-                color=colour,
+                color=colour, strokeDash=alt.StrokeDash("series:N", sort=series, legend=None, scale=alt.Scale(
+                    domain=series, range=[charts.SYSTEM_DASH, charts.REGION_DASH, charts.ENGLAND_DASH][:len(series)])),
                 tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("month:T", title="Month", format="%b %Y"),
                          alt.Tooltip("value:Q", title=label, format=".2%" if rate else ",.1f"),
                          alt.Tooltip("fte:Q", title="FTE", format=",.0f")]).properties(height=230, width=TREND_WIDTH))
@@ -163,9 +164,15 @@ def profile_body() -> None:
     heads = pd.DataFrame([{"Figure": f.label, "Value": f.value, f"Change since {prev_text or 'previous month'}":
                            f.change_previous, f"Change since {year_text or '12 months earlier'}": f.change_year,
                            "England": f.england_text} for f in figs])
-    shell.downloads(pd.concat([heads.assign(Section="Headline figures"),
-                               ranks.rename(columns={"label": "Figure", "value_text": "Value", "phrase": "Rank"})[
-                                   ["Figure", "Value", "Rank"]].assign(Section="Ranks")], ignore_index=True),
+    out = pd.concat([heads.assign(Section="Headline figures"),
+                     ranks.rename(columns={"label": "Figure", "value_text": "Value", "phrase": "Rank"})[
+                         ["Figure", "Value", "Rank"]].assign(Section="Ranks")], ignore_index=True)
+    # one kind of number a column: rates as fractions (not "0.88%" text beside 0.0088), named so (issue 15)
+    for c in [c for c in out.columns if c == "Value" or c == "England" or str(c).startswith("Change since")]:
+        out[c] = out[c].map(exports.text_to_number)
+    out = out.rename(columns={c: f"{c} (rates as fractions)" for c in out.columns
+                              if c == "Value" or c == "England" or str(c).startswith("Change since")})
+    shell.downloads(out,
                     f"profile_{area}_{ctx.level}_{ctx.period}", "profile_table",
                     notes=[f"{ctx.source_label}; {ctx.systems_label}; {names[area]} ({area}); period ending {ctx.period}; "
                            f"{group_text}", *([] if not ctx.synthetic else ["SYNTHETIC demo data - not real figures"])])

@@ -146,15 +146,27 @@ def definition(*measures: str) -> None:
 
 
 def downloads(df: pd.DataFrame, name: str, key: str, notes: list[str] | None = None) -> None:
-    """CSV and Excel downloads of a table (built only when clicked); formula-like cells are neutralised."""
+    """CSV and Excel downloads of a table (built only when clicked); formula-like cells are neutralised, numbers
+    rounded as shown, and both files carry notes (title, period, source, synthetic label where it applies)."""
     source = st.session_state.get("_source_statement")
-    notes = [*(notes or []), *([f"Data source: {source}"] if source else [])]
+    notes = export_notes(name, [*(notes or []), *([f"Data source: {source}"] if source else [])])
     c1, c2 = st.columns(2)
-    c1.download_button("Download CSV", lambda: exports.to_csv_bytes(df, source), file_name=f"{name}.csv", mime="text/csv",
+    c1.download_button("Download CSV", lambda: exports.to_csv_bytes(df, source, notes=notes), file_name=f"{name}.csv", mime="text/csv",
                        key=f"{key}_csv", icon=":material/download:", on_click="ignore")
     c2.download_button("Download Excel", lambda: exports.to_excel_bytes(df, notes=notes), file_name=f"{name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=f"{key}_xlsx", icon=":material/download:", on_click="ignore")
+
+
+def export_notes(name: str, notes: list[str] | None = None) -> list[str]:
+    """Notes for a download: the caller's, plus title, period, source and the synthetic label when missing."""
+    ctx = st.session_state.get("ctx")
+    notes = list(notes or [])
+    text = " ".join(notes)
+    std = exports.standard_notes(name.replace("_", " "), period=(f"{period_label(ctx.period)} ({ctx.level})"
+                                                                 if ctx else None),
+                                 synthetic=bool(ctx and ctx.synthetic))
+    return [n for n in std if n not in text and not (n == exports.SYNTHETIC_NOTE and "SYNTHETIC" in text)] + notes
 
 
 def pct(x: float | None, digits: int = 2) -> str:

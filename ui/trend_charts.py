@@ -57,15 +57,11 @@ def show(chart: alt.TopLevelMixin, name: str, key: str, *, downloads: bool = Tru
     spec = stable_spec(chart)
     st.vega_lite_chart(spec={**spec}, key=key, **{"width": "stretch", **kwargs})  # copy: Streamlit pops datasets
     if downloads:
-        c1, c2, _ = st.columns([1, 1, 4])
-        c1.download_button("PNG", lambda: charts._render(json.dumps(spec), "png"), file_name=f"{name}.png",
-                           mime="image/png", key=f"{key}_png", icon=":material/image:", on_click="ignore")
-        c2.download_button("SVG", lambda: charts._render(json.dumps(spec), "svg"), file_name=f"{name}.svg",
-                           mime="image/svg+xml", key=f"{key}_svg", icon=":material/image:", on_click="ignore")
+        charts.download_row(spec, name, key)
 
 # Analysis Function palette: system, region, England (England dashed so it reads in greyscale too)
-ROLE_COLOURS = {"System": "#12436D", "Region": "#28A197", "England": "#3D3D3D"}
-ROLE_DASH = {"System": [1, 0], "Region": [6, 3], "England": [2, 2]}
+ROLE_COLOURS = {k: c for k, (c, _) in charts.COMPARATORS.items()}   # one visual language (ui.charts)
+ROLE_DASH = {k: d for k, (_, d) in charts.COMPARATORS.items()}
 FLOW_COLOURS = {"Joiners": "#28A197", "Leavers": "#801650", "Net change": "#12436D"}
 SELECTED_COLOUR = "#F46A25"
 
@@ -185,7 +181,7 @@ def mix_bars(expected: pd.DataFrame, area_label: str, height: int = 380) -> alt.
         yOffset=alt.YOffset("who:N", sort=[area_label, "England"]),
         x=alt.X("share:Q", title="Share of FTE", axis=alt.Axis(format=".0%")),
         color=alt.Color("who:N", title=None, scale=alt.Scale(domain=[area_label, "England"],
-                                                             range=[ROLE_COLOURS["System"], "#A285D1"]),
+                                                             range=[ROLE_COLOURS["System"], ROLE_COLOURS["England"]]),
                         legend=alt.Legend(orient="bottom", labelLimit=400)),
         tooltip=[alt.Tooltip("Staff group:N"), alt.Tooltip("who:N", title="Area"),
                  alt.Tooltip("share:Q", title="Share of FTE", format=".2%")],
@@ -234,7 +230,7 @@ def mix_small_multiples(over_time: pd.DataFrame, groups: list[str]) -> alt.Facet
     base = alt.Chart().mark_line().encode(
         x=alt.X("month:T", title=None, axis=month_axis(df["period"], "%b %Y" if axes.month_ticks(df["period"])
                                                          else "%Y", tickCount=4)),
-        y=alt.Y("share:Q", title=None, axis=alt.Axis(format=".2%", tickCount=3), scale=alt.Scale(zero=False)),
+        y=alt.Y("share:Q", title=None, axis=alt.Axis(format=".0%", tickCount=3), scale=alt.Scale(zero=True)),
         color=alt.Color("series:N", title=None, sort=domain,
                         scale=alt.Scale(domain=domain, range=[ROLE_COLOURS[r] for r in roles]),
                         legend=alt.Legend(orient="bottom", labelLimit=400)),
@@ -246,4 +242,4 @@ def mix_small_multiples(over_time: pd.DataFrame, groups: list[str]) -> alt.Facet
     ).properties(width=250, height=110)
     return alt.layer(base, data=df).facet(
         facet=alt.Facet("staff_group:N", sort=groups, title=None, header=alt.Header(labelFontWeight="bold")),
-        columns=3).resolve_scale(y="independent")
+        columns=3).resolve_scale(y="shared")  # one y-axis from zero: a 0.01-point move no longer looks like a fall
