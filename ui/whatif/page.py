@@ -111,7 +111,7 @@ def page(ctx) -> None:
             workshop_levers(area, chosen)
         else:
             st.caption("Choose levers to show above.")
-        st.caption(f"From {shell.period_label(base.period)}, {ctx.level} data. More levers below.")
+        st.caption(f"From {shell.period_label(base.period)}, {ctx.systems_label}. More levers below.")
     below = st.container()
     with right:
         studio(ctx, area, names, st.container(), below, view="workshop")
