@@ -16,6 +16,8 @@ import json
 import altair as alt
 import streamlit as st
 
+from lib.data.schema import period_label
+
 from lib.insight import exports
 
 ENGLAND_COLOUR = "#3D3D3D"     # Analysis Function dark grey, dotted
@@ -52,8 +54,7 @@ def _context_lines() -> tuple[str | None, bool]:
     ctx = st.session_state.get("ctx")
     if ctx is None:
         return None, False
-    from lib.data.schema import period_label
-    return f"{period_label(ctx.period)} ({ctx.level} data)", bool(ctx.synthetic)
+    return f"{period_label(ctx.period)} ({ctx.systems_label})", bool(ctx.synthetic)
 
 
 def export_spec(spec: dict, title: str, system: str | None, period: str | None, synthetic: bool) -> dict:
