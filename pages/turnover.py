@@ -6,7 +6,7 @@ import streamlit as st
 
 from lib.insight import trends
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
-from ui import data, shell, state, stats_charts, trend_charts
+from ui import data, inside, shell, state, stats_charts, trend_charts
 
 BASIS_LABELS = {"fte": "FTE", "hc": "Headcount"}
 WINDOW_LABELS = {"month": "Monthly", "12m": "12-month rolling"}
@@ -29,6 +29,7 @@ def turnover_body() -> None:
                         container=c3, help="FTE (default, as NHS Digital reports) or headcount")
     state.show_url_notices()
     shell.synthetic_marker(ctx)
+    inside.link_to_organisations(ctx, area, group)
     unit = trends.BASIS_UNITS[basis]
     label = trends.area_label(ctx.level, area)
     when = shell.period_label(ctx.period)
@@ -55,8 +56,11 @@ def turnover_body() -> None:
         k[2].metric(f"Net change ({unit})", f"{net:+,.1f}" if net == net else shell.num(net, 1), border=True,
                     help="Joiners minus leavers in the month")
         k[3].metric("Leaver rate (monthly)", shell.pct(r["leaver_rate"]), border=True)
-        k[4].metric("Leaver rate (12-month rolling)", shell.pct(r["leaver_rate_12m"]), border=True,
-                    help=trends.ROLLING_NOTE)
+        rolling_ok = r["leaver_rate_12m"] == r["leaver_rate_12m"]
+        k[4].metric("Leaver rate (12-month rolling)", shell.pct(r["leaver_rate_12m"]) if rolling_ok
+                    else "n/a", border=True, help=trends.ROLLING_NOTE)
+        if not rolling_ok:
+            k[4].caption(trends.rolling_need(ctx.periods, ctx.period))
 
     st.subheader("Leaver and joiner rates over time")
     window = state.radio("Rates", "window", list(WINDOW_LABELS), default="month", format_func=WINDOW_LABELS.get)
@@ -71,8 +75,8 @@ def turnover_body() -> None:
             trend_charts.show(trend_charts.trend_chart(series, title, percent=True, selected=ctx.period, height=240),
                               f"{kind}_rate_{window}_{ctx.level}_{area}", f"turnover_{kind}_trend")
         else:
-            st.info("Not enough loaded months for this view (12 consecutive months are needed)." if window == "12m"
-                    else "No figures for this selection.", icon=":material/info:")
+            st.info("Not enough loaded months for this view. " + trends.rolling_need(ctx.periods, ctx.period)
+                    if window == "12m" else "No figures for this selection.", icon=":material/info:")
     if window == "12m":
         st.caption(trends.ROLLING_NOTE)
     shell.definition("leaver_rate", "joiner_rate")
@@ -105,7 +109,7 @@ def turnover_body() -> None:
         st.dataframe(table, hide_index=True, width="stretch", key="turnover_table", column_config=cfg)
         st.caption("Click a column heading to sort. " + trends.SYSTEM_FLOWS_NOTE)
         shell.downloads(table, f"turnover_{ctx.level}_{ctx.period}_{basis}", "turnover_dl",
-                        notes=[f"{ctx.source_label}; {ctx.level}; month ending {ctx.period}; staff group {group}; "
+                        notes=[f"{ctx.source_label}; {ctx.systems_label}; month ending {ctx.period}; staff group {group}; "
                                f"{unit} basis", trends.MONTHLY_NOTE, trends.ROLLING_NOTE, trends.SYSTEM_FLOWS_NOTE,
                                *(["SYNTHETIC demo data - not real figures"] if ctx.synthetic else [])])
 

@@ -2,11 +2,12 @@
 and England, then every system for the chosen period."""
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from lib.insight import trends
+from lib.insight import coverage, trends
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
-from ui import data, shell, state, stats_charts, trend_charts
+from ui import data, inside, shell, state, stats_charts, trend_charts
 
 ctx = st.session_state.get("ctx")
 st.title("Vacancies")
@@ -24,6 +25,7 @@ def vacancy_body() -> None:
     group = state.selectbox("Staff group", "group", STAFF_GROUP_ORDER, default=ALL_STAFF, container=c2)
     state.show_url_notices()
     shell.synthetic_marker(ctx)
+    inside.link_to_organisations(ctx, area)
     label = trends.area_label(ctx.level, area)
     when = shell.period_label(ctx.period)
 
@@ -38,7 +40,10 @@ def vacancy_body() -> None:
     cur = m[(m["area_code"] == area) & (m["period"] == ctx.period) & (m["staff_group"] == group)]
     eng = m[(m["area_code"] == "ENG") & (m["period"] == ctx.period) & (m["staff_group"] == group)]
     st.subheader(f"{label}: {group}, month ending {when}")
-    if cur.empty or cur["vacancy_rate"].isna().all():
+    if not cur.empty and cur["vacancy_rate"].isna().all() and cur["vacancy_orgs"].notna().any():
+        st.warning(f"No vacancy rate for {label}, {group}: {coverage.coverage_text(cur.iloc[0])}. "
+                   + coverage.COVERAGE_RULE, icon=":material/rule:")
+    elif cur.empty or cur["vacancy_rate"].isna().all():
         st.info(f"No vacancy figure for {label}, {group}, in the month ending {when}. Choose another staff group, "
                 "area or period.", icon=":material/info:")
     else:
@@ -49,6 +54,11 @@ def vacancy_body() -> None:
         k2.metric("Vacancy FTE", shell.num(r["vacancy_fte"], 1), border=True)
         k3.metric("Staff in post FTE", shell.num(r["fte"], 1), border=True)
         k4.metric("England vacancy rate", shell.pct(eng["vacancy_rate"].iloc[0]) if len(eng) else "-", border=True)
+        # coverage beside every rate built from partial figures (a region or England: covered systems only)
+        shown = [(r, trends.area_kind(area) != trends.SYSTEM)] + ([(eng.iloc[0], True)] if len(eng) else [])
+        for row, aggregate in shown:
+            if pd.notna(row.get("vacancy_orgs")) and (aggregate or not bool(row.get("vacancy_covered"))):
+                st.caption(f"{row['area_name']}: {coverage.coverage_text(row, aggregate=aggregate)}.")
 
     st.subheader("Vacancy rate over time")
     series = trends.trend(m, ctx.level, area, group, ["vacancy_rate"], {"vacancy_rate": "Vacancy rate"})
@@ -81,7 +91,7 @@ def vacancy_body() -> None:
         st.caption("Click a column heading to sort. England's vacancy rate: "
                    f"{shell.pct(eng['vacancy_rate'].iloc[0]) if len(eng) else '-'}.")
         shell.downloads(table, f"vacancies_{ctx.level}_{ctx.period}", "vacancy_dl",
-                        notes=[f"{ctx.source_label}; {ctx.level}; month ending {ctx.period}; staff group {group}",
+                        notes=[f"{ctx.source_label}; {ctx.systems_label}; month ending {ctx.period}; staff group {group}",
                                "Vacancy rate = vacancy FTE / (vacancy FTE + staff in post FTE)",
                                *(["SYNTHETIC demo data - not real figures"] if ctx.synthetic else [])])
 

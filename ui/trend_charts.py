@@ -14,6 +14,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from lib.data import geography
+from lib.insight import axes
 from lib.insight.trends import ROLE_ORDER
 from ui import charts
 
@@ -55,15 +57,11 @@ def show(chart: alt.TopLevelMixin, name: str, key: str, *, downloads: bool = Tru
     spec = stable_spec(chart)
     st.vega_lite_chart(spec={**spec}, key=key, **{"width": "stretch", **kwargs})  # copy: Streamlit pops datasets
     if downloads:
-        c1, c2, _ = st.columns([1, 1, 4])
-        c1.download_button("PNG", lambda: charts._render(json.dumps(spec), "png"), file_name=f"{name}.png",
-                           mime="image/png", key=f"{key}_png", icon=":material/image:", on_click="ignore")
-        c2.download_button("SVG", lambda: charts._render(json.dumps(spec), "svg"), file_name=f"{name}.svg",
-                           mime="image/svg+xml", key=f"{key}_svg", icon=":material/image:", on_click="ignore")
+        charts.download_row(spec, name, key)
 
 # Analysis Function palette: system, region, England (England dashed so it reads in greyscale too)
-ROLE_COLOURS = {"System": "#12436D", "Region": "#28A197", "England": "#3D3D3D"}
-ROLE_DASH = {"System": [1, 0], "Region": [6, 3], "England": [2, 2]}
+ROLE_COLOURS = {k: c for k, (c, _) in charts.COMPARATORS.items()}   # one visual language (ui.charts)
+ROLE_DASH = {k: d for k, (_, d) in charts.COMPARATORS.items()}
 FLOW_COLOURS = {"Joiners": "#28A197", "Leavers": "#801650", "Net change": "#12436D"}
 SELECTED_COLOUR = "#F46A25"
 
@@ -74,8 +72,16 @@ def _month(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _y_axis(percent: bool) -> alt.Axis:
+def _y_axis(percent: bool, values=None) -> alt.Axis:
+    if percent and values is not None:  # decimals so that ticks differ (0.88%-0.95% is not "0.9% 0.9% 0.9%")
+        return alt.Axis(format=axes.percent_format(values), tickCount=axes.PERCENT_TICKS)
     return alt.Axis(format=".1%" if percent else ",.0f")
+
+
+def month_axis(periods, fmt: str = "%b %Y", **kwargs) -> alt.Axis:
+    """Time axis with one tick per loaded month when there are few (no "Oct 2025" repeated eight times)."""
+    ticks = axes.month_ticks(periods)
+    return alt.Axis(format=fmt, **({"values": ticks} if ticks else {}), **kwargs)
 
 
 def _selected_rule(period: str | None) -> alt.Chart | None:
@@ -86,6 +92,31 @@ def _selected_rule(period: str | None) -> alt.Chart | None:
         x="month:T", tooltip=[alt.Tooltip("month:T", title="Chosen period", format="%b %Y")])
 
 
+BREAK_COLOUR = "#3D3D3D"
+
+
+def _break_rows(df: pd.DataFrame) -> pd.DataFrame | None:
+    """month, label of each geography change (e.g. 1 April 2026, 42 -> 36 ICBs) inside the plotted months."""
+    if df.empty:
+        return None
+    first, last = df["month"].min(), df["month"].max()
+    rows = [{"month": pd.Timestamp(v.first_month + "-01"),
+             "label": f"{v.title} ({len(v.areas)}) from {v.effective_from}: figures before are re-based"}
+            for v in geography.VINTAGES.values() if v.level == "ICS" and v.key != "ICS"
+            and first < pd.Timestamp(v.first_month + "-01") <= last]
+    return pd.DataFrame(rows) if rows else None
+
+
+def _break_rules(df: pd.DataFrame) -> alt.Chart | None:
+    """Dashed marks at each geography change inside the plotted months, so a reader sees where the systems
+    changed; earlier months are shown on the chosen footprint (lib/data/footprint)."""
+    rows = _break_rows(df)
+    if rows is None:
+        return None
+    return alt.Chart(rows).mark_rule(color=BREAK_COLOUR, strokeDash=[4, 4], strokeWidth=1.2).encode(
+        x="month:T", tooltip=[alt.Tooltip("label:N", title="Geography change")])
+
+
 def trend_chart(series: pd.DataFrame, y_title: str, *, percent: bool = True, selected: str | None = None,
                 height: int = 300, axis_format: str | None = None) -> alt.LayerChart:
     """Lines for the chosen area and its comparators (one measure), with the chosen period marked."""
@@ -94,9 +125,9 @@ def trend_chart(series: pd.DataFrame, y_title: str, *, percent: bool = True, sel
              .sort_values("_r"))
     domain, roles = list(order["series"]), list(order["role"])
     lines = alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
-        x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y")),
+        x=alt.X("month:T", title=None, axis=month_axis(df["period"])),
         y=alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False),
-                axis=alt.Axis(format=axis_format) if axis_format else _y_axis(percent)),
+                axis=alt.Axis(format=axis_format) if axis_format else _y_axis(percent, df["value"])),
         color=alt.Color("series:N", title=None, sort=domain,
                         scale=alt.Scale(domain=domain, range=[ROLE_COLOURS[r] for r in roles]),
                         legend=alt.Legend(orient="bottom", labelLimit=400)),
@@ -106,7 +137,8 @@ def trend_chart(series: pd.DataFrame, y_title: str, *, percent: bool = True, sel
                  alt.Tooltip("value:Q", title=y_title, format=".2%" if percent else ",.1f")],
     )
     rule = _selected_rule(selected)
-    chart = lines if rule is None else alt.layer(lines, rule)
+    layers = [lines] + [r for r in (rule, _break_rules(df)) if r is not None]
+    chart = lines if len(layers) == 1 else alt.layer(*layers)
     return chart.properties(height=height)
 
 
@@ -118,16 +150,23 @@ def flows_chart(flows: pd.DataFrame, unit: str, *, selected: str | None = None, 
                        legend=alt.Legend(orient="bottom", labelLimit=400))
     tip = [alt.Tooltip("month:T", title="Month", format="%b %Y"), alt.Tooltip("flow:N", title="Flow"),
            alt.Tooltip("value:Q", title=unit, format=",.1f")]
-    x = alt.X("yearmonth(month):T", title=None, axis=alt.Axis(format="%b %Y"))
+    # ordinal months: one band per loaded month (a temporal bar axis showed an empty slot for the month after)
+    x = alt.X("yearmonth(month):O", title=None, axis=alt.Axis(format="%b %Y", formatType="time", labelAngle=0,
+                                                               labelOverlap=True))
     bars = alt.Chart(df).transform_filter(alt.FieldOneOfPredicate("flow", ["Leavers", "Joiners"])).mark_bar().encode(
         x=x, xOffset=alt.XOffset("flow:N", sort=["Joiners", "Leavers"]), y=alt.Y("value:Q", title=unit),
         color=colour, tooltip=tip)
     net = alt.Chart(df).transform_filter(alt.datum.flow == "Net change").mark_line(point=True).encode(
         x=x, y="value:Q", color=colour, tooltip=tip)
     layers = [bars, net]
-    rule = _selected_rule(selected)
-    if rule is not None:
-        layers.append(rule)
+    if selected:
+        sel = pd.DataFrame({"month": [pd.Timestamp(selected + "-01")]})
+        layers.append(alt.Chart(sel).mark_rule(color=SELECTED_COLOUR, strokeWidth=1.5).encode(
+            x=alt.X("yearmonth(month):O"), tooltip=[alt.Tooltip("month:T", title="Chosen period", format="%b %Y")]))
+    if (brk := _break_rows(df)) is not None:  # months are bands here: mark the first month of the new footprint
+        brk["month"] = [df.loc[df["month"] >= m, "month"].min() for m in brk["month"]]
+        layers.append(alt.Chart(brk).mark_rule(color=BREAK_COLOUR, strokeDash=[4, 4], strokeWidth=1.2).encode(
+            x=alt.X("yearmonth(month):O", bandPosition=0), tooltip=[alt.Tooltip("label:N", title="Geography change")]))
     return alt.layer(*layers).properties(height=height)
 
 
@@ -142,7 +181,7 @@ def mix_bars(expected: pd.DataFrame, area_label: str, height: int = 380) -> alt.
         yOffset=alt.YOffset("who:N", sort=[area_label, "England"]),
         x=alt.X("share:Q", title="Share of FTE", axis=alt.Axis(format=".0%")),
         color=alt.Color("who:N", title=None, scale=alt.Scale(domain=[area_label, "England"],
-                                                             range=[ROLE_COLOURS["System"], "#A285D1"]),
+                                                             range=[ROLE_COLOURS["System"], ROLE_COLOURS["England"]]),
                         legend=alt.Legend(orient="bottom", labelLimit=400)),
         tooltip=[alt.Tooltip("Staff group:N"), alt.Tooltip("who:N", title="Area"),
                  alt.Tooltip("share:Q", title="Share of FTE", format=".2%")],
@@ -189,8 +228,9 @@ def mix_small_multiples(over_time: pd.DataFrame, groups: list[str]) -> alt.Facet
              .sort_values("_r"))
     domain, roles = list(order["series"]), list(order["role"])
     base = alt.Chart().mark_line().encode(
-        x=alt.X("month:T", title=None, axis=alt.Axis(format="%Y", tickCount=4)),
-        y=alt.Y("share:Q", title=None, axis=alt.Axis(format=".2%", tickCount=3), scale=alt.Scale(zero=False)),
+        x=alt.X("month:T", title=None, axis=month_axis(df["period"], "%b %Y" if axes.month_ticks(df["period"])
+                                                         else "%Y", tickCount=4)),
+        y=alt.Y("share:Q", title=None, axis=alt.Axis(format=".0%", tickCount=3), scale=alt.Scale(zero=True)),
         color=alt.Color("series:N", title=None, sort=domain,
                         scale=alt.Scale(domain=domain, range=[ROLE_COLOURS[r] for r in roles]),
                         legend=alt.Legend(orient="bottom", labelLimit=400)),
@@ -202,4 +242,4 @@ def mix_small_multiples(over_time: pd.DataFrame, groups: list[str]) -> alt.Facet
     ).properties(width=250, height=110)
     return alt.layer(base, data=df).facet(
         facet=alt.Facet("staff_group:N", sort=groups, title=None, header=alt.Header(labelFontWeight="bold")),
-        columns=3).resolve_scale(y="independent")
+        columns=3).resolve_scale(y="shared")  # one y-axis from zero: a 0.01-point move no longer looks like a fall

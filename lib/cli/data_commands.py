@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
+from lib.cli import insight_commands
 from lib.insight import exports
-from lib.data.ingest import IngestError, ingest
-from lib.data.loader import available_periods, default_data_dir, load_area_frame
+from lib.data import footprint
+from lib.data.ingest import LOCAL_STORE, IngestError, ingest
+from lib.data.loader import ENV_DATA_DIR, available_periods, default_data_dir
+from lib.insight.coverage import covered_metrics
 from lib.insight.metrics import area_metrics
 from lib.data.schema import ALL_STAFF, is_period
 from lib.sharing import disclosure
@@ -38,20 +42,35 @@ def _metrics(args: argparse.Namespace) -> int:
         print(f"error: --period {period!r} not loaded at {args.level} level; loaded periods: "
               f"{periods[0]} to {periods[-1]} ({len(periods)})", file=sys.stderr)
         return 2
-    frame = load_area_frame(args.data_dir, args.level, periods=[period])
-    if disclosure_requested(args):
-        # suppression needs every staff group, region and England row (secondary cells); then keep what was asked
-        out = disclosure.suppress_metrics(area_metrics(frame, by_staff_group=True, basis=args.basis,
-                                                       include_england=True, include_regions=True))
+    sdc = disclosure_requested(args)
+    if args.by_organisation or args.care_setting or args.peer_group:
+        if sdc:  # fail closed: organisation figures have no suppression rule yet
+            print("error: --disclosure-control covers system, region and England figures; organisation figures "
+                  "(--by-organisation, --care-setting, --peer-group) are not suppressed and are not for sharing",
+                  file=sys.stderr)
+            return 2
+        return insight_commands.organisation_metrics(args, period)
+    try:
+        key = footprint.footprint_key(args.level, args.footprint, period)
+    except ValueError as exc:
+        print(f"error: --footprint: {exc}", file=sys.stderr)
+        return 2
+    # On the footprint of the vintage in force for the period the rows are as published; on another, each
+    # organisation is re-assigned to its system in that vintage (lib/data/footprint.py).
+    frame = footprint.load_area_frame(args.data_dir, key, periods=[period])
+    # disclosure control needs every staff group, region and England row (secondary cells); then keep what was asked
+    out = area_metrics(frame, by_staff_group=args.by_staff_group or sdc, basis=args.basis,
+                       include_england=args.england or sdc, include_regions=args.regions or sdc)
+    # vacancy rates only where vacancy figures cover the staff in post (coverage columns say how much)
+    out = covered_metrics(args.data_dir, key, out)
+    if sdc:
+        out = disclosure.suppress_metrics(out)
         codes = out["area_code"].astype(str)
         keep = ~codes.str.fullmatch(r"ENG|Y\d\d") | (args.england & codes.eq("ENG")) | \
             (args.regions & codes.str.fullmatch(r"Y\d\d"))
         if not args.by_staff_group:
             keep &= out["staff_group"].eq(ALL_STAFF)
         out = out[keep].reset_index(drop=True)
-    else:
-        out = area_metrics(frame, by_staff_group=args.by_staff_group, basis=args.basis,
-                           include_england=args.england, include_regions=args.regions)
     if args.format == "json":
         json.dump(json.loads(out.to_json(orient="records", double_precision=15)), sys.stdout, indent=1)
         sys.stdout.write("\n")
@@ -90,11 +109,20 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ingest_default() -> str:
+    """$WORKFORCE_DATA_DIR if set, else data/local/: real files never default into the synthetic demo store."""
+    env = os.environ.get(ENV_DATA_DIR, "").strip()
+    return env or str(LOCAL_STORE)
+
+
 def add_cli(sub: argparse._SubParsersAction) -> None:
     d = str(default_data_dir())
     p = sub.add_parser("ingest", help="validate and load published CSV files into a data directory")
-    p.add_argument("files", nargs="+", help="Turnover benchmarking 2 CSV, Core 1 staff-in-post CSV or vacancy template")
-    p.add_argument("--data-dir", default=d, help=f"store to write (default $WORKFORCE_DATA_DIR or {d})")
+    p.add_argument("files", nargs="+", help="Turnover benchmarking 2 CSV, Core 1 staff-in-post CSV, vacancy template "
+                                            "or NHS Digital sickness absence CSV")
+    p.add_argument("--data-dir", default=_ingest_default(),
+                   help="store to write (default $WORKFORCE_DATA_DIR, else data/local/, git-ignored; never the "
+                        "synthetic demo store)")
     p.add_argument("--level", choices=["ICS", "STP"], default="ICS", help="geography level of the files (default ICS)")
     p.set_defaults(func=_ingest)
 
@@ -107,6 +135,20 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     m.add_argument("--england", action="store_true", help="add an England row (ENG)")
     m.add_argument("--regions", action="store_true", help="add NHS England region rows (Y56..Y63)")
     m.add_argument("--format", choices=["csv", "json"], default="csv")
+    m.add_argument("--footprint", help="show the period on the systems of this geography vintage: a year (2022, "
+                   "2026) or key (ICS, ICS2026); default the vintage in force for the period. Organisations are "
+                   "re-assigned to their system in that vintage (see lib/data/footprint.py)")
+    m.add_argument("--by-organisation", action="store_true",
+                   help="one row per organisation (with its system, care setting and peer group)")
+    m.add_argument("--area", help="with --by-organisation: only the organisations of this system (e.g. QKK)")
+    m.add_argument("--care-setting", help="system figures counting only organisations of this care setting "
+                                          "(CLUSTER_GROUP, e.g. 'Mental Health')")
+    m.add_argument("--peer-group", help="organisations of one peer group nationally (BENCHMARK_GROUP, e.g. "
+                                        "'Acute - Teaching', or an organisation code for its own group), ranked, "
+                                        "with funnel limits")
+    m.add_argument("--measure", choices=list(insight_commands.PEER_MEASURES), default="leaver_rate",
+                   help="with --peer-group: the rate to rank and funnel (default leaver_rate)")
+    m.add_argument("--staff-group", default="All staff groups", help="with --peer-group: staff group")
     add_disclosure_option(m)
     m.set_defaults(func=_metrics)
 
