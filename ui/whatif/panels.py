@@ -13,6 +13,7 @@ from lib.insight import exports
 from lib.whatif import library
 from lib.whatif import studio as w
 from lib.whatif.scenario import Scenario, ScenarioError
+from lib.sharing.redact import for_viewers
 from ui import charts, shell, tables
 from ui.whatif.results import plain_note, plain_source
 from ui.whatif.session import (SS, PANELS, baseline_cached, baseline, run_cached, monte_carlo, optimise, live_key,
@@ -341,10 +342,10 @@ def library_section(ctx, scn: Scenario) -> None:
             log_change("Saved to the library", name or scn.name)
             st.success(f"Saved {(name or scn.name)!r} to the library.")
         except (library.LibraryError, OSError) as exc:
-            st.error(f"Not saved: {exc}")
+            st.error(f"Not saved: {for_viewers(exc, ctx.data_dir)}")
     t, problems = library.entries(ctx.data_dir)
     for p in problems:
-        st.warning(f"A library file could not be read and is not listed: {p}")
+        st.warning(f"A library file could not be read and is not listed: {for_viewers(p, ctx.data_dir)}")
     if t.empty:
         st.caption("No scenarios in the library yet.")
         return
@@ -360,7 +361,7 @@ def library_section(ctx, scn: Scenario) -> None:
             if errs:
                 raise ScenarioError(errs)
         except (library.LibraryError, ScenarioError) as exc:
-            st.error(f"Could not load {pick!r}: {exc}")
+            st.error(f"Could not load {pick!r}: {for_viewers(exc, ctx.data_dir)}")
         else:
             load_later(loaded, f"Loaded {pick!r} from the workshop library.")
     if c3.button("Delete", key="wi_lib_delete", icon=":material/delete:"):
