@@ -319,3 +319,16 @@ def test_hidden_start_or_end_hides_both_flows():
     out = suppress_metrics(frame(rows), secondary=False).iloc[0]
     assert np.isnan(out.sip_start_fte) and np.isnan(out.joiners_fte) and np.isnan(out.leavers_fte)
     assert out.fte == 400
+
+
+def test_turnover_net_change_is_not_shown_when_a_flow_is_hidden(small_data, monkeypatch):
+    """Issue 13: the net change headline treated a hidden count as 0 (joiners 6.1 - hidden leavers = +6.1)."""
+    from tests.conftest import open_app_page
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(small_data))
+    monkeypatch.setenv(disclosure.ENV_FLAG, "1")
+    at = open_app_page("pages/turnover.py", {"area": "QE1", "group": "Midwives"})
+    shown = {m.label: m.value for m in at.metric}
+    leavers = next(v for k, v in shown.items() if k.startswith("Leavers"))
+    net = next(v for k, v in shown.items() if k.startswith("Net change"))
+    assert leavers == "-"  # hidden in this small store
+    assert net == "-", shown
