@@ -9,7 +9,7 @@ from lib.data import geography
 from lib.insight import map_data as im
 from lib.insight.metrics import DEFINITIONS
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
-from ui import data, map_view, shell, state, trend_charts, stats_charts
+from ui import auth, data, map_view, shell, state, trend_charts, stats_charts
 
 SERIES_COLOURS = ["#12436D", "#28A197", "#801650"]  # Analysis Function palette: system, region, England
 TREND_WIDTH = 330  # px per trend panel: two side by side fit a 1200 px window beside the sidebar
@@ -104,10 +104,11 @@ def profile_body() -> None:
     # ---- signal or noise: SPC (Making Data Count) on the two rates leaders ask about; not in an expander so it prints
     st.subheader("Signal or noise?")
     # full width, one under the other: side by side the SPC titles and legends were clipped
+    spc_data = (data.snapshot(ctx.data_dir), ctx.level, "fte", auth.disclosure_on())  # computed once per selection
     stats_charts.spc_section(m, area, group, "leaver_rate", until=ctx.period, key="profile_spc_leaver",
-                             show_table=False)
+                             show_table=False, cache_key=spc_data)
     stats_charts.spc_section(m, area, group, "vacancy_rate", until=ctx.period, key="profile_spc_vacancy",
-                             show_table=False)
+                             show_table=False, cache_key=spc_data)
 
     # ---- role mix
     st.subheader("Role mix compared with England")

@@ -6,7 +6,7 @@ import streamlit as st
 
 from lib.insight import trends
 from lib.data.schema import ALL_STAFF
-from ui import data, shell, state, stats_charts, trend_charts
+from ui import auth, data, shell, state, stats_charts, trend_charts
 
 ctx = st.session_state.get("ctx")
 st.title("Role mix")
@@ -77,9 +77,10 @@ def role_mix_body() -> None:
                                                      axis_format=".2%"),
                           f"share_{ctx.level}_{area}", "mix_group_trend")
 
-        # SPC view: signal or noise for this group's share
-        with st.expander(f"Signal or noise? SPC chart of {group} staff in post (FTE)", icon=":material/monitoring:"):
-            stats_charts.spc_section(m, area, group, "fte", until=ctx.period, key="role_mix_spc")
+        # SPC view: signal or noise for this group's staff in post (built only while its expander is open)
+        stats_charts.spc_on_request(f"Signal or noise? SPC chart of {group} staff in post (FTE)", m, area, group, "fte",
+                                    until=ctx.period, key="role_mix_spc",
+                                    cache_key=(data.snapshot(ctx.data_dir), ctx.level, "fte", auth.disclosure_on()))
 
         st.markdown("**Every staff group: share of FTE over time**")
         trend_charts.show(trend_charts.mix_small_multiples(over, trends.GROUPS), f"mix_over_time_{ctx.level}_{area}",

@@ -6,7 +6,7 @@ import streamlit as st
 
 from lib.insight import trends
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
-from ui import data, shell, state, stats_charts, trend_charts
+from ui import auth, data, shell, state, stats_charts, trend_charts
 
 BASIS_LABELS = {"fte": "FTE", "hc": "Headcount"}
 WINDOW_LABELS = {"month": "Monthly", "12m": "12-month rolling"}
@@ -34,7 +34,7 @@ def turnover_body() -> None:
     when = shell.period_label(ctx.period)
     st.caption(f"{trends.MONTHLY_NOTE} {trends.SYSTEM_FLOWS_NOTE} Counts and rates on a {unit} basis.")
 
-    m = trends.with_rolling(data.metrics(ctx.data_dir, ctx.level, basis=basis), basis)
+    m = data.metrics_with_rolling(ctx.data_dir, ctx.level, basis=basis)  # rolled once per snapshot, not per rerun
     if m.empty or not m["leaver_rate"].notna().any():
         st.info("No leaver or joiner figures are loaded. Load NHS Digital's 'Turnover benchmarking 2' monthly CSV with "
                 "`python -m lib ingest FILE --data-dir DIR`.", icon=":material/info:")
@@ -77,9 +77,10 @@ def turnover_body() -> None:
         st.caption(trends.ROLLING_NOTE)
     shell.definition("leaver_rate", "joiner_rate")
 
-    # SPC view: signal or noise for the leaver rate
-    with st.expander("Signal or noise? SPC chart of the monthly leaver rate", icon=":material/monitoring:"):
-        stats_charts.spc_section(m, area, group, "leaver_rate", until=ctx.period, key="turnover_spc")
+    # SPC view: signal or noise for the leaver rate (built only while its expander is open)
+    stats_charts.spc_on_request("Signal or noise? SPC chart of the monthly leaver rate", m, area, group, "leaver_rate",
+                                until=ctx.period, key="turnover_spc",
+                                cache_key=(data.snapshot(ctx.data_dir), ctx.level, basis, auth.disclosure_on()))
 
     st.subheader(f"Leavers and joiners each month, and net change ({unit})")
     fl = trends.flows(m, area, group, basis)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from lib.insight import trends
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
-from ui import data, shell, state, stats_charts, trend_charts
+from ui import auth, data, shell, state, stats_charts, trend_charts
 
 ctx = st.session_state.get("ctx")
 st.title("Vacancies")
@@ -62,9 +62,10 @@ def vacancy_body() -> None:
         st.info("No vacancy figures over time for this selection.", icon=":material/info:")
     shell.definition("vacancy_rate", "fte")
 
-    # SPC view: signal or noise for this series
-    with st.expander("Signal or noise? SPC chart of the vacancy rate", icon=":material/monitoring:"):
-        stats_charts.spc_section(m, area, group, "vacancy_rate", until=ctx.period, key="vacancy_spc")
+    # SPC view: signal or noise for this series (built only while its expander is open)
+    stats_charts.spc_on_request("Signal or noise? SPC chart of the vacancy rate", m, area, group, "vacancy_rate",
+                                until=ctx.period, key="vacancy_spc",
+                                cache_key=(data.snapshot(ctx.data_dir), ctx.level, "fte", auth.disclosure_on()))
 
     st.subheader(f"Every system, month ending {when}: {group}")
     table = trends.vacancy_table(m, ctx.level, ctx.period, group)
