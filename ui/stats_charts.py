@@ -289,16 +289,18 @@ def spc_section(metrics_df: pd.DataFrame, area_code: str, staff_group: str, meas
     return view
 
 
-def spc_on_request(label: str, metrics_df: pd.DataFrame, area_code: str, staff_group: str, measure: str, *,
+def spc_on_request(label: str, metrics_df, area_code: str, staff_group: str, measure: str, *,
                    key: str, **kwargs) -> signals.SpcView | None:
     """spc_section inside an expander that builds it only while open (a collapsed expander's body would
     otherwise run on every rerun: ~230 ms of server time per change on the Turnover page). The open state is
-    kept per session under `key`_open; opening or closing reruns the enclosing fragment."""
+    kept per session under `key`_open; opening or closing reruns the enclosing fragment. metrics_df may be a
+    function returning the frame, called only when the expander is open."""
     box = st.expander(label, icon=":material/monitoring:", key=f"{key}_open", on_change="rerun")
     if not box.open:
         return None
     with box:
-        return spc_section(metrics_df, area_code, staff_group, measure, key=key, **kwargs)
+        frame = metrics_df() if callable(metrics_df) else metrics_df
+        return spc_section(frame, area_code, staff_group, measure, key=key, **kwargs)
 
 
 def _rate_config(measure: str, table: pd.DataFrame) -> dict:
