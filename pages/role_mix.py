@@ -49,12 +49,16 @@ def group_chart(m: pd.DataFrame, level: str, area: str, group: str, period: str)
 # computed once per data snapshot and selection; a repeat is served without touching the metrics frame
 @st.cache_data(max_entries=128, show_spinner=False)
 def _cached_area_parts(figures: tuple, area: str, period: str, first: str) -> dict:
-    return area_parts(data.metrics_for(*figures), figures[2], area, period, first)
+    parts = area_parts(data.metrics_for(*figures), figures[2], area, period, first)
+    for k in ("mix_bars", "expected_chart", "multiples", "heatmap"):  # rows converted to Arrow once
+        if k in parts:
+            parts[k] = trend_charts.frozen(parts[k])
+    return parts
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _cached_group_chart(figures: tuple, area: str, group: str, period: str) -> dict:
-    return group_chart(data.metrics_for(*figures), figures[2], area, group, period)
+    return trend_charts.frozen(group_chart(data.metrics_for(*figures), figures[2], area, group, period))
 
 
 # Page controls rerun only this fragment, not the whole app and its sidebar (the sidebar period reruns all).

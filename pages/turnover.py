@@ -43,7 +43,11 @@ def turnover_view(m: pd.DataFrame, level: str, basis: str, area: str, group: str
 @st.cache_data(max_entries=256, show_spinner=False)
 def _cached_view(figures: tuple, area: str, group: str, period: str, window: str) -> dict:
     # computed once per data snapshot and selection; a repeat is served without touching the metrics frame
-    return turnover_view(data.metrics_for(*figures), figures[2], figures[3], area, group, period, window)
+    view = turnover_view(data.metrics_for(*figures), figures[2], figures[3], area, group, period, window)
+    if not view["empty"]:  # rows converted to Arrow once, not on every rerun
+        view["charts"] = {k: (t, spec and trend_charts.frozen(spec)) for k, (t, spec) in view["charts"].items()}
+        view["flows"] = view["flows"] and trend_charts.frozen(view["flows"])
+    return view
 
 
 # Page controls rerun only this fragment, not the whole app and its sidebar (the sidebar period reruns all).

@@ -33,7 +33,10 @@ def vacancy_view(m: pd.DataFrame, level: str, area: str, group: str, period: str
 @st.cache_data(max_entries=256, show_spinner=False)
 def _cached_view(figures: tuple, area: str, group: str, period: str) -> dict:
     # computed once per data snapshot and selection; a repeat is served without touching the metrics frame
-    return vacancy_view(data.metrics_for(*figures), figures[2], area, group, period)
+    view = vacancy_view(data.metrics_for(*figures), figures[2], area, group, period)
+    if not view["empty"] and view["chart"] is not None:
+        view["chart"] = trend_charts.frozen(view["chart"])  # rows converted to Arrow once, not on every rerun
+    return view
 
 
 # Page controls rerun only this fragment, not the whole app and its sidebar (the sidebar period reruns all).

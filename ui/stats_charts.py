@@ -244,7 +244,8 @@ def _spc_parts(_metrics_df: pd.DataFrame, cache_key: tuple, area_code: str, staf
     names = _metrics_df.loc[_metrics_df["area_code"] == area_code, "area_name"]
     area_name = names.iloc[0] if len(names) else area_code
     title = title or f"{signals.measure(measure).label}: {area_name}, {staff_group}"
-    return view, trend_charts.stable_spec(spc_chart(view.chart, title, measure=measure, target=target)), title
+    spec = trend_charts.frozen(trend_charts.stable_spec(spc_chart(view.chart, title, measure=measure, target=target)))
+    return view, spec, title
 
 
 def spc_section(metrics_df: pd.DataFrame, area_code: str, staff_group: str, measure: str, *,

@@ -50,10 +50,29 @@ def stable_spec(chart: alt.TopLevelMixin) -> dict:
     return spec
 
 
+def frozen(spec: dict) -> dict:
+    """The spec with its datasets already in Arrow IPC bytes, the form Streamlit sends: for specs kept in a cache,
+    so a repeat selection does not convert the same rows again on every rerun (Streamlit passes bytes through)."""
+    from streamlit.dataframe_util import convert_anything_to_arrow_bytes
+    data = spec.get("datasets")
+    if not data:
+        return spec
+    return {**spec, "datasets": {k: v if isinstance(v, bytes) else convert_anything_to_arrow_bytes(
+        v if isinstance(v, pd.DataFrame) else pd.DataFrame(v)) for k, v in data.items()}}
+
+
+def _records(v) -> list | object:
+    if isinstance(v, bytes):  # frozen(): Arrow IPC stream
+        import pyarrow as pa
+        v = pa.ipc.open_stream(v).read_all().to_pandas()
+    if isinstance(v, pd.DataFrame):
+        return v.astype(object).where(v.notna(), None).to_dict("records")
+    return v
+
+
 def _json_ready(spec: dict) -> dict:
-    """The spec with DataFrame datasets as lists of records (for vl-convert's PNG/SVG; only on click)."""
-    data = {k: (v.astype(object).where(v.notna(), None).to_dict("records") if isinstance(v, pd.DataFrame) else v)
-            for k, v in spec.get("datasets", {}).items()}
+    """The spec with its datasets as lists of records (for vl-convert's PNG/SVG; only on click)."""
+    data = {k: _records(v) for k, v in spec.get("datasets", {}).items()}
     return {**spec, "datasets": data} if data else spec
 
 
