@@ -86,7 +86,7 @@ def chromium_cpu_s() -> dict[str, float]:
         pid = todo.pop()
         todo += kids.get(pid, [])
         try:
-            cmd = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
+            cmd = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").split()  # Chromium rewrites it
         except OSError:
             continue
         if not cmd or b"chrom" not in cmd[0]:
