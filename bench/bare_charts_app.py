@@ -20,11 +20,13 @@ def figures():
     return m, trends.area_choices(LEVEL)[0], max(m["period"])
 
 
+def draw(chart, key: str) -> None:  # a dict spec, or an Altair chart (older builders) as its stable dict
+    st.vega_lite_chart(chart if isinstance(chart, dict) else trend_charts.stable_spec(chart), key=key, width="stretch")
+
+
 m, area, period = figures()
 group = st.selectbox("Staff group", [ALL_STAFF, "Midwives", "Nurses & health visitors"])
 for kind in ("leaver", "joiner"):
     series = trends.trend(m, LEVEL, area, group, [f"{kind}_rate"], {f"{kind}_rate": kind})
-    st.vega_lite_chart(trend_charts.trend_chart(series, f"{kind} rate", selected=period, height=240),
-                       key=f"{kind}_trend", width="stretch")
-st.vega_lite_chart(trend_charts.flows_chart(trends.flows(m, area, group), "FTE", selected=period), key="flows",
-                   width="stretch")
+    draw(trend_charts.trend_chart(series, f"{kind} rate", selected=period, height=240), f"{kind}_trend")
+draw(trend_charts.flows_chart(trends.flows(m, area, group), "FTE", selected=period), "flows")
