@@ -38,7 +38,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from playwright.sync_api import TimeoutError as PWTimeout  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
 from tests.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Server  # noqa: E402

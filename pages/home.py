@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib.insight import headlines
+from lib.insight import headlines, map_data as im
 from lib.data.schema import ALL_STAFF
 from ui import data, shell, state, stats_charts
 
@@ -23,6 +23,8 @@ for col, fig in zip(cols, eng):
     col.metric(fig.label, fig.value_text, fig.delta_text, delta_color=fig.delta_color, help=fig.help,
                border=True)
 st.caption("Change shown against the previous month; rates are monthly. " + headlines.COMPARISON_NOTE)
+if eng[-1].value is None:  # the turnover files carry no vacancies: say which file would fill the figure
+    st.caption(f"Vacancy rate: {im.EMPTY_MEASURE_HELP['vacancy_rate']}")
 shell.definition("fte", "headcount", "leaver_rate", "joiner_rate", "vacancy_rate")
 
 st.subheader(f"All {len(ctx.area_names)} systems")

@@ -22,16 +22,18 @@ def map_body() -> None:
 
     pop = data.population(ctx.data_dir, ctx.level)
     available = im.measures_available(pop)
+    m = data.metrics(ctx.data_dir, ctx.level)
+    default = im.default_measure(m, ctx.period, available)  # leaver rate when no vacancies are loaded
     if st.query_params.get("measure") == "fte_per_100k" and "fte_per_100k" not in available:
         # valid measure, but this data has no population for the level: say so rather than "not recognised"
         notices.info(f"FTE per 100,000 population needs population figures for {ctx.level} level "
-                     f"(population_{ctx.level}.csv in the data directory); showing the vacancy rate instead.",
-                     icon=":material/info:")
-        st.query_params["measure"] = "vacancy_rate"
+                     f"(population_{ctx.level}.csv in the data directory); showing the "
+                     f"{im.MEASURES[default].label.lower()} instead.", icon=":material/info:")
+        st.query_params["measure"] = default
         st.session_state.pop("url_measure", None)
 
     c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
-    measure = state.selectbox("Measure", "measure", available, default="vacancy_rate",
+    measure = state.selectbox("Measure", "measure", available, default=default,
                               format_func=lambda k: im.MEASURES[k].label, container=c1)
     if measure == "fte_share" and st.session_state.get("url_group", st.query_params.get("group")) in (None, ALL_STAFF):
         st.session_state["url_group"] = im.DEFAULT_SHARE_GROUP
@@ -45,7 +47,6 @@ def map_body() -> None:
         state.show_url_notices()
 
     ms = im.MEASURES[measure]
-    m = data.metrics(ctx.data_dir, ctx.level)
     table = map_view.map_table(m, ctx.data_dir, ctx.level, ctx.period, measure, group, pop)
     scale = im.colour_scale(table["value"], ms.kind)
     what = f"{ms.label}, {group.lower() if group != ALL_STAFF else 'all staff groups'}"
@@ -56,8 +57,8 @@ def map_body() -> None:
         st.caption("Monthly rates, FTE basis. Leavers are summed over organisations, so moves between organisations "
                    "inside a system count.")
     if table["value"].notna().sum() == 0:
-        st.warning(f"No {ms.label.lower()} figures for {group} in this period: the data loaded may not include "
-                   "them (vacancies need the Provider Workforce Return or the vacancy template).",
+        st.warning(f"No {ms.label.lower()} figures for {group} in this period. "
+                   + im.EMPTY_MEASURE_HELP.get(measure, "The data loaded does not include them."),
                    icon=":material/warning:")
 
     shapes, problem = map_view.load_boundaries(ctx.data_dir, ctx.level)
@@ -86,7 +87,8 @@ def map_body() -> None:
             st.markdown(f"**{r['name']}** ({r['region_name']})  \n{ms.label}: **{r['value_text']}**  \n"
                         f"{ms.numerator}: {r['numerator_text']}; {ms.denominator}: {r['denominator_text']}")
             st.page_link("pages/profile.py", label=f"Open the profile of {r['name']}", icon=":material/account_box:",
-                         query_params={"level": ctx.level, "period": ctx.period, "area": selected, "group": group})
+                         query_params={"source": st.query_params.get("source", ""), "level": ctx.level,
+                                       "period": ctx.period, "area": selected, "group": group})
         else:
             st.caption("Click a system on the map to see its figures and open its profile. "
                        "Hover for name, value, numerator and denominator.")

@@ -6,10 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from lib.data import geography
-from lib.insight import map_data as im
+from lib.insight import axes, map_data as im
 from lib.insight.metrics import DEFINITIONS
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
-from ui import auth, data, map_view, shell, state, trend_charts, stats_charts
+from ui import auth, data, inside, map_view, shell, state, trend_charts, stats_charts
 
 SERIES_COLOURS = ["#12436D", "#28A197", "#801650"]  # Analysis Function palette: system, region, England
 TREND_WIDTH = 330  # px per trend panel: two side by side fit a 1200 px window beside the sidebar
@@ -26,7 +26,7 @@ def profile_parts(m: pd.DataFrame, area: str, area_name: str, group: str, period
                   year_ago: str | None) -> dict:
     """Headline figures, the trends chart and the role-mix chart for one system, group and period (the charts as
     Vega-Lite dicts): computed once per data snapshot and selection through _cached_parts."""
-    out = {"figs": im.profile_figures(m, area, period, previous, year_ago, group), "trends": None}
+    out = {"figs": im.profile_figures(m, area, period, previous, year_ago, group), "trends": None, "trend_notes": []}
     tr = im.trends(m, area, group)
     if not tr.empty:
         tr["month"] = pd.to_datetime(tr["period"] + "-01")
@@ -37,11 +37,15 @@ def profile_parts(m: pd.DataFrame, area: str, area_name: str, group: str, period
         panels = []
         for col_name, label in im.TREND_MEASURES:
             rate = col_name != "fte"
+            values = tr.loc[tr["measure"] == label, "value"]
+            if not values.notna().any():  # e.g. no vacancy file: say which file fills it, not an empty panel
+                out["trend_notes"].append(f"{label}: " + im.EMPTY_MEASURE_HELP.get(col_name, "no figures loaded."))
+                continue
             panels.append(alt.Chart(title=label).transform_filter(
                 alt.FieldEqualPredicate(field="measure", equal=label)).mark_line(point=alt.OverlayMarkDef(size=12)).encode(
-                x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y")),
+                x=alt.X("month:T", title=None, axis=trend_charts.month_axis(tr["period"])),
                 y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False),
-                        axis=alt.Axis(format=".1%" if rate else ",.0f")),
+                        axis=alt.Axis(format=axes.percent_format(values) if rate else axes.number_format(values))),
                 color=colour,
                 tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("month:T", title="Month", format="%b %Y"),
                          alt.Tooltip("value:Q", title=label, format=".2%" if rate else ",.1f"),
@@ -126,7 +130,9 @@ def profile_body() -> None:
     if ranks.empty:
         st.info("No figures to rank for this period.")
     else:
-        st.markdown("\n".join(f"- **{r.label}** {r.value_text}: {r.phrase}" for r in ranks.itertuples()))
+        st.markdown("\n".join(f"- **{r.label}** {r.value_text}: {r.phrase}" if pd.notna(r.rank)
+                               else f"- **{r.label}**: no figures for this system, so not ranked"
+                               for r in ranks.itertuples()))
         st.caption(f"Among the {ctx.level} systems with figures for {shell.period_label(ctx.period)}; 1st = highest.")
     shell.definition(*[k for r in ranks["measure"] for k in im.definitions_for(r)])
     if "fte_per_100k" in set(ranks["measure"]):
@@ -137,6 +143,8 @@ def profile_body() -> None:
     if parts["trends"] is None:
         st.info("No trend figures for this system and staff group.")
     else:
+        for note in parts["trend_notes"]:  # e.g. no vacancy file: say which file fills it, not an empty panel
+            st.caption(note)
         grid = parts["trends"]
         trend_charts.show(grid, f"trends_{area}", "profile_trends", width="content")
         st.caption("Staff in post is shown as an index (first loaded month = 100) so the system, its region and England "
@@ -150,6 +158,20 @@ def profile_body() -> None:
                              show_table=False, cache_key=spc_data)
     stats_charts.spc_section(m, area, group, "vacancy_rate", until=ctx.period, key="profile_spc_vacancy",
                              show_table=False, cache_key=spc_data)
+
+    # ---- why staff in post moved (published flows) and the organisations inside the system
+    st.subheader("Why staff in post moved")
+    inside.link_to_organisations(ctx, area, group)
+    if ctx.previous_period is None:
+        st.info("The bridge needs the month before the chosen one: only one month is loaded.", icon=":material/info:")
+    else:
+        try:
+            b = inside.bridge(ctx.data_dir, ctx.level, area, ctx.previous_period, ctx.period, group)
+        except ValueError as exc:
+            st.info(str(exc), icon=":material/info:")
+        else:
+            inside.show_bridge(b, f"{names[area]}, {group_text}: {shell.period_label(ctx.previous_period)} to "
+                                  f"{shell.period_label(ctx.period)} (FTE)", "profile_bridge")
 
     # ---- role mix
     st.subheader("Role mix compared with England")

@@ -7,7 +7,7 @@ import streamlit as st
 
 from lib.insight import trends
 from lib.data.schema import ALL_STAFF
-from ui import auth, data, shell, state, stats_charts, trend_charts
+from ui import data, inside, shell, state, stats_charts, trend_charts
 
 ctx = st.session_state.get("ctx")
 st.title("Role mix")
@@ -74,6 +74,7 @@ def role_mix_body() -> None:
                             default="Nurses & health visitors", container=c2)
     state.show_url_notices()
     shell.synthetic_marker(ctx)
+    inside.link_to_organisations(ctx, area)
     label = trends.area_label(ctx.level, area)
     when = shell.period_label(ctx.period)
     export_notes = [f"{ctx.source_label}; {ctx.level}; month ending {ctx.period}", trends.EXPECTED_NOTE,

@@ -7,7 +7,7 @@ import streamlit as st
 
 from lib.insight import trends
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
-from ui import auth, data, shell, state, stats_charts, trend_charts
+from ui import data, inside, shell, state, stats_charts, trend_charts
 
 BASIS_LABELS = {"fte": "FTE", "hc": "Headcount"}
 WINDOW_LABELS = {"month": "Monthly", "12m": "12-month rolling"}
@@ -61,6 +61,7 @@ def turnover_body() -> None:
                         container=c3, help="FTE (default, as NHS Digital reports) or headcount")
     state.show_url_notices()
     shell.synthetic_marker(ctx)
+    inside.link_to_organisations(ctx, area, group)
     unit = trends.BASIS_UNITS[basis]
     label = trends.area_label(ctx.level, area)
     when = shell.period_label(ctx.period)
@@ -98,8 +99,11 @@ def turnover_body() -> None:
               (r[f"leavers_{u}"] if r[f"leavers_{u}"] == r[f"leavers_{u}"] else 0)
         k[2].metric(f"Net change ({unit})", f"{net:+,.1f}", border=True, help="Joiners minus leavers in the month")
         k[3].metric("Leaver rate (monthly)", shell.pct(r["leaver_rate"]), border=True)
-        k[4].metric("Leaver rate (12-month rolling)", shell.pct(r["leaver_rate_12m"]), border=True,
-                    help=trends.ROLLING_NOTE)
+        rolling_ok = r["leaver_rate_12m"] == r["leaver_rate_12m"]
+        k[4].metric("Leaver rate (12-month rolling)", shell.pct(r["leaver_rate_12m"]) if rolling_ok
+                    else "n/a", border=True, help=trends.ROLLING_NOTE)
+        if not rolling_ok:
+            k[4].caption(trends.rolling_need(ctx.periods, ctx.period))
 
     st.subheader("Leaver and joiner rates over time")
     window = state.radio("Rates", "window", list(WINDOW_LABELS), default="month", format_func=WINDOW_LABELS.get)
@@ -112,8 +116,8 @@ def turnover_body() -> None:
         if spec is not None:
             trend_charts.show(spec, f"{kind}_rate_{window}_{ctx.level}_{area}", f"turnover_{kind}_trend")
         else:
-            st.info("Not enough loaded months for this view (12 consecutive months are needed)." if window == "12m"
-                    else "No figures for this selection.", icon=":material/info:")
+            st.info("Not enough loaded months for this view. " + trends.rolling_need(ctx.periods, ctx.period)
+                    if window == "12m" else "No figures for this selection.", icon=":material/info:")
     if window == "12m":
         st.caption(trends.ROLLING_NOTE)
     shell.definition("leaver_rate", "joiner_rate")

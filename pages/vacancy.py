@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib.insight import trends
+from lib.insight import coverage, trends
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
-from ui import auth, data, shell, state, stats_charts, trend_charts
+from ui import data, inside, shell, state, stats_charts, trend_charts
 
 ctx = st.session_state.get("ctx")
 st.title("Vacancies")
@@ -23,7 +23,8 @@ def vacancy_view(m: pd.DataFrame, level: str, area: str, group: str, period: str
     cur = m[(m["area_code"] == area) & (m["period"] == period) & (m["staff_group"] == group)]
     eng = m[(m["area_code"] == "ENG") & (m["period"] == period) & (m["staff_group"] == group)]
     series = trends.trend(m, level, area, group, ["vacancy_rate"], {"vacancy_rate": "Vacancy rate"})
-    return {"empty": False, "cur": None if cur.empty or cur["vacancy_rate"].isna().all() else cur.iloc[0].to_dict(),
+    return {"empty": False, "cur": cur.iloc[0].to_dict() if len(cur) else None,
+            "eng": eng.iloc[0].to_dict() if len(eng) else None,
             "eng_rate": eng["vacancy_rate"].iloc[0] if len(eng) else None,
             "chart": trend_charts.trend_chart(series, "Vacancy rate", percent=True, selected=period)
             if series["value"].notna().any() else None,
@@ -48,6 +49,7 @@ def vacancy_body() -> None:
     group = state.selectbox("Staff group", "group", STAFF_GROUP_ORDER, default=ALL_STAFF, container=c2)
     state.show_url_notices()
     shell.synthetic_marker(ctx)
+    inside.link_to_organisations(ctx, area)
     label = trends.area_label(ctx.level, area)
     when = shell.period_label(ctx.period)
 
@@ -65,17 +67,27 @@ def vacancy_body() -> None:
     # Headline figures for the chosen area and period
     eng_rate = view["eng_rate"]
     st.subheader(f"{label}: {group}, month ending {when}")
-    if view["cur"] is None:
+    cur = None if view["cur"] is None else pd.Series(view["cur"])
+    if cur is not None and pd.isna(cur["vacancy_rate"]) and pd.notna(cur.get("vacancy_orgs")):
+        st.warning(f"No vacancy rate for {label}, {group}: {coverage.coverage_text(cur)}. "
+                   + coverage.COVERAGE_RULE, icon=":material/rule:")
+    elif cur is None or pd.isna(cur["vacancy_rate"]):
         st.info(f"No vacancy figure for {label}, {group}, in the month ending {when}. Choose another staff group, "
                 "area or period.", icon=":material/info:")
     else:
-        r = view["cur"]
+        r = cur
         k1, k2, k3, k4 = st.columns(4)
         k1.metric("Vacancy rate", shell.pct(r["vacancy_rate"]), border=True,
                   help="Vacancy FTE / (vacancy FTE + staff in post FTE)")
         k2.metric("Vacancy FTE", shell.num(r["vacancy_fte"], 1), border=True)
         k3.metric("Staff in post FTE", shell.num(r["fte"], 1), border=True)
         k4.metric("England vacancy rate", shell.pct(eng_rate) if eng_rate is not None else "-", border=True)
+        # coverage beside every rate built from partial figures (a region or England: covered systems only)
+        shown = [(r, trends.area_kind(area) != trends.SYSTEM)] + (
+            [(pd.Series(view["eng"]), True)] if view["eng"] is not None else [])
+        for row, aggregate in shown:
+            if pd.notna(row.get("vacancy_orgs")) and (aggregate or not bool(row.get("vacancy_covered"))):
+                st.caption(f"{row['area_name']}: {coverage.coverage_text(row, aggregate=aggregate)}.")
 
     st.subheader("Vacancy rate over time")
     if view["chart"] is not None:

@@ -158,7 +158,9 @@ def test_unknown_staff_group_message_lists_known_labels(tmp_path, raw_nov):
     (b"", "the file is empty"),
     (b"   \r\n\r\n", "the file is empty"),
     (b"PAR1\x00\x00garbage", "binary file"),
-    (b"DATE,ORG_CODE,FTE_DAYS_LOST\n31/03/2025,RJ1,12\n", "not a file this tool knows"),
+    (b"NAME,PATIENTS\nRJ1,12\n", "not a file this tool knows"),
+    # a sickness absence file (recognised since issue 14) that lacks columns: named, with what is expected
+    (b"DATE,ORG_CODE,FTE_DAYS_LOST\n31/03/2025,RJ1,12\n", "missing column(s) ICS_CODE, ORG_NAME, FTE_DAYS_AVAILABLE"),
 ])
 def test_empty_binary_and_foreign_files(tmp_path, content, expected):
     f = tmp_path / "x.csv"

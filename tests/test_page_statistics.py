@@ -82,7 +82,11 @@ def test_fte_has_no_funnel_and_early_period_has_trial_limits():
     at = open_page({"measure": "fte", "period": "2023-03"})
     body = text(at)
     assert "is a count, not a rate" in body
-    assert "trial limits" in body  # Aug 2022 to Mar 2023: 8 months
+    # Aug 2022 to Mar 2023: 8 months, too few for limits or a verdict (issue 11): says how many more are needed
+    assert "not enough months to judge" in body and "4 more months" in body
+    assert len(at.get("vega_lite_chart")) == 0
+    at = open_page({"measure": "fte", "period": "2023-07"})  # 12 months: limits drawn, flagged as trial limits
+    assert "trial limits" in text(at)
     assert len(at.get("vega_lite_chart")) == 1
 
 
@@ -99,7 +103,7 @@ def _section_app(drop_vacancy: bool, n: int) -> None:
     stats_charts.spc_section(df, "QE1", "All staff groups", "leaver_rate", key="b")
 
 
-@pytest.mark.parametrize("drop_vacancy,n", [(True, 6), (False, 14)])
+@pytest.mark.parametrize("drop_vacancy,n", [(True, 12), (False, 14)])
 def test_spc_section_for_other_pages(drop_vacancy, n):
     at = AppTest.from_function(_section_app, args=(drop_vacancy, n), default_timeout=60)
     at.run()
@@ -108,7 +112,15 @@ def test_spc_section_for_other_pages(drop_vacancy, n):
     if drop_vacancy:
         assert "No vacancy figures are loaded" in body and "vacancy template" in body
         assert len(at.get("vega_lite_chart")) == 1
-        assert "trial limits" in body
+        assert "trial limits" in body  # 12 points: limits drawn, marked as trial limits
     else:
         assert len(at.get("vega_lite_chart")) == 2
         assert "trial limits" not in body
+
+
+def test_spc_section_with_six_months_draws_no_chart_and_says_how_many_more():
+    at = AppTest.from_function(_section_app, args=(False, 6), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert len(at.get("vega_lite_chart")) == 0  # no limits, no verdict from 6 points
+    assert text(at).count("not enough months to judge") == 2 and "6 more months" in text(at)

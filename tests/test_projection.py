@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lib.whatif.assumptions import employer_cost, load_assumptions
-from lib.whatif.projection import (RATE_BASIS_MONTHLY, Baseline, ModelInputs, annualise_leaver_rate, baseline_from_metrics,
+from lib.whatif.projection import (Baseline, ModelInputs, annualise_leaver_rate, baseline_from_metrics,
                             project, year_gap_closes)
 from lib.whatif.scenario import Scenario, build_inputs, run_scenario
 
@@ -167,19 +167,26 @@ def metrics_frame(period_months=1) -> pd.DataFrame:
 
 
 def test_baseline_from_metrics_annualises_monthly_rates():
-    b = baseline_from_metrics(metrics_frame())
+    """One month of rates: leaver rate x 12 (linear, as a 12-month file counts leavers), growth = the month's
+    net change counted once (not compounded x12), marked provisional; vacancies: own where loaded, else the
+    national default (issue 11)."""
+    b = baseline_from_metrics(metrics_frame(), vacancy_rates={"HCHS Doctors": 0.044})
     assert b.area_codes == ["QKK", "QE1"]
     assert "All staff groups" not in b.staff_groups
-    assert b.rate_basis == RATE_BASIS_MONTHLY
+    assert b.months == 1 and b.provisional and b.months_label == "from 1 month, Nov 2025: provisional"
+    assert b.months_label in b.rate_basis
     i = b.staff_groups.index("Nurses & health visitors")
-    assert b.leaver_rate[0, i] == pytest.approx(1 - (1 - 0.008) ** 12)
+    # both systems have the same rates, so borrowing strength from the parent changes nothing
+    assert b.leaver_rate[0, i] == pytest.approx(0.008 * 12)
     assert annualise_leaver_rate(0.008, 1) == pytest.approx(0.091887, abs=1e-6)
-    # joiner rate keeps the monthly net growth: 1 - L + J == (1 - l + j)^12
-    assert 1 - b.leaver_rate[0, i] + b.joiner_rate[0, i] == pytest.approx((1 - 0.008 + 0.009) ** 12)
+    # growth in a year = the month's net change: mean M = 10000 / (1 + 0.001/2), start = 10000 - 0.001 M
+    m = 10000 / 1.0005
+    assert b.joiner_rate[0, i] - b.leaver_rate[0, i] == pytest.approx(0.001 * m / (10000 - 0.001 * m))
     assert b.demand0[0, i] == 10700.0
     d = b.staff_groups.index("HCHS Doctors")
-    assert b.demand0[0, d] == 3000.0 and not b.vacancy_known[0, d]
-    assert baseline_from_metrics(metrics_frame(12)).leaver_rate[0, i] == pytest.approx(0.008)
+    assert not b.vacancy_known[0, d] and b.demand0[0, d] == pytest.approx(3000 / (1 - 0.044))
+    b12 = baseline_from_metrics(metrics_frame(12))
+    assert b12.leaver_rate[0, i] == pytest.approx(0.008) and not b12.provisional and b12.months == 12
     assert baseline_from_metrics(metrics_frame(), area_codes=["QE1"]).area_codes == ["QE1"]
 
 

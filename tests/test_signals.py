@@ -91,11 +91,22 @@ def test_until_cuts_the_history_and_a_period_without_data_is_skipped():
     assert list(sig["area_code"]) == ["QE1"]  # QF7 stops in 2023-10: nothing to say about 2025-04
 
 
-def test_fewer_than_twelve_points_get_a_trial_limits_note():
-    m = rows("QE1", steady(8))
+def test_twelve_points_get_a_trial_limits_note():
+    m = rows("QE1", steady(12))
     v = signals.spc_view(m, "QE1", ALL_STAFF, "leaver_rate")
     assert v.summary["trial_limits"]
     assert any("trial limits" in n for n in v.notes)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 11])
+def test_fewer_than_twelve_points_draw_no_limits_and_name_no_verdict(n):
+    m = rows("QE1", shifted(n_before=max(n - 1, 0), n_after=min(n, 1)))
+    with pytest.raises(signals.SignalError, match=f"not enough months to judge.*{12 - n} more month"):
+        signals.spc_view(m, "QE1", ALL_STAFF, "leaver_rate")
+    assert signals.latest_signals(m, ALL_STAFF, "leaver_rate", m["period"].max()).empty
+    msg = signals.not_enough_months(m, m["period"].max())
+    assert msg is not None and f"Only {n} month" in msg
+    assert signals.not_enough_months(rows("QE1", steady(12)), "2023-12") is None  # 12 months: a verdict
 
 
 def test_missing_months_are_gaps_and_noted():
@@ -123,7 +134,7 @@ def test_nothing_to_chart_raises_plain_reasons():
         signals.spc_view(m, "QE1", ALL_STAFF, "vacancy_rate")
     with pytest.raises(signals.SignalError, match="No figures"):
         signals.spc_view(m, "QKK", ALL_STAFF, "leaver_rate")
-    with pytest.raises(signals.SignalError, match="at least two"):
+    with pytest.raises(signals.SignalError, match="at least 12"):
         signals.spc_view(rows("QE1", [0.01]), "QE1", ALL_STAFF, "leaver_rate")
     with pytest.raises(signals.SignalError, match="unknown measure"):
         signals.spc_view(m, "QE1", ALL_STAFF, "bogus")

@@ -12,11 +12,12 @@ import streamlit as st
 
 from lib.sharing import disclosure
 from lib.data import loader
-from lib.insight import trends
+from lib.insight import coverage, trends
 from lib.insight.metrics import area_metrics
 from ui import auth
 
 DEMO_LABEL = "Synthetic demo data (embedded)"
+LOCAL_STORE = loader.REPO_ROOT / "data" / "local"
 
 
 def data_sources() -> dict[str, Path]:
@@ -35,7 +36,16 @@ def data_sources() -> dict[str, Path]:
     if configured:
         p = Path(configured)
         sources = {f"Data directory: {p.name or p}": p, **sources}
+    elif (LOCAL_STORE / "manifest.json").exists():  # where `python -m lib ingest` writes without --data-dir
+        sources = {"Your ingested files (data/local)": LOCAL_STORE, **sources}
     return sources
+
+
+def source_key(data_dir: Path) -> str:
+    """The short name of a data source in links (?source=demo|local|dir): never a path from the URL."""
+    if Path(data_dir) == loader.DEMO_DATA_DIR:
+        return "demo"
+    return "local" if Path(data_dir) == LOCAL_STORE else "dir"
 
 
 # The store's snapshot id, computed once per script run (each id stats every file: ~10 calls x 2.7 ms per
@@ -67,6 +77,7 @@ def _metrics(data_dir: str, snap: tuple, level: str, periods: tuple[str, ...] | 
              sdc: bool = False) -> pd.DataFrame:
     frame = loader.load_area_frame(data_dir, level, periods=list(periods) if periods is not None else None)
     m = area_metrics(frame, by_staff_group=True, basis=basis, include_england=True, include_regions=True)
+    m = coverage.covered_metrics(data_dir, level, m)  # vacancy rates only where vacancy figures cover the staff
     return disclosure.suppress_metrics(m) if sdc else m  # counts under 5 hidden when disclosure control is on
 
 

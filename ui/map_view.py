@@ -15,7 +15,7 @@ import streamlit as st
 from lib.data import boundaries
 from lib.data import hexmap
 from lib.insight import map_data as im
-from lib.insight.map_data import MEASURES, NO_DATA_COLOUR, ColourScale, fmt_value, hex_to_rgb, text_colour
+from lib.insight.map_data import MEASURES, NO_DATA_COLOUR, ColourScale, Measure, fmt_value, hex_to_rgb, text_colour
 from ui import auth, data
 
 LAYER_ID = "systems"
@@ -74,8 +74,8 @@ def rank_sentences(m: pd.DataFrame, data_dir, level: str, period: str, area: str
                            tuple(sorted(pop.items())), m)
 
 
-def _records(table: pd.DataFrame, scale: ColourScale, measure: str) -> pd.DataFrame:
-    ms = MEASURES[measure]
+def _records(table: pd.DataFrame, scale: ColourScale, measure: str, info: Measure | None = None) -> pd.DataFrame:
+    ms = info or MEASURES[measure]
     d = table[["code", "name", "region_name", "value_text", "numerator_text", "denominator_text", "value"]].copy()
     fills = d["value"].map(scale.colour)
     d["fill"] = [hex_to_rgb(c) + [235] for c in fills]
@@ -86,12 +86,13 @@ def _records(table: pd.DataFrame, scale: ColourScale, measure: str) -> pd.DataFr
 
 
 def build_deck(table: pd.DataFrame, scale: ColourScale, measure: str, level: str,
-               shapes: pd.DataFrame | None = None, selected: str | None = None) -> pdk.Deck:
+               shapes: pd.DataFrame | None = None, selected: str | None = None,
+               info: Measure | None = None) -> pdk.Deck:
     """PolygonLayer (id LAYER_ID, pickable) over hexes, or over exploded boundary polygons when given.
 
     The selected system's red outline is a separate small layer, so a click changes only that layer and the
     systems layer (all the data) stays as it was in the browser."""
-    recs = _records(table, scale, measure)
+    recs = _records(table, scale, measure, info)  # info: a measure not on the map page (e.g. sickness)
     if shapes is None:
         lay = hexmap.hex_layout(level)[["code", "polygon", "label", "lon", "lat"]]
         view = hexmap.view_state(level)
@@ -147,10 +148,11 @@ def legend_chart(scale: ColourScale, has_missing: bool) -> alt.Chart:
         stroke="white").encode(x=x, color=alt.Color("colour:N", scale=None, legend=None)).properties(height=22)
 
 
-def ranked_chart(table: pd.DataFrame, scale: ColourScale, measure: str, selected: str | None) -> alt.LayerChart:
+def ranked_chart(table: pd.DataFrame, scale: ColourScale, measure: str, selected: str | None,
+                 info: Measure | None = None) -> alt.LayerChart:
     """Horizontal bars of every system, highest first, coloured as on the map; a tick marks each system's region
     average and a labelled rule the England average."""
-    ms = MEASURES[measure]
+    ms = info or MEASURES[measure]
     kind = ms.kind
     d = table[["code", "name", "region_name", "value", "value_text", "numerator_text", "denominator_text",
                "region_value", "rank"]].copy()

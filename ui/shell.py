@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from lib.insight import exports
+from lib.insight import exports, provenance
 from lib.data import geography
 from lib.insight.metrics import DEFINITIONS
 from lib.data.schema import month_add, period_label  # noqa: F401  (pages call shell.period_label)
@@ -46,8 +46,15 @@ def sidebar() -> Context | None:
     """Draw the shared sidebar. Returns None (after explaining why) when there is nothing to show."""
     sb = st.sidebar
     sources = data.data_sources()
-    labels = list(sources)
-    src_label = labels[0] if len(labels) == 1 else sb.selectbox("Data source", labels, key="data_source")
+    by_key = {data.source_key(p): label for label, p in sources.items()}  # the link carries ?source=<key>
+    if len(by_key) == 1:
+        src_key = next(iter(by_key))
+        state.url_value("source", list(by_key), src_key)  # a link from another source says it was not available
+    else:
+        src_key = state.selectbox("Data source", "source", list(by_key), default=next(iter(by_key)),
+                                  format_func=by_key.get, container=sb)
+    st.query_params["source"] = src_key
+    src_label = by_key[src_key]
     data_dir = sources[src_label]
     data.show_store_problems(data_dir)  # refused (damaged/foreign) files are named; the rest is served
     try:
@@ -67,10 +74,13 @@ def sidebar() -> Context | None:
     info = prov["levels"][level]
     sb.caption(f"**{src_label}**  \n{level}: {period_label(info['first'])} to {period_label(info['last'])} "
                f"({info['count']} monthly periods)")
+    statement = provenance.source_statement(prov)
+    st.session_state["_source_statement"] = statement  # written into every download (see downloads)
     if synthetic:
         sb.warning("Synthetic demo data: shaped like England from public national figures, not real figures "
                    "for any system.", icon=":material/science:")
     else:
+        sb.success(f"**Real data**: {statement}", icon=":material/verified:")
         files = prov.get("files", [])
         if files:
             with sb.expander("Provenance"):
@@ -82,6 +92,8 @@ def sidebar() -> Context | None:
 def synthetic_marker(ctx: Context) -> None:
     if ctx.synthetic:
         st.caption(":material/science: **Synthetic demo data** - not real figures for any system.")
+    else:  # real data is named positively: publications, months, when ingested
+        st.caption(f":material/verified: **Real data**: {provenance.source_statement(ctx.provenance)}")
 
 
 def definition(*measures: str) -> None:
@@ -96,8 +108,10 @@ def definition(*measures: str) -> None:
 
 def downloads(df: pd.DataFrame, name: str, key: str, notes: list[str] | None = None) -> None:
     """CSV and Excel downloads of a table (built only when clicked); formula-like cells are neutralised."""
+    source = st.session_state.get("_source_statement")
+    notes = [*(notes or []), *([f"Data source: {source}"] if source else [])]
     c1, c2 = st.columns(2)
-    c1.download_button("Download CSV", lambda: exports.to_csv_bytes(df), file_name=f"{name}.csv", mime="text/csv",
+    c1.download_button("Download CSV", lambda: exports.to_csv_bytes(df, source), file_name=f"{name}.csv", mime="text/csv",
                        key=f"{key}_csv", icon=":material/download:", on_click="ignore")
     c2.download_button("Download Excel", lambda: exports.to_excel_bytes(df, notes=notes), file_name=f"{name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

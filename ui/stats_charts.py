@@ -332,6 +332,10 @@ def what_changed_summary(ctx, *, staff_group: str = ALL_STAFF, key: str = "what_
         return None
     if heading:
         st.subheader(f"What changed in {shell.period_label(ctx.period)}")
+    short = signals.not_enough_months(data.metrics(ctx.data_dir, ctx.level), ctx.period)
+    if short:  # no verdict from too few months: never "no change"
+        st.info(short, icon=":material/hourglass_empty:")
+        return None
     with st.spinner("Checking every system's SPC chart..."):
         changes = what_changed(ctx, staff_group)
     st.caption(f"Systems whose latest month ({shell.period_label(ctx.period)}) is a special cause on its own "

@@ -14,6 +14,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from lib.insight import axes
 from lib.insight.trends import ROLE_ORDER
 from ui import charts
 
@@ -103,8 +104,16 @@ def _month(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _y_axis(percent: bool) -> alt.Axis:
+def _y_axis(percent: bool, values=None) -> alt.Axis:
+    if percent and values is not None:  # decimals so that ticks differ (0.88%-0.95% is not "0.9% 0.9% 0.9%")
+        return alt.Axis(format=axes.percent_format(values), tickCount=axes.PERCENT_TICKS)
     return alt.Axis(format=".1%" if percent else ",.0f")
+
+
+def month_axis(periods, fmt: str = "%b %Y", **kwargs) -> alt.Axis:
+    """Time axis with one tick per loaded month when there are few (no "Oct 2025" repeated eight times)."""
+    ticks = axes.month_ticks(periods)
+    return alt.Axis(format=fmt, **({"values": ticks} if ticks else {}), **kwargs)
 
 
 def _selected_rule(period: str | None) -> alt.Chart | None:
@@ -142,13 +151,20 @@ def trend_chart(series: pd.DataFrame, y_title: str, *, percent: bool = True, sel
     domain, roles = list(order["series"]), list(order["role"])
     rows = pd.DataFrame({"month": _month_text(df["period"]), "series": df["series"].astype(str),
                          "value": df["value"].astype(float)})
-    y_axis = {"format": axis_format or (".1%" if percent else ",.0f")}
+    if axis_format:
+        y_axis = {"format": axis_format}
+    elif percent:  # decimals so that ticks differ (0.88%-0.95% is not "0.9% 0.9% 0.9%")
+        y_axis = {"format": axes.percent_format(df["value"]), "tickCount": axes.PERCENT_TICKS}
+    else:
+        y_axis = {"format": ",.0f"}
+    ticks = axes.month_ticks(df["period"])  # one tick per loaded month when there are few
     series_enc = {"field": "series", "type": "nominal", "sort": domain}
     lines = {
         "data": {"name": "lines"},
         "mark": {"type": "line", "point": {"size": 18}},
         "encoding": {
-            "x": {"field": "month", "type": "temporal", "title": None, "axis": {"format": "%b %Y"}},
+            "x": {"field": "month", "type": "temporal", "title": None,
+                  "axis": {"format": "%b %Y", **({"values": ticks} if ticks else {})}},
             "y": {"field": "value", "type": "quantitative", "title": y_title, "scale": {"zero": False},
                   "axis": y_axis},
             "color": {**series_enc, "title": None, "scale": {"domain": domain,
@@ -178,7 +194,9 @@ def flows_chart(flows: pd.DataFrame, unit: str, *, selected: str | None = None, 
     tip = [{"field": "month", "type": "temporal", "title": "Month", "format": "%b %Y"},
            {"field": "flow", "type": "nominal", "title": "Flow"},
            {"field": "value", "type": "quantitative", "title": unit, "format": ",.1f"}]
-    x = {"field": "month", "type": "temporal", "timeUnit": "yearmonth", "title": None, "axis": {"format": "%b %Y"}}
+    # ordinal months: one band per loaded month (a temporal bar axis showed an empty slot for the month after)
+    x = {"field": "month", "type": "ordinal", "timeUnit": "yearmonth", "title": None,
+         "axis": {"format": "%b %Y", "formatType": "time", "labelAngle": 0, "labelOverlap": True}}
     bars = {"data": {"name": "flows"}, "transform": [{"filter": {"field": "flow", "oneOf": ["Leavers", "Joiners"]}}],
             "mark": {"type": "bar"},
             "encoding": {"x": x, "xOffset": {"field": "flow", "type": "nominal", "sort": ["Joiners", "Leavers"]},
@@ -187,8 +205,10 @@ def flows_chart(flows: pd.DataFrame, unit: str, *, selected: str | None = None, 
     net = {"data": {"name": "flows"}, "transform": [{"filter": "datum.flow === 'Net change'"}],
            "mark": {"type": "line", "point": True},
            "encoding": {"x": x, "y": {"field": "value", "type": "quantitative"}, "color": colour, "tooltip": tip}}
+    rule = {**_SELECTED_LAYER, "encoding": {**_SELECTED_LAYER["encoding"],
+                                            "x": {"field": "month", "type": "ordinal", "timeUnit": "yearmonth"}}}
     return {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "height": height,
-            "layer": [bars, net, _SELECTED_LAYER] if selected else [bars, net],
+            "layer": [bars, net, rule] if selected else [bars, net],
             "datasets": {"flows": rows, **({"selected": _selected_data(selected)} if selected else {})}}
 
 
@@ -250,7 +270,8 @@ def mix_small_multiples(over_time: pd.DataFrame, groups: list[str]) -> alt.Facet
              .sort_values("_r"))
     domain, roles = list(order["series"]), list(order["role"])
     base = alt.Chart().mark_line().encode(
-        x=alt.X("month:T", title=None, axis=alt.Axis(format="%Y", tickCount=4)),
+        x=alt.X("month:T", title=None, axis=month_axis(df["period"], "%b %Y" if axes.month_ticks(df["period"])
+                                                         else "%Y", tickCount=4)),
         y=alt.Y("share:Q", title=None, axis=alt.Axis(format=".2%", tickCount=3), scale=alt.Scale(zero=False)),
         color=alt.Color("series:N", title=None, sort=domain,
                         scale=alt.Scale(domain=domain, range=[ROLE_COLOURS[r] for r in roles]),

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
+from lib.cli import insight_commands
 from lib.insight import exports
-from lib.data.ingest import IngestError, ingest
-from lib.data.loader import available_periods, default_data_dir, load_area_frame
+from lib.data.ingest import LOCAL_STORE, IngestError, ingest
+from lib.data.loader import ENV_DATA_DIR, available_periods, default_data_dir, load_area_frame
+from lib.insight.coverage import covered_metrics
 from lib.insight.metrics import area_metrics
 from lib.data.schema import is_period
 
@@ -37,9 +40,13 @@ def _metrics(args: argparse.Namespace) -> int:
         print(f"error: --period {period!r} not loaded at {args.level} level; loaded periods: "
               f"{periods[0]} to {periods[-1]} ({len(periods)})", file=sys.stderr)
         return 2
+    if args.by_organisation or args.care_setting or args.peer_group:
+        return insight_commands.organisation_metrics(args, period)
     frame = load_area_frame(args.data_dir, args.level, periods=[period])
     out = area_metrics(frame, by_staff_group=args.by_staff_group, basis=args.basis,
                        include_england=args.england, include_regions=args.regions)
+    # vacancy rates only where vacancy figures cover the staff in post (coverage columns say how much)
+    out = covered_metrics(args.data_dir, args.level, out)
     if args.format == "json":
         json.dump(json.loads(out.to_json(orient="records", double_precision=15)), sys.stdout, indent=1)
         sys.stdout.write("\n")
@@ -60,11 +67,20 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ingest_default() -> str:
+    """$WORKFORCE_DATA_DIR if set, else data/local/: real files never default into the synthetic demo store."""
+    env = os.environ.get(ENV_DATA_DIR, "").strip()
+    return env or str(LOCAL_STORE)
+
+
 def add_cli(sub: argparse._SubParsersAction) -> None:
     d = str(default_data_dir())
     p = sub.add_parser("ingest", help="validate and load published CSV files into a data directory")
-    p.add_argument("files", nargs="+", help="Turnover benchmarking 2 CSV, Core 1 staff-in-post CSV or vacancy template")
-    p.add_argument("--data-dir", default=d, help=f"store to write (default $WORKFORCE_DATA_DIR or {d})")
+    p.add_argument("files", nargs="+", help="Turnover benchmarking 2 CSV, Core 1 staff-in-post CSV, vacancy template "
+                                            "or NHS Digital sickness absence CSV")
+    p.add_argument("--data-dir", default=_ingest_default(),
+                   help="store to write (default $WORKFORCE_DATA_DIR, else data/local/, git-ignored; never the "
+                        "synthetic demo store)")
     p.add_argument("--level", choices=["ICS", "STP"], default="ICS", help="geography level of the files (default ICS)")
     p.set_defaults(func=_ingest)
 
@@ -77,6 +93,17 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     m.add_argument("--england", action="store_true", help="add an England row (ENG)")
     m.add_argument("--regions", action="store_true", help="add NHS England region rows (Y56..Y63)")
     m.add_argument("--format", choices=["csv", "json"], default="csv")
+    m.add_argument("--by-organisation", action="store_true",
+                   help="one row per organisation (with its system, care setting and peer group)")
+    m.add_argument("--area", help="with --by-organisation: only the organisations of this system (e.g. QKK)")
+    m.add_argument("--care-setting", help="system figures counting only organisations of this care setting "
+                                          "(CLUSTER_GROUP, e.g. 'Mental Health')")
+    m.add_argument("--peer-group", help="organisations of one peer group nationally (BENCHMARK_GROUP, e.g. "
+                                        "'Acute - Teaching', or an organisation code for its own group), ranked, "
+                                        "with funnel limits")
+    m.add_argument("--measure", choices=list(insight_commands.PEER_MEASURES), default="leaver_rate",
+                   help="with --peer-group: the rate to rank and funnel (default leaver_rate)")
+    m.add_argument("--staff-group", default="All staff groups", help="with --peer-group: staff group")
     m.set_defaults(func=_metrics)
 
     g = sub.add_parser("demo", help="regenerate the embedded synthetic demo data (deterministic)")

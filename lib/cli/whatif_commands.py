@@ -10,9 +10,8 @@ MAX_SCENARIO_BYTES = 1_000_000
 
 
 def _run(args: argparse.Namespace) -> int:
-    from lib.data.loader import available_periods, load_area_frame
-    from lib.insight.metrics import area_metrics
-    from lib.whatif.projection import baseline_from_metrics
+    from lib.data.loader import available_periods
+    from lib.whatif.studio import load_baseline
     from lib.whatif.scenario import Scenario, ScenarioError, run_scenario
 
     try:
@@ -36,8 +35,7 @@ def _run(args: argparse.Namespace) -> int:
             print(f"error: --period {period!r} not loaded at {args.level} level; loaded: {', '.join(periods)}",
                   file=sys.stderr)
             return 2
-        metrics = area_metrics(load_area_frame(args.data_dir, args.level, periods=[period]), by_staff_group=True)
-        baseline = baseline_from_metrics(metrics, period=period)
+        baseline = load_baseline(args.data_dir, args.level, period)
         result = run_scenario(scn, baseline, include_systems=not args.england_only)
     except ScenarioError as exc:
         print(f"error: {args.scenario}: scenario does not fit the data:\n  " + "\n  ".join(exc.errors), file=sys.stderr)
@@ -48,6 +46,7 @@ def _run(args: argparse.Namespace) -> int:
     out = getattr(result, args.what)
     if args.format == "json":
         doc = {"scenario": scn.to_dict(), "period": period, "level": args.level, "rate_basis": baseline.rate_basis,
+               "evidence_months": baseline.months, "provisional": baseline.provisional,
                "notes": result.notes, args.what: json.loads(out.to_json(orient="records", double_precision=15))}
         json.dump(doc, sys.stdout, indent=1)
         sys.stdout.write("\n")

@@ -4,6 +4,8 @@ Accepted as published:
 * NHS Digital "Turnover benchmarking 2. Staff group and organisation, monthly" CSV
 * NHS Digital "Core 1. Staff group - England, NHSE region, ICS and org" staff-in-post CSV
 * the product's vacancy template (PWR-style; see data/README.md and VACANCY_TEMPLATE_COLUMNS)
+* NHS Digital sickness absence CSV (DATE, ..., ICS_CODE, ORG_CODE, ORG_NAME, ORG_TYPE, FTE_DAYS_LOST,
+  FTE_DAYS_AVAILABLE): stored in its own small schema (lib.data.schema.SICKNESS_COLUMNS) under sickness/
 
 Every file is parsed and validated completely before anything is written; a rejected file
 writes nothing. Writes go to a temporary file in the target directory, then os.replace().
@@ -30,6 +32,7 @@ from lib.data import geography
 from lib.data.schema import (
     ALL_STAFF, ARROW_SCHEMA, MEASURES, STAFF_GROUPS, UNIQUE_KEY, check_canonical, conform,
     is_period, known_staff_group_labels, month_add, normalise_staff_group,
+    SICKNESS_ARROW_SCHEMA, SICKNESS_OUTSIDE_SYSTEMS, SICKNESS_UNIQUE_KEY, conform_sickness,
 )
 
 MAX_ERRORS_SHOWN = 20
@@ -41,6 +44,8 @@ CORE1_COLUMNS = ("DATA_MONTH", "DATA_LEVEL", "NHSE_REGION_CODE", "ICS_CODE", "IC
 VACANCY_TEMPLATE_COLUMNS = ("period", "level", "area_code", "org_code", "staff_group", "vacancy_fte",
                             "establishment_fte")
 VACANCY_REQUIRED = ("period", "area_code", "staff_group", "vacancy_fte")
+SICKNESS_REQUIRED = ("DATE", "ICS_CODE", "ORG_CODE", "ORG_NAME", "FTE_DAYS_LOST", "FTE_DAYS_AVAILABLE")
+SICKNESS_STAFF_GROUP_COLUMNS = ("STAFF_GROUP", "STAFF_GROUP_1_NAME", "STAFF_GROUP_1")  # "where given"
 
 TURNOVER_TYPES = {
     "denominator at start of period": "sip_start",
@@ -103,6 +108,8 @@ def read_csv_text(path: Path) -> tuple[list[str], list[list[str]]]:
 def detect_kind(header: list[str]) -> str | None:
     up = {h.upper() for h in header}
     # Recognise a kind by its distinctive columns, then report any other missing column precisely.
+    if "FTE_DAYS_LOST" in up or "FTE_DAYS_AVAILABLE" in up:
+        return "sickness"
     if {"PERIOD", "TYPE"} <= up and ("STAFF_GROUP_1_NAME" in up or "REPORTING_ORG_CODE" in up):
         return "turnover"
     if {"DATA_MONTH", "DATA_LEVEL"} <= up:
@@ -245,6 +252,7 @@ def parse_turnover(path: Path, header: list[str], data: list[list[str]], level: 
         code_col, level = "STP_CODE", "STP"
     required = tuple(c if c != "ICS_CODE" else code_col for c in TURNOVER_COLUMNS if c != "ICS_NAME")
     rows = _Rows(path, header, data, required)
+    has_cluster, has_benchmark = rows.has("CLUSTER_GROUP"), rows.has("BENCHMARK_GROUP")  # optional (older files)
     recs = []
     periods: dict[str, int] = {}
     seen: dict[tuple, int] = {}
@@ -279,7 +287,8 @@ def parse_turnover(path: Path, header: list[str], data: list[list[str]], level: 
             continue
         seen[key] = line
         recs.append((per[0], per[1], per[2], area, region, org, rows.get(r, "REPORTING_ORG_NAME"), group,
-                     typ, hc, fte))
+                     typ, hc, fte, rows.get(r, "CLUSTER_GROUP") if has_cluster else "",
+                     rows.get(r, "BENCHMARK_GROUP") if has_benchmark else ""))
     if len(periods) > 1:
         rows.error(min(periods.values()), "PERIOD",
                    f"the file mixes periods ({', '.join(sorted(periods))}); expected one period per monthly file")
@@ -287,7 +296,11 @@ def parse_turnover(path: Path, header: list[str], data: list[list[str]], level: 
         rows.problems.append("row 2: no data rows; expected at least one")
     rows.finish()
     df = pd.DataFrame(recs, columns=["period_start", "period_end", "period_months", "area_code", "region_code",
-                                     "org_code", "org_name", "staff_group", "type", "hc", "fte"])
+                                     "org_code", "org_name", "staff_group", "type", "hc", "fte",
+                                     "cluster_group", "benchmark_group"])
+    # Care setting and peer group are organisation attributes: one value per organisation (first row's).
+    for col in ("cluster_group", "benchmark_group"):
+        df[col] = df["org_code"].map(df.groupby("org_code", sort=False)[col].first())
     # Organisation region must agree with the area's region; one area per organisation.
     org_areas = df.groupby("org_code")["area_code"].nunique()
     if (org_areas > 1).any():
@@ -296,7 +309,7 @@ def parse_turnover(path: Path, header: list[str], data: list[list[str]], level: 
         raise IngestError(str(path), [f"row {line}, column {code_col}: organisation {bad} appears under more "
                                       f"than one {level}; expected one"])
     idx = ["period_start", "period_end", "period_months", "area_code", "region_code", "org_code", "org_name",
-           "staff_group"]
+           "staff_group", "cluster_group", "benchmark_group"]
     wide = df.groupby([*idx, "type"], sort=False)[["hc", "fte"]].sum(min_count=1).unstack("type")
     wide.columns = [f"{t}_{u}" for u, t in wide.columns]
     # Which TYPE rows exist per org x group: an absent row is a zero cell, but a present row holding "*" or
@@ -416,7 +429,97 @@ def parse_vacancy(path: Path, header: list[str], data: list[list[str]], level: s
     return Parsed("vacancy", str(path), conform(df))
 
 
-PARSERS = {"turnover": parse_turnover, "staff_in_post": parse_core1, "vacancy": parse_vacancy}
+def parse_sickness(path: Path, header: list[str], data: list[list[str]], level: str = "ICS") -> Parsed:
+    """NHS Digital sickness absence CSV -> sickness rows (lib.data.schema.SICKNESS_COLUMNS).
+
+    Each organisation is placed in the system its row's ICS_CODE names, checked against the geography of the
+    level (and its NHSE_REGION_CODE against that system's region); ICS_CODE QZZ (special health authorities and
+    other statutory bodies) is kept as outside any system. Staff group where the file gives one, else all staff.
+    """
+    rows = _Rows(path, header, data, SICKNESS_REQUIRED)
+    group_col = next((c for c in SICKNESS_STAFF_GROUP_COLUMNS if rows.has(c)), None)
+    regions = geography.area_lookup_regions(level)
+    recs = []
+    months: dict[str, int] = {}
+    seen: dict[tuple, int] = {}
+    mismatched_rates = 0
+    for line, r in rows.lines():
+        month = parse_month(rows.get(r, "DATE"))
+        if month is None:
+            rows.error(line, "DATE", f"{rows.get(r, 'DATE')!r} is not a date; expected e.g. 31/03/2025 or 2025-03-31")
+        raw_area = rows.get(r, "ICS_CODE")
+        if raw_area.upper() == SICKNESS_OUTSIDE_SYSTEMS:
+            area, area_name, region = SICKNESS_OUTSIDE_SYSTEMS, (rows.get(r, "ICS_NAME") if rows.has("ICS_NAME")
+                                                                  else "") or "Outside any system", ""
+        else:
+            area = geography.resolve_area(raw_area, level)
+            if area is None:
+                rows.error(line, "ICS_CODE", f"unknown {level} code {raw_area!r}; expected one of "
+                                             f"{', '.join(geography.areas(level)['code'])} or QZZ (outside any system)")
+                area_name = region = ""
+            else:
+                area_name, region = geography.area_names(level)[area], regions[area]
+                given = rows.get(r, "NHSE_REGION_CODE") if rows.has("NHSE_REGION_CODE") else ""
+                if given and given != region:
+                    rows.error(line, "NHSE_REGION_CODE", f"{given!r} disagrees with the region of {area} "
+                                                         f"({region}); expected {region}")
+        org = rows.get(r, "ORG_CODE")
+        if not org:
+            rows.error(line, "ORG_CODE", "empty; expected an organisation code such as RJ1")
+        group = ALL_STAFF
+        if group_col is not None:
+            group = _staff_group(rows, line, group_col, rows.get(r, group_col))
+        days = {}
+        for col in ("FTE_DAYS_LOST", "FTE_DAYS_AVAILABLE"):
+            before = len(rows.problems)
+            days[col] = rows.number(line, r, col)
+            if days[col] is None and len(rows.problems) == before:  # blank or a placeholder: a rate needs both
+                rows.error(line, col, f"{rows.get(r, col)!r} is not available; expected a number of FTE days")
+        lost, avail = days["FTE_DAYS_LOST"], days["FTE_DAYS_AVAILABLE"]
+        if lost is None or avail is None:
+            continue
+        if avail <= 0:
+            rows.error(line, "FTE_DAYS_AVAILABLE", f"{avail:g}; expected more than zero days available")
+            continue
+        if lost > avail:
+            rows.error(line, "FTE_DAYS_LOST", f"{lost:g} days lost exceed the {avail:g} days available; expected "
+                                              "no more than FTE_DAYS_AVAILABLE")
+            continue
+        if rows.has("SICKNESS_ABSENCE_RATE_PERCENT"):
+            try:
+                published = parse_number(rows.get(r, "SICKNESS_ABSENCE_RATE_PERCENT"))
+            except ValueError:
+                published = None
+            if published is not None and abs(published - 100 * lost / avail) > 0.0051:
+                mismatched_rates += 1
+        if month is None or area is None or group is None or not org:
+            continue
+        months.setdefault(month, line)
+        key = (month, org, group)
+        if key in seen:
+            rows.error(line, None, f"duplicates row {seen[key]} (same month, organisation {org} and staff group); "
+                                   "expected one row each")
+            continue
+        seen[key] = line
+        org_type = rows.get(r, "ORG_TYPE") if rows.has("ORG_TYPE") else ""
+        recs.append((month, level, area, area_name, region, org, rows.get(r, "ORG_NAME"), org_type, group,
+                     "sickness", lost, avail))
+    if not recs and not rows.problems:
+        rows.problems.append("row 2: no data rows; expected at least one")
+    rows.finish()
+    df = pd.DataFrame(recs, columns=["period_end", "level", "area_code", "area_name", "region_code", "org_code",
+                                     "org_name", "org_type", "staff_group", "source", "fte_days_lost",
+                                     "fte_days_available"])
+    notes = [f"{df['org_code'].nunique()} organisations, {df['area_code'].ne(SICKNESS_OUTSIDE_SYSTEMS).sum()} rows "
+             f"in systems"]
+    if mismatched_rates:
+        notes.append(f"{mismatched_rates} rows' SICKNESS_ABSENCE_RATE_PERCENT differs from days lost / days "
+                     "available by more than rounding; the rate is recomputed from the days")
+    return Parsed("sickness", str(path), conform_sickness(df), notes=notes)
+
+
+PARSERS = {"turnover": parse_turnover, "staff_in_post": parse_core1, "vacancy": parse_vacancy,
+           "sickness": parse_sickness}
 
 
 def parse_file(path: str | Path, level: str = "ICS") -> Parsed:
@@ -429,8 +532,11 @@ def parse_file(path: str | Path, level: str = "ICS") -> Parsed:
         raise IngestError(str(p), [
             "row 1 (header): not a file this tool knows. Expected one of: the NHS Digital Turnover benchmarking 2 "
             f"CSV ({', '.join(TURNOVER_COLUMNS)}); the Core 1 staff-in-post CSV ({', '.join(CORE1_COLUMNS)}); "
-            f"the vacancy template ({', '.join(VACANCY_TEMPLATE_COLUMNS)}). Found: {', '.join(header[:15])}"])
+            f"the vacancy template ({', '.join(VACANCY_TEMPLATE_COLUMNS)}); the NHS Digital sickness absence CSV "
+            f"({', '.join(SICKNESS_REQUIRED)}). Found: {', '.join(header[:15])}"])
     parsed = PARSERS[kind](p, header, data, level)
+    if kind == "sickness":
+        return parsed  # its own schema, checked by parse_sickness
     problems = check_canonical(parsed.frame)
     if problems:
         raise IngestError(str(p), problems)
@@ -440,6 +546,35 @@ def parse_file(path: str | Path, level: str = "ICS") -> Parsed:
 # ----------------------------------------------------------------------------------------- storing
 def partition_path(data_dir: Path, level: str, period: str, source: str) -> Path:
     return Path(data_dir) / f"level={level}" / f"period={period}" / f"{source}.parquet"
+
+
+def sickness_partition_path(data_dir: Path, level: str, period: str, source: str) -> Path:
+    return Path(data_dir) / "sickness" / f"level={level}" / f"period={period}" / f"{source}.parquet"
+
+
+def sickness_table_bytes(df: pd.DataFrame) -> bytes:
+    table = pa.Table.from_pandas(conform_sickness(df), schema=SICKNESS_ARROW_SCHEMA, preserve_index=False)
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    return sink.getvalue().to_pybytes()
+
+
+def _stage_sickness(frames: list[pd.DataFrame], data_dir: Path) -> list[tuple[Path, bytes]]:
+    """Sickness partitions to write (upserted on SICKNESS_UNIQUE_KEY, like the canonical store)."""
+    staged: list[tuple[Path, bytes]] = []
+    if not frames:
+        return staged
+    keys = list(SICKNESS_UNIQUE_KEY)
+    for (level, period, source), part in pd.concat(frames, ignore_index=True).groupby(
+            ["level", "period_end", "source"], sort=True):
+        target = sickness_partition_path(data_dir, level, period, source)
+        if target.exists():
+            old = pd.read_parquet(target)
+            keep = old.merge(part[keys].drop_duplicates(), on=keys, how="left", indicator=True)
+            part = pd.concat([keep[keep["_merge"] == "left_only"].drop(columns="_merge"), part], ignore_index=True)
+        part = part.sort_values(["area_code", "org_code", "staff_group"], ignore_index=True)
+        staged.append((target, sickness_table_bytes(part)))
+    return staged
 
 
 def _atomic_write_bytes(target: Path, payload: bytes) -> None:
@@ -487,8 +622,10 @@ def read_manifest(data_dir: Path) -> dict:
 def store(parsed_files: list[Parsed], data_dir: str | Path) -> list[Path]:
     """Write parsed files into the store (all were validated before this is called)."""
     data_dir = Path(data_dir)
-    frames = pd.concat([p.frame for p in parsed_files], ignore_index=True)
-    staged: list[tuple[Path, bytes]] = []
+    staged = _stage_sickness([p.frame for p in parsed_files if p.kind == "sickness"], data_dir)
+    canonical = [p.frame for p in parsed_files if p.kind != "sickness"]
+    frames = pd.concat(canonical, ignore_index=True) if canonical else pd.DataFrame(
+        columns=["level", "period_end", "source"])
     for (level, period, source), part in frames.groupby(["level", "period_end", "source"], sort=True):
         target = partition_path(data_dir, level, period, source)
         existing = pd.read_parquet(target) if target.exists() else None
@@ -513,11 +650,33 @@ def store(parsed_files: list[Parsed], data_dir: str | Path) -> list[Path]:
     return [t for t, _ in staged]
 
 
+# Real files go into a store of their own: never the embedded demo, never a store marked synthetic (its label
+# would then sit over real rows). Without --data-dir the CLI writes here (git-ignored).
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEMO_STORE = REPO_ROOT / "data" / "demo"
+LOCAL_STORE = REPO_ROOT / "data" / "local"
+CHOOSE_STORE = ("Choose a directory of your own with --data-dir DIR (or set WORKFORCE_DATA_DIR=DIR); without "
+                "either, `python -m lib ingest` writes to data/local/ (git-ignored).")
+
+
+def refuse_synthetic_store(data_dir: str | Path) -> None:
+    """Raise IngestError if data_dir is the embedded demo store or a store whose manifest says synthetic."""
+    d = Path(data_dir)
+    if d.resolve() == DEMO_STORE.resolve():
+        raise IngestError(str(d), ["this is the embedded synthetic demo store: real files are never written "
+                                   "into it. " + CHOOSE_STORE])
+    if read_manifest(d).get("synthetic"):
+        raise IngestError(str(d / "manifest.json"), ["this store is marked synthetic (demo data): real files are "
+                                                     "never mixed into it. " + CHOOSE_STORE])
+
+
 def ingest(paths: list[str | Path], data_dir: str | Path, level: str = "ICS") -> list[Parsed]:
-    """Parse every file first; only if all are valid, write them. Raises IngestError otherwise."""
+    """Parse every file first; only if all are valid, write them. Raises IngestError otherwise (also when
+    data_dir is the demo store or a store marked synthetic: nothing is parsed or written)."""
+    refuse_synthetic_store(data_dir)
     parsed = [parse_file(p, level) for p in paths]
     store(parsed, data_dir)
     return parsed
 
 
-__all__ = ["IngestError", "ingest", "parse_file", "store", "read_manifest", "VACANCY_TEMPLATE_COLUMNS"]
+__all__ = ["IngestError", "ingest", "refuse_synthetic_store", "LOCAL_STORE", "parse_file", "store", "read_manifest", "VACANCY_TEMPLATE_COLUMNS"]

@@ -17,7 +17,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from lib.data.ingest import read_manifest
-from lib.data.schema import ARROW_SCHEMA, CANONICAL_COLUMNS, MEASURES
+from lib.data.schema import (ARROW_SCHEMA, CANONICAL_COLUMNS, MEASURES, ORG_ATTRIBUTE_COLUMNS, SICKNESS_ARROW_SCHEMA,
+                             SICKNESS_COLUMNS)
 
 ENV_DATA_DIR = "WORKFORCE_DATA_DIR"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -78,11 +79,12 @@ def _check_footer(f: Path, level: str, period: str) -> str | None:
         schema = meta.schema.to_arrow_schema()
     except (pa.ArrowException, OSError, ValueError) as exc:
         return f"{f}: not a readable Parquet file (damaged or truncated: {str(exc)[:120]}){what}"
-    missing = [c for c in CANONICAL_COLUMNS if c not in schema.names]
+    # Organisation attributes (care setting, peer group) came later: files written before them still load.
+    missing = [c for c in CANONICAL_COLUMNS if c not in schema.names and c not in ORG_ATTRIBUTE_COLUMNS]
     if missing:
         return (f"{f}: not a workforce store file (missing column(s) {', '.join(missing[:6])}"
                 f"{'...' if len(missing) > 6 else ''}){what}")
-    bad = [c for c in CANONICAL_COLUMNS if not _type_ok(c, schema.field(c).type)]
+    bad = [c for c in CANONICAL_COLUMNS if c in schema.names and not _type_ok(c, schema.field(c).type)]
     if bad:
         return f"{f}: column(s) {', '.join(bad)} have the wrong type ({schema.field(bad[0]).type}){what}"
     for column, expected in (("level", level), ("period_end", period)):
@@ -154,7 +156,8 @@ def snapshot_id(data_dir: str | Path) -> tuple:
     """Identity of the store's current files: changes whenever a file is added, replaced or removed."""
     d = Path(data_dir)
     items = []
-    for f in sorted(d.glob("level=*/period=*/*.parquet")) + [d / "manifest.json"]:
+    for f in (sorted(d.glob("level=*/period=*/*.parquet")) + sorted(d.glob("sickness/level=*/period=*/*.parquet"))
+              + [d / "manifest.json"]):
         try:
             st = f.stat()
         except OSError:
@@ -219,7 +222,7 @@ _READ_THREADS = max(2, min(8, os.cpu_count() or 2))
 _TEXT_COLUMNS = [f.name for f in ARROW_SCHEMA if pa.types.is_string(f.type)]
 _READ_SCHEMA = pa.schema([pa.field(f.name, pa.dictionary(pa.int32(), pa.string())) if pa.types.is_string(f.type)
                           else f for f in ARROW_SCHEMA])
-_ORG_COLUMNS = ("org_code", "org_name")
+_ORG_COLUMNS = ("org_code", "org_name", *ORG_ATTRIBUTE_COLUMNS)
 _AREA_KEYS = ["period_end", "level", "area_code", "staff_group", "source"]
 _AREA_FIRST = ["period_start", "area_name", "region_code"]
 
@@ -254,8 +257,9 @@ def _by_area(t: pa.Table) -> pa.Table:
     blank = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n_groups, dtype=np.int32)), pa.array([""]))
     if n_groups == t.num_rows:  # one organisation per area (already area totals): nothing to add up
         t = t.drop_columns([c for c in _ORG_COLUMNS if c in t.column_names])
-        return t.append_column(_ORG_COLUMNS[0], blank).append_column(_ORG_COLUMNS[1], blank).select(
-            _READ_SCHEMA.names).cast(_READ_SCHEMA)
+        for c in _ORG_COLUMNS:
+            t = t.append_column(c, blank)
+        return t.select(_READ_SCHEMA.names).cast(_READ_SCHEMA)
     first = np.searchsorted(np.maximum.accumulate(group), np.arange(n_groups))  # each group's first row
     cols = {}
     for m in MEASURES:
@@ -280,8 +284,19 @@ def _read_one(f: Path, level: str, period: str, area_codes: pa.Array | None,
     columns = [c for c in CANONICAL_COLUMNS if not (by_area and c in _ORG_COLUMNS)]
     try:
         # ParquetFile.read: no per-call dataset set-up (read_table's), which cost more than the reading itself.
-        with pq.ParquetFile(f, read_dictionary=[c for c in _TEXT_COLUMNS if c in columns]) as pf:
-            t = pf.read(columns=columns, use_threads=False)
+        try:
+            with pq.ParquetFile(f, read_dictionary=[c for c in _TEXT_COLUMNS if c in columns]) as pf:
+                t = pf.read(columns=columns, use_threads=False)
+            names = set(columns)
+        except KeyError:  # written before the organisation attributes existed (checked in the footer)
+            names = set(pq.read_schema(f).names)
+            present = [c for c in columns if c in names]
+            with pq.ParquetFile(f, read_dictionary=[c for c in _TEXT_COLUMNS if c in present]) as pf:
+                t = pf.read(columns=present, use_threads=False)
+        for c in columns:  # a store written before the organisation attributes existed: they are ""
+            if c not in names and c in ORG_ATTRIBUTE_COLUMNS:
+                t = t.append_column(c, pa.DictionaryArray.from_arrays(
+                    pa.array(np.zeros(t.num_rows, dtype=np.int32)), pa.array([""])))
         schema = pa.schema([_READ_SCHEMA.field(c) for c in columns])
         t = t.select(columns).cast(schema)
         if area_codes is not None:
@@ -321,3 +336,37 @@ def provenance(data_dir: str | Path) -> dict:
         ps = available_periods(data_dir, lv)
         out["levels"][lv] = {"first": ps[0], "last": ps[-1], "count": len(ps)}
     return out
+
+
+def sickness_periods(data_dir: str | Path, level: str) -> list[str]:
+    """Months with sickness absence rows at a level (its own store: <data_dir>/sickness/level=L/period=P/)."""
+    base = Path(data_dir) / "sickness" / f"level={level}"
+    return sorted(p.name.split("=", 1)[1] for p in base.glob("period=*") if any(p.glob("*.parquet")))
+
+
+def load_sickness(data_dir: str | Path, level: str, periods: list[str] | None = None,
+                  problems: list[str] | None = None) -> pd.DataFrame:
+    """Sickness absence rows (lib.data.schema.SICKNESS_COLUMNS) for a level; an unreadable file is skipped and
+    named in `problems`, never fatal."""
+    base = Path(data_dir) / "sickness" / f"level={level}"
+    wanted = set(periods) if periods is not None else None
+    tables = []
+    for pdir in sorted(base.glob("period=*")):
+        period = pdir.name.split("=", 1)[1]
+        if wanted is not None and period not in wanted:
+            continue
+        for f in sorted(x for x in pdir.glob("*.parquet") if not x.name.startswith(".")):
+            try:
+                t = pq.read_table(f, columns=list(SICKNESS_COLUMNS)).cast(SICKNESS_ARROW_SCHEMA)
+            except (pa.ArrowException, OSError, ValueError, KeyError) as exc:
+                if problems is not None:
+                    problems.append(f"{f}: not a readable sickness absence file ({str(exc)[:120]}); it is ignored")
+                continue
+            if t.num_rows and not pc.all(pc.equal(t["period_end"], period)).as_py():
+                if problems is not None:
+                    problems.append(f"{f}: holds rows of another month than its folder ({period}); it is ignored")
+                continue
+            tables.append(t)
+    if not tables:
+        return pd.DataFrame({f.name: pd.Series(dtype=f.type.to_pandas_dtype()) for f in SICKNESS_ARROW_SCHEMA})
+    return pa.concat_tables(tables).to_pandas()

@@ -74,8 +74,13 @@ MEASURES: tuple[str, ...] = (
 )
 KEY_COLUMNS: tuple[str, ...] = (
     "period_start", "period_end", "period_months", "level", "area_code", "area_name", "region_code",
-    "org_code", "org_name", "staff_group", "source",
+    "org_code", "org_name", "staff_group", "source", "cluster_group", "benchmark_group",
 )
+# Organisation attributes as published in the turnover files: CLUSTER_GROUP (care setting: Acute, Mental Health,
+# Community Provider Trust, Ambulance, Integrated Care Board) and BENCHMARK_GROUP (peer group, e.g. "Acute -
+# Teaching"). Empty on rows that are not one organisation's (system totals, demo data) and in stores written
+# before these columns existed: the loader fills them with "" so older stores and files still load.
+ORG_ATTRIBUTE_COLUMNS: tuple[str, ...] = ("cluster_group", "benchmark_group")
 CANONICAL_COLUMNS: tuple[str, ...] = KEY_COLUMNS + MEASURES
 # Rows are unique on this key; re-ingesting replaces rows with the same key (idempotent).
 UNIQUE_KEY: tuple[str, ...] = ("period_end", "level", "area_code", "org_code", "staff_group", "source")
@@ -148,3 +153,31 @@ def check_canonical(df: pd.DataFrame) -> list[str]:
     if dup.any():
         problems.append(f"{int(dup.sum())} duplicated rows on {', '.join(UNIQUE_KEY)}")
     return problems
+
+
+# ----------------------------------------------------------------------------------------- sickness absence
+# NHS Digital sickness absence (monthly, by organisation) is stored apart from the canonical rows, in its own
+# small schema under <data_dir>/sickness/level=L/period=YYYY-MM/<source>.parquet: its measures (FTE days lost and
+# available) share nothing with staff in post and flows, and keeping them apart leaves the canonical store as it was.
+# area_code is the file's ICS_CODE; organisations outside any system (ICS_CODE "QZZ", special health authorities
+# and other statutory bodies) keep that code: they count in England's rate, in no system's.
+SICKNESS_KEY_COLUMNS: tuple[str, ...] = (
+    "period_end", "level", "area_code", "area_name", "region_code", "org_code", "org_name", "org_type",
+    "staff_group", "source",
+)
+SICKNESS_MEASURES: tuple[str, ...] = ("fte_days_lost", "fte_days_available")
+SICKNESS_COLUMNS: tuple[str, ...] = SICKNESS_KEY_COLUMNS + SICKNESS_MEASURES
+SICKNESS_UNIQUE_KEY: tuple[str, ...] = ("period_end", "level", "org_code", "staff_group", "source")
+SICKNESS_OUTSIDE_SYSTEMS = "QZZ"
+SICKNESS_ARROW_SCHEMA = pa.schema([(c, pa.string()) for c in SICKNESS_KEY_COLUMNS]
+                                  + [(m, pa.float64()) for m in SICKNESS_MEASURES])
+
+
+def conform_sickness(df: pd.DataFrame) -> pd.DataFrame:
+    """df with exactly the sickness columns and dtypes."""
+    out = pd.DataFrame(index=df.index)
+    for c in SICKNESS_KEY_COLUMNS:
+        out[c] = df[c].fillna("").astype(str) if c in df else ""
+    for m in SICKNESS_MEASURES:
+        out[m] = pd.to_numeric(df[m], errors="raise").astype("float64") if m in df else float("nan")
+    return out.reset_index(drop=True)

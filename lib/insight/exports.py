@@ -32,7 +32,10 @@ def to_csv_text(df: pd.DataFrame, float_format: str | None = None) -> str:
     return formula_safe(df).to_csv(index=False, float_format=float_format, lineterminator="\n")
 
 
-def to_csv_bytes(df: pd.DataFrame) -> bytes:
+def to_csv_bytes(df: pd.DataFrame, source: str | None = None) -> bytes:
+    """CSV with a BOM; `source` (where the figures come from) is added as a last column, "Data source"."""
+    if source:
+        df = df.assign(**{"Data source": source})
     # BOM so Excel opens UTF-8 names (e.g. "Guy's and St Thomas'") correctly.
     return ("\ufeff" + to_csv_text(df)).encode("utf-8")
 

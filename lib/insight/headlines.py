@@ -32,7 +32,7 @@ def _row(m: pd.DataFrame, area: str, period: str | None, group: str = ALL_STAFF)
 
 def _fmt(x, kind: str) -> str:
     if x is None or pd.isna(x):
-        return "not available"
+        return "n/a"  # short: a metric tile shows about 7 characters; the page says why beneath
     return f"{100 * x:.2f}%" if kind == "rate" else f"{x:,.0f}"
 
 

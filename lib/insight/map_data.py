@@ -91,11 +91,34 @@ def measures_available(population: dict[str, float] | None) -> list[str]:
     return [k for k, m in MEASURES.items() if not m.needs_population or population]
 
 
+def default_measure(m: pd.DataFrame, period: str, available: list[str]) -> str:
+    """The measure a page opens on: the vacancy rate where any system has vacancy figures for the period,
+    else the leaver rate (the turnover files alone have no vacancies, and a grey map helps nobody)."""
+    rows = m[m["period"] == period] if "period" in m else m
+    for key in ("vacancy_rate", "leaver_rate", "fte"):
+        if key in available and key in rows and rows[key].notna().any():
+            return key
+    return available[0]
+
+
+EMPTY_MEASURE_HELP = {
+    "vacancy_rate": ("No vacancy figures are loaded. Vacancies below region level come only from the Provider "
+                     "Workforce Return: fill the vacancy template (Data and definitions page, or "
+                     "`python -m lib template`) and load it with `python -m lib ingest FILE --data-dir DIR`."),
+    "leaver_rate": ("No leaver figures: load an NHS Digital 'Turnover benchmarking 2. Staff group and "
+                    "organisation, monthly' CSV with `python -m lib ingest FILE --data-dir DIR`."),
+    "joiner_rate": ("No joiner figures: load an NHS Digital 'Turnover benchmarking 2. Staff group and "
+                    "organisation, monthly' CSV with `python -m lib ingest FILE --data-dir DIR`."),
+}
+
+
 def _parts(rows: pd.DataFrame, measure: str, population: dict[str, float] | None,
            totals: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
     """Numerator and denominator per row (index kept)."""
     if measure == "vacancy_rate":
-        return rows["vacancy_fte"], rows["vacancy_fte"] + rows["fte"]
+        # a rate withheld for short coverage (lib.insight.coverage) stays withheld here and in the averages
+        vac = rows["vacancy_fte"].where(rows["vacancy_rate"].notna()) if "vacancy_rate" in rows else rows["vacancy_fte"]
+        return vac, rows["vacancy_fte"] + rows["fte"]
     if measure in ("leaver_rate", "joiner_rate"):
         flow = "leavers_fte" if measure == "leaver_rate" else "joiners_fte"
         return rows[flow], (rows["sip_start_fte"] + rows["fte"]) / 2.0
@@ -218,6 +241,10 @@ def map_table(m: pd.DataFrame, level: str, period: str, measure: str, group: str
     eng = england_value(t, measure)
     t["england_value"] = eng if eng is not None else np.nan
     t["value_text"] = t["value"].map(lambda x: fmt_value(x, kind))
+    if measure == "vacancy_rate" and "vacancy_staff_share" in t:  # partial vacancy figures: coverage, not a rate
+        partial = t["value"].isna() & t["vacancy_staff_share"].notna()
+        t.loc[partial, "value_text"] = t.loc[partial, "vacancy_staff_share"].map(
+            lambda x: f"no rate: vacancies cover {100 * x:.0f}% of staff")
     den_kind = "count"
     t["numerator_text"] = t["numerator"].map(lambda x: fmt_value(x, "count") if pd.notna(x) else "no data")
     t["denominator_text"] = t["denominator"].map(lambda x: fmt_value(x, den_kind) if pd.notna(x) else "no data")

@@ -21,7 +21,9 @@ import pandas as pd
 
 from lib.data import geography
 from lib.insight.metrics import ENGLAND_CODE, ENGLAND_NAME
-from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
+from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER, month_add, period_label
+from lib.insight.coverage import coverage_text
+from lib.insight.provenance import month_span
 
 SYSTEM, REGION, ENGLAND = "System", "Region", "England"
 ROLE_ORDER = (SYSTEM, REGION, ENGLAND)
@@ -38,6 +40,15 @@ EXPECTED_NOTE = ("Expected FTE = the system's total FTE x England's FTE share of
 
 
 # ---------------------------------------------------------------- areas
+def rolling_need(periods: Sequence[str], period: str) -> str:
+    """What a 12-month rolling figure for `period` needs, and what is loaded: 'Needs 12 consecutive monthly
+    files up to Nov 2025; 2 loaded (Oct-Nov 2025), 10 more needed.'"""
+    want = [month_add(period, -i) for i in range(11, -1, -1)]
+    have = [p for p in want if p in set(periods)]
+    return (f"Needs 12 consecutive monthly files up to {period_label(period)}; {len(have)} loaded "
+            f"({month_span(have) if have else 'none'}), {12 - len(have)} more needed.")
+
+
 def area_choices(level: str) -> list[str]:
     """Systems of the level (by name), then NHS England regions, then England."""
     a = geography.areas(level).sort_values("short_name")
@@ -178,11 +189,13 @@ def vacancy_table(m: pd.DataFrame, level: str, period: str, group: str) -> pd.Da
     t = _latest(m, level, period, group)
     eng = _value(m, ENGLAND_CODE, period, group, "vacancy_rate")
     t["Difference from England (percentage points)"] = 100.0 * (t["vacancy_rate"] - eng)
+    t["Vacancy coverage"] = ([coverage_text(r) if r["vacancy_covered"] is False or r["vacancy_covered"] == 0
+                              else "" for _, r in t.iterrows()] if "vacancy_covered" in t else "")
     t = t.rename(columns={"area_code": "Code", "area_name": "System", "staff_group": "Staff group",
                           "fte": "Staff in post FTE", "vacancy_fte": "Vacancy FTE",
                           "establishment_fte": "Establishment FTE", "vacancy_rate": "Vacancy rate"})
     cols = ["Code", "System", "Region", "Vacancy rate", "Vacancy FTE", "Staff in post FTE", "Establishment FTE",
-            "Difference from England (percentage points)", "Staff group"]
+            "Difference from England (percentage points)", "Vacancy coverage", "Staff group"]
     return t[cols].sort_values("System", ignore_index=True)
 
 

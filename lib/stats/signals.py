@@ -22,6 +22,7 @@ from lib.stats.funnel import FunnelResult, funnel
 from lib.stats.spc import (SPECIAL_CAUSE_CONCERN, SPECIAL_CAUSE_IMPROVEMENT, SPECIAL_CAUSE_NEUTRAL_HIGH,
                      SPECIAL_CAUSE_NEUTRAL_LOW, TRIAL_LIMITS_BELOW, spc, spc_summary)
 from lib.data.schema import ALL_STAFF
+from lib.insight.provenance import month_span
 
 ENGLAND = "ENG"
 
@@ -51,6 +52,10 @@ MEASURES: dict[str, Measure] = {
                    "Neither direction is better on its own: growth may be planned or unfunded."),
 }
 MEASURE_KEYS = tuple(MEASURES)
+# Sickness absence is charted on its own page from its own rows (lib.insight.sickness), so it is not one of the
+# MEASURE_KEYS this page offers for metrics frames; it is defined here so the shared charts can label it.
+MEASURES["sickness_rate"] = Measure("sickness_rate", "Sickness absence rate", "decrease", True,
+                                    "FTE days available", "Lower is better: fewer working days lost to sickness.")
 
 # Words for the SPC point types, as a board paper would put them.
 VERDICT = {
@@ -69,6 +74,34 @@ RULE_WORDS = {
     "7 Points Above CL": "7 points in a row above the average",
     "7 Points Below CL": "7 points in a row below the average",
 }
+
+
+# Making Data Count / NHSRplotthedots: limits on fewer than 12 points are not to be trusted. Below this the
+# product draws no limits and names no verdict (lib.stats.spc itself still computes trial limits on request).
+MIN_SPC_POINTS = 12
+
+
+def too_few_points_message(periods: list[str], needed: int = MIN_SPC_POINTS) -> str:
+    """'Only 2 months have a value (Oct-Nov 2025): ... load 10 more months.'"""
+    n = len(periods)
+    have = "No month has a value" if n == 0 else (
+        f"Only {n} month{'s have' if n != 1 else ' has'} a value ({month_span(periods)})")
+    more = needed - n
+    return (f"{have}: not enough months to judge. An SPC chart needs at least {needed} monthly points before it "
+            f"can set process limits or say whether anything changed; {more} more month{'s' if more != 1 else ''} "
+            "of data needed.")
+
+
+def months_loaded(metrics: pd.DataFrame, period: str) -> list[str]:
+    """Monthly periods with figures up to and including `period` (what an SPC chart could use)."""
+    p = metrics.loc[(metrics["period"] <= period) & (metrics["period_months"] == 1), "period"]
+    return sorted(p.unique().tolist())
+
+
+def not_enough_months(metrics: pd.DataFrame, period: str) -> str | None:
+    """None when a 'what changed' verdict is possible for `period`; else why not, and how many months more."""
+    months = months_loaded(metrics, period)
+    return None if len(months) >= MIN_SPC_POINTS else too_few_points_message(months)
 
 
 class SignalError(ValueError):
@@ -90,8 +123,9 @@ def numerator_denominator(df: pd.DataFrame, key: str) -> tuple[pd.Series, pd.Ser
     if key in ("leaver_rate", "joiner_rate"):
         num = df["leavers_fte" if key == "leaver_rate" else "joiners_fte"]
         return num, (df["sip_start_fte"] + df["fte"]) / 2.0
-    if key == "vacancy_rate":
-        return df["vacancy_fte"], df["vacancy_fte"] + df["fte"]
+    if key == "vacancy_rate":  # where coverage withheld the rate (lib.insight.coverage), no numerator either
+        vac = df["vacancy_fte"].where(df["vacancy_rate"].notna()) if "vacancy_rate" in df else df["vacancy_fte"]
+        return vac, df["vacancy_fte"] + df["fte"]
     raise SignalError(f"{measure(key).label} is a count, not a proportion, so it has no funnel plot")
 
 
@@ -147,8 +181,8 @@ def _spc_from_rows(rows: pd.DataFrame, key: str, until: str | None, target: floa
                 "with the vacancy template (Data and definitions page)." if key == "vacancy_rate"
                 else f"No {m.label.lower()} figures for this system and staff group.")
         raise SignalError(what)
-    if n_values < 2:
-        raise SignalError("Only one month has a value: an SPC chart needs at least two to set its limits.")
+    if n_values < MIN_SPC_POINTS:
+        raise SignalError(too_few_points_message(s.loc[s["value"].notna(), "period"].tolist()))
     chart = spc(s["value"], pd.to_datetime(s["period"], format="%Y-%m"), improvement_direction=m.direction,
                 target=target)
     chart.insert(0, "period", s["period"].to_numpy())
@@ -213,8 +247,8 @@ def latest_signals(metrics: pd.DataFrame, staff_group: str, key: str, period: st
         if not mask.any() or wide.index[mask][-1] != period:
             continue  # no figure for the chosen period: nothing to say about "this period"
         y = wide[code].to_numpy(dtype=float)[mask]
-        if np.count_nonzero(~np.isnan(y)) < 2:
-            continue
+        if np.count_nonzero(~np.isnan(y)) < MIN_SPC_POINTS:
+            continue  # too few months to set limits or name a verdict
         chart = spc(y, improvement_direction=m.direction)
         last = chart.iloc[-1]
         rows.append({

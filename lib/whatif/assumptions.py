@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 DEFAULT_PATH = Path(__file__).with_name("assumptions_default.json")
+NATIONAL_VACANCY = "national_vacancy_rates"
 
 # Defaults of the formula in METHODS 1.7 (2025/26 employer rules on 2024/25 pay).
 PENSION_RATE = 0.237
@@ -45,6 +46,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "completion_rate": (0.0, 1.0), "take_up_rate": (0.0, 1.0), "leaver_rate": (0.0, 1.0),
     "study_time": (0.0, 1.0), "substitution_ratio": (0.0, 5.0), "course_years": (1, 10),
     "demand_growth": (-0.5, 0.5), "productivity": (-0.5, 0.5), "agency_cost_multiplier": (1.0, 10.0),
+    "vacancy_rate": (0.0, 0.5),
 }
 _INT_FIELDS = {"course_years"}
 
@@ -109,6 +111,17 @@ class Assumptions:
 
     def value(self, section: str, name: str) -> float:
         return float(self.data[section][name]["value"])
+
+    # ---- starting gap when no vacancy file is loaded ---------------------------------------------
+    def national_vacancy_rate(self, staff_group: str) -> float:
+        """National default vacancy rate V / (V + SIP) of a staff group (NHS Vacancy Statistics; 0 if none).
+        Used only where the system's own vacancies are not loaded: 'national default, not your system's figure'."""
+        rec = self.data.get(NATIONAL_VACANCY, {}).get(staff_group)
+        return float(rec["value"]) if isinstance(rec, dict) else 0.0
+
+    def national_vacancy_source(self, staff_group: str) -> str:
+        rec = self.data.get(NATIONAL_VACANCY, {}).get(staff_group)
+        return str(rec.get("source", "")) if isinstance(rec, dict) else ""
 
     # ---- editing ---------------------------------------------------------------------------------
     def with_overrides(self, overrides: dict | None) -> "Assumptions":
@@ -178,6 +191,9 @@ def validate_assumptions(data: dict) -> dict:
     for section in ("on_costs", "recruitment", "demand"):
         for name, rec in data[section].items():
             _check_number(f"{section}.{name}.value", name, rec.get("value"))
+    for g, rec in data.get(NATIONAL_VACANCY, {}).items():
+        if isinstance(rec, dict):
+            _check_number(f"{NATIONAL_VACANCY}.{g}.value", "vacancy_rate", rec.get("value"))
     groups = set(data["staff_group_pay"]) | set(data["training"])
     for g, rec in data["staff_group_pay"].items():
         if "employer_cost" in rec:

@@ -34,7 +34,6 @@ import pandas as pd
 
 ALL_STAFF = "All staff groups"
 ENGLAND = "ENG"
-RATE_BASIS_MONTHLY = "annualised from monthly rates: leaver 1-(1-m)^12; joiner keeps monthly net growth"
 RATE_BASIS_ANNUAL = "12-month rates as published"
 
 
@@ -251,9 +250,29 @@ def year_gap_closes(gap: np.ndarray, tol: float = 1e-6) -> np.ndarray:
 # ------------------------------------------------------------------------------------------------
 # Baseline from loaded data
 # ------------------------------------------------------------------------------------------------
+# Small cells borrow strength (credibility weighting, documented in docs/whatif_baseline.md): a system x staff
+# group rate counts with weight N / (N + CREDIBILITY_FTE) against its region's rate for the staff group (the
+# region's against England's), N = the cell's mean staff in post FTE over the evidence window.
+CREDIBILITY_FTE = 500.0
+# Cells under this many FTE, and every "Unknown classification" cell, are held flat (no growth).
+MIN_CELL_FTE = 50.0
+HELD_FLAT_GROUPS = ("Unknown classification",)
+FLOWS_NOTE = ("Flows the baseline uses: the leaver rate (leavers summed over the system's organisations, so a move "
+              "between organisations inside the system counts as a leaver) and the observed net change in staff in "
+              "post. Other joiners are set to leaver rate + net growth, so a move inside the system (one leaver, one "
+              "joiner) cancels out and, with no levers, staff in post grows as it was seen to. The published joiner "
+              "counts are not used directly: at ICS level they include those moves, and hours changes of staff who "
+              "stay are in the staff in post but in neither count.")
+
+
 @dataclass
 class Baseline:
-    """Starting point per system x staff group. Rates are ANNUAL fractions (see `rate_basis`)."""
+    """Starting point per system x staff group. Rates are ANNUAL fractions (see `rate_basis`).
+
+    `months` is how many months of flows the rates rest on (12 = a year; fewer = annualised, provisional);
+    `months_label` says so in words. `held_flat` marks cells kept at their starting FTE. `vacancy_known` marks
+    cells whose vacancies come from the system's own loaded figures; elsewhere, when `vacancy_default` is set,
+    `vacancy_fte` holds the national default (recomputed from edited assumptions by `demand0_with`)."""
 
     area_codes: list[str]
     area_names: list[str]
@@ -261,38 +280,58 @@ class Baseline:
     fte: np.ndarray            # (A,G) staff in post FTE
     leaver_rate: np.ndarray    # (A,G) annual
     joiner_rate: np.ndarray    # (A,G) annual
-    vacancy_fte: np.ndarray    # (A,G), 0 where unknown
-    vacancy_known: np.ndarray  # (A,G) bool
+    vacancy_fte: np.ndarray    # (A,G), 0 where unknown and no default is used
+    vacancy_known: np.ndarray  # (A,G) bool: the system's own vacancies
     period: str = ""
     period_months: int = 12
     rate_basis: str = RATE_BASIS_ANNUAL
     notes: list[str] = field(default_factory=list)
+    months_label: str = ""
+    provisional: bool = False
+    held_flat: np.ndarray | None = None       # (A,G) bool
+    vacancy_default: bool = False
+
+    @property
+    def months(self) -> int:
+        return self.period_months
 
     @property
     def demand0(self) -> np.ndarray:
         """Demand at t0 = staff in post + vacancies (funded establishment where vacancies are known)."""
         return self.fte + self.vacancy_fte
 
+    def demand0_with(self, rate_of) -> np.ndarray:
+        """demand0 with the national default vacancy rates from `rate_of(staff_group)` (edited assumptions)
+        in every cell without the system's own vacancies; unchanged when no default is used."""
+        if not self.vacancy_default:
+            return self.demand0
+        r = np.array([min(max(float(rate_of(g)), 0.0), 0.99) for g in self.staff_groups])
+        return self.fte + np.where(self.vacancy_known, self.vacancy_fte, self.fte * (r / (1.0 - r))[None, :])
+
     def subset(self, area_codes) -> "Baseline":
         idx = [self.area_codes.index(a) for a in area_codes]
         return Baseline([self.area_codes[i] for i in idx], [self.area_names[i] for i in idx], self.staff_groups,
                         self.fte[idx], self.leaver_rate[idx], self.joiner_rate[idx], self.vacancy_fte[idx],
-                        self.vacancy_known[idx], self.period, self.period_months, self.rate_basis, list(self.notes))
+                        self.vacancy_known[idx], self.period, self.period_months, self.rate_basis, list(self.notes),
+                        self.months_label, self.provisional,
+                        None if self.held_flat is None else self.held_flat[idx], self.vacancy_default)
 
     def frame(self) -> pd.DataFrame:
         A, G = self.fte.shape
+        flat = np.zeros((A, G), bool) if self.held_flat is None else self.held_flat
         return pd.DataFrame({
             "area_code": np.repeat(self.area_codes, G), "area_name": np.repeat(self.area_names, G),
             "staff_group": np.tile(self.staff_groups, A), "fte": self.fte.ravel(),
             "leaver_rate_annual": self.leaver_rate.ravel(), "joiner_rate_annual": self.joiner_rate.ravel(),
             "vacancy_fte": self.vacancy_fte.ravel(), "vacancy_known": self.vacancy_known.ravel(),
-            "demand_fte": self.demand0.ravel(), "period": self.period, "rate_basis": self.rate_basis,
+            "held_flat": flat.ravel(), "demand_fte": self.demand0.ravel(), "period": self.period,
+            "rate_basis": self.rate_basis,
         })
 
     @classmethod
     def from_frame(cls, df: pd.DataFrame, period: str = "", rate_basis: str = RATE_BASIS_ANNUAL) -> "Baseline":
         """From a tidy frame with area_code, staff_group, fte, leaver_rate, joiner_rate (ANNUAL) and
-        optional vacancy_fte, area_name. Missing combinations become 0 FTE."""
+        optional vacancy_fte, area_name. Missing combinations become 0 FTE; unknown vacancies 0 (no default)."""
         areas = list(dict.fromkeys(df["area_code"].astype(str)))
         groups = list(dict.fromkeys(df["staff_group"].astype(str)))
         names = (df.drop_duplicates("area_code").set_index("area_code")["area_name"].reindex(areas).fillna("").tolist()
@@ -310,41 +349,87 @@ class Baseline:
 
 
 def annualise_leaver_rate(rate, period_months: int):
-    """Annual leaver rate from a rate over `period_months`: 1-(1-m)^(12/months) (monthly: 1-(1-m)^12)."""
+    """Annual leaver rate from a rate over `period_months`, compounded: 1-(1-m)^(12/months). Kept for reference
+    (METHODS 1.1); the baseline annualises linearly (sum of leavers x 12/months), as a 12-month file counts them."""
     n = 12.0 / period_months
     return 1.0 - (1.0 - np.asarray(rate, float)) ** n
 
 
-def annualise_joiner_rate(joiner, leaver, period_months: int):
-    """Annual 'other joiners' rate that keeps the observed net growth: (1-l+j)^n - (1-l)^n, n=12/months.
+def _month_span(first: str, last: str) -> str:
+    """'Oct-Nov 2025'; 'Dec 2024-Jan 2025'; 'Nov 2025'."""
+    from lib.data.schema import period_label
+    a, b = period_label(first), period_label(last)
+    if first == last:
+        return b
+    return f"{a[:3]}-{b}" if first[:4] == last[:4] else f"{a}-{b}"
 
-    Then stock*(1 - L_annual + J_annual) equals twelve monthly steps stock*(1-l+j)^12."""
-    n = 12.0 / period_months
-    j = np.asarray(joiner, float)
-    l_ = np.asarray(leaver, float)
-    return np.maximum(1.0 - l_ + j, 0.0) ** n - (1.0 - l_) ** n
+
+def _evidence_window(df: pd.DataFrame, period: str) -> tuple[list[str], int]:
+    """Periods whose flows the baseline uses, and how many months they cover: the 12-month period ending at
+    `period` if loaded, else consecutive periods of the same length ending there, up to 12 months."""
+    from lib.data.schema import month_add
+    if "period_months" not in df:
+        return [period], 12
+    months_of = df.groupby(df["period"].astype(str))["period_months"].max().to_dict()
+    step = int(months_of.get(period, 12) or 12)
+    if step >= 12:
+        return [period], 12
+    run = [period]
+    while len(run) * step < 12:
+        prev = month_add(run[0], -step)
+        if int(months_of.get(prev, 0) or 0) != step:
+            break
+        run.insert(0, prev)
+    return run, len(run) * step
 
 
-def baseline_from_metrics(metrics: pd.DataFrame, area_codes=None, period: str | None = None) -> Baseline:
-    """Baseline per system x staff group from `lib.insight.metrics.area_metrics(..., by_staff_group=True)`.
+def _shrink(raw: np.ndarray, n: np.ndarray, parent: np.ndarray, k: float) -> np.ndarray:
+    """Credibility-weighted rate: (n*raw + k*parent) / (n + k); unknown raw (NaN) or n <= 0 gives the parent."""
+    n = np.where(np.isfinite(raw) & (n > 0), n, 0.0)
+    w = n / (n + k) if k > 0 else (n > 0).astype(float)
+    return np.where(n > 0, w * np.nan_to_num(raw) + (1.0 - w) * parent, parent)
 
-    Uses the latest period (or `period`), drops England and "All staff groups" rows, annualises
-    monthly rates (leaver 1-(1-m)^12), fills missing leaver/joiner rates with the FTE-weighted rate of
-    the same staff group across systems, and sets demand0 = fte + vacancy_fte (vacancy 0 where unknown).
+
+def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+    return (num / den.where(den > 0)).astype(float)
+
+
+def baseline_from_metrics(metrics: pd.DataFrame, area_codes=None, period: str | None = None, *,
+                          vacancy_rates: dict | None = None, credibility_fte: float = CREDIBILITY_FTE,
+                          min_cell_fte: float = MIN_CELL_FTE) -> Baseline:
+    """Baseline per system x staff group from `lib.insight.metrics.area_metrics(..., by_staff_group=True)` over
+    every loaded period (the CLI and the page pass all periods up to the start period).
+
+    Evidence (best first): a 12-month period ending at `period`; else consecutive monthly periods ending there,
+    up to 12, summed; fewer than 12 months are annualised and the baseline is marked provisional.
+    * leaver rate (annual) = leavers summed over the window / mean(staff in post at its start, at its end) x 12/months;
+    * net growth (a year) = (staff in post at the end - at the start) / at the start: the change seen over the
+      window counted once, never extrapolated or compounded (a 12-month window gives the year's change);
+    * other joiners = max(leaver rate + net growth, 0), so with no levers staff in post follows the observed net
+      change (FLOWS_NOTE says why the published joiner counts are not used);
+    * small cells borrow strength (see CREDIBILITY_FTE); cells under `min_cell_fte` and "Unknown classification"
+      are held flat;
+    * vacancies: the system's own where loaded; elsewhere the national default rate by staff group
+      (`vacancy_rates`, default: assumptions "national_vacancy_rates"), V = SIP x r / (1 - r).
+    Frames with rates but no flow columns (leavers_fte, joiners_fte, sip_start_fte) are read as rates over
+    their period (per mean staff in post; start = end - (joiners - leavers)).
     """
     need = {"area_code", "staff_group", "fte", "leaver_rate", "joiner_rate"}
     missing = need - set(metrics.columns)
     if missing:
         raise ValueError(f"metrics frame lacks columns: {', '.join(sorted(missing))}")
-    df = metrics[(metrics["area_code"] != ENGLAND) & (metrics["staff_group"] != ALL_STAFF)].copy()
-    notes: list[str] = []
-    if "period" in df.columns and len(df):
-        periods = sorted(df["period"].astype(str).unique())
+    from lib.data.geography import REGIONS
+    df = metrics[(metrics["area_code"] != ENGLAND) & (metrics["staff_group"] != ALL_STAFF)
+                 & ~metrics["area_code"].isin(list(REGIONS))].copy()
+    if "period" not in df.columns:
+        df["period"] = period or ""
+    df["period"] = df["period"].astype(str)
+    if len(df):
+        periods = sorted(df["period"].unique())
         if period is None:
             period = periods[-1]
         elif period not in periods:
             raise ValueError(f"period {period!r} not in metrics; available: {', '.join(periods)}")
-        df = df[df["period"].astype(str) == period]
     if area_codes is not None:
         area_codes = list(area_codes)
         unknown = sorted(set(area_codes) - set(df["area_code"]))
@@ -353,30 +438,130 @@ def baseline_from_metrics(metrics: pd.DataFrame, area_codes=None, period: str | 
         df = df[df["area_code"].isin(area_codes)]
     if df.empty:
         raise ValueError("no system-level staff-group rows in metrics to build a baseline from")
-    months = int(df["period_months"].iloc[0]) if "period_months" in df else 12
-    if "period_months" in df and df["period_months"].nunique() > 1:
-        raise ValueError("metrics mix monthly and annual periods; pick one period")
-    ell = df["leaver_rate"].astype(float)
-    jn = df["joiner_rate"].astype(float)
-    if months != 12:
-        df["leaver_rate"] = annualise_leaver_rate(ell, months)
-        df["joiner_rate"] = annualise_joiner_rate(jn.fillna(0.0), ell.fillna(0.0), months)
-        df.loc[jn.isna().to_numpy(), "joiner_rate"] = np.nan
-        basis = RATE_BASIS_MONTHLY if months == 1 else f"annualised from {months}-month rates: leaver 1-(1-m)^(12/{months})"
+    window, months = _evidence_window(df, period)
+    df = df[df["period"].isin(window)]
+    if "period_months" in df:
+        step = df.groupby("period")["period_months"].max()
+        if step.nunique() > 1:
+            raise ValueError("metrics mix monthly and annual periods in one window; pick one period")
+
+    # Flow components per row (FTE). Rate-only frames: leavers = rate x FTE, start = end - (joiners - leavers).
+    fte = df["fte"].astype(float)
+    if {"leavers_fte", "joiners_fte", "sip_start_fte"} <= set(df.columns):
+        df["_L"], df["_J"], df["_S0"] = (df["leavers_fte"].astype(float), df["joiners_fte"].astype(float),
+                                         df["sip_start_fte"].astype(float))
     else:
-        basis = RATE_BASIS_ANNUAL
-    for col in ("leaver_rate", "joiner_rate"):
-        gaps = df[col].isna()
-        if gaps.any():
-            w = df.loc[~gaps].assign(_w=lambda d: d[col] * d["fte"]).groupby("staff_group")[["_w", "fte"]].sum()
-            fill = (w["_w"] / w["fte"]).replace([np.inf, -np.inf], np.nan)
-            df.loc[gaps, col] = df.loc[gaps, "staff_group"].map(fill).fillna(0.0).to_numpy()
-            notes.append(f"{int(gaps.sum())} missing {col} values filled with the FTE-weighted rate of the staff group")
-    if "vacancy_fte" not in df:
-        df["vacancy_fte"] = np.nan
-    if df["vacancy_fte"].isna().any():
-        notes.append("vacancy_fte unknown for some system x staff group: demand there = staff in post (gap 0 at t0)")
-    base = Baseline.from_frame(df, period=str(period or ""), rate_basis=basis)
+        lr, jr = df["leaver_rate"].astype(float), df["joiner_rate"].astype(float)
+        net = (jr.fillna(0.0) - lr.fillna(0.0))
+        mean = fte / (1.0 + net / 2.0)          # rates are per mean(start, end); end = fte
+        df["_L"], df["_J"], df["_S0"] = lr * mean, jr * mean, fte - net * mean
+    key = ["area_code", "staff_group"]
+    last = df[df["period"] == period].set_index(key)
+    first = df[df["period"] == window[0]].set_index(key)["_S0"]
+    flows = df.groupby(key)[["_L"]].sum(min_count=1)
+    cells = last[[c for c in ("area_name", "region_code") if c in last]].copy()
+    cells["end"] = last["fte"].astype(float).fillna(0.0)
+    cells["start"] = first.reindex(cells.index)
+    cells["start"] = cells["start"].fillna(cells["end"])
+    cells["L"] = flows["_L"].reindex(cells.index)
+    cells["vac"] = last["vacancy_fte"].astype(float) if "vacancy_fte" in last else np.nan
+    if "vacancy_covered" in last:  # lib.insight.coverage: a system's own vacancies count only where they cover its staff
+        cells.loc[last["vacancy_covered"].reindex(cells.index).eq(False).to_numpy(), "vac"] = np.nan
+    cells = cells.reset_index()
+    cells["N"] = (cells["start"] + cells["end"]) / 2.0
+    cells["lr_raw"] = _ratio(cells["L"], cells["N"]) * 12.0 / months
+    cells["gr_raw"] = _ratio(cells["end"] - cells["start"], cells["start"])
+    if "region_code" not in cells:
+        cells["region_code"] = ""
+    cells["region_code"] = cells["region_code"].fillna("").astype(str)
+
+    # Parents: England per staff group (ratio of sums over cells with data), region shrunk toward England.
+    known_l = cells["lr_raw"].notna()
+    known_g = cells["gr_raw"].notna()
+
+    def parent(by: list[str]) -> pd.DataFrame:
+        c = cells.assign(_Ll=cells["L"].where(known_l), _Nl=cells["N"].where(known_l),
+                         _d=(cells["end"] - cells["start"]).where(known_g), _s=cells["start"].where(known_g))
+        p = c.groupby(by)[["_Ll", "_Nl", "_d", "_s", "N"]].sum()
+        return pd.DataFrame({"lr": _ratio(p["_Ll"], p["_Nl"]) * 12.0 / months, "gr": _ratio(p["_d"], p["_s"]),
+                             "Nl": p["_Nl"], "Ng": p["_s"]})
+
+    eng = parent(["staff_group"])
+    reg = parent(["region_code", "staff_group"]).reset_index()
+    k = float(credibility_fte)
+    for q, nq in (("lr", "Nl"), ("gr", "Ng")):
+        top = reg["staff_group"].map(eng[q]).fillna(0.0).to_numpy()
+        reg[q] = _shrink(reg[q].to_numpy(), reg[nq].to_numpy(), top, k)
+    cells = cells.merge(reg[["region_code", "staff_group", "lr", "gr"]].rename(columns={"lr": "lr_p", "gr": "gr_p"}),
+                        on=["region_code", "staff_group"], how="left")
+    for q in ("lr", "gr"):
+        fallback = cells["staff_group"].map(eng[q]).fillna(0.0)
+        cells[f"{q}_p"] = cells[f"{q}_p"].fillna(fallback)
+        cells[q] = _shrink(cells[f"{q}_raw"].to_numpy(), cells["N"].to_numpy(), cells[f"{q}_p"].to_numpy(), k)
+    flat = cells["staff_group"].isin(HELD_FLAT_GROUPS) | (cells["N"] < min_cell_fte)
+    cells.loc[flat, "gr"] = 0.0
+    cells["lr"] = cells["lr"].clip(0.0, 1.0)
+    cells["jr"] = np.maximum(cells["lr"] + cells["gr"], 0.0)
+
+    # Vacancies: own where loaded, else the national default.
+    if vacancy_rates is None:
+        from lib.whatif.assumptions import load_assumptions
+        a = load_assumptions()
+        vacancy_rates = {g: a.national_vacancy_rate(g) for g in cells["staff_group"].unique()}
+    own = cells["vac"].notna()
+    r = cells["staff_group"].map(lambda g: float(vacancy_rates.get(g, 0.0))).clip(0.0, 0.99)
+    cells["vacancy_fte"] = np.where(own, cells["vac"], cells["end"] * r / (1.0 - r))
+
+    frame = cells.rename(columns={"end": "fte", "lr": "leaver_rate", "jr": "joiner_rate"})
+    base = Baseline.from_frame(frame[["area_code", "staff_group", "fte", "leaver_rate", "joiner_rate", "vacancy_fte"]
+                                     + (["area_name"] if "area_name" in frame else [])], period=str(period))
+    A, G = base.fte.shape
+    pos = {(a_, g_): (i, j) for i, a_ in enumerate(base.area_codes) for j, g_ in enumerate(base.staff_groups)}
+    known = np.zeros((A, G), bool)
+    held = np.zeros((A, G), bool)
+    for a_, g_, o, f_ in zip(cells["area_code"], cells["staff_group"], own, flat):
+        i, j = pos[(str(a_), str(g_))]
+        known[i, j], held[i, j] = bool(o), bool(f_)
+    base.vacancy_known = known
+    base.held_flat = held
+    base.vacancy_default = True
     base.period_months = months
+    base.provisional = months < 12
+    span = _month_span(window[0] if len(window) > 1 else _first_month(period, months), period)
+    if months < 12:
+        base.months_label = f"from {months} month{'s' if months != 1 else ''}, {span}: provisional"
+        base.rate_basis = (f"{base.months_label}. Leaver rates: leavers over the {months} months x 12/{months}; growth: "
+                           f"the net change in staff in post over those months, not extrapolated")
+    else:
+        src = "one 12-month file" if len(window) == 1 else "12 monthly files summed"
+        base.months_label = f"from 12 months, {span}"
+        base.rate_basis = (f"{base.months_label} ({src}). Leaver rates: leavers over the year / mean staff in post; "
+                           "growth: the year's net change in staff in post")
+    if not cells["L"].notna().any():          # staff in post only (e.g. Core 1): nothing to project flows from
+        from lib.data.schema import period_label
+        base.period_months, base.provisional = 0, True
+        base.held_flat = held = base.fte > 0
+        flat = cells["end"] > 0
+        base.months_label = f"no leaver figures loaded for {period_label(period)}: staff in post held flat"
+        base.rate_basis = (f"{base.months_label}; load a Turnover benchmarking file to project leavers and growth")
+    n_flat = int(held.sum())
+    flat_fte = float(cells.loc[flat, "end"].sum())
+    notes = [f"Baseline rates {base.rate_basis}.", FLOWS_NOTE,
+             f"Small cells borrow strength: each system x staff group leaver rate and growth is weighted "
+             f"N / (N + {k:,.0f}) against its region's rate for that staff group (the region's against England's), "
+             f"N = the cell's mean staff in post FTE, so a cell of {k:,.0f} FTE counts half and one of 5,000 FTE 91 %."]
+    if n_flat:
+        notes.append(f"Held flat at their starting FTE (no growth): {n_flat} system x staff group cells under "
+                     f"{min_cell_fte:,.0f} FTE or in 'Unknown classification' ({flat_fte:,.0f} FTE in all).")
+    n_def = int((~own & (cells["end"] > 0)).sum())
+    if n_def:
+        notes.append(f"Starting gap: national default vacancy rates by staff group (NHS Vacancy Statistics, "
+                     f"30 Sep 2025) for {n_def} system x staff group cells - national default, not your system's "
+                     f"figure; the system's own vacancies are used where loaded ({int(own.sum())} cells).")
     base.notes = notes
     return base
+
+
+def _first_month(period: str, months: int) -> str:
+    from lib.data.schema import month_add
+    return month_add(period, -(months - 1))

@@ -540,7 +540,7 @@ def build_inputs(scn: Scenario, baseline: Baseline, assumptions: Assumptions | N
     F = len(f_from)
     inputs = ModelInputs(
         roles=roles, n_groups=G, horizon=T, stock0=stock0, leaver_rate=ell, joiner_rate=jo,
-        demand0=base.demand0, substitution=sigma, demand_growth=growth, productivity=prod,
+        demand0=base.demand0_with(a.national_vacancy_rate), substitution=sigma, demand_growth=growth, productivity=prod,
         recruited=recruited, intake=intake, intake_history=np.zeros((A, R)), pipeline_delay=delay,
         pipeline_course=course, pipeline_yield=yld,
         flow_from=np.array(f_from, int) if F else None, flow_to=np.array(f_to, int) if F else None,

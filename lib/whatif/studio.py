@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from lib.whatif.assumptions import AssumptionError, Assumptions, load_assumptions
-from lib.whatif.projection import ALL_STAFF as ALL_STAFF_GROUPS, ENGLAND, Baseline, baseline_from_metrics
+from lib.whatif.projection import (ALL_STAFF as ALL_STAFF_GROUPS, ENGLAND, MIN_CELL_FTE, Baseline,
+                                   baseline_from_metrics)
 from lib.whatif.scenario import (DEFAULT, KNOWN_STAFF_GROUPS, Scenario, ScenarioError, ScenarioResult, run_scenario)
 
 MAX_UPLOAD_BYTES = 200_000
@@ -50,8 +51,63 @@ def load_baseline(data_dir, level: str, period: str | None = None) -> Baseline:
     period = period or periods[-1]
     if period not in periods:
         raise ValueError(f"period {period!r} is not loaded at {level} level")
-    metrics = area_metrics(load_area_frame(data_dir, level, periods=[period]), by_staff_group=True)
-    return baseline_from_metrics(metrics, period=period)
+    window = evidence_periods(data_dir, level, period, periods)
+    from lib.insight.coverage import covered_metrics
+    metrics = area_metrics(load_area_frame(data_dir, level, periods=window), by_staff_group=True)
+    metrics = covered_metrics(data_dir, level, metrics)  # partial vacancy figures fall back to the national default
+    return baseline_from_metrics(metrics, period=period, vacancy_rates=national_vacancy_rates())
+
+
+def evidence_periods(data_dir, level: str, period: str, periods: list[str] | None = None) -> list[str]:
+    """Loaded periods up to the start, at most 12: the baseline takes its evidence window from them (a 12-month
+    file, else up to 12 consecutive monthly files)."""
+    if periods is None:
+        from lib.data.loader import available_periods
+        periods = available_periods(data_dir, level)
+    return [p for p in periods if p <= period][-12:]
+
+
+def national_vacancy_rates(a: Assumptions | None = None) -> dict[str, float]:
+    """Default starting vacancy rate by staff group (assumptions 'national_vacancy_rates')."""
+    a = a or shared_assumptions()
+    return {g: a.national_vacancy_rate(g) for g in KNOWN_STAFF_GROUPS}
+
+
+def baseline_lines(base: Baseline, area: str, group: str, a: Assumptions | None = None) -> list[str]:
+    """What the followed staff group's baseline rests on, in words, for the page: the months of evidence,
+    where the starting gap comes from (the system's own vacancies, or the national default), held-flat cells."""
+    a = a or shared_assumptions()
+    lines = []
+    if base.months_label and base.months == 0:
+        lines.append(base.rate_basis[:1].upper() + base.rate_basis[1:] + ".")
+    elif base.months_label:
+        lines.append(f"Rates and growth {base.months_label}" + (
+            " (a few months are not a year: intakes, such as newly qualified nurses in the autumn, and rotations "
+            "are seasonal). Every projected figure here depends on them." if base.provisional else "."))
+    if group not in base.staff_groups:
+        return lines
+    j = base.staff_groups.index(group)
+    rows = list(range(len(base.area_codes))) if area == ENGLAND else [base.area_codes.index(area)]
+    fte = base.fte[rows, j]
+    own = base.vacancy_known[rows, j] & (fte > 0)
+    n_own, n_all = int(own.sum()), int((fte > 0).sum())
+    rate = a.national_vacancy_rate(group)
+    default = (f"national default vacancy rate {100 * rate:.1f}% for {group} (NHS Vacancy Statistics, England, "
+               f"30 Sep 2025; editable under Assumptions) applied to staff in post: national default, not your "
+               f"system's figure")
+    if base.vacancy_default and n_own == 0:
+        lines.append(f"Gap now: {default}. Load your vacancy file (Data page template) to use your own figures.")
+    elif base.vacancy_default and n_own < n_all:
+        lines.append(f"Gap now: the system's own vacancies for {n_own} of {n_all} systems; elsewhere the {default}.")
+    elif n_own:
+        lines.append("Gap now: the system's own vacancies (vacancy file loaded).")
+    if base.held_flat is not None:
+        flat = base.held_flat[rows, j] & (fte > 0)
+        if flat.any():
+            where = "this system" if area != ENGLAND else f"{int(flat.sum())} of {n_all} systems"
+            lines.append(f"{group} is held flat at its starting FTE in {where}: cells under {MIN_CELL_FTE:,.0f} FTE "
+                         f"and 'Unknown classification' are not projected to grow or shrink.")
+    return lines
 
 
 # Disclosure control (lib.sharing.disclosure): FTE-like columns of the result table, blanked under 5 in shared views.
@@ -66,9 +122,9 @@ def shared_baseline(metrics: pd.DataFrame, period: str) -> tuple[Baseline, dict[
     from lib.sharing import disclosure
     from lib.data.geography import REGIONS
     m = metrics if disclosure.SUPPRESSED_COLUMN in metrics else disclosure.suppress_metrics(metrics)
-    m = m[~m["area_code"].isin(list(REGIONS)) & (m["period"].astype(str) == period)]
-    base = baseline_from_metrics(m, period=period)
-    sys_rows = m[(m["area_code"] != ENGLAND) & (m["staff_group"] != ALL_STAFF_GROUPS)]
+    m = m[~m["area_code"].isin(list(REGIONS)) & (m["period"].astype(str) <= period)]
+    base = baseline_from_metrics(m, period=period, vacancy_rates=national_vacancy_rates())
+    sys_rows = m[(m["area_code"] != ENGLAND) & (m["staff_group"] != ALL_STAFF_GROUPS) & (m["period"].astype(str) == period)]
     gone = sys_rows[sys_rows["fte"].isna()]
     hidden: dict[str, list[str]] = {}
     for a, g in zip(gone["area_code"].astype(str), gone["staff_group"].astype(str)):

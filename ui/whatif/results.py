@@ -9,7 +9,7 @@ import streamlit as st
 from lib.whatif import studio as w
 from lib.whatif.scenario import Scenario
 from ui import shell
-from ui.whatif.session import SCN_SCALE, SS, live_key, money
+from ui.whatif.session import SCN_SCALE, SS, baseline_cached, live_key, money
 
 
 X_YEAR = {"field": "year", "type": "ordinal", "title": "Year", "axis": {"labelAngle": 0}}
@@ -48,6 +48,9 @@ def headlines(ctx, res, hidden: list[str]) -> str:
                    delta_color="off", border=True,
                    help=f"Pay bill, training, recruitment and retention costs summed over years 1-{T}, scenario minus "
                         f"baseline. Training cost in the scenario: {money(s['training_cost_total'])}.")
+    a = w.shared_assumptions().with_overrides(res.scenario.assumptions)
+    for line in w.baseline_lines(baseline_cached(*live_key(ctx)), res.scenario.area, group, a):
+        st.caption(line)
     return group
 
 
@@ -141,6 +144,9 @@ def results(ctx, scn: Scenario, res, group: str) -> None:
         table = w.mask_small(res.table) if sdc else res.table
         shell.downloads(table, f"what_if_{scn.area}", "wi_table",
                         notes=[f"Scenario: {scn.to_json(None)}", f"Data period {ctx.period}, {ctx.level}",
+                               f"Baseline rates {baseline_cached(*live_key(ctx)).rate_basis}",
+                               *w.baseline_lines(baseline_cached(*live_key(ctx)), scn.area, group,
+                                                 w.shared_assumptions().with_overrides(scn.assumptions))[1:],
                                *(["SYNTHETIC demo data - not real figures"] if ctx.synthetic else []),
                                *([w.SDC_EXPORT_NOTE] if sdc else [])])
         if sdc:

@@ -32,7 +32,8 @@ def baseline_hidden(data_dir: str, snap: str, level: str, period: str, sdc: bool
     """(baseline, {system: staff groups hidden by disclosure control}). Without control: exactly the CLI's."""
     if not sdc:
         return w.load_baseline(data_dir, level, period), {}
-    return w.shared_baseline(data.metrics(Path(data_dir), level, [period]), period)
+    window = w.evidence_periods(data_dir, level, period)     # the same months the CLI's baseline uses
+    return w.shared_baseline(data.metrics(Path(data_dir), level, window), period)
 
 
 def baseline_cached(*key):

@@ -1,0 +1,173 @@
+"""Sickness absence: rate = FTE days lost / FTE days available (NHS Digital), by system on a map and in a funnel,
+over time with SPC, by organisation type, and the organisations of a system."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from lib.data import geography
+from lib.data.schema import ALL_STAFF, SICKNESS_OUTSIDE_SYSTEMS
+from lib.insight import map_data as im
+from lib.insight import sickness as sk
+from lib.stats import signals
+from ui import inside, map_view, shell, state, stats_charts, trend_charts
+
+INFO = im.Measure("sickness_rate", "Sickness absence rate", "rate", "FTE days lost", "FTE days available", ())
+ENGLAND = sk.ENGLAND_CODE
+
+ctx = st.session_state.get("ctx")
+st.title("Sickness absence")
+if ctx is None:
+    state.show_url_notices()
+    st.stop()
+shell.synthetic_marker(ctx)
+
+
+@st.fragment
+def sickness_body() -> None:
+    notices = st.container()
+    df = inside.sickness(ctx.data_dir, ctx.level)
+    if df.empty:
+        with notices:
+            state.show_url_notices()
+        st.info("No sickness absence figures are loaded. Load NHS Digital's monthly sickness absence CSV (columns "
+                "DATE, ..., ORG_CODE, FTE_DAYS_LOST, FTE_DAYS_AVAILABLE) with `python -m lib ingest FILE --data-dir "
+                "DIR`.", icon=":material/info:")
+        return
+    synthetic = bool((df["source"] == "demo").any())
+    if synthetic:
+        st.caption(":material/science: **Synthetic demo sickness absence figures** - not real figures for any system.")
+    months = sorted(df["period_end"].unique())
+    groups = [g for g in [ALL_STAFF, *sorted(set(df["staff_group"]) - {ALL_STAFF})] if g in set(df["staff_group"])]
+    systems = [c for c in geography.areas(ctx.level)["code"]]
+    names = ctx.area_names
+    c1, c2, c3 = st.columns([2, 3, 2])
+    month = state.selectbox("Month", "smonth", months[::-1], default=months[-1], format_func=shell.period_label,
+                            container=c1, help="Sickness absence is published for its own months, apart from the "
+                                               "turnover files, so it has its own month.")
+    area = state.selectbox("System", "area", [ENGLAND, *systems], default=ENGLAND,
+                           format_func=lambda c: "England" if c == ENGLAND else f"{names.get(c, c)} ({c})",
+                           container=c2)
+    group = state.selectbox("Staff group", "sgroup", groups, default=ALL_STAFF, container=c3) if len(groups) > 1 \
+        else groups[0]
+    with notices:
+        state.show_url_notices()
+    when = shell.period_label(month)
+    cur = df[df["period_end"] == month]
+
+    eng = sk.rates(cur, "england", group, ctx.level)
+    table = sk.system_table(df, month, group, ctx.level)
+    k = st.columns(3)
+    k[0].metric(f"England, {when}", shell.pct(eng["sickness_rate"].iloc[0]) if len(eng) else "-", border=True,
+                help=sk.DEFINITION)
+    if area != ENGLAND:
+        r = table[table["code"] == area]
+        if len(r) and pd.notna(r["sickness_rate"].iloc[0]):
+            r = r.iloc[0]
+            k[1].metric(f"{names.get(area, area)}", shell.pct(r["sickness_rate"]), border=True)
+            k[2].metric(f"Rank among {int(table['sickness_rate'].notna().sum())} systems",
+                        f"{int(r['rank'])}", border=True, help="1 = highest sickness absence rate")
+    st.caption(sk.DEFINITION)
+
+    # ---- map and ranking
+    st.subheader(f"Every system, {when}")
+    mt = pd.DataFrame({"code": table["code"], "name": table["name"], "region_code": table["region_code"],
+                       "region_name": table["region_name"], "value": table["sickness_rate"],
+                       "numerator": table["fte_days_lost"], "denominator": table["fte_days_available"],
+                       "region_value": table["region_rate"], "england_value": table["england_rate"],
+                       "rank": table["rank"]})
+    mt["value_text"] = mt["value"].map(lambda x: im.fmt_value(x, "rate"))
+    mt["numerator_text"] = mt["numerator"].map(lambda x: im.fmt_value(x, "count") if pd.notna(x) else "no data")
+    mt["denominator_text"] = mt["denominator"].map(lambda x: im.fmt_value(x, "count") if pd.notna(x) else "no data")
+    scale = im.colour_scale(mt["value"], "rate")
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        deck = map_view.build_deck(mt, scale, "sickness_rate", ctx.level, None,
+                                   area if area != ENGLAND else None, info=INFO)
+        st.pydeck_chart(deck, key="sickness_deck", height=map_view.MAP_HEIGHT,
+                        alt=f"Map of {ctx.level} systems coloured by sickness absence rate")
+        trend_charts.show(map_view.legend_chart(scale, mt["value"].isna().any()), "", "sickness_legend",
+                          downloads=False)
+    with right:
+        trend_charts.show(map_view.ranked_chart(mt, scale, "sickness_rate", area if area != ENGLAND else None,
+                                                info=INFO), f"sickness_rank_{month}", "sickness_rank")
+        st.caption("Bars: systems, highest first. Grey ticks: region averages. Dashed red line: England (all "
+                   "organisations, including national bodies outside any system).")
+
+    # ---- funnel
+    st.subheader("Funnel plot: systems of different size")
+    try:
+        view = sk.funnel_view(df, month, "area", group, ctx.level)
+    except signals.SignalError as exc:
+        st.info(str(exc), icon=":material/info:")
+    else:
+        trend_charts.show(stats_charts.funnel_chart(view, f"Sickness absence rate by system, {when}",
+                                                    highlight=area if area != ENGLAND else None),
+                          f"sickness_funnel_{month}", "sickness_funnel")
+        st.caption(stats_charts.overdispersion_note(view) + " Size = FTE days available.")
+
+    # ---- trend and SPC
+    label = "England" if area == ENGLAND else names.get(area, area)
+    st.subheader(f"Over time: {label}")
+    by = "england" if area == ENGLAND else "area"
+    tr = sk.trend(df, area, by, group, ctx.level)
+    if len(tr) >= 2:
+        parts = [tr.assign(series=label, role="System" if area != ENGLAND else "England")]
+        if area != ENGLAND:
+            region = geography.area_lookup_regions(ctx.level).get(area, "")
+            reg = sk.trend(df, region, "region", group, ctx.level)
+            parts += [reg.assign(series=geography.REGIONS.get(region, region), role="Region"),
+                      sk.trend(df, ENGLAND, "england", group, ctx.level).assign(series="England", role="England")]
+        series = pd.concat(parts, ignore_index=True)
+        series["value"] = series["sickness_rate"]
+        series = series[["period", "series", "role", "value"]]
+        trend_charts.show(trend_charts.trend_chart(series, "Sickness absence rate", selected=month, height=260,
+                                                   axis_format=".2%"), f"sickness_trend_{area}", "sickness_trend")
+    try:
+        spc_v = sk.spc_view(df, area, by, group, ctx.level)
+    except signals.SignalError as exc:
+        st.info(str(exc), icon=":material/info:")
+    else:
+        stats_charts.charts.show_chart(stats_charts.spc_chart(spc_v.chart, f"Sickness absence rate: {label}",
+                                                              measure="sickness_rate"), f"sickness_spc_{area}",
+                                       key="sickness_spc")
+        for line in stats_charts.icon_words(spc_v.summary, "sickness_rate"):
+            st.markdown(line)
+        for n in spc_v.notes:
+            st.warning(n, icon=":material/warning:")
+
+    # ---- by organisation type and organisations
+    st.subheader(f"By organisation type, {when}")
+    bytype = sk.rates(cur, "org_type", group, ctx.level)
+    st.dataframe(pd.DataFrame({"Organisation type": bytype["code"], "Organisations": bytype["n_organisations"],
+                               "FTE days lost": bytype["fte_days_lost"],
+                               "FTE days available": bytype["fte_days_available"],
+                               "Sickness absence rate": bytype["sickness_rate"]}).sort_values(
+        "Sickness absence rate", ascending=False), hide_index=True, width="stretch", key="sickness_types",
+        column_config={"FTE days lost": st.column_config.NumberColumn(format="localized"),
+                       "FTE days available": st.column_config.NumberColumn(format="localized"),
+                       "Sickness absence rate": st.column_config.NumberColumn(format="percent")})
+    orgs = sk.rates(cur, "org", group, ctx.level)
+    if area != ENGLAND:
+        orgs = orgs[orgs["area_code"] == area]
+        st.subheader(f"Organisations in {label}, {when}")
+    else:
+        st.subheader(f"Every organisation, {when}")
+    orgs = orgs.sort_values("sickness_rate", ascending=False)
+    shown = pd.DataFrame({"Organisation": orgs["name"], "Code": orgs["code"], "Type": orgs["org_type"],
+                          "System": orgs["area_code"].map(lambda c: "outside any system" if c == SICKNESS_OUTSIDE_SYSTEMS
+                                                          else names.get(c, c)),
+                          "FTE days lost": orgs["fte_days_lost"], "FTE days available": orgs["fte_days_available"],
+                          "Sickness absence rate": orgs["sickness_rate"]})
+    st.dataframe(shown, hide_index=True, width="stretch", key="sickness_orgs",
+                 column_config={"FTE days lost": st.column_config.NumberColumn(format="localized"),
+                                "FTE days available": st.column_config.NumberColumn(format="localized"),
+                                "Sickness absence rate": st.column_config.NumberColumn(format="percent")})
+    shell.downloads(shown, f"sickness_{area}_{month}", "sickness_dl",
+                    notes=[f"{ctx.source_label}; sickness absence; month {month}; {group}", sk.DEFINITION,
+                           *(["SYNTHETIC demo figures - not real"] if synthetic else [])])
+    if area != ENGLAND:
+        inside.link_to_organisations(ctx, area)
+
+
+sickness_body()

@@ -1,0 +1,81 @@
+"""Browser tests of Inside a system and Sickness absence on the real files: deep link to an organisation, the
+care-setting selectbox, the bridge waterfall on the profile, the sickness map and funnel; screenshots."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from lib.data.ingest import ingest
+from tests.conftest import REPO, WORKFORCE, Server, assert_no_exception, wait_for_app
+
+SICKNESS = WORKFORCE / "nhs_sickness_absence_2025-03.csv"
+
+
+@pytest.fixture(scope="module")
+def real_server(real_store, tmp_path_factory, artifacts):
+    d = tmp_path_factory.mktemp("inside_browser") / "store"
+    shutil.copytree(real_store, d)
+    ingest([SICKNESS], d)
+    srv = Server(REPO / "app.py", env={"WORKFORCE_DATA_DIR": str(d)})
+    yield srv
+    srv.stop()
+
+
+def open_page(page, url: str) -> None:
+    page.goto(url)
+    wait_for_app(page)
+    assert_no_exception(page)
+
+
+def test_organisation_deep_link_peers_bridge_and_care_setting(real_server, page, artifacts):
+    open_page(page, real_server.url)  # root first: the app registers its pages
+    open_page(page, f"{real_server.url}/organisations?area=QKK&org=RJ1")
+    body = page.inner_text("body")
+    assert "South East London (QKK): 7 organisations" in body
+    assert "Guy's and St Thomas' NHS Foundation Trust" in body
+    assert "Against its peers: Acute - Teaching" in body
+    assert "Staff in post at the end: 58,861.3" in body
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(artifacts / "inside_system_QKK_RJ1.png"), full_page=True)
+    page.get_by_text("Against its peers: Acute - Teaching").scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(artifacts / "inside_system_RJ1_peers.png"), full_page=False)
+    # choose a care setting in the page: only mental-health trusts remain
+    page.locator("[data-testid='stSelectbox']").filter(has_text="Care setting").get_by_role("combobox").click()
+    page.get_by_role("option", name="Mental Health", exact=True).click()
+    page.wait_for_timeout(300)
+    wait_for_app(page)
+    assert_no_exception(page)
+    body = page.inner_text("body")
+    assert "South East London (QKK): 2 organisations" in body and "setting=Mental+Health" in page.url
+    page.screenshot(path=str(artifacts / "inside_system_QKK_mental_health.png"), full_page=False)
+
+
+def test_profile_bridge_waterfall_and_link(real_server, page, artifacts):
+    open_page(page, real_server.url)
+    open_page(page, f"{real_server.url}/profile?area=QKK")
+    heading = page.get_by_text("Why staff in post moved", exact=True)
+    heading.scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(artifacts / "profile_bridge_QKK.png"), full_page=False)
+    link = page.get_by_text("Organisations inside South East London")
+    assert link.count() >= 1
+    link.first.click()
+    page.wait_for_timeout(300)
+    wait_for_app(page)
+    assert "organisations" in page.url and "area=QKK" in page.url
+    assert "South East London (QKK): 7 organisations" in page.inner_text("body")
+
+
+def test_sickness_page_map_and_funnel(real_server, page, artifacts):
+    open_page(page, real_server.url)
+    open_page(page, f"{real_server.url}/sickness?area=QKK")
+    body = page.inner_text("body")
+    assert "4.88%" in body and "Funnel plot: systems of different size" in body
+    assert page.locator("[data-testid='stDeckGlJsonChart']").count() == 1
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(artifacts / "sickness_QKK.png"), full_page=True)
+    page.get_by_text("Funnel plot: systems of different size").scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(artifacts / "sickness_QKK_funnel.png"), full_page=False)

@@ -1,0 +1,58 @@
+"""One browser pass over a store of the real published files (Oct-25 + Nov-25 Turnover benchmarking 2): Headlines,
+Map, Turnover and Profile as a person sees them, with screenshots in tests/artifacts/real_*.png (looked at by eye).
+
+Checks what the page says, not only that it draws: real data named, no verdict from two months, map opened on a
+measure with data. The charts draw to canvas, so their axes are checked in the spec (tests/test_real_data_first.py)
+and by eye in the screenshots.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from lib.data import loader
+from tests.conftest import Server, assert_no_exception, wait_for_app
+
+STATEMENT = re.compile(r"NHS Digital Turnover benchmarking 2, Oct-Nov 2025; ingested \d+ \w{3} \d{4}")
+
+
+@pytest.fixture(scope="module")
+def real_server(real_store, artifacts):
+    srv = Server(loader.REPO_ROOT / "app.py", env={loader.ENV_DATA_DIR: str(real_store)})
+    yield srv
+    srv.stop()
+
+
+def _open(page, url: str) -> str:
+    page.goto(url)
+    wait_for_app(page, timeout_ms=60000)
+    page.wait_for_timeout(1500)  # charts draw after the script finishes
+    assert_no_exception(page)
+    return page.inner_text("body")
+
+
+def test_real_data_pages_read_right(real_server, page, artifacts):
+    page.set_viewport_size({"width": 1400, "height": 2600})  # Streamlit scrolls inside the app: a tall window shows it all
+    base = real_server.url
+    _open(page, base)  # first request: let app.py register the navigation
+
+    body = _open(page, f"{base}/")  # Headlines is the default page (its URL is the root)
+    assert STATEMENT.search(body), "real data is named on the Headlines page"
+    assert "not enough months to judge" in body and "No system shows special cause" not in body
+    page.screenshot(path=str(artifacts / "real_headlines.png"), full_page=True)
+
+    body = _open(page, f"{base}/map")
+    assert "Leaver rate, all staff groups" in body  # opened on a measure with data, not a grey vacancy map
+    assert STATEMENT.search(body)
+    page.screenshot(path=str(artifacts / "real_map.png"), full_page=True)
+
+    body = _open(page, f"{base}/turnover?area=QKK")
+    assert "10 more needed" in body
+    page.screenshot(path=str(artifacts / "real_turnover.png"), full_page=True)
+
+    body = _open(page, f"{base}/profile?area=QKK")
+    assert "not enough months to judge" in body and STATEMENT.search(body)
+    page.screenshot(path=str(artifacts / "real_profile.png"), full_page=True)
+    assert "source=dir" in page.url  # the deep link carries the data source
+

@@ -1,0 +1,145 @@
+"""Inside a system: cached organisation measures, sickness rows and bridges, the bridge waterfall, and the link to
+the organisations page that other pages place beside their figures.
+
+Caches are keyed on the store's snapshot id (and the disclosure setting), as ui.data's are.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from lib.data import geography, loader
+from lib.data.schema import ALL_STAFF, month_add, month_range
+from lib.insight import bridge as br
+from lib.insight import organisations as og
+from lib.sharing import disclosure
+from ui import auth, data, shell, trend_charts
+
+ORG_PAGE = "pages/organisations.py"
+SICKNESS_PAGE = "pages/sickness.py"
+WATERFALL_COLOURS = {"total": "#005EB8", "decrease": "#801650", "increase": "#28A197", "residual": "#A285D1"}
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _org_frame(data_dir: str, snap: tuple, level: str) -> pd.DataFrame:
+    return og.org_rows(loader.load_frame(data_dir, level))
+
+
+def org_frame(data_dir: Path, level: str) -> pd.DataFrame:
+    """Canonical rows of organisations (empty when the data holds only system totals, e.g. the demo)."""
+    return _org_frame(str(data_dir), data.snapshot(data_dir), level)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _org_metrics(data_dir: str, snap: tuple, level: str, basis: str, sdc: bool) -> pd.DataFrame:
+    m = og.org_metrics(_org_frame(data_dir, snap, level), basis=basis, level=level)
+    return og.suppress_org_metrics(m) if sdc else m
+
+
+def org_metrics(data_dir: Path, level: str, basis: str = "fte") -> pd.DataFrame:
+    """Organisation measures (lib.insight.organisations.org_metrics), disclosure control applied when it is on."""
+    return _org_metrics(str(data_dir), data.snapshot(data_dir), level, basis, auth.disclosure_on())
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _care_setting_metrics(data_dir: str, snap: tuple, level: str, setting: str, basis: str, sdc: bool):
+    m = og.care_setting_metrics(_org_frame(data_dir, snap, level), setting, basis=basis)
+    return disclosure.suppress_metrics(m) if sdc else m
+
+
+def care_setting_metrics(data_dir: Path, level: str, setting: str, basis: str = "fte") -> pd.DataFrame:
+    return _care_setting_metrics(str(data_dir), data.snapshot(data_dir), level, setting, basis, auth.disclosure_on())
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _sickness(data_dir: str, snap: tuple, level: str) -> pd.DataFrame:
+    return loader.load_sickness(data_dir, level)
+
+
+def sickness(data_dir: Path, level: str) -> pd.DataFrame:
+    return _sickness(str(data_dir), data.snapshot(data_dir), level)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _bridge(data_dir: str, snap: tuple, level: str, area: str, start: str, end: str, group: str, basis: str,
+            org: str | None) -> br.Bridge:
+    months = month_range(month_add(start, 1), end) if end > start else [end]
+    frame = loader.load_frame(data_dir, level, periods=months, area_codes=None if area == br.ENGLAND_CODE else [area])
+    return br.staff_in_post_bridge(frame, area, start, end, group, basis, org_code=org)
+
+
+def bridge(data_dir: Path, level: str, area: str, start: str, end: str, group: str = ALL_STAFF,
+           basis: str = "fte", org: str | None = None) -> br.Bridge:
+    return _bridge(str(data_dir), data.snapshot(data_dir), level, area, start, end, group, basis, org)
+
+
+def waterfall_chart(table: pd.DataFrame, unit: str, height: int = 300) -> alt.LayerChart:
+    """Waterfall of a bridge table (lib.insight.bridge.BRIDGE_COLUMNS): totals from zero, steps floating."""
+    w = br.waterfall_frame(table)
+    w["Step"] = w["label"]
+    w["Change"] = w["value"]
+    w["Running total"] = w["cumulative"]
+    legend = {"total": "Staff in post", "decrease": "Leavers / fall", "increase": "Joiners / rise",
+              "residual": "Residual (not a published flow)"}
+    w["Kind"] = w["kind"].map(legend)
+    domain = [legend[k] for k in WATERFALL_COLOURS if legend[k] in set(w["Kind"])]
+    rng = [WATERFALL_COLOURS[k] for k in WATERFALL_COLOURS if legend[k] in set(w["Kind"])]
+    x = alt.X("Step:N", sort=alt.EncodingSortField("order", op="min"), title=None,
+              axis=alt.Axis(labelAngle=0, labelLimit=170, labelFontSize=11))
+    hi = float(w["high"].max())
+    steps = w[w["kind"] != "total"]
+    span = max(hi - float(w.loc[w["kind"] == "total", "cumulative"].min()) + 1, 1.0)
+    # Axis from just below the smallest running total, so the flows (small beside the stock) can be seen.
+    floor = max(0.0, float(w["cumulative"].min()) - 1.5 * max(float(steps["value"].abs().max() if len(steps) else 0),
+                                                               0.01 * span))
+    bars = alt.Chart(w).mark_bar(size=46).encode(
+        x=x, y=alt.Y("low:Q", title=unit, scale=alt.Scale(domain=[floor, hi + 0.02 * (hi - floor)], clamp=True),
+                     axis=alt.Axis(format=",.0f")),
+        y2="high:Q",
+        color=alt.Color("Kind:N", scale=alt.Scale(domain=domain, range=rng), legend=alt.Legend(orient="bottom",
+                                                                                              title=None)),
+        tooltip=[alt.Tooltip("Step:N"), alt.Tooltip("Change:Q", format=",.1f"),
+                 alt.Tooltip("Running total:Q", format=",.1f")])
+    text = alt.Chart(w).mark_text(dy=-8, fontSize=11, color="#231f20").encode(
+        x=x, y="high:Q", text=alt.Text("Change:Q", format="+,.1f"))
+    return alt.layer(bars, text).properties(height=height)
+
+
+def show_bridge(b: br.Bridge, title: str, key: str) -> None:
+    """The bridge as a waterfall, its figures in words, its notes, and downloads."""
+    unit = "FTE" if b.basis == "fte" else "Headcount"
+    st.markdown(f"**{title}**")
+    trend_charts.show(waterfall_chart(b.table, unit), f"bridge_{b.area_code}_{b.start_month}_{b.end_month}", key)
+    st.markdown("  \n".join(br.bridge_text(b)))
+    for n in b.notes:
+        st.caption(n)
+    shell.downloads(b.table.rename(columns={"label": "Step", "value": f"Change ({unit})",
+                                            "cumulative": f"Running total ({unit})"}),
+                    f"bridge_{b.area_code}_{b.start_month}_{b.end_month}", f"{key}_dl", notes=b.notes)
+
+
+def bridge_disclosive(b: br.Bridge) -> bool:
+    """True when a count in the bridge is under the disclosure threshold (the bridge is then not shown)."""
+    counts = b.table[b.table["kind"] != "residual"]["value"].abs()
+    return bool((counts < disclosure.THRESHOLD).any())
+
+
+_MD_SPECIAL = "\\`*_{}[]()#+-.!|<>~$"
+
+
+def plain(text: object) -> str:
+    """A published name made safe for markdown (st.markdown, subheaders, captions): every markdown character is
+    escaped, so a name shows as published and can never become a link, emphasis or HTML."""
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))
+
+
+def link_to_organisations(ctx, area: str, group: str = ALL_STAFF, label: str | None = None) -> None:
+    """A link to the organisations of a system (only for a system code, never a region or England)."""
+    if area not in set(geography.areas(ctx.level)["code"]):
+        return
+    st.page_link(ORG_PAGE, label=label or f"Organisations inside {ctx.area_names.get(area, area)}",
+                 icon=":material/domain:",
+                 query_params={"level": ctx.level, "period": ctx.period, "area": area, "group": group})
