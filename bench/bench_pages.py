@@ -224,6 +224,9 @@ def main() -> int:
     ap.add_argument("--changes", type=int, default=2)
     ap.add_argument("--pages", default="", help="comma-separated subset of: " + ", ".join(p[0] for p in PAGES))
     ap.add_argument("--quiet-ms", type=int, default=400)
+    ap.add_argument("--chromium-arg", action="append", default=[],
+                    help="extra Chromium switch, e.g. --disable-gpu-rasterization (to see what software GPU raster "
+                         "costs; the default is the browser tests' SwiftShader set-up)")
     a = ap.parse_args()
     only = {s.strip() for s in a.pages.split(",") if s.strip()}
     pages = [p for p in PAGES if not only or p[0] in only]
@@ -236,7 +239,7 @@ def main() -> int:
     ratios: dict[str, list[float]] = {}
     try:
         with sync_playwright() as p:
-            b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            b = p.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *a.chromium_arg], headless=True)
             for rep in range(-1, a.repeats):  # rep -1 warms imports and caches and is dropped
                 ctx = b.new_context(viewport={"width": 1400, "height": 1000})
                 tabs = {k: Tab(ctx, s, a.quiet_ms) for k, s in servers.items()}
