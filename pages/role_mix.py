@@ -131,7 +131,7 @@ def role_mix_body() -> None:
         # SPC view: signal or noise for this group's staff in post (built only while its expander is open)
         stats_charts.spc_on_request(f"Signal or noise? SPC chart of {group} staff in post (FTE)",
                                     lambda: data.metrics(ctx.data_dir, ctx.level), area, group, "fte",
-                                    until=ctx.period, key="role_mix_spc", cache_key=figures[1:])
+                                    until=ctx.period, key="role_mix_spc", cache_key=figures[1:5])
 
         st.markdown("**Every staff group: share of FTE over time**")
         trend_charts.show(parts["multiples"], f"mix_over_time_{ctx.level}_{area}",

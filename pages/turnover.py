@@ -71,7 +71,7 @@ def turnover_body() -> None:
     wanted = st.session_state.get("url_window")
     if wanted not in WINDOW_LABELS:
         wanted = state.url_value("window", list(WINDOW_LABELS), "month")
-    figures = data.figures_key(ctx.data_dir, ctx.level, basis)
+    figures = data.figures_key(ctx.data_dir, ctx.level, basis, rolling=True)
 
     def fetch(window: str) -> dict:
         try:
@@ -126,7 +126,7 @@ def turnover_body() -> None:
     # only then)
     stats_charts.spc_on_request("Signal or noise? SPC chart of the monthly leaver rate",
                                 lambda: data.metrics_with_rolling(ctx.data_dir, ctx.level, basis=basis), area, group,
-                                "leaver_rate", until=ctx.period, key="turnover_spc", cache_key=figures[1:])
+                                "leaver_rate", until=ctx.period, key="turnover_spc", cache_key=figures[1:5])
 
     st.subheader(f"Leavers and joiners each month, and net change ({unit})")
     if view["flows"] is None:

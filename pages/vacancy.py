@@ -102,7 +102,7 @@ def vacancy_body() -> None:
     # SPC view: signal or noise for this series (built only while its expander is open; the frame is read only then)
     stats_charts.spc_on_request("Signal or noise? SPC chart of the vacancy rate",
                                 lambda: data.metrics(ctx.data_dir, ctx.level), area, group, "vacancy_rate",
-                                until=ctx.period, key="vacancy_spc", cache_key=figures[1:])
+                                until=ctx.period, key="vacancy_spc", cache_key=figures[1:5])
 
     st.subheader(f"Every system, month ending {when}: {group}")
     table = view["table"]

@@ -113,17 +113,20 @@ def _metrics_rolling(data_dir: str, snap: tuple, level: str, basis: str, sdc: bo
     return trends.with_rolling(_metrics(data_dir, snap, level, None, basis, sdc), basis)
 
 
-def figures_key(data_dir: Path, level: str, basis: str = "fte") -> tuple:
-    """What identifies the figures a page reads: (data_dir, snapshot, level, basis, disclosure). Pass it to a
-    page's own st.cache_data function and read the frame inside with metrics_for(*key): a selection computed once
-    is then served without loading (unpickling) the whole metrics frame again."""
-    return (str(data_dir), snapshot(data_dir), level, basis, auth.disclosure_on())
+def figures_key(data_dir: Path, level: str, basis: str = "fte", rolling: bool = False) -> tuple:
+    """What identifies the figures a page reads: (data_dir, snapshot, level, basis, disclosure, rolling). Pass it
+    to a page's own st.cache_data function and read the frame inside with metrics_for(*key): a selection computed
+    once is then served without loading (unpickling) the whole metrics frame again. rolling: with the 12-month
+    rolling columns (metrics_with_rolling's frame), else metrics()' frame."""
+    return (str(data_dir), snapshot(data_dir), level, basis, auth.disclosure_on(), rolling)
 
 
-def metrics_for(data_dir: str, snap: tuple, level: str, basis: str, sdc: bool) -> pd.DataFrame:
-    """The metrics frame with rolling columns for a figures_key (cached; raises if the store cannot be read, so
-    callers fall back to metrics_with_rolling, which serves the last good figures with a warning)."""
-    return _metrics_rolling(data_dir, snap, level, basis, sdc)
+def metrics_for(data_dir: str, snap: tuple, level: str, basis: str, sdc: bool, rolling: bool = False) -> pd.DataFrame:
+    """The metrics frame for a figures_key (cached; raises if the store cannot be read, so callers fall back to
+    metrics() / metrics_with_rolling(), which serve the last good figures with a warning)."""
+    if rolling:
+        return _metrics_rolling(data_dir, snap, level, basis, sdc)
+    return _metrics(data_dir, snap, level, None, basis, sdc)
 
 
 def metrics_with_rolling(data_dir: Path, level: str, basis: str = "fte") -> pd.DataFrame:
