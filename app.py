@@ -23,13 +23,16 @@ PAGES = [
     ("pages/statistics.py", "Signal or noise", ":material/monitoring:", "statistics"),
     ("pages/what_if.py", "What-if studio", ":material/tune:", "what_if"),
     ("pages/data.py", "Data and definitions", ":material/database:", "data"),
+    ("pages/accessibility.py", "Accessibility", ":material/accessibility:", "accessibility"),
 ]
 
 pages = [st.Page(str(HERE / f), title=t, icon=i, url_path=u, default=(u == "home"))
          for f, t, i, u in PAGES if (HERE / f).exists()]
 nav = st.navigation(pages)
 
-from ui import shell  # noqa: E402  (after set_page_config)
+from ui import a11y, shell  # noqa: E402  (after set_page_config)
+
+a11y.focus_styles()  # visible keyboard focus on every control (static CSS)
 
 st.session_state["ctx"] = shell.sidebar()
 auth.banner(st.session_state["ctx"])  # "data as at", disclosure note, contact link

@@ -23,8 +23,12 @@ if ctx is not None:
         st.caption(ctx.provenance["description"])
 
 st.subheader("Definitions (NHS Digital)")
-st.dataframe(pd.DataFrame({"measure": list(DEFINITIONS), "definition": list(DEFINITIONS.values())}),
-             hide_index=True, width="stretch")
+# measures in users' words (code names only in the command line); st.table wraps the text, so nothing is cut off
+MEASURE_WORDS = {"leaver_rate": "Leaver rate", "joiner_rate": "Joiner rate", "vacancy_rate": "Vacancy rate",
+                 "fte_share": "Share of FTE (role mix)", "fte": "FTE (full-time equivalent)", "headcount": "Headcount",
+                 "fte_growth": "Growth in FTE", "fte_per_100k": "FTE per 100,000 population"}
+st.table(pd.DataFrame({"Measure": [MEASURE_WORDS.get(k, k.replace("_", " ").capitalize()) for k in DEFINITIONS],
+                       "Definition": list(DEFINITIONS.values())}).set_index("Measure"))
 
 st.subheader("Vacancy template (Provider Workforce Return style)")
 st.markdown(

@@ -6,7 +6,7 @@ import streamlit as st
 
 from lib.insight import headlines, map_data as im
 from lib.data.schema import ALL_STAFF
-from ui import data, shell, state, stats_charts
+from ui import data, shell, state, stats_charts, tables
 
 ctx = st.session_state.get("ctx")
 st.title("NHS workforce headlines")
@@ -17,7 +17,7 @@ shell.synthetic_marker(ctx)
 
 m = data.metrics(ctx.data_dir, ctx.level)
 eng = headlines.headline_figures(m, "ENG", ctx.period, ctx.previous_period, ctx.year_ago_period)
-st.subheader(f"England, {ctx.level} data, month ending {shell.period_label(ctx.period)}")
+st.subheader(f"England, {ctx.systems_label}, month ending {shell.period_label(ctx.period)}")
 cols = st.columns(5)
 for col, fig in zip(cols, eng):
     col.metric(fig.label, fig.value_text, fig.delta_text, delta_color=fig.delta_color, help=fig.help,
@@ -29,19 +29,13 @@ shell.definition("fte", "headcount", "leaver_rate", "joiner_rate", "vacancy_rate
 
 st.subheader(f"All {len(ctx.area_names)} systems")
 table = headlines.system_table(m, ctx.period)
-st.dataframe(
-    table, hide_index=True, width="stretch",
-    column_config={
-        "Leaver rate": st.column_config.NumberColumn(format="percent"),
-        "Joiner rate": st.column_config.NumberColumn(format="percent"),
-        "Vacancy rate": st.column_config.NumberColumn(format="percent"),
-        "FTE": st.column_config.NumberColumn(format="localized"),
-        "Headcount": st.column_config.NumberColumn(format="localized"),
-        "Vacancy FTE": st.column_config.NumberColumn(format="localized"),
-    },
-)
+# one table style (ui.tables): rates as % with 2 decimals, FTE 1 dp, widths that fit 1440 px without a side scroll
+tables.show(table.drop(columns=["Code"]), column_config={
+    "System": st.column_config.TextColumn("System", width="medium", help="Hover a name to read it in full; the "
+                                          "download has the codes"),
+    "Region": st.column_config.TextColumn("Region", width=115)})
 shell.downloads(table, f"headlines_{ctx.level}_{ctx.period}", "home_table",
-                notes=[f"{ctx.source_label}; {ctx.level}; period ending {ctx.period}; rates monthly, FTE basis",
+                notes=[f"{ctx.source_label}; {ctx.systems_label}; period ending {ctx.period}; rates monthly, FTE basis",
                        *([] if not ctx.synthetic else ["SYNTHETIC demo data - not real figures"])])
 
 stats_charts.what_changed_summary(ctx)  # systems showing special cause this month (SPC rules)

@@ -32,7 +32,7 @@ def map_body() -> None:
         st.query_params["measure"] = default
         st.session_state.pop("url_measure", None)
 
-    c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
+    c1, c2, c3 = st.columns([2, 2, 1.4], vertical_alignment="bottom")  # "Definitions and source" not cut
     measure = state.selectbox("Measure", "measure", available, default=default,
                               format_func=lambda k: im.MEASURES[k].label, container=c1)
     if measure == "fte_share" and st.session_state.get("url_group", st.query_params.get("group")) in (None, ALL_STAFF):
@@ -50,7 +50,7 @@ def map_body() -> None:
     table = map_view.map_table(m, ctx.data_dir, ctx.level, ctx.period, measure, group, pop)
     scale = im.colour_scale(table["value"], ms.kind)
     what = f"{ms.label}, {group.lower() if group != ALL_STAFF else 'all staff groups'}"
-    st.subheader(f"{what}: {ctx.level} systems, month ending {shell.period_label(ctx.period)}")
+    st.subheader(f"{what}: {ctx.systems_label}, month ending {shell.period_label(ctx.period)}")
     if measure == "fte_per_100k":
         st.caption(im.PER_100K_DEFINITION)
     if measure in ("leaver_rate", "joiner_rate"):
@@ -77,10 +77,18 @@ def map_body() -> None:
         deck = map_view.build_deck(table, scale, measure, ctx.level, shapes if use_shapes else None, selected)
         event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="map_deck",
                                 height=map_view.MAP_HEIGHT,
-                                alt=f"Map of {ctx.level} systems coloured by {ms.label.lower()}")
+                                alt=f"Map of the {ctx.systems_label} coloured by {ms.label.lower()}")
         selected = map_view.selected_code(event, codes)
         trend_charts.show(map_view.legend_chart(scale, table["value"].isna().any()), "", "map_legend",
-                          downloads=False)
+                          downloads=False, height=map_view.LEGEND_HEIGHT_PX)
+        # the map itself cannot take keyboard focus: the same choice from a list, beside it
+        by_name = table.sort_values("name")
+        names = dict(zip(by_name["code"], by_name["name"]))
+        pick = st.selectbox("Choose a system (keyboard or list)", list(names), index=None,
+                            format_func=lambda c: f"{names[c]} ({c})", key="map_pick",
+                            placeholder="Type or pick a system name")
+        if pick in codes and selected is None:
+            selected = pick
         if selected:
             st.session_state["map_selected_area"] = selected
             r = table[table["code"] == selected].iloc[0]
@@ -95,12 +103,12 @@ def map_body() -> None:
     with right:
         trend_charts.show(map_view.ranked_chart(table, scale, measure, selected),
                           f"ranking_{measure}_{ctx.level}_{ctx.period}", "map_rank")
-        st.caption("Bars: systems, highest first. Grey ticks: each system's region average. Dashed red line: England. "
+        st.caption("Bars: systems, highest first. Grey ticks: each system's region average. Dotted dark grey line: England. "
                    "Averages are ratios of sums over systems.")
 
     st.subheader("Map data")
     shell.downloads(im.export_table(table, measure, group, ctx.period), f"map_{measure}_{ctx.level}_{ctx.period}",
-                    "map_table", notes=[f"{ctx.source_label}; {ctx.level}; period ending {ctx.period}; {what}",
+                    "map_table", notes=[f"{ctx.source_label}; {ctx.systems_label}; period ending {ctx.period}; {what}",
                                         *([] if not ctx.synthetic else ["SYNTHETIC demo data - not real figures"])])
 
 

@@ -109,7 +109,7 @@ def organisations_body() -> None:
     st.caption("Monthly rates, FTE basis; 1 = highest. The system's own figure is the sum of these organisations "
                "(all care settings).")
     shell.downloads(shown, f"organisations_{area}_{ctx.period}", "org_dl",
-                    notes=[f"{ctx.source_label}; {ctx.level}; {names.get(area, area)} ({area}); month ending "
+                    notes=[f"{ctx.source_label}; {ctx.systems_label}; {names.get(area, area)} ({area}); month ending "
                            f"{ctx.period}; {group}; {setting}"])
     shell.definition("leaver_rate", "joiner_rate", "fte")
 

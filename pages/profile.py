@@ -6,12 +6,12 @@ import pandas as pd
 import streamlit as st
 
 from lib.data import geography
-from lib.insight import axes, map_data as im
+from lib.insight import axes, exports, map_data as im
 from lib.insight.metrics import DEFINITIONS
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
-from ui import auth, data, inside, map_view, shell, state, trend_charts, stats_charts
+from ui import auth, charts, data, inside, map_view, shell, state, trend_charts, stats_charts
 
-SERIES_COLOURS = ["#12436D", "#28A197", "#801650"]  # Analysis Function palette: system, region, England
+SERIES_COLOURS = [charts.SYSTEM_COLOUR, charts.REGION_COLOUR, charts.ENGLAND_COLOUR]  # one visual language
 TREND_WIDTH = 330  # px per trend panel: two side by side fit a 1200 px window beside the sidebar
 
 ctx = st.session_state.get("ctx")
@@ -46,7 +46,8 @@ def profile_parts(m: pd.DataFrame, area: str, area_name: str, group: str, period
                 x=alt.X("month:T", title=None, axis=trend_charts.month_axis(tr["period"])),
                 y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False),
                         axis=alt.Axis(format=axes.percent_format(values) if rate else axes.number_format(values))),
-                color=colour,
+                color=colour, strokeDash=alt.StrokeDash("series:N", sort=series, legend=None, scale=alt.Scale(
+                    domain=series, range=[charts.SYSTEM_DASH, charts.REGION_DASH, charts.ENGLAND_DASH][:len(series)])),
                 tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("month:T", title="Month", format="%b %Y"),
                          alt.Tooltip("value:Q", title=label, format=".2%" if rate else ",.1f"),
                          alt.Tooltip("fte:Q", title="FTE", format=",.0f")]).properties(height=230, width=TREND_WIDTH))
@@ -100,7 +101,7 @@ def profile_body() -> None:
     region = geography.area_lookup_regions(ctx.level).get(area, "")
     group_text = "all staff groups" if group == ALL_STAFF else group
     st.header(f"{names[area]} ({area})")
-    st.caption(f"{geography.REGIONS.get(region, '')} region - {ctx.level} level - month ending "
+    st.caption(f"{geography.REGIONS.get(region, '')} region - {ctx.systems_label} - month ending "
                f"{shell.period_label(ctx.period)} - {group_text}")
 
     # ---- headline figures
@@ -133,7 +134,7 @@ def profile_body() -> None:
         st.markdown("\n".join(f"- **{r.label}** {r.value_text}: {r.phrase}" if pd.notna(r.rank)
                                else f"- **{r.label}**: no figures for this system, so not ranked"
                                for r in ranks.itertuples()))
-        st.caption(f"Among the {ctx.level} systems with figures for {shell.period_label(ctx.period)}; 1st = highest.")
+        st.caption(f"Among the {ctx.systems_label} with figures for {shell.period_label(ctx.period)}; 1st = highest.")
     shell.definition(*[k for r in ranks["measure"] for k in im.definitions_for(r)])
     if "fte_per_100k" in set(ranks["measure"]):
         st.caption(f"FTE per 100,000 population: {im.PER_100K_DEFINITION}")
@@ -196,11 +197,17 @@ def profile_body() -> None:
     heads = pd.DataFrame([{"Figure": f.label, "Value": f.value, f"Change since {prev_text or 'previous month'}":
                            f.change_previous, f"Change since {year_text or '12 months earlier'}": f.change_year,
                            "England": f.england_text} for f in figs])
-    shell.downloads(pd.concat([heads.assign(Section="Headline figures"),
-                               ranks.rename(columns={"label": "Figure", "value_text": "Value", "phrase": "Rank"})[
-                                   ["Figure", "Value", "Rank"]].assign(Section="Ranks")], ignore_index=True),
+    out = pd.concat([heads.assign(Section="Headline figures"),
+                     ranks.rename(columns={"label": "Figure", "value_text": "Value", "phrase": "Rank"})[
+                         ["Figure", "Value", "Rank"]].assign(Section="Ranks")], ignore_index=True)
+    # one kind of number a column: rates as fractions (not "0.88%" text beside 0.0088), named so (issue 15)
+    for c in [c for c in out.columns if c == "Value" or c == "England" or str(c).startswith("Change since")]:
+        out[c] = out[c].map(exports.text_to_number)
+    out = out.rename(columns={c: f"{c} (rates as fractions)" for c in out.columns
+                              if c == "Value" or c == "England" or str(c).startswith("Change since")})
+    shell.downloads(out,
                     f"profile_{area}_{ctx.level}_{ctx.period}", "profile_table",
-                    notes=[f"{ctx.source_label}; {ctx.level}; {names[area]} ({area}); period ending {ctx.period}; "
+                    notes=[f"{ctx.source_label}; {ctx.systems_label}; {names[area]} ({area}); period ending {ctx.period}; "
                            f"{group_text}", *([] if not ctx.synthetic else ["SYNTHETIC demo data - not real figures"])])
 
 

@@ -77,7 +77,7 @@ def role_mix_body() -> None:
     inside.link_to_organisations(ctx, area)
     label = trends.area_label(ctx.level, area)
     when = shell.period_label(ctx.period)
-    export_notes = [f"{ctx.source_label}; {ctx.level}; month ending {ctx.period}", trends.EXPECTED_NOTE,
+    export_notes = [f"{ctx.source_label}; {ctx.systems_label}; month ending {ctx.period}", trends.EXPECTED_NOTE,
                     *(["SYNTHETIC demo data - not real figures"] if ctx.synthetic else [])]
 
     figures = data.figures_key(ctx.data_dir, ctx.level)

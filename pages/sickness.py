@@ -85,7 +85,7 @@ def sickness_body() -> None:
         deck = map_view.build_deck(mt, scale, "sickness_rate", ctx.level, None,
                                    area if area != ENGLAND else None, info=INFO)
         st.pydeck_chart(deck, key="sickness_deck", height=map_view.MAP_HEIGHT,
-                        alt=f"Map of {ctx.level} systems coloured by sickness absence rate")
+                        alt=f"Map of the {ctx.systems_label} coloured by sickness absence rate")
         trend_charts.show(map_view.legend_chart(scale, mt["value"].isna().any()), "", "sickness_legend",
                           downloads=False)
     with right:

@@ -38,7 +38,7 @@ area_name = "England" if area == signals.ENGLAND else names[area]
 # --- SPC -------------------------------------------------------------------------------------------------
 st.subheader(f"Over time: {area_name}")
 st.caption(f"Monthly {mdef.label.lower()} up to {shell.period_label(ctx.period)} (the sidebar's period), "
-           f"{ctx.level} data, FTE basis.")
+           f"{ctx.systems_label}, FTE basis.")
 stats_charts.spc_section(m, area, group, measure, until=ctx.period, key="stats_spc")
 shell.definition(measure)
 with st.expander("How to read an SPC chart"):
@@ -56,7 +56,7 @@ else:
         st.info(str(exc), icon=":material/info:")
         view = None
     if view is not None:
-        title = f"{mdef.label}, {group}: {len(view.units)} {ctx.level}s, {shell.period_label(ctx.period)}"
+        title = f"{mdef.label}, {group}: {len(view.units)} systems ({ctx.systems_label}), {shell.period_label(ctx.period)}"
         charts.show_chart(stats_charts.funnel_chart(view, title, highlight=None if area == signals.ENGLAND
                                                     else area), f"funnel_{ctx.level}_{measure}_{ctx.period}",
                           key="stats_funnel")
@@ -85,8 +85,9 @@ else:
                          | {c: st.column_config.NumberColumn(format="localized")
                             for c in ("Numerator (FTE)", "Denominator (FTE)")})
             shell.downloads(table, f"funnel_{ctx.level}_{measure}_{ctx.period}", "stats_funnel_dl",
-                            notes=[title, f"pooled rate {view.result.target:.6f}; phi {view.result.phi:.4f}; "
-                                          f"tau2 {view.result.tau2:.6g}; FunnelPlotR method"])
+                            notes=[title, f"pooled rate {view.result.target:.6f}; spread ratio "
+                                          f"{view.result.phi:.4f}; spread between systems {view.result.tau2:.6g} "
+                                          "(arcsine scale); FunnelPlotR method"])
 with st.expander("Why funnel plots, not league tables"):
     st.markdown(stats_charts.HOW_TO_READ_FUNNEL)
 
@@ -96,5 +97,5 @@ stats_charts.what_changed_summary(ctx, staff_group=group, key="stats_changed")
 if ctx.synthetic:
     st.caption("The demo data are synthetic with steady national trends built in, so many systems show the "
                "same signals; real extracts are noisier.")
-st.caption(f"{ctx.level} level. At system level leavers are summed over organisations, "
+st.caption(f"{ctx.systems_label}. At system level leavers are summed over organisations, "
            "so moves between organisations inside a system count as leavers and joiners.")

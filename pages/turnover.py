@@ -150,7 +150,7 @@ def turnover_body() -> None:
         st.dataframe(table, hide_index=True, width="stretch", key="turnover_table", column_config=cfg)
         st.caption("Click a column heading to sort. " + trends.SYSTEM_FLOWS_NOTE)
         shell.downloads(table, f"turnover_{ctx.level}_{ctx.period}_{basis}", "turnover_dl",
-                        notes=[f"{ctx.source_label}; {ctx.level}; month ending {ctx.period}; staff group {group}; "
+                        notes=[f"{ctx.source_label}; {ctx.systems_label}; month ending {ctx.period}; staff group {group}; "
                                f"{unit} basis", trends.MONTHLY_NOTE, trends.ROLLING_NOTE, trends.SYSTEM_FLOWS_NOTE,
                                *(["SYNTHETIC demo data - not real figures"] if ctx.synthetic else [])])
 

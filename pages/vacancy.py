@@ -119,7 +119,7 @@ def vacancy_body() -> None:
         st.caption("Click a column heading to sort. England's vacancy rate: "
                    f"{shell.pct(eng_rate) if eng_rate is not None else '-'}.")
         shell.downloads(table, f"vacancies_{ctx.level}_{ctx.period}", "vacancy_dl",
-                        notes=[f"{ctx.source_label}; {ctx.level}; month ending {ctx.period}; staff group {group}",
+                        notes=[f"{ctx.source_label}; {ctx.systems_label}; month ending {ctx.period}; staff group {group}",
                                "Vacancy rate = vacancy FTE / (vacancy FTE + staff in post FTE)",
                                *(["SYNTHETIC demo data - not real figures"] if ctx.synthetic else [])])
 

@@ -1,13 +1,20 @@
-"""What-if studio: role expansion, upskilling, retention and recruitment levers, live projection."""
+"""What-if studio: role expansion, upskilling, retention and recruitment levers, live projection.
+Workshop mode (switch on the page, or ?workshop=1) lays it out for a projector."""
 from __future__ import annotations
 
 import streamlit as st
 
 from ui import shell, state
 from ui.whatif import page as view
+from ui.whatif.session import workshop_from_url, workshop_on
 
 ctx = st.session_state.get("ctx")
-st.title("What-if studio")
+workshop_from_url()
+if workshop_on():
+    st.set_page_config(initial_sidebar_state="collapsed")   # the room needs the width; the menu is one click away
+    st.markdown("### What-if studio")      # a smaller heading: the levers and results fit above the fold
+else:
+    st.title("What-if studio")
 state.show_url_notices()
 if ctx is None:
     st.stop()

@@ -34,7 +34,7 @@ def deck_spec(at: AppTest) -> dict:
 def test_map_default_sends_42_aggregate_rows():
     at = run("pages/map.py")
     t = texts(at)
-    assert "Vacancy rate, all staff groups: ICS systems, month ending Nov 2025" in t
+    assert "Vacancy rate, all staff groups: ICBs of July 2022, month ending Nov 2025" in t
     assert "Synthetic demo data" in t
     spec = deck_spec(at)
     layer = next(L for L in spec["layers"] if L["id"] == "systems")
@@ -55,7 +55,7 @@ def test_map_bad_measure_and_group_are_friendly():
 
 def test_map_measure_and_group_from_link():
     at = run("pages/map.py", measure="leaver_rate", group="Midwives", period="2025-06")
-    assert "Leaver rate, midwives: ICS systems, month ending Jun 2025" in texts(at)
+    assert "Leaver rate, midwives: ICBs of July 2022, month ending Jun 2025" in texts(at)
     at.selectbox(key="url_measure").set_value("fte_per_100k").run()
     assert not at.exception
     assert "FTE per 100,000 population" in texts(at)
@@ -70,7 +70,7 @@ def test_map_share_needs_a_staff_group():
 def test_map_stp_level_and_population_notice():
     at = run("pages/map.py", level="STP", measure="fte_per_100k")
     t = texts(at)
-    assert "STP systems, month ending Jun 2022" in t
+    assert "STPs of April 2021, month ending Jun 2022" in t
     assert any("needs population figures for STP" in i.value for i in at.info)
     layer = next(L for L in deck_spec(at)["layers"] if L["id"] == "systems")
     assert {r["code"] for r in layer["data"]} == set(geography.areas("STP")["code"])

@@ -33,10 +33,10 @@ def test_ics_default_shows_spc_funnel_and_what_changed():
     assert [s.value for s in at.selectbox][-3:] == ["leaver_rate", "ENG", "All staff groups"]
     titles = chart_titles(at)
     assert titles[0] == "Leaver rate (month): England, All staff groups"
-    assert titles[1].startswith("Leaver rate (month), All staff groups: 42 ICSs")
+    assert titles[1].startswith("Leaver rate (month), All staff groups: 42 systems (ICBs of July 2022)")
     body = text(at)
     assert "Variation icon:" in body and "process limits" in body
-    assert "Pooled rate across systems" in body and "phi = " in body
+    assert "Pooled rate across systems" in body and "Spread ratio " in body  # plain words, not "phi" (issue 15)
     assert "Outliers (outside the 99.8% limits)" in body or "No outliers" in body
     assert "What changed in Nov 2025" in body
     assert "Synthetic demo data" in body
@@ -66,7 +66,7 @@ def test_deep_link_vacancy_for_one_system_names_outliers():
 def test_stp_level_works():
     at = open_page({"level": "STP", "area": "QE1", "period": "2021-06"})
     titles = chart_titles(at)
-    assert titles[1].startswith("Leaver rate (month), All staff groups: 42 STPs, Jun 2021")
+    assert titles[1].startswith("Leaver rate (month), All staff groups: 42 systems (STPs of April 2021), Jun 2021")
     assert "What changed in Jun 2021" in text(at)
 
 

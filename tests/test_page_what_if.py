@@ -144,7 +144,7 @@ def test_uncertainty_panel_fan_and_probability():
     assert not at.exception
     p = metric(at, "Chance the Nurses & health visitors gap has closed by year 5")
     assert p.value.endswith("%")
-    assert any("draws, seed 2024" in c.value for c in at.caption)
+    assert any("draws (random draw number 2024)" in c.value for c in at.caption)
 
 
 def test_assumptions_panel_shows_sources_and_unverified():

@@ -1,8 +1,74 @@
-"""Draw an Altair chart with PNG and SVG downloads (rendered server-side by vl-convert, offline)."""
+"""One visual language for every chart, and chart downloads that stand alone.
+
+- England, the region and the chosen system are drawn with one colour and line style on every page
+  (`COMPARATORS`, `comparator_scale`, `comparator_dash`): England dark grey dotted, region teal dashed, the
+  system dark blue solid. Baseline / scenario and up to four compared scenarios have fixed colours too.
+- PNG / SVG downloads (rendered server-side by vl-convert, offline) carry the chart title, system, period,
+  source and the synthetic label where it applies (`export_spec`).
+- Each chart gets a description that states its key figures: shown as a caption under the chart and set as the
+  Vega-Lite `description` (the chart's accessible name), so a screen reader hears more than "Vega visualization".
+- Workshop mode (projector) makes chart text at least 16 px (`big_config`).
+"""
 from __future__ import annotations
+
+import json
 
 import altair as alt
 import streamlit as st
+
+from lib.data.schema import period_label
+
+from lib.insight import exports
+
+ENGLAND_COLOUR = "#3D3D3D"     # Analysis Function dark grey, dotted
+REGION_COLOUR = "#28A197"      # Analysis Function teal, dashed
+SYSTEM_COLOUR = "#12436D"      # Analysis Function dark blue, solid
+ENGLAND_DASH, REGION_DASH, SYSTEM_DASH = [2, 2], [6, 3], [1, 0]
+COMPARATORS = {"England": (ENGLAND_COLOUR, ENGLAND_DASH), "Region": (REGION_COLOUR, REGION_DASH),
+               "System": (SYSTEM_COLOUR, SYSTEM_DASH)}
+BASELINE_COLOUR, SCENARIO_COLOUR = "#768692", "#005EB8"   # NHS mid grey, NHS Blue
+# Up to four compared scenarios (Analysis Function palette, distinguishable in greyscale by marker shape too).
+COMPARE_COLOURS = ["#12436D", "#F46A25", "#801650", "#28A197"]
+COMPARE_SHAPES = ["circle", "square", "triangle-up", "diamond"]
+BIG_FONT_PX = 16
+
+
+def comparator_scale(names: dict[str, str]) -> tuple[alt.Scale, alt.Scale]:
+    """(colour scale, strokeDash scale) for series labelled e.g. {"England": "England", "System": "Leeds"}:
+    keys are the kinds in COMPARATORS, values the labels the chart shows."""
+    dom = [names[k] for k in COMPARATORS if k in names]
+    return (alt.Scale(domain=dom, range=[COMPARATORS[k][0] for k in COMPARATORS if k in names]),
+            alt.Scale(domain=dom, range=[COMPARATORS[k][1] for k in COMPARATORS if k in names]))
+
+
+def big_config() -> dict:
+    """Vega-Lite config for a projector: every chart text at least 16 px."""
+    f = BIG_FONT_PX
+    return {"axis": {"labelFontSize": f, "titleFontSize": f}, "legend": {"labelFontSize": f, "titleFontSize": f,
+                                                                         "symbolSize": 160},
+            "title": {"fontSize": f + 4, "subtitleFontSize": f}, "text": {"fontSize": f},
+            "header": {"labelFontSize": f, "titleFontSize": f}}
+
+
+def _context_lines() -> tuple[str | None, bool]:
+    ctx = st.session_state.get("ctx")
+    if ctx is None:
+        return None, False
+    return f"{period_label(ctx.period)} ({ctx.systems_label})", bool(ctx.synthetic)
+
+
+def export_spec(spec: dict, title: str, system: str | None, period: str | None, synthetic: bool) -> dict:
+    """The chart spec with a title block that makes the picture stand alone: title; system and period;
+    source; the synthetic label where it applies."""
+    out = dict(spec)
+    sub = [" - ".join(x for x in (system, period) if x)] if (system or period) else []
+    sub.append(exports.SOURCE_NOTE.replace("Source: ", "Source: ", 1)[:160])
+    if synthetic:
+        sub.append(exports.SYNTHETIC_NOTE)
+    out["title"] = {"text": title, "subtitle": sub, "anchor": "start", "fontSize": 16, "subtitleFontSize": 11,
+                    "subtitleColor": "#3D3D3D" if not synthetic else "#8A1538"}
+    out.setdefault("background", "white")
+    return out
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -13,14 +79,56 @@ def _render(spec_json: str, fmt: str) -> bytes:
     return vlc.vegalite_to_png(spec_json, scale=2)
 
 
-def show_chart(chart: alt.TopLevelMixin, name: str, key: str, *, downloads: bool = True, **kwargs):
-    """st.altair_chart plus 'PNG' / 'SVG' download buttons (rendered only when asked for)."""
+def chart_title(chart) -> str:
+    t = getattr(chart, "title", alt.Undefined)
+    if isinstance(t, str):
+        return t
+    if isinstance(t, alt.TitleParams):
+        return str(t.text)
+    return ""
+
+
+def show_chart(chart: alt.TopLevelMixin, name: str, key: str, *, downloads: bool = True, title: str | None = None,
+               system: str | None = None, description: str | None = None, big: bool = False, **kwargs):
+    """st.altair_chart plus PNG / SVG downloads (rendered only when asked for) whose picture carries title,
+    system, period, source and the synthetic label; `description` states the key figures (caption + aria)."""
+    if description:
+        chart = chart.properties(description=description)
+    if big:
+        chart = chart.configure(**{k: v for k, v in big_config().items() if k != "header"})
     event = st.altair_chart(chart, key=key, **{"width": "stretch", **kwargs})
+    if description:
+        st.caption(description)
     if downloads:
-        spec = chart.to_json()
-        c1, c2, _ = st.columns([1, 1, 4])
-        c1.download_button("PNG", lambda: _render(spec, "png"), file_name=f"{name}.png", mime="image/png",
-                           key=f"{key}_png", icon=":material/image:", on_click="ignore")
-        c2.download_button("SVG", lambda: _render(spec, "svg"), file_name=f"{name}.svg", mime="image/svg+xml",
-                           key=f"{key}_svg", icon=":material/image:", on_click="ignore")
+        period, synthetic = _context_lines()
+        spec = export_spec(chart.to_dict(), title or chart_title(chart) or name.replace("_", " ").capitalize(),
+                           system, period, synthetic)
+        download_row(spec, name, key, title=title or chart_title(chart) or name, system=system, stamped=True)
     return event
+
+
+def download_row(spec: dict, name: str, key: str, *, title: str | None = None, system: str | None = None,
+                 stamped: bool = False) -> None:
+    """'Download chart (PNG)' and '(SVG)' buttons side by side, sized to their labels (a narrow column cut
+    them to an icon and one character). The picture carries title, system, period, source, synthetic label."""
+    if not stamped:
+        period, synthetic = _context_lines()
+        spec = export_spec(spec, title or _spec_title(spec) or name.replace("_", " ").capitalize(), system, period,
+                           synthetic)
+    spec_json = json.dumps(spec)
+    row = st.container(horizontal=True, gap="small")
+    row.download_button("Download chart (PNG)", lambda: _render(spec_json, "png"), file_name=f"{name}.png",
+                        mime="image/png", key=f"{key}_png", icon=":material/image:", on_click="ignore",
+                        width="content")
+    row.download_button("Download chart (SVG)", lambda: _render(spec_json, "svg"), file_name=f"{name}.svg",
+                        mime="image/svg+xml", key=f"{key}_svg", icon=":material/image:", on_click="ignore",
+                        width="content")
+
+
+def _spec_title(spec: dict) -> str:
+    t = spec.get("title")
+    if isinstance(t, dict):
+        t = t.get("text")
+    if isinstance(t, list):
+        t = " ".join(map(str, t))
+    return str(t or "")

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.sharing import disclosure
-from lib.data import loader
+from lib.data import footprint, geography, loader
 from lib.insight import coverage, trends
 from lib.insight.metrics import area_metrics
 from ui import auth
@@ -75,7 +75,9 @@ def snapshot(data_dir: Path) -> tuple:
 @st.cache_data(max_entries=64, show_spinner=False)
 def _metrics(data_dir: str, snap: tuple, level: str, periods: tuple[str, ...] | None, basis: str,
              sdc: bool = False) -> pd.DataFrame:
-    frame = loader.load_area_frame(data_dir, level, periods=list(periods) if periods is not None else None)
+    # level is a geography key ("ICS", "ICS2026", "STP"): every period is shown on that vintage's systems, each
+    # organisation re-assigned where its period is of another vintage (lib/data/footprint.py).
+    frame = footprint.load_area_frame(data_dir, level, periods=list(periods) if periods is not None else None)
     m = area_metrics(frame, by_staff_group=True, basis=basis, include_england=True, include_regions=True)
     m = coverage.covered_metrics(data_dir, level, m)  # vacancy rates only where vacancy figures cover the staff
     return disclosure.suppress_metrics(m) if sdc else m  # counts under 5 hidden when disclosure control is on
@@ -161,7 +163,7 @@ def show_store_problems(data_dir: Path) -> None:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _periods(data_dir: str, snap: tuple, level: str) -> list[str]:
-    return loader.available_periods(data_dir, level)
+    return loader.available_periods(data_dir, geography.store_level(level))
 
 
 def periods(data_dir: Path, level: str) -> list[str]:

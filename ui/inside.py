@@ -11,7 +11,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from lib.data import geography, loader
+from lib.data import footprint, geography, loader
 from lib.data.schema import ALL_STAFF, month_add, month_range
 from lib.insight import bridge as br
 from lib.insight import organisations as og
@@ -25,7 +25,7 @@ WATERFALL_COLOURS = {"total": "#005EB8", "decrease": "#801650", "increase": "#28
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _org_frame(data_dir: str, snap: tuple, level: str) -> pd.DataFrame:
-    return og.org_rows(loader.load_frame(data_dir, level))
+    return og.org_rows(footprint.load_frame(data_dir, level))  # level: a geography key (lib/data/footprint.py)
 
 
 def org_frame(data_dir: Path, level: str) -> pd.DataFrame:
@@ -56,7 +56,7 @@ def care_setting_metrics(data_dir: Path, level: str, setting: str, basis: str = 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _sickness(data_dir: str, snap: tuple, level: str) -> pd.DataFrame:
-    return loader.load_sickness(data_dir, level)
+    return loader.load_sickness(data_dir, geography.store_level(level))  # as published: not re-based
 
 
 def sickness(data_dir: Path, level: str) -> pd.DataFrame:
@@ -67,7 +67,8 @@ def sickness(data_dir: Path, level: str) -> pd.DataFrame:
 def _bridge(data_dir: str, snap: tuple, level: str, area: str, start: str, end: str, group: str, basis: str,
             org: str | None) -> br.Bridge:
     months = month_range(month_add(start, 1), end) if end > start else [end]
-    frame = loader.load_frame(data_dir, level, periods=months, area_codes=None if area == br.ENGLAND_CODE else [area])
+    frame = footprint.load_frame(data_dir, level, periods=months,
+                                 area_codes=None if area == br.ENGLAND_CODE else [area])
     return br.staff_in_post_bridge(frame, area, start, end, group, basis, org_code=org)
 
 

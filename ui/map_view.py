@@ -16,7 +16,7 @@ from lib.data import boundaries
 from lib.data import hexmap
 from lib.insight import map_data as im
 from lib.insight.map_data import MEASURES, NO_DATA_COLOUR, ColourScale, Measure, fmt_value, hex_to_rgb, text_colour
-from ui import auth, data
+from ui import auth, charts, data
 
 LAYER_ID = "systems"
 MAP_HEIGHT = 560
@@ -135,17 +135,35 @@ def selected_code(event, allowed: set[str]) -> str | None:
     return code if code in allowed else None
 
 
+LEGEND_HEIGHT_PX = 100   # element height: key cells, labels under them and the title (at 25 px the key was empty)
+
+
+def _short(label: str) -> str:
+    """'0.61% to 0.72%' -> '0.61-0.72%' so neighbouring band labels do not run into each other."""
+    a, sep, b = str(label).partition(" to ")
+    if sep and a.endswith("%") and b.endswith("%"):
+        return f"{a[:-1]}-{b}"
+    return str(label)
+
+
 def legend_chart(scale: ColourScale, has_missing: bool) -> alt.Chart:
-    """The colour key as a small horizontal Altair chart (drawn by Streamlit, no HTML)."""
+    """The colour key as a small horizontal Altair chart (drawn by Streamlit, no HTML): one cell per band with its
+    range written under it, and a description that lists the bands for a screen reader."""
     labels = scale.labels()
-    rows = [{"bin": lab, "colour": c, "order": i} for i, (lab, c) in enumerate(zip(labels, scale.colours))]
+    rows = [{"bin": _short(lab), "words": lab, "colour": c, "order": i}
+            for i, (lab, c) in enumerate(zip(labels, scale.colours))]
     if has_missing:
-        rows.append({"bin": "no data", "colour": NO_DATA_COLOUR, "order": len(rows)})
+        rows.append({"bin": "no data", "words": "no data", "colour": NO_DATA_COLOUR, "order": len(rows)})
     df = pd.DataFrame(rows)
     x = alt.X("bin:N", sort=alt.SortField("order"), title=None,
-              axis=alt.Axis(labelAngle=0, labelLimit=160, ticks=False, domain=False, orient="bottom"))
-    return alt.Chart(df, title=alt.Title("Colour key", anchor="start", fontSize=12)).mark_rect(
-        stroke="white").encode(x=x, color=alt.Color("colour:N", scale=None, legend=None)).properties(height=22)
+              axis=alt.Axis(labelAngle=0, labelLimit=200, labelFontSize=12, ticks=False, domain=False,
+                            orient="bottom", labelOverlap=False))
+    desc = "Colour key, lightest to darkest: " + "; ".join(df["words"])
+    return alt.Chart(df, title=alt.Title("Colour key", anchor="start", fontSize=13),
+                     description=desc).mark_rect(stroke="white").encode(
+        x=x, color=alt.Color("colour:N", scale=None, legend=None),
+        tooltip=[alt.Tooltip("words:N", title="Band")]).properties(height=36, autosize=alt.AutoSizeParams(
+            type="fit", contains="padding"))
 
 
 def ranked_chart(table: pd.DataFrame, scale: ColourScale, measure: str, selected: str | None,
@@ -179,8 +197,10 @@ def ranked_chart(table: pd.DataFrame, scale: ColourScale, measure: str, selected
     layers = [bars, ticks]
     if len(eng):
         e = pd.DataFrame({"value": [float(eng.iloc[0])], "label": [f"England {fmt_value(eng.iloc[0], kind)}"]})
-        rule = alt.Chart(e).mark_rule(color="#d5281b", strokeDash=[6, 3], size=2).encode(x="value:Q")
-        text = alt.Chart(e).mark_text(align="right", dx=-4, dy=-6, color="#d5281b", fontWeight="bold").encode(
+        rule = alt.Chart(e).mark_rule(color=charts.ENGLAND_COLOUR, strokeDash=charts.ENGLAND_DASH, size=2).encode(
+            x="value:Q")
+        text = alt.Chart(e).mark_text(align="right", dx=-4, dy=-6, color=charts.ENGLAND_COLOUR,
+                                      fontWeight="bold").encode(
             x="value:Q", y=alt.value(0), text="label:N")
         layers += [rule, text]
     return alt.layer(*layers).properties(height=max(15 * len(d), 200))

@@ -13,8 +13,9 @@ from lib.insight.metrics import DEFINITIONS
 from lib.data.schema import month_add, period_label  # noqa: F401  (pages call shell.period_label)
 from ui import data, state
 
-LEVEL_HELP = ("ICS: the 42 Integrated Care Systems/Boards since July 2022. STP: the 42 Sustainability and "
-              "Transformation Partnerships of April 2021 (earlier periods).")
+LEVEL_HELP = ("ICS: the Integrated Care Systems/Boards (42 from July 2022, 36 from April 2026; choose the "
+              "footprint below). STP: the 42 Sustainability and Transformation Partnerships of April 2021 (earlier "
+              "periods).")
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,11 @@ class Context:
     period: str
     periods: tuple[str, ...]
     provenance: dict
+
+    @property
+    def systems_label(self) -> str:
+        """The level in users' words, e.g. 'ICBs of April 2026' (the key 'ICS2026' is for links and files)."""
+        return geography.vintage(self.level).title
 
     @property
     def area_names(self) -> dict[str, str]:
@@ -66,10 +72,12 @@ def sidebar() -> Context | None:
         st.error(f"No workforce data found in {data_dir}. Ingest files with "
                  f"`python -m lib ingest FILE --data-dir {data_dir}`, or choose the demo data.")
         return None
+    _footprint_in_level_param()
     level = state.radio("Geography level", "level", levels, default="ICS", container=sb, help=LEVEL_HELP)
     periods = data.periods(data_dir, level)
     period = state.selectbox("Period (month ending)", "period", periods[::-1], default=periods[-1],
                              format_func=period_label, container=sb)
+    key = footprint_choice(level, period, sb)
     synthetic = bool(prov.get("synthetic"))
     info = prov["levels"][level]
     sb.caption(f"**{src_label}**  \n{level}: {period_label(info['first'])} to {period_label(info['last'])} "
@@ -86,7 +94,38 @@ def sidebar() -> Context | None:
             with sb.expander("Provenance"):
                 st.dataframe(pd.DataFrame(files)[[c for c in ("file", "kind", "periods", "ingested_at")
                                                   if c in pd.DataFrame(files)]], hide_index=True)
-    return Context(data_dir, src_label, synthetic, level, period, tuple(periods), prov)
+    return Context(data_dir, src_label, synthetic, key, period, tuple(periods), prov)
+
+
+FOOTPRINT_HELP = ("Which systems every month is shown on. Months of another geography are re-based: each "
+                  "organisation is counted in its system on the chosen footprint (from the latest loaded month of "
+                  "that footprint it appears in; otherwise, and for ICBs' own staff, by the succession of its "
+                  "system, a split ICB going to the successor that took the larger part). Nothing is dropped: "
+                  "England and regional totals are the same on every footprint.")
+
+
+def _footprint_in_level_param() -> None:
+    """A link built from a page's level (a geography key such as ICS2026) carries level=ICS&footprint=2026."""
+    raw = str(st.query_params.get("level", ""))
+    if raw in geography.VINTAGES and raw not in geography.LEVELS:
+        v = geography.VINTAGES[raw]
+        st.query_params["level"] = v.level
+        st.query_params["footprint"] = v.year
+        st.session_state["url_footprint"] = v.year
+
+
+def footprint_choice(level: str, period: str, sb) -> str:
+    """The geography key pages use as the level: at ICS level the footprint chosen in the sidebar (deep link
+    ?footprint=2026), by default the vintage in force for the chosen period."""
+    vintages = geography.level_vintages(level)
+    if len(vintages) < 2:
+        return level
+    years = [v.year for v in vintages]
+    default = geography.vintage_for(level, period).year
+    labels = {v.year: v.label for v in vintages}
+    year = state.radio("Footprint", "footprint", years, default=default, container=sb,
+                       format_func=lambda y: labels[y], help=FOOTPRINT_HELP)
+    return geography.vintage(year).key
 
 
 def synthetic_marker(ctx: Context) -> None:
@@ -107,15 +146,27 @@ def definition(*measures: str) -> None:
 
 
 def downloads(df: pd.DataFrame, name: str, key: str, notes: list[str] | None = None) -> None:
-    """CSV and Excel downloads of a table (built only when clicked); formula-like cells are neutralised."""
+    """CSV and Excel downloads of a table (built only when clicked); formula-like cells are neutralised, numbers
+    rounded as shown, and both files carry notes (title, period, source, synthetic label where it applies)."""
     source = st.session_state.get("_source_statement")
-    notes = [*(notes or []), *([f"Data source: {source}"] if source else [])]
+    notes = export_notes(name, [*(notes or []), *([f"Data source: {source}"] if source else [])])
     c1, c2 = st.columns(2)
-    c1.download_button("Download CSV", lambda: exports.to_csv_bytes(df, source), file_name=f"{name}.csv", mime="text/csv",
+    c1.download_button("Download CSV", lambda: exports.to_csv_bytes(df, source, notes=notes), file_name=f"{name}.csv", mime="text/csv",
                        key=f"{key}_csv", icon=":material/download:", on_click="ignore")
     c2.download_button("Download Excel", lambda: exports.to_excel_bytes(df, notes=notes), file_name=f"{name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=f"{key}_xlsx", icon=":material/download:", on_click="ignore")
+
+
+def export_notes(name: str, notes: list[str] | None = None) -> list[str]:
+    """Notes for a download: the caller's, plus title, period, source and the synthetic label when missing."""
+    ctx = st.session_state.get("ctx")
+    notes = list(notes or [])
+    text = " ".join(notes)
+    std = exports.standard_notes(name.replace("_", " "), period=(f"{period_label(ctx.period)} ({ctx.level})"
+                                                                 if ctx else None),
+                                 synthetic=bool(ctx and ctx.synthetic))
+    return [n for n in std if n not in text and not (n == exports.SYNTHETIC_NOTE and "SYNTHETIC" in text)] + notes
 
 
 def pct(x: float | None, digits: int = 2) -> str:

@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
+from lib.data import geography
+
 MAX_PARAM_CHARS = 120
 
 
@@ -26,8 +28,21 @@ def url_value(name: str, allowed: Sequence[str], default: str) -> str:
     raw = str(raw)[:MAX_PARAM_CHARS]
     if raw in allowed:
         return raw
+    if (moved := _successor(raw, allowed)) is not None:  # an old link to a system abolished or formed since
+        st.session_state.setdefault("_url_notices", []).append(f"{moved[1]} The link showed {raw}; "
+                                                               f"{moved[0]} is shown instead.")
+        return moved[0]
     _notice(name, raw, default)
     return default
+
+
+def _successor(code: str, allowed: Sequence[str]) -> tuple[str, str] | None:
+    """(what a system code of another geography vintage became on the shown one, a sentence saying so)."""
+    for key in geography.VINTAGES:
+        moved = geography.became(code, key)
+        if moved is not None and moved[0] in allowed:
+            return moved
+    return None
 
 
 def show_url_notices() -> None:

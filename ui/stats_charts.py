@@ -218,17 +218,17 @@ HOW_TO_READ_FUNNEL = (
     "from month to month than a large one's. A **funnel plot** draws each system at its size (the rate's "
     "denominator) with limits that narrow as size grows. Inside the 95% limits (dashed) a system is as expected "
     "for its size; outside the 99.8% limits (solid) it is an **outlier** worth looking into. When systems "
-    "differ by more than chance alone (overdispersion, phi > 1) the limits are widened by the between-system "
-    "variance tau2, as the FunnelPlotR R package does, so that only real outliers stand out.")
+    "differ by more than chance alone (overdispersion: the spread ratio is above 1) the limits are widened by the "
+    "spread between systems, as the FunnelPlotR R package does, so that only real outliers stand out.")
 
 
 def overdispersion_note(view: signals.FunnelView) -> str:
     r = view.result
     if r.adjusted:
-        return (f"Overdispersion: phi = {r.phi:.2f} (systems differ more than chance alone would), so the limits "
-                f"are widened by tau2 = {r.tau2:.3g} (between-system variance on the arcsine scale).")
-    return (f"Overdispersion: phi = {r.phi:.2f} (not above 1), so the limits are the plain binomial ones "
-            f"(tau2 not applied).")
+        return (f"Spread ratio {r.phi:.2f}: systems differ more than chance alone would, so the limits are "
+                f"widened by the spread between systems ({r.tau2:.3g} on the arcsine scale).")
+    return (f"Spread ratio {r.phi:.2f} (not above 1): systems differ no more than chance would, so the limits are "
+            f"the plain ones for a proportion.")
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -357,9 +357,13 @@ def what_changed_summary(ctx, *, staff_group: str = ALL_STAFF, key: str = "what_
         label = r.measure_label[0].lower() + r.measure_label[1:]  # keep "FTE" in capitals
         lines.append(f"- England, {label}: {r.verdict} ({r.rule_words})")
     st.markdown("\n".join(lines))
-    top = systems[systems["verdict"] == "concern"].head(max_items)
+    concerns = systems[systems["verdict"] == "concern"]
+    top = concerns.head(max_items)
     if not top.empty:
-        st.markdown("**Concerns to look into:**\n" + "\n".join(
+        # the heading says how many there are, so it matches the counts above ("8 of 10" when the list is cut)
+        shown = (f"all {len(concerns)}" if len(top) == len(concerns) else
+                 f"the first {len(top)} of {len(concerns)}; the rest are in the list of all signals below")
+        st.markdown(f"**Concerns to look into ({shown}):**\n" + "\n".join(
             f"- {s}" for s in signals.what_changed_sentences(top, value_text)))
     with st.expander(f"All {len(changes)} signals"):
         table = pd.DataFrame({

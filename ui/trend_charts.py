@@ -6,7 +6,6 @@ browser never receives the metrics frame itself.
 """
 from __future__ import annotations
 
-import json
 import threading
 from contextlib import nullcontext
 
@@ -14,6 +13,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from lib.data import geography
 from lib.insight import axes
 from lib.insight.trends import ROLE_ORDER
 from ui import charts
@@ -83,17 +83,11 @@ def show(chart: alt.TopLevelMixin | dict, name: str, key: str, *, downloads: boo
     spec = chart if isinstance(chart, dict) else stable_spec(chart)
     st.vega_lite_chart(spec={**spec}, key=key, **{"width": "stretch", **kwargs})  # copy: Streamlit pops datasets
     if downloads:
-        c1, c2, _ = st.columns([1, 1, 4])
-        c1.download_button("PNG", lambda: charts._render(json.dumps(_json_ready(spec), default=str), "png"),
-                           file_name=f"{name}.png", mime="image/png", key=f"{key}_png", icon=":material/image:",
-                           on_click="ignore")
-        c2.download_button("SVG", lambda: charts._render(json.dumps(_json_ready(spec), default=str), "svg"),
-                           file_name=f"{name}.svg", mime="image/svg+xml", key=f"{key}_svg",
-                           icon=":material/image:", on_click="ignore")
+        charts.download_row(_json_ready(spec), name, key)  # rows as records for the exported picture
 
 # Analysis Function palette: system, region, England (England dashed so it reads in greyscale too)
-ROLE_COLOURS = {"System": "#12436D", "Region": "#28A197", "England": "#3D3D3D"}
-ROLE_DASH = {"System": [1, 0], "Region": [6, 3], "England": [2, 2]}
+ROLE_COLOURS = {k: c for k, (c, _) in charts.COMPARATORS.items()}   # one visual language (ui.charts)
+ROLE_DASH = {k: d for k, (_, d) in charts.COMPARATORS.items()}
 FLOW_COLOURS = {"Joiners": "#28A197", "Leavers": "#801650", "Net change": "#12436D"}
 SELECTED_COLOUR = "#F46A25"
 
@@ -124,6 +118,31 @@ def _selected_rule(period: str | None) -> alt.Chart | None:
         x="month:T", tooltip=[alt.Tooltip("month:T", title="Chosen period", format="%b %Y")])
 
 
+BREAK_COLOUR = "#3D3D3D"
+
+
+def _break_rows(df: pd.DataFrame) -> pd.DataFrame | None:
+    """month, label of each geography change (e.g. 1 April 2026, 42 -> 36 ICBs) inside the plotted months."""
+    if df.empty:
+        return None
+    first, last = df["month"].min(), df["month"].max()
+    rows = [{"month": pd.Timestamp(v.first_month + "-01"),
+             "label": f"{v.title} ({len(v.areas)}) from {v.effective_from}: figures before are re-based"}
+            for v in geography.VINTAGES.values() if v.level == "ICS" and v.key != "ICS"
+            and first < pd.Timestamp(v.first_month + "-01") <= last]
+    return pd.DataFrame(rows) if rows else None
+
+
+def _break_rules(df: pd.DataFrame) -> alt.Chart | None:
+    """Dashed marks at each geography change inside the plotted months, so a reader sees where the systems
+    changed; earlier months are shown on the chosen footprint (lib/data/footprint)."""
+    rows = _break_rows(df)
+    if rows is None:
+        return None
+    return alt.Chart(rows).mark_rule(color=BREAK_COLOUR, strokeDash=[4, 4], strokeWidth=1.2).encode(
+        x="month:T", tooltip=[alt.Tooltip("label:N", title="Geography change")])
+
+
 def _month_text(period: pd.Series) -> pd.Series:
     return period.astype(str) + "-01T00:00:00"  # as Altair serialised pd.Timestamp: a local-time month start
 
@@ -137,6 +156,25 @@ _SELECTED_LAYER = {"data": {"name": "selected"}, "mark": {"type": "rule", "color
                    "encoding": {"x": {"field": "month", "type": "temporal"},
                                 "tooltip": [{"field": "month", "type": "temporal", "title": "Chosen period",
                                              "format": "%b %Y"}]}}
+
+
+def _break_layer(ordinal: bool = False) -> dict:
+    """Dashed rule at each geography change (dataset `breaks`: month, label), as _break_rules draws it."""
+    x = ({"field": "month", "type": "ordinal", "timeUnit": "yearmonth", "bandPosition": 0} if ordinal
+         else {"field": "month", "type": "temporal"})
+    return {"data": {"name": "breaks"},
+            "mark": {"type": "rule", "color": BREAK_COLOUR, "strokeDash": [4, 4], "strokeWidth": 1.2},
+            "encoding": {"x": x, "tooltip": [{"field": "label", "type": "nominal", "title": "Geography change"}]}}
+
+
+def _break_data(periods: pd.Series, snap_to_plotted: bool = False) -> pd.DataFrame | None:
+    months = pd.DataFrame({"month": pd.to_datetime(periods.astype(str) + "-01")})
+    brk = _break_rows(months)
+    if brk is None:
+        return None
+    if snap_to_plotted:  # months are bands: mark the first plotted month of the new footprint
+        brk["month"] = [months.loc[months["month"] >= m, "month"].min() for m in brk["month"]]
+    return pd.DataFrame({"month": brk["month"].dt.strftime("%Y-%m-%dT00:00:00"), "label": brk["label"]})
 
 
 def trend_chart(series: pd.DataFrame, y_title: str, *, percent: bool = True, selected: str | None = None,
@@ -178,9 +216,12 @@ def trend_chart(series: pd.DataFrame, y_title: str, *, percent: bool = True, sel
                          "format": ".2%" if percent else ",.1f"}],
         },
     }
-    return {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "height": height,
-            "layer": [lines, _SELECTED_LAYER] if selected else [lines],
-            "datasets": {"lines": rows, **({"selected": _selected_data(selected)} if selected else {})}}
+    breaks = _break_data(df["period"])  # dashed marks where the systems changed (geography vintages)
+    layer = [lines] + ([_SELECTED_LAYER] if selected else []) + ([_break_layer()] if breaks is not None else [])
+    datasets = {"lines": rows, **({"selected": _selected_data(selected)} if selected else {}),
+                **({"breaks": breaks} if breaks is not None else {})}
+    return {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "height": height, "layer": layer,
+            "datasets": datasets}
 
 
 def flows_chart(flows: pd.DataFrame, unit: str, *, selected: str | None = None, height: int = 300) -> dict:
@@ -207,9 +248,12 @@ def flows_chart(flows: pd.DataFrame, unit: str, *, selected: str | None = None, 
            "encoding": {"x": x, "y": {"field": "value", "type": "quantitative"}, "color": colour, "tooltip": tip}}
     rule = {**_SELECTED_LAYER, "encoding": {**_SELECTED_LAYER["encoding"],
                                             "x": {"field": "month", "type": "ordinal", "timeUnit": "yearmonth"}}}
-    return {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "height": height,
-            "layer": [bars, net, rule] if selected else [bars, net],
-            "datasets": {"flows": rows, **({"selected": _selected_data(selected)} if selected else {})}}
+    breaks = _break_data(flows["period"], snap_to_plotted=True)
+    layer = [bars, net] + ([rule] if selected else []) + ([_break_layer(ordinal=True)] if breaks is not None else [])
+    datasets = {"flows": rows, **({"selected": _selected_data(selected)} if selected else {}),
+                **({"breaks": breaks} if breaks is not None else {})}
+    return {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "height": height, "layer": layer,
+            "datasets": datasets}
 
 
 def mix_bars(expected: pd.DataFrame, area_label: str, height: int = 380) -> alt.Chart:
@@ -223,7 +267,7 @@ def mix_bars(expected: pd.DataFrame, area_label: str, height: int = 380) -> alt.
         yOffset=alt.YOffset("who:N", sort=[area_label, "England"]),
         x=alt.X("share:Q", title="Share of FTE", axis=alt.Axis(format=".0%")),
         color=alt.Color("who:N", title=None, scale=alt.Scale(domain=[area_label, "England"],
-                                                             range=[ROLE_COLOURS["System"], "#A285D1"]),
+                                                             range=[ROLE_COLOURS["System"], ROLE_COLOURS["England"]]),
                         legend=alt.Legend(orient="bottom", labelLimit=400)),
         tooltip=[alt.Tooltip("Staff group:N"), alt.Tooltip("who:N", title="Area"),
                  alt.Tooltip("share:Q", title="Share of FTE", format=".2%")],
@@ -272,7 +316,7 @@ def mix_small_multiples(over_time: pd.DataFrame, groups: list[str]) -> alt.Facet
     base = alt.Chart().mark_line().encode(
         x=alt.X("month:T", title=None, axis=month_axis(df["period"], "%b %Y" if axes.month_ticks(df["period"])
                                                          else "%Y", tickCount=4)),
-        y=alt.Y("share:Q", title=None, axis=alt.Axis(format=".2%", tickCount=3), scale=alt.Scale(zero=False)),
+        y=alt.Y("share:Q", title=None, axis=alt.Axis(format=".0%", tickCount=3), scale=alt.Scale(zero=True)),
         color=alt.Color("series:N", title=None, sort=domain,
                         scale=alt.Scale(domain=domain, range=[ROLE_COLOURS[r] for r in roles]),
                         legend=alt.Legend(orient="bottom", labelLimit=400)),
@@ -284,4 +328,4 @@ def mix_small_multiples(over_time: pd.DataFrame, groups: list[str]) -> alt.Facet
     ).properties(width=250, height=110)
     return alt.layer(base, data=df).facet(
         facet=alt.Facet("staff_group:N", sort=groups, title=None, header=alt.Header(labelFontWeight="bold")),
-        columns=3).resolve_scale(y="independent")
+        columns=3).resolve_scale(y="shared")  # one y-axis from zero: a 0.01-point move no longer looks like a fall

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from lib.cli import insight_commands
 from lib.insight import exports
+from lib.data import footprint
 from lib.data.ingest import LOCAL_STORE, IngestError, ingest
-from lib.data.loader import ENV_DATA_DIR, available_periods, default_data_dir, load_area_frame
+from lib.data.loader import ENV_DATA_DIR, available_periods, default_data_dir
 from lib.insight.coverage import covered_metrics
 from lib.insight.metrics import area_metrics
 from lib.data.schema import is_period
@@ -42,11 +43,18 @@ def _metrics(args: argparse.Namespace) -> int:
         return 2
     if args.by_organisation or args.care_setting or args.peer_group:
         return insight_commands.organisation_metrics(args, period)
-    frame = load_area_frame(args.data_dir, args.level, periods=[period])
+    try:
+        key = footprint.footprint_key(args.level, args.footprint, period)
+    except ValueError as exc:
+        print(f"error: --footprint: {exc}", file=sys.stderr)
+        return 2
+    # On the footprint of the vintage in force for the period the rows are as published; on another, each
+    # organisation is re-assigned to its system in that vintage (lib/data/footprint.py).
+    frame = footprint.load_area_frame(args.data_dir, key, periods=[period])
     out = area_metrics(frame, by_staff_group=args.by_staff_group, basis=args.basis,
                        include_england=args.england, include_regions=args.regions)
     # vacancy rates only where vacancy figures cover the staff in post (coverage columns say how much)
-    out = covered_metrics(args.data_dir, args.level, out)
+    out = covered_metrics(args.data_dir, key, out)
     if args.format == "json":
         json.dump(json.loads(out.to_json(orient="records", double_precision=15)), sys.stdout, indent=1)
         sys.stdout.write("\n")
@@ -93,6 +101,9 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     m.add_argument("--england", action="store_true", help="add an England row (ENG)")
     m.add_argument("--regions", action="store_true", help="add NHS England region rows (Y56..Y63)")
     m.add_argument("--format", choices=["csv", "json"], default="csv")
+    m.add_argument("--footprint", help="show the period on the systems of this geography vintage: a year (2022, "
+                   "2026) or key (ICS, ICS2026); default the vintage in force for the period. Organisations are "
+                   "re-assigned to their system in that vintage (see lib/data/footprint.py)")
     m.add_argument("--by-organisation", action="store_true",
                    help="one row per organisation (with its system, care setting and peer group)")
     m.add_argument("--area", help="with --by-organisation: only the organisations of this system (e.g. QKK)")

@@ -64,13 +64,27 @@ _CODE_KIND = {"ICS": ("an NHS Q-code", "an ONS E54 code (July 2022 or April 2023
               "region": ("an NHS region code", "an ONS E40 code", "Y56", "E40000003")}
 
 
+def _kind(level: str) -> str:
+    """"region", or the store level ("ICS"/"STP") of a geography vintage key such as "ICS2026"."""
+    return "region" if level == "region" else geography.store_level(level)
+
+
+def _units(level: str) -> str:
+    if level in _UNITS:
+        return _UNITS[level]
+    v = geography.vintage(level)
+    return f"the {len(v.areas)} {v.title}"
+
+
 def _expect_value(level: str, role: str) -> str:
-    qkind, ckind, qex, cex = _CODE_KIND[level]
+    qkind, ckind, qex, cex = _CODE_KIND[_kind(level)]
+    if level not in _CODE_KIND:
+        ckind = f"an ONS E54 code ({geography.vintage(level).title})"
     if role == "qcode":
-        return f"{qkind} of {_UNITS[level]} (e.g. {qex})"
+        return f"{qkind} of {_units(level)} (e.g. {qex})"
     if role == "code":
-        return f"{ckind} of {_UNITS[level]} (e.g. {cex})"
-    return f"the name of one of {_UNITS[level]}"
+        return f"{ckind} of {_units(level)} (e.g. {cex})"
+    return f"the name of one of {_units(level)}"
 
 
 def _level_lookup(level: str) -> tuple[dict[str, str], dict[str, str]]:
@@ -81,7 +95,8 @@ def _level_lookup(level: str) -> tuple[dict[str, str], dict[str, str]]:
             for k in (y, geography.REGION_ONS[y], name):
                 look[k.strip().lower()] = y
         return look, dict(geography.REGIONS)
-    return geography.area_lookup(level), geography.area_names(level)
+    a = geography.areas(level)  # this vintage's systems only (area_names spans every vintage of the level)
+    return geography.area_lookup(level), dict(zip(a["code"], a["short_name"]))
 
 
 def _resolve(value: object, level: str, lookup: dict[str, str]) -> str | None:
@@ -97,7 +112,7 @@ def _find_props(props: dict, level: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for key in props:
         low = str(key).strip().lower()
-        for role, pattern in _PROPS[level]:
+        for role, pattern in _PROPS[_kind(level)]:
             if role not in found and re.fullmatch(pattern, low):
                 found[role] = key
                 break
@@ -326,8 +341,9 @@ def read_boundaries(path: str | Path, level: str = "ICS", *, tolerance: float = 
     covering only some systems.
     """
     path = Path(path)
-    if level not in LEVELS:
-        raise ValueError(f"unknown geography level {level!r}: expected one of {', '.join(LEVELS)}")
+    if level not in LEVELS and level not in geography.VINTAGES:
+        raise ValueError(f"unknown geography level {level!r}: expected one of {', '.join(LEVELS)} or a geography "
+                         f"vintage ({', '.join(geography.VINTAGES)})")
     data = _load_json(path)
     lookup, names = _level_lookup(level)
     parts: dict[str, list[list[np.ndarray]]] = {}
@@ -343,7 +359,7 @@ def read_boundaries(path: str | Path, level: str = "ICS", *, tolerance: float = 
         if not found:
             have = ", ".join(map(str, props)) or "none"
             raise _fail(path, f"feature {idx}: no {level} code property (properties: {have}); expected "
-                              f"{_EXPECT[level]}")
+                              f"{_EXPECT[_kind(level)]}")
         code = None
         for role in ("qcode", "code", "name"):
             if role not in found:

@@ -1,4 +1,5 @@
-"""Hex cartogram of the 42 integrated care systems (ICBs) of England, authored for this project.
+"""Hex cartograms of England's integrated care systems (the 42 ICBs of 2022, the 36 of April 2026), authored for
+this project.
 
 One equal hexagon per system, placed roughly as on the map of England (London's five ICBs clustered in the
 south-east, Cornwall at the far south-west, North East and North Cumbria at the top). The layout was guided by
@@ -70,9 +71,90 @@ QNX|5|1|Ssx
 QKS|6|1|K&M
 QT6|1|0|CIOS"""
 
-HEX_LAYOUT: pd.DataFrame = pd.read_csv(io.StringIO(_LAYOUT_TEXT), sep="|", header=None, dtype={0: str, 3: str},
-                                       names=["q_code", "col", "row", "label"], keep_default_na=False)
+# The 36 ICBs of April 2026 (lib/data/vintages/ICS2026.csv), authored from the 42-hex layout above: the unchanged
+# systems keep their cells except two that move one cell west to close the gaps the mergers leave (North East
+# London beside West and North London; Kent and Medway on the coast below South East London). Each new system sits
+# where most of it was: Norfolk and Suffolk on Cambridgeshire's old cell below Lincolnshire, Central East on
+# Bedfordshire, Luton and Milton Keynes (north of London), Essex on Hertfordshire and West Essex's cell (north-east
+# of London), Thames Valley on Buckinghamshire, Oxfordshire and Berkshire West (west of London), West and North
+# London on North West London, Surrey and Sussex on Frimley's (Surrey). One cell on the south coast stays empty.
+_LAYOUT_2026_TEXT = """QHM|2|9|NENC
+QE1|2|8|LSC
+QOQ|3|8|HNY
+QOP|1|7|GM
+QWO|2|7|WY
+QF7|3|7|SY
+QYG|1|6|C&M
+QNC|2|6|SSOT
+QJ2|3|6|Derby
+QT1|4|6|Notts
+QJM|5|6|Lincs
+QOC|1|5|STW
+QUA|2|5|BC
+QHL|3|5|BSol
+QK1|4|5|LLR
+T6Y0W|5|5|N&S
+QGH|2|4|H&W
+QWU|3|4|C&W
+QPM|4|4|Nhant
+S1Y5D|5|4|CE
+D7T5G|6|4|Essex
+QUY|1|3|BNSSG
+QR1|2|3|Glos
+S0E4D|3|3|TV
+Z9B2Z|4|3|WNL
+QMF|5|3|NEL
+QSL|2|2|Som
+QOX|3|2|BSW
+S9B9J|4|2|S&S
+QWE|5|2|SWL
+QKK|6|2|SEL
+QJK|1|1|Devon
+QVV|2|1|Dors
+QRL|3|1|HIOW
+QKS|5|1|K&M
+QT6|1|0|CIOS"""
+
+
+def _read_layout(text: str) -> pd.DataFrame:
+    return pd.read_csv(io.StringIO(text), sep="|", header=None, dtype={0: str, 3: str},
+                       names=["q_code", "col", "row", "label"], keep_default_na=False)
+
+
+HEX_LAYOUT: pd.DataFrame = _read_layout(_LAYOUT_TEXT)
 """The authored layout: q_code, col, row (odd-r offset, row 0 = south), label."""
+HEX_LAYOUT_2026: pd.DataFrame = _read_layout(_LAYOUT_2026_TEXT)
+"""The authored layout of the 36 ICBs of April 2026."""
+_AUTHORED = {"ICS": HEX_LAYOUT, "ICS2026": HEX_LAYOUT_2026}
+
+
+def layout_for(key: str) -> pd.DataFrame:
+    """The cells of a geography vintage: code, col, row, label.
+
+    Authored for the ICBs of 2022 and 2026. A vintage added later without an authored layout (e.g. April 2027)
+    is derived: each unchanged system keeps its cell in the latest authored layout and each new system takes the
+    cell of its default predecessor there (lib/data/vintages successions), so the map works without code
+    changes; author a layout here to tidy it."""
+    v = geography.vintage(key)
+    if v.key in _AUTHORED:
+        return _AUTHORED[v.key].rename(columns={"q_code": "code"})
+    if v.level == "STP":
+        lay = HEX_LAYOUT.set_index("q_code")
+        icb = geography.STPS.set_index("q_code")["icb_q_code"]
+        return pd.DataFrame([{"code": c, **lay.loc[icb[c]].to_dict()} for c in v.areas["code"]])
+    base_key = [k for k in _AUTHORED if geography.vintage(k).level == v.level
+                and geography.vintage(k).effective_from < v.effective_from][-1]
+    base = _AUTHORED[base_key].set_index("q_code")
+    rows, used = [], set()
+    for c in v.areas["code"]:
+        src = c if c in base.index else geography.translate(c, v.key, base_key)[0]
+        if src not in base.index or src in used:
+            raise ValueError(f"hex layout for {v.key}: no free cell for {c}; author one in lib/data/hexmap.py")
+        used.add(src)
+        r = base.loc[src]
+        rows.append({"code": c, "col": int(r["col"]), "row": int(r["row"]),
+                     "label": r["label"] if src == c else c})
+    return pd.DataFrame(rows)
 
 LABELS: dict[str, str] = dict(zip(HEX_LAYOUT["q_code"], HEX_LAYOUT["label"]))
 
@@ -123,12 +205,8 @@ def _hexagon(x: float, y: float, scale: float = 1.0) -> list[list[float]]:
 
 
 def _codes_for_level(level: str) -> pd.DataFrame:
-    """code (Q-code at the level) -> q_code in the ICB layout."""
-    if level == "ICS":
-        return pd.DataFrame({"code": geography.ICBS["q_code"], "q_code": geography.ICBS["q_code"]})
-    if level == "STP":
-        return pd.DataFrame({"code": geography.STPS["q_code"], "q_code": geography.STPS["icb_q_code"]})
-    raise ValueError(f"unknown geography level {level!r}: expected one of {', '.join(geography.LEVELS)}")
+    """code (system of the level or vintage) -> its cell: code, col, row, label."""
+    return layout_for(level)
 
 
 def hex_layout(level: str = "ICS", *, gap: float = 0.04) -> pd.DataFrame:
@@ -139,8 +217,8 @@ def hex_layout(level: str = "ICS", *, gap: float = 0.04) -> pd.DataFrame:
     neighbours show a thin gutter (0 = touching).
     STP level: each of the 42 STPs takes the cell of its successor ICB (``geography.STPS.icb_q_code``).
     """
-    codes = _codes_for_level(level)
-    lay = codes.merge(HEX_LAYOUT, on="q_code", how="left", validate="one_to_one")
+    lay = pd.DataFrame({"code": geography.areas(level)["code"]}).merge(
+        _codes_for_level(level), on="code", how="left", validate="one_to_one")
     if lay["col"].isna().any():
         missing = ", ".join(lay.loc[lay["col"].isna(), "code"])
         raise ValueError(f"hex layout has no cell for {missing}")

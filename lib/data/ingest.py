@@ -149,6 +149,8 @@ class _Rows:
                 f"{', '.join(required)}; found {', '.join(header)}"])
         self.rows = rows
         self.width = len(header)
+        # (column, value, vintage, period) -> [first line, rows, name in file]: reported once each
+        self.unknown_areas: dict[tuple[str, str, str, str], list] = {}
 
     def has(self, col: str) -> bool:
         return self.norm(col) in self.index
@@ -192,17 +194,46 @@ class _Rows:
             yield i, r
 
     def finish(self) -> None:
+        _report_unknown_areas(self)
+        self.unknown_areas = {}
         if self.problems:
             raise IngestError(self.path, self.problems)
 
 
-def _resolve_area(rows: _Rows, line: int, col: str, value: str, level: str) -> str | None:
-    code = geography.resolve_area(value, level)
+def _resolve_area(rows: _Rows, line: int, col: str, value: str, level: str, period: str | None = None,
+                  name: str = "") -> str | None:
+    """The system's code, checked against the vintage in force for the row's period (the level's first vintage
+    when the period is not known). Unknown codes are reported once each by _report_unknown_areas."""
+    key = geography.vintage_for(level, period).key if period else level
+    code = geography.resolve_area(value, key)
     if code is None:
-        known = ", ".join(geography.areas(level)["code"])
-        rows.error(line, col, f"unknown {level} code or name {value!r}; expected one of {known} "
-                              f"(or their ONS E54 codes or names)")
+        seen = rows.unknown_areas.setdefault((col, value, key, period or ""), [line, 0, name])
+        seen[1] += 1
     return code
+
+
+def _report_unknown_areas(rows: _Rows) -> None:
+    """One problem per unknown system code: how many rows carry it, the name the file gives it, what is known,
+    and how to add a vintage (never one line per row)."""
+    for (col, value, key, period), (line, count, name) in rows.unknown_areas.items():
+        v = geography.vintage(key)
+        what = f"{v.level} code or name {value!r}" + (f" (named {name!r} in the file)" if name and name != value else "")
+        when = f" for period {period}" if period else ""
+        hint = ""
+        other = next((o for o in geography.VINTAGES.values() if o.level == v.level and o.key != v.key
+                      and geography.resolve_area(value, o.key)), None)
+        if other is not None:
+            hint = (f" It is a system of {other.title} (in force from {other.effective_from}), not of {v.title} "
+                    f"(in force from {v.effective_from}), which applies to this file's period.")
+            moved = geography.became(geography.resolve_area(value, other.key), v.key)
+            if moved is not None:
+                hint += f" {moved[1]}"
+        rows.problems.append(
+            f"row {line}, column {col}: unknown {what} in {count:,} row{'s' if count != 1 else ''}{when}; "
+            f"checked against {v.label}, in force from {v.effective_from}; expected one of "
+            f"{', '.join(v.areas['code'])} (or their ONS E54 codes or names).{hint} If a new geography has taken "
+            "effect, add its vintage: put its CSV files in lib/data/vintages/ (see the README there) and run "
+            "`python -m lib geography check`.")
 
 
 def _region_of(area: str, level: str) -> str:
@@ -267,7 +298,8 @@ def parse_turnover(path: Path, header: list[str], data: list[list[str]], level: 
             rows.error(line, "TYPE", f"unknown TYPE {rows.get(r, 'TYPE')!r}; expected one of "
                                      "Denominator at start of period, Denominator at end of period, Joiners, Leavers")
             continue
-        area = _resolve_area(rows, line, code_col, rows.get(r, code_col), level)
+        area = _resolve_area(rows, line, code_col, rows.get(r, code_col), level, per[1],
+                             rows.get(r, "ICS_NAME") if rows.has("ICS_NAME") else "")
         region = rows.get(r, "NHSE_REGION_CODE")
         if region not in geography.REGIONS:
             rows.error(line, "NHSE_REGION_CODE", f"unknown region {region!r}; expected one of "
@@ -352,7 +384,8 @@ def parse_core1(path: Path, header: list[str], data: list[list[str]], level: str
         if label.strip().lower() in MAIN_GROUP_LABELS:
             continue  # main-group subtotal rows: recomputed, never stored twice
         group = _staff_group(rows, line, "STAFF_GROUP_1", label)
-        area = _resolve_area(rows, line, "ICS_CODE", rows.get(r, "ICS_CODE"), level)
+        area = _resolve_area(rows, line, "ICS_CODE", rows.get(r, "ICS_CODE"), level, month,
+                             rows.get(r, "ICS_NAME"))
         fte = rows.number(line, r, "FTE")
         hc = rows.number(line, r, "HEADCOUNT")
         region = rows.get(r, "NHSE_REGION_CODE")
@@ -402,7 +435,7 @@ def parse_vacancy(path: Path, header: list[str], data: list[list[str]], level: s
         if lev not in geography.LEVELS:
             rows.error(line, "level", f"{lev!r} is not a level; expected ICS or STP")
             continue
-        area = _resolve_area(rows, line, "area_code", rows.get(r, "area_code"), lev)
+        area = _resolve_area(rows, line, "area_code", rows.get(r, "area_code"), lev, per)
         group = _staff_group(rows, line, "staff_group", rows.get(r, "staff_group"))
         vac = rows.number(line, r, "vacancy_fte")
         est = rows.number(line, r, "establishment_fte") if rows.has("establishment_fte") else None

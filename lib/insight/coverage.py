@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lib.data import geography, loader
+from lib.data import footprint, geography, loader
 from lib.data.schema import ALL_STAFF
 
 COVERAGE_THRESHOLD = 0.95
@@ -161,9 +161,13 @@ def coverage_text(row, *, aggregate: bool = False) -> str:
 
 def covered_metrics(data_dir, level: str, metrics: pd.DataFrame) -> pd.DataFrame:
     """apply_vacancy_coverage for a store: reads the vacancy-template rows and, only for their periods, the
-    organisation-level staff in post (nothing extra is read when no vacancy template is loaded)."""
-    vac = loader.load_frame(data_dir, level, sources=[VACANCY_SOURCE])
+    organisation-level staff in post (nothing extra is read when no vacancy template is loaded).
+    `level` is a geography key: on another vintage's footprint the organisations are re-assigned first
+    (lib/data/footprint.py), so coverage is judged per system of that footprint."""
+    store = geography.store_level(level)
+    vac = loader.load_frame(data_dir, store, sources=[VACANCY_SOURCE])
     if vac.empty:
         return apply_vacancy_coverage(metrics, pd.DataFrame(), set())
-    org = loader.load_frame(data_dir, level, periods=sorted(vac["period_end"].unique()))
+    org = loader.load_frame(data_dir, store, periods=sorted(vac["period_end"].unique()))
+    org = footprint.rebase(org, level, footprint.seen_systems(data_dir, level))
     return apply_vacancy_coverage(metrics, vacancy_coverage(org), set(geography.areas(level)["code"]))

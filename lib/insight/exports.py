@@ -1,4 +1,10 @@
-"""Formula-safe CSV and Excel exports, and the vacancy template.
+"""Formula-safe CSV and Excel exports that stand alone, and the vacancy template.
+
+Downloads from the app (to_csv_bytes / to_excel_bytes) carry notes (title, system, period, source and the
+synthetic label where it applies: `standard_notes`) and numbers rounded as the screen shows them
+(`as_shown`): FTE to 1 decimal place, headcounts as whole numbers, rates and shares as fractions (not "0.9%"
+text) in a column whose name says "(fraction)". The CSV carries the notes in a last column "notes" (one note a
+row from the top, so the file stays one plain table); Excel puts them on a "notes" sheet.
 
 Any text cell starting with = + - @ (or a tab / carriage return) is prefixed with a single quote,
 so a spreadsheet shows it as text instead of running it as a formula (OWASP CSV injection).
@@ -7,7 +13,9 @@ Numbers stay numbers: a negative number is not text and is left alone.
 from __future__ import annotations
 
 import io
+import re
 
+import numpy as np
 import pandas as pd
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -32,18 +40,110 @@ def to_csv_text(df: pd.DataFrame, float_format: str | None = None) -> str:
     return formula_safe(df).to_csv(index=False, float_format=float_format, lineterminator="\n")
 
 
-def to_csv_bytes(df: pd.DataFrame, source: str | None = None) -> bytes:
-    """CSV with a BOM; `source` (where the figures come from) is added as a last column, "Data source"."""
+SOURCE_NOTE = ("Source: NHS Digital NHS Workforce Statistics (turnover benchmarking, staff in post); vacancies from "
+               "the Provider Workforce Return or the vacancy template.")
+SYNTHETIC_NOTE = "SYNTHETIC demo data - not real figures for any system."
+# Column words that mean a count of people (whole numbers) or FTE (1 decimal place), in the product's names.
+_HEADCOUNT = re.compile(r"(headcount|(^|[_ (])hc($|[_ )])|people|persons)", re.I)
+_FTE = re.compile(r"(fte|^gap|^demand|^capacity|^leavers|^joiners|trained_in|recruited|upskilled|trainees)", re.I)
+_RATE = re.compile(r"(rate|share|proportion)", re.I)
+_PERCENT_TEXT = re.compile(r"^\s*-?\d+(\.\d+)?\s*%\s*$")
+
+
+def standard_notes(title: str, *, system: str | None = None, period: str | None = None, synthetic: bool = False,
+                   extra: list[str] | None = None) -> list[str]:
+    """The notes every export carries: what it is, for which system and period, the source, synthetic or not."""
+    notes = [title]
+    if system:
+        notes.append(f"System: {system}")
+    if period:
+        notes.append(f"Period: {period}")
+    notes.append(SOURCE_NOTE)
+    if synthetic:
+        notes.append(SYNTHETIC_NOTE)
+    return notes + list(extra or [])
+
+
+def _percent_text_to_fraction(s: pd.Series) -> pd.Series | None:
+    """'0.88%' strings -> 0.0088; None if the column is not all percent text (blanks allowed)."""
+    vals = s.dropna().astype(str)
+    vals = vals[vals.str.strip() != ""]
+    if vals.empty or not vals.map(lambda v: bool(_PERCENT_TEXT.match(v))).all():
+        return None
+    return s.map(lambda v: float(str(v).strip().rstrip("%")) / 100 if isinstance(v, str) and v.strip() else np.nan)
+
+
+def text_to_number(value: object) -> object:
+    """'0.88%' -> 0.0088, '1,234.5' -> 1234.5; numbers unchanged; other text (e.g. '-', 'not available') -> NaN.
+    For columns that mix figures and their display text (the profile download did)."""
+    if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+        return float(value)
+    t = str(value).strip().replace(",", "")
+    try:
+        return float(t[:-1]) / 100 if t.endswith("%") else float(t)
+    except ValueError:
+        return np.nan
+
+
+def as_shown(df: pd.DataFrame) -> pd.DataFrame:
+    """Numbers rounded as on screen: headcount whole numbers, FTE 1 dp, rates/shares as fractions (6 dp) with
+    "(fraction)" added to the column name, other decimals 2 dp. Text and codes are left as they are."""
+    out = df.copy()
+    renames = {}
+    for c in out.columns:
+        name = str(c)
+        col = out[c]
+        if not pd.api.types.is_numeric_dtype(col) and _RATE.search(name):
+            conv = _percent_text_to_fraction(col)
+            if conv is not None:
+                col = out[c] = conv
+        if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            continue
+        if _RATE.search(name):
+            out[c] = col.round(6)
+            if "fraction" not in name.lower():
+                renames[c] = f"{name} (fraction)"
+        elif _HEADCOUNT.search(name):
+            out[c] = col.round(0).astype("Int64")
+        elif _FTE.search(name):
+            out[c] = col.round(1)
+        elif pd.api.types.is_float_dtype(col):
+            out[c] = col.round(2)
+    return out.rename(columns=renames)
+
+
+def with_notes_column(df: pd.DataFrame, notes: list[str] | None) -> pd.DataFrame:
+    """The table with a last column "notes": note i on row i (the last row holds any notes left over, joined by
+    ' | '), so the CSV stands alone and still reads as one plain table in any spreadsheet or CSV reader."""
+    if not notes:
+        return df
+    out = df.reset_index(drop=True).copy()
+    col = "notes" if "notes" not in out.columns else "export notes"
+    if len(out) == 0:
+        return pd.DataFrame({**{c: [] for c in out.columns}, col: [" | ".join(notes)]})
+    vals = [""] * len(out)
+    for i, n in enumerate(notes):
+        j = min(i, len(out) - 1)
+        vals[j] = n if not vals[j] else f"{vals[j]} | {n}"
+    out[col] = vals
+    return out
+
+
+def to_csv_bytes(df: pd.DataFrame, source: str | None = None, *, notes: list[str] | None = None,
+                 rounded: bool = True) -> bytes:
+    """UTF-8 CSV with a BOM (so Excel opens names such as "Guy's and St Thomas'" correctly); numbers as shown;
+    `source` (where the figures come from) as a column "Data source"; the notes (title, system, period, source,
+    synthetic label) in a last column "notes"."""
     if source:
         df = df.assign(**{"Data source": source})
-    # BOM so Excel opens UTF-8 names (e.g. "Guy's and St Thomas'") correctly.
-    return ("\ufeff" + to_csv_text(df)).encode("utf-8")
+    return ("\ufeff" + to_csv_text(with_notes_column(as_shown(df) if rounded else df, notes))).encode("utf-8")
 
 
-def to_excel_bytes(df: pd.DataFrame, sheet_name: str = "data", notes: list[str] | None = None) -> bytes:
+def to_excel_bytes(df: pd.DataFrame, sheet_name: str = "data", notes: list[str] | None = None, *,
+                   rounded: bool = True) -> bytes:
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-        formula_safe(df).to_excel(xl, index=False, sheet_name=sheet_name[:31])
+        formula_safe(as_shown(df) if rounded else df).to_excel(xl, index=False, sheet_name=sheet_name[:31])
         if notes:
             pd.DataFrame({"notes": [neutralise_cell(n) for n in notes]}).to_excel(xl, index=False, sheet_name="notes")
     return buf.getvalue()

@@ -43,9 +43,10 @@ def shared_assumptions() -> Assumptions:
 # Baseline: exactly what the CLI does, so page and `python -m lib scenario` give identical numbers
 # ------------------------------------------------------------------------------------------------
 def load_baseline(data_dir, level: str, period: str | None = None) -> Baseline:
-    from lib.data.loader import available_periods, load_area_frame
+    from lib.data import footprint, geography
+    from lib.data.loader import available_periods
     from lib.insight.metrics import area_metrics
-    periods = available_periods(data_dir, level)
+    periods = available_periods(data_dir, geography.store_level(level))
     if not periods:
         raise ValueError(f"no {level} data in {data_dir}")
     period = period or periods[-1]
@@ -53,7 +54,8 @@ def load_baseline(data_dir, level: str, period: str | None = None) -> Baseline:
         raise ValueError(f"period {period!r} is not loaded at {level} level")
     window = evidence_periods(data_dir, level, period, periods)
     from lib.insight.coverage import covered_metrics
-    metrics = area_metrics(load_area_frame(data_dir, level, periods=window), by_staff_group=True)
+    # level is a geography key: the baseline is on that footprint (lib/data/footprint.py)
+    metrics = area_metrics(footprint.load_area_frame(data_dir, level, periods=window), by_staff_group=True)
     metrics = covered_metrics(data_dir, level, metrics)  # partial vacancy figures fall back to the national default
     return baseline_from_metrics(metrics, period=period, vacancy_rates=national_vacancy_rates())
 
@@ -62,8 +64,9 @@ def evidence_periods(data_dir, level: str, period: str, periods: list[str] | Non
     """Loaded periods up to the start, at most 12: the baseline takes its evidence window from them (a 12-month
     file, else up to 12 consecutive monthly files)."""
     if periods is None:
+        from lib.data import geography
         from lib.data.loader import available_periods
-        periods = available_periods(data_dir, level)
+        periods = available_periods(data_dir, geography.store_level(level))
     return [p for p in periods if p <= period][-12:]
 
 

@@ -88,7 +88,7 @@ def test_map_click_hex_opens_profile_with_cli_values(app, page, artifacts):
 
     choose(page, "Measure", "Leaver rate")
     choose(page, "Staff group", "Midwives")
-    page.get_by_text("Leaver rate, midwives: ICS systems, month ending Nov 2025").wait_for(timeout=20000)
+    page.get_by_text("Leaver rate, midwives: ICBs of July 2022, month ending Nov 2025").wait_for(timeout=20000)
     assert "measure=leaver_rate" in page.url and "group=Midwives" in page.url
 
     click_hex(page, "ICS", "QKK", "South East London (QKK)")
@@ -118,7 +118,7 @@ def test_map_click_hex_opens_profile_with_cli_values(app, page, artifacts):
 def test_stp_map_and_profile(app, page, artifacts):
     open_page(page, app + "/map?level=STP")
     page.locator(f"{DECK} canvas").first.wait_for()
-    assert "STP systems, month ending Jun 2022" in page.inner_text("body")
+    assert "STPs of April 2021, month ending Jun 2022" in page.inner_text("body")
     page.screenshot(path=str(artifacts / "map_stp.png"), full_page=True)
 
     open_page(page, app + "/profile?level=STP&area=QOP&period=2022-06")

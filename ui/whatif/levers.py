@@ -5,12 +5,94 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.whatif import studio as w
-from ui.whatif.session import SS, C, LEVERS, rerun_results, rerun_both
+from ui.whatif.session import SS, C, LEVERS, rerun_results, rerun_both, baseline, log_change
+from ui.whatif.live_slider import live_slider
+
+NICE_STEPS = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)
+
+
+def nice_range(group_fte: float, current: int = 0, share: float = 0.05, ticks: int = 50) -> tuple[int, int, int]:
+    """(0, max, step) for a trainee slider: max about `share` of the supported group's FTE rounded up to a whole
+    number of steps, step the smallest 'nice' number giving at most `ticks` steps (so an arrow key moves a
+    meaningful amount, not one trainee in 5,000). A current value above the range widens it."""
+    target = max(float(group_fte) * share, 20.0)
+    step = next((n for n in NICE_STEPS if target / n <= ticks), NICE_STEPS[-1])
+    hi = int(-(-target // step) * step)
+    if current > hi:
+        hi = int(-(-current // step) * step)
+    return 0, hi, step
+
+
+def group_fte(area: str, group: str) -> float:
+    base = baseline(SS["ctx"])
+    if group not in base.staff_groups:
+        return 0.0
+    j = base.staff_groups.index(group)
+    if area in base.area_codes:
+        return float(base.fte[base.area_codes.index(area), j])
+    return float(base.fte[:, j].sum())          # England: the sum of systems
+
+
+def trainee_range(area: str, group: str, current: int = 0) -> tuple[int, int, int]:
+    return nice_range(group_fte(area, group), current)
+
+
+# Levers a facilitator can put on screen in workshop mode, each a live slider: control -> (label, unit, range)
+def live_levers(area: str, a) -> dict[str, tuple[str, str, tuple[float, float, float]]]:
+    out = {}
+    for r in a.new_role_ids:
+        rec = a.new_role(r)
+        k = f"nr_{r}_trainees"
+        out[k] = (f"{rec['label']}: trainees a year", "trainees",
+                  trainee_range(area, rec["counts_towards"], int(SS.get(C + k, 0) or 0)))
+    out["ret_change_pp"] = (f"Change in leaver rate, {SS.get(C + 'ret_group', w.NURSES)} (points)", "points",
+                            (-5.0, 5.0, 0.1))
+    out["up_share_pct"] = ("Upskilling: share moved each year (%)", "%", (0.0, 20.0, 0.5))
+    out["demand_growth_pct"] = ("Demand growth (% a year)", "%", (-5.0, 10.0, 0.1))
+    return out
+
+
+LIVE = "wi_lv_"   # state of the live sliders (workshop mode), copied into the lever controls
+
+
+def _live_changed(k: str, label: str) -> None:
+    st_val = SS.get(LIVE + k)
+    v = st_val.get("value") if isinstance(st_val, dict) else getattr(st_val, "value", None)
+    if v is None:
+        return
+    v = int(v) if k.endswith("_trainees") else float(v)
+    SS["wi_live_values"] = {**SS.get("wi_live_values", {}), k: v}
+    log_change(label, v)
+    rerun_results()
+
+
+def workshop_levers(area: str, chosen: list[str]) -> None:
+    """The chosen levers as live sliders: the results move while a slider is dragged."""
+    a = w.shared_assumptions()
+    levers = live_levers(area, a)
+    for k in chosen:
+        if k not in levers:
+            continue
+        label, unit, (lo, hi, step) = levers[k]
+        cur = SS.get("wi_live_values", {}).get(k, SS.get(C + k, 0))
+        live_slider(label, key=LIVE + k, value=cur, min_value=lo, max_value=hi, step=step, unit=unit,
+                    on_change=_live_changed, args=(k, label))
 
 
 def _w(kind, label, key, **kw):
-    kw.setdefault("on_change", rerun_results)
+    """A lever widget; levers on screen as live sliders (workshop mode) are not drawn twice."""
+    if key in SS.get("wi_live_values", {}) and SS.get("wi_workshop"):
+        st.caption(f"{label}: on the live slider at the top of the page.")
+        return SS.get(C + key)
+    kw.setdefault("on_change", _logged(label, key))
     return getattr(st, kind)(label, key=C + key, **kw)
+
+
+def _logged(label: str, key: str):
+    def cb() -> None:
+        log_change(label, SS.get(C + key))
+        rerun_results()
+    return cb
 
 
 def _upskill_target_changed() -> None:
@@ -34,13 +116,14 @@ def lever_panel(area: str) -> None:
     _w("slider", "Years ahead", "horizon", min_value=1, max_value=10, step=1,
        help="Horizon of the projection, 1 to 10 years.")
     with st.expander("New roles", expanded=True, icon=":material/person_add:"):
-        tmax = w.trainee_max(area)
         for r in a.new_role_ids:
             rec = a.new_role(r)
             k = f"nr_{r}_trainees"
-            hi = max(tmax, int(SS.get(C + k, 0)))
-            _w("slider", f"{rec['label']}: trainees a year", k, min_value=0, max_value=hi, step=1,
-               help=f"Counts towards {rec['counts_towards']}. Recorded in NHS data as {rec.get('recorded_in_data_as')}.")
+            lo, hi, step = trainee_range(area, rec["counts_towards"], int(SS.get(C + k, 0) or 0))
+            _w("slider", f"{rec['label']}: trainees a year", k, min_value=lo, max_value=hi, step=step,
+               help=f"Counts towards {rec['counts_towards']}. Recorded in NHS data as "
+                    f"{rec.get('recorded_in_data_as')}. Range 0 to {hi:,} in steps of {step:,} (about 5% of the "
+                    "staff group it supports); type a value into a saved scenario for more.")
         role = st.selectbox("Details for", a.new_role_ids, format_func=lambda r: a.new_role(r)["label"],
                             key="wi_role_detail")
         rec = a.new_role(role)

@@ -17,11 +17,15 @@ import streamlit as st
 from lib.whatif import studio as w
 from lib.whatif.projection import ENGLAND
 from lib.whatif.scenario import Scenario, ScenarioError, from_query, to_query
-from ui import shell, state
-from ui.whatif.session import SS, C, RESULTS, baseline_hidden, baseline, run_cached, live_key, apply_scenario, show_messages, show_errors
-from ui.whatif.levers import lever_panel
-from ui.whatif.results import headlines, results
-from ui.whatif.panels import panels
+from ui import a11y, shell, state
+from ui.whatif.session import (SS, C, RESULTS, WORKSHOP_KEY, baseline_hidden, baseline, run_cached, live_key,
+                               apply_scenario, show_messages, show_errors, workshop_from_url, workshop_on,
+                               workshop_changed)
+from ui.whatif.levers import lever_panel, live_levers, workshop_levers
+from ui.whatif.results import headlines, results, summary_section
+from ui.whatif.panels import compare_panel, panels
+
+WORKSHOP_VIEWS = ["Levers and results", "Compare scenarios"]
 
 
 def page(ctx) -> None:
@@ -52,26 +56,75 @@ def page(ctx) -> None:
         if area in options:
             SS["url_area"] = area
 
+    workshop_from_url()
+    ws = workshop_on()
+    head = st.columns([3, 1.4] if not ws else [2, 1.3, 3.2, 2.4], vertical_alignment="bottom")
     area = state.selectbox("System", "area", options, default=ENGLAND, help="England is the sum of the systems.",
+                           container=head[0],
                            format_func=lambda c: "England (sum of systems)" if c == ENGLAND else f"{names[c]} ({c})")
-    st.caption(f"Projection starts from the month ending {shell.period_label(base.period)} ({ctx.level} data); "
-               f"year 1 is the 12 months after it. Rates: {base.rate_basis}.")
+    SS["wi_area_label"] = "England" if area == ENGLAND else f"{names[area]} ({area})"
+    head[1].toggle("Workshop mode", key=WORKSHOP_KEY, on_change=workshop_changed,
+                   help="Projector layout: the levers you choose as live sliders beside the headline results, large "
+                        "chart text, and a comparison view for up to four scenarios. Link: add ?workshop=1.")
+    if not ws:
+        st.caption(f"Projection starts from the month ending {shell.period_label(base.period)} ({ctx.systems_label}); "
+                   "year 1 is the 12 months after it. What the rates rest on is stated under the headline figures.")
     show_messages()
     if SS.get("wi_pending"):
         apply_scenario(Scenario.from_json(SS.pop("wi_pending")))
+        SS.pop("wi_live_values", None)
     elif C + "horizon" not in SS:               # first visit, or back from another page
         apply_scenario(Scenario.from_json(SS["wi_scn"]) if SS.get("wi_scn") else Scenario(area=area))
-    top = st.container()
-    left, right = st.columns([1, 2.3], gap="medium")
-    below = st.container()
+    if not ws:
+        SS.pop("wi_live_values", None)
+        top = st.container()
+        left, right = st.columns([1, 2.3], gap="medium")
+        below = st.container()
+        with left:
+            lever_panel(area)
+        with right:
+            studio(ctx, area, names, top, below)
+        return
+    # ---- workshop mode: chosen levers (live sliders) beside the headline results, everything else below
+    a11y.workshop_styles()
+    a = w.shared_assumptions()
+    levers = live_levers(area, a)
+    default = [k for k in (f"nr_{a.new_role_ids[0]}_trainees", "ret_change_pp") if k in levers]
+    chosen = head[2].multiselect("Levers on screen (up to 4)", list(levers), default=default, max_selections=4,
+                                 key="wi_live_chosen", format_func=lambda k: levers[k][0])
+    view = head[3].segmented_control("Show", WORKSHOP_VIEWS, default=WORKSHOP_VIEWS[0], key="wi_ws_view",
+                                     required=True) or WORKSHOP_VIEWS[0]
+    live = SS.get("wi_live_values", {})
+    live = {k: live.get(k, SS.get(C + k, 0)) for k in chosen}
+    SS["wi_live_values"] = live
+    for k, v in live.items():
+        SS[C + k] = v
+    if view == WORKSHOP_VIEWS[1]:
+        studio(ctx, area, names, st.container(), st.container(), view="compare")
+        with st.expander("All levers", icon=":material/tune:"):
+            lever_panel(area)
+        return
+    left, right = st.columns([1, 2.6], gap="medium")
     with left:
-        lever_panel(area)
+        st.markdown("**Levers**")
+        if chosen:
+            workshop_levers(area, chosen)
+        else:
+            st.caption("Choose levers to show above.")
+        st.caption(f"From {shell.period_label(base.period)}, {ctx.systems_label}. More levers below.")
+    below = st.container()
     with right:
-        studio(ctx, area, names, top, below)
+        studio(ctx, area, names, st.container(), below, view="workshop")
+    with below:
+        with st.expander("All levers", icon=":material/tune:"):
+            lever_panel(area)
 
 
 @st.fragment(key=RESULTS)
-def studio(ctx, area: str, names: dict, top, below) -> None:
+def studio(ctx, area: str, names: dict, top, below, view: str = "normal") -> None:
+    for k, v in (SS.get("wi_live_values") or {}).items():   # workshop mode: the live sliders' values
+        if SS.get(WORKSHOP_KEY):
+            SS[C + k] = v
     a = w.shared_assumptions()
     controls = {k: SS.get(C + k, v) for k, v in w.default_controls(a).items()}
     try:
@@ -95,8 +148,12 @@ def studio(ctx, area: str, names: dict, top, below) -> None:
         show_errors("This scenario does not fit the loaded data:", exc.errors)
         return
     hidden = baseline_hidden(*key)[1].get(area, [])
+    if view == "compare":
+        compare_panel(ctx, scn, res, big=True)
+        return
     with top:
         group = headlines(ctx, res, hidden)
-    results(ctx, scn, res, group)
+    results(ctx, scn, res, group, split=below if view == "workshop" else None)
     with below:
+        summary_section(ctx, scn, res)
         panels(ctx, scn, res, names)

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
+from lib.insight import exports
+from lib.whatif import library
 from lib.whatif import studio as w
 from lib.whatif.scenario import Scenario, ScenarioError
-from ui import charts, shell
-from ui.whatif.session import SS, PANELS, baseline_cached, baseline, run_cached, monte_carlo, optimise, live_key, reset_editor, load_later, show_errors
+from ui import charts, shell, tables
+from ui.whatif.results import plain_note, plain_source
+from ui.whatif.session import (SS, PANELS, baseline_cached, baseline, run_cached, monte_carlo, optimise, live_key,
+                               reset_editor, load_later, show_errors, log_change, auth_user, money)
 
 
 def panels(ctx, scn: Scenario, res, names: dict) -> None:
@@ -22,20 +27,85 @@ def panels(ctx, scn: Scenario, res, names: dict) -> None:
                 fn(ctx, scn, res)
 
 
-def compare_panel(ctx, scn: Scenario, res) -> None:
+def _next_name(saved: dict) -> str:
+    i = len(saved) + 1
+    while f"Scenario {i}" in saved:
+        i += 1
+    return f"Scenario {i}"
+
+
+def unique_name(name: str, saved: dict) -> str:
+    """The name typed, or 'name (2)', 'name (3)'... when it is taken: adding never overwrites a saved row."""
+    if name not in saved:
+        return name
+    i = 2
+    while f"{name} ({i})" in saved:
+        i += 1
+    return f"{name} ({i})"
+
+
+def _add_to_comparison(scn_json: str, scn_name: str) -> None:
+    """Button callback: save under the typed name (made unique), then clear the box for the next one."""
     saved: dict = SS.setdefault("wi_saved", {})
-    group = SS.get("wi_focus", w.NURSES)
+    if len(saved) >= w.MAX_COMPARE:
+        return
+    typed = " ".join(str(SS.get("wi_cmp_name") or "").split())[:60]
+    name = unique_name(typed or scn_name or _next_name(saved), saved)
+    saved[name] = scn_json
+    SS["wi_cmp_name"] = ""
+    log_change("Added to the comparison", name)
+
+
+def compare_chart_spec(n_series: int, group: str, big: bool = False) -> dict:
+    """Gap over time for the compared scenarios: 280 px plot, year labels horizontal, legend under the plot in
+    as many columns as series (so no name is clipped), fixed colours and marker shapes per scenario."""
+    f = charts.BIG_FONT_PX if big else 12
+    return {
+        "title": {"text": f"Gap over time: {group}", "anchor": "start"},
+        "height": 280,
+        "mark": {"type": "line", "point": {"size": 90 if big else 50, "filled": True}, "strokeWidth": 3 if big else 2},
+        "encoding": {
+            "x": {"field": "year", "type": "ordinal", "title": "Year",
+                  "axis": {"labelAngle": 0, "labelFontSize": f, "titleFontSize": f}},
+            "y": {"field": "gap", "type": "quantitative", "title": "Gap (FTE)",
+                  "axis": {"labelFontSize": f, "titleFontSize": f, "format": ",.0f"}},
+            "color": {"field": "scenario", "type": "nominal", "title": None, "sort": None,
+                      "scale": {"range": [charts.BASELINE_COLOUR, *charts.COMPARE_COLOURS]},
+                      "legend": {"orient": "bottom", "columns": max(n_series, 1), "labelLimit": 0,
+                                 "labelFontSize": f, "symbolStrokeWidth": 3}},
+            "shape": {"field": "scenario", "type": "nominal", "sort": None, "legend": None,
+                      "scale": {"range": ["stroke", *charts.COMPARE_SHAPES]}},
+            "tooltip": [{"field": "scenario", "type": "nominal", "title": "Scenario"},
+                        {"field": "year", "type": "ordinal", "title": "Year"},
+                        {"field": "gap", "type": "quantitative", "title": "Gap (FTE)", "format": ",.0f"}]},
+        **({"config": charts.big_config()} if big else {}),
+    }
+
+
+def _add_row(scn: Scenario, saved: dict) -> None:
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-    default = scn.name or f"Scenario {len(saved) + 1}"
-    name = c1.text_input("Name for the comparison", value=default, max_chars=60, key="wi_cmp_name").strip() or default
-    full = len(saved) >= w.MAX_COMPARE and name not in saved
-    if c2.button("Add current scenario", key="wi_cmp_add", disabled=full, icon=":material/add:"):
-        saved[name] = scn.to_json(None)
-        st.rerun(scope="fragment")
+    full = len(saved) >= w.MAX_COMPARE
+    c1.text_input("Name for the comparison", key="wi_cmp_name", max_chars=60,
+                  placeholder=scn.name or _next_name(saved),
+                  help="Left empty, the scenario's own name or the next 'Scenario N' is used. A name already in the "
+                       "comparison gets (2), (3)... added: adding never replaces a row.")
+    c2.button("Add current scenario", key="wi_cmp_add", disabled=full, icon=":material/add:",
+              on_click=_add_to_comparison, args=(scn.to_json(None), scn.name))
     if full:
         st.caption(f"Up to {w.MAX_COMPARE} scenarios side by side: remove one to add another.")
+
+
+def compare_panel(ctx, scn: Scenario, res, big: bool = False) -> None:
+    """Up to four saved scenarios side by side (a card each) and their gap over time. In workshop mode (`big`)
+    the cards and the chart come first, so the room sees them without scrolling; adding comes after."""
+    saved: dict = SS.setdefault("wi_saved", {})
+    group = SS.get("wi_focus", w.NURSES)
+    if not big:
+        _add_row(scn, saved)
     if not saved:
         st.info("Add the current scenario, change the levers, and add again to compare up to four side by side.")
+        if big:
+            _add_row(scn, saved)
         return
     runs, problems = {}, []
     for n, js in saved.items():
@@ -48,16 +118,37 @@ def compare_panel(ctx, scn: Scenario, res) -> None:
     if not runs:
         return
     gaps, table = w.comparison(runs, group)
+    cols = st.columns(len(table))
+    for i, (col, (_, r)) in enumerate(zip(cols, table.iterrows())):
+        T = int(r["Years"])
+        closes = w.year_short(None if pd.isna(r["Gap closes (year)"]) else int(r["Gap closes (year)"]), T)
+        with col.container(border=True):
+            st.markdown(f"**{i + 1}. {r['Scenario']}**  \n"
+                        f"Gap in year {T}: **{shell.num(r['Gap in final year (FTE)'])} FTE**  \n"
+                        f"Gap closes: **{closes}**  \n"
+                        f"Extra cost: **{money(r['Extra cost over baseline, all years (£)'])}**")
     base = w.gap_frame(res, group)
-    base = base[base["scenario"] == w.SCENARIO_LABELS["baseline"]].assign(scenario="Baseline (current area)")
-    data = pd.concat([base, gaps], ignore_index=True)
-    ch = alt.Chart(data).mark_line(point=True).encode(
-        x=alt.X("year:O", title="Year"), y=alt.Y("gap:Q", title="Gap (FTE)"),
-        color=alt.Color("scenario:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=300)),
-        tooltip=["scenario", "year", alt.Tooltip("gap:Q", format=",.0f")])
-    charts.show_chart(ch.properties(title=f"Gap over time: {group}", height=260), "what_if_compare", "wi_ch_cmp")
-    st.dataframe(table, hide_index=True, width="stretch", column_config={
-        c: st.column_config.NumberColumn(format="percent" if "rate" in c else "localized") for c in table.columns[3:]})
+    base = base[base["scenario"] == w.SCENARIO_LABELS["baseline"]].assign(scenario="Baseline (no levers)")
+    data = pd.concat([base, gaps], ignore_index=True)[["scenario", "year", "gap"]]
+    spec = compare_chart_spec(data["scenario"].nunique(), group, big)
+    ends = gaps[gaps["year"] == gaps.groupby("scenario")["year"].transform("max")]
+    desc = ("Gap in the final year: " + "; ".join(f"{a} {b:,.0f} FTE" for a, b in zip(ends["scenario"], ends["gap"]))
+            + f"; baseline {base['gap'].iloc[-1]:,.0f} FTE.")
+    spec["description"] = desc
+    if big:
+        spec["height"] = 250
+    height = spec.pop("height") + 70 + (30 if big else 24) + (20 if big else 0)
+    spec["autosize"] = {"type": "fit", "contains": "padding"}
+    st.vega_lite_chart(data, spec, key="wi_ch_cmp", width="stretch", height=height)
+    st.caption(desc)
+    charts.download_row({**spec, "data": {"values": data.to_dict("records")}, "width": 640, "height": 320},
+                        "what_if_compare", "wi_ch_cmp", title=f"Gap over time: {group}",
+                        system=SS.get("wi_area_label"))
+    if big:
+        _add_row(scn, saved)
+    with st.expander("Comparison table", expanded=not big):
+        tables.show(table, column_config={
+            c: st.column_config.NumberColumn(format="percent" if "rate" in c else "%,.0f") for c in table.columns[3:]})
     c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
     pick = c1.selectbox("Saved scenario", list(saved), key="wi_cmp_pick")
     if c2.button("Load into the levers", key="wi_cmp_load"):
@@ -106,14 +197,14 @@ def optimiser_panel(ctx, scn: Scenario, res) -> None:
             "FTE delivered by the year": st.column_config.NumberColumn(format="localized"),
             "Cost (£ a year at that point)": st.column_config.NumberColumn(format="localized")})
     if mix.check is not None:
-        with st.expander("Check: the gap in that year when the mix is run through the model"):
+        with st.expander("Check table: the gap in that year when the mix is run through the model"):
             st.dataframe(mix.check.rename(columns={"staff_group": "Staff group", "gap_baseline": "Gap, baseline",
                                                    "gap_with_levers": "Gap with the levers",
                                                    "agency_fte": "Agency cover (FTE)",
                                                    "gap_after_agency": "Gap after agency cover"}),
                          hide_index=True, width="stretch")
     for n in mix.notes:
-        st.caption(n)
+        st.caption(plain_note(n))
     if mix.scenario is not None and st.button("Load this mix as the current scenario", key="wi_opt_load",
                                               icon=":material/input:"):
         load_later(mix.scenario, "Loaded the least-cost mix into the levers (levers the controls cannot show are "
@@ -128,7 +219,8 @@ def uncertainty_panel(ctx, scn: Scenario, res) -> None:
     lp = c1.slider("Leaver rate: +/- points (80% range)", 0.0, 5.0, 1.0, 0.1, key="wi_mc_leaver")
     gp = c2.slider("Demand growth: +/- points (80% range)", 0.0, 5.0, 1.0, 0.1, key="wi_mc_growth")
     n = c3.selectbox("Draws", [200, 500, 1000], index=1, key="wi_mc_draws")
-    seed = int(c4.number_input("Seed", 0, 2**31 - 1, 2024, key="wi_mc_seed", help="Same seed, same fan."))
+    seed = int(c4.number_input("Random draw number", 0, 2**31 - 1, 2024, key="wi_mc_seed",
+                               help="The same number gives the same fan; change it to see another set of draws."))
     by = st.slider("Chance the gap has closed by year", 1, scn.horizon, scn.horizon, key="wi_mc_year")
     mc = monte_carlo(*live_key(ctx), scn.to_json(None), lp, gp, int(n), seed)
     fan = w.fan_frame(mc, scn.area, group)
@@ -136,15 +228,27 @@ def uncertainty_panel(ctx, scn: Scenario, res) -> None:
     st.metric(f"Chance the {group} gap has closed by year {by}", shell.pct(p, 0), border=True,
               help=f"Share of {n} draws in which the gap reached zero in some year up to {by}.")
     band = alt.Chart(fan).mark_area(opacity=0.25, color="#005EB8").encode(
-        x=alt.X("year:O", title="Year"), y=alt.Y("gap_p10:Q", title="Gap (FTE)"), y2="gap_p90:Q",
-        tooltip=["year", alt.Tooltip("gap_p10:Q", format=",.0f", title="P10"),
-                 alt.Tooltip("gap_p50:Q", format=",.0f", title="P50"), alt.Tooltip("gap_p90:Q", format=",.0f", title="P90")])
-    mid = alt.Chart(fan).mark_line(color="#003087").encode(x="year:O", y="gap_p50:Q")
+        x=alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0)), y=alt.Y("gap_p10:Q", title="Gap (FTE)"),
+        y2="gap_p90:Q",
+        tooltip=["year", alt.Tooltip("gap_p10:Q", format=",.0f", title="Low (1 in 10 below)"),
+                 alt.Tooltip("gap_p50:Q", format=",.0f", title="Middle"),
+                 alt.Tooltip("gap_p90:Q", format=",.0f", title="High (1 in 10 above)")])
+    mid = alt.Chart(fan).mark_line(color="#003087").encode(x=alt.X("year:O", axis=alt.Axis(labelAngle=0)),
+                                                            y="gap_p50:Q")
     zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#3D3D3D", strokeDash=[2, 2]).encode(y="y:Q")
-    charts.show_chart((band + mid + zero).properties(title=f"Gap fan (P10-P90, line P50): {group}", height=260),
-                      "what_if_fan", "wi_ch_fan")
-    st.caption(f"{mc.n_draws} draws, seed {mc.seed}; ranges are 80% intervals drawn from a normal distribution "
-               "(METHODS 5).")
+    last = fan.iloc[-1]
+    charts.show_chart((band + mid + zero).properties(
+        title=f"Range of the gap (8 in 10 draws inside the band; line: middle): {group}", height=260),
+        "what_if_fan", "wi_ch_fan", height=400,
+        description=(f"Gap in year {int(last['year'])}: middle {last['gap_p50']:,.0f} FTE; 8 in 10 draws between "
+                     f"{last['gap_p10']:,.0f} and {last['gap_p90']:,.0f} FTE."))
+    st.caption(f"{mc.n_draws} draws (random draw number {mc.seed}); the ranges you set are 80% intervals of a normal "
+               "distribution.")
+
+
+SECTION_WORDS = {"afc_bands": "Agenda for Change pay bands", "on_costs": "Employer on-costs",
+                 "staff_group_pay": "Pay by staff group", "new_roles": "New roles", "training": "Training",
+                 "recruitment": "Recruitment and retention", "demand": "Demand"}
 
 
 def _editor_changed(key: str) -> None:
@@ -154,6 +258,8 @@ def _editor_changed(key: str) -> None:
     for i, row in (ed.get("edited_rows") or {}).items():
         for col, val in row.items():
             t.loc[int(i), col] = val
+            log_change(f"Assumption {t.loc[int(i), 'section']} / {t.loc[int(i), 'item']} / "
+                       f"{t.loc[int(i), 'field']}", val)
     ov, errs = w.overrides_from_table(t)
     SS["wi_assump_errors"] = errs
     if not errs:
@@ -174,14 +280,23 @@ def assumptions_panel(ctx, scn: Scenario, res) -> None:
     for e in SS.pop("wi_assump_errors", []):
         st.error(f"Not applied: {e}")
     key = f"wi_editor_{SS.get('wi_editor_ver', 0)}"
-    st.data_editor(t, key=key, hide_index=True, width="stretch", height=360,
+    shown = t.assign(section=t["section"].map(lambda v: SECTION_WORDS.get(v, str(v).replace("_", " ").capitalize())),
+                     field=t["field"].map(lambda v: str(v).replace("_", " ")),
+                     source=t["source"].map(plain_source))
+    st.data_editor(shown, key=key, hide_index=True, width="stretch", height=360,
                    disabled=["section", "item", "field", "status", "source"], on_change=_editor_changed, args=(key,),
-                   column_config={"value": st.column_config.TextColumn("value", help="Numbers or AfC band codes"),
-                                  "status": st.column_config.TextColumn("status", help="UNVERIFIED = placeholder"),
-                                  "source": st.column_config.TextColumn("source", width="large")})
+                   column_config={"section": st.column_config.TextColumn("Area", width="small"),
+                                  "item": st.column_config.TextColumn("Item"),
+                                  "field": st.column_config.TextColumn("Setting"),
+                                  "value": st.column_config.TextColumn("Value", help="Numbers or Agenda for Change "
+                                                                                     "band codes (e.g. 5, 8a)"),
+                                  "status": st.column_config.TextColumn("Status", help="UNVERIFIED = placeholder "
+                                                                                       "to confirm locally"),
+                                  "source": st.column_config.TextColumn("Source", width="large")})
     ov = SS.get("wi_overrides") or {}
     if ov:
-        st.caption("Changed from the defaults: " + json.dumps(ov)[:400])
+        st.caption(f"{sum(len(v) if isinstance(v, dict) else 1 for v in ov.values())} assumption group(s) changed "
+                   "from the defaults (the scenario file lists them).")
         if st.button("Reset assumptions to the defaults", key="wi_assump_reset"):
             SS["wi_overrides"] = {}
             reset_editor()
@@ -208,6 +323,64 @@ def save_panel(ctx, scn: Scenario, res) -> None:
         text = st.text_area("Or paste scenario JSON", key="wi_paste", height=120)
         if st.button("Load pasted JSON", key="wi_paste_go"):
             _load_text(text, "the pasted text")
+    st.divider()
+    library_section(ctx, scn)
+    st.divider()
+    change_log_section(ctx)
+
+
+def library_section(ctx, scn: Scenario) -> None:
+    """Named scenarios kept on the server beside the data: outlive the browser session, with who and when."""
+    st.markdown("**Workshop library** (kept on the server with the data, for everyone using this data)")
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    name = c1.text_input("Name to save under", key="wi_lib_name", max_chars=library.MAX_NAME_CHARS,
+                         placeholder=scn.name or "e.g. 40 nursing associates a year")
+    if c2.button("Save to the library", key="wi_lib_save", icon=":material/bookmark_add:"):
+        try:
+            library.save(ctx.data_dir, name or scn.name, scn, auth_user())
+            log_change("Saved to the library", name or scn.name)
+            st.success(f"Saved {(name or scn.name)!r} to the library.")
+        except (library.LibraryError, OSError) as exc:
+            st.error(f"Not saved: {exc}")
+    t, problems = library.entries(ctx.data_dir)
+    for p in problems:
+        st.warning(f"A library file could not be read and is not listed: {p}")
+    if t.empty:
+        st.caption("No scenarios in the library yet.")
+        return
+    shown = t.rename(columns={"name": "Name", "saved_by": "Saved by", "saved_at_utc": "Saved at (UTC)",
+                              "area": "System", "years": "Years"}).drop(columns=["file"])
+    st.dataframe(shown, hide_index=True, width="stretch", height=min(36 * (len(shown) + 1) + 4, 220))
+    c1, c2, c3, c4 = st.columns([2, 1, 1, 1.3], vertical_alignment="bottom")
+    pick = c1.selectbox("Library scenario", list(t["name"]), key="wi_lib_pick")
+    if c2.button("Load", key="wi_lib_load", icon=":material/input:"):
+        try:
+            loaded = library.load(ctx.data_dir, pick)
+            errs = w.check_area(loaded, baseline(ctx))
+            if errs:
+                raise ScenarioError(errs)
+        except (library.LibraryError, ScenarioError) as exc:
+            st.error(f"Could not load {pick!r}: {exc}")
+        else:
+            load_later(loaded, f"Loaded {pick!r} from the workshop library.")
+    if c3.button("Delete", key="wi_lib_delete", icon=":material/delete:"):
+        library.delete(ctx.data_dir, pick)
+        log_change("Deleted from the library", pick)
+        st.rerun(scope="fragment")
+    c4.download_button("Export library (zip)", lambda: library.export_zip(ctx.data_dir),
+                       file_name="what_if_library.zip", mime="application/zip", key="wi_lib_export",
+                       icon=":material/download:", on_click="ignore")
+
+
+def change_log_section(ctx) -> None:
+    rows = SS.get("wi_log", [])
+    st.markdown("**Change log of this session**")
+    st.caption(f"{len(rows)} lever and assumption changes recorded (who, when, what, value).")
+    notes = exports.standard_notes("What-if studio change log", period=f"{shell.period_label(ctx.period)} "
+                                   f"({ctx.level})", synthetic=ctx.synthetic)
+    st.download_button("Download the change log (CSV)", lambda: library.log_csv(rows, notes),
+                       file_name="what_if_change_log.csv", mime="text/csv", key="wi_log_csv",
+                       icon=":material/download:", on_click="ignore", disabled=not rows)
 
 
 def _load_text(raw, what: str) -> None:

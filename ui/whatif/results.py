@@ -3,21 +3,64 @@ Vega-Lite specs with data passed beside them) and the results table.
 """
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import streamlit as st
 
 from lib.whatif import studio as w
 from lib.whatif.scenario import Scenario
-from ui import shell
-from ui.whatif.session import SCN_SCALE, SS, baseline_cached, live_key, money
+from ui import charts, shell, tables
+from ui.whatif.session import SCN_SCALE, SS, baseline_cached, live_key, money, workshop_on
 
 
 X_YEAR = {"field": "year", "type": "ordinal", "title": "Year", "axis": {"labelAngle": 0}}
 SCN_COLOUR = {"field": "scenario", "type": "nominal", "scale": SCN_SCALE, "title": None, "legend": {"orient": "bottom"}}
 
 
+def plain_note(note: str) -> str:
+    """A model note in the words of the page (no formulas, code names or document references)."""
+    n = str(note)
+    if "1-(1-m)" in n:
+        return ("Leaver and joiner rates are yearly rates worked out from the loaded months' rates (a monthly "
+                "leaver rate compounds over 12 months).")
+    if n.startswith("vacancy_fte unknown"):
+        return ("Vacancy figures are missing for some systems and staff groups: there, demand starts equal to staff "
+                "in post, so the gap starts at zero.")
+    m = re.match(r"(\d+) missing (leaver_rate|joiner_rate) values filled", n)
+    if m:
+        what = "leaver" if m.group(2) == "leaver_rate" else "joiner"
+        return (f"{m.group(1)} system and staff group starting points had no {what} rate: the staff group's "
+                "average rate across systems is used for them.")
+    n = re.sub(r"\s*\(?METHODS [0-9.a-d]+\)?", "", n)
+    n = n.replace("`check`", "the check table").replace(" x staff group", " and staff group")
+    return n.replace("_", " ")
+
+
+def plain_source(text: str) -> str:
+    """An assumption's source without references to the project's internal methods document (users do not have
+    it): the reference is dropped and the sentence tidied."""
+    t = re.sub(r"\s*\(METHODS [0-9.]+[a-d]?\)", "", str(text))
+    t = re.sub(r"METHODS(\.md)?( section)? [0-9.]+[a-d]?( worked example| standard)?", "", t)
+    t = re.sub(r"\b(as in|from)\s*(?=[;),\[]|$|\s[-(\[])", "", t)
+    t = re.sub(r"\(\s*,?\s*(SEEN|[0-9.]+)?\s*\)", "", t)
+    t = re.sub(r"\(\s*,\s*", "(", t)
+    t = re.sub(r"^\s*:\s*", "", t)
+    return re.sub(r"\s{2,}", " ", re.sub(r"\s+([;,)])", r"\1", t)).strip()
+
+
+def rate_basis_words(basis: str) -> str:
+    """How the baseline's rates were made, without formulas (older stores said 'leaver 1-(1-m)^12')."""
+    if "1-(1-m)" in basis:
+        return "yearly, worked out from monthly rates" if "monthly" in basis else \
+            "yearly, worked out from the loaded months' rates"
+    return basis.replace(" x 12/", " scaled to a year from ").rstrip(".")
+
+
 def headlines(ctx, res, hidden: list[str]) -> str:
-    """The followed staff group's figures; returns the group. Groups disclosure control hides here are not offered."""
+    """The followed staff group's figures; returns the group. Groups disclosure control hides here are not offered.
+    Arrows only where a figure moved against the baseline, pointing the way it moved (no arrow on 'same as
+    baseline' or on a plain figure such as the pay bill)."""
     groups = [g for g in w.KNOWN_STAFF_GROUPS if g not in hidden and g in set(res.summary["staff_group"])]
     if SS.get("wi_focus") not in groups:
         SS["wi_focus"] = w.NURSES if w.NURSES in groups else groups[0]
@@ -27,31 +70,48 @@ def headlines(ctx, res, hidden: list[str]) -> str:
                    f"cannot reveal one): {', '.join(hidden)}.")
     h = w.headline(res, group)
     b, s, T = h["baseline"], h["scenario"], h["horizon"]
+    figs = headline_figures(ctx, h)
     cols = st.columns(4)
-    d_gap = s["gap_end"] - b["gap_end"]
-    d_vr = 100 * (s["vacancy_rate_end"] - b["vacancy_rate_end"])
-    cols[0].metric(f"Gap in year {T} (FTE)", shell.num(s["gap_end"]),
-                   f"{d_gap:+,.0f} vs baseline" if abs(d_gap) >= 0.5 else "same as baseline",
-                   delta_color="inverse" if abs(d_gap) >= 0.5 else "off", border=True,
-                   help="Demand minus capacity (FTE). Negative = more capacity than demand. Baseline: "
-                        f"{shell.num(b['gap_end'])}.")
-    cols[1].metric(f"Vacancy rate, year {T}", shell.pct(s["vacancy_rate_end"], 1),
-                   f"{d_vr:+.1f} points" if abs(d_vr) >= 0.05 else "same as baseline",
-                   delta_color="inverse" if abs(d_vr) >= 0.05 else "off",
-                   border=True, help="max(gap, 0) / demand. Baseline: " + shell.pct(b["vacancy_rate_end"], 1))
-    cols[2].metric("Gap closes", w.year_short(s["year_gap_closes"], T),
-                   f"{w.year_label(s['year_gap_closes'], ctx.period, T)}; baseline: "
-                   f"{w.year_short(b['year_gap_closes'], T).lower()}", delta_color="off", delta_arrow="off", border=True,
-                   help="First year in which capacity meets demand for this staff group.")
-    extra = s["total_cost"] - b["total_cost"]
-    cols[3].metric("Extra cost", money(extra), f"pay bill, year {T}: {money(s['pay_bill_end'])}",
-                   delta_color="off", border=True,
-                   help=f"Pay bill, training, recruitment and retention costs summed over years 1-{T}, scenario minus "
-                        f"baseline. Training cost in the scenario: {money(s['training_cost_total'])}.")
+    for col, f in zip(cols, figs):
+        col.metric(f["label"], f["value"], f["delta"], delta_color=f["delta_color"],
+                   delta_arrow="auto" if f["arrow"] else "off", border=True, help=f["help"])
     a = w.shared_assumptions().with_overrides(res.scenario.assumptions)
     for line in w.baseline_lines(baseline_cached(*live_key(ctx)), res.scenario.area, group, a):
         st.caption(line)
     return group
+
+
+def headline_figures(ctx, h: dict) -> list[dict]:
+    """Label, value, delta text, colour and whether an arrow makes sense, for the four headline cards."""
+    b, s, T = h["baseline"], h["scenario"], h["horizon"]
+    d_gap = s["gap_end"] - b["gap_end"]
+    d_vr = 100 * (s["vacancy_rate_end"] - b["vacancy_rate_end"])
+    moved_gap, moved_vr = abs(d_gap) >= 0.5, abs(d_vr) >= 0.05
+    extra = s["total_cost"] - b["total_cost"]
+    d_pay = s["pay_bill_end"] - b["pay_bill_end"]
+    return [
+        {"label": f"Gap in year {T} (FTE)", "value": shell.num(s["gap_end"]),
+         "delta": f"{d_gap:+,.0f} FTE vs baseline" if moved_gap else "Same as baseline",
+         "delta_color": "inverse" if moved_gap else "off", "arrow": moved_gap,
+         "help": "Demand minus capacity (FTE). Negative = more capacity than demand. Baseline: "
+                 f"{shell.num(b['gap_end'])}."},
+        {"label": f"Vacancy rate, year {T}", "value": shell.pct(s["vacancy_rate_end"], 1),
+         "delta": f"{d_vr:+.1f} points vs baseline" if moved_vr else "Same as baseline",
+         "delta_color": "inverse" if moved_vr else "off", "arrow": moved_vr,
+         "help": "Gap (when positive) divided by demand. Baseline: " + shell.pct(b["vacancy_rate_end"], 1)},
+        {"label": "Gap closes", "value": w.year_short(s["year_gap_closes"], T),
+         "delta": f"Baseline: {w.year_short(b['year_gap_closes'], T).lower()}",
+         "delta_color": "off", "arrow": False,
+         "help": "First year in which capacity meets demand for this staff group: "
+                 f"{w.year_label(s['year_gap_closes'], ctx.period, T)}."},
+        {"label": "Extra cost, all years", "value": money(extra),
+         "delta": (f"Pay bill, year {T}: {'+' if d_pay > 0 else '-'}{money(abs(d_pay))}" if abs(d_pay) >= 1 else
+                   f"Pay bill, year {T}: same"),
+         "delta_color": "off", "arrow": False,
+         "help": f"Pay bill, training, recruitment and retention costs summed over years 1-{T}, scenario minus "
+                 f"baseline. Pay bill in year {T}: {money(s['pay_bill_end'])} (baseline {money(b['pay_bill_end'])}). "
+                 f"Training cost in the scenario: {money(s['training_cost_total'])}."},
+    ]
 
 
 def _tip(field: str, kind: str = "quantitative", fmt: str | None = None, title: str | None = None) -> dict:
@@ -100,25 +160,51 @@ def _draw(data: pd.DataFrame, spec: dict, key: str) -> None:
     """No PNG/SVG export on live charts (the data are downloadable below; comparison and fan charts keep it).
     The element gets a fixed pixel height that Vega fits title, axes and legend into: sized to content, a
     chart with a bottom legend overlapped the one below it after its rows were swapped."""
-    height = spec.pop("height") + 110
+    height = spec.pop("height") + (130 if workshop_on() else 110)
     spec["autosize"] = {"type": "fit", "contains": "padding"}
+    if workshop_on():
+        spec["config"] = charts.big_config()
     st.vega_lite_chart(data, spec, key=key, width="stretch", height=height)
 
 
-def results(ctx, scn: Scenario, res, group: str) -> None:
+def describe_gap(g: pd.DataFrame, group: str) -> str:
+    """The gap chart's key figures in words (caption under the chart and its accessible description)."""
+    T = int(g["year"].max())
+    end = g[g["year"] == T].set_index("scenario")["gap"]
+    b = end.get(w.SCENARIO_LABELS["baseline"])
+    sc = end.get(w.SCENARIO_LABELS["scenario"])
+    start = g[g["year"] == g["year"].min()]["gap"].iloc[0]
+    return (f"Gap for {group.lower()}: {start:,.0f} FTE at the start; in year {T} {sc:,.0f} FTE with the scenario "
+            f"against {b:,.0f} FTE with no levers.")
+
+
+def results(ctx, scn: Scenario, res, group: str, split=None) -> None:
+    """The charts and table. With `split` (workshop mode) only the gap chart is drawn here, the rest in `split`."""
     g = w.gap_frame(res, group)
-    c1, c2 = st.columns(2)
+    ws = split is not None
+    c1, c2 = (st.container(), split.container()) if ws else st.columns(2)
+    desc = describe_gap(g, group)
     with c1:
-        _draw(g[["scenario", "year", "gap", "demand", "capacity"]],
-              _line("gap", "Gap (FTE)", [_tip("scenario", "nominal"), _tip("year", "ordinal"),
-                                         _tip("gap", fmt=",.0f"), _tip("demand", fmt=",.0f"),
-                                         _tip("capacity", fmt=",.0f")],
-                    f"Gap: {group}", 260, zero_rule=True), "wi_ch_gap")
+        spec = _line("gap", "Gap (FTE)", [_tip("scenario", "nominal"), _tip("year", "ordinal"),
+                                          _tip("gap", fmt=",.0f"), _tip("demand", fmt=",.0f"),
+                                          _tip("capacity", fmt=",.0f")],
+                     f"Gap: {group}", 230 if ws else 260, zero_rule=True)
+        spec["description"] = desc
+        _draw(g[["scenario", "year", "gap", "demand", "capacity"]], spec, "wi_ch_gap")
+        st.caption(desc)
     with c2:
         _draw(g[["scenario", "year", "vacancy_rate"]],
               _line("vacancy_rate", "Vacancy rate", [_tip("scenario", "nominal"), _tip("year", "ordinal"),
                                                      _tip("vacancy_rate", fmt=".1%")],
                     f"Vacancy rate: {group}", 260, y_extra={"axis": {"format": "%"}}), "wi_ch_vac")
+    if ws:
+        with split:
+            _rest(ctx, scn, res, group)
+    else:
+        _rest(ctx, scn, res, group)
+
+
+def _rest(ctx, scn: Scenario, res, group: str) -> None:
     _draw(w.fte_frame(res, group)[["scenario", "role_label", "year", "fte"]], _spec_fte(), "wi_ch_fte")
     cf = w.cost_frame(res)
     c1, c2 = st.columns(2)
@@ -136,14 +222,42 @@ def results(ctx, scn: Scenario, res, group: str) -> None:
         else:
             _draw(pd.DataFrame({"year": one["year"], "measure": one["measure"], "pounds_k": one["pounds"] / 1e3}),
                   _spec_costs(), "wi_ch_cost")
+    for n in dict.fromkeys(plain_note(n) for n in res.notes):
+        st.caption(n)
+
+
+def long_summary(tbl: pd.DataFrame, T: int) -> pd.DataFrame:
+    """Baseline and scenario as two rows a staff group (six columns fit a 1440 px screen; eight side by side did
+    not)."""
+    rows = []
+    for _, r in tbl.iterrows():
+        for key, label in (("baseline", "Baseline (no levers)"), ("scenario", "Scenario")):
+            rows.append({"Staff group": r["Staff group"], "Run": label, "Gap now (FTE)": r["Gap now (FTE)"],
+                         f"Gap in year {T} (FTE)": r[f"Gap in year {T}, {key} (FTE)"],
+                         f"Vacancy rate in year {T}": r[f"Vacancy rate in year {T}, {key}"],
+                         "Gap closes": w.year_short(None if pd.isna(r[f"Gap closes (year), {key}"]) else
+                                                    int(r[f"Gap closes (year), {key}"]), T)})
+    return pd.DataFrame(rows)
+
+
+def summary_section(ctx, scn: Scenario, res) -> None:
+    """Every staff group, baseline beside scenario, full width (in the right-hand column its eight columns did not
+    fit a 1440 px screen), with the downloads."""
     sdc = bool(live_key(ctx)[4])
+    T = scn.horizon
     with st.expander("All staff groups: baseline beside scenario"):
-        tbl = w.summary_table(res)
-        st.dataframe(tbl, hide_index=True, width="stretch", column_config={
-            c: st.column_config.NumberColumn(format="percent" if "rate" in c else "localized") for c in tbl.columns[1:]})
+        tables.show(long_summary(w.summary_table(res), T), column_config={
+            "Staff group": st.column_config.TextColumn("Staff group", width=270),
+            "Gap now (FTE)": st.column_config.NumberColumn(format="%,.0f"),
+            f"Gap in year {T} (FTE)": st.column_config.NumberColumn(format="%,.0f"),
+            f"Vacancy rate in year {T}": st.column_config.NumberColumn(format="percent")})
         table = w.mask_small(res.table) if sdc else res.table
+        group = SS.get("wi_focus", w.NURSES)
         shell.downloads(table, f"what_if_{scn.area}", "wi_table",
                         notes=[f"Scenario: {scn.to_json(None)}", f"Data period {ctx.period}, {ctx.level}",
+                               f"Baseline rates: {rate_basis_words(baseline_cached(*live_key(ctx)).rate_basis)}",
+                               *w.baseline_lines(baseline_cached(*live_key(ctx)), scn.area, group,
+                                                 w.shared_assumptions().with_overrides(scn.assumptions))[1:],
                                f"Baseline rates {baseline_cached(*live_key(ctx)).rate_basis}",
                                *w.baseline_lines(baseline_cached(*live_key(ctx)), scn.area, group,
                                                  w.shared_assumptions().with_overrides(scn.assumptions))[1:],
@@ -151,5 +265,3 @@ def results(ctx, scn: Scenario, res, group: str) -> None:
                                *([w.SDC_EXPORT_NOTE] if sdc else [])])
         if sdc:
             st.caption(w.SDC_EXPORT_NOTE)
-    for n in res.notes:
-        st.caption(n)

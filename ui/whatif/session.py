@@ -14,12 +14,12 @@ from lib.whatif import optimiser
 from lib.whatif import uncertainty
 from lib.whatif import studio as w
 from lib.whatif.scenario import Scenario
-from ui import auth, data
+from ui import auth, charts, data
 
 SS = st.session_state
 C = "wi_c_"                      # prefix of lever widget keys
-SCN_COLOURS = alt.Scale(domain=list(w.SCENARIO_LABELS.values()), range=["#768692", "#005EB8"])
-SCN_SCALE = {"domain": list(w.SCENARIO_LABELS.values()), "range": ["#768692", "#005EB8"]}
+SCN_COLOURS = alt.Scale(domain=list(w.SCENARIO_LABELS.values()), range=[charts.BASELINE_COLOUR, charts.SCENARIO_COLOUR])
+SCN_SCALE = {"domain": list(w.SCENARIO_LABELS.values()), "range": [charts.BASELINE_COLOUR, charts.SCENARIO_COLOUR]}
 PANELS = ["Compare scenarios", "Least-cost mix", "Uncertainty", "Assumptions", "Save, load and share"]
 # Two fragments: moving a lever reruns only the results (its callback names the results fragment), so the
 # ~35 lever widgets are neither rebuilt on the server nor redrawn in the browser. Widgets that change other
@@ -135,3 +135,50 @@ def money(x: float) -> str:
     if abs(x) >= 1e6:
         return f"£{x / 1e6:,.1f}m"
     return f"£{x:,.0f}"
+
+
+# ------------------------------------------------------------------------------------------------
+# Workshop mode (projector layout) and the change log of a session
+# ------------------------------------------------------------------------------------------------
+WORKSHOP_PARAM = "workshop"          # ?workshop=1 turns it on; any other value is ignored with a notice
+WORKSHOP_KEY = "wi_workshop"
+
+
+def workshop_from_url() -> None:
+    """Read ?workshop= once per session (validated: '1' / '0' only) into the switch's state."""
+    if SS.get("wi_workshop_url_read"):
+        return
+    SS["wi_workshop_url_read"] = True
+    raw = st.query_params.get(WORKSHOP_PARAM)
+    if raw is None:
+        return
+    if str(raw) in ("1", "0"):
+        SS[WORKSHOP_KEY] = str(raw) == "1"
+    else:
+        shown = str(raw)[:20]
+        SS.setdefault("wi_msgs", []).append(("info", f"The link's workshop value {shown!r} is not one we "
+                                                     "recognise (use 1 or 0), so the normal layout is shown."))
+
+
+def workshop_on() -> bool:
+    return bool(SS.get(WORKSHOP_KEY, False))
+
+
+def workshop_changed() -> None:
+    if workshop_on():
+        st.query_params[WORKSHOP_PARAM] = "1"
+    else:
+        st.query_params.pop(WORKSHOP_PARAM, None)
+
+
+def log_change(what: str, value) -> None:
+    """One row of the session's change log (downloadable as CSV from the save panel)."""
+    from lib.whatif import library
+    SS.setdefault("wi_log", []).append(library.log_row(auth_user(), what, value))
+
+
+def auth_user() -> str:
+    """Who: the signed-in e-mail when sign-in is configured, else 'local user'."""
+    if not auth.auth_configured():
+        return "local user"
+    return str(st.user.get("email") or st.user.get("name") or "signed-in user")

@@ -1,0 +1,369 @@
+"""Issue 15 (room-ready): values and words a person sees, checked with AppTest and plain functions.
+
+Layout (above the fold, live drag, clipped tables, the map key) is checked in tests/browser/test_room_ready.py."""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pandas as pd
+import pytest
+
+from lib.insight import exports
+from lib.whatif import library
+from lib.whatif.scenario import Scenario
+from tests.conftest import open_app_page
+
+NURSES = "Nurses & health visitors"
+JARGON = ["1-(1-m)", "phi", "tau2", "vacancy_fte unknown", "`check`", "Seed", "METHODS", "P10", "P50", "P90"]
+
+
+def open_what_if(**params):
+    return open_app_page("pages/what_if.py", params, timeout=90)
+
+
+def visible_text(at) -> str:
+    """Every text a person reads on the page: markdown, captions, notices, labels, metric labels and deltas."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    for kind in ("info", "warning", "error", "success"):
+        parts += [str(x.value) for x in getattr(at, kind)]
+    for kind in ("slider", "selectbox", "number_input", "text_input", "toggle", "multiselect", "button"):
+        parts += [str(w.label) for w in getattr(at, kind)]
+    parts += [m.label for m in at.metric] + [m.proto.delta for m in at.metric]
+    parts += [str(t.label) for t in at.tabs] if hasattr(at, "tabs") else []
+    return "\n".join(parts)
+
+
+def metric(at, start: str):
+    hits = [m for m in at.metric if m.label.startswith(start)]
+    assert hits, [m.label for m in at.metric]
+    return hits[0]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Exports that stand alone
+# ---------------------------------------------------------------------------------------------------------------
+def test_csv_numbers_rounded_as_shown_and_notes_carried():
+    df = pd.DataFrame({"System": ["=HYPERLINK(1)", "Leeds"], "FTE": [9608.029999999999, 1467.26],
+                       "Headcount": [25085.0, 3.0], "Leaver rate": [0.0088123456, 0.0095],
+                       "Share": ["0.88%", "1.5%"], "Cost (£)": [1234.5678, 2.0]})
+    notes = exports.standard_notes("Headlines", system="Leeds (QWO)", period="Nov 2025 (ICS)", synthetic=True)
+    raw = exports.to_csv_bytes(df, notes=notes).decode("utf-8-sig")
+    back = pd.read_csv(io.StringIO(raw))
+    assert list(back.columns) == ["System", "FTE", "Headcount", "Leaver rate (fraction)", "Share (fraction)",
+                                  "Cost (£)", "notes"]
+    assert back["FTE"].tolist() == [9608.0, 1467.3]                      # FTE 1 dp, not 9608.029999999999
+    assert "25085," in raw and "25085.0" not in raw                      # headcount whole
+    assert back["Leaver rate (fraction)"].tolist() == [0.008812, 0.0095]
+    assert back["Share (fraction)"].tolist() == [0.0088, 0.015]          # "0.88%" text became a fraction
+    assert back["System"][0] == "'=HYPERLINK(1)"                        # formula neutralised
+    text = " ".join(back["notes"].dropna())
+    for want in ("Headlines", "System: Leeds (QWO)", "Period: Nov 2025 (ICS)", "Source: NHS Digital", "SYNTHETIC"):
+        assert want in text, want
+
+
+def test_excel_carries_notes_sheet_and_rounding():
+    import openpyxl
+    df = pd.DataFrame({"FTE": [9608.029999999999], "Vacancy rate": [0.07549012]})
+    wb = openpyxl.load_workbook(io.BytesIO(exports.to_excel_bytes(df, notes=["Title", exports.SYNTHETIC_NOTE])))
+    data = wb["data"]
+    assert [c.value for c in data[1]] == ["FTE", "Vacancy rate (fraction)"]
+    assert data["A2"].value == 9608.0 and data["B2"].value == 0.07549
+    assert [r[0].value for r in wb["notes"].iter_rows(min_row=2)] == ["Title", exports.SYNTHETIC_NOTE]
+
+
+def test_chart_export_carries_title_system_period_source_and_synthetic_label():
+    import vl_convert as vlc
+    from ui import charts
+    spec = {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "data": {"values": [{"x": 1, "y": 2}]},
+            "mark": "point", "encoding": {"x": {"field": "x", "type": "quantitative"},
+                                         "y": {"field": "y", "type": "quantitative"}}}
+    out = charts.export_spec(spec, "Gap over time", "Leeds (QWO)", "Nov 2025 (ICS data)", True)
+    svg = vlc.vegalite_to_svg(json.dumps(out))
+    for want in ("Gap over time", "Leeds (QWO) - Nov 2025 (ICS data)", "Source: NHS Digital", "SYNTHETIC demo data"):
+        assert want in svg, want
+    real = charts.export_spec(spec, "Gap over time", None, "Nov 2025", False)
+    assert "SYNTHETIC" not in json.dumps(real)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Scenario library (server side) and change log
+# ---------------------------------------------------------------------------------------------------------------
+def test_library_save_list_load_delete_export(tmp_path):
+    scn = Scenario.from_dict({"schema_version": 1, "area": "QKK", "horizon": 7, "name": "40 NAs",
+                              "levers": {"new_roles": [{"role": "nursing_associate", "trainees_per_year": 40}]}})
+    p = library.save(tmp_path, "40 nursing associates", scn, "ann@nhs.net", when="2026-11-29T10:00:00+00:00")
+    assert p.parent == tmp_path / "scenarios" and p.suffix == ".json"
+    library.save(tmp_path, "Retention first", Scenario(area="QKK"), "bob@nhs.net", when="2026-11-29T11:00:00+00:00")
+    assert not list((tmp_path / "scenarios").glob(".tmp-*")), "no temporary file left behind"
+    t, problems = library.entries(tmp_path)
+    assert problems == []
+    assert t["name"].tolist() == ["Retention first", "40 nursing associates"]          # newest first
+    assert t["saved_by"].tolist() == ["bob@nhs.net", "ann@nhs.net"]
+    assert library.load(tmp_path, "40 nursing associates").to_dict() == scn.to_dict()
+    # saving again under the same name replaces that entry only
+    library.save(tmp_path, "40 nursing associates", Scenario(area="QKK", horizon=3), "ann@nhs.net")
+    assert library.load(tmp_path, "40 nursing associates").horizon == 3
+    assert len(library.entries(tmp_path)[0]) == 2
+    with zipfile.ZipFile(io.BytesIO(library.export_zip(tmp_path))) as z:
+        docs = [json.loads(z.read(n)) for n in z.namelist()]
+    assert sorted(d["name"] for d in docs) == ["40 nursing associates", "Retention first"]
+    assert all(d["saved_by"] and d["saved_at_utc"] for d in docs)
+    assert library.delete(tmp_path, "Retention first") and not library.delete(tmp_path, "Retention first")
+    assert library.entries(tmp_path)[0]["name"].tolist() == ["40 nursing associates"]
+
+
+def test_library_names_damaged_files_and_refuses_bad_names(tmp_path):
+    library.save(tmp_path, "Good", Scenario(area="QKK"), "ann")
+    (tmp_path / "scenarios" / "broken.json").write_text("{not json", encoding="utf-8")
+    (tmp_path / "scenarios" / "wrong.json").write_text(json.dumps({"name": "x", "scenario": {"area": 5}}))
+    t, problems = library.entries(tmp_path)
+    assert t["name"].tolist() == ["Good"]
+    assert any(p.startswith("broken.json: not valid JSON") for p in problems)
+    assert any(p.startswith("wrong.json:") for p in problems)
+    with pytest.raises(library.LibraryError, match="needs a name"):
+        library.save(tmp_path, "   ", Scenario(area="QKK"), "ann")
+    with pytest.raises(library.LibraryError, match="at most 80"):
+        library.save(tmp_path, "x" * 81, Scenario(area="QKK"), "ann")
+    # a name is never a path
+    p = library.save(tmp_path, "../../etc/passwd", Scenario(area="QKK"), "ann")
+    assert p.parent == tmp_path / "scenarios"
+
+
+def test_change_log_csv_is_formula_safe_with_notes():
+    rows = [library.log_row("ann", "Nursing associates: trainees a year", 40, when="2026-11-29T10:00:00+00:00"),
+            library.log_row("=cmd", "Scenario name", "+SUM(A1)", when="2026-11-29T10:01:00+00:00")]
+    raw = library.log_csv(rows, ["What-if studio change log", exports.SYNTHETIC_NOTE]).decode("utf-8-sig")
+    back = pd.read_csv(io.StringIO(raw), dtype=str)
+    assert back.columns.tolist() == ["when_utc", "who", "what", "value", "notes"]
+    assert back["value"].tolist() == ["40", "'+SUM(A1)"] and back["who"][1] == "'=cmd"
+    assert "SYNTHETIC" in " ".join(back["notes"].dropna())
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Plain words, slider ranges, comparison chart spec
+# ---------------------------------------------------------------------------------------------------------------
+def test_model_notes_and_sources_in_plain_words():
+    from lib.whatif import studio as w
+    RATE_BASIS_MONTHLY = "annualised from monthly rates: leaver 1-(1-m)^12; joiner keeps monthly net growth"
+    from ui.whatif.results import plain_note, plain_source, rate_basis_words
+    assert "1-(1-m)" not in plain_note(RATE_BASIS_MONTHLY) and "12 months" in plain_note(RATE_BASIS_MONTHLY)
+    n = plain_note("vacancy_fte unknown for some system x staff group: demand there = staff in post (gap 0 at t0)")
+    assert n.startswith("Vacancy figures are missing") and "_" not in n
+    assert plain_note("3 missing leaver_rate values filled with the FTE-weighted rate of the staff group").startswith(
+        "3 system and staff group starting points had no leaver rate")
+    assert "`" not in plain_note("Retention is linearised at a 1 percentage-point change; `check` shows the gap")
+    assert rate_basis_words(RATE_BASIS_MONTHLY) == "yearly, worked out from monthly rates"
+    sources = w.assumption_table(w.shared_assumptions())["source"].map(plain_source)
+    assert not sources.str.contains("METHODS").any()
+    assert plain_source("healthcareers.nhs.uk AfC pay rates from 1 April 2024 (METHODS 1.7)") == \
+        "healthcareers.nhs.uk AfC pay rates from 1 April 2024"
+
+
+@pytest.mark.parametrize("fte, current, want", [
+    (15_200, 0, (0, 760, 20)),       # a system's nurses: 5% = 760 in steps of 20 (38 steps), not 0-500 by 1
+    (330_000, 0, (0, 16_500, 500)),  # England's nurses
+    (100, 0, (0, 20, 1)),            # a small group still gets a usable range
+    (15_200, 1000, (0, 1000, 20)),   # a loaded value above the range widens it
+])
+def test_trainee_slider_range_and_step(fte, current, want):
+    from ui.whatif.levers import nice_range
+    assert nice_range(fte, current) == want
+
+
+def test_compare_names_never_overwrite():
+    from ui.whatif.panels import _next_name, unique_name
+    saved = {"Scenario 1": "{}", "NA 40": "{}", "NA 40 (2)": "{}"}
+    assert _next_name(saved) == "Scenario 4"          # the 4th row; a name in use is skipped
+    assert _next_name({"Scenario 2": "{}"}) == "Scenario 3"
+    assert unique_name("NA 40", saved) == "NA 40 (3)" and unique_name("New", saved) == "New"
+
+
+def test_compare_chart_spec_readable_by_a_room():
+    from ui import charts
+    from ui.whatif.panels import compare_chart_spec
+    s = compare_chart_spec(5, NURSES, big=True)
+    assert s["height"] >= 250
+    assert s["encoding"]["x"]["axis"]["labelAngle"] == 0
+    leg = s["encoding"]["color"]["legend"]
+    assert leg["labelLimit"] == 0 and leg["columns"] == 5 and leg["orient"] == "bottom"   # never clipped
+    assert s["encoding"]["x"]["axis"]["labelFontSize"] >= 16 and s["config"]["axis"]["labelFontSize"] >= 16
+    assert s["encoding"]["color"]["scale"]["range"][1:] == charts.COMPARE_COLOURS
+
+
+def test_one_visual_language_for_england_region_system():
+    from ui import charts, trend_charts
+    assert trend_charts.ROLE_COLOURS == {"England": charts.ENGLAND_COLOUR, "Region": charts.REGION_COLOUR,
+                                         "System": charts.SYSTEM_COLOUR}
+    assert trend_charts.ROLE_DASH["England"] == charts.ENGLAND_DASH
+    import inspect
+    from ui import map_view
+    src = inspect.getsource(map_view)
+    assert "#d5281b\", strokeDash" not in src and "charts.ENGLAND_COLOUR" in src
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The what-if page (AppTest)
+# ---------------------------------------------------------------------------------------------------------------
+def test_arrows_only_where_a_figure_moved_and_the_right_way():
+    from streamlit.proto.Metric_pb2 import Metric as MetricProto
+    at = open_what_if(area="QKK")
+    gap = metric(at, "Gap in year 5")
+    assert gap.proto.delta == "Same as baseline" and gap.proto.direction == MetricProto.MetricDirection.NONE
+    cost = metric(at, "Extra cost")
+    assert cost.proto.direction == MetricProto.MetricDirection.NONE and cost.proto.delta == "Pay bill, year 5: same"
+    at.slider(key="wi_c_nr_nursing_associate_trainees").set_value(200).run()
+    at.run()
+    gap = metric(at, "Gap in year 5")
+    assert gap.proto.delta.startswith("-") and gap.proto.delta.endswith("FTE vs baseline")
+    assert gap.proto.direction != MetricProto.MetricDirection.NONE           # an arrow, pointing down (fell)
+    cost = metric(at, "Extra cost")
+    assert cost.proto.direction == MetricProto.MetricDirection.NONE          # no "up" on a pay bill figure
+    # here the pay bill FELL (nursing associates take on nurses' work at a lower band): said in words, no "up"
+    assert cost.proto.delta.startswith("Pay bill, year 5: -£")
+
+
+def test_trainee_sliders_have_sensible_ranges():
+    at = open_what_if(area="QKK")
+    s = at.slider(key="wi_c_nr_nursing_associate_trainees")
+    assert s.proto.max <= 2000 and s.proto.step >= 5, (s.proto.max, s.proto.step)
+    assert "steps of" in s.proto.help
+
+
+def test_compare_add_twice_keeps_two_rows_and_clears_the_name():
+    at = open_what_if(area="QKK")
+    at.session_state["wi_panel"] = "Compare scenarios"
+    at.run()
+    at.button(key="wi_cmp_add").click().run()
+    assert at.text_input(key="wi_cmp_name").value == ""
+    at.slider(key="wi_c_nr_nursing_associate_trainees").set_value(100).run()
+    at.run()
+    at.button(key="wi_cmp_add").click().run()
+    at.run()
+    saved = at.session_state["wi_saved"]
+    assert list(saved) == ["Scenario 1", "Scenario 2"]
+    assert Scenario.from_json(saved["Scenario 2"]).levers.new_roles[0].trainees_per_year == 100
+    spec = json.loads(at.get("vega_lite_chart")[-1].proto.spec)
+    assert spec["encoding"]["x"]["axis"]["labelAngle"] == 0 and spec["encoding"]["color"]["legend"]["labelLimit"] == 0
+    assert "Gap in the final year: Scenario 1" in visible_text(at)
+
+
+@pytest.mark.parametrize("panel", ["Compare scenarios", "Least-cost mix", "Uncertainty", "Assumptions",
+                                   "Save, load and share"])
+def test_no_jargon_anywhere_on_the_page(panel):
+    at = open_what_if(area="QKK")
+    at.session_state["wi_panel"] = panel
+    at.run()
+    text = visible_text(at)
+    for word in JARGON:
+        assert word not in text, (panel, word)
+
+
+def test_workshop_mode_from_the_link_and_bad_flag():
+    at = open_what_if(area="QKK", workshop="1")
+    assert at.toggle(key="wi_workshop").value is True
+    chosen = at.multiselect(key="wi_live_chosen")
+    assert chosen.value == ["nr_nursing_associate_trainees", "ret_change_pp"]
+    # chart text at least 16 px for a room
+    gap = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")
+           if json.loads(c.proto.spec).get("title", "").startswith("Gap:")]
+    assert gap and gap[0]["config"]["axis"]["labelFontSize"] >= 16 and gap[0]["config"]["legend"]["labelFontSize"] >= 16
+    bad = open_what_if(area="QKK", workshop="<script>")
+    assert bad.toggle(key="wi_workshop").value is False
+    assert "workshop value" in visible_text(bad) and "<script>" not in visible_text(bad).replace("'<script>'", "")
+
+
+def test_workshop_compare_view_shows_cards_and_chart_first():
+    at = open_what_if(area="QKK", workshop="1")
+    at.session_state["wi_saved"] = {"Plan A": Scenario(area="QKK").to_json(None)}
+    at.session_state["wi_ws_view"] = "Compare scenarios"
+    at.run()
+    md = [m.value for m in at.markdown]
+    assert any(v.startswith("**1. Plan A**") and "Gap in year 5" in v for v in md)
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert spec["title"]["text"].startswith("Gap over time") and spec["config"]["axis"]["labelFontSize"] >= 16
+
+
+def test_library_on_the_page_saves_with_who_and_when(tmp_path, monkeypatch):
+    import shutil
+    from lib.data.loader import DEMO_DATA_DIR
+    store = tmp_path / "demo"
+    shutil.copytree(DEMO_DATA_DIR, store)
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(store))
+    at = open_what_if(area="QKK")
+    at.session_state["wi_panel"] = "Save, load and share"
+    at.run()
+    at.text_input(key="wi_lib_name").set_value("Board option A").run()
+    at.button(key="wi_lib_save").click().run()
+    assert any("Saved 'Board option A'" in s.value for s in at.success)
+    t, _ = library.entries(store)
+    assert t["name"].tolist() == ["Board option A"] and t["saved_by"].tolist() == ["local user"]
+    assert t["saved_at_utc"][0].startswith("20")
+    assert "Change log of this session" in visible_text(at)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Other pages
+# ---------------------------------------------------------------------------------------------------------------
+def test_accessibility_statement_lists_met_and_not_met():
+    at = open_app_page("pages/accessibility.py")
+    heads = [s.value for s in at.subheader]
+    assert "What is met" in heads and "What is not met yet" in heads
+    met, not_met = at.table[0].value, at.table[1].value
+    assert {"Keyboard", "Visible focus", "Charts described in words", "Contrast"} <= set(met.index)
+    assert "Chart descriptions on the leader pages" in set(not_met.index)
+    assert {"Map picture", "Chart tooltips"} <= set(not_met.index)
+
+
+def test_accessibility_page_is_registered():
+    import ast
+    from tests.conftest import REPO
+    tree = ast.parse((REPO / "app.py").read_text())
+    pages = [n for n in ast.walk(tree) if isinstance(n, ast.Constant) and n.value == "pages/accessibility.py"]
+    assert pages
+
+
+def test_definitions_table_in_users_words():
+    at = open_app_page("pages/data.py")
+    defs = [t.value for t in at.table if "Definition" in t.value.columns][0]
+    assert "Leaver rate" in defs.index and "FTE per 100,000 population" in defs.index
+    assert not any("_" in str(i) for i in defs.index)
+
+
+def test_mixed_text_and_fraction_columns_become_numbers():
+    vals = [0.0088, "0.88%", "1,467.26", "-", None]
+    out = [exports.text_to_number(v) for v in vals]
+    assert out[:3] == [0.0088, 0.0088, 1467.26] and pd.isna(out[3]) and pd.isna(out[4])
+
+
+def test_profile_download_has_one_kind_of_number_a_column(monkeypatch):
+    from streamlit.delta_generator import DeltaGenerator
+    captured = []
+    original = DeltaGenerator.download_button
+
+    def recording(self, label, data, *args, **kwargs):
+        captured.append((kwargs.get("file_name"), data() if callable(data) else data))
+        return original(self, label, b"", *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", recording)
+    open_app_page("pages/profile.py", {"area": "QKK"})
+    raw = [b for n, b in captured if str(n).startswith("profile_") and str(n).endswith(".csv")][0]
+    df = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig")
+    col = "Value (rates as fractions)"
+    assert pd.api.types.is_numeric_dtype(df[col]), df[col].tolist()
+    assert not df.astype(str).apply(lambda c: c.str.endswith("%")).drop(columns=["notes"]).any().any()
+    assert "SYNTHETIC" in " ".join(df["notes"].dropna())
+
+
+def test_england_has_one_colour_on_every_page():
+    """No page draws England in a colour of its own (was black dotted, maroon, lavender)."""
+    import re
+    from tests.conftest import REPO
+    from ui import charts
+    for f in [*(REPO / "pages").glob("*.py"), *(REPO / "ui").rglob("*.py")]:
+        src = f.read_text(encoding="utf-8")
+        assert "#801650\"]  # Analysis Function palette: system, region, England" not in src, f
+        assert not re.search(r"England.{0,80}#A285D1", src), f   # the lavender England of the role-mix chart
+        assert not re.search(r"England.{0,40}#d5281b|#d5281b.{0,60}England", src), f
+    assert charts.ENGLAND_COLOUR == "#3D3D3D" and charts.ENGLAND_DASH == [2, 2]

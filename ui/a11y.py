@@ -1,0 +1,33 @@
+"""Accessibility helpers: a visible keyboard focus on every control (WCAG 2.2 AA 2.4.7 / 2.4.11), and the
+projector layout's spacing. Static CSS only: no data ever reaches these strings."""
+from __future__ import annotations
+
+import streamlit as st
+
+FOCUS_CSS = """<style>
+/* NHS focus style: yellow ring with a dark edge, visible on white, blue and grey */
+a:focus-visible, button:focus-visible, [role="tab"]:focus-visible, [role="switch"]:focus-visible,
+input:focus-visible, textarea:focus-visible, [role="combobox"]:focus-visible, [role="slider"]:focus-visible,
+summary:focus-visible, [tabindex]:focus-visible {
+  outline: 3px solid #FFEB3B !important; outline-offset: 1px !important; box-shadow: 0 0 0 4px #212B32 !important;
+}
+/* a focused menu link must not look like the current page: ring, no page highlight */
+[data-testid="stSidebarNavLink"]:focus-visible { background-color: transparent !important; }
+[data-testid="stSidebarNavLink"][aria-current="page"] { font-weight: 700; }
+</style>"""
+
+WORKSHOP_CSS = """<style>
+/* projector: less empty space above the page so levers and results fit above the fold at 1366x768 */
+.block-container, [data-testid="stMainBlockContainer"] { padding-top: 3.4rem !important; padding-bottom: 1rem !important;
+  padding-left: 2rem !important; padding-right: 2rem !important; }
+[data-testid="stMetricValue"] { font-size: 2rem; }
+[data-testid="stMetricLabel"] p { font-size: 1rem; }
+</style>"""
+
+
+def focus_styles() -> None:
+    st.html(FOCUS_CSS)
+
+
+def workshop_styles() -> None:
+    st.html(WORKSHOP_CSS)

@@ -1,0 +1,48 @@
+"""Tables drawn one way everywhere: numbers rounded as in the downloads (FTE 1 dp, headcount whole, rates as %
+with 2 decimals), thousands separators, and column widths that fit a 1440 px screen without a sideways scroll.
+
+`show(df)` draws the table with these formats; the table a page downloads keeps fractions, rounded the same
+way (lib.insight.exports.as_shown)."""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import streamlit as st
+
+_RATE = re.compile(r"(rate|share)", re.I)
+_COUNT = re.compile(r"(headcount|^hc$|people)", re.I)
+_TEXT_WIDE = re.compile(r"^(system|name|area|scenario|staff group|measure|rule|reading|definition)", re.I)
+
+
+def display_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """(display copy, column_config): rates as percentages with 2 decimals, FTE and other decimals rounded to
+    1 dp with separators, headcounts whole, long text columns given the room and codes kept narrow."""
+    out = df.copy()
+    cfg: dict = {}
+    for c in out.columns:
+        name = str(c)
+        col = out[c]
+        if pd.api.types.is_bool_dtype(col):
+            continue
+        if pd.api.types.is_numeric_dtype(col):
+            if _RATE.search(name) and "point" not in name.lower():
+                cfg[name] = st.column_config.NumberColumn(name, format="percent")        # 0.95%: always 2 dp
+            elif _COUNT.search(name):
+                cfg[name] = st.column_config.NumberColumn(name, format="%,d")
+            elif pd.api.types.is_integer_dtype(col):
+                cfg[name] = st.column_config.NumberColumn(name, format="%,d")
+            else:
+                cfg[name] = st.column_config.NumberColumn(name, format="%,.1f")
+        elif _TEXT_WIDE.search(name):
+            cfg[name] = st.column_config.TextColumn(name, width="medium")
+        elif name.lower() in ("code", "area code", "org code"):
+            cfg[name] = st.column_config.TextColumn(name, width=60)
+    return out, cfg
+
+
+def show(df: pd.DataFrame, **kwargs):
+    """st.dataframe of the display copy; extra column_config entries override."""
+    shown, cfg = display_frame(df)
+    cfg.update(kwargs.pop("column_config", {}) or {})
+    return st.dataframe(shown, column_config=cfg, **{"hide_index": True, "width": "stretch", **kwargs})
