@@ -42,6 +42,8 @@ def stable_spec(chart: alt.TopLevelMixin) -> dict:
 
     st.altair_chart names datasets by content hash, so new rows meant a new spec and the browser re-embedded the
     chart; with fixed names an unchanged spec lets Streamlit swap the rows into the chart already drawn."""
+    if isinstance(chart, dict):  # already a Vega-Lite dict (trend_chart, flows_chart): nothing to convert
+        return chart
     with _ALTAIR_LOCK, (alt.theme.enable("none") if alt.theme.active == "default" else nullcontext()):
         spec = chart.to_dict(validate=False)
     data = spec.pop("datasets", {})
