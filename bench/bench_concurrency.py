@@ -1,24 +1,27 @@
-"""Concurrency bench: N simultaneous real websocket sessions of a running Streamlit server.
+"""Concurrency bench: N simultaneous browser-like websocket sessions against replicas behind nginx.
 
-Each session is a raw websocket client speaking Streamlit's own protocol (BackMsg / ForwardMsg protobufs
-from the installed streamlit package) against `streamlit run app.py` started by this script:
+Starts R Streamlit replicas of app.py with the production settings (deploy/config.production.toml via
+deploy/flags.py, as deploy/run.sh does) and nginx with deploy/nginx-workforce.conf (ports rewritten, temp
+prefix), then drives N raw websocket clients through nginx that behave as a browser does:
 
-1. connect to /_stcore/stream, send rerun_script (like a browser opening the page),
-2. read the ForwardMsgs until script_finished, noting widgets and any exception element,
-3. repeatedly change one widget (default: the sidebar "Period (month ending)" selectbox; a slider is
-   also understood) and rerun, timing send -> script_finished, with --think seconds between reruns.
+1. connect to /_stcore/stream, send rerun_script for the page (like a browser opening it);
+2. read the ForwardMsgs until script_finished, noting widgets, the fragment each widget sits in, cacheable
+   message hashes (a browser sends them back so the server answers repeats with a reference), exceptions;
+3. repeatedly change one widget, sending its fragment id when it sits in an @st.fragment (a browser reruns only
+   that fragment) and the hashes it holds; values cycle over a few choices (--values), as a person flips between
+   a few staff groups, so after the first round the server's caches hold them (an earlier version sent full
+   reruns with random periods that missed every cache: no browser does that). --think seconds between changes.
 
-Why a raw client rather than Playwright contexts: on a 2-core machine 50 Chromium renderers would
-measure Chromium, not the server. The raw client costs ~nothing per session, yet the server does the
-same work as for a browser (session, script run, deltas, widget state, query-string sync).
+Why raw clients rather than Playwright: on a 2-core machine 50 Chromium renderers would measure Chromium, not the
+server; the server does the same work for either.
 
-Reported: errors (exceptions shown, failed or timed-out reruns, dropped connections; must be 0),
-p50/p95 rerun latency with N sessions vs one session alone, server RSS at rest / with N sessions /
-per session, and after the sessions end (disconnectedSessionTTL is set short so cleanup is due).
+Reported: errors (exceptions shown, failed or timed-out reruns, dropped connections; must be 0), p50/p95 rerun
+latency with N sessions vs one session alone (goal: p95 <= 3x), server CPU per rerun, sessions per replica,
+RSS of each replica at rest / with N open / after they end (disconnectedSessionTTL set short).
 
-    .venv/bin/python bench/bench_concurrency.py                       # 50 sessions, 60 s, headlines page
-    .venv/bin/python bench/bench_concurrency.py --page what-if --widget "<slider label>"
-    .venv/bin/python bench/bench_concurrency.py --sessions 10 --seconds 20
+    .venv/bin/python bench/bench_concurrency.py                            # 50 sessions, 2 replicas, Turnover
+    .venv/bin/python bench/bench_concurrency.py --page home --widget "Period (month ending)" --values 2
+    .venv/bin/python bench/bench_concurrency.py --replicas 1 --sessions 10 --seconds 20   # one server, no nginx
 """
 from __future__ import annotations
 
@@ -52,25 +55,59 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _health(port: int) -> bool:
+    try:
+        return urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok"
+    except OSError:
+        return False
+
+
 def start_server(data_dir: str | None, log_path: Path) -> tuple[subprocess.Popen, int]:
+    """One replica of app.py with the production settings on a free loopback port."""
     port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless",
-           "true", "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
-           "--server.address", "127.0.0.1", "--server.disconnectedSessionTTL", "2"]
+    flags = subprocess.run([sys.executable, "deploy/flags.py", "deploy/config.production.toml"], cwd=REPO,
+                           capture_output=True, text=True, check=True).stdout.split()
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), *flags,
+           "--server.disconnectedSessionTTL", "2"]
     env = {**os.environ}
+    env.pop("WORKFORCE_DISCLOSURE_CONTROL", None)
     if data_dir:
         env["WORKFORCE_DATA_DIR"] = data_dir
     log = open(log_path, "w")
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
-    deadline = time.time() + 60
+    deadline = time.time() + 90
     while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok":
-                return proc, port
-        except OSError:
-            time.sleep(0.3)
+        if _health(port):
+            return proc, port
+        time.sleep(0.3)
     proc.terminate()
     raise SystemExit(f"streamlit did not start; see {log_path}")
+
+
+def start_nginx(ports: list[int], tmp: Path) -> tuple[subprocess.Popen, int]:
+    """nginx with deploy/nginx-workforce.conf in front of the replicas (as tests/test_deploy_nginx.py runs it)."""
+    sys.path.insert(0, str(REPO))
+    from tests.test_deploy_nginx import NGINX, _nginx_conf
+    listen = free_port()
+    conf = _nginx_conf(tmp, listen, ports[0], ports[1] if len(ports) > 1 else ports[0])
+    if len(ports) > 2:
+        raise SystemExit("the nginx config names two replicas")
+    subprocess.run([NGINX, "-t", "-c", str(conf), "-p", str(tmp)], check=True, capture_output=True)
+    proc = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(tmp)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.STDOUT)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if _health(listen):
+            return proc, listen
+        time.sleep(0.3)
+    proc.terminate()
+    raise SystemExit(f"nginx did not start; see {tmp}/error.log")
+
+
+def cpu_s(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as fh:
+        f = fh.read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:
@@ -90,6 +127,8 @@ class Widget:
     lo: float = 0.0
     hi: float = 0.0
     step: float = 1.0
+    fragment_id: str = ""
+    value: object = None
 
 
 @dataclass
@@ -109,6 +148,7 @@ class StreamlitSession:
         self.widget: Widget | None = None
         self.query: dict[str, str] = {}
         self.ws = None
+        self.hashes: set[str] = set()  # cacheable messages held, as a browser's ForwardMsg cache
 
     async def connect(self) -> None:
         self.ws = await websockets.connect(self.url, subprotocols=["streamlit"], origin=self.origin,
@@ -125,7 +165,10 @@ class StreamlitSession:
         cs.page_name = self.page
         cs.context_info.timezone = "Europe/London"
         cs.context_info.locale = "en-GB"
+        cs.cached_message_hashes.extend(sorted(self.hashes))
         if widget_value is not None and self.widget is not None:
+            if self.widget.fragment_id:
+                cs.fragment_id = self.widget.fragment_id  # a browser reruns only the fragment holding the widget
             ws = cs.widget_states.widgets.add()
             ws.id = self.widget.id
             if self.widget.kind == "selectbox":
@@ -144,6 +187,8 @@ class StreamlitSession:
             fm = ForwardMsg()
             fm.ParseFromString(raw)
             kind = fm.WhichOneof("type")
+            if fm.metadata.cacheable and fm.hash:
+                self.hashes.add(fm.hash)
             if kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
                 el = fm.delta.new_element
                 ek = el.WhichOneof("type")
@@ -151,10 +196,12 @@ class StreamlitSession:
                     problems.append(f"exception shown: {el.exception.type}: {el.exception.message[:200]}")
                 elif ek in ("selectbox", "slider") and getattr(el, ek).label == self.widget_label:
                     w = getattr(el, ek)
+                    frag = fm.delta.fragment_id
                     if ek == "selectbox":
-                        self.widget = Widget("selectbox", w.id, list(w.options))
+                        self.widget = Widget("selectbox", w.id, list(w.options), fragment_id=frag)
                     else:
-                        self.widget = Widget("slider", w.id, lo=w.min, hi=w.max, step=w.step or 1.0)
+                        self.widget = Widget("slider", w.id, lo=w.min, hi=w.max, step=w.step or 1.0,
+                                             fragment_id=frag)
             elif kind == "page_info_changed":
                 self.query = dict(p.split("=", 1) for p in fm.page_info_changed.query_string.split("&") if "=" in p)
             elif kind == "script_finished":
@@ -165,14 +212,18 @@ class StreamlitSession:
                     problems.append(f"script finished with {status}")
                 return time.perf_counter() - t0, problems
 
-    def next_value(self, rng: random.Random):
+    def next_value(self, rng: random.Random, n_values: int):
+        """The next of a few values (the first n_values options or slider steps), never the current one."""
         w = self.widget
         if w is None:
             return None
         if w.kind == "selectbox":
-            return rng.choice(w.options[: min(len(w.options), 24)])
-        n = max(1, int(round((w.hi - w.lo) / w.step)))
-        return w.lo + w.step * rng.randint(0, n)
+            choices = w.options[:max(2, n_values)]
+        else:
+            choices = [w.lo + w.step * i for i in range(max(2, n_values))]
+        nxt = rng.choice([c for c in choices if c != w.value] or choices)
+        w.value = nxt
+        return nxt
 
 
 async def drive(port: int, args, seconds: float, stats: SessionStats, seed: int, start_gate: asyncio.Event) -> None:
@@ -190,7 +241,7 @@ async def drive(port: int, args, seconds: float, stats: SessionStats, seed: int,
         await asyncio.sleep(rng.uniform(0, args.think))  # de-synchronise the sessions
         end = time.perf_counter() + seconds
         while time.perf_counter() < end:
-            dt, probs = await s.rerun(s.next_value(rng))
+            dt, probs = await s.rerun(s.next_value(rng, args.values))
             stats.latencies.append(dt)
             stats.errors += probs
             stats.reruns += 1
@@ -201,68 +252,104 @@ async def drive(port: int, args, seconds: float, stats: SessionStats, seed: int,
         await s.close()
 
 
-async def run_phase(port: int, args, sessions: int, seconds: float, pid: int) -> dict:
+def _sessions_per_replica(ports: list[int]) -> list[int]:
+    """Established TCP connections nginx holds to each replica (one long-lived websocket per session)."""
+    from tests.test_deploy_nginx import _connections_to
+    return [_connections_to(p) for p in ports]
+
+
+async def run_phase(port: int, args, sessions: int, seconds: float, pids: list[int], ports: list[int]) -> dict:
     stats = [SessionStats() for _ in range(sessions)]
     gate = asyncio.Event()
     tasks = [asyncio.create_task(drive(port, args, seconds, st, i, gate)) for i, st in enumerate(stats)]
+    rss = (lambda: sum(rss_mb(p) for p in pids))
     # All sessions open (first run done) before the timed phase starts.
     while not all(st.ready or t.done() for st, t in zip(stats, tasks)):
         await asyncio.sleep(0.2)
-    peak = rss_mb(pid)
+    peak = rss()
     await asyncio.sleep(2.0)
-    open_rss = rss_mb(pid)
+    open_rss = rss()
+    spread = _sessions_per_replica(ports)
+    cpu0 = sum(cpu_s(p) for p in pids)
     gate.set()
     while not all(t.done() for t in tasks):
-        peak = max(peak, rss_mb(pid))
+        peak = max(peak, rss())
         await asyncio.sleep(0.5)
+    cpu = sum(cpu_s(p) for p in pids) - cpu0
     lat = sorted(x for st in stats for x in st.latencies)
     errors = [e for st in stats for e in st.errors]
     q = (lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] * 1000 if lat else float("nan"))
     return {"sessions": sessions, "reruns": len(lat), "errors": len(errors), "error_samples": errors[:5],
             "p50_ms": round(q(0.50), 1), "p95_ms": round(q(0.95), 1), "max_ms": round(q(1.0), 1),
             "mean_ms": round(statistics.fmean(lat) * 1000, 1) if lat else None,
+            "server_cpu_ms_per_rerun": round(1000 * cpu / len(lat), 1) if lat else None,
+            "connections_per_replica": spread,
             "rss_sessions_open_mb": round(open_rss, 1), "rss_peak_mb": round(peak, 1)}
 
 
 async def main_async(args) -> None:
-    log = Path(args.log)
-    proc, port = start_server(args.data_dir, log)
+    import tempfile
+    tmp = Path(tempfile.mkdtemp(prefix="bench_concurrency_"))
+    replicas = [start_server(args.data_dir, tmp / f"replica_{i}.log") for i in range(args.replicas)]
+    pids, ports = [p.pid for p, _ in replicas], [port for _, port in replicas]
+    nginx = None
+    if args.replicas > 1:
+        nginx, port = start_nginx(ports, tmp)
+    else:
+        port = ports[0]
+    load0 = os.getloadavg()
     try:
         await asyncio.sleep(1.0)
-        rss_start = rss_mb(proc.pid)
-        solo = await run_phase(port, args, 1, args.solo_seconds, proc.pid)  # also warms the caches
+        rss = (lambda: sum(rss_mb(p) for p in pids))
+        rss_start = rss()
+        # warm every replica's caches once per value (a browser-like user after the first minutes)
+        await run_phase(port, args, 2 * args.replicas, 4.0, pids, ports)
+        solo = await run_phase(port, args, 1, args.solo_seconds, pids, ports)
         await asyncio.sleep(4.0)
-        rss_rest = rss_mb(proc.pid)
-        many = await run_phase(port, args, args.sessions, args.seconds, proc.pid)
+        rss_rest = rss()
+        many = await run_phase(port, args, args.sessions, args.seconds, pids, ports)
         await asyncio.sleep(args.settle)  # > disconnectedSessionTTL, so closed sessions are due for cleanup
-        rss_after = rss_mb(proc.pid)
-        again = await run_phase(port, args, args.sessions, min(10.0, args.seconds), proc.pid)  # leak check
+        rss_after = rss()
+        again = await run_phase(port, args, args.sessions, min(10.0, args.seconds), pids, ports)  # leak check
         await asyncio.sleep(args.settle)
-        rss_after2 = rss_mb(proc.pid)
+        rss_after2 = rss()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        if nginx is not None:
+            nginx.terminate()
+            nginx.wait(10)
+        for proc, _ in replicas:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    load1 = os.getloadavg()
     per_session = (many["rss_sessions_open_mb"] - rss_rest) / args.sessions
     report = {
-        "page": args.page or "home", "widget": args.widget, "think_s": args.think, "cores": os.cpu_count(),
+        "page": args.page or "home", "widget": args.widget, "values": args.values, "think_s": args.think,
+        "replicas": args.replicas, "through_nginx": nginx is not None, "cores": os.cpu_count(),
+        "load_average_start": [round(x, 2) for x in load0], "load_average_end": [round(x, 2) for x in load1],
         "solo": solo, "concurrent": many,
         "latency_ratio_p50": round(many["p50_ms"] / solo["p50_ms"], 2) if solo["p50_ms"] else None,
         "latency_ratio_p95": round(many["p95_ms"] / solo["p95_ms"], 2) if solo["p95_ms"] else None,
-        "rss_mb": {"server_started": round(rss_start, 1), "warm_at_rest": round(rss_rest, 1),
-                   f"with_{args.sessions}_open": many["rss_sessions_open_mb"], "peak": many["rss_peak_mb"],
-                   "per_session": round(per_session, 2),
-                   "after_sessions_end": round(rss_after, 1),
-                   "after_second_round_end": round(rss_after2, 1), "second_round_errors": again["errors"]},
+        "rss_mb_all_replicas": {"started": round(rss_start, 1), "warm_at_rest": round(rss_rest, 1),
+                                f"with_{args.sessions}_open": many["rss_sessions_open_mb"], "peak": many["rss_peak_mb"],
+                                "per_session": round(per_session, 2), "after_sessions_end": round(rss_after, 1),
+                                "after_second_round_end": round(rss_after2, 1),
+                                "second_round_errors": again["errors"]},
     }
     print(json.dumps(report, indent=1))
     total_errors = solo["errors"] + many["errors"] + again["errors"]
-    print(f"\nerrors: {total_errors} (must be 0)")
+    ratio = report["latency_ratio_p95"]
+    print(f"\nload average {' / '.join(f'{x:.2f}' for x in load0)} at start, {' / '.join(f'{x:.2f}' for x in load1)} "
+          f"at end, {os.cpu_count()} CPUs; {args.replicas} replica(s){' behind nginx' if nginx else ''}")
+    print(f"errors: {total_errors} (goal 0)")
     print(f"rerun latency p50/p95: alone {solo['p50_ms']}/{solo['p95_ms']} ms; with {args.sessions} sessions "
-          f"{many['p50_ms']}/{many['p95_ms']} ms")
-    print(f"server RSS: warm {rss_rest:.0f} MB, with {args.sessions} open {many['rss_sessions_open_mb']:.0f} MB "
+          f"{many['p50_ms']}/{many['p95_ms']} ms: p95 ratio {ratio}x (goal <= 3x: "
+          f"{'met' if ratio is not None and ratio <= 3 else 'NOT met'})")
+    print(f"server CPU per rerun: alone {solo['server_cpu_ms_per_rerun']} ms, with {args.sessions} sessions "
+          f"{many['server_cpu_ms_per_rerun']} ms; websocket connections per replica {many['connections_per_replica']}")
+    print(f"RSS (all replicas): warm {rss_rest:.0f} MB, with {args.sessions} open {many['rss_sessions_open_mb']:.0f} MB "
           f"({per_session:.2f} MB/session), after they end {rss_after:.0f} MB, after a second round {rss_after2:.0f} MB")
     if total_errors:
         sys.exit(1)
@@ -273,12 +360,13 @@ def main() -> None:
     ap.add_argument("--sessions", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=60.0, help="length of the concurrent phase")
     ap.add_argument("--solo-seconds", type=float, default=20.0, help="length of the one-session baseline")
-    ap.add_argument("--page", default="", help="page url path (app.py PAGES), e.g. what-if; default the headlines page")
-    ap.add_argument("--widget", default="Period (month ending)", help="label of the selectbox or slider to change")
+    ap.add_argument("--page", default="turnover", help="page url path (app.py PAGES), e.g. what_if, home")
+    ap.add_argument("--widget", default="Staff group", help="label of the selectbox or slider to change")
+    ap.add_argument("--values", type=int, default=3, help="how many values each session cycles between")
+    ap.add_argument("--replicas", type=int, default=2, help="Streamlit replicas; 2 = behind nginx")
     ap.add_argument("--think", type=float, default=1.0, help="seconds a user waits between changes")
     ap.add_argument("--settle", type=float, default=15.0, help="seconds to wait after sessions end before measuring")
     ap.add_argument("--data-dir", help="WORKFORCE_DATA_DIR for the server (default: embedded demo data)")
-    ap.add_argument("--log", default="/tmp/bench_concurrency_server.log")
     asyncio.run(main_async(ap.parse_args()))
 
 

@@ -6,8 +6,11 @@ slider-to-redraw latency in Chromium for the what-if page vs a minimal one-slide
 Latency = keyboard ArrowRight on the slider thumb -> the metric's text has changed and the app reports it
 is no longer running (measured in the page with performance.now(), polled every animation frame). The three
 pages are open in three tabs and pressed in turn, so load from other work on the machine affects each alike.
-`--post-script-gc both` also measures with Streamlit's post-run gc.collect() off (runner.postScriptGC): on
-this app's heap (pandas, pyarrow, altair, scipy) a full collection takes ~100 ms unloaded after every run.
+Streamlit's post-run gc.collect() (runner.postScriptGC) is OFF by default here, as in the app
+(.streamlit/config.toml and deploy/config.production.toml); an earlier version left Streamlit's default (on) and so
+charged every move ~100-290 ms the app never pays. `--post-script-gc on|both` measures with it on as well.
+Server CPU per move = user+system CPU of that Streamlit server process over the move (/proc, 10 ms ticks).
+bench/bench_pages.py measures the same slider against the same minimal page with browser main-thread time too.
 """
 from __future__ import annotations
 
@@ -71,7 +74,8 @@ PAGES = (("what-if page, England", "/what_if?area=ENG", "Nursing associates: tra
 class Tab:
     """One browser tab on one page, with the slider thumb and the metric it watches."""
 
-    def __init__(self, browser, url: str, slider_label: str, metric_label: str = "Extra cost"):
+    def __init__(self, browser, url: str, slider_label: str, pid: int, metric_label: str = "Extra cost"):
+        self.pid = pid
         self.page = browser.new_page(viewport={"width": 1400, "height": 1400})
         self.page.goto(url)
         wait_for_app(self.page)
@@ -81,17 +85,20 @@ class Tab:
         self.metric = self.page.locator("[data-testid='stMetric']").filter(has_text=metric_label).locator(
             "[data-testid='stMetricValue']")
 
-    def press(self) -> float:
+    def press(self) -> tuple[float, float]:
+        """(ms to the metric redrawn, server CPU ms over the move)."""
+        from bench.bench_pages import cpu_s
         p = self.page
         p.bring_to_front()                      # background tabs throttle animation frames
         before = self.metric.inner_text()
         self.thumb.focus()
+        c0 = cpu_s(self.pid)
         t0 = p.evaluate("performance.now()")
         p.keyboard.press("ArrowRight")
         p.wait_for_function(JS_CHANGED, arg=[self.metric_label, before], polling="raf", timeout=60000)
         out = p.evaluate("performance.now()") - t0
         p.wait_for_timeout(150)
-        return out
+        return out, 1000 * (cpu_s(self.pid) - c0)
 
 
 def browser(repeat: int, post_script_gc: bool) -> None:
@@ -108,13 +115,16 @@ def browser(repeat: int, post_script_gc: bool) -> None:
             first.goto(app.url)                 # first request to a server (see report: deep-link quirk)
             wait_for_app(first)
             first.close()
-            tabs = {name: Tab(b, (app.url + path) if path else mini.url, label) for name, path, label in PAGES}
+            tabs = {name: Tab(b, (app.url + path) if path else mini.url, label,
+                              (app if path else mini).proc.pid) for name, path, label in PAGES}
             res: dict[str, list[float]] = {name: [] for name in tabs}
+            cpu: dict[str, list[float]] = {name: [] for name in tabs}
             for i in range(repeat + 1):         # first round warms caches and is dropped
                 for name, tab in tabs.items():
-                    t = tab.press()
+                    t, c = tab.press()
                     if i:
                         res[name].append(t)
+                        cpu[name].append(c)
             b.close()
     finally:
         app.stop()
@@ -122,21 +132,23 @@ def browser(repeat: int, post_script_gc: bool) -> None:
     mini_med = statistics.median(res["minimal page"])
     print(f"slider-to-redraw latency in Chromium, Streamlit runner.postScriptGC={str(post_script_gc).lower()} "
           f"({repeat} presses each, interleaved; load average {load0:.1f} -> {os.getloadavg()[0]:.1f}):")
-    print("  page                          median /   min /   max ms")
+    print("  page                          median /   min /   max ms   server CPU ms (median)")
     for name, xs in res.items():
         r = statistics.median(xs) / mini_med
-        print(f"  {name:28s} {statistics.median(xs):7.0f} / {min(xs):5.0f} / {max(xs):5.0f}   ratio to minimal {r:.2f}x")
+        print(f"  {name:28s} {statistics.median(xs):7.0f} / {min(xs):5.0f} / {max(xs):5.0f}   ratio to minimal {r:.2f}x"
+              f"   {statistics.median(cpu[name]):5.0f}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=12)
     ap.add_argument("--no-browser", action="store_true")
-    ap.add_argument("--post-script-gc", choices=["on", "off", "both"], default="on",
-                    help="Streamlit's full garbage collection after every run (default on); 'both' measures each")
+    ap.add_argument("--post-script-gc", choices=["on", "off", "both"], default="off",
+                    help="Streamlit's full garbage collection after every run (default off, as the app); 'both' "
+                         "measures each")
     args = ap.parse_args()
     import os
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"load average {' / '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
     compute(args.repeat)
     if not args.no_browser:
         for gc_on in {"on": [True], "off": [False], "both": [True, False]}[args.post_script_gc]:

@@ -9,7 +9,7 @@ from lib.data import geography
 from lib.insight import axes, exports, map_data as im
 from lib.insight.metrics import DEFINITIONS
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
-from ui import charts, data, inside, map_view, shell, state, trend_charts, stats_charts
+from ui import auth, charts, data, inside, map_view, shell, state, trend_charts, stats_charts
 
 SERIES_COLOURS = [charts.SYSTEM_COLOUR, charts.REGION_COLOUR, charts.ENGLAND_COLOUR]  # one visual language
 TREND_WIDTH = 330  # px per trend panel: two side by side fit a 1200 px window beside the sidebar
@@ -20,6 +20,66 @@ if ctx is None:
     state.show_url_notices()
     st.stop()
 shell.synthetic_marker(ctx)
+
+
+def profile_parts(m: pd.DataFrame, area: str, area_name: str, group: str, period: str, previous: str | None,
+                  year_ago: str | None) -> dict:
+    """Headline figures, the trends chart and the role-mix chart for one system, group and period (the charts as
+    Vega-Lite dicts): computed once per data snapshot and selection through _cached_parts."""
+    out = {"figs": im.profile_figures(m, area, period, previous, year_ago, group), "trends": None, "trend_notes": []}
+    tr = im.trends(m, area, group)
+    if not tr.empty:
+        tr["month"] = pd.to_datetime(tr["period"] + "-01")
+        series = list(dict.fromkeys(tr["series"]))
+        colour = alt.Color("series:N", title=None, sort=series,
+                           scale=alt.Scale(domain=series, range=SERIES_COLOURS[:len(series)]),
+                           legend=alt.Legend(orient="bottom"))
+        panels = []
+        for col_name, label in im.TREND_MEASURES:
+            rate = col_name != "fte"
+            values = tr.loc[tr["measure"] == label, "value"]
+            if not values.notna().any():  # e.g. no vacancy file: say which file fills it, not an empty panel
+                out["trend_notes"].append(f"{label}: " + im.EMPTY_MEASURE_HELP.get(col_name, "no figures loaded."))
+                continue
+            panels.append(alt.Chart(title=label).transform_filter(
+                alt.FieldEqualPredicate(field="measure", equal=label)).mark_line(point=alt.OverlayMarkDef(size=12)).encode(
+                x=alt.X("month:T", title=None, axis=trend_charts.month_axis(tr["period"])),
+                y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False),
+                        axis=alt.Axis(format=axes.percent_format(values) if rate else axes.number_format(values))),
+                color=colour, strokeDash=alt.StrokeDash("series:N", sort=series, legend=None, scale=alt.Scale(
+                    domain=series, range=[charts.SYSTEM_DASH, charts.REGION_DASH, charts.ENGLAND_DASH][:len(series)])),
+                tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("month:T", title="Month", format="%b %Y"),
+                         alt.Tooltip("value:Q", title=label, format=".2%" if rate else ",.1f"),
+                         alt.Tooltip("fte:Q", title="FTE", format=",.0f")]).properties(height=230, width=TREND_WIDTH))
+        # one chart of four panels: one embed in the browser instead of four
+        out["trends"] = trend_charts.stable_spec(
+            alt.vconcat(alt.hconcat(*panels[:2]), alt.hconcat(*panels[2:]), data=tr).resolve_scale(y="independent"))
+    rm = im.role_mix(m, area, period)
+    out["rm"] = rm
+    if not rm.empty:
+        long = pd.concat([rm.assign(series=area_name, share=rm["system_share"]),
+                          rm.assign(series="England", share=rm["england_share"])], ignore_index=True)
+        out["mix"] = trend_charts.stable_spec(alt.Chart(long).mark_bar().encode(
+            y=alt.Y("staff_group:N", sort=[g for g in STAFF_GROUP_ORDER if g != ALL_STAFF], title=None,
+                    axis=alt.Axis(labelLimit=260)),
+            yOffset=alt.YOffset("series:N", sort=[area_name, "England"]),
+            x=alt.X("share:Q", title="Share of FTE", axis=alt.Axis(format=".0%")),
+            color=alt.Color("series:N", title=None, sort=[area_name, "England"],
+                            scale=alt.Scale(range=[SERIES_COLOURS[0], SERIES_COLOURS[2]]),
+                            legend=alt.Legend(orient="bottom")),
+            tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("staff_group:N", title="Staff group"),
+                     alt.Tooltip("share:Q", title="Share of FTE", format=".2%")]).properties(height=420))
+    return out
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _cached_parts(figures: tuple, area: str, area_name: str, group: str, period: str, previous: str | None,
+                  year_ago: str | None) -> dict:
+    parts = profile_parts(data.metrics_for(*figures), area, area_name, group, period, previous, year_ago)
+    for k in ("trends", "mix"):  # rows converted to Arrow once, not on every rerun
+        if parts.get(k) is not None:
+            parts[k] = trend_charts.frozen(parts[k])
+    return parts
 
 
 # System and staff group rerun only this fragment, not the whole app and its sidebar.
@@ -45,7 +105,12 @@ def profile_body() -> None:
                f"{shell.period_label(ctx.period)} - {group_text}")
 
     # ---- headline figures
-    figs = im.profile_figures(m, area, ctx.period, ctx.previous_period, ctx.year_ago_period, group)
+    figures = data.figures_key(ctx.data_dir, ctx.level)
+    try:
+        parts = _cached_parts(figures, area, names[area], group, ctx.period, ctx.previous_period, ctx.year_ago_period)
+    except Exception:  # noqa: BLE001 - store unreadable: the last good figures (m above) are used
+        parts = profile_parts(m, area, names[area], group, ctx.period, ctx.previous_period, ctx.year_ago_period)
+    figs = parts["figs"]
     prev_text = shell.period_label(ctx.previous_period) if ctx.previous_period else None
     year_text = shell.period_label(ctx.year_ago_period) if ctx.year_ago_period else None
     st.subheader("Headline figures")
@@ -76,34 +141,12 @@ def profile_body() -> None:
 
     # ---- trends
     st.subheader(f"Trends, all loaded months ({len(ctx.periods)})")
-    tr = im.trends(m, area, group)
-    if tr.empty:
+    if parts["trends"] is None:
         st.info("No trend figures for this system and staff group.")
     else:
-        tr["month"] = pd.to_datetime(tr["period"] + "-01")
-        series = list(dict.fromkeys(tr["series"]))
-        colour = alt.Color("series:N", title=None, sort=series,
-                           scale=alt.Scale(domain=series, range=SERIES_COLOURS[:len(series)]),
-                           legend=alt.Legend(orient="bottom"))
-        panels = []
-        for col_name, label in im.TREND_MEASURES:
-            rate = col_name != "fte"
-            values = tr.loc[tr["measure"] == label, "value"]
-            if not values.notna().any():  # e.g. no vacancy file: say which file fills it, not an empty panel
-                st.caption(f"{label}: " + im.EMPTY_MEASURE_HELP.get(col_name, "no figures loaded."))
-                continue
-            panels.append(alt.Chart(title=label).transform_filter(
-                alt.FieldEqualPredicate(field="measure", equal=label)).mark_line(point=alt.OverlayMarkDef(size=12)).encode(
-                x=alt.X("month:T", title=None, axis=trend_charts.month_axis(tr["period"])),
-                y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False),
-                        axis=alt.Axis(format=axes.percent_format(values) if rate else axes.number_format(values))),
-                color=colour, strokeDash=alt.StrokeDash("series:N", sort=series, legend=None, scale=alt.Scale(
-                    domain=series, range=[charts.SYSTEM_DASH, charts.REGION_DASH, charts.ENGLAND_DASH][:len(series)])),
-                tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("month:T", title="Month", format="%b %Y"),
-                         alt.Tooltip("value:Q", title=label, format=".2%" if rate else ",.1f"),
-                         alt.Tooltip("fte:Q", title="FTE", format=",.0f")]).properties(height=230, width=TREND_WIDTH))
-        # one chart of four panels: one embed in the browser instead of four
-        grid = alt.vconcat(alt.hconcat(*panels[:2]), alt.hconcat(*panels[2:]), data=tr).resolve_scale(y="independent")
+        for note in parts["trend_notes"]:  # e.g. no vacancy file: say which file fills it, not an empty panel
+            st.caption(note)
+        grid = parts["trends"]
         trend_charts.show(grid, f"trends_{area}", "profile_trends", width="content")
         st.caption("Staff in post is shown as an index (first loaded month = 100) so the system, its region and England "
                    "share one scale; hover for FTE.")
@@ -111,10 +154,11 @@ def profile_body() -> None:
     # ---- signal or noise: SPC (Making Data Count) on the two rates leaders ask about; not in an expander so it prints
     st.subheader("Signal or noise?")
     # full width, one under the other: side by side the SPC titles and legends were clipped
+    spc_data = (data.snapshot(ctx.data_dir), ctx.level, "fte", auth.disclosure_on())  # computed once per selection
     stats_charts.spc_section(m, area, group, "leaver_rate", until=ctx.period, key="profile_spc_leaver",
-                             show_table=False)
+                             show_table=False, cache_key=spc_data)
     stats_charts.spc_section(m, area, group, "vacancy_rate", until=ctx.period, key="profile_spc_vacancy",
-                             show_table=False)
+                             show_table=False, cache_key=spc_data)
 
     # ---- why staff in post moved (published flows) and the organisations inside the system
     st.subheader("Why staff in post moved")
@@ -132,22 +176,11 @@ def profile_body() -> None:
 
     # ---- role mix
     st.subheader("Role mix compared with England")
-    rm = im.role_mix(m, area, ctx.period)
+    rm = parts["rm"]
     if rm.empty:
         st.info("No staff-group figures for this period.")
     else:
-        long = pd.concat([rm.assign(series=names[area], share=rm["system_share"]),
-                          rm.assign(series="England", share=rm["england_share"])], ignore_index=True)
-        mix = alt.Chart(long).mark_bar().encode(
-            y=alt.Y("staff_group:N", sort=[g for g in STAFF_GROUP_ORDER if g != ALL_STAFF], title=None,
-                    axis=alt.Axis(labelLimit=260)),
-            yOffset=alt.YOffset("series:N", sort=[names[area], "England"]),
-            x=alt.X("share:Q", title="Share of FTE", axis=alt.Axis(format=".0%")),
-            color=alt.Color("series:N", title=None, sort=[names[area], "England"],
-                            scale=alt.Scale(range=[SERIES_COLOURS[0], SERIES_COLOURS[2]]),
-                            legend=alt.Legend(orient="bottom")),
-            tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("staff_group:N", title="Staff group"),
-                     alt.Tooltip("share:Q", title="Share of FTE", format=".2%")]).properties(height=420)
+        mix = parts["mix"]
         trend_charts.show(mix, f"role_mix_{area}_{ctx.period}", "profile_mix")
         table = pd.DataFrame({"Staff group": rm["staff_group"], "FTE": rm["system_fte"],
                               "Share": rm["system_share"], "England share": rm["england_share"],

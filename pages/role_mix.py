@@ -2,6 +2,7 @@
 expected for its size, and how its mix has changed over time."""
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from lib.insight import trends
@@ -13,6 +14,51 @@ st.title("Role mix")
 if ctx is None:
     state.show_url_notices()
     st.stop()
+
+
+def area_parts(m: pd.DataFrame, level: str, area: str, period: str, first: str) -> dict:
+    """What the page draws for an area and period (not the group followed), from the metrics frame."""
+    if m.empty or not m["fte_share"].notna().any():
+        return {"empty": True}
+    label = trends.area_label(level, area)
+    expected = trends.expected_mix(m, area, period)
+    over = trends.mix_over_time(m, level, area)
+    mix = trends.mix_vs_england(m, level, period)
+    out = {"empty": False, "expected": expected, "over_empty": over.empty, "mix_empty": mix.empty}
+    if not expected.empty and area != "ENG":
+        out["mix_bars"] = trend_charts.stable_spec(trend_charts.mix_bars(expected, label))
+        out["expected_chart"] = trend_charts.stable_spec(trend_charts.expected_chart(expected))
+    if not over.empty:
+        out["multiples"] = trend_charts.stable_spec(trend_charts.mix_small_multiples(over, trends.GROUPS))
+        out["change"] = trends.mix_change(m, area, first, period)
+    if not mix.empty:
+        out["heatmap"] = trend_charts.stable_spec(trend_charts.mix_heatmap(mix, trends.GROUPS))
+        wide = (mix.pivot_table(index=["area_code", "area_name"], columns="staff_group", values="diff_pts")
+                .reindex(columns=[g for g in trends.GROUPS if g in set(mix["staff_group"])]).reset_index()
+                .rename(columns={"area_code": "Code", "area_name": "System"}).sort_values("System", ignore_index=True))
+        wide.columns.name = None
+        out["wide"] = wide
+    return out
+
+
+def group_chart(m: pd.DataFrame, level: str, area: str, group: str, period: str) -> dict:
+    series = trends.trend(m, level, area, group, ["fte_share"], {"fte_share": "Share of FTE"})
+    return trend_charts.trend_chart(series, "Share of FTE", selected=period, height=260, axis_format=".2%")
+
+
+# computed once per data snapshot and selection; a repeat is served without touching the metrics frame
+@st.cache_data(max_entries=128, show_spinner=False)
+def _cached_area_parts(figures: tuple, area: str, period: str, first: str) -> dict:
+    parts = area_parts(data.metrics_for(*figures), figures[2], area, period, first)
+    for k in ("mix_bars", "expected_chart", "multiples", "heatmap"):  # rows converted to Arrow once
+        if k in parts:
+            parts[k] = trend_charts.frozen(parts[k])
+    return parts
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _cached_group_chart(figures: tuple, area: str, group: str, period: str) -> dict:
+    return trend_charts.frozen(group_chart(data.metrics_for(*figures), figures[2], area, group, period))
 
 
 # Page controls rerun only this fragment, not the whole app and its sidebar (the sidebar period reruns all).
@@ -34,8 +80,16 @@ def role_mix_body() -> None:
     export_notes = [f"{ctx.source_label}; {ctx.systems_label}; month ending {ctx.period}", trends.EXPECTED_NOTE,
                     *(["SYNTHETIC demo data - not real figures"] if ctx.synthetic else [])]
 
-    m = data.metrics(ctx.data_dir, ctx.level)
-    if m.empty or not m["fte_share"].notna().any():
+    figures = data.figures_key(ctx.data_dir, ctx.level)
+    first = ctx.periods[0]
+    try:
+        parts = _cached_area_parts(figures, area, ctx.period, first)
+        trend_spec = _cached_group_chart(figures, area, group, ctx.period)
+    except Exception:  # noqa: BLE001 - store unreadable: last good figures, with the warning metrics() shows
+        m = data.metrics(ctx.data_dir, ctx.level)
+        parts = area_parts(m, ctx.level, area, ctx.period, first)
+        trend_spec = None if parts["empty"] else group_chart(m, ctx.level, area, group, ctx.period)
+    if parts["empty"]:
         st.info("No staff in post figures are loaded, so the role mix cannot be shown. Load NHS Digital's turnover "
                 "benchmarking or staff in post CSV with `python -m lib ingest FILE --data-dir DIR`.",
                 icon=":material/info:")
@@ -45,15 +99,15 @@ def role_mix_body() -> None:
     if area == "ENG":
         st.info("England is the comparator. Choose a system or region to compare its mix with England's.",
                 icon=":material/info:")
-    expected = trends.expected_mix(m, area, ctx.period)
+    expected = parts["expected"]
     if expected.empty:
         st.info(f"No staff in post figures for {label} in the month ending {when}.", icon=":material/info:")
     elif area != "ENG":
         st.markdown("**Share of FTE by staff group**")
-        trend_charts.show(trend_charts.mix_bars(expected, label), f"role_mix_{ctx.level}_{area}_{ctx.period}",
+        trend_charts.show(parts["mix_bars"], f"role_mix_{ctx.level}_{area}_{ctx.period}",
                           "mix_bars")
         st.markdown("**More or fewer than expected for its size (FTE)**")
-        trend_charts.show(trend_charts.expected_chart(expected), f"role_mix_expected_{ctx.level}_{area}_{ctx.period}",
+        trend_charts.show(parts["expected_chart"], f"role_mix_expected_{ctx.level}_{area}_{ctx.period}",
                           "mix_expected")
         st.caption(trends.EXPECTED_NOTE)
         st.dataframe(expected, hide_index=True, width="stretch", key="mix_expected_table", column_config={
@@ -68,25 +122,21 @@ def role_mix_body() -> None:
     shell.definition("fte_share", "fte")
 
     st.subheader(f"Change in mix over time: {label}")
-    over = trends.mix_over_time(m, ctx.level, area)
-    if over.empty:
+    if parts["over_empty"]:
         st.info(f"No staff in post figures over time for {label}.", icon=":material/info:")
     else:
-        series = trends.trend(m, ctx.level, area, group, ["fte_share"], {"fte_share": "Share of FTE"})
         st.markdown(f"**{group}: share of FTE over time**")
-        trend_charts.show(trend_charts.trend_chart(series, "Share of FTE", selected=ctx.period, height=260,
-                                                     axis_format=".2%"),
-                          f"share_{ctx.level}_{area}", "mix_group_trend")
+        trend_charts.show(trend_spec, f"share_{ctx.level}_{area}", "mix_group_trend")
 
-        # SPC view: signal or noise for this group's share
-        with st.expander(f"Signal or noise? SPC chart of {group} staff in post (FTE)", icon=":material/monitoring:"):
-            stats_charts.spc_section(m, area, group, "fte", until=ctx.period, key="role_mix_spc")
+        # SPC view: signal or noise for this group's staff in post (built only while its expander is open)
+        stats_charts.spc_on_request(f"Signal or noise? SPC chart of {group} staff in post (FTE)",
+                                    lambda: data.metrics(ctx.data_dir, ctx.level), area, group, "fte",
+                                    until=ctx.period, key="role_mix_spc", cache_key=figures[1:5])
 
         st.markdown("**Every staff group: share of FTE over time**")
-        trend_charts.show(trend_charts.mix_small_multiples(over, trends.GROUPS), f"mix_over_time_{ctx.level}_{area}",
+        trend_charts.show(parts["multiples"], f"mix_over_time_{ctx.level}_{area}",
                           "mix_small_multiples", width="content")
-        first = ctx.periods[0]
-        change = trends.mix_change(m, area, first, ctx.period)
+        change = parts["change"]
         st.markdown(f"**Change in share, {shell.period_label(first)} to {when}**")
         st.dataframe(change, hide_index=True, width="stretch", key="mix_change_table", column_config={
             c: st.column_config.NumberColumn(format="percent") for c in change.columns if c.startswith("Share")} | {
@@ -95,18 +145,14 @@ def role_mix_body() -> None:
                         notes=export_notes)
 
     st.subheader(f"Every system against England, month ending {when}")
-    mix = trends.mix_vs_england(m, ctx.level, ctx.period)
-    if mix.empty:
+    if parts["mix_empty"]:
         st.info(f"No system figures for the month ending {when}.", icon=":material/info:")
     else:
-        trend_charts.show(trend_charts.mix_heatmap(mix, trends.GROUPS), f"role_mix_all_{ctx.level}_{ctx.period}",
+        trend_charts.show(parts["heatmap"], f"role_mix_all_{ctx.level}_{ctx.period}",
                           "mix_heatmap")
         st.caption("Each cell: the system's share of FTE in the staff group minus England's, in percentage points "
                    "(blue: more than England's mix, orange: fewer).")
-        wide = (mix.pivot_table(index=["area_code", "area_name"], columns="staff_group", values="diff_pts")
-                .reindex(columns=[g for g in trends.GROUPS if g in set(mix["staff_group"])]).reset_index()
-                .rename(columns={"area_code": "Code", "area_name": "System"}).sort_values("System", ignore_index=True))
-        wide.columns.name = None
+        wide = parts["wide"]
         st.dataframe(wide, hide_index=True, width="stretch", key="mix_all_table",
                      column_config={g: st.column_config.NumberColumn(format="%+.2f") for g in trends.GROUPS})
         shell.downloads(wide, f"role_mix_vs_england_{ctx.level}_{ctx.period}", "mix_all_dl",

@@ -2,6 +2,7 @@
 its region and England, leavers and joiners side by side with the net change, and every system for the period."""
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from lib.insight import trends
@@ -16,6 +17,37 @@ st.title("Turnover: leavers and joiners")
 if ctx is None:
     state.show_url_notices()
     st.stop()
+
+
+def turnover_view(m: pd.DataFrame, level: str, basis: str, area: str, group: str, period: str, window: str) -> dict:
+    """Everything the page draws for one selection, computed from the metrics frame (with rolling columns)."""
+    if m.empty or not m["leaver_rate"].notna().any():
+        return {"empty": True}
+    cur = m[(m["area_code"] == area) & (m["period"] == period) & (m["staff_group"] == group)]
+    suffix = "" if window == "month" else "_12m"
+    wlabel = "monthly" if window == "month" else "12-month rolling"
+    charts = {}
+    for kind in ("leaver", "joiner"):
+        measure = f"{kind}_rate{suffix}"
+        title = f"{kind.capitalize()} rate ({wlabel})"
+        series = trends.trend(m, level, area, group, [measure], {measure: title})
+        charts[kind] = (title, trend_charts.trend_chart(series, title, percent=True, selected=period, height=240)
+                        if series["value"].notna().any() else None)
+    fl = trends.flows(m, area, group, basis)
+    unit = trends.BASIS_UNITS[basis]
+    return {"empty": False, "cur": cur.iloc[0].to_dict() if len(cur) else None, "charts": charts,
+            "flows": None if fl.empty else trend_charts.flows_chart(fl, unit, selected=period),
+            "table": trends.turnover_table(m, level, period, group, basis)}
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _cached_view(figures: tuple, area: str, group: str, period: str, window: str) -> dict:
+    # computed once per data snapshot and selection; a repeat is served without touching the metrics frame
+    view = turnover_view(data.metrics_for(*figures), figures[2], figures[3], area, group, period, window)
+    if not view["empty"]:  # rows converted to Arrow once, not on every rerun
+        view["charts"] = {k: (t, spec and trend_charts.frozen(spec)) for k, (t, spec) in view["charts"].items()}
+        view["flows"] = view["flows"] and trend_charts.frozen(view["flows"])
+    return view
 
 
 # Page controls rerun only this fragment, not the whole app and its sidebar (the sidebar period reruns all).
@@ -35,20 +67,31 @@ def turnover_body() -> None:
     when = shell.period_label(ctx.period)
     st.caption(f"{trends.MONTHLY_NOTE} {trends.SYSTEM_FLOWS_NOTE} Counts and rates on a {unit} basis.")
 
-    m = trends.with_rolling(data.metrics(ctx.data_dir, ctx.level, basis=basis), basis)
-    if m.empty or not m["leaver_rate"].notna().any():
+    # the Rates radio is drawn below the headline figures; its value (session, else the link) picks the view now
+    wanted = st.session_state.get("url_window")
+    if wanted not in WINDOW_LABELS:
+        wanted = state.url_value("window", list(WINDOW_LABELS), "month")
+    figures = data.figures_key(ctx.data_dir, ctx.level, basis, rolling=True)
+
+    def fetch(window: str) -> dict:
+        try:
+            return _cached_view(figures, area, group, ctx.period, window)
+        except Exception:  # noqa: BLE001 - store unreadable: last good figures, with the warning metrics() shows
+            return turnover_view(data.metrics_with_rolling(ctx.data_dir, ctx.level, basis=basis), ctx.level, basis,
+                                 area, group, ctx.period, window)
+    view = fetch(wanted)
+    if view["empty"]:
         st.info("No leaver or joiner figures are loaded. Load NHS Digital's 'Turnover benchmarking 2' monthly CSV with "
                 "`python -m lib ingest FILE --data-dir DIR`.", icon=":material/info:")
         return
 
     u = "fte" if basis == "fte" else "hc"
-    cur = m[(m["area_code"] == area) & (m["period"] == ctx.period) & (m["staff_group"] == group)]
     st.subheader(f"{label}: {group}, month ending {when}")
-    if cur.empty:
+    if view["cur"] is None:
         st.info(f"No turnover figures for {label}, {group}, in the month ending {when}. Choose another staff group, "
                 "area or period.", icon=":material/info:")
     else:
-        r = cur.iloc[0]
+        r = view["cur"]
         k = st.columns(5)
         k[0].metric(f"Leavers ({unit})", shell.num(r[f"leavers_{u}"], 1), border=True)
         k[1].metric(f"Joiners ({unit})", shell.num(r[f"joiners_{u}"], 1), border=True)
@@ -64,16 +107,14 @@ def turnover_body() -> None:
 
     st.subheader("Leaver and joiner rates over time")
     window = state.radio("Rates", "window", list(WINDOW_LABELS), default="month", format_func=WINDOW_LABELS.get)
-    suffix = "" if window == "month" else "_12m"
-    wlabel = "monthly" if window == "month" else "12-month rolling"
+    if window != wanted:  # the radio corrected a bad value: fetch that view
+        view = fetch(window)
+    charts = view["charts"]
     for kind in ("leaver", "joiner"):
-        measure = f"{kind}_rate{suffix}"
-        title = f"{kind.capitalize()} rate ({wlabel})"
-        series = trends.trend(m, ctx.level, area, group, [measure], {measure: title})
+        title, spec = charts[kind]
         st.markdown(f"**{title}**")
-        if series["value"].notna().any():
-            trend_charts.show(trend_charts.trend_chart(series, title, percent=True, selected=ctx.period, height=240),
-                              f"{kind}_rate_{window}_{ctx.level}_{area}", f"turnover_{kind}_trend")
+        if spec is not None:
+            trend_charts.show(spec, f"{kind}_rate_{window}_{ctx.level}_{area}", f"turnover_{kind}_trend")
         else:
             st.info("Not enough loaded months for this view. " + trends.rolling_need(ctx.periods, ctx.period)
                     if window == "12m" else "No figures for this selection.", icon=":material/info:")
@@ -81,22 +122,22 @@ def turnover_body() -> None:
         st.caption(trends.ROLLING_NOTE)
     shell.definition("leaver_rate", "joiner_rate")
 
-    # SPC view: signal or noise for the leaver rate
-    with st.expander("Signal or noise? SPC chart of the monthly leaver rate", icon=":material/monitoring:"):
-        stats_charts.spc_section(m, area, group, "leaver_rate", until=ctx.period, key="turnover_spc")
+    # SPC view: signal or noise for the leaver rate (built only while its expander is open; the frame is read
+    # only then)
+    stats_charts.spc_on_request("Signal or noise? SPC chart of the monthly leaver rate",
+                                lambda: data.metrics_with_rolling(ctx.data_dir, ctx.level, basis=basis), area, group,
+                                "leaver_rate", until=ctx.period, key="turnover_spc", cache_key=figures[1:5])
 
     st.subheader(f"Leavers and joiners each month, and net change ({unit})")
-    fl = trends.flows(m, area, group, basis)
-    if fl.empty:
+    if view["flows"] is None:
         st.info("No leaver or joiner counts for this selection.", icon=":material/info:")
     else:
-        trend_charts.show(trend_charts.flows_chart(fl, unit, selected=ctx.period), f"flows_{ctx.level}_{area}",
-                          "turnover_flows")
+        trend_charts.show(view["flows"], f"flows_{ctx.level}_{area}", "turnover_flows")
         st.caption(f"Net change = joiners - leavers in the month ({unit}). It differs from the change in staff in post, "
                    "which also moves when existing staff change hours.")
 
     st.subheader(f"Every system, month ending {when}: {group}")
-    table = trends.turnover_table(m, ctx.level, ctx.period, group, basis)
+    table = view["table"]
     if table.empty:
         st.info(f"No system figures for {group} in the month ending {when}.", icon=":material/info:")
     else:

@@ -16,6 +16,30 @@ if ctx is None:
     st.stop()
 
 
+def vacancy_view(m: pd.DataFrame, level: str, area: str, group: str, period: str) -> dict:
+    """Everything the page draws for one selection, computed from the metrics frame."""
+    if m.empty or not m["vacancy_rate"].notna().any():
+        return {"empty": True}
+    cur = m[(m["area_code"] == area) & (m["period"] == period) & (m["staff_group"] == group)]
+    eng = m[(m["area_code"] == "ENG") & (m["period"] == period) & (m["staff_group"] == group)]
+    series = trends.trend(m, level, area, group, ["vacancy_rate"], {"vacancy_rate": "Vacancy rate"})
+    return {"empty": False, "cur": cur.iloc[0].to_dict() if len(cur) else None,
+            "eng": eng.iloc[0].to_dict() if len(eng) else None,
+            "eng_rate": eng["vacancy_rate"].iloc[0] if len(eng) else None,
+            "chart": trend_charts.trend_chart(series, "Vacancy rate", percent=True, selected=period)
+            if series["value"].notna().any() else None,
+            "table": trends.vacancy_table(m, level, period, group)}
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _cached_view(figures: tuple, area: str, group: str, period: str) -> dict:
+    # computed once per data snapshot and selection; a repeat is served without touching the metrics frame
+    view = vacancy_view(data.metrics_for(*figures), figures[2], area, group, period)
+    if not view["empty"] and view["chart"] is not None:
+        view["chart"] = trend_charts.frozen(view["chart"])  # rows converted to Arrow once, not on every rerun
+    return view
+
+
 # Page controls rerun only this fragment, not the whole app and its sidebar (the sidebar period reruns all).
 @st.fragment
 def vacancy_body() -> None:
@@ -29,42 +53,45 @@ def vacancy_body() -> None:
     label = trends.area_label(ctx.level, area)
     when = shell.period_label(ctx.period)
 
-    m = data.metrics(ctx.data_dir, ctx.level)
-    if m.empty or not m["vacancy_rate"].notna().any():
+    figures = data.figures_key(ctx.data_dir, ctx.level)
+    try:
+        view = _cached_view(figures, area, group, ctx.period)
+    except Exception:  # noqa: BLE001 - store unreadable: last good figures, with the warning metrics() shows
+        view = vacancy_view(data.metrics(ctx.data_dir, ctx.level), ctx.level, area, group, ctx.period)
+    if view["empty"]:
         st.info("No vacancy figures are loaded for this data. Vacancies below region level come from the Provider "
                 "Workforce Return: download the vacancy template on **Data and definitions**, fill it from your "
                 "extract and load it with `python -m lib ingest FILE --data-dir DIR`.", icon=":material/info:")
         return
 
     # Headline figures for the chosen area and period
-    cur = m[(m["area_code"] == area) & (m["period"] == ctx.period) & (m["staff_group"] == group)]
-    eng = m[(m["area_code"] == "ENG") & (m["period"] == ctx.period) & (m["staff_group"] == group)]
+    eng_rate = view["eng_rate"]
     st.subheader(f"{label}: {group}, month ending {when}")
-    if not cur.empty and cur["vacancy_rate"].isna().all() and cur["vacancy_orgs"].notna().any():
-        st.warning(f"No vacancy rate for {label}, {group}: {coverage.coverage_text(cur.iloc[0])}. "
+    cur = None if view["cur"] is None else pd.Series(view["cur"])
+    if cur is not None and pd.isna(cur["vacancy_rate"]) and pd.notna(cur.get("vacancy_orgs")):
+        st.warning(f"No vacancy rate for {label}, {group}: {coverage.coverage_text(cur)}. "
                    + coverage.COVERAGE_RULE, icon=":material/rule:")
-    elif cur.empty or cur["vacancy_rate"].isna().all():
+    elif cur is None or pd.isna(cur["vacancy_rate"]):
         st.info(f"No vacancy figure for {label}, {group}, in the month ending {when}. Choose another staff group, "
                 "area or period.", icon=":material/info:")
     else:
-        r = cur.iloc[0]
+        r = cur
         k1, k2, k3, k4 = st.columns(4)
         k1.metric("Vacancy rate", shell.pct(r["vacancy_rate"]), border=True,
                   help="Vacancy FTE / (vacancy FTE + staff in post FTE)")
         k2.metric("Vacancy FTE", shell.num(r["vacancy_fte"], 1), border=True)
         k3.metric("Staff in post FTE", shell.num(r["fte"], 1), border=True)
-        k4.metric("England vacancy rate", shell.pct(eng["vacancy_rate"].iloc[0]) if len(eng) else "-", border=True)
+        k4.metric("England vacancy rate", shell.pct(eng_rate) if eng_rate is not None else "-", border=True)
         # coverage beside every rate built from partial figures (a region or England: covered systems only)
-        shown = [(r, trends.area_kind(area) != trends.SYSTEM)] + ([(eng.iloc[0], True)] if len(eng) else [])
+        shown = [(r, trends.area_kind(area) != trends.SYSTEM)] + (
+            [(pd.Series(view["eng"]), True)] if view["eng"] is not None else [])
         for row, aggregate in shown:
             if pd.notna(row.get("vacancy_orgs")) and (aggregate or not bool(row.get("vacancy_covered"))):
                 st.caption(f"{row['area_name']}: {coverage.coverage_text(row, aggregate=aggregate)}.")
 
     st.subheader("Vacancy rate over time")
-    series = trends.trend(m, ctx.level, area, group, ["vacancy_rate"], {"vacancy_rate": "Vacancy rate"})
-    if series["value"].notna().any():
-        trend_charts.show(trend_charts.trend_chart(series, "Vacancy rate", percent=True, selected=ctx.period),
-                          f"vacancy_rate_{ctx.level}_{area}", "vacancy_trend")
+    if view["chart"] is not None:
+        trend_charts.show(view["chart"], f"vacancy_rate_{ctx.level}_{area}", "vacancy_trend")
         st.caption(f"{label} against {'its region and ' if trends.area_kind(area) == trends.SYSTEM else ''}England; "
                    "regions and England are ratios of summed vacancies and staff in post. The orange line marks the "
                    "chosen period.")
@@ -72,12 +99,13 @@ def vacancy_body() -> None:
         st.info("No vacancy figures over time for this selection.", icon=":material/info:")
     shell.definition("vacancy_rate", "fte")
 
-    # SPC view: signal or noise for this series
-    with st.expander("Signal or noise? SPC chart of the vacancy rate", icon=":material/monitoring:"):
-        stats_charts.spc_section(m, area, group, "vacancy_rate", until=ctx.period, key="vacancy_spc")
+    # SPC view: signal or noise for this series (built only while its expander is open; the frame is read only then)
+    stats_charts.spc_on_request("Signal or noise? SPC chart of the vacancy rate",
+                                lambda: data.metrics(ctx.data_dir, ctx.level), area, group, "vacancy_rate",
+                                until=ctx.period, key="vacancy_spc", cache_key=figures[1:5])
 
     st.subheader(f"Every system, month ending {when}: {group}")
-    table = trends.vacancy_table(m, ctx.level, ctx.period, group)
+    table = view["table"]
     if table.empty:
         st.info(f"No system figures for {group} in the month ending {when}.", icon=":material/info:")
     else:
@@ -89,7 +117,7 @@ def vacancy_body() -> None:
             "Difference from England (percentage points)": st.column_config.NumberColumn(format="%+.2f"),
         })
         st.caption("Click a column heading to sort. England's vacancy rate: "
-                   f"{shell.pct(eng['vacancy_rate'].iloc[0]) if len(eng) else '-'}.")
+                   f"{shell.pct(eng_rate) if eng_rate is not None else '-'}.")
         shell.downloads(table, f"vacancies_{ctx.level}_{ctx.period}", "vacancy_dl",
                         notes=[f"{ctx.source_label}; {ctx.systems_label}; month ending {ctx.period}; staff group {group}",
                                "Vacancy rate = vacancy FTE / (vacancy FTE + staff in post FTE)",

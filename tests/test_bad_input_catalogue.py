@@ -115,9 +115,16 @@ def _missing_column(tmp: Path) -> Path:
     return write_csv(tmp / "no_fte.csv", header[:i] + header[i + 1:], [r[:i] + r[i + 1:] for r in rows])
 
 
-def _sickness(tmp: Path) -> Path:
+def _sickness_bad_days(tmp: Path) -> Path:
+    """The real sickness absence file (a kind ingest accepts) with one word where FTE_DAYS_LOST should be."""
+    lines = SICKNESS.read_text(encoding="utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    i = header.index("FTE_DAYS_LOST")
+    row = lines[3].split(",")
+    row[i] = "lots"
+    lines[3] = ",".join(row)
     p = tmp / SICKNESS.name
-    p.write_bytes(SICKNESS.read_bytes())  # the real file, under its own name, in a temp dir
+    p.write_text("\n".join(lines) + "\n")
     return p
 
 
@@ -188,8 +195,7 @@ REJECTED = [
     ("empty file", _empty, ["the file is empty"]),
     ("header only", _header_only, ["row 2", "no data rows"]),
     ("missing column", _missing_column, ["row 1 (header)", "missing column(s) FTE"]),
-    ("file of another kind: sickness absence CSV", _sickness, ["row 1 (header)", "not a file this tool knows",
-                                                               "FTE_DAYS_LOST"]),
+    ("sickness absence CSV with a word for a number", _sickness_bad_days, ["row 4", "FTE_DAYS_LOST", "lots"]),
     ("file of another kind: STP population CSV", _stp_population, ["row 1 (header)", "not a file this tool knows"]),
     ("unquoted comma in a name", _unquoted_comma, ["row 4", "has 14 fields; expected 13", "unquoted comma"]),
     ("truncated CSV", _truncated_csv, [f"row {N_ROWS + 1}", "fields; expected 13"]),

@@ -28,7 +28,7 @@ import streamlit as st
 from lib.stats import signals
 from lib.data.schema import ALL_STAFF
 from lib.stats.spc import ASSURANCE_ICON_MEANINGS, VARIATION_ICON_MEANINGS
-from ui import auth, charts, data, shell
+from ui import auth, data, shell, trend_charts
 
 # Making Data Count colours (NHSRplotthedots ptd_spc_colours).
 MDC_COMMON = "#7B7D7D"
@@ -235,23 +235,44 @@ def overdispersion_note(view: signals.FunnelView) -> str:
 # Sections
 # ----------------------------------------------------------------------------------------------------------
 
+@st.cache_data(max_entries=128, show_spinner=False)
+def _spc_parts(_metrics_df: pd.DataFrame, cache_key: tuple, area_code: str, staff_group: str, measure: str,
+               until: str | None, target: float | None, title: str | None):
+    """(view, chart spec, title) for one SPC chart; computed once per data (cache_key names the frame: snapshot,
+    level, basis, disclosure) and selection. A SignalError is raised, not cached."""
+    view = signals.spc_view(_metrics_df, area_code, staff_group, measure, until=until, target=target)
+    names = _metrics_df.loc[_metrics_df["area_code"] == area_code, "area_name"]
+    area_name = names.iloc[0] if len(names) else area_code
+    title = title or f"{signals.measure(measure).label}: {area_name}, {staff_group}"
+    spec = trend_charts.frozen(trend_charts.stable_spec(spc_chart(view.chart, title, measure=measure, target=target)))
+    return view, spec, title
+
+
 def spc_section(metrics_df: pd.DataFrame, area_code: str, staff_group: str, measure: str, *,
                 until: str | None = None, target: float | None = None, key: str | None = None,
-                title: str | None = None, show_table: bool = True) -> signals.SpcView | None:
+                title: str | None = None, show_table: bool = True,
+                cache_key: tuple | None = None) -> signals.SpcView | None:
     """Draw one system's SPC chart with its reading in words; see the module docstring. Returns the view or
-    None when there is nothing to chart (a message has been shown)."""
+    None when there is nothing to chart (a message has been shown). cache_key: anything that identifies
+    metrics_df (e.g. (data.snapshot(dir), level, basis, disclosure)): the view and chart are then computed once
+    per data and selection; None computes them every time."""
     key = key or f"spc_{area_code}_{measure}"
     try:
         m = signals.measure(measure)
-        view = signals.spc_view(metrics_df, area_code, staff_group, measure, until=until, target=target)
+        if cache_key is not None:
+            view, spec, title = _spc_parts(metrics_df, cache_key, area_code, staff_group, measure, until, target,
+                                           title)
+        else:
+            view = signals.spc_view(metrics_df, area_code, staff_group, measure, until=until, target=target)
     except signals.SignalError as exc:
         st.info(str(exc), icon=":material/info:")
         return None
-    names = metrics_df.loc[metrics_df["area_code"] == area_code, "area_name"]
-    area_name = names.iloc[0] if len(names) else area_code
-    title = title or f"{m.label}: {area_name}, {staff_group}"
-    charts.show_chart(spc_chart(view.chart, title, measure=measure, target=target), f"spc_{area_code}_{measure}",
-                      key=f"{key}_chart")
+    if cache_key is None:
+        names = metrics_df.loc[metrics_df["area_code"] == area_code, "area_name"]
+        area_name = names.iloc[0] if len(names) else area_code
+        title = title or f"{m.label}: {area_name}, {staff_group}"
+        spec = spc_chart(view.chart, title, measure=measure, target=target)
+    trend_charts.show(spec, f"spc_{area_code}_{measure}", key=f"{key}_chart")
     s = view.summary
     st.markdown(f"Latest month {shell.period_label(view.chart['period'].iloc[-1])}: "
                 f"**{value_text(measure, s['last_value'])}** (average {value_text(measure, s['mean'])}, "
@@ -267,6 +288,20 @@ def spc_section(metrics_df: pd.DataFrame, area_code: str, staff_group: str, meas
             shell.downloads(table, f"spc_{area_code}_{measure}", f"{key}_dl",
                             notes=[title, "XmR chart, Making Data Count rules (NHSRplotthedots method)"])
     return view
+
+
+def spc_on_request(label: str, metrics_df, area_code: str, staff_group: str, measure: str, *,
+                   key: str, **kwargs) -> signals.SpcView | None:
+    """spc_section inside an expander that builds it only while open (a collapsed expander's body would
+    otherwise run on every rerun: ~230 ms of server time per change on the Turnover page). The open state is
+    kept per session under `key`_open; opening or closing reruns the enclosing fragment. metrics_df may be a
+    function returning the frame, called only when the expander is open."""
+    box = st.expander(label, icon=":material/monitoring:", key=f"{key}_open", on_change="rerun")
+    if not box.open:
+        return None
+    with box:
+        frame = metrics_df() if callable(metrics_df) else metrics_df
+        return spc_section(frame, area_code, staff_group, measure, key=key, **kwargs)
 
 
 def _rate_config(measure: str, table: pd.DataFrame) -> dict:
