@@ -10,7 +10,7 @@ from lib.data.schema import ALL_STAFF, SICKNESS_OUTSIDE_SYSTEMS
 from lib.insight import map_data as im
 from lib.insight import sickness as sk
 from lib.stats import signals
-from ui import inside, map_view, shell, state, stats_charts, trend_charts
+from ui import charts, inside, map_view, shell, state, stats_charts, trend_charts
 
 INFO = im.Measure("sickness_rate", "Sickness absence rate", "rate", "FTE days lost", "FTE days available", ())
 ENGLAND = sk.ENGLAND_CODE
@@ -128,7 +128,7 @@ def sickness_body() -> None:
     except signals.SignalError as exc:
         st.info(str(exc), icon=":material/info:")
     else:
-        stats_charts.charts.show_chart(stats_charts.spc_chart(spc_v.chart, f"Sickness absence rate: {label}",
+        charts.show_chart(stats_charts.spc_chart(spc_v.chart, f"Sickness absence rate: {label}",
                                                               measure="sickness_rate"), f"sickness_spc_{area}",
                                        key="sickness_spc")
         for line in stats_charts.icon_words(spc_v.summary, "sickness_rate"):

@@ -137,3 +137,23 @@ def real_store(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("real_store")
     ingest([TURNOVER_OCT25, TURNOVER_NOV25], d)
     return d
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _apptest_runs_like_a_served_app():
+    """AppTest resets PagesManager.uses_pages_directory before every run, so every in-process run of a page would
+    start in Streamlit's legacy pages/ mode, and ui's guard (ui/__init__.py) would rerun it through app.py,
+    dropping that run's widget triggers (a button click). A served app leaves legacy mode once, on its first run
+    (tests/security/test_server_probes.py and tests/test_auth_oidc.py prove the guard on real servers); here each
+    AppTest run starts as a served app does after that. Servers started by tests are separate processes and keep
+    Streamlit's own behaviour."""
+    from streamlit.runtime.pages_manager import PagesManager
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    PagesManager.__init__ = init
+    yield
+    PagesManager.__init__ = original

@@ -105,8 +105,8 @@ def headline_figures(ctx, h: dict) -> list[dict]:
          "help": "First year in which capacity meets demand for this staff group: "
                  f"{w.year_label(s['year_gap_closes'], ctx.period, T)}."},
         {"label": "Extra cost, all years", "value": money(extra),
-         "delta": (f"Pay bill, year {T}: {'+' if d_pay > 0 else '-'}{money(abs(d_pay))}" if abs(d_pay) >= 1 else
-                   f"Pay bill, year {T}: same"),
+         "delta": f"Pay bill, year {T}: {money(s['pay_bill_end'])} "
+                  + (f"({'+' if d_pay > 0 else '-'}{money(abs(d_pay))})" if abs(d_pay) >= 1 else "(same as baseline)"),
          "delta_color": "off", "arrow": False,
          "help": f"Pay bill, training, recruitment and retention costs summed over years 1-{T}, scenario minus "
                  f"baseline. Pay bill in year {T}: {money(s['pay_bill_end'])} (baseline {money(b['pay_bill_end'])}). "
