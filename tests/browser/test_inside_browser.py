@@ -42,7 +42,10 @@ def test_organisation_deep_link_peers_bridge_and_care_setting(real_server, page,
     page.wait_for_timeout(800)
     page.screenshot(path=str(artifacts / "inside_system_RJ1_peers.png"), full_page=False)
     # choose a care setting in the page: only mental-health trusts remain
-    page.locator("[data-testid='stSelectbox']").filter(has_text="Care setting").get_by_role("combobox").click()
+    care = page.locator("[data-testid='stSelectbox']").filter(has_text="Care setting").get_by_role("combobox")
+    care.scroll_into_view_if_needed()  # back up from the peers section first: a click during the scroll only focuses
+    page.wait_for_timeout(500)
+    care.click()
     page.get_by_role("option", name="Mental Health", exact=True).click()
     page.wait_for_timeout(300)
     wait_for_app(page)

@@ -83,7 +83,7 @@ def metric_values(page) -> dict[str, str]:
 def test_map_click_hex_opens_profile_with_cli_values(app, page, artifacts):
     open_page(page, app + "/map?level=ICS&period=2025-11")
     page.locator(f"{DECK} canvas").first.wait_for()
-    assert "Vacancy rate, all staff groups: ICS systems" in page.inner_text("body")
+    assert "Vacancy rate, all staff groups: ICBs of July 2022" in page.inner_text("body")
     page.screenshot(path=str(artifacts / "map_ics.png"), full_page=True)
 
     choose(page, "Measure", "Leaver rate")
