@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from lib.data import geography
@@ -158,14 +157,7 @@ def peer_comparison(m: pd.DataFrame, org_code: str, period: str, staff_group: st
             try:
                 res = signals.funnel(num[ok].to_numpy(), den[ok].to_numpy(), peers.loc[ok, "org_code"].to_numpy())
                 names = dict(zip(peers["org_code"], peers["org_name"]))
-                units = res.units.copy()
-                units.insert(0, "area_code", units["label"])
-                units.insert(1, "area_name", units["label"].map(names).fillna(units["label"]))
-                units["outlier"] = units["above_99_8"] | units["below_99_8"]
-                units["side"] = np.select(
-                    [units["above_99_8"], units["below_99_8"], units["above_95"], units["below_95"]],
-                    ["above 99.8% limit", "below 99.8% limit", "above 95% limit", "below 95% limit"],
-                    default="within limits")
+                units = signals.funnel_units(res, names)
                 view = signals.FunnelView(res, units, period, measure, list(res.notes))
                 notes += res.notes
             except ValueError as exc:

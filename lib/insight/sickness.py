@@ -136,13 +136,7 @@ def funnel_view(df: pd.DataFrame, period: str, by: str = "area", staff_group: st
     except ValueError as exc:
         raise signals.SignalError(f"Cannot draw a funnel plot: {exc}") from None
     names = dict(zip(r["code"], r["name"]))
-    units = res.units.copy()
-    units.insert(0, "area_code", units["label"])
-    units.insert(1, "area_name", units["label"].map(names).fillna(units["label"]))
-    units["outlier"] = units["above_99_8"] | units["below_99_8"]
-    units["side"] = np.select(
-        [units["above_99_8"], units["below_99_8"], units["above_95"], units["below_95"]],
-        ["above 99.8% limit", "below 99.8% limit", "above 95% limit", "below 95% limit"], default="within limits")
+    units = signals.funnel_units(res, names)
     notes = list(res.notes)
     if len(units) < 10:
         notes.append(f"Only {len(units)} units have figures: the overdispersion estimate is rough.")

@@ -314,6 +314,19 @@ class FunnelView:
         return self.units[self.units["outlier"]]
 
 
+def funnel_units(res: FunnelResult, names: dict[str, str]) -> pd.DataFrame:
+    """A funnel result's units with code, name, whether outside the 99.8% limits (`outlier`) and which limit in
+    words (`side`). One reading for systems, organisations among their peers and sickness absence alike."""
+    units = res.units.copy()
+    units.insert(0, "area_code", units["label"])
+    units.insert(1, "area_name", units["label"].map(names).fillna(units["label"]))
+    units["outlier"] = units["above_99_8"] | units["below_99_8"]
+    units["side"] = np.select(
+        [units["above_99_8"], units["below_99_8"], units["above_95"], units["below_95"]],
+        ["above 99.8% limit", "below 99.8% limit", "above 95% limit", "below 95% limit"], default="within limits")
+    return units
+
+
 def funnel_view(metrics: pd.DataFrame, level: str, staff_group: str, key: str, period: str) -> FunnelView:
     """Funnel plot of one rate across the systems of a level for one period (size = the rate's denominator).
 
@@ -340,13 +353,7 @@ def funnel_view(metrics: pd.DataFrame, level: str, staff_group: str, key: str, p
     except ValueError as exc:
         raise SignalError(f"Cannot draw a funnel plot: {exc}") from None
     names = dict(zip(sub["area_code"], sub["area_name"]))
-    units = res.units.copy()
-    units.insert(0, "area_code", units["label"])
-    units.insert(1, "area_name", units["label"].map(names).fillna(units["label"]))
-    units["outlier"] = units["above_99_8"] | units["below_99_8"]
-    units["side"] = np.select(
-        [units["above_99_8"], units["below_99_8"], units["above_95"], units["below_95"]],
-        ["above 99.8% limit", "below 99.8% limit", "above 95% limit", "below 95% limit"], default="within limits")
+    units = funnel_units(res, names)
     notes = list(res.notes)
     for r in res.excluded.itertuples():
         notes.append(f"{names.get(r.label, r.label)} left out: {r.reason}.")
