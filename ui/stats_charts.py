@@ -113,6 +113,9 @@ def spc_chart(spc_df: pd.DataFrame, title: str, *, measure: str = "fte", value_l
                         legend=alt.Legend(orient="bottom", title=None, labelLimit=260)),
         tooltip=tooltip,
     ).transform_filter("datum.Value != null").properties(name="spc_points"))
+    brk = trend_charts.break_rules(pd.DataFrame({"month": pd.to_datetime(d["Month"])}))
+    if brk is not None:  # where the systems changed (geography vintages): earlier months are re-based
+        layers.append(brk)
     return alt.layer(*layers).properties(title=title, height=height, usermeta=_SVG)
 
 

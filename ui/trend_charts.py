@@ -135,7 +135,7 @@ def _break_rows(df: pd.DataFrame) -> pd.DataFrame | None:
     return pd.DataFrame(rows) if rows else None
 
 
-def _break_rules(df: pd.DataFrame) -> alt.Chart | None:
+def break_rules(df: pd.DataFrame) -> alt.Chart | None:
     """Dashed marks at each geography change inside the plotted months, so a reader sees where the systems
     changed; earlier months are shown on the chosen footprint (lib/data/footprint)."""
     rows = _break_rows(df)
@@ -161,7 +161,7 @@ _SELECTED_LAYER = {"data": {"name": "selected"}, "mark": {"type": "rule", "color
 
 
 def _break_layer(ordinal: bool = False) -> dict:
-    """Dashed rule at each geography change (dataset `breaks`: month, label), as _break_rules draws it."""
+    """Dashed rule at each geography change (dataset `breaks`: month, label), as break_rules draws it."""
     x = ({"field": "month", "type": "ordinal", "timeUnit": "yearmonth", "bandPosition": 0} if ordinal
          else {"field": "month", "type": "temporal"})
     return {"data": {"name": "breaks"},
@@ -328,6 +328,12 @@ def mix_small_multiples(over_time: pd.DataFrame, groups: list[str]) -> alt.Facet
                  alt.Tooltip("month:T", title="Month", format="%b %Y"),
                  alt.Tooltip("share:Q", title="Share of FTE", format=".2%")],
     ).properties(width=250, height=110)
-    return alt.layer(base, data=df).facet(
+    layers = [base]
+    brk = _break_rows(df)
+    if brk is not None:  # dashed mark in every panel where the systems changed (figures before are re-based)
+        breaks = [m.strftime("%Y-%m") for m in brk["month"]]
+        layers.append(alt.Chart().mark_rule(color=BREAK_COLOUR, strokeDash=[4, 4], strokeWidth=1.2).encode(
+            x="month:T").transform_filter(alt.FieldOneOfPredicate(field="period", oneOf=breaks)))
+    return alt.layer(*layers, data=df).facet(
         facet=alt.Facet("staff_group:N", sort=groups, title=None, header=alt.Header(labelFontWeight="bold")),
         columns=3).resolve_scale(y="shared")  # one y-axis from zero: a 0.01-point move no longer looks like a fall
