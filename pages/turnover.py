@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib.insight import trends
+from lib.insight import chart_text, trends
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
-from ui import data, inside, shell, state, stats_charts, trend_charts
+from ui import data, inside, shell, state, stats_charts, tables, trend_charts
 
 BASIS_LABELS = {"fte": "FTE", "hc": "Headcount"}
 WINDOW_LABELS = {"month": "Monthly", "12m": "12-month rolling"}
@@ -26,16 +26,18 @@ def turnover_view(m: pd.DataFrame, level: str, basis: str, area: str, group: str
     cur = m[(m["area_code"] == area) & (m["period"] == period) & (m["staff_group"] == group)]
     suffix = "" if window == "month" else "_12m"
     wlabel = "monthly" if window == "month" else "12-month rolling"
-    charts = {}
+    charts, descriptions = {}, {}
     for kind in ("leaver", "joiner"):
         measure = f"{kind}_rate{suffix}"
         title = f"{kind.capitalize()} rate ({wlabel})"
         series = trends.trend(m, level, area, group, [measure], {measure: title})
+        descriptions[kind] = chart_text.trend_description(series, title, period=period)
         charts[kind] = (title, trend_charts.trend_chart(series, title, percent=True, selected=period, height=240)
                         if series["value"].notna().any() else None)
     fl = trends.flows(m, area, group, basis)
     unit = trends.BASIS_UNITS[basis]
     return {"empty": False, "cur": cur.iloc[0].to_dict() if len(cur) else None, "charts": charts,
+            "descriptions": descriptions,
             "flows": None if fl.empty else trend_charts.flows_chart(fl, unit, selected=period),
             "table": trends.turnover_table(m, level, period, group, basis)}
 
@@ -100,7 +102,7 @@ def turnover_body() -> None:
                     help="Joiners minus leavers in the month")
         k[3].metric("Leaver rate (monthly)", shell.pct(r["leaver_rate"]), border=True)
         rolling_ok = r["leaver_rate_12m"] == r["leaver_rate_12m"]
-        k[4].metric("Leaver rate (12-month rolling)", shell.pct(r["leaver_rate_12m"]) if rolling_ok
+        k[4].metric("Leaver rate (12-month)", shell.pct(r["leaver_rate_12m"]) if rolling_ok
                     else "n/a", border=True, help=trends.ROLLING_NOTE)
         if not rolling_ok:
             k[4].caption(trends.rolling_need(ctx.periods, ctx.period))
@@ -114,7 +116,8 @@ def turnover_body() -> None:
         title, spec = charts[kind]
         st.markdown(f"**{title}**")
         if spec is not None:
-            trend_charts.show(spec, f"{kind}_rate_{window}_{ctx.level}_{area}", f"turnover_{kind}_trend")
+            trend_charts.show(spec, f"{kind}_rate_{window}_{ctx.level}_{area}", f"turnover_{kind}_trend",
+                              description=view["descriptions"][kind])
         else:
             st.info("Not enough loaded months for this view. " + trends.rolling_need(ctx.periods, ctx.period)
                     if window == "12m" else "No figures for this selection.", icon=":material/info:")
@@ -141,13 +144,10 @@ def turnover_body() -> None:
     if table.empty:
         st.info(f"No system figures for {group} in the month ending {when}.", icon=":material/info:")
     else:
-        rate_cols = ["Leaver rate (monthly)", "Joiner rate (monthly)", "Leaver rate (12-month rolling)",
-                     "Joiner rate (12-month rolling)"]
-        cfg = {c: st.column_config.NumberColumn(format="percent") for c in rate_cols}
-        cfg.update({c: st.column_config.NumberColumn(format="localized") for c in table.columns
-                    if c.startswith(("Leavers", "Joiners", "Staff in post"))})
-        cfg[f"Net change ({unit}, joiners - leavers)"] = st.column_config.NumberColumn(format="%+.1f")
-        st.dataframe(table, hide_index=True, width="stretch", key="turnover_table", column_config=cfg)
+        # one table style (ui.tables): rates 2 dp, FTE 1 dp with separators, headcount whole
+        net_fmt = "%+,.1f" if basis == "fte" else "%+,d"
+        tables.show(table, key="turnover_table", column_config={
+            f"Net change ({unit}, joiners - leavers)": st.column_config.NumberColumn(format=net_fmt)})
         st.caption("Click a column heading to sort. " + trends.SYSTEM_FLOWS_NOTE)
         shell.downloads(table, f"turnover_{ctx.level}_{ctx.period}_{basis}", "turnover_dl",
                         notes=[f"{ctx.source_label}; {ctx.systems_label}; month ending {ctx.period}; staff group {group}; "

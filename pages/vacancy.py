@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib.insight import coverage, trends
+from lib.insight import chart_text, coverage, trends
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
-from ui import data, inside, shell, state, stats_charts, trend_charts
+from ui import data, inside, shell, state, stats_charts, tables, trend_charts
 
 ctx = st.session_state.get("ctx")
 st.title("Vacancies")
@@ -26,6 +26,7 @@ def vacancy_view(m: pd.DataFrame, level: str, area: str, group: str, period: str
     return {"empty": False, "cur": cur.iloc[0].to_dict() if len(cur) else None,
             "eng": eng.iloc[0].to_dict() if len(eng) else None,
             "eng_rate": eng["vacancy_rate"].iloc[0] if len(eng) else None,
+            "description": chart_text.trend_description(series, "Vacancy rate", period=period),
             "chart": trend_charts.trend_chart(series, "Vacancy rate", percent=True, selected=period)
             if series["value"].notna().any() else None,
             "table": trends.vacancy_table(m, level, period, group)}
@@ -91,7 +92,8 @@ def vacancy_body() -> None:
 
     st.subheader("Vacancy rate over time")
     if view["chart"] is not None:
-        trend_charts.show(view["chart"], f"vacancy_rate_{ctx.level}_{area}", "vacancy_trend")
+        trend_charts.show(view["chart"], f"vacancy_rate_{ctx.level}_{area}", "vacancy_trend",
+                          description=view["description"])
         st.caption(f"{label} against {'its region and ' if trends.area_kind(area) == trends.SYSTEM else ''}England; "
                    "regions and England are ratios of summed vacancies and staff in post. The orange line marks the "
                    "chosen period.")
@@ -109,13 +111,8 @@ def vacancy_body() -> None:
     if table.empty:
         st.info(f"No system figures for {group} in the month ending {when}.", icon=":material/info:")
     else:
-        st.dataframe(table, hide_index=True, width="stretch", key="vacancy_table", column_config={
-            "Staff in post FTE": st.column_config.NumberColumn(format="localized"),
-            "Vacancy FTE": st.column_config.NumberColumn(format="localized"),
-            "Establishment FTE": st.column_config.NumberColumn(format="localized"),
-            "Vacancy rate": st.column_config.NumberColumn(format="percent"),
-            "Difference from England (percentage points)": st.column_config.NumberColumn(format="%+.2f"),
-        })
+        tables.show(table, key="vacancy_table", column_config={  # one table style: rates 2 dp, FTE 1 dp
+            "Difference from England (percentage points)": st.column_config.NumberColumn(format="%+.2f")})
         st.caption("Click a column heading to sort. England's vacancy rate: "
                    f"{shell.pct(eng_rate) if eng_rate is not None else '-'}.")
         shell.downloads(table, f"vacancies_{ctx.level}_{ctx.period}", "vacancy_dl",

@@ -181,7 +181,7 @@ def ranked_chart(table: pd.DataFrame, scale: ColourScale, measure: str, selected
     fmt = ".1%" if kind == "rate" else ",.0f"
     d["pos"] = range(len(d))  # order as a field, not a list of names in the spec: new figures keep the spec as is
     y = alt.Y("name:N", sort=alt.EncodingSortField("pos", op="min"), title=None,
-              axis=alt.Axis(labelLimit=190, labelOverlap=False, labelFontSize=10))
+              axis=alt.Axis(labelLimit=340, labelOverlap=False, labelFontSize=10))  # full names (e.g. Bath and North East Somerset, Swindon and Wiltshire)
     tip = [alt.Tooltip("name:N", title="System"), alt.Tooltip("region_name:N", title="Region"),
            alt.Tooltip("value_text:N", title=ms.label), alt.Tooltip("numerator_text:N", title=ms.numerator),
            alt.Tooltip("denominator_text:N", title=ms.denominator),

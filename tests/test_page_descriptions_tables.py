@@ -1,0 +1,83 @@
+"""Issue 15 (room-ready): the Vacancies and Turnover charts state their key figures (caption + Vega-Lite
+description), figures checked against an independent hand computation from the demo store; the system tables
+use the one table style (rates 2 dp, FTE 1 dp with separators, headcount whole)."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from lib.data import loader
+from lib.data.schema import period_label
+from lib.insight.metrics import area_metrics
+from tests.conftest import open_app_page
+
+PERIOD = "2025-11"
+
+
+@pytest.fixture(scope="module")
+def demo_eng_sys():
+    frame = loader.load_frame(loader.DEMO_DATA_DIR, "ICS", periods=[PERIOD])
+    return frame
+
+
+def _sums(frame: pd.DataFrame, group: str, area: str | None) -> pd.DataFrame:
+    f = frame[frame["staff_group"] == group]
+    return f if area is None else f[f["area_code"] == area]
+
+
+def _captions(at) -> list[str]:
+    return [str(c.value) for c in at.caption]
+
+
+def _column_formats(at, column: str) -> dict[str, str]:
+    """Number formats of the system table (the one with `column`), as sent to the browser."""
+    for df in at.dataframe:
+        if column in df.value.columns and "Code" in df.value.columns:
+            cfg = json.loads(df.proto.columns or "{}")
+            return {k: v.get("type_config", {}).get("format") for k, v in cfg.items()}
+    raise AssertionError(f"no system table with column {column!r}")
+
+
+def test_vacancy_chart_description_states_the_figures(demo_eng_sys):
+    group = "Midwives"
+    at = open_app_page("pages/vacancy.py", {"level": "ICS", "area": "QKK", "group": group, "period": PERIOD})
+    assert not at.exception
+    # hand computation: vacancy FTE / (vacancy FTE + staff in post FTE), system and England sums
+    sys_rows = _sums(demo_eng_sys, group, "QKK")
+    eng_rows = _sums(demo_eng_sys, group, None)
+    rate = lambda r: r["vacancy_fte"].sum() / (r["vacancy_fte"].sum() + r["sip_end_fte"].sum())  # noqa: E731
+    sys_rate, eng_rate = rate(sys_rows), rate(eng_rows)
+    desc = [c for c in _captions(at) if c.startswith("Vacancy rate for ")]
+    assert len(desc) == 1, _captions(at)
+    d = desc[0]
+    assert f": {100 * sys_rate:.2f}% in {period_label(PERIOD)}" in d
+    assert f"England {100 * eng_rate:.2f}%" in d
+    fmts = _column_formats(at, "Vacancy rate")
+    assert fmts["Vacancy rate"] == "percent"
+    assert fmts["Vacancy FTE"] == fmts["Staff in post FTE"] == fmts["Establishment FTE"] == "%,.1f"
+
+
+@pytest.mark.parametrize("basis,count_fmt", [("fte", "%,.1f"), ("hc", "%,d")])
+def test_turnover_chart_descriptions_and_table_formats(demo_eng_sys, basis, count_fmt):
+    group = "All staff groups"
+    at = open_app_page("pages/turnover.py", {"level": "ICS", "area": "QKK", "group": group, "period": PERIOD,
+                                              "basis": basis})
+    assert not at.exception
+    u = "fte" if basis == "fte" else "hc"
+    sys_rows = _sums(demo_eng_sys, group, "QKK")
+    eng_rows = _sums(demo_eng_sys, group, None)
+    rate = lambda r, k: r[f"{k}_{u}"].sum() / ((r[f"sip_start_{u}"].sum() + r[f"sip_end_{u}"].sum()) / 2)  # noqa: E731
+    for kind, title in (("leavers", "Leaver rate (monthly)"), ("joiners", "Joiner rate (monthly)")):
+        desc = [c for c in _captions(at) if c.startswith(f"{title} for ")]
+        assert len(desc) == 1, _captions(at)
+        assert f": {100 * rate(sys_rows, kind):.2f}% in {period_label(PERIOD)}" in desc[0]
+        assert f"England {100 * rate(eng_rows, kind):.2f}%." in desc[0]
+    fmts = _column_formats(at, "Leaver rate (monthly)")
+    unit = "FTE" if basis == "fte" else "headcount"
+    for c in ("Leaver rate (monthly)", "Joiner rate (monthly)", "Leaver rate (12-month rolling)",
+              "Joiner rate (12-month rolling)"):
+        assert fmts[c] == "percent"
+    assert fmts[f"Leavers ({unit})"] == fmts[f"Joiners ({unit})"] == fmts[f"Staff in post at end ({unit})"] == count_fmt
+    assert any(m.label == "Leaver rate (12-month)" for m in at.metric)
