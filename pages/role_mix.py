@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib.insight import trends
+from lib.insight import chart_text, trends
 from lib.data.schema import ALL_STAFF
-from ui import data, inside, shell, state, stats_charts, trend_charts
+from ui import data, inside, shell, state, stats_charts, tables, trend_charts
 
 ctx = st.session_state.get("ctx")
 st.title("Role mix")
@@ -27,6 +27,7 @@ def area_parts(m: pd.DataFrame, level: str, area: str, period: str, first: str) 
     out = {"empty": False, "expected": expected, "over_empty": over.empty, "mix_empty": mix.empty}
     if not expected.empty and area != "ENG":
         out["mix_bars"] = trend_charts.stable_spec(trend_charts.mix_bars(expected, label))
+        out["mix_description"] = chart_text.mix_description(expected, label, period)
         out["expected_chart"] = trend_charts.stable_spec(trend_charts.expected_chart(expected))
     if not over.empty:
         out["multiples"] = trend_charts.stable_spec(trend_charts.mix_small_multiples(over, trends.GROUPS))
@@ -43,7 +44,8 @@ def area_parts(m: pd.DataFrame, level: str, area: str, period: str, first: str) 
 
 def group_chart(m: pd.DataFrame, level: str, area: str, group: str, period: str) -> dict:
     series = trends.trend(m, level, area, group, ["fte_share"], {"fte_share": "Share of FTE"})
-    return trend_charts.trend_chart(series, "Share of FTE", selected=period, height=260, axis_format=".2%")
+    spec = trend_charts.trend_chart(series, "Share of FTE", selected=period, height=260, axis_format=".2%")
+    return {**spec, "description": chart_text.trend_description(series, f"{group} share of FTE", period=period)}
 
 
 # computed once per data snapshot and selection; a repeat is served without touching the metrics frame
@@ -105,17 +107,13 @@ def role_mix_body() -> None:
     elif area != "ENG":
         st.markdown("**Share of FTE by staff group**")
         trend_charts.show(parts["mix_bars"], f"role_mix_{ctx.level}_{area}_{ctx.period}",
-                          "mix_bars")
+                          "mix_bars", description=parts["mix_description"])
         st.markdown("**More or fewer than expected for its size (FTE)**")
         trend_charts.show(parts["expected_chart"], f"role_mix_expected_{ctx.level}_{area}_{ctx.period}",
                           "mix_expected")
         st.caption(trends.EXPECTED_NOTE)
-        st.dataframe(expected, hide_index=True, width="stretch", key="mix_expected_table", column_config={
-            "FTE": st.column_config.NumberColumn(format="localized"),
-            "Share": st.column_config.NumberColumn(format="percent"),
-            "England share": st.column_config.NumberColumn(format="percent"),
-            "Expected FTE": st.column_config.NumberColumn(format="%.1f"),
-            "Difference (FTE)": st.column_config.NumberColumn(format="%+.1f"),
+        tables.show(expected, key="mix_expected_table", column_config={  # one table style: shares 2 dp, FTE 1 dp
+            "Difference (FTE)": st.column_config.NumberColumn(format="%+,.1f"),
             "Difference (percentage points)": st.column_config.NumberColumn(format="%+.2f"),
         })
         shell.downloads(expected, f"role_mix_{ctx.level}_{area}_{ctx.period}", "mix_expected_dl", notes=export_notes)
@@ -126,7 +124,8 @@ def role_mix_body() -> None:
         st.info(f"No staff in post figures over time for {label}.", icon=":material/info:")
     else:
         st.markdown(f"**{group}: share of FTE over time**")
-        trend_charts.show(trend_spec, f"share_{ctx.level}_{area}", "mix_group_trend")
+        trend_charts.show(trend_spec, f"share_{ctx.level}_{area}", "mix_group_trend",
+                          description=trend_spec.get("description"))
 
         # SPC view: signal or noise for this group's staff in post (built only while its expander is open)
         stats_charts.spc_on_request(f"Signal or noise? SPC chart of {group} staff in post (FTE)",
@@ -138,8 +137,7 @@ def role_mix_body() -> None:
                           "mix_small_multiples", width="content")
         change = parts["change"]
         st.markdown(f"**Change in share, {shell.period_label(first)} to {when}**")
-        st.dataframe(change, hide_index=True, width="stretch", key="mix_change_table", column_config={
-            c: st.column_config.NumberColumn(format="percent") for c in change.columns if c.startswith("Share")} | {
+        tables.show(change, key="mix_change_table", column_config={
             c: st.column_config.NumberColumn(format="%+.2f") for c in change.columns if "points" in c})
         shell.downloads(change, f"role_mix_change_{ctx.level}_{area}_{first}_{ctx.period}", "mix_change_dl",
                         notes=export_notes)
@@ -153,8 +151,8 @@ def role_mix_body() -> None:
         st.caption("Each cell: the system's share of FTE in the staff group minus England's, in percentage points "
                    "(blue: more than England's mix, orange: fewer).")
         wide = parts["wide"]
-        st.dataframe(wide, hide_index=True, width="stretch", key="mix_all_table",
-                     column_config={g: st.column_config.NumberColumn(format="%+.2f") for g in trends.GROUPS})
+        tables.show(wide, key="mix_all_table",
+                    column_config={g: st.column_config.NumberColumn(format="%+.2f") for g in trends.GROUPS})
         shell.downloads(wide, f"role_mix_vs_england_{ctx.level}_{ctx.period}", "mix_all_dl",
                         notes=[*export_notes, "Values: share of FTE minus England's share, percentage points"])
 

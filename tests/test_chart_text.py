@@ -38,3 +38,15 @@ def test_empty_and_missing_values():
     s = _series([("2025-11", "QKK", "South East London", "System", "Leaver rate", float("nan")),
                  ("2025-11", "ENG", "England", "England", "Leaver rate", 0.0089)])
     assert trend_description(s, "Leaver rate") == "Leaver rate for England, Nov 2025: 0.89% in Nov 2025."
+
+
+def test_mix_description_names_the_largest_gaps():
+    from lib.insight.chart_text import mix_description
+    e = pd.DataFrame({"Staff group": ["Doctors", "Nurses & health visitors", "Midwives"],
+                      "Share": [0.09, 0.30, 0.021], "England share": [0.10, 0.275, 0.020],
+                      "Difference (percentage points)": [-1.0, 2.5, 0.1]})
+    assert mix_description(e, "South East London", "2025-11") == (
+        "Share of FTE by staff group for South East London, Nov 2025: largest differences from England's mix: "
+        "Nurses & health visitors 30.00% against England 27.50% (+2.50 points); "
+        "Doctors 9.00% against England 10.00% (-1.00 points).")
+    assert mix_description(e.iloc[0:0], "X", "2025-11") == ""

@@ -32,12 +32,12 @@ def _captions(at) -> list[str]:
 
 
 def _column_formats(at, column: str) -> dict[str, str]:
-    """Number formats of the system table (the one with `column`), as sent to the browser."""
+    """Number formats of the first table with `column`, as sent to the browser."""
     for df in at.dataframe:
-        if column in df.value.columns and "Code" in df.value.columns:
+        if column in df.value.columns:
             cfg = json.loads(df.proto.columns or "{}")
             return {k: v.get("type_config", {}).get("format") for k, v in cfg.items()}
-    raise AssertionError(f"no system table with column {column!r}")
+    raise AssertionError(f"no table with column {column!r}")
 
 
 def test_vacancy_chart_description_states_the_figures(demo_eng_sys):
@@ -81,3 +81,24 @@ def test_turnover_chart_descriptions_and_table_formats(demo_eng_sys, basis, coun
         assert fmts[c] == "percent"
     assert fmts[f"Leavers ({unit})"] == fmts[f"Joiners ({unit})"] == fmts[f"Staff in post at end ({unit})"] == count_fmt
     assert any(m.label == "Leaver rate (12-month)" for m in at.metric)
+
+
+def test_role_mix_descriptions_and_table_formats(demo_eng_sys):
+    at = open_app_page("pages/role_mix.py", {"level": "ICS", "area": "QKK", "group": "Midwives", "period": PERIOD})
+    assert not at.exception
+    f = demo_eng_sys[demo_eng_sys["staff_group"] != "All staff groups"]
+    total = lambda r: r["sip_end_fte"].sum()  # noqa: E731
+    sys_all, eng_all = f[f["area_code"] == "QKK"], f
+    share = lambda r, g: total(r[r["staff_group"] == g]) / total(r)  # noqa: E731
+    # hand computation: the two groups furthest from England's share
+    groups = sorted(set(f["staff_group"]))
+    gaps = sorted(((abs(share(sys_all, g) - share(eng_all, g)), g) for g in groups), reverse=True)
+    desc = [c for c in _captions(at) if c.startswith("Share of FTE by staff group for ")]
+    assert len(desc) == 1, _captions(at)
+    for _, g in gaps[:2]:
+        assert (f"{g} {100 * share(sys_all, g):.2f}% against England {100 * share(eng_all, g):.2f}% "
+                f"({100 * (share(sys_all, g) - share(eng_all, g)):+.2f} points)") in desc[0]
+    mid = [c for c in _captions(at) if c.startswith("Midwives share of FTE for ")]
+    assert len(mid) == 1 and f"{100 * share(sys_all, 'Midwives'):.2f}% in {period_label(PERIOD)}" in mid[0]
+    fmts = _column_formats(at, "England share")
+    assert fmts["Share"] == fmts["England share"] == "percent" and fmts["FTE"] == fmts["Expected FTE"] == "%,.1f"

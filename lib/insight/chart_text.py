@@ -44,3 +44,20 @@ def trend_description(series: pd.DataFrame, title: str, *, percent: bool = True,
     if others:
         text += " against " + " and ".join(others)
     return text + "."
+
+
+def mix_description(expected: pd.DataFrame, area: str, period: str, *, top: int = 2) -> str:
+    """'Share of FTE by staff group for South East London, Nov 2025: largest differences from England's mix:
+    Nurses & health visitors 30.00% against England 27.50% (+2.50 points); Doctors 9.00% against England
+    10.00% (-1.00 points).' From `lib.insight.trends.expected_mix` (Share, England share, Difference (percentage
+    points)); the `top` groups furthest from England's share, largest first. Empty input -> ''."""
+    d = expected.dropna(subset=["Difference (percentage points)"])
+    if d.empty:
+        return ""
+    d = d.assign(_gap=d["Difference (percentage points)"].abs()).sort_values(
+        ["_gap", "Staff group"], ascending=[False, True]).head(top)
+    parts = [f"{r['Staff group']} {_fmt(float(r['Share']), True)} against England "
+             f"{_fmt(float(r['England share']), True)} ({float(r['Difference (percentage points)']):+.2f} points)"
+             for _, r in d.iterrows()]
+    return (f"Share of FTE by staff group for {area}, {period_label(period)}: largest differences from England's "
+            "mix: " + "; ".join(parts) + ".")
