@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.data import geography
-from lib.insight import axes, exports, map_data as im
+from lib.insight import axes, chart_text, exports, map_data as im
 from lib.insight.metrics import DEFINITIONS
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
 from ui import auth, charts, data, inside, map_view, shell, state, trend_charts, stats_charts
@@ -52,6 +52,7 @@ def profile_parts(m: pd.DataFrame, area: str, area_name: str, group: str, period
                          alt.Tooltip("value:Q", title=label, format=".2%" if rate else ",.1f"),
                          alt.Tooltip("fte:Q", title="FTE", format=",.0f")]).properties(height=230, width=TREND_WIDTH))
         # one chart of four panels: one embed in the browser instead of four
+        out["trends_description"] = chart_text.profile_trends_description(tr, period)
         out["trends"] = trend_charts.stable_spec(
             alt.vconcat(alt.hconcat(*panels[:2]), alt.hconcat(*panels[2:]), data=tr).resolve_scale(y="independent"))
     rm = im.role_mix(m, area, period)
@@ -147,7 +148,8 @@ def profile_body() -> None:
         for note in parts["trend_notes"]:  # e.g. no vacancy file: say which file fills it, not an empty panel
             st.caption(note)
         grid = parts["trends"]
-        trend_charts.show(grid, f"trends_{area}", "profile_trends", width="content")
+        trend_charts.show(grid, f"trends_{area}", "profile_trends", width="content",
+                          description=parts.get("trends_description"))
         st.caption("Staff in post is shown as an index (first loaded month = 100) so the system, its region and England "
                    "share one scale; hover for FTE.")
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib.insight import chart_text
 from lib.stats import signals
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
 from ui import charts, data, shell, state, stats_charts
@@ -59,7 +60,9 @@ else:
         title = f"{mdef.label}, {group}: {len(view.units)} systems ({ctx.systems_label}), {shell.period_label(ctx.period)}"
         charts.show_chart(stats_charts.funnel_chart(view, title, highlight=None if area == signals.ENGLAND
                                                     else area), f"funnel_{ctx.level}_{measure}_{ctx.period}",
-                          key="stats_funnel")
+                          key="stats_funnel", description=chart_text.funnel_description(
+                              view.units, view.result.target, mdef.label, ctx.period,
+                              highlight=None if area == signals.ENGLAND else area))
         pooled = stats_charts.value_text(measure, view.result.target)
         st.markdown(f"Pooled rate across systems (the centre line): **{pooled}**. "
                     + stats_charts.overdispersion_note(view))

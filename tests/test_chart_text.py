@@ -50,3 +50,33 @@ def test_mix_description_names_the_largest_gaps():
         "Nurses & health visitors 30.00% against England 27.50% (+2.50 points); "
         "Doctors 9.00% against England 10.00% (-1.00 points).")
     assert mix_description(e.iloc[0:0], "X", "2025-11") == ""
+
+
+def test_profile_trends_description():
+    from lib.insight.chart_text import profile_trends_description
+    tr = pd.DataFrame([
+        ("2025-10", "Staff in post FTE (index, first period = 100)", "South East London", 100.0),
+        ("2025-11", "Staff in post FTE (index, first period = 100)", "South East London", 101.25),
+        ("2025-11", "Staff in post FTE (index, first period = 100)", "England", 100.5),
+        ("2025-11", "Leaver rate", "South East London", 0.0095),
+        ("2025-11", "Leaver rate", "London", 0.0090),
+        ("2025-11", "Leaver rate", "England", 0.0089),
+        ("2025-11", "Vacancy rate", "South East London", float("nan")),
+    ], columns=["period", "measure", "series", "value"])
+    assert profile_trends_description(tr, "2025-11") == (
+        "Trends for South East London to Nov 2025: Staff in post FTE (index, first period = 100) 101.2 "
+        "(England 100.5); Leaver rate 0.95% (England 0.89%).")
+
+
+def test_funnel_description():
+    from lib.insight.chart_text import funnel_description
+    u = pd.DataFrame({"area_code": ["A", "B", "C", "D"], "area_name": ["Alpha", "Beta", "Gamma", "Delta"],
+                      "rate": [0.02, 0.004, 0.0095, 0.009], "above_99_8": [True, False, False, False],
+                      "below_99_8": [False, True, False, False],
+                      "side": ["above 99.8% limit", "below 99.8% limit", "within limits", "above 95% limit"]})
+    assert funnel_description(u, 0.0089, "Leaver rate", "2025-11", highlight="C") == (
+        "Leaver rate across 4 systems, Nov 2025: pooled rate 0.89%; 2 outside the 99.8% limits (1 above, 1 below); "
+        "Gamma 0.95%, within limits.")
+    calm = u.assign(above_99_8=False, below_99_8=False)
+    assert funnel_description(calm, 0.0089, "Leaver rate", "2025-11") == (
+        "Leaver rate across 4 systems, Nov 2025: pooled rate 0.89%; none outside the 99.8% limits.")

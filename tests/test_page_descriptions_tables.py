@@ -54,6 +54,7 @@ def test_vacancy_chart_description_states_the_figures(demo_eng_sys):
     d = desc[0]
     assert f": {100 * sys_rate:.2f}% in {period_label(PERIOD)}" in d
     assert f"England {100 * eng_rate:.2f}%" in d
+    assert any(json.loads(e.proto.spec).get("description") == d for e in at.get("vega_lite_chart"))  # aria too
     fmts = _column_formats(at, "Vacancy rate")
     assert fmts["Vacancy rate"] == "percent"
     assert fmts["Vacancy FTE"] == fmts["Staff in post FTE"] == fmts["Establishment FTE"] == "%,.1f"
@@ -102,3 +103,37 @@ def test_role_mix_descriptions_and_table_formats(demo_eng_sys):
     assert len(mid) == 1 and f"{100 * share(sys_all, 'Midwives'):.2f}% in {period_label(PERIOD)}" in mid[0]
     fmts = _column_formats(at, "England share")
     assert fmts["Share"] == fmts["England share"] == "percent" and fmts["FTE"] == fmts["Expected FTE"] == "%,.1f"
+
+
+def _leaver_rate(rows: pd.DataFrame) -> float:
+    return rows["leavers_fte"].sum() / ((rows["sip_start_fte"].sum() + rows["sip_end_fte"].sum()) / 2)
+
+
+def test_profile_trends_description(demo_eng_sys):
+    group = "All staff groups"
+    at = open_app_page("pages/profile.py", {"level": "ICS", "area": "QKK", "group": group, "period": PERIOD})
+    assert not at.exception
+    desc = [c for c in _captions(at) if c.startswith("Trends for ")]
+    assert len(desc) == 1, _captions(at)
+    sys_rate = _leaver_rate(_sums(demo_eng_sys, group, "QKK"))
+    eng_rate = _leaver_rate(_sums(demo_eng_sys, group, None))
+    assert f"to {period_label(PERIOD)}" in desc[0]
+    assert f"Leaver rate {100 * sys_rate:.2f}% (England {100 * eng_rate:.2f}%)" in desc[0]
+
+
+def test_funnel_description_and_aria(demo_eng_sys):
+    group = "All staff groups"
+    at = open_app_page("pages/statistics.py", {"level": "ICS", "area": "QKK", "group": group, "period": PERIOD,
+                                                "measure": "leaver_rate"})
+    assert not at.exception
+    desc = [c for c in _captions(at) if c.startswith("Leaver rate (month) across ")]
+    assert len(desc) == 1, _captions(at)
+    rows = _sums(demo_eng_sys, group, None)
+    pooled = _leaver_rate(rows)  # every system: the pooled rate is England's
+    sys_rate = _leaver_rate(_sums(demo_eng_sys, group, "QKK"))
+    n = rows["area_code"].nunique()
+    assert desc[0].startswith(f"Leaver rate (month) across {n} systems, {period_label(PERIOD)}: pooled rate {100 * pooled:.2f}%")
+    assert f"South East London {100 * sys_rate:.2f}%, " in desc[0]
+    # the same sentence is the chart's accessible description
+    specs = [json.loads(e.proto.spec) for e in at.get("vega_lite_chart")]
+    assert any(s.get("description") == desc[0] for s in specs)

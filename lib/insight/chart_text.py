@@ -61,3 +61,48 @@ def mix_description(expected: pd.DataFrame, area: str, period: str, *, top: int 
              for _, r in d.iterrows()]
     return (f"Share of FTE by staff group for {area}, {period_label(period)}: largest differences from England's "
             "mix: " + "; ".join(parts) + ".")
+
+
+def profile_trends_description(tr: pd.DataFrame, period: str) -> str:
+    """The profile's four trend panels in one sentence, at `period` (else each measure's latest month):
+    'Trends for South East London to Nov 2025: Leaver rate 0.95% (England 0.89%); ...'. From
+    `lib.insight.map_data.trends` (period, measure, series, value; the system is the first series)."""
+    t = tr.dropna(subset=["value"])
+    if t.empty:
+        return ""
+    name = str(tr["series"].iloc[0])
+    parts, months = [], []
+    for measure in dict.fromkeys(tr["measure"]):
+        own = t[(t["measure"] == measure) & (t["series"] == name)]
+        if own.empty:
+            continue
+        at = period if period in set(own["period"]) else str(own["period"].max())
+        months.append(at)
+        percent = "index" not in measure.lower() and "fte" not in measure.lower()
+        text = f"{measure} {_fmt(float(own.loc[own['period'] == at, 'value'].iloc[0]), percent)}"
+        eng = t[(t["measure"] == measure) & (t["series"] == "England") & (t["period"] == at)]
+        if name != "England" and len(eng):
+            text += f" (England {_fmt(float(eng['value'].iloc[0]), percent)})"
+        parts.append(text)
+    if not parts:
+        return ""
+    return f"Trends for {name} to {period_label(max(months))}: " + "; ".join(parts) + "."
+
+
+def funnel_description(units: pd.DataFrame, target: float, measure: str, period: str,
+                       highlight: str | None = None) -> str:
+    """'Leaver rate across 42 systems, Nov 2025: pooled rate 0.89%; 3 outside the 99.8% limits (2 above, 1
+    below); South East London 0.95%, within limits.' From `lib.stats.signals.FunnelView.units` (area_code,
+    area_name, rate, above_99_8, below_99_8, side) and the pooled rate (the centre line)."""
+    if units.empty:
+        return ""
+    above, below = int(units["above_99_8"].sum()), int(units["below_99_8"].sum())
+    n_out = above + below
+    text = (f"{measure} across {len(units)} systems, {period_label(period)}: pooled rate {_fmt(float(target), True)}; "
+            + (f"{n_out} outside the 99.8% limits ({above} above, {below} below)" if n_out
+               else "none outside the 99.8% limits"))
+    row = units[units["area_code"] == highlight] if highlight else units.iloc[0:0]
+    if len(row):
+        r = row.iloc[0]
+        text += f"; {r['area_name']} {_fmt(float(r['rate']), True)}, {r['side']}"
+    return text + "."
