@@ -102,7 +102,7 @@ def turnover_body() -> None:
                     help="Joiners minus leavers in the month")
         k[3].metric("Leaver rate (monthly)", shell.pct(r["leaver_rate"]), border=True)
         rolling_ok = r["leaver_rate_12m"] == r["leaver_rate_12m"]
-        k[4].metric("Leaver rate (12-month)", shell.pct(r["leaver_rate_12m"]) if rolling_ok
+        k[4].metric("12-month leaver rate", shell.pct(r["leaver_rate_12m"]) if rolling_ok
                     else "n/a", border=True, help=trends.ROLLING_NOTE)
         if not rolling_ok:
             k[4].caption(trends.rolling_need(ctx.periods, ctx.period))

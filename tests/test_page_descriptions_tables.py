@@ -56,7 +56,7 @@ def test_vacancy_chart_description_states_the_figures(demo_eng_sys):
     assert f"England {100 * eng_rate:.2f}%" in d
     assert any(json.loads(e.proto.spec).get("description") == d for e in at.get("vega_lite_chart"))  # aria too
     fmts = _column_formats(at, "Vacancy rate")
-    assert fmts["Vacancy rate"] == "percent"
+    assert fmts["Vacancy rate"] == "%.2f%%"
     assert fmts["Vacancy FTE"] == fmts["Staff in post FTE"] == fmts["Establishment FTE"] == "%,.1f"
 
 
@@ -79,9 +79,9 @@ def test_turnover_chart_descriptions_and_table_formats(demo_eng_sys, basis, coun
     unit = "FTE" if basis == "fte" else "headcount"
     for c in ("Leaver rate (monthly)", "Joiner rate (monthly)", "Leaver rate (12-month rolling)",
               "Joiner rate (12-month rolling)"):
-        assert fmts[c] == "percent"
+        assert fmts[c] == "%.2f%%"
     assert fmts[f"Leavers ({unit})"] == fmts[f"Joiners ({unit})"] == fmts[f"Staff in post at end ({unit})"] == count_fmt
-    assert any(m.label == "Leaver rate (12-month)" for m in at.metric)
+    assert any(m.label == "12-month leaver rate" for m in at.metric)
 
 
 def test_role_mix_descriptions_and_table_formats(demo_eng_sys):
@@ -102,7 +102,7 @@ def test_role_mix_descriptions_and_table_formats(demo_eng_sys):
     mid = [c for c in _captions(at) if c.startswith("Midwives share of FTE for ")]
     assert len(mid) == 1 and f"{100 * share(sys_all, 'Midwives'):.2f}% in {period_label(PERIOD)}" in mid[0]
     fmts = _column_formats(at, "England share")
-    assert fmts["Share"] == fmts["England share"] == "percent" and fmts["FTE"] == fmts["Expected FTE"] == "%,.1f"
+    assert fmts["Share"] == fmts["England share"] == "%.2f%%" and fmts["FTE"] == fmts["Expected FTE"] == "%,.1f"
 
 
 def _leaver_rate(rows: pd.DataFrame) -> float:

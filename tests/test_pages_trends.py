@@ -39,7 +39,7 @@ def test_vacancy_page(level):
     at = open_page("pages/vacancy.py", level=level, area="QKK", group="Midwives")
     t = table(at, "Vacancy rate")
     assert len(t) == 42 and set(t["Staff group"]) == {"Midwives"}
-    assert t["Vacancy rate"].between(0, 1).all()
+    assert t["Vacancy rate"].between(0, 100).all()  # shown as percent values (ui.tables: 2 dp)
     assert "Vacancy rate over time" in texts(at)
     assert not at.info  # nothing missing for the demo data
     assert at.selectbox(key="url_area").value == "QKK"

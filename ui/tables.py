@@ -1,5 +1,5 @@
 """Tables drawn one way everywhere: numbers rounded as in the downloads (FTE 1 dp, headcount whole, rates as %
-with 2 decimals), thousands separators, and column widths that fit a 1440 px screen without a sideways scroll.
+with 2 decimals: the display copy holds percent values, 0.9% shows as 0.90%), thousands separators, and column widths that fit a 1440 px screen without a sideways scroll.
 
 `show(df)` draws the table with these formats; the table a page downloads keeps fractions, rounded the same
 way (lib.insight.exports.as_shown)."""
@@ -27,7 +27,10 @@ def display_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
             continue
         if pd.api.types.is_numeric_dtype(col):
             if _RATE.search(name) and "point" not in name.lower():
-                cfg[name] = st.column_config.NumberColumn(name, format="percent")        # 0.95%: always 2 dp
+                # Streamlit's "percent" drops trailing zeros (0.9% beside 0.95%): the display copy holds percent
+                # values with a fixed 2 dp format instead (downloads keep fractions)
+                out[c] = col.astype(float) * 100.0
+                cfg[name] = st.column_config.NumberColumn(name, format="%.2f%%")        # 0.90%: always 2 dp
             elif _COUNT.search(name):
                 cfg[name] = st.column_config.NumberColumn(name, format="%,d")
             elif pd.api.types.is_integer_dtype(col):
