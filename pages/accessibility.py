@@ -22,9 +22,15 @@ MET = [
      "A yellow ring with a dark edge marks the control that has focus. A focused menu link shows the ring only; "
      "the current page is shown in bold, so focus is not mistaken for the current page."),
     ("Charts described in words", "1.1.1 Non-text content",
-     "The what-if charts (gap, scenario comparison, range of the gap) and the map's colour key have a description "
-     "stating their key figures, shown as a caption and given to the chart as its description. Every figure in a "
-     "chart is also in a table or a download."),
+     "The what-if charts (gap, scenario comparison, range of the gap), the map's colour key, and the main charts on "
+     "Vacancies (vacancy rate), Turnover (leaver and joiner rates), Role mix (share of FTE by staff group, and the "
+     "followed group over time), System profile (trends) and Signal or noise (funnel plot) have a sentence "
+     "stating their key figures against England, shown as a caption and given to the chart as its description. "
+     "Every figure in a chart is also in a table or a download."),
+    ("One number style in tables", "1.3.1 Info and relationships (good practice)",
+     "Tables on Vacancies, Turnover and Role mix show rates with 2 decimals (0.90%, never 0.9%), FTE with 1 "
+     "decimal and thousands separators, and headcounts as whole numbers. Long system names are shown in full on "
+     "the map's ranking."),
     ("Colour is not the only cue", "1.4.1 Use of colour",
      "England, region and the chosen system have one colour and one line style everywhere (England dark grey "
      "dotted, region teal dashed, system dark blue solid). Compared scenarios differ by marker shape as well as "
@@ -42,9 +48,13 @@ MET = [
      "same notes, with rates as fractions in a column that says so."),
 ]
 NOT_MET = [
-    ("Chart descriptions on the leader pages", "1.1.1 Non-text content",
-     "Charts on Vacancies, Turnover, Role mix, System profile and Signal or noise are described by their title and "
-     "the table beside them, not yet by a sentence of key figures."),
+    ("Secondary charts on the leader pages", "1.1.1 Non-text content",
+     "The SPC charts, the flows chart on Turnover, the expected-mix chart, the small multiples and the heat map "
+     "on Role mix, and the profile's role-mix chart are described by their title and the table beside them, not "
+     "yet by a sentence of key figures."),
+    ("Wide tables at 1440 px", "1.4.10 Reflow",
+     "The Turnover table of every system has 13 columns and scrolls sideways at 1440 px; the system name stays "
+     "pinned on the left while it scrolls. Every column is also in the CSV and Excel downloads."),
     ("200% zoom and screen readers", "1.4.10 Reflow; 4.1.2 Name, role, value",
      "Not yet tested at 200% zoom or with NVDA / JAWS / VoiceOver."),
     ("Map picture", "1.1.1 Non-text content",

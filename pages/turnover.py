@@ -146,7 +146,8 @@ def turnover_body() -> None:
     else:
         # one table style (ui.tables): rates 2 dp, FTE 1 dp with separators, headcount whole
         net_fmt = "%+,.1f" if basis == "fte" else "%+,d"
-        tables.show(table, key="turnover_table", column_config={
+        tables.show(table, key="turnover_table", column_config={  # names whole, and kept in view when scrolled
+            "System": st.column_config.TextColumn("System", width="large", pinned=True),
             f"Net change ({unit}, joiners - leavers)": st.column_config.NumberColumn(format=net_fmt)})
         st.caption("Click a column heading to sort. " + trends.SYSTEM_FLOWS_NOTE)
         shell.downloads(table, f"turnover_{ctx.level}_{ctx.period}_{basis}", "turnover_dl",

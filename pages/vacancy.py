@@ -112,6 +112,7 @@ def vacancy_body() -> None:
         st.info(f"No system figures for {group} in the month ending {when}.", icon=":material/info:")
     else:
         tables.show(table, key="vacancy_table", column_config={  # one table style: rates 2 dp, FTE 1 dp
+            "System": st.column_config.TextColumn("System", width="large", pinned=True),
             "Difference from England (percentage points)": st.column_config.NumberColumn(format="%+.2f")})
         st.caption("Click a column heading to sort. England's vacancy rate: "
                    f"{shell.pct(eng_rate) if eng_rate is not None else '-'}.")
