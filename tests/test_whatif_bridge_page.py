@@ -55,6 +55,8 @@ def test_bridge_tab_sums_exactly_to_the_scenario_and_starts_at_the_baseline():
     assert (tab["Change (FTE)"].iloc[1:3] > 1).all()
     text = "\n".join(m.value for m in at.markdown)
     assert f"baseline has {base_fte:,.1f} FTE in post and the scenario {scen_fte:,.1f} FTE" in text.replace("\\", "")
+    assert f"largest contribution, {tab['Change (FTE)'].iloc[1:3].max():+,.1f} FTE, is from Leaver rate" in \
+        text.replace("\\", "")
     assert [e.value for e in at.selectbox if e.key == "wi_bridge_year"] == [5]
 
 

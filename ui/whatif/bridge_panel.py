@@ -55,7 +55,7 @@ def sentence(table: pd.DataFrame, group: str, year: int) -> str:
             f"({scen - base:+,.1f} FTE).")
     if len(steps):
         big = steps.loc[steps["value"].abs().idxmax()]
-        text += f" The largest contribution is {big['label']}: {big['value']:+,.1f} FTE."
+        text += f" The largest contribution, {big['value']:+,.1f} FTE, is from {big['label']}."
     return text
 
 
@@ -81,7 +81,9 @@ def bridge_panel(ctx, scn: Scenario, res) -> None:
     st.markdown(f"**Why {inside.plain(group)} FTE in year {year} differs from the baseline**")
     st.markdown(inside.plain(sentence(table, group, year)))
     name = f"whatif_bridge_{scn.area}_year{year}"
-    chart = inside.waterfall_chart(table, "FTE", legend=LEGEND)
+    # axis labels: the followed group's name is the title's, so levers on it are named without it (not clipped)
+    short = table.assign(label=table["label"].str.removesuffix(f": {group}"))
+    chart = inside.waterfall_chart(short, "FTE", legend=LEGEND)
     trend_charts.show(chart, name, "wi_bridge_chart")
     shown = table.rename(columns={"step": "Step", "label": "Lever", "value": "Change (FTE)",
                                   "cumulative": "Running total (FTE)"}).drop(columns="kind")
