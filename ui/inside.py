@@ -56,7 +56,7 @@ def care_setting_metrics(data_dir: Path, level: str, setting: str, basis: str = 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _sickness(data_dir: str, snap: tuple, level: str) -> pd.DataFrame:
-    return loader.load_sickness(data_dir, geography.store_level(level))  # as published: not re-based
+    return footprint.load_sickness(data_dir, level)  # level: a geography key; re-based as turnover rows are
 
 
 def sickness(data_dir: Path, level: str) -> pd.DataFrame:
