@@ -56,7 +56,7 @@ def care_setting_metrics(data_dir: Path, level: str, setting: str, basis: str = 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _sickness(data_dir: str, snap: tuple, level: str) -> pd.DataFrame:
-    return loader.load_sickness(data_dir, geography.store_level(level))  # as published: not re-based
+    return footprint.load_sickness(data_dir, level)  # level: a geography key; re-based as turnover rows are
 
 
 def sickness(data_dir: Path, level: str) -> pd.DataFrame:
@@ -77,14 +77,15 @@ def bridge(data_dir: Path, level: str, area: str, start: str, end: str, group: s
     return _bridge(str(data_dir), data.snapshot(data_dir), level, area, start, end, group, basis, org)
 
 
-def waterfall_chart(table: pd.DataFrame, unit: str, height: int = 300) -> alt.LayerChart:
-    """Waterfall of a bridge table (lib.insight.bridge.BRIDGE_COLUMNS): totals from zero, steps floating."""
+def waterfall_chart(table: pd.DataFrame, unit: str, height: int = 300, legend: dict | None = None) -> alt.LayerChart:
+    """Waterfall of a bridge table (lib.insight.bridge.BRIDGE_COLUMNS): totals from zero, steps floating.
+    `legend`: names of the kinds (total, decrease, increase, residual) when not the staff-in-post bridge's."""
     w = br.waterfall_frame(table)
     w["Step"] = w["label"]
     w["Change"] = w["value"]
     w["Running total"] = w["cumulative"]
-    legend = {"total": "Staff in post", "decrease": "Leavers / fall", "increase": "Joiners / rise",
-              "residual": "Residual (not a published flow)"}
+    legend = legend or {"total": "Staff in post", "decrease": "Leavers / fall", "increase": "Joiners / rise",
+                        "residual": "Residual (not a published flow)"}
     w["Kind"] = w["kind"].map(legend)
     domain = [legend[k] for k in WATERFALL_COLOURS if legend[k] in set(w["Kind"])]
     rng = [WATERFALL_COLOURS[k] for k in WATERFALL_COLOURS if legend[k] in set(w["Kind"])]

@@ -8,8 +8,8 @@ import sys
 
 import pandas as pd
 
-from lib.data import geography
-from lib.data.loader import available_periods, default_data_dir, load_area_frame, load_frame, load_sickness, sickness_periods
+from lib.data import footprint, geography
+from lib.data.loader import available_periods, default_data_dir, load_area_frame, load_frame, sickness_periods
 from lib.data.schema import ALL_STAFF, is_period, known_staff_group_labels, normalise_staff_group
 from lib.insight import bridge as br
 from lib.insight import exports
@@ -40,9 +40,19 @@ def _staff_group(label: str) -> str:
     return g
 
 
+def footprint_key_or_fail(level: str, choice: str | None, period: str | None) -> str:
+    """The geography key for --footprint (lib.data.footprint.footprint_key); a bad choice is a plain refusal."""
+    try:
+        return footprint.footprint_key(level, choice, period)
+    except ValueError as exc:
+        raise og.NoOrganisations(f"--footprint: {exc}") from None
+
+
 def organisation_metrics(args: argparse.Namespace, period: str) -> int:
-    """`metrics --by-organisation / --care-setting / --peer-group` (called by data_commands._metrics)."""
-    frame = load_frame(args.data_dir, args.level, periods=[period])
+    """`metrics --by-organisation / --care-setting / --peer-group` (called by data_commands._metrics), with each
+    organisation under its system on the --footprint vintage (default the vintage in force for the period)."""
+    key = footprint_key_or_fail(args.level, getattr(args, "footprint", None), period)
+    frame = footprint.load_frame(args.data_dir, key, periods=[period])
     if args.care_setting:
         out = og.care_setting_metrics(frame, args.care_setting, basis=args.basis, include_england=args.england,
                                       include_regions=args.regions)
@@ -50,7 +60,7 @@ def organisation_metrics(args: argparse.Namespace, period: str) -> int:
             out = out[out["staff_group"] == ALL_STAFF]
         _write(out.reset_index(drop=True), args.format)
         return 0
-    m = og.org_metrics(frame, basis=args.basis, level=args.level)
+    m = og.org_metrics(frame, basis=args.basis, level=key)
     if args.area:
         if args.area not in set(m["system_code"]):
             raise ValueError(f"--area {args.area!r}: no organisations of that system are loaded; systems: "
@@ -65,7 +75,7 @@ def organisation_metrics(args: argparse.Namespace, period: str) -> int:
         if group not in known:
             raise ValueError(f"--peer-group {args.peer_group!r} is neither a peer group nor an organisation code; "
                              f"peer groups: {', '.join(known)}")
-        m = og.org_metrics(frame, basis=args.basis, level=args.level)  # peers are national
+        m = og.org_metrics(frame, basis=args.basis, level=key)  # peers are national
         peers = m[(m["benchmark_group"] == group) & (m["staff_group"] == _staff_group(args.staff_group))]
         anchor = peers["org_code"].iloc[0]
         cmp = og.peer_comparison(m, anchor, period, _staff_group(args.staff_group), args.measure)
@@ -115,9 +125,10 @@ def _sickness(args: argparse.Namespace) -> int:
     period = args.period or periods[-1]
     if period not in periods:
         raise ValueError(f"--period {period!r} has no sickness absence figures; loaded: {', '.join(periods)}")
-    df = load_sickness(args.data_dir, args.level, periods=None if args.trend else [period])
+    key = footprint_key_or_fail(args.level, args.footprint, period)
+    df = footprint.load_sickness(args.data_dir, key, periods=None if args.trend else [period])
     out = sk.rates(df if args.trend else df[df["period_end"] == period], args.by, _staff_group(args.staff_group),
-                   args.level)
+                   key)
     _write(out, args.format)
     return 0
 
@@ -190,6 +201,9 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--data-dir", default=d)
     s.add_argument("--level", choices=["ICS", "STP"], default="ICS")
     s.add_argument("--format", choices=["csv", "json"], default="csv")
+    s.add_argument("--footprint", help="count each organisation's days in its system on this geography vintage: a "
+                   "year (2022, 2026) or key (ICS2026); default the vintage in force for the period. Organisations "
+                   "outside any system (QZZ) stay outside; England is unchanged (see lib/data/footprint.py)")
     s.set_defaults(func=_guarded(_sickness))
 
 

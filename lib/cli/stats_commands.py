@@ -134,17 +134,27 @@ def _parse_rebase(text: str | None) -> list[Any] | None:
 # ---------------------------------------------------------------------------------------------
 
 def _area_metrics(data_dir: str, level: str, periods: list[str] | None = None,
-                  area_codes: list[str] | None = None, sdc: bool = False) -> pd.DataFrame:
-    from lib.data.loader import available_periods, load_area_frame
+                  area_codes: list[str] | None = None, sdc: bool = False, footprint_choice: str | None = None,
+                  footprint_period: str | None = None) -> pd.DataFrame:
+    """Metrics of loaded data on the --footprint vintage (default the vintage in force for `footprint_period`,
+    else for the latest loaded period); organisations re-assigned as lib/data/footprint.py says."""
+    from lib.data import footprint
+    from lib.data.loader import available_periods
     from lib.insight.metrics import area_metrics
     from lib.sharing import disclosure
-    if not available_periods(data_dir, level):
+    loaded = available_periods(data_dir, level)
+    if not loaded:
         raise InputError(f"no {level} data in {data_dir}; ingest files first (python -m lib ingest ...)")
+    try:
+        key = footprint.footprint_key(level, footprint_choice, footprint_period or loaded[-1])
+    except ValueError as exc:
+        raise InputError(f"--footprint: {exc}") from None
+    frame = footprint.load_area_frame(data_dir, key, periods=periods)
     if not sdc:
-        frame = load_area_frame(data_dir, level, periods=periods, area_codes=area_codes)
+        if area_codes is not None:
+            frame = frame[frame["area_code"].isin(area_codes)].reset_index(drop=True)
         return area_metrics(frame, by_staff_group=True)
     # disclosure control needs every area, region and England row (secondary suppression), then the ones asked
-    frame = load_area_frame(data_dir, level, periods=periods)
     m = disclosure.suppress_metrics(area_metrics(frame, by_staff_group=True, include_england=True,
                                                  include_regions=True))
     codes = m["area_code"].astype(str)
@@ -171,7 +181,8 @@ def _spc_series_from_data(args: argparse.Namespace) -> tuple[pd.Series, pd.Serie
     if not args.area:
         raise InputError("--area CODE is needed with --data-dir (the area whose monthly history to chart)")
     area = args.area.strip().upper()
-    m = _area_metrics(args.data_dir, args.level, area_codes=[area], sdc=disclosure_requested(args))
+    m = _area_metrics(args.data_dir, args.level, area_codes=[area], sdc=disclosure_requested(args),
+                      footprint_choice=args.footprint, footprint_period=args.period)
     if m.empty:
         raise InputError(f"area {area} has no {args.level} data in {args.data_dir}")
     m = _pick_staff_group(m, args.staff_group)
@@ -200,8 +211,9 @@ def _funnel_inputs_from_data(args: argparse.Namespace) -> tuple[pd.Series, pd.Se
     if period not in periods:
         raise InputError(f"--period {period!r} not loaded at {args.level} level; loaded: "
                          f"{periods[0]} to {periods[-1]}")
-    m = _pick_staff_group(_area_metrics(args.data_dir, args.level, periods=[period],
-                                        sdc=disclosure_requested(args)), args.staff_group)
+    m = _pick_staff_group(_area_metrics(args.data_dir, args.level, periods=[period], sdc=disclosure_requested(args),
+                                        footprint_choice=args.footprint, footprint_period=period),
+                          args.staff_group)
     m = m[m["area_code"] != "ENG"]
     num, den = _measure_parts(m, args.measure)
     names = dict(zip(m["area_code"], m["area_name"]))
@@ -289,6 +301,9 @@ def _add_data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--level", choices=["ICS", "STP"], default="ICS", help="geography level (default ICS)")
     p.add_argument("--measure", choices=MEASURES, default="leaver_rate", help="rate to analyse (default leaver_rate)")
     p.add_argument("--staff-group", default=ALL_STAFF, help=f"staff group (default {ALL_STAFF!r})")
+    p.add_argument("--footprint", help="with --data-dir: show the figures on the systems of this geography vintage: "
+                   "a year (2022, 2026) or key (ICS2026); default the vintage in force for --period (spc: the last "
+                   "period charted). Organisations are re-assigned to their system in it (lib/data/footprint.py)")
     add_disclosure_option(p)
 
 

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from lib.data import geography, loader
-from lib.data.schema import MEASURES, conform
+from lib.data.schema import MEASURES, SICKNESS_OUTSIDE_SYSTEMS, conform
 
 RULE_AS_PUBLISHED = "as published (period of this footprint)"
 RULE_SEEN = "its system in the latest period of this footprint"
@@ -214,3 +214,43 @@ def load_frame(data_dir: str | Path, key: str, periods: list[str] | None = None,
     if area_codes is not None:
         f = f[f["area_code"].isin(list(area_codes))].reset_index(drop=True)
     return f
+
+
+def rebase_sickness(frame: pd.DataFrame, key: str, seen: pd.DataFrame) -> pd.DataFrame:
+    """Sickness absence rows (lib.data.schema.SICKNESS_COLUMNS) moved onto the systems of vintage `key` by the
+    same rules as turnover rows (module docstring): each organisation's days lost and days available count in its
+    system on that footprint. Nothing is dropped or summed: the same rows, so England's days are unchanged.
+    A row the footprint cannot place keeps the code it was published with: organisations outside any system
+    (ICS_CODE QZZ, special health authorities and other national bodies) stay outside every system, counted in
+    England's rate and their organisation type's as published; a code no succession chain reaches stays as it is."""
+    out = frame.copy()
+    if out.empty:
+        out["level"] = key
+        return out
+    level = geography.store_level(key)
+    codes, _ = _assign(out, key, level, seen)
+    outside = out["area_code"].astype(str).to_numpy() == SICKNESS_OUTSIDE_SYSTEMS
+    codes = np.where(outside, SICKNESS_OUTSIDE_SYSTEMS, codes).astype(object)  # outside systems stays outside
+    names, regions = geography.area_names(key), geography.area_lookup_regions(key)
+    region = np.array([regions.get(c) for c in codes], dtype=object)
+    name = np.array([names.get(c) for c in codes], dtype=object)
+    out["area_code"] = codes
+    out["area_name"] = np.where(pd.isna(name), out["area_name"].to_numpy(dtype=object), name)
+    out["region_code"] = np.where(pd.isna(region), out["region_code"].to_numpy(dtype=object), region)
+    out["level"] = key
+    return out
+
+
+def load_sickness(data_dir: str | Path, key: str, periods: list[str] | None = None,
+                  problems: list[str] | None = None) -> pd.DataFrame:
+    """Sickness absence rows (as loader.load_sickness) on the footprint of vintage `key`; months of that vintage
+    as published, others re-assigned by rebase_sickness."""
+    level = geography.store_level(key)
+    f = loader.load_sickness(data_dir, level, periods=periods, problems=problems)
+    if f.empty:
+        return f
+    own = _period_vintage(f["period_end"].astype(str), level) == key
+    if own.all():
+        f["level"] = key
+        return f
+    return rebase_sickness(f, key, seen_systems(data_dir, key))

@@ -153,7 +153,15 @@ def _lever_steps(levers) -> list[tuple[str, str, object]]:
     return out
 
 
-def _figure(result, area: str, figure: str, staff_group: str | None, label: str) -> float:
+def _figure(result, area: str, figure: str, staff_group: str | None, label: str, year: int | None = None) -> float:
+    if figure == "fte" and year is not None:
+        t = result.table
+        sel = t[(t["scenario"] == label) & (t["area_code"] == area) & (t["year"] == year)]
+        if staff_group is not None:
+            sel = sel[sel["role"] == staff_group]
+            if sel.empty:
+                raise BridgeError(f"unknown staff group {staff_group!r} in the scenario's results")
+        return float(sel["fte"].sum())
     if figure == "fte" and staff_group is None:
         t = result.table
         sel = t[(t["scenario"] == label) & (t["area_code"] == area) & (t["year"] == result.scenario.horizon)]
@@ -168,20 +176,24 @@ def _figure(result, area: str, figure: str, staff_group: str | None, label: str)
 
 
 def whatif_bridge(scenario, baseline, assumptions=None, figure: str = "fte",
-                  staff_group: str | None = None) -> pd.DataFrame:
+                  staff_group: str | None = None, year: int | None = None) -> pd.DataFrame:
     """Baseline year-N figure, each lever's contribution in order, and the scenario's figure (BRIDGE_COLUMNS).
+
+    year: the year of the figure (1..horizon; default the horizon); only for figure "fte".
 
     figure "fte": staff in post FTE at the horizon (all roles, new roles included, or one staff group);
     "gap": demand minus capacity at the horizon. The last row equals run_scenario(scenario)'s figure exactly.
     """
     if figure not in WHATIF_FIGURES:
         raise BridgeError(f"figure must be one of {', '.join(WHATIF_FIGURES)}; got {figure!r}")
+    if year is not None and (figure != "fte" or not 0 <= year <= scenario.horizon):
+        raise BridgeError(f"year must be 0..{scenario.horizon} and the figure fte; got year {year}, figure {figure}")
     steps = _lever_steps(scenario.levers)
     area = scenario.area
     partial = copy.deepcopy(scenario)
     partial.levers = Levers()
     first = run_scenario(partial, baseline, assumptions, include_systems=False)
-    base_value = _figure(first, area, figure, staff_group, "baseline")
+    base_value = _figure(first, area, figure, staff_group, "baseline", year)
     rows = [(0, "Baseline", base_value, base_value, "total")]
     prev = base_value
     for i, (kind, label, item) in enumerate(steps, start=1):
@@ -190,7 +202,7 @@ def whatif_bridge(scenario, baseline, assumptions=None, figure: str = "fte",
         else:
             getattr(partial.levers, kind).append(copy.deepcopy(item))
         res = run_scenario(partial, baseline, assumptions, include_systems=False)
-        value = _figure(res, area, figure, staff_group, "scenario")
+        value = _figure(res, area, figure, staff_group, "scenario", year)
         rows.append((i, label, value - prev, value, "increase" if value >= prev else "decrease"))
         prev = value
     rows.append((len(steps) + 1, "Scenario", prev, prev, "total"))

@@ -5,6 +5,8 @@ lib.data.schema.SICKNESS_COLUMNS). Every aggregate (system, region, England, org
 sums - days lost summed over organisations / days available summed over them - never a mean of rates.
 Organisations outside any system (ICS_CODE QZZ: special health authorities and other statutory bodies) count in
 England's rate and their organisation type's, in no system's or region's. Improvement direction: decrease.
+On another vintage's footprint (lib.data.footprint.load_sickness; `level` is then the vintage key, e.g. ICS2026)
+each organisation's days count in its system on that footprint; QZZ rows stay outside; England is unchanged.
 """
 from __future__ import annotations
 

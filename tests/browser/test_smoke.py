@@ -32,4 +32,7 @@ def test_sidebar_period_change_updates_figures_and_url(app_server, page):
     wait_for_app(page)
     assert_no_exception(page)
     assert "period=2024-11" in page.url
+    # the rerun may not have started when wait_for_app returns on a busy machine: wait for the figure to change
+    page.wait_for_function("""(old) => { const e = document.querySelector("[data-testid='stMetricValue']");
+                                          return e !== null && e.innerText !== old; }""", arg=fte, timeout=30000)
     assert page.locator("[data-testid='stMetricValue']").first.inner_text() != fte

@@ -15,6 +15,7 @@ from lib.whatif import studio as w
 from lib.whatif.scenario import Scenario, ScenarioError
 from lib.sharing.redact import for_viewers
 from ui import charts, shell, tables
+from ui.whatif.bridge_panel import bridge_panel
 from ui.whatif.results import plain_note, plain_source
 from ui.whatif.session import (SS, PANELS, baseline_cached, baseline, run_cached, monte_carlo, optimise, live_key,
                                reset_editor, load_later, show_errors, log_change, auth_user, money)
@@ -22,7 +23,7 @@ from ui.whatif.session import (SS, PANELS, baseline_cached, baseline, run_cached
 
 def panels(ctx, scn: Scenario, res, names: dict) -> None:
     tabs = st.tabs(PANELS, key="wi_panel", on_change="rerun")
-    for tab, fn in zip(tabs, (compare_panel, optimiser_panel, uncertainty_panel, assumptions_panel, save_panel)):
+    for tab, fn in zip(tabs, (compare_panel, bridge_panel, optimiser_panel, uncertainty_panel, assumptions_panel, save_panel)):
         if tab.open:
             with tab:
                 fn(ctx, scn, res)

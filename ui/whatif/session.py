@@ -10,6 +10,7 @@ from pathlib import Path
 import altair as alt
 import streamlit as st
 
+from lib.insight import bridge as br
 from lib.whatif import optimiser
 from lib.whatif import uncertainty
 from lib.whatif import studio as w
@@ -20,7 +21,7 @@ SS = st.session_state
 C = "wi_c_"                      # prefix of lever widget keys
 SCN_COLOURS = alt.Scale(domain=list(w.SCENARIO_LABELS.values()), range=[charts.BASELINE_COLOUR, charts.SCENARIO_COLOUR])
 SCN_SCALE = {"domain": list(w.SCENARIO_LABELS.values()), "range": [charts.BASELINE_COLOUR, charts.SCENARIO_COLOUR]}
-PANELS = ["Compare scenarios", "Least-cost mix", "Uncertainty", "Assumptions", "Save, load and share"]
+PANELS = ["Compare scenarios", "Why it differs", "Least-cost mix", "Uncertainty", "Assumptions", "Save, load and share"]
 # Two fragments: moving a lever reruns only the results (its callback names the results fragment), so the
 # ~35 lever widgets are neither rebuilt on the server nor redrawn in the browser. Widgets that change other
 # widgets (upskilling target, role details) rerun the levers too.
@@ -60,6 +61,13 @@ def monte_carlo(data_dir, snap, level, period, sdc, scn_json, leaver_pp, growth_
     return uncertainty.run_monte_carlo(scn, base, leaver_rate_change=(-leaver_pp / 100, leaver_pp / 100),
                                        demand_growth=(g - growth_pp / 100, g + growth_pp / 100),
                                        n_draws=n_draws, seed=seed)
+
+
+@st.cache_data(max_entries=32, show_spinner="Adding the levers one at a time...")
+def bridge_cached(data_dir, snap, level, period, sdc, scn_json, staff_group, year):
+    """The what-if bridge (lib.insight.bridge.whatif_bridge) of the followed staff group's FTE in `year`."""
+    base = baseline_cached(data_dir, snap, level, period, sdc)
+    return br.whatif_bridge(Scenario.from_json(scn_json), base, figure="fte", staff_group=staff_group, year=year)
 
 
 @st.cache_data(max_entries=32, show_spinner="Finding the least-cost mix...")

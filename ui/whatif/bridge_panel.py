@@ -1,0 +1,95 @@
+"""The studio's "Why it differs" tab: the what-if bridge (lib.insight.bridge.whatif_bridge) for the followed staff
+group and a chosen year: baseline FTE, each lever's contribution in order, scenario FTE, as a waterfall (the
+profile page's drawing helper, ui.inside.waterfall_chart), a table, a sentence and downloads.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from lib.insight import bridge as br
+from lib.whatif import studio as w
+from lib.whatif.scenario import Scenario, ScenarioError
+from ui import inside, shell, trend_charts
+from ui.whatif.session import SS, bridge_cached, live_key
+
+LEGEND = {"total": "Staff in post (FTE)", "decrease": "Lever lowers FTE", "increase": "Lever raises FTE",
+          "residual": "Other"}
+ORDER_NOTE = ("Levers are added one at a time in this order (productivity, retention, recruitment, training places, "
+              "new roles, upskilling) and each bar is what adding that lever changed. Levers interact, so a lever's "
+              "bar depends on the levers added before it; the bars always sum exactly to the scenario.")
+
+
+def lever_names(scn: Scenario) -> list[str]:
+    """Plain-English names of the scenario's levers, in the bridge's order (lib.insight.bridge._lever_steps)."""
+    a = w.shared_assumptions().with_overrides(scn.assumptions)
+    out = []
+    for kind, _label, it in br._lever_steps(scn.levers):
+        if kind == "productivity_gain":
+            out.append(f"Productivity {100 * scn.levers.productivity_gain:+g}% a year")
+        elif kind == "retention":
+            pts = round(100 * it.leaver_rate_change, 6)
+            out.append(f"Leaver rate {abs(pts):g} point{'' if abs(pts) == 1 else 's'} "
+                       f"{'lower' if pts < 0 else 'higher'}: {it.staff_group}")
+        elif kind == "recruitment":
+            out.append(f"Extra recruitment: {it.staff_group}")
+        elif kind == "training_places":
+            out.append(f"Extra training places: {it.staff_group}")
+        elif kind == "new_roles":
+            out.append(f"New role: {w.role_label(it.role, a)}")
+        else:
+            out.append(f"Upskilling {it.from_staff_group} to {w.role_label(it.to_role, a)}")
+    return out
+
+
+def plain_table(table: pd.DataFrame, scn: Scenario) -> pd.DataFrame:
+    """The bridge with lever names in plain English (first row baseline, last row scenario)."""
+    names = ["Baseline", *lever_names(scn), "Scenario"]
+    return table.assign(label=names[:len(table)])
+
+
+def sentence(table: pd.DataFrame, group: str, year: int) -> str:
+    base, scen = float(table["value"].iloc[0]), float(table["value"].iloc[-1])
+    steps = table.iloc[1:-1]
+    text = (f"{group}, year {year}: the baseline has {base:,.1f} FTE in post and the scenario {scen:,.1f} FTE "
+            f"({scen - base:+,.1f} FTE).")
+    if len(steps):
+        big = steps.loc[steps["value"].abs().idxmax()]
+        text += f" The largest contribution, {big['value']:+,.1f} FTE, is from {big['label']}."
+    return text
+
+
+def bridge_panel(ctx, scn: Scenario, res) -> None:
+    group = SS.get("wi_focus", w.NURSES)
+    if group not in set(res.summary["staff_group"]):
+        st.info("Choose a staff group to follow above the results to see why its FTE differs from the baseline.")
+        return
+    years = list(range(1, scn.horizon + 1))
+    if SS.get("wi_bridge_year") not in years:
+        SS["wi_bridge_year"] = scn.horizon
+    year = st.selectbox("Year", years, key="wi_bridge_year", format_func=lambda y: f"Year {y}", width=200,
+                        help="The year whose FTE is explained (year 1 is the 12 months after the baseline month).")
+    if not br._lever_steps(scn.levers):
+        st.info("No lever is moved: the scenario is the baseline. Move a lever to see its contribution here.")
+        return
+    try:
+        table = bridge_cached(*live_key(ctx), scn.to_json(None), group, year)
+    except (br.BridgeError, ScenarioError) as exc:
+        st.warning(f"Cannot build the bridge: {exc}")
+        return
+    table = plain_table(table, scn)
+    st.markdown(f"**Why {inside.plain(group)} FTE in year {year} differs from the baseline**")
+    st.markdown(inside.plain(sentence(table, group, year)))
+    name = f"whatif_bridge_{scn.area}_year{year}"
+    # axis labels: the followed group's name is the title's, so levers on it are named without it (not clipped)
+    short = table.assign(label=table["label"].str.removesuffix(f": {group}"))
+    chart = inside.waterfall_chart(short, "FTE", legend=LEGEND)
+    trend_charts.show(chart, name, "wi_bridge_chart")
+    shown = table.rename(columns={"step": "Step", "label": "Lever", "value": "Change (FTE)",
+                                  "cumulative": "Running total (FTE)"}).drop(columns="kind")
+    st.dataframe(shown, hide_index=True, key="wi_bridge_table",
+                 column_config={"Change (FTE)": st.column_config.NumberColumn(format="%+.1f"),
+                                "Running total (FTE)": st.column_config.NumberColumn(format="%.1f")})
+    st.caption(ORDER_NOTE)
+    notes = [f"What-if bridge: {group}, FTE in year {year} of the scenario for {scn.area}.", ORDER_NOTE]
+    shell.downloads(shown, name, "wi_bridge_dl", notes=notes)
