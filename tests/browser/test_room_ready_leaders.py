@@ -40,8 +40,9 @@ def test_turnover_table_and_tiles_fit_1440(srv, page, artifacts):
     grid.scroll_into_view_if_needed()
     page.wait_for_timeout(800)
     page.screenshot(path=str(artifacts / "leaders_turnover_1440x900.png"))
-    text = grid.inner_text()
-    assert "0.9%" not in text.split()  # rates always 2 dp (Streamlit's "percent" showed 0.9% beside 0.95%)
+    # the grid is a canvas (no cell text in the DOM): number formats are asserted in
+    # tests/test_page_descriptions_tables.py; this screenshot is read by eye (names whole, pinned on the left)
+    assert grid.is_visible()
 
 
 @pytest.mark.xfail(strict=True, reason="issue 15 gap left open: the Turnover system table has 13 columns and "
