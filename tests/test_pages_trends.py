@@ -23,7 +23,7 @@ def open_page(page: str, **params) -> AppTest:
 
 def table(at: AppTest, column: str) -> pd.DataFrame:
     for df in at.dataframe:
-        if column in df.value.columns and ("Code" in df.value.columns or "Staff group" in df.value.columns):
+        if column in df.value.columns and ({"Code", "Staff group", "System"} & set(df.value.columns)):
             return df.value
     raise AssertionError(f"no table with column {column!r}")
 

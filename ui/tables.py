@@ -47,5 +47,19 @@ def display_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
 def show(df: pd.DataFrame, **kwargs):
     """st.dataframe of the display copy; extra column_config entries override."""
     shown, cfg = display_frame(df)
-    cfg.update(kwargs.pop("column_config", {}) or {})
+    for name, over in (kwargs.pop("column_config", {}) or {}).items():
+        cfg[name] = _merged(cfg.get(name), over)
     return st.dataframe(shown, column_config=cfg, **{"hide_index": True, "width": "stretch", **kwargs})
+
+
+def _merged(base, over):
+    """A page's column_config entry on top of the table style's: what the page sets (label, width, pinned, a
+    format) wins; what it leaves unset (None) keeps the style's, so a relabelled rate still shows 0.90%."""
+    if not isinstance(base, dict) or not isinstance(over, dict):
+        return over
+    out = {**base, **{k: v for k, v in over.items() if v is not None and k != "type_config"}}
+    if isinstance(over.get("type_config"), dict):
+        tc = dict(base.get("type_config") or {})
+        tc.update({k: v for k, v in over["type_config"].items() if v is not None})
+        out["type_config"] = tc
+    return out

@@ -45,8 +45,6 @@ def test_turnover_table_and_tiles_fit_1440(srv, page, artifacts):
     assert grid.is_visible()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15 gap left open: the Turnover system table has 13 columns and "
-                   "still scrolls sideways at 1440 px (about 1,000 px); needs a narrower on-screen column set")
 def test_turnover_table_has_no_sideways_scroll_at_1440(srv, page):
     _open(page, srv, "/turnover?area=QKK")
     grid = page.locator("[data-testid='stDataFrame']").last
