@@ -157,3 +157,23 @@ def _apptest_runs_like_a_served_app():
     PagesManager.__init__ = init
     yield
     PagesManager.__init__ = original
+
+
+def serve_real_store_plus(real_store: Path, tmp_path_factory, name: str, files: list[Path]):
+    """Generator for a module fixture: a copy of the real store with `files` ingested, served by app.py."""
+    import shutil
+    from lib.data.ingest import ingest
+    d = tmp_path_factory.mktemp(name) / "store"
+    shutil.copytree(real_store, d)
+    if files:
+        ingest(files, d)
+    srv = Server(REPO / "app.py", env={"WORKFORCE_DATA_DIR": str(d)})
+    yield srv
+    srv.stop()
+
+
+def open_checked(page, url: str) -> None:
+    """Open a URL, wait for the app to settle and fail on any shown exception."""
+    page.goto(url)
+    wait_for_app(page)
+    assert_no_exception(page)

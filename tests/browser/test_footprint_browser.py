@@ -3,12 +3,9 @@
 the footprint in the sidebar redraws the map with 42 systems."""
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
-from lib.data.ingest import ingest
-from tests.conftest import REPO, TURNOVER_NOV25, Server, assert_no_exception, wait_for_app
+from tests.conftest import TURNOVER_NOV25, assert_no_exception, open_checked, serve_real_store_plus, wait_for_app
 from tests.may26 import make_may26
 
 DECK = "[data-testid='stDeckGlJsonChart']"
@@ -16,20 +13,12 @@ DECK = "[data-testid='stDeckGlJsonChart']"
 
 @pytest.fixture(scope="module")
 def server26(real_store, tmp_path_factory, artifacts):
-    d = tmp_path_factory.mktemp("browser_store26") / "store"
-    shutil.copytree(real_store, d)
-    may = d.parent / "May-26.csv"
+    may = tmp_path_factory.mktemp("may26") / "May-26.csv"
     make_may26(TURNOVER_NOV25, may)
-    ingest([may], d)
-    srv = Server(REPO / "app.py", env={"WORKFORCE_DATA_DIR": str(d)})
-    yield srv
-    srv.stop()
+    yield from serve_real_store_plus(real_store, tmp_path_factory, "browser_store26", [may])
 
 
-def open_page(page, url: str) -> None:
-    page.goto(url)
-    wait_for_app(page)
-    assert_no_exception(page)
+open_page = open_checked
 
 
 def test_map_2026_and_switch_to_42(server26, page, artifacts):

@@ -2,30 +2,19 @@
 care-setting selectbox, the bridge waterfall on the profile, the sickness map and funnel; screenshots."""
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
-from lib.data.ingest import ingest
-from tests.conftest import REPO, WORKFORCE, Server, assert_no_exception, wait_for_app
+from tests.conftest import WORKFORCE, assert_no_exception, open_checked, serve_real_store_plus, wait_for_app
 
 SICKNESS = WORKFORCE / "nhs_sickness_absence_2025-03.csv"
 
 
 @pytest.fixture(scope="module")
 def real_server(real_store, tmp_path_factory, artifacts):
-    d = tmp_path_factory.mktemp("inside_browser") / "store"
-    shutil.copytree(real_store, d)
-    ingest([SICKNESS], d)
-    srv = Server(REPO / "app.py", env={"WORKFORCE_DATA_DIR": str(d)})
-    yield srv
-    srv.stop()
+    yield from serve_real_store_plus(real_store, tmp_path_factory, "inside_browser", [SICKNESS])
 
 
-def open_page(page, url: str) -> None:
-    page.goto(url)
-    wait_for_app(page)
-    assert_no_exception(page)
+open_page = open_checked
 
 
 def test_organisation_deep_link_peers_bridge_and_care_setting(real_server, page, artifacts):
