@@ -262,6 +262,8 @@ def test_page_on_the_real_store_says_what_the_baseline_rests_on(real_store, monk
     monkeypatch.setattr(DeltaGenerator, "download_button", recording)
     monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
     at = open_app_page("pages/what_if.py", {}, timeout=180)
+    at.session_state["wi_summary_open"] = True  # the all-groups table and its downloads are built when opened
+    at.run()
     xlsx = [b for n, b in captured if str(n).startswith("what_if_ENG") and str(n).endswith(".xlsx")]
     assert xlsx, [n for n, _ in captured]
     notes = "\n".join(pd.read_excel(io.BytesIO(xlsx[0]), sheet_name="notes")["notes"].astype(str))

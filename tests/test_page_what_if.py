@@ -193,6 +193,19 @@ def test_lever_reruns_only_the_results_fragment():
     assert scn_param(at).levers.new_roles[0].trainees_per_year == 300
 
 
+def test_all_groups_table_built_only_when_opened():
+    """Compute only what is shown (issue 16): the collapsed all-groups table sends nothing; opened, it has a row
+    pair per staff group and the downloads."""
+    at = open_page(area="QKK")
+    assert len(at.dataframe) == 0 and not any(b.label.startswith("Download") for b in at.get("download_button"))
+    at.session_state["wi_summary_open"] = True   # the expander's own state (key), as a click sets it
+    at.run()
+    assert not at.exception
+    tbl = at.dataframe[0].value
+    assert list(tbl["Run"].unique()) == ["Baseline (no levers)", "Scenario"] and NURSES in set(tbl["Staff group"])
+    assert len(at.get("download_button")) >= 1
+
+
 def test_upskilling_target_sets_its_defaults_and_reruns_levers():
     at = open_page(area="QKK")
     at.selectbox(key="wi_c_up_to").set_value("nursing_associate").run()
@@ -231,6 +244,9 @@ def test_disclosure_control_hides_small_groups_and_blanks_small_fte(small_data, 
 
     monkeypatch.setattr(DeltaGenerator, "download_button", recording)
     at = open_page(area=area)
+    at.session_state["wi_summary_open"] = True  # the all-groups table and its downloads are built when opened
+    at.run()
+    assert not at.exception
     assert at.selectbox(key="url_area").value == area
     assert any("Not shown for this system" in c.value for c in at.caption)
     assert not set(hidden[area]) & set(at.selectbox(key="wi_focus").options)

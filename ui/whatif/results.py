@@ -15,6 +15,7 @@ from ui.whatif.session import SCN_SCALE, SS, baseline_cached, live_key, money, w
 
 
 X_YEAR = {"field": "year", "type": "ordinal", "title": "Year", "axis": {"labelAngle": 0}}
+SUMMARY_OPEN = "wi_summary_open"   # session key of the "All staff groups" expander's open state
 SCN_COLOUR = {"field": "scenario", "type": "nominal", "scale": SCN_SCALE, "title": None, "legend": {"orient": "bottom"}}
 
 
@@ -60,7 +61,7 @@ def rate_basis_words(basis: str) -> str:
 def headlines(ctx, res, hidden: list[str]) -> str:
     """The followed staff group's figures; returns the group. Groups disclosure control hides here are not offered.
     Arrows only where a figure moved against the baseline, pointing the way it moved (no arrow on 'same as
-    baseline' or on a plain figure such as the pay bill)."""
+    baseline' or on a plain figure such as the pay bill). Figures come from the view cached per lever state."""
     groups = [g for g in w.KNOWN_STAFF_GROUPS if g not in hidden and g in set(res.summary["staff_group"])]
     if SS.get("wi_focus") not in groups:
         SS["wi_focus"] = w.NURSES if w.NURSES in groups else groups[0]
@@ -68,21 +69,54 @@ def headlines(ctx, res, hidden: list[str]) -> str:
     if hidden:
         st.caption(f"Not shown for this system (disclosure control: staff in post under 5, or hidden so a total "
                    f"cannot reveal one): {', '.join(hidden)}.")
-    h = w.headline(res, group)
-    b, s, T = h["baseline"], h["scenario"], h["horizon"]
-    figs = headline_figures(ctx, h)
+    v = view(ctx, group)
     cols = st.columns(4)
-    for col, f in zip(cols, figs):
+    for col, f in zip(cols, v["figures"]):
         col.metric(f["label"], f["value"], f["delta"], delta_color=f["delta_color"],
                    delta_arrow="auto" if f["arrow"] else "off", border=True, help=f["help"])
-    a = w.shared_assumptions().with_overrides(res.scenario.assumptions)
-    for line in w.baseline_lines(baseline_cached(*live_key(ctx)), res.scenario.area, group, a):
-        st.caption(line)
+    if v["lines"]:   # one element, a line each (each element costs the browser a few ms on every move)
+        st.caption("  \n".join(v["lines"]))
     return group
 
 
-def headline_figures(ctx, h: dict) -> list[dict]:
-    """Label, value, delta text, colour and whether an arrow makes sense, for the four headline cards."""
+def view(ctx, group: str) -> dict:
+    """The cached view of the scenario in SS["wi_scn"] (set by the studio fragment just before)."""
+    return view_cached(*live_key(ctx), SS["wi_scn"], group)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def view_cached(data_dir: str, snap: str, level: str, period: str, sdc: bool, scn_json: str, group: str) -> dict:
+    """Everything the results draw for one lever state and followed group, computed once per data snapshot, lever
+    state and group: headline cards, the baseline lines, chart rows already as Arrow IPC bytes (Streamlit passes
+    bytes through, so nothing is converted on a repeat), descriptions and notes. A slider moved back to a value
+    seen before, or another session on the same scenario, is served from here without touching the result
+    tables (bench/bench_what_if.py)."""
+    from streamlit.dataframe_util import convert_anything_to_arrow_bytes as arrow
+    from ui.whatif.session import run_cached
+    key = (data_dir, snap, level, period, sdc)
+    res = run_cached(*key, scn_json)
+    h = w.headline(res, group)
+    a = w.shared_assumptions().with_overrides(res.scenario.assumptions)
+    g = w.gap_frame(res, group)
+    cf = w.cost_frame(res)
+    pay = cf[cf["measure"] == "Pay bill"]
+    one = cf[(cf["measure"] != "Pay bill") & (cf["scenario"] == w.SCENARIO_LABELS["scenario"]) & (cf["pounds"] > 0)]
+    return {
+        "figures": headline_figures(period, h),
+        "lines": w.baseline_lines(baseline_cached(*key), res.scenario.area, group, a),
+        "gap": arrow(g[["scenario", "year", "gap", "demand", "capacity"]]), "gap_desc": describe_gap(g, group),
+        "vac": arrow(g[["scenario", "year", "vacancy_rate"]]),
+        "fte": arrow(w.fte_frame(res, group)[["scenario", "role_label", "year", "fte"]]),
+        "pay": arrow(pd.DataFrame({"scenario": pay["scenario"], "year": pay["year"], "pounds_m": pay["pounds"] / 1e6})),
+        "cost": None if one.empty else arrow(pd.DataFrame({"year": one["year"], "measure": one["measure"],
+                                                           "pounds_k": one["pounds"] / 1e3})),
+        "notes": list(dict.fromkeys(plain_note(n) for n in res.notes)),
+    }
+
+
+def headline_figures(period: str, h: dict) -> list[dict]:
+    """Label, value, delta text, colour and whether an arrow makes sense, for the four headline cards (`period`:
+    the data month the projection starts from)."""
     b, s, T = h["baseline"], h["scenario"], h["horizon"]
     d_gap = s["gap_end"] - b["gap_end"]
     d_vr = 100 * (s["vacancy_rate_end"] - b["vacancy_rate_end"])
@@ -103,7 +137,7 @@ def headline_figures(ctx, h: dict) -> list[dict]:
          "delta": f"Baseline: {w.year_short(b['year_gap_closes'], T).lower()}",
          "delta_color": "off", "arrow": False,
          "help": "First year in which capacity meets demand for this staff group: "
-                 f"{w.year_label(s['year_gap_closes'], ctx.period, T)}."},
+                 f"{w.year_label(s['year_gap_closes'], period, T)}."},
         {"label": "Extra cost, all years", "value": money(extra),
          "delta": f"Pay bill, year {T}: {money(s['pay_bill_end'])} "
                   + (f"({'+' if d_pay > 0 else '-'}{money(abs(d_pay))})" if abs(d_pay) >= 1 else "(same as baseline)"),
@@ -156,7 +190,7 @@ def _spec_costs() -> dict:
                                      _tip("pounds_k", fmt=",.1f", title="£ thousand")]}}
 
 
-def _draw(data: pd.DataFrame, spec: dict, key: str) -> None:
+def _draw(data, spec: dict, key: str) -> None:
     """No PNG/SVG export on live charts (the data are downloadable below; comparison and fan charts keep it).
     The element gets a fixed pixel height that Vega fits title, axes and legend into: sized to content, a
     chart with a bottom legend overlapped the one below it after its rows were swapped."""
@@ -164,6 +198,9 @@ def _draw(data: pd.DataFrame, spec: dict, key: str) -> None:
     spec["autosize"] = {"type": "fit", "contains": "padding"}
     if workshop_on():
         spec["config"] = charts.big_config()
+    if isinstance(data, bytes):   # rows already in Arrow (view_cached): a named dataset, which Streamlit passes through
+        spec["datasets"], spec["data"] = {"rows": data}, {"name": "rows"}
+        data = None
     st.vega_lite_chart(data, spec, key=key, width="stretch", height=height)
 
 
@@ -180,50 +217,44 @@ def describe_gap(g: pd.DataFrame, group: str) -> str:
 
 def results(ctx, scn: Scenario, res, group: str, split=None) -> None:
     """The charts and table. With `split` (workshop mode) only the gap chart is drawn here, the rest in `split`."""
-    g = w.gap_frame(res, group)
+    v = view(ctx, group)
     ws = split is not None
     c1, c2 = (st.container(), split.container()) if ws else st.columns(2)
-    desc = describe_gap(g, group)
     with c1:
         spec = _line("gap", "Gap (FTE)", [_tip("scenario", "nominal"), _tip("year", "ordinal"),
                                           _tip("gap", fmt=",.0f"), _tip("demand", fmt=",.0f"),
                                           _tip("capacity", fmt=",.0f")],
                      f"Gap: {group}", 230 if ws else 260, zero_rule=True)
-        spec["description"] = desc
-        _draw(g[["scenario", "year", "gap", "demand", "capacity"]], spec, "wi_ch_gap")
-        st.caption(desc)
+        spec["description"] = v["gap_desc"]
+        _draw(v["gap"], spec, "wi_ch_gap")
+        st.caption(v["gap_desc"])
     with c2:
-        _draw(g[["scenario", "year", "vacancy_rate"]],
+        _draw(v["vac"],
               _line("vacancy_rate", "Vacancy rate", [_tip("scenario", "nominal"), _tip("year", "ordinal"),
                                                      _tip("vacancy_rate", fmt=".1%")],
                     f"Vacancy rate: {group}", 260, y_extra={"axis": {"format": "%"}}), "wi_ch_vac")
     if ws:
         with split:
-            _rest(ctx, scn, res, group)
+            _rest(v)
     else:
-        _rest(ctx, scn, res, group)
+        _rest(v)
 
 
-def _rest(ctx, scn: Scenario, res, group: str) -> None:
-    _draw(w.fte_frame(res, group)[["scenario", "role_label", "year", "fte"]], _spec_fte(), "wi_ch_fte")
-    cf = w.cost_frame(res)
+def _rest(v: dict) -> None:
+    _draw(v["fte"], _spec_fte(), "wi_ch_fte")
     c1, c2 = st.columns(2)
     with c1:
-        pay = cf[cf["measure"] == "Pay bill"]
-        _draw(pd.DataFrame({"scenario": pay["scenario"], "year": pay["year"], "pounds_m": pay["pounds"] / 1e6}),
-              _line("pounds_m", "£m a year", [_tip("scenario", "nominal"), _tip("year", "ordinal"),
-                                              _tip("pounds_m", fmt=",.1f", title="£m")],
-                    "Pay bill (all roles)", 220, y_extra={"scale": {"zero": False}}), "wi_ch_pay")
+        _draw(v["pay"], _line("pounds_m", "£m a year", [_tip("scenario", "nominal"), _tip("year", "ordinal"),
+                                                         _tip("pounds_m", fmt=",.1f", title="£m")],
+                              "Pay bill (all roles)", 220, y_extra={"scale": {"zero": False}}), "wi_ch_pay")
     with c2:
-        one = cf[(cf["measure"] != "Pay bill") & (cf["scenario"] == w.SCENARIO_LABELS["scenario"]) & (cf["pounds"] > 0)]
-        if one.empty:
-            st.markdown("**Training, recruitment and retention costs**")
-            st.caption("None in this scenario: add new-role trainees, upskilling, recruitment or retention.")
+        if v["cost"] is None:
+            st.markdown("**Training, recruitment and retention costs**  \n"
+                        ":gray[None in this scenario: add new-role trainees, upskilling, recruitment or retention.]")
         else:
-            _draw(pd.DataFrame({"year": one["year"], "measure": one["measure"], "pounds_k": one["pounds"] / 1e3}),
-                  _spec_costs(), "wi_ch_cost")
-    for n in dict.fromkeys(plain_note(n) for n in res.notes):
-        st.caption(n)
+            _draw(v["cost"], _spec_costs(), "wi_ch_cost")
+    if v["notes"]:
+        st.caption("  \n".join(v["notes"]))
 
 
 def long_summary(tbl: pd.DataFrame, T: int) -> pd.DataFrame:
@@ -245,7 +276,12 @@ def summary_section(ctx, scn: Scenario, res) -> None:
     fit a 1440 px screen), with the downloads."""
     sdc = bool(live_key(ctx)[4])
     T = scn.horizon
-    with st.expander("All staff groups: baseline beside scenario"):
+    # built only while open (a collapsed expander's body still runs: this table and its downloads were a fifth of
+    # the server time of every lever move); opening or closing reruns the results fragment
+    box = st.expander("All staff groups: baseline beside scenario", key=SUMMARY_OPEN, on_change="rerun")
+    if not box.open:
+        return
+    with box:
         tables.show(long_summary(w.summary_table(res), T), column_config={
             "Staff group": st.column_config.TextColumn("Staff group", width=270),
             "Gap now (FTE)": st.column_config.NumberColumn(format="%,.0f"),
@@ -253,13 +289,11 @@ def summary_section(ctx, scn: Scenario, res) -> None:
             f"Vacancy rate in year {T}": st.column_config.NumberColumn(format="percent")})
         table = w.mask_small(res.table) if sdc else res.table
         group = SS.get("wi_focus", w.NURSES)
+        base = baseline_cached(*live_key(ctx))
         shell.downloads(table, f"what_if_{scn.area}", "wi_table",
                         notes=[f"Scenario: {scn.to_json(None)}", f"Data period {ctx.period}, {ctx.level}",
-                               f"Baseline rates: {rate_basis_words(baseline_cached(*live_key(ctx)).rate_basis)}",
-                               *w.baseline_lines(baseline_cached(*live_key(ctx)), scn.area, group,
-                                                 w.shared_assumptions().with_overrides(scn.assumptions))[1:],
-                               f"Baseline rates {baseline_cached(*live_key(ctx)).rate_basis}",
-                               *w.baseline_lines(baseline_cached(*live_key(ctx)), scn.area, group,
+                               f"Baseline rates: {rate_basis_words(base.rate_basis)}",
+                               *w.baseline_lines(base, scn.area, group,
                                                  w.shared_assumptions().with_overrides(scn.assumptions))[1:],
                                *(["SYNTHETIC demo data - not real figures"] if ctx.synthetic else []),
                                *([w.SDC_EXPORT_NOTE] if sdc else [])])
