@@ -465,13 +465,34 @@ def year_short(year: int | None, horizon: int) -> str:
     return f"> year {horizon}" if year is None else ("Now" if year == 0 else f"Year {year}")
 
 
+def _columns(df: pd.DataFrame, area: str, names: tuple[str, ...], extra=None, using: tuple[str, ...] = ()
+             ) -> dict[str, np.ndarray]:
+    """The named columns of `df`'s rows for `area` (and where `extra(columns)` is true) as numpy arrays, in table
+    order. Plain arrays, not pandas filters: this runs on every new lever state (a boolean filter, a column
+    selection and a .map cost about 1 ms each on the result tables)."""
+    need = tuple(dict.fromkeys(("area_code", *names, *using)))
+    cols = {c: df[c].to_numpy() for c in need}
+    keep = cols["area_code"] == area
+    if extra is not None:
+        keep &= extra(cols)
+    return {c: cols[c][keep] for c in names}
+
+
+def _labels(scenarios: np.ndarray) -> np.ndarray:
+    return np.array([SCENARIO_LABELS[x] for x in scenarios], dtype=object)
+
+
 def fte_frame(res: ScenarioResult, group: str, max_roles: int = 4) -> pd.DataFrame:
     """FTE by role and year (baseline and scenario) for the focus group and the roles the levers change."""
-    t = _area_rows(res.table, res.scenario.area)
+    return pd.DataFrame(fte_columns(res, group, max_roles))
+
+
+def fte_columns(res: ScenarioResult, group: str, max_roles: int = 4) -> dict[str, np.ndarray]:
+    """fte_frame's columns as numpy arrays (the page sends them to the browser without building a frame)."""
+    t = _columns(res.table, res.scenario.area, ("scenario", "role", "role_label", "year", "fte"))
     # One row per scenario x role x year: the largest |scenario - baseline| per role without a pivot table.
     fte: dict[tuple, float] = {}
-    for scn, role, year, v in zip(t["scenario"].to_numpy(), t["role"].to_numpy(), t["year"].to_numpy(),
-                                  t["fte"].to_numpy(dtype=float)):
+    for scn, role, year, v in zip(t["scenario"], t["role"], t["year"], t["fte"].astype(float)):
         k = (scn, role, year)
         fte[k] = fte.get(k, 0.0) + v
     diff: dict[str, float] = {}
@@ -485,31 +506,39 @@ def fte_frame(res: ScenarioResult, group: str, max_roles: int = 4) -> pd.DataFra
             diff[role] = max(diff.get(role, -np.inf), abs(v - b))
     d = pd.Series(diff, dtype=float).sort_index().sort_values(ascending=False)
     changed = [r for r in d.index if d[r] > 1e-6 and has.get(r, 0) > 1e-6]
-    roles = [group] + [r for r in changed if r != group][: max_roles - 1]
-    out = t[t["role"].isin(roles)][["scenario", "role", "role_label", "year", "fte"]].copy()
-    out["scenario"] = out["scenario"].map(SCENARIO_LABELS)
-    return out.reset_index(drop=True)
+    roles = set([group] + [r for r in changed if r != group][: max_roles - 1])
+    keep = np.array([r in roles for r in t["role"]], dtype=bool)
+    return {"scenario": _labels(t["scenario"][keep]), "role": t["role"][keep], "role_label": t["role_label"][keep],
+            "year": t["year"][keep], "fte": t["fte"][keep]}
 
 
 def gap_frame(res: ScenarioResult, group: str) -> pd.DataFrame:
-    t = _area_rows(res.table, res.scenario.area)
-    t = t[t["role"] == group][["scenario", "year", "demand", "capacity", "gap", "vacancy_rate"]].copy()
-    t["scenario"] = t["scenario"].map(SCENARIO_LABELS)
-    return t.reset_index(drop=True)
+    return pd.DataFrame(gap_columns(res, group))
+
+
+def gap_columns(res: ScenarioResult, group: str) -> dict[str, np.ndarray]:
+    """gap_frame's columns as numpy arrays: scenario label, year, demand, capacity, gap, vacancy rate."""
+    t = _columns(res.table, res.scenario.area, ("scenario", "year", "demand", "capacity", "gap", "vacancy_rate"),
+                 extra=lambda c: c["role"] == group, using=("role",))
+    return {**t, "scenario": _labels(t["scenario"])}
 
 
 def cost_frame(res: ScenarioResult) -> pd.DataFrame:
     """Long frame: scenario, year, measure, pounds (years 1..horizon; year 0 is the snapshot)."""
-    c = _area_rows(res.costs, res.scenario.area)
-    c = c[c["year"] > 0]
-    n, k = len(c), len(COST_LABELS)
+    return pd.DataFrame(cost_columns(res))
+
+
+def cost_columns(res: ScenarioResult) -> dict[str, np.ndarray]:
+    """cost_frame's columns as numpy arrays."""
+    c = _columns(res.costs, res.scenario.area, ("scenario", "year", *COST_LABELS), extra=lambda c: c["year"] > 0)
+    n, k = len(c["year"]), len(COST_LABELS)
     # Same rows and order as DataFrame.melt (measure by measure), built directly.
-    return pd.DataFrame({
-        "scenario": np.tile(c["scenario"].map(SCENARIO_LABELS).to_numpy(), k),
-        "year": np.tile(c["year"].to_numpy(), k),
-        "measure": np.repeat(list(COST_LABELS.values()), n),
-        "pounds": np.concatenate([c[m].to_numpy() for m in COST_LABELS]) if n else np.array([], dtype=float),
-    })
+    return {
+        "scenario": np.tile(_labels(c["scenario"]), k),
+        "year": np.tile(c["year"], k),
+        "measure": np.repeat(np.array(list(COST_LABELS.values()), dtype=object), n),
+        "pounds": np.concatenate([c[m] for m in COST_LABELS]).astype(float) if n else np.array([], dtype=float),
+    }
 
 
 def summary_table(res: ScenarioResult) -> pd.DataFrame:

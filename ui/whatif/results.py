@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -88,30 +89,41 @@ def view(ctx, group: str) -> dict:
 def view_cached(data_dir: str, snap: str, level: str, period: str, sdc: bool, scn_json: str, group: str) -> dict:
     """Everything the results draw for one lever state and followed group, computed once per data snapshot, lever
     state and group: headline cards, the baseline lines, chart rows already as Arrow IPC bytes (Streamlit passes
-    bytes through, so nothing is converted on a repeat), descriptions and notes. A slider moved back to a value
-    seen before, or another session on the same scenario, is served from here without touching the result
-    tables (bench/bench_what_if.py)."""
-    from streamlit.dataframe_util import convert_anything_to_arrow_bytes as arrow
+    bytes through, so nothing is converted on a repeat), descriptions and notes. Built from numpy columns
+    (lib.whatif.studio.*_columns) straight into Arrow, with no pandas frames on the way. A slider moved back to a
+    value seen before, or another session on the same scenario, is served from here (bench/bench_what_if.py)."""
     from ui.whatif.session import run_cached
     key = (data_dir, snap, level, period, sdc)
     res = run_cached(*key, scn_json)
     h = w.headline(res, group)
     a = w.shared_assumptions().with_overrides(res.scenario.assumptions)
-    g = w.gap_frame(res, group)
-    cf = w.cost_frame(res)
-    pay = cf[cf["measure"] == "Pay bill"]
-    one = cf[(cf["measure"] != "Pay bill") & (cf["scenario"] == w.SCENARIO_LABELS["scenario"]) & (cf["pounds"] > 0)]
+    g = w.gap_columns(res, group)
+    fte = w.fte_columns(res, group)
+    cf = w.cost_columns(res)
+    pay = cf["measure"] == "Pay bill"
+    one = ~pay & (cf["scenario"] == w.SCENARIO_LABELS["scenario"]) & (cf["pounds"] > 0)
     return {
         "figures": headline_figures(period, h),
         "lines": w.baseline_lines(baseline_cached(*key), res.scenario.area, group, a),
-        "gap": arrow(g[["scenario", "year", "gap", "demand", "capacity"]]), "gap_desc": describe_gap(g, group),
-        "vac": arrow(g[["scenario", "year", "vacancy_rate"]]),
-        "fte": arrow(w.fte_frame(res, group)[["scenario", "role_label", "year", "fte"]]),
-        "pay": arrow(pd.DataFrame({"scenario": pay["scenario"], "year": pay["year"], "pounds_m": pay["pounds"] / 1e6})),
-        "cost": None if one.empty else arrow(pd.DataFrame({"year": one["year"], "measure": one["measure"],
-                                                           "pounds_k": one["pounds"] / 1e3})),
+        "gap": _arrow({k: g[k] for k in ("scenario", "year", "gap", "demand", "capacity")}),
+        "gap_desc": describe_gap(g, group),
+        "vac": _arrow({k: g[k] for k in ("scenario", "year", "vacancy_rate")}),
+        "fte": _arrow({k: fte[k] for k in ("scenario", "role_label", "year", "fte")}),
+        "pay": _arrow({"scenario": cf["scenario"][pay], "year": cf["year"][pay], "pounds_m": cf["pounds"][pay] / 1e6}),
+        "cost": None if not one.any() else _arrow({"year": cf["year"][one], "measure": cf["measure"][one],
+                                                   "pounds_k": cf["pounds"][one] / 1e3}),
         "notes": list(dict.fromkeys(plain_note(n) for n in res.notes)),
     }
+
+
+def _arrow(cols: dict) -> bytes:
+    """Numpy columns as Arrow IPC bytes, the form Streamlit sends chart rows in (text as strings, numbers as
+    numbers; no pandas frame built on the way)."""
+    import pyarrow as pa
+    from streamlit.dataframe_util import convert_arrow_table_to_arrow_bytes
+    return convert_arrow_table_to_arrow_bytes(pa.table({
+        k: pa.array(v.tolist() if v.dtype == object else v, type=pa.string() if v.dtype == object else None)
+        for k, v in cols.items()}))
 
 
 def headline_figures(period: str, h: dict) -> list[dict]:
@@ -204,13 +216,15 @@ def _draw(data, spec: dict, key: str) -> None:
     st.vega_lite_chart(data, spec, key=key, width="stretch", height=height)
 
 
-def describe_gap(g: pd.DataFrame, group: str) -> str:
-    """The gap chart's key figures in words (caption under the chart and its accessible description)."""
-    T = int(g["year"].max())
-    end = g[g["year"] == T].set_index("scenario")["gap"]
+def describe_gap(g, group: str) -> str:
+    """The gap chart's key figures in words (caption under the chart and its accessible description). `g`: gap
+    frame or its columns (scenario label, year, gap)."""
+    year, gap, scn = np.asarray(g["year"]), np.asarray(g["gap"], dtype=float), np.asarray(g["scenario"])
+    T = int(year.max())
+    end = {s: v for s, y, v in zip(scn, year, gap) if y == T}
     b = end.get(w.SCENARIO_LABELS["baseline"])
     sc = end.get(w.SCENARIO_LABELS["scenario"])
-    start = g[g["year"] == g["year"].min()]["gap"].iloc[0]
+    start = gap[year == year.min()][0]
     return (f"Gap for {group.lower()}: {start:,.0f} FTE at the start; in year {T} {sc:,.0f} FTE with the scenario "
             f"against {b:,.0f} FTE with no levers.")
 

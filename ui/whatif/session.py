@@ -45,8 +45,11 @@ def baseline(ctx):
     return baseline_cached(*data_key(ctx))
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def run_cached(data_dir: str, snap: str, level: str, period: str, sdc: bool, scn_json: str):
+    """One model run per data snapshot and lever state, shared (st.cache_resource: not copied on every call; a
+    cached copy of a system's result tables took milliseconds to unpickle on each lever move). READ-ONLY: every
+    caller filters or copies (w.hide_groups, w.gap_frame..., exports copy before writing)."""
     base, hidden = baseline_hidden(data_dir, snap, level, period, sdc)
     scn = Scenario.from_json(scn_json)
     return w.hide_groups(w.run(scn, base), hidden.get(scn.area))
