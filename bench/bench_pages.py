@@ -22,6 +22,8 @@ Per action it records:
 * Chromium   - CPU of Chromium's GPU process (software WebGL / canvas raster: deck.gl's cost) and of all its
                processes together over the action (includes the untimed quiet window; /proc, 10 ms ticks).
 * bytes      - websocket bytes received by the browser for the action.
+* elements   - delta messages (elements and containers sent) for the action: each changed one costs the browser
+               2.5-4.5 ms of React work (issue 16).
 
 The load average is printed at start and end: on 2 shared cores every absolute figure moves with it; the ratios
 are what to compare.
@@ -172,7 +174,8 @@ class Tab:
                 "gpu_ms": 1000 * (g1.get("gpu-process", 0) - g0.get("gpu-process", 0)),
                 "chrome_ms": 1000 * (sum(g1.values()) - sum(g0.values())), "main_ms": 1000 * (m1["TaskDuration"] - m0["TaskDuration"]),
                 "script_ms": 1000 * (m1["ScriptDuration"] - m0["ScriptDuration"]),
-                "kb": sum(b for b, _ in self.frames[n0:]) / 1024}
+                "kb": sum(b for b, _ in self.frames[n0:]) / 1024,
+                "elements": sum(1 for _, k in self.frames[n0:] if k == "delta")}
 
 
 def choose(page, label: str, option: str):
@@ -275,7 +278,7 @@ def main() -> int:
                                 r["charts"].append(ch)
                             ratios.setdefault(name, []).append(x["ms"] / base["ms"])
                         line.append(f"{x['ms']:.0f} ms (cpu {x['cpu_ms']:.0f}, main {x['main_ms']:.0f}, gpu "
-                                    f"{x['gpu_ms']:.0f}) / base "
+                                    f"{x['gpu_ms']:.0f}, {x['elements']} elements) / base "
                                     f"{base['ms']:.0f}")
                     if rep >= 0:
                         r["open"].append(opened)
@@ -290,7 +293,7 @@ def main() -> int:
           f"finished + DOM quiet {a.quiet_ms} ms (quiet not counted). base = the minimal page with the same control "
           "(select or slider), measured right after each change; ratio = median of the paired ratios.")
     head = (f"{'page':<11}{'open ms':>8}{'change ms':>10}{'base ms':>8}{'ratio':>6}{'goal':>6}{'cpu ms':>7}"
-            f"{'base cpu':>9}{'main ms':>8}{'base main':>10}{'script':>7}{'gpu ms':>7}{'chrome':>7}{'KB':>6}")
+            f"{'base cpu':>9}{'main ms':>8}{'base main':>10}{'script':>7}{'gpu ms':>7}{'chrome':>7}{'KB':>6}{'elems':>6}")
     print(head)
     goals = {p[0]: p[4] for p in pages}
     for name, r in res.items():
@@ -300,7 +303,7 @@ def main() -> int:
               f"{ratio:>6.2f}{(f'{goal:.1f}' if goal else '-'):>6}{med(r['page'], 'cpu_ms'):>7.0f}"
               f"{med(r['base'], 'cpu_ms'):>9.0f}{med(r['page'], 'main_ms'):>8.0f}{med(r['base'], 'main_ms'):>10.0f}"
               f"{med(r['page'], 'script_ms'):>7.0f}{med(r['page'], 'gpu_ms'):>7.0f}{med(r['page'], 'chrome_ms'):>7.0f}"
-              f"{med(r['page'], 'kb'):>6.1f}"
+              f"{med(r['page'], 'kb'):>6.1f}{med(r['page'], 'elements'):>6.0f}"
               + ("" if goal is None else ("  within goal" if ratio <= goal else "  OVER goal")))
     allc = [c for r in res.values() for c in r["charts"]]
     if allc:

@@ -63,6 +63,35 @@ def _cached_group_chart(figures: tuple, area: str, group: str, period: str) -> d
     return trend_charts.frozen(group_chart(data.metrics_for(*figures), figures[2], area, group, period))
 
 
+GROUP_SECTION = "role_mix_group"
+
+
+def _group_changed() -> None:
+    st.query_params["group"] = st.session_state["url_group"]
+    st.rerun(GROUP_SECTION)  # only the followed group's chart and SPC depend on it: the rest is not re-sent
+
+
+@st.fragment(key=GROUP_SECTION)
+def group_section(area: str, figures: tuple) -> None:
+    """The followed staff group's share of FTE over time and its SPC (their own fragment: changing the group
+    reruns and redraws only this, issue 16)."""
+    group = st.session_state.get("url_group")
+    if group not in trends.GROUPS:
+        group = state.url_value("group", trends.GROUPS, "Nurses & health visitors")
+    try:
+        trend_spec = _cached_group_chart(figures, area, group, ctx.period)
+    except Exception:  # noqa: BLE001 - store unreadable: last good figures, with the warning metrics() shows
+        trend_spec = group_chart(data.metrics(ctx.data_dir, ctx.level), ctx.level, area, group, ctx.period)
+    st.markdown(f"**{group}: share of FTE over time**")
+    trend_charts.show(trend_spec, f"share_{ctx.level}_{area}", "mix_group_trend",
+                      description=trend_spec.get("description"))
+
+    # SPC view: signal or noise for this group's staff in post (built only while its expander is open)
+    stats_charts.spc_on_request(f"Signal or noise? SPC chart of {group} staff in post (FTE)",
+                                lambda: data.metrics(ctx.data_dir, ctx.level), area, group, "fte",
+                                until=ctx.period, key="role_mix_spc", cache_key=figures[1:5])
+
+
 # Page controls rerun only this fragment, not the whole app and its sidebar (the sidebar period reruns all).
 @st.fragment
 def role_mix_body() -> None:
@@ -72,8 +101,11 @@ def role_mix_body() -> None:
     c1, c2 = st.columns(2)
     area = state.selectbox("System, region or England", "area", trends.area_choices(ctx.level),
                            format_func=lambda c: trends.area_label(ctx.level, c), container=c1)
-    group = state.selectbox("Staff group to follow over time", "group", trends.GROUPS,
-                            default="Nurses & health visitors", container=c2)
+    # the followed group changes only its own chart and SPC: its callback reruns just that fragment (group_section)
+    if st.session_state.get("url_group") not in trends.GROUPS:
+        st.session_state["url_group"] = state.url_value("group", trends.GROUPS, "Nurses & health visitors")
+    group = c2.selectbox("Staff group to follow over time", trends.GROUPS, key="url_group", on_change=_group_changed)
+    st.query_params["group"] = group
     state.show_url_notices()
     shell.synthetic_marker(ctx)
     inside.link_to_organisations(ctx, area)
@@ -86,11 +118,8 @@ def role_mix_body() -> None:
     first = ctx.periods[0]
     try:
         parts = _cached_area_parts(figures, area, ctx.period, first)
-        trend_spec = _cached_group_chart(figures, area, group, ctx.period)
     except Exception:  # noqa: BLE001 - store unreadable: last good figures, with the warning metrics() shows
-        m = data.metrics(ctx.data_dir, ctx.level)
-        parts = area_parts(m, ctx.level, area, ctx.period, first)
-        trend_spec = None if parts["empty"] else group_chart(m, ctx.level, area, group, ctx.period)
+        parts = area_parts(data.metrics(ctx.data_dir, ctx.level), ctx.level, area, ctx.period, first)
     if parts["empty"]:
         st.info("No staff in post figures are loaded, so the role mix cannot be shown. Load NHS Digital's turnover "
                 "benchmarking or staff in post CSV with `python -m lib ingest FILE --data-dir DIR`.",
@@ -123,14 +152,7 @@ def role_mix_body() -> None:
     if parts["over_empty"]:
         st.info(f"No staff in post figures over time for {label}.", icon=":material/info:")
     else:
-        st.markdown(f"**{group}: share of FTE over time**")
-        trend_charts.show(trend_spec, f"share_{ctx.level}_{area}", "mix_group_trend",
-                          description=trend_spec.get("description"))
-
-        # SPC view: signal or noise for this group's staff in post (built only while its expander is open)
-        stats_charts.spc_on_request(f"Signal or noise? SPC chart of {group} staff in post (FTE)",
-                                    lambda: data.metrics(ctx.data_dir, ctx.level), area, group, "fte",
-                                    until=ctx.period, key="role_mix_spc", cache_key=figures[1:5])
+        group_section(area, figures)
 
         st.markdown("**Every staff group: share of FTE over time**")
         trend_charts.show(parts["multiples"], f"mix_over_time_{ctx.level}_{area}",

@@ -7,7 +7,7 @@ import streamlit as st
 
 from lib.insight import chart_text, coverage, trends
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
-from ui import data, inside, shell, state, stats_charts, tables, trend_charts
+from ui import data, inside, on_request, shell, state, stats_charts, tables, trend_charts
 
 ctx = st.session_state.get("ctx")
 st.title("Vacancies")
@@ -106,20 +106,26 @@ def vacancy_body() -> None:
                                 lambda: data.metrics(ctx.data_dir, ctx.level), area, group, "vacancy_rate",
                                 until=ctx.period, key="vacancy_spc", cache_key=figures[1:5])
 
+    # every system's figures: built and sent only when asked for (see ui.on_request)
     st.subheader(f"Every system, month ending {when}: {group}")
-    table = view["table"]
-    if table.empty:
-        st.info(f"No system figures for {group} in the month ending {when}.", icon=":material/info:")
-    else:
-        tables.show(table, key="vacancy_table", column_config={  # one table style: rates 2 dp, FTE 1 dp
-            "System": st.column_config.TextColumn("System", width="large", pinned=True),
-            "Difference from England (percentage points)": st.column_config.NumberColumn(format="%+.2f")})
-        st.caption("Click a column heading to sort. England's vacancy rate: "
-                   f"{shell.pct(eng_rate) if eng_rate is not None else '-'}.")
-        shell.downloads(table, f"vacancies_{ctx.level}_{ctx.period}", "vacancy_dl",
-                        notes=[f"{ctx.source_label}; {ctx.systems_label}; month ending {ctx.period}; staff group {group}",
-                               "Vacancy rate = vacancy FTE / (vacancy FTE + staff in post FTE)",
-                               *(["SYNTHETIC demo data - not real figures"] if ctx.synthetic else [])])
+    box = on_request.section(on_request.TABLE_LABEL, on_request.VACANCY_TABLE)
+    if box is None:
+        return
+    with box:
+        table = view["table"]
+        if table.empty:
+            st.info(f"No system figures for {group} in the month ending {when}.", icon=":material/info:")
+        else:
+            tables.show(table, key="vacancy_table", column_config={  # one table style: rates 2 dp, FTE 1 dp
+                "System": st.column_config.TextColumn("System", width="large", pinned=True),
+                "Difference from England (percentage points)": st.column_config.NumberColumn(format="%+.2f")})
+            st.caption("Click a column heading to sort. England's vacancy rate: "
+                       f"{shell.pct(eng_rate) if eng_rate is not None else '-'}.")
+            shell.downloads(table, f"vacancies_{ctx.level}_{ctx.period}", "vacancy_dl",
+                            notes=[f"{ctx.source_label}; {ctx.systems_label}; month ending {ctx.period}; "
+                                   f"staff group {group}",
+                                   "Vacancy rate = vacancy FTE / (vacancy FTE + staff in post FTE)",
+                                   *(["SYNTHETIC demo data - not real figures"] if ctx.synthetic else [])])
 
 
 vacancy_body()

@@ -35,3 +35,42 @@ def test_cached_chart_rows_round_trip_to_the_download_spec():
     assert [r["value"] for r in rows] == [0.011, 0.009, 0.0095]  # the blank month is left out, not drawn as 0
     assert trend_charts._json_ready(frozen)["datasets"]["selected"] == [{"month": "2025-11-01T00:00:00",
                                                                         "label": "Chosen period"}]
+
+
+def test_system_tables_built_only_on_request():
+    """Turnover and Vacancies send their 42-row system table only when it is opened (issue 16); opened, every
+    system is there with its downloads, and it stays open when the selection changes."""
+    from ui import on_request
+    for page, key, column in (("pages/turnover.py", on_request.TURNOVER_TABLE, "Leavers (FTE)"),
+                              ("pages/vacancy.py", on_request.VACANCY_TABLE, "Vacancy rate")):
+        at = open_app_page(page, {"area": "QKK", "group": "Midwives"})
+        assert not [d for d in at.dataframe if column in d.value.columns], page
+        assert any("table and downloads" in e.label for e in at.expander), page
+        at.session_state[key] = True  # as a click on the expander sets it
+        at.run()
+        assert not at.exception
+        t = next(d.value for d in at.dataframe if column in d.value.columns)
+        assert len(t) == 42 and set(t.get("Staff group", ["Midwives"])) == {"Midwives"}
+        assert "Every system, month ending Nov 2025: Midwives" in [h.value for h in at.subheader]
+        at.selectbox(key="url_group").set_value("Nurses & health visitors").run()
+        assert not at.exception
+        t2 = next(d.value for d in at.dataframe if column in d.value.columns)  # still open, for the new group
+        assert len(t2) == 42 and not t2.equals(t)
+        assert "Every system, month ending Nov 2025: Nurses & health visitors" in [h.value for h in at.subheader]
+
+
+def test_role_mix_group_change_reruns_only_its_section():
+    """Following another staff group reruns only the group's chart and SPC fragment: the every-system heatmap and
+    tables are not re-sent (AppTest then holds just that fragment's elements, as the browser keeps the rest)."""
+    at = open_app_page("pages/role_mix.py", {"area": "QKK", "group": "Midwives"})
+    n_tables = len(at.dataframe)
+    assert n_tables >= 2
+    at.selectbox(key="url_group").set_value("Nurses & health visitors").run()
+    assert not at.exception
+    assert len(at.dataframe) == 0  # the tables were not rebuilt or re-sent
+    assert any(m.value == "**Nurses & health visitors: share of FTE over time**" for m in at.markdown)
+    specs = [e.proto.spec for e in at.get("vega_lite_chart")]
+    assert len(specs) == 1 and "Nurses & health visitors share of FTE" in specs[0]
+    assert at.query_params["group"] in (["Nurses & health visitors"], "Nurses & health visitors")
+    at.run()  # a full rerun draws the whole page again with the new group
+    assert len(at.dataframe) == n_tables

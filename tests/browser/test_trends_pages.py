@@ -77,8 +77,19 @@ def is_rate(column: str) -> bool:
     return "rate" in column.lower() or column == "Share"
 
 
+def open_on_request(page) -> None:
+    """Open the page's system table, drawn on request (issue 16), as a reader does; it then stays open."""
+    closed = page.locator("[data-testid='stExpander'] details:not([open]) summary",
+                          has_text="Every system: table and downloads")
+    if closed.count():
+        closed.first.click()
+        page.wait_for_timeout(300)
+        wait_for_app(page)
+
+
 def check_table(page, must_have: str, key_col: str, expected: dict[str, dict], columns: dict[str, str]) -> int:
     """Compare every drawn row's columns with the CLI record for its key; retry briefly while the grid redraws."""
+    open_on_request(page)
     problems: list[str] = []
     for _ in range(20):
         rows = grid(page, must_have)
