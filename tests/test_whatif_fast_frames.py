@@ -75,3 +75,23 @@ def test_fast_frames_equal_the_pandas_versions(base, area, group):
     for label in w.SCENARIO_LABELS.values():   # baseline then scenario, years 0..horizon each
         assert g[g["scenario"] == label]["year"].tolist() == list(range(SCN["horizon"] + 1))
     assert np.allclose(g["gap"], g["demand"] - g["capacity"], equal_nan=True)
+
+
+@pytest.mark.parametrize("area", ["ENG", "QKK"])
+@pytest.mark.parametrize("extra", [{}, {"horizon": 3, "demand_growth": 0.031, "productivity": 0.004,
+                                        "assumptions": {"recruitment": {"domestic_cost_per_fte": {"value": 9000}}}}])
+def test_run_from_halves_is_the_run(base, area, extra):
+    """The page reuses the no-levers half of a run while only levers move (ui.whatif.session): joined, the halves
+    are exactly w.run's result; and a scenario differing only in its levers has the same no-levers key."""
+    scn = Scenario.from_dict({**SCN, "area": area, **extra})
+    whole = w.run(scn, base)
+    joined = w.join_halves(scn, w.run_half(scn, base, False), w.run_half(scn, base, True))
+    for a, b in ((whole.table, joined.table), (whole.summary, joined.summary), (whole.costs, joined.costs)):
+        pd.testing.assert_frame_equal(a, b)
+    assert whole.notes == joined.notes
+    other = Scenario.from_dict({**SCN, "area": area, **extra, "name": "x", "levers": {
+        "new_roles": [{"role": "nursing_associate", "trainees_per_year": 10}]}})
+    assert w.no_levers_key(other) == w.no_levers_key(scn)
+    no_lev = w.run_half(other, base, False)
+    pd.testing.assert_frame_equal(no_lev[0], w.run_half(scn, base, False)[0])
+    assert w.no_levers_key(Scenario.from_dict({**SCN, "area": area, **extra, "horizon": 9})) != w.no_levers_key(scn)

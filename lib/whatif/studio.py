@@ -168,6 +168,40 @@ def run(scn: Scenario, baseline: Baseline, assumptions: Assumptions | None = Non
     return run_scenario(scn, baseline, assumptions, include_systems=False)
 
 
+def no_levers_key(scn: Scenario) -> str:
+    """The part of a scenario the no-levers (baseline) run depends on: area, horizon, demand growth, productivity
+    and assumption overrides (scenario.build_inputs with with_levers=False reads nothing else). Lever moves keep
+    it the same, so the baseline half of a run can be reused (run_half / join_halves)."""
+    return Scenario(area=scn.area, horizon=scn.horizon, demand_growth=scn.demand_growth,
+                    productivity=scn.productivity, assumptions=scn.assumptions).to_json(None)
+
+
+def run_half(scn: Scenario, baseline: Baseline, with_levers: bool, assumptions: Assumptions | None = None) -> tuple:
+    """One half of `run` (the no-levers baseline, or the scenario): the same steps as
+    scenario.run_scenario(include_systems=False) for one label, as (table, summary, costs, notes) frames."""
+    from lib.whatif import scenario as S
+    from lib.whatif.projection import project
+    label = "scenario" if with_levers else "baseline"
+    setup = S.build_inputs(scn, baseline, assumptions, with_levers=with_levers)
+    proj = project(setup.inputs)
+    ret = S._retention_cost(setup, proj, with_levers)
+    groups = setup.roles[:proj.n_groups]
+    if scn.area == ENGLAND:
+        proj, ret, codes, names = proj.sum_batch(), ret.sum(axis=0, keepdims=True), [ENGLAND], ["England"]
+    else:
+        codes, names = setup.area_codes, setup.area_names
+    return (S._frame(label, setup, proj, ret, codes, names), S._summary(label, proj, codes, names, groups, scn.horizon),
+            S._costs(label, proj, ret, codes, names), setup.notes)
+
+
+def join_halves(scn: Scenario, base_half: tuple, scn_half: tuple) -> ScenarioResult:
+    """`run`'s result from its two halves (identical to run_scenario(include_systems=False): tested)."""
+    from lib.whatif.scenario import COST_COLUMNS, SUMMARY_COLUMNS, TABLE_COLUMNS
+    return ScenarioResult(scn, pd.concat([base_half[0], scn_half[0]], ignore_index=True)[TABLE_COLUMNS],
+                          pd.concat([base_half[1], scn_half[1]], ignore_index=True)[SUMMARY_COLUMNS],
+                          pd.concat([base_half[2], scn_half[2]], ignore_index=True)[COST_COLUMNS], scn_half[3])
+
+
 # ------------------------------------------------------------------------------------------------
 # Controls <-> scenario
 # ------------------------------------------------------------------------------------------------

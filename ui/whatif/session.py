@@ -52,7 +52,15 @@ def run_cached(data_dir: str, snap: str, level: str, period: str, sdc: bool, scn
     caller filters or copies (w.hide_groups, w.gap_frame..., exports copy before writing)."""
     base, hidden = baseline_hidden(data_dir, snap, level, period, sdc)
     scn = Scenario.from_json(scn_json)
-    return w.hide_groups(w.run(scn, base), hidden.get(scn.area))
+    # the no-levers half depends only on area, horizon, demand and assumptions: reused while levers move
+    no_levers = no_levers_half(data_dir, snap, level, period, sdc, w.no_levers_key(scn))
+    return w.hide_groups(w.join_halves(scn, no_levers, w.run_half(scn, base, True)), hidden.get(scn.area))
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def no_levers_half(data_dir: str, snap: str, level: str, period: str, sdc: bool, key_json: str) -> tuple:
+    """The baseline (no levers) half of a run (w.run_half), shared and READ-ONLY (join_halves copies it)."""
+    return w.run_half(Scenario.from_json(key_json), baseline_cached(data_dir, snap, level, period, sdc), False)
 
 
 @st.cache_data(max_entries=32, show_spinner="Running the Monte Carlo simulation...")
