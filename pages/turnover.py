@@ -36,6 +36,7 @@ def turnover_view(m: pd.DataFrame, level: str, basis: str, area: str, group: str
                         if series["value"].notna().any() else None)
     fl = trends.flows(m, area, group, basis)
     unit = trends.BASIS_UNITS[basis]
+    descriptions["flows"] = chart_text.flows_description(fl, trends.area_label(level, area), unit, period)
     return {"empty": False, "cur": cur.iloc[0].to_dict() if len(cur) else None, "charts": charts,
             "descriptions": descriptions,
             "flows": None if fl.empty else trend_charts.flows_chart(fl, unit, selected=period),
@@ -135,7 +136,8 @@ def turnover_body() -> None:
     if view["flows"] is None:
         st.info("No leaver or joiner counts for this selection.", icon=":material/info:")
     else:
-        trend_charts.show(view["flows"], f"flows_{ctx.level}_{area}", "turnover_flows")
+        trend_charts.show(view["flows"], f"flows_{ctx.level}_{area}", "turnover_flows",
+                          description=view["descriptions"]["flows"])
         st.caption(f"Net change = joiners - leavers in the month ({unit}). It differs from the change in staff in post, "
                    "which also moves when existing staff change hours.")
 

@@ -370,3 +370,197 @@ def test_england_has_one_colour_on_every_page():
         assert not re.search(r"England.{0,80}#A285D1", src), f   # the lavender England of the role-mix chart
         assert not re.search(r"England.{0,40}#d5281b|#d5281b.{0,60}England", src), f
     assert charts.ENGLAND_COLOUR == "#3D3D3D" and charts.ENGLAND_DASH == [2, 2]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Issue 15c: every secondary chart states its key figures (caption + the chart's accessible description),
+# checked against hand computations from the store's rows (demo) and from the published CSV (real files)
+# ---------------------------------------------------------------------------------------------------------------
+PERIOD = "2025-11"
+PUBLISHED_DOCTORS = "HCHS Doctors (exc. Resident doctors and equivalents)"
+
+
+@pytest.fixture(scope="module")
+def demo_rows():
+    from lib.data import loader
+    f = loader.load_frame(loader.DEMO_DATA_DIR, "ICS")
+    return f.assign(period=f["period_end"].astype(str))
+
+
+def _described(at, start: str) -> str:
+    """The one caption starting with `start`, also the description (accessible name) of a chart on the page."""
+    hits = [str(c.value) for c in at.caption if str(c.value).startswith(start)]
+    assert len(hits) == 1, [c.value for c in at.caption]
+    specs = [json.loads(e.proto.spec) for e in at.get("vega_lite_chart")]
+    assert any(s.get("description") == hits[0] for s in specs), "caption is not the chart's description"
+    return hits[0]
+
+
+def _shares(rows: pd.DataFrame, area: str | None, period: str) -> pd.Series:
+    """FTE share of each staff group (end of period), by hand from the rows; area None = England."""
+    r = rows[(rows["period"] == period) & (rows["staff_group"] != "All staff groups")]
+    if area is not None:
+        r = r[r["area_code"] == area]
+    fte = r.groupby("staff_group")["sip_end_fte"].sum()
+    return fte / fte.sum()
+
+
+def test_turnover_flows_chart_states_joiners_leavers_and_net(demo_rows):
+    at = open_app_page("pages/turnover.py", {"level": "ICS", "area": "QKK", "group": "All staff groups",
+                                              "period": PERIOD, "basis": "fte"})
+    d = _described(at, "Leavers and joiners for South East London (QKK) (FTE), Nov 2025: ")
+    r = demo_rows[(demo_rows["area_code"] == "QKK") & (demo_rows["staff_group"] == "All staff groups")]
+    now = r[r["period"] == PERIOD]
+    j, lv = now["joiners_fte"].sum(), now["leavers_fte"].sum()
+    assert f": {j:,.1f} joiners, {lv:,.1f} leavers, net change {j - lv:+,.1f}" in d
+    by_month = r.groupby("period")[["joiners_fte", "leavers_fte"]].sum()
+    net_all = (by_month["joiners_fte"] - by_month["leavers_fte"]).sum()
+    assert f"over Aug 2022-Nov 2025 net change {net_all:+,.1f} in all." in d
+
+
+def test_role_mix_secondary_charts_state_their_figures(demo_rows):
+    at = open_app_page("pages/role_mix.py", {"level": "ICS", "area": "QKK", "group": "Midwives", "period": PERIOD})
+    sys_s, eng_s = _shares(demo_rows, "QKK", PERIOD), _shares(demo_rows, None, PERIOD)
+    # expected FTE = the system's total FTE x England's share; the group furthest above expected is named first
+    now = demo_rows[(demo_rows["period"] == PERIOD) & (demo_rows["area_code"] == "QKK")
+                    & (demo_rows["staff_group"] != "All staff groups")]
+    fte = now.groupby("staff_group")["sip_end_fte"].sum()
+    expected = fte.sum() * eng_s
+    diff = (fte - expected).sort_values(ascending=False)
+    d = _described(at, "FTE more or fewer than expected for the size of South East London (QKK), Nov 2025")
+    top = diff.index[0]
+    assert f"most above: {top} {diff[top]:+,.1f} FTE ({fte[top]:,.1f} against {expected[top]:,.1f} expected)" in d
+    low = diff.index[-1]
+    assert f"most below: {low} {diff[low]:+,.1f} FTE ({fte[low]:,.1f} against {expected[low]:,.1f} expected)" in d
+    # small multiples: the group whose share moved most from the first to the latest month
+    first = demo_rows["period"].min()
+    s0 = _shares(demo_rows, "QKK", first)
+    change = (sys_s - s0).dropna()
+    g = change.abs().sort_values(ascending=False).index[0]
+    e0 = _shares(demo_rows, None, first)
+    d = _described(at, "Share of FTE by staff group over time, South East London (QKK) against England, Aug 2022-Nov 2025")
+    assert (f"largest changes from Aug 2022 to Nov 2025: {g} {100 * s0[g]:.2f}% to {100 * sys_s[g]:.2f}% "
+            f"({100 * change[g]:+.2f} points; England {100 * (eng_s[g] - e0[g]):+.2f} points)") in d
+    # heat map: the largest gap above England over every system and group
+    cur = demo_rows[(demo_rows["period"] == PERIOD) & (demo_rows["staff_group"] != "All staff groups")]
+    tot = cur.groupby("area_code")["sip_end_fte"].sum()
+    cell = cur.groupby(["area_code", "area_name", "staff_group"])["sip_end_fte"].sum().reset_index()
+    cell["pts"] = 100 * (cell["sip_end_fte"] / cell["area_code"].map(tot) - cell["staff_group"].map(eng_s))
+    hi = cell.sort_values("pts", ascending=False).iloc[0]
+    d = _described(at, "Share of FTE in each staff group minus England's, 42 systems, Nov 2025: ")
+    assert f"furthest above England: {hi['area_name']}, {hi['staff_group']} {hi['pts']:+.2f} points" in d
+
+
+def test_profile_role_mix_chart_states_its_figures(demo_rows):
+    at = open_app_page("pages/profile.py", {"level": "ICS", "area": "QKK", "group": "All staff groups",
+                                             "period": PERIOD})
+    sys_s, eng_s = _shares(demo_rows, "QKK", PERIOD), _shares(demo_rows, None, PERIOD)
+    gap = (sys_s - eng_s).abs().sort_values(ascending=False)
+    g = gap.index[0]
+    d = _described(at, "Share of FTE by staff group for South East London, Nov 2025: largest differences")
+    assert (f"{g} {100 * sys_s[g]:.2f}% against England {100 * eng_s[g]:.2f}% "
+            f"({100 * (sys_s[g] - eng_s[g]):+.2f} points)") in d
+
+
+def _xmr(values: list[float]) -> tuple[float, float, float]:
+    """Centre line and process limits by hand: mean +/- 2.66 x mean moving range."""
+    mean = sum(values) / len(values)
+    mr = sum(abs(b - a) for a, b in zip(values, values[1:])) / (len(values) - 1)
+    return mean, mean - 2.66 * mr, mean + 2.66 * mr
+
+
+@pytest.mark.parametrize("page,params,measure", [
+    ("pages/statistics.py", {"measure": "leaver_rate"}, "leaver"),
+    ("pages/profile.py", {}, "leaver"),
+])
+def test_spc_chart_description_states_latest_centre_limits_and_signal(demo_rows, page, params, measure):
+    at = open_app_page(page, {"level": "ICS", "area": "QKK", "group": "All staff groups", "period": PERIOD,
+                              **params})
+    r = demo_rows[(demo_rows["area_code"] == "QKK") & (demo_rows["staff_group"] == "All staff groups")]
+    m = r.groupby("period")[["leavers_fte", "sip_start_fte", "sip_end_fte"]].sum()
+    rates = list(m["leavers_fte"] / ((m["sip_start_fte"] + m["sip_end_fte"]) / 2))
+    mean, lpl, upl = _xmr(rates)
+    specs = [json.loads(e.proto.spec) for e in at.get("vega_lite_chart")]
+    spc = [s for s in specs if str(s.get("title", "")).startswith("Leaver rate (month): South East London")]
+    assert spc, [s.get("title") for s in specs]
+    d = spc[0]["description"]
+    assert d.startswith("Leaver rate (month): South East London, All staff groups. SPC chart of 40 months, "
+                        "Aug 2022-Nov 2025: ")
+    assert (f"latest {100 * rates[-1]:.2f}% in Nov 2025; average (centre line) {100 * mean:.2f}%; "
+            f"process limits {100 * lpl:.2f}% to {100 * upl:.2f}%.") in d
+    # the signal in words: the same reading the icon words under the chart give
+    body = "\n".join(m.value for m in at.markdown)
+    if "Variation icon: Common cause" in body:
+        assert "The latest month is common cause variation (no signal)." in d
+    else:
+        assert "The latest month is a special cause (" in d
+
+
+def test_spc_in_expanders_describes_the_chart(demo_rows):
+    """The SPC charts behind 'Signal or noise?' expanders (Vacancies; Turnover and Role mix use the same call)."""
+    from streamlit.testing.v1 import AppTest
+    from tests.conftest import REPO
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+    for k, v in {"level": "ICS", "area": "QKK", "group": "All staff groups", "period": PERIOD}.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page("pages/vacancy.py")
+    at.session_state["vacancy_spc_open"] = True
+    at.run()
+    assert not at.exception
+    specs = [json.loads(e.proto.spec) for e in at.get("vega_lite_chart")]
+    spc = [s for s in specs if str(s.get("title", "")).startswith("Vacancy rate")]
+    assert spc and "process limits" in spc[0]["description"] and "latest " in spc[0]["description"]
+    r = demo_rows[(demo_rows["area_code"] == "QKK") & (demo_rows["staff_group"] == "All staff groups")
+                  & (demo_rows["period"] == PERIOD)]
+    rate = r["vacancy_fte"].sum() / (r["vacancy_fte"].sum() + r["sip_end_fte"].sum())
+    assert f"latest {100 * rate:.2f}% in Nov 2025" in spc[0]["description"]
+
+
+def _published(path) -> pd.DataFrame:
+    raw = pd.read_csv(path)
+    raw["STAFF_GROUP_1_NAME"] = raw["STAFF_GROUP_1_NAME"].replace({PUBLISHED_DOCTORS: "HCHS Doctors"})
+    return raw
+
+
+def test_secondary_chart_descriptions_on_the_real_files(real_store, monkeypatch):
+    """Oct-25 + Nov-25 Turnover benchmarking 2 as published: the figures are summed here from the CSV itself."""
+    from tests.conftest import TURNOVER_NOV25, TURNOVER_OCT25
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    nov, oct_ = _published(TURNOVER_NOV25), _published(TURNOVER_OCT25)
+
+    def fte(raw, kind, area=None, group="All staff groups"):
+        r = raw[(raw["TYPE"] == kind) & (raw["STAFF_GROUP_1_NAME"] == group)]
+        return r[r["ICS_CODE"] == area]["FTE"].sum() if area else r["FTE"].sum()
+    at = open_app_page("pages/turnover.py", {"level": "ICS", "area": "QKK", "group": "All staff groups",
+                                              "period": PERIOD, "basis": "fte"})
+    d = _described(at, "Leavers and joiners for South East London (QKK) (FTE), Nov 2025: ")
+    j, lv = fte(nov, "Joiners", "QKK"), fte(nov, "Leavers", "QKK")
+    j0, l0 = fte(oct_, "Joiners", "QKK"), fte(oct_, "Leavers", "QKK")
+    assert f": {j:,.1f} joiners, {lv:,.1f} leavers, net change {j - lv:+,.1f}" in d
+    assert f"over Oct-Nov 2025 net change {(j - lv) + (j0 - l0):+,.1f} in all." in d
+
+    # role mix from the published end-of-period denominators
+    end = nov[(nov["TYPE"] == "Denominator at end of period") & (nov["STAFF_GROUP_1_NAME"] != "All staff groups")]
+    eng = end.groupby("STAFF_GROUP_1_NAME")["FTE"].sum()
+    eng_s = eng / eng.sum()
+    own = end[end["ICS_CODE"] == "QKK"].groupby("STAFF_GROUP_1_NAME")["FTE"].sum()
+    sys_s = own / own.sum()
+    gap = (sys_s - eng_s).dropna()
+    g = gap.abs().sort_values(ascending=False).index[0]
+    at = open_app_page("pages/profile.py", {"level": "ICS", "area": "QKK", "group": "All staff groups",
+                                             "period": PERIOD})
+    d = _described(at, "Share of FTE by staff group for South East London, Nov 2025: largest differences")
+    assert f"{g} {100 * sys_s[g]:.2f}% against England {100 * eng_s[g]:.2f}% ({100 * gap[g]:+.2f} points)" in d
+    # two months: no SPC chart, so no SPC description; the page says why instead
+    specs = [json.loads(e.proto.spec) for e in at.get("vega_lite_chart")]
+    assert not any("SPC chart of" in str(s.get("description", "")) for s in specs)
+    at = open_app_page("pages/role_mix.py", {"level": "ICS", "area": "QKK", "group": "Midwives", "period": PERIOD})
+    expected = own.sum() * eng_s
+    diff = (own.reindex(eng_s.index).fillna(0) - expected).sort_values(ascending=False)
+    top = diff.index[0]
+    d = _described(at, "FTE more or fewer than expected for the size of South East London (QKK), Nov 2025")
+    assert f"most above: {top} {diff[top]:+,.1f} FTE" in d
+    d = _described(at, "Share of FTE by staff group over time, South East London (QKK) against England, Oct-Nov 2025")
+    assert "largest changes from Oct 2025 to Nov 2025: " in d
+    _described(at, "Share of FTE in each staff group minus England's, 42 systems, Nov 2025: furthest above England: ")
