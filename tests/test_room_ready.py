@@ -110,7 +110,8 @@ def test_library_save_list_load_delete_export(tmp_path):
         docs = [json.loads(z.read(n)) for n in z.namelist()]
     assert sorted(d["name"] for d in docs) == ["40 nursing associates", "Retention first"]
     assert all(d["saved_by"] and d["saved_at_utc"] for d in docs)
-    assert library.delete(tmp_path, "Retention first") and not library.delete(tmp_path, "Retention first")
+    assert library.delete(tmp_path, "Retention first", "bob@nhs.net")
+    assert not library.delete(tmp_path, "Retention first", "bob@nhs.net")
     assert library.entries(tmp_path)[0]["name"].tolist() == ["40 nursing associates"]
 
 
@@ -129,6 +130,54 @@ def test_library_names_damaged_files_and_refuses_bad_names(tmp_path):
     # a name is never a path
     p = library.save(tmp_path, "../../etc/passwd", Scenario(area="QKK"), "ann")
     assert p.parent == tmp_path / "scenarios"
+
+
+def test_library_only_the_owner_overwrites_or_deletes(tmp_path):
+    library.save(tmp_path, "Plan A", Scenario(area="QKK", horizon=5), "Ann@NHS.net", when="2026-11-29T10:00:00+00:00")
+    assert library.owner(tmp_path, "Plan A") == "ann@nhs.net"          # addresses compared in lower case
+    # someone else may neither overwrite nor delete it; the message names the owner and what to do
+    with pytest.raises(library.LibraryError, match=r"saved by ann@nhs\.net, and only they can overwrite it\. "
+                                                   r"Save your version under another name"):
+        library.save(tmp_path, "Plan A", Scenario(area="QKK", horizon=2), "bob@nhs.net")
+    with pytest.raises(library.LibraryError, match=r"saved by ann@nhs\.net, and only they can delete it"):
+        library.delete(tmp_path, "Plan A", "bob@nhs.net")
+    with pytest.raises(library.LibraryError, match="only they can delete"):
+        library.delete(tmp_path, "Plan A", None)                        # nobody signed in is not Ann either
+    assert library.load(tmp_path, "Plan A").horizon == 5                 # untouched
+    # ...but may view, load and export it, and save their own version under another name
+    assert library.entries(tmp_path)[0]["saved_by"].tolist() == ["ann@nhs.net"]
+    library.save(tmp_path, "Plan A (Bob)", Scenario(area="QKK", horizon=2), "bob@nhs.net")
+    assert len(zipfile.ZipFile(io.BytesIO(library.export_zip(tmp_path))).namelist()) == 2
+    # the owner may (whatever the case of the address)
+    library.save(tmp_path, "Plan A", Scenario(area="QKK", horizon=3), "ann@nhs.net")
+    assert library.load(tmp_path, "Plan A").horizon == 3
+    assert library.delete(tmp_path, "Plan A", "ANN@nhs.net")
+
+
+def test_library_anonymous_when_sign_in_is_off_and_unreadable_entries_kept(tmp_path):
+    assert library.identity(None) == library.identity("") == library.ANONYMOUS == "anonymous (local)"
+    library.save(tmp_path, "Local plan", Scenario(area="QKK"), None)
+    assert library.entries(tmp_path)[0]["saved_by"].tolist() == ["anonymous (local)"]
+    # with sign-in off everyone is anonymous, so anyone at the laptop may change the anonymous entries
+    library.save(tmp_path, "Local plan", Scenario(area="QKK", horizon=4), library.ANONYMOUS)
+    # a signed-in user may not change an anonymous entry, nor the other way round
+    with pytest.raises(library.LibraryError, match="saved by anonymous \\(local\\)"):
+        library.delete(tmp_path, "Local plan", "ann@nhs.net")
+    library.save(tmp_path, "Ann's", Scenario(area="QKK"), "ann@nhs.net")
+    with pytest.raises(library.LibraryError, match="saved by ann@nhs.net"):
+        library.save(tmp_path, "Ann's", Scenario(area="QKK"), library.ANONYMOUS)
+    # entries saved before owners were recorded ("local user") count as anonymous
+    old = tmp_path / "scenarios" / next(p.name for p in (tmp_path / "scenarios").glob("Local_plan_*.json"))
+    doc = json.loads(old.read_text())
+    old.write_text(json.dumps({**doc, "saved_by": "local user"}))
+    assert library.owner(tmp_path, "Local plan") == library.ANONYMOUS
+    # a damaged file under a name has no known owner: never overwritten or deleted from the page (fail closed)
+    old.write_text("{not json")
+    with pytest.raises(library.LibraryError, match="cannot be read, so its owner is not known"):
+        library.save(tmp_path, "Local plan", Scenario(area="QKK"), library.ANONYMOUS)
+    with pytest.raises(library.LibraryError, match="cannot be read"):
+        library.delete(tmp_path, "Local plan", library.ANONYMOUS)
+    assert old.read_text() == "{not json"
 
 
 def test_change_log_csv_is_formula_safe_with_notes():
@@ -298,9 +347,84 @@ def test_library_on_the_page_saves_with_who_and_when(tmp_path, monkeypatch):
     at.button(key="wi_lib_save").click().run()
     assert any("Saved 'Board option A'" in s.value for s in at.success)
     t, _ = library.entries(store)
-    assert t["name"].tolist() == ["Board option A"] and t["saved_by"].tolist() == ["local user"]
+    assert t["name"].tolist() == ["Board option A"] and t["saved_by"].tolist() == ["anonymous (local)"]
     assert t["saved_at_utc"][0].startswith("20")
     assert "Change log of this session" in visible_text(at)
+
+
+def _library_page(tmp_path, monkeypatch, who: str | None = None):
+    """The save panel on a copy of the demo store holding Bob's 'Plan B' and an anonymous 'Local plan'."""
+    import shutil
+    from lib.data.loader import DEMO_DATA_DIR
+    store = tmp_path / "demo"
+    shutil.copytree(DEMO_DATA_DIR, store)
+    library.save(store, "Plan B", Scenario(area="QKK", horizon=4), "bob@nhs.net")
+    library.save(store, "Local plan", Scenario(area="QKK", horizon=6), None)
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(store))
+    if who is not None:  # a signed-in viewer (sign-in itself is tested in tests/test_auth_oidc.py)
+        from ui.whatif import panels
+        monkeypatch.setattr(panels, "auth_user", lambda: who)
+    at = open_what_if(area="QKK")
+    at.session_state["wi_panel"] = "Save, load and share"
+    at.run()
+    return at, store
+
+
+def test_library_page_only_the_owner_may_replace_or_delete(tmp_path, monkeypatch):
+    at, store = _library_page(tmp_path, monkeypatch)
+    assert "You are anonymous (local). Everyone here can load, compare and export any scenario; only the person " \
+           "who saved one can replace or delete it." in visible_text(at)
+    shown = at.dataframe[-1].value if "Saved by" in at.dataframe[-1].value else next(
+        d.value for d in at.dataframe if "Saved by" in d.value)
+    assert dict(zip(shown["Name"], shown["Saved by"])) == {"Plan B": "bob@nhs.net", "Local plan": "anonymous (local)"}
+    # Bob's entry: Delete is off (with who may), saving over it is refused with the owner named; loading works
+    at.selectbox(key="wi_lib_pick").set_value("Plan B").run()
+    delete = at.button(key="wi_lib_delete")
+    assert delete.disabled and delete.help == "Only bob@nhs.net can delete it"
+    at.text_input(key="wi_lib_name").set_value("Plan B").run()
+    at.button(key="wi_lib_save").click().run()
+    assert any("Not saved: Cannot overwrite 'Plan B': it was saved by bob@nhs.net" in e.value for e in at.error)
+    assert library.load(store, "Plan B").horizon == 4 and library.owner(store, "Plan B") == "bob@nhs.net"
+    at.button(key="wi_lib_load").click().run()
+    assert not at.error
+    # the anonymous entry is everyone's when sign-in is off: Delete is on and removes it
+    at.selectbox(key="wi_lib_pick").set_value("Local plan").run()
+    assert not at.button(key="wi_lib_delete").disabled
+    at.button(key="wi_lib_delete").click().run()
+    assert library.entries(store)[0]["name"].tolist() == ["Plan B"]
+
+
+def test_library_page_signed_in_owner_deletes_own_entry_only(tmp_path, monkeypatch):
+    at, store = _library_page(tmp_path, monkeypatch, who="bob@nhs.net")
+    assert "You are bob@nhs.net." in visible_text(at)
+    at.selectbox(key="wi_lib_pick").set_value("Local plan").run()
+    assert at.button(key="wi_lib_delete").disabled             # not Bob's
+    at.selectbox(key="wi_lib_pick").set_value("Plan B").run()
+    assert not at.button(key="wi_lib_delete").disabled
+    at.button(key="wi_lib_delete").click().run()
+    assert library.entries(store)[0]["name"].tolist() == ["Local plan"]
+
+
+def test_auth_user_is_the_trusted_address(monkeypatch):
+    """Signed in: the owner is the address the allow-list trusts (a verified e-mail), not any claim."""
+    from ui import auth
+    from ui.whatif import session
+    monkeypatch.setattr(auth, "auth_configured", lambda: False)
+    assert session.auth_user() == "anonymous (local)"
+
+    class FakeUser:
+        def __init__(self, claims):
+            self.claims = claims
+
+        def to_dict(self):
+            return dict(self.claims)
+    monkeypatch.setattr(auth, "auth_configured", lambda: True)
+    monkeypatch.setattr(auth, "settings", lambda: {})
+    monkeypatch.setattr(session.st, "user", FakeUser({"email": "Ann@NHS.net", "email_verified": True}))
+    assert session.auth_user() == "ann@nhs.net"
+    monkeypatch.setattr(session.st, "user", FakeUser({"email": "bob@nhs.net", "email_verified": False,
+                                                      "name": "Bob"}))
+    assert session.auth_user() == "signed-in user without a verified address"
 
 
 # ---------------------------------------------------------------------------------------------------------------
