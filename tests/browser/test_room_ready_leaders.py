@@ -54,6 +54,41 @@ def test_turnover_table_has_no_sideways_scroll_at_1440(srv, page):
     assert over <= 1, f"turnover system table scrolls sideways by {over} px (right-hand columns clipped)"
 
 
+# Turnover system table headings and their widths on screen (pages/turnover.py); System's is per table
+TURNOVER_HEADINGS = {"Leavers": 75, "Joiners": 75, "Net change": 85, "Leaver rate": 82, "Joiner rate": 82,
+                     "Year leaver rate": 108, "Year joiner rate": 108, "Staff in post": 90}
+TABLE_FONT = '400 14px "Source Sans", sans-serif'   # Streamlit's table font (theme font size sm)
+CELL_PADDING = 16                                     # 8 px each side
+
+
+def test_turnover_table_shows_every_name_and_heading_whole_at_1440(srv, page, artifacts):
+    """Issue 15: no system name and no column clipped at 1440x900. The table is a canvas, so the names and headings
+    are measured in the page's own font and compared with the column widths; the grid must not scroll sideways."""
+    from lib.data.loader import DEMO_DATA_DIR
+    from ui import data, tables
+    names = sorted(set(data.metrics(DEMO_DATA_DIR, "ICS")["area_name"].dropna()) - {"England"}, key=len)
+    _open(page, srv, "/turnover?area=QKK")
+    grid = page.locator("[data-testid='stDataFrame']").last
+    grid.scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    page.evaluate("document.fonts.ready")
+    widths = page.evaluate("""([font, texts]) => { const c = document.createElement('canvas').getContext('2d');
+        c.font = font; return texts.map(t => c.measureText(t).width); }""", [TABLE_FONT, names[-3:] + list(TURNOVER_HEADINGS)])
+    longest = max(widths[:3])
+    system_width = tables.name_width_px(names)
+    assert longest + CELL_PADDING <= system_width, (names[-1], longest, system_width)
+    cut = {h: (round(w + CELL_PADDING), cw) for (h, cw), w in zip(TURNOVER_HEADINGS.items(), widths[3:])
+           if w + CELL_PADDING > cw}
+    assert not cut, f"headings cut (needs px, has px): {cut}"
+    box = grid.evaluate("el => { const s = el.querySelector('.dvn-scroller'); const r = el.getBoundingClientRect();"
+                        " return {over: s.scrollWidth - s.clientWidth, right: r.right, width: r.width,"
+                        " view: document.documentElement.clientWidth}; }")
+    assert box["over"] <= 1, f"the table scrolls sideways by {box['over']} px"
+    assert box["right"] <= box["view"], box
+    assert system_width + sum(TURNOVER_HEADINGS.values()) <= box["width"], (system_width, box)
+    page.screenshot(path=str(artifacts / "leaders_turnover_table_1440x900.png"))
+
+
 def test_map_ranking_keeps_long_names(srv, page, artifacts):
     _open(page, srv, "/map?measure=leaver_rate")
     rank = page.locator("[data-testid='stVegaLiteChart']").last
