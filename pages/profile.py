@@ -12,7 +12,7 @@ from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
 from ui import auth, charts, data, inside, map_view, shell, state, trend_charts, stats_charts
 
 SERIES_COLOURS = [charts.SYSTEM_COLOUR, charts.REGION_COLOUR, charts.ENGLAND_COLOUR]  # one visual language
-TREND_WIDTH = 330  # px per trend panel: two side by side fit a 1200 px window beside the sidebar
+TREND_WIDTH = 270  # px per trend panel: two side by side fit 720 px (a 1440 px screen at 200% zoom)
 
 ctx = st.session_state.get("ctx")
 st.title("System profile")

@@ -433,14 +433,50 @@ def test_auth_user_is_the_trusted_address(monkeypatch):
 def test_accessibility_statement_lists_met_and_not_met():
     at = open_app_page("pages/accessibility.py")
     heads = [s.value for s in at.subheader]
-    assert "What is met" in heads and "What is not met yet" in heads
-    met, not_met = at.table[0].value, at.table[1].value
-    assert {"Keyboard", "Visible focus", "Charts described in words", "Contrast"} <= set(met.index)
-    # issue 15: leader-page chart descriptions and the one number style are now met; the wide table is not
-    assert "One number style in tables" in set(met.index)
-    assert "Vacancies (vacancy rate), Turnover (leaver and joiner rates)" in met.loc["Charts described in words"].iloc[1]
-    assert {"Secondary charts on the leader pages", "Wide tables at 1440 px"} <= set(not_met.index)
-    assert {"Map picture", "Chart tooltips"} <= set(not_met.index)
+    assert heads[:3] == ["What is met", "What is not met yet", "How this was checked"]
+    met, not_met, checks = at.table[0].value, at.table[1].value, at.table[2].value
+    assert {"Keyboard", "Visible focus", "Charts described in words", "Contrast", "One number style in tables",
+            "Tables fit a 1440 px screen"} <= set(met.index)
+    charts = met.loc["Charts described in words"].iloc[1]
+    for chart in ("leavers, joiners and net change", "more or fewer than expected for its size",
+                  "every staff group over time", "every system against England", "System profile (trends, role mix)",
+                  "the process limits and any signal"):
+        assert chart in charts
+    # what is not met, said plainly: no person has tested with a screen reader or at 200% zoom
+    intro = "\n".join(m.value for m in at.markdown)
+    assert "No person has yet tested the dashboard with a screen reader" in intro and "200%" in intro
+    assert "Screen readers, zoom and high contrast: not tested by a person" in set(not_met.index)
+    assert {"Reflow at 400% (320 px wide)", "Charts on other pages", "Map picture", "Chart tooltips",
+            "Wide tables on smaller screens and the STP footprints"} <= set(not_met.index)
+    assert "Secondary charts on the leader pages" not in set(not_met.index)
+    # and what was done instead
+    assert {"Chart descriptions", "200% zoom (stand-in)", "Tables at 1440x900", "Screen readers"} <= set(checks.index)
+    assert "720x450" in checks.loc["200% zoom (stand-in)"].iloc[0]
+    assert checks.loc["Screen readers"].iloc[0] == "None yet."
+
+
+def _contrast(a: str, b: str = "#FFFFFF") -> float:
+    """WCAG 2.2 contrast ratio of two sRGB colours."""
+    def lum(h: str) -> float:
+        c = [int(h.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+        c = [x / 12.92 if x <= 0.04045 else ((x + 0.055) / 1.055) ** 2.4 for x in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_contrast_figures_in_the_statement_are_the_colours_used():
+    from ui import a11y, charts
+    assert round(_contrast("#000000"), 1) == 21.0 and round(_contrast("#FFFFFF"), 1) == 1.0   # the formula's ends
+    stated = {"#212B32": 14.4, charts.ENGLAND_COLOUR: 10.9, charts.REGION_COLOUR: 3.2, charts.SYSTEM_COLOUR: 10.2,
+              charts.BASELINE_COLOUR: 3.8, charts.SCENARIO_COLOUR: 6.4}
+    from tests.conftest import REPO
+    text = (REPO / "pages" / "accessibility.py").read_text(encoding="utf-8")
+    for colour, ratio in stated.items():
+        assert round(_contrast(colour), 1) == ratio, colour
+        assert ratio >= 3.0 and f"{ratio}:1" in text
+    assert "#FFEB3B" in a11y.FOCUS_CSS and "#212B32" in a11y.FOCUS_CSS
+    assert round(_contrast("#FFEB3B", "#212B32"), 1) == 11.8 and "11.8:1" in text
 
 
 def test_accessibility_page_is_registered():

@@ -334,7 +334,7 @@ def mix_small_multiples(over_time: pd.DataFrame, groups: list[str]) -> alt.Facet
         tooltip=[alt.Tooltip("staff_group:N", title="Staff group"), alt.Tooltip("series:N", title="Area"),
                  alt.Tooltip("month:T", title="Month", format="%b %Y"),
                  alt.Tooltip("share:Q", title="Share of FTE", format=".2%")],
-    ).properties(width=250, height=110)
+    ).properties(width=190, height=110)  # three panels a row fit 720 px (200% zoom of 1440)
     layers = [base]
     brk = _break_rows(df)
     if brk is not None:  # dashed mark in every panel where the systems changed (figures before are re-based)

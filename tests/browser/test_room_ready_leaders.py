@@ -99,3 +99,45 @@ def test_map_ranking_keeps_long_names(srv, page, artifacts):
     if svg_text:  # SVG renderer: the label text itself is checked; canvas: the screenshot is read by eye
         assert "Bath and North East Somerset, Swindon and Wiltshire" in svg_text
         assert "…" not in svg_text
+
+
+ZOOM_PAGES = ["/", "/turnover?area=QKK", "/role_mix?area=QKK", "/profile?area=QKK", "/vacancy?area=QKK",
+              "/accessibility", "/what_if"]
+OVERFLOW_JS = """() => { const W = document.documentElement.clientWidth; const main = document.querySelector('[data-testid=stMain]');
+  const over = [...main.querySelectorAll('[data-testid]')].filter(e => { const r = e.getBoundingClientRect();
+    return r.width > 0 && r.right > W + 1; }).map(e => e.getAttribute('data-testid'));
+  return {width: W, main: main.scrollWidth - main.clientWidth, doc: document.documentElement.scrollWidth - W, over}; }"""
+
+
+def test_200_percent_zoom_has_no_sideways_scroll(srv, browser, artifacts):
+    """WCAG 1.4.10 reflow, automated stand-in for a person at 200% zoom: a 1440x900 screen at 200% is a 720x450 CSS
+    px window drawn at twice the pixel density. No page's main content may reach past the window's right edge (the
+    tables scroll inside themselves, which 1.4.10 allows for data tables). Screenshots: leaders_zoom200_*.png."""
+    ctx = browser.new_context(viewport={"width": 720, "height": 450}, device_scale_factor=2)
+    page = ctx.new_page()
+    try:
+        page.goto(srv.url)
+        wait_for_app(page)
+        found = {}
+        for path in ZOOM_PAGES:
+            page.goto(srv.url + path)
+            wait_for_app(page)
+            assert_no_exception(page)
+            page.wait_for_timeout(1200)  # charts sized after their first draw
+            r = page.evaluate(OVERFLOW_JS)
+            assert r["width"] == 720
+            if r["main"] > 1 or r["doc"] > 1 or r["over"]:
+                found[path] = r
+        assert not found, f"content wider than the window at 200% zoom: {found}"
+        # pictures to read by eye: the widest charts (small multiples, profile trends) at the same 720 px width,
+        # in a taller window so the whole chart is in one picture
+        page.set_viewport_size({"width": 720, "height": 1300})
+        for path, nth in (("/role_mix?area=QKK", 2), ("/profile?area=QKK", 0)):
+            page.goto(srv.url + path)
+            wait_for_app(page)
+            chart = page.locator("[data-testid='stVegaLiteChart']").nth(nth)
+            chart.scroll_into_view_if_needed()
+            page.wait_for_timeout(1000)
+            page.screenshot(path=str(artifacts / f"leaders_zoom200_{path.strip('/').split('?')[0]}.png"))
+    finally:
+        ctx.close()
