@@ -1,27 +1,22 @@
 """Leader pages at 1440x900 (issue 15): the Turnover system table scrolls no columns out of sight, the tile
-labels are whole, and the map's ranking keeps long system names. Screenshots: tests/artifacts/leaders_*.png."""
+labels are whole, and the map's ranking keeps long system names; at 200% zoom (a 720 px window) no page's main
+content runs past the right edge. Screenshots: tests/artifacts/leaders_*.png."""
 from __future__ import annotations
 
 import pytest
 
-from lib.data.loader import DEMO_DATA_DIR
-from tests.conftest import REPO, Server, assert_no_exception, wait_for_app
+from tests.conftest import assert_no_exception, wait_for_app
 
 
 @pytest.fixture(scope="module")
-def srv():
-    s = Server(REPO / "app.py", env={"WORKFORCE_DATA_DIR": str(DEMO_DATA_DIR)})
-    yield s
-    s.stop()
+def srv(app_server):
+    """The session's app on the embedded demo store (read-only)."""
+    return app_server
 
 
 def _open(page, srv, path: str) -> None:
     page.set_viewport_size({"width": 1440, "height": 900})
-    page.goto(srv.url)  # first visit (deep links 404 before the first page load)
-    wait_for_app(page)
-    page.goto(srv.url + path)
-    wait_for_app(page)
-    assert_no_exception(page)
+    srv.visit(page, path)
 
 
 def test_turnover_table_and_tiles_fit_1440(srv, page, artifacts):
@@ -116,8 +111,7 @@ def test_200_percent_zoom_has_no_sideways_scroll(srv, browser, artifacts):
     ctx = browser.new_context(viewport={"width": 720, "height": 450}, device_scale_factor=2)
     page = ctx.new_page()
     try:
-        page.goto(srv.url)
-        wait_for_app(page)
+        srv.visit(page)
         found = {}
         for path in ZOOM_PAGES:
             page.goto(srv.url + path)
