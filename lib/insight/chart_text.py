@@ -179,18 +179,22 @@ def expected_description(expected: pd.DataFrame, area: str, period: str, *, top:
     def item(r) -> str:
         return (f"{r['Staff group']} {_signed(float(r['Difference (FTE)']))} FTE ({_fmt(float(r['FTE']), False)} "
                 f"against {_fmt(float(r['Expected FTE']), False)} expected)")
-    more = d[d["Difference (FTE)"] > 0].sort_values(["Difference (FTE)", "Staff group"], ascending=[False, True])
-    fewer = d[d["Difference (FTE)"] < 0].sort_values(["Difference (FTE)", "Staff group"])
-    parts = []
-    if len(more):
-        parts.append("most above: " + "; ".join(item(r) for _, r in more.head(top).iterrows()))
-    if len(fewer):
-        parts.append("most below: " + "; ".join(item(r) for _, r in fewer.head(top).iterrows()))
-    if not parts:
-        parts.append("every group as expected")
+    parts = _extremes(d, "Difference (FTE)", ["Staff group"], item, top, ("most above", "most below"),
+                      "every group as expected")
     return (f"FTE more or fewer than expected for the size of {area}, {period_label(period)} (its total FTE x England's "
             "share of each group): " + "; ".join(parts) + ".")
 
+
+
+def _extremes(d: pd.DataFrame, by: str, ties: list[str], item, top: int, labels: tuple[str, str],
+              none_text: str) -> list[str]:
+    """['<above label>: a; b', '<below label>: c; d']: the `top` rows furthest above and below 0 in `by` (ties in
+    `ties` order), each in item(row)'s words; [none_text] when every row is 0."""
+    above = d[d[by] > 0].sort_values([by, *ties], ascending=[False, *[True] * len(ties)])
+    below = d[d[by] < 0].sort_values([by, *ties])
+    parts = [f"{label}: " + "; ".join(item(r) for _, r in rows.head(top).iterrows())
+             for label, rows in zip(labels, (above, below)) if len(rows)]
+    return parts or [none_text]
 
 def mix_over_time_description(over: pd.DataFrame, *, top: int = 2) -> str:
     """'Share of FTE by staff group over time, South East London against England, Oct-Nov 2025 (one shared
@@ -243,15 +247,8 @@ def heatmap_description(mix: pd.DataFrame, period: str, *, top: int = 2) -> str:
     def item(r) -> str:
         return (f"{r['area_name']}, {r['staff_group']} {float(r['diff_pts']):+.2f} points "
                 f"({_fmt(float(r['share']), True)} against {_fmt(float(r['england_share']), True)})")
-    above = d[d["diff_pts"] > 0].sort_values(["diff_pts", "area_name", "staff_group"], ascending=[False, True, True])
-    below = d[d["diff_pts"] < 0].sort_values(["diff_pts", "area_name", "staff_group"])
-    parts = []
-    if len(above):
-        parts.append("furthest above England: " + "; ".join(item(r) for _, r in above.head(top).iterrows()))
-    if len(below):
-        parts.append("furthest below: " + "; ".join(item(r) for _, r in below.head(top).iterrows()))
-    if not parts:
-        parts.append("every system matches England's mix")
+    parts = _extremes(d, "diff_pts", ["area_name", "staff_group"], item, top,
+                      ("furthest above England", "furthest below"), "every system matches England's mix")
     return (f"Share of FTE in each staff group minus England's, {d['area_name'].nunique()} systems, "
             f"{period_label(period)}: " + "; ".join(parts) + ".")
 
