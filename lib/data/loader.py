@@ -7,15 +7,14 @@ and pick up new extracts without a restart.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from lib.data import engine
 from lib.data.ingest import read_manifest
 from lib.data.schema import (ARROW_SCHEMA, CANONICAL_COLUMNS, MEASURES, ORG_ATTRIBUTE_COLUMNS, SICKNESS_ARROW_SCHEMA,
                              SICKNESS_COLUMNS)
@@ -38,6 +37,7 @@ def default_data_dir() -> Path:
 # Footer checks keyed on (path, size, mtime): a file is re-checked only when it changes.
 _CHECKED: dict[tuple[str, int, int], str | None] = {}
 _CHECKED_MAX = 20000
+_LACKS_ATTRIBUTES: dict[tuple[str, int, int] | None, bool] = {}  # written before the organisation attributes
 
 
 def _file_key(f: Path) -> tuple[str, int, int] | None:
@@ -81,6 +81,7 @@ def _check_footer(f: Path, level: str, period: str) -> str | None:
         return f"{f}: not a readable Parquet file (damaged or truncated: {str(exc)[:120]}){what}"
     # Organisation attributes (care setting, peer group) came later: files written before them still load.
     missing = [c for c in CANONICAL_COLUMNS if c not in schema.names and c not in ORG_ATTRIBUTE_COLUMNS]
+    _LACKS_ATTRIBUTES[_file_key(f)] = any(c not in schema.names for c in ORG_ATTRIBUTE_COLUMNS)
     if missing:
         return (f"{f}: not a workforce store file (missing column(s) {', '.join(missing[:6])}"
                 f"{'...' if len(missing) > 6 else ''}){what}")
@@ -88,7 +89,12 @@ def _check_footer(f: Path, level: str, period: str) -> str | None:
     if bad:
         return f"{f}: column(s) {', '.join(bad)} have the wrong type ({schema.field(bad[0]).type}){what}"
     for column, expected in (("level", level), ("period_end", period)):
-        vals, _ = _stat_values(meta, column)
+        vals, complete = _stat_values(meta, column)
+        if not complete and meta.num_rows:  # written without statistics: the column itself settles it
+            try:
+                vals = pq.read_table(f, columns=[column]).column(column).unique().to_pylist()
+            except (pa.ArrowException, OSError, ValueError) as exc:
+                return f"{f}: not a readable Parquet file (damaged or truncated: {str(exc)[:120]}){what}"
         if any(v != expected for v in vals):
             return (f"{f}: holds {column} {sorted(set(map(str, vals)) - {expected})[:3]} but sits in the "
                     f"{column.split('_')[0]}={expected} folder{what}")
@@ -106,6 +112,7 @@ def _file_problem(f: Path, level: str, period: str) -> str | None:
     if key not in _CHECKED:
         if len(_CHECKED) >= _CHECKED_MAX:
             _CHECKED.clear()
+            _LACKS_ATTRIBUTES.clear()
         _CHECKED[key] = _check_footer(f, level, period)
     return _CHECKED[key]
 
@@ -246,133 +253,90 @@ def _load(data_dir, level, periods, area_codes, sources, problems, by_area: bool
                            f"(python -m lib ingest FILE --data-dir {data_dir})")
     parts = _partitions(data_dir, level, problems)
     wanted = set(periods) if periods is not None else None
-    files = [(p, f) for p, fs in parts.items() if wanted is None or p in wanted for f in fs
+    files = [f for p, fs in parts.items() if wanted is None or p in wanted for f in fs
              if sources is None or f.stem in sources]
-    wanted_areas = pa.array(list(area_codes), pa.string()) if area_codes else None
-    # Files are read in parallel (Arrow releases the GIL) with the repetitive text columns dictionary-encoded,
-    # which halves decoding time and memory; they are decoded back to plain text before pandas sees them.
-    with ThreadPoolExecutor(max_workers=min(_READ_THREADS, max(1, len(files)))) as pool:
-        results = list(pool.map(lambda pf: _read_one(pf[1], level, pf[0], wanted_areas, by_area), files))
-    tables = []
-    for (_, f), (table, problem) in zip(files, results):
-        if problem is None:
-            tables.append(table)
-            continue
-        _remember_problem(f, problem)
-        if problems is not None:
-            problems.append(problem)
-    if not tables:
+    table = _read(files, area_codes, by_area, problems)
+    if table is None:
         return pd.DataFrame({c: pd.Series(dtype=ARROW_SCHEMA.field(c).type.to_pandas_dtype())
                              for c in CANONICAL_COLUMNS})
-    return pa.concat_tables(tables).to_pandas()
+    return table.to_pandas()
 
 
-_READ_THREADS = max(2, min(8, os.cpu_count() or 2))
 _TEXT_COLUMNS = [f.name for f in ARROW_SCHEMA if pa.types.is_string(f.type)]
-_READ_SCHEMA = pa.schema([pa.field(f.name, pa.dictionary(pa.int32(), pa.string())) if pa.types.is_string(f.type)
-                          else f for f in ARROW_SCHEMA])
 _ORG_COLUMNS = ("org_code", "org_name", *ORG_ATTRIBUTE_COLUMNS)
 _AREA_KEYS = ["period_end", "level", "area_code", "staff_group", "source"]
-_AREA_FIRST = ["period_start", "area_name", "region_code"]
+# Text as large_string: pandas' own text storage, which it then takes as it is.
+_OUT_SCHEMA = pa.schema([pa.field(c, pa.large_string()) if c in _TEXT_COLUMNS else ARROW_SCHEMA.field(c)
+                         for c in CANONICAL_COLUMNS])
 
 
-def _decoded(col: pa.ChunkedArray) -> pa.ChunkedArray:
-    return col.cast(pa.large_string()) if pa.types.is_dictionary(col.type) or pa.types.is_string(col.type) else col
+def _column_sql(c: str) -> str:
+    """One canonical column read from the files, in its canonical type (measures may be stored as integers;
+    organisation attributes are "" where missing, as in stores written before they existed)."""
+    typ = "SMALLINT" if c == "period_months" else "DOUBLE" if c in MEASURES else "VARCHAR"
+    expr = f"coalesce({c}, '')" if c in ORG_ATTRIBUTE_COLUMNS else c
+    return f"CAST({expr} AS {typ}) AS {c}"
 
 
-def _codes(col: pa.ChunkedArray) -> tuple[np.ndarray, int]:
-    """Integer code per row (-1 = missing) and the number of distinct values, from a unified dictionary column."""
-    if col.num_chunks == 0:
-        return np.zeros(0, dtype=np.int64), 1
-    codes = np.concatenate([c.indices.fill_null(-1).to_numpy().astype(np.int64) for c in col.chunks])
-    return codes, len(col.chunks[0].dictionary)
+def _store_sql(files: list[Path], by_area: bool, area_codes) -> tuple[str, dict]:
+    """The query reading `files`: every canonical column per organisation row, or (by_area) organisations summed
+    per period x area x staff group x source (names and period_start from the group's first row, months the
+    longest, sums skipping missing values and missing when a group has none)."""
+    old_layout = any(_LACKS_ATTRIBUTES.get(_file_key(f)) for f in files)
+    params: dict = {"files": [str(f) for f in files]}
+    where = ""
+    if area_codes:
+        where, params["areas"] = "WHERE list_contains($areas, area_code)", [str(a) for a in area_codes]
+    scan = f"read_parquet($files, union_by_name = {'true' if old_layout and not by_area else 'false'})"
+    if not by_area:
+        cols = ", ".join(_column_sql(c) for c in CANONICAL_COLUMNS)
+        return f"SELECT {cols} FROM {scan} {where}", params
+    out = []
+    for c in CANONICAL_COLUMNS:
+        if c in _ORG_COLUMNS:
+            out.append(f"''::VARCHAR AS {c}")
+        elif c in _AREA_KEYS:
+            out.append(f"CAST({c} AS VARCHAR) AS {c}")
+        elif c == "period_months":
+            out.append("CAST(max(coalesce(period_months, 0)) AS SMALLINT) AS period_months")
+        elif c in MEASURES:
+            out.append(f"sum(CAST({c} AS DOUBLE)) AS {c}")
+        else:
+            out.append(f"CAST(first({c}) AS VARCHAR) AS {c}")
+    keys = ", ".join(_AREA_KEYS)
+    return f"SELECT {', '.join(out)} FROM {scan} {where} GROUP BY {keys} ORDER BY {keys}", params
 
 
-def _by_area(t: pa.Table) -> pa.Table:
-    """Rows summed over organisations per period x area x staff group x source, in order of first appearance.
-
-    Sums skip missing values and stay missing when a group has none (as area_metrics sums), added in row
-    order (numpy bincount), so the figures are the ones area_metrics gets from the organisation rows.
-    """
-    t = t.unify_dictionaries()
-    key = np.zeros(t.num_rows, dtype=np.int64)
-    for k in _AREA_KEYS:
-        codes, n = _codes(t[k])
-        if (int(key.max(initial=0)) + 1) * (n + 1) >= 1 << 62:  # would overflow: renumber the key so far
-            key = pd.factorize(key)[0].astype(np.int64)
-        key = key * (n + 1) + (codes + 1)
-    group, _ = pd.factorize(key)  # numbered in order of first appearance
-    n_groups = int(group.max(initial=-1)) + 1
-    blank = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n_groups, dtype=np.int32)), pa.array([""]))
-    if n_groups == t.num_rows:  # one organisation per area (already area totals): nothing to add up
-        t = t.drop_columns([c for c in _ORG_COLUMNS if c in t.column_names])
-        for c in _ORG_COLUMNS:
-            t = t.append_column(c, blank)
-        return t.select(_READ_SCHEMA.names).cast(_READ_SCHEMA)
-    first = np.searchsorted(np.maximum.accumulate(group), np.arange(n_groups))  # each group's first row
-    cols = {}
-    for m in MEASURES:
-        x = t[m].to_numpy()
-        missing = np.isnan(x)
-        if not missing.any():
-            cols[m] = np.bincount(group, weights=x, minlength=n_groups)
-            continue
-        total = np.bincount(group, weights=np.where(missing, 0.0, x), minlength=n_groups)
-        cols[m] = np.where(np.bincount(group, weights=~missing, minlength=n_groups) > 0, total, np.nan)
-    months = np.full(n_groups, np.iinfo(np.int16).min, dtype=np.int16)
-    np.maximum.at(months, group, t["period_months"].fill_null(0).to_numpy())
-    take = pa.array(first)
-    out = {c: t[c].take(take) for c in (*_AREA_KEYS, *_AREA_FIRST)}
-    out.update({c: blank for c in _ORG_COLUMNS}, period_months=months, **cols)
-    return pa.table({c: out[c] for c in _READ_SCHEMA.names}).cast(_READ_SCHEMA)
-
-
-def _read_one(f: Path, level: str, period: str, area_codes: pa.Array | None,
-              by_area: bool = False) -> tuple[pa.Table | None, str | None]:
-    """(table, None) or (None, why the file is refused)."""
-    columns = [c for c in CANONICAL_COLUMNS if not (by_area and c in _ORG_COLUMNS)]
-    try:
-        # ParquetFile.read: no per-call dataset set-up (read_table's), which cost more than the reading itself.
+def _read(files: list[Path], area_codes, by_area: bool, problems: list[str] | None) -> pa.Table | None:
+    """The files' rows as one Arrow table (None when no file is left). A file the engine cannot read (damaged
+    pages, wrong types the footer did not show) is refused by name and the others are read again without it."""
+    while files:
+        sql, params = _store_sql(files, by_area, area_codes)
         try:
-            with pq.ParquetFile(f, read_dictionary=[c for c in _TEXT_COLUMNS if c in columns]) as pf:
-                t = pf.read(columns=columns, use_threads=False)
-            names = set(columns)
-        except KeyError:  # written before the organisation attributes existed (checked in the footer)
-            names = set(pq.read_schema(f).names)
-            present = [c for c in columns if c in names]
-            with pq.ParquetFile(f, read_dictionary=[c for c in _TEXT_COLUMNS if c in present]) as pf:
-                t = pf.read(columns=present, use_threads=False)
-        for c in columns:  # a store written before the organisation attributes existed: they are ""
-            if c not in names and c in ORG_ATTRIBUTE_COLUMNS:
-                t = t.append_column(c, pa.DictionaryArray.from_arrays(
-                    pa.array(np.zeros(t.num_rows, dtype=np.int32)), pa.array([""])))
-        schema = pa.schema([_READ_SCHEMA.field(c) for c in columns])
-        t = t.select(columns).cast(schema)
-        if area_codes is not None:
-            t = t.filter(pc.is_in(t["area_code"], value_set=area_codes))
-    except (pa.ArrowException, OSError, ValueError) as exc:
-        return None, (f"{f}: cannot be read as a workforce Parquet file ({str(exc)[:120]}); it is ignored and "
-                      "the other files are still used. Remove it or re-ingest the extract")
-    if (problem := _content_problem(f, t, level, period)) is not None:
-        return None, problem
-    # Summed file by file (a period's file holds one source, so no group spans two files): memory stays at
-    # one file's organisation rows per reader. Text is decoded here, in parallel, into large_string: pandas'
-    # own text storage, which it then takes as it is.
-    t = _by_area(t) if by_area else t
-    return pa.table({c: _decoded(t[c]) for c in CANONICAL_COLUMNS}), None
-
-
-def _content_problem(f: Path, t: pa.Table, level: str, period: str) -> str | None:
-    """Checks the footer could not settle (files written without statistics)."""
-    for column, expected in (("level", level), ("period_end", period)):
-        col = t[column]
-        if pa.types.is_dictionary(col.type) and all(  # the usual case, settled by the distinct values alone
-                c.dictionary.to_pylist() in ([expected], []) for c in col.chunks):
-            continue
-        if t.num_rows and not pc.all(pc.equal(col, expected)).as_py():
-            return (f"{f}: holds rows of another {column.split('_')[0]} than its folder ({expected}); it is "
-                    "ignored and the other files are still used. Remove it or re-ingest the extract")
+            return engine.query(sql, params).cast(_OUT_SCHEMA)
+        except engine.Error:
+            bad = _unreadable(files, by_area)
+            if not bad:
+                raise
+        for f, problem in bad.items():
+            _remember_problem(f, problem)
+            if problems is not None:
+                problems.append(problem)
+        files = [f for f in files if f not in bad]
     return None
+
+
+def _unreadable(files: list[Path], by_area: bool) -> dict[Path, str]:
+    """Which of `files` fail when read on their own, and why."""
+    out = {}
+    for f in files:
+        sql, params = _store_sql([f], by_area, None)
+        try:
+            engine.query(f"SELECT count(*) FROM ({sql})", params)
+        except engine.Error as exc:
+            out[f] = (f"{f}: cannot be read as a workforce Parquet file ({str(exc)[:120]}); it is ignored and "
+                      "the other files are still used. Remove it or re-ingest the extract")
+    return out
 
 
 def provenance(data_dir: str | Path) -> dict:
