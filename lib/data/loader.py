@@ -270,9 +270,11 @@ _OUT_SCHEMA = pa.schema([pa.field(c, pa.large_string()) if c in _TEXT_COLUMNS el
                          for c in CANONICAL_COLUMNS])
 
 
-def _column_sql(c: str) -> str:
+def _column_sql(c: str, present: bool = True) -> str:
     """One canonical column read from the files, in its canonical type (measures may be stored as integers;
-    organisation attributes are "" where missing, as in stores written before they existed)."""
+    organisation attributes are "" where missing, as in files written before they existed)."""
+    if not present:
+        return f"''::VARCHAR AS {c}"
     typ = "SMALLINT" if c == "period_months" else "DOUBLE" if c in MEASURES else "VARCHAR"
     expr = f"coalesce({c}, '')" if c in ORG_ATTRIBUTE_COLUMNS else c
     return f"CAST({expr} AS {typ}) AS {c}"
@@ -282,15 +284,22 @@ def _store_sql(files: list[Path], by_area: bool, area_codes) -> tuple[str, dict]
     """The query reading `files`: every canonical column per organisation row, or (by_area) organisations summed
     per period x area x staff group x source (names and period_start from the group's first row, months the
     longest, sums skipping missing values and missing when a group has none)."""
-    old_layout = any(_LACKS_ATTRIBUTES.get(_file_key(f)) for f in files)
-    params: dict = {"files": [str(f) for f in files]}
+    params: dict = {}
     where = ""
     if area_codes:
         where, params["areas"] = "WHERE list_contains($areas, area_code)", [str(a) for a in area_codes]
-    scan = f"read_parquet($files, union_by_name = {'true' if old_layout and not by_area else 'false'})"
     if not by_area:
-        cols = ", ".join(_column_sql(c) for c in CANONICAL_COLUMNS)
-        return f"SELECT {cols} FROM {scan} {where}", params
+        old = [f for f in files if _LACKS_ATTRIBUTES.get(_file_key(f))]
+        new = [f for f in files if f not in old]
+        selects = []
+        for name, group in (("files", new), ("old_files", old)):  # files written before the attributes: ""
+            if group:
+                params[name] = [str(f) for f in group]
+                cols = ", ".join(_column_sql(c, present=not (group is old and c in ORG_ATTRIBUTE_COLUMNS))
+                                 for c in CANONICAL_COLUMNS)
+                selects.append(f"SELECT {cols} FROM read_parquet(${name}) {where}")
+        return " UNION ALL ".join(selects), params
+    params["files"] = [str(f) for f in files]
     out = []
     for c in CANONICAL_COLUMNS:
         if c in _ORG_COLUMNS:
@@ -304,7 +313,8 @@ def _store_sql(files: list[Path], by_area: bool, area_codes) -> tuple[str, dict]
         else:
             out.append(f"CAST(first({c}) AS VARCHAR) AS {c}")
     keys = ", ".join(_AREA_KEYS)
-    return f"SELECT {', '.join(out)} FROM {scan} {where} GROUP BY {keys} ORDER BY {keys}", params
+    return (f"SELECT {', '.join(out)} FROM read_parquet($files) {where} GROUP BY {keys} ORDER BY {keys}",
+            params)
 
 
 def _read(files: list[Path], area_codes, by_area: bool, problems: list[str] | None) -> pa.Table | None:

@@ -59,7 +59,8 @@ def metrics_sql(rows: str, basis: str, by_staff_group: bool, include_england: bo
     Steps, as the module docstring defines them: rows summed per period x area x staff group x source; each measure
     from the first source in SOURCE_PRIORITY that has it (one_source: the rows hold a single known source, so the
     sums are the figures); an area's missing "All staff groups" FTE figures from the sum of its groups (headcount
-    never); regions and England as sums of areas; rates from the sums; FTE share of the area's "All staff groups"
+    never); regions and England as sums of areas (added in area order, one thread: the same figures to the bit
+    whatever order the rows came in and however many periods are asked for); rates from the sums; FTE share of the area's "All staff groups"
     FTE. Missing stays missing (SQL NULL), and a rate with no positive denominator is missing.
     """
     q = engine.quoted
@@ -113,9 +114,10 @@ filled AS (  -- a total's own figures win; a missing FTE figure is the groups' s
   FROM (SELECT * FROM comp WHERE staff_group = {all_staff}) t
   FULL OUTER JOIN group_sums g ON t.period = g.period AND t.level = g.level AND t.area_code = g.area_code
 ),
-areas AS (
+areas AS (  -- in key order: regions and England add their areas in the same order whatever order rows came in
   SELECT c.*, r.region_code FROM (SELECT * FROM groups UNION ALL SELECT * FROM filled) c
   LEFT JOIN _regions r ON r.area_code = c.area_code
+  ORDER BY c.period, c.level, c.area_code, c.staff_group
 ),
 rows_out AS (
   {union}
