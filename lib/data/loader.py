@@ -58,12 +58,13 @@ def _type_ok(column: str, typ: pa.DataType) -> bool:
     return pa.types.is_string(typ) or pa.types.is_large_string(typ) or pa.types.is_null(typ)
 
 
-def _stat_values(meta: pq.FileMetaData, column: str) -> tuple[list, bool]:
-    """(min and max values over row groups, complete) from footer statistics."""
-    idx = meta.schema.names.index(column)
+def _stat_values(meta: pq.FileMetaData, column: str, names: list[str], groups: list) -> tuple[list, bool]:
+    """(min and max values over row groups, complete) from footer statistics (names: the file's column names;
+    groups: its row groups' metadata, taken once: each access builds new Python objects)."""
+    idx = names.index(column)
     vals, complete = [], True
-    for rg in range(meta.num_row_groups):
-        stats = meta.row_group(rg).column(idx).statistics
+    for group in groups:
+        stats = group.column(idx).statistics
         if stats is None or not stats.has_min_max:
             complete = False
             continue
@@ -80,16 +81,18 @@ def _check_footer(f: Path, level: str, period: str) -> str | None:
     except (pa.ArrowException, OSError, ValueError) as exc:
         return f"{f}: not a readable Parquet file (damaged or truncated: {str(exc)[:120]}){what}"
     # Organisation attributes (care setting, peer group) came later: files written before them still load.
-    missing = [c for c in CANONICAL_COLUMNS if c not in schema.names and c not in ORG_ATTRIBUTE_COLUMNS]
-    _LACKS_ATTRIBUTES[_file_key(f)] = any(c not in schema.names for c in ORG_ATTRIBUTE_COLUMNS)
+    names = set(schema.names)
+    missing = [c for c in CANONICAL_COLUMNS if c not in names and c not in ORG_ATTRIBUTE_COLUMNS]
+    _LACKS_ATTRIBUTES[_file_key(f)] = any(c not in names for c in ORG_ATTRIBUTE_COLUMNS)
     if missing:
         return (f"{f}: not a workforce store file (missing column(s) {', '.join(missing[:6])}"
                 f"{'...' if len(missing) > 6 else ''}){what}")
-    bad = [c for c in CANONICAL_COLUMNS if c in schema.names and not _type_ok(c, schema.field(c).type)]
+    bad = [c for c in CANONICAL_COLUMNS if c in names and not _type_ok(c, schema.field(c).type)]
     if bad:
         return f"{f}: column(s) {', '.join(bad)} have the wrong type ({schema.field(bad[0]).type}){what}"
+    columns, groups = meta.schema.names, [meta.row_group(rg) for rg in range(meta.num_row_groups)]
     for column, expected in (("level", level), ("period_end", period)):
-        vals, complete = _stat_values(meta, column)
+        vals, complete = _stat_values(meta, column, columns, groups)
         if not complete and meta.num_rows:  # written without statistics: the column itself settles it
             try:
                 vals = pq.read_table(f, columns=[column]).column(column).unique().to_pylist()
@@ -99,7 +102,7 @@ def _check_footer(f: Path, level: str, period: str) -> str | None:
             return (f"{f}: holds {column} {sorted(set(map(str, vals)) - {expected})[:3]} but sits in the "
                     f"{column.split('_')[0]}={expected} folder{what}")
     for m in MEASURES:
-        vals, _ = _stat_values(meta, m)
+        vals, _ = _stat_values(meta, m, columns, groups)
         if any(isinstance(v, (int, float)) and v < 0 for v in vals):
             return f"{f}: negative values in column {m}{what}"
     return None
