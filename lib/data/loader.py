@@ -303,6 +303,11 @@ def _store_sql(files: list[Path], by_area: bool, area_codes) -> tuple[str, dict]
                 selects.append(f"SELECT {cols} FROM read_parquet(${name}) {where}")
         return " UNION ALL ".join(selects), params
     params["files"] = [str(f) for f in files]
+    return _area_sums_sql("read_parquet($files)", where), params
+
+
+def _area_sums_sql(rows: str, where: str = "") -> str:
+    """Organisation rows of `rows` summed per period x area x staff group x source, in key order."""
     out = []
     for c in CANONICAL_COLUMNS:
         if c in _ORG_COLUMNS:
@@ -316,8 +321,18 @@ def _store_sql(files: list[Path], by_area: bool, area_codes) -> tuple[str, dict]
         else:
             out.append(f"CAST(first({c}) AS VARCHAR) AS {c}")
     keys = ", ".join(_AREA_KEYS)
-    return (f"SELECT {', '.join(out)} FROM read_parquet($files) {where} GROUP BY {keys} ORDER BY {keys}",
-            params)
+    return f"SELECT {', '.join(out)} FROM {rows} {where} GROUP BY {keys} ORDER BY {keys}"
+
+
+def sum_by_area(frame: pd.DataFrame) -> pd.DataFrame:
+    """Canonical organisation rows (e.g. re-assigned to another vintage's systems) summed per period x area x staff
+    group x source by the same query load_area_frame reads the store with: same figures, same columns and dtypes.
+    One thread, so each group is added in row order."""
+    if frame.empty:
+        return frame
+    rows = pa.Table.from_pandas(frame[list(CANONICAL_COLUMNS)], preserve_index=False)  # NaN -> missing
+    return engine.query(_area_sums_sql("_org_rows"), tables={"_org_rows": rows}, threads=1).cast(
+        _OUT_SCHEMA).to_pandas()
 
 
 def _read(files: list[Path], area_codes, by_area: bool, problems: list[str] | None) -> pa.Table | None:
