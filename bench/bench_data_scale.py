@@ -9,7 +9,8 @@ subprocess (so peak memory is that engine's alone):
     joiners, leavers, leaver rate, joiner rate (FTE basis), FTE share of the area's total.
 
 * engine "lib":      lib.data.loader.load_frame + lib.insight.metrics.area_metrics(include_regions, include_england)
-* engine "lib-area": lib.data.loader.load_area_frame (organisations summed in SQL as the files are read) + the same
+* engine "lib-area": lib.data.loader.load_area_frame (organisations summed in SQL as the files are read) + the same:
+  lib.insight.metrics.store_metrics, the app's and the CLI's call
 * engine "duckdb":   one SQL query over read_parquet('level=ICS/period=*/*.parquet')
   (both read the store and compute the metrics in DuckDB, lib/data/engine.py: the engine chosen in issue 16; the
   time includes the loader's per-file checks, reported apart as checks_s)
@@ -141,7 +142,9 @@ def run_engine(engine: str, data_dir: Path, out: Path) -> dict:
     if engine in ("lib", "lib-area"):
         from lib.data.loader import load_area_frame, load_frame, store_problems
         from lib.insight.metrics import area_metrics
-        load = load_frame if engine == "lib" else load_area_frame
+        # lib-area: what lib.insight.metrics.store_metrics (the app's and the CLI's call) does on this store, whose
+        # periods are all of the ICS vintage: load_area_frame without the names, then area_metrics
+        load = load_frame if engine == "lib" else (lambda d, lv: load_area_frame(d, lv, names=False))
         t_imp, c_imp = time.perf_counter(), time.process_time()
         refused = store_problems(data_dir, "ICS")  # the per-file checks (footers, overlaps), timed on their own
         t_chk, c_chk = time.perf_counter(), time.process_time()

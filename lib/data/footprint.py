@@ -115,7 +115,7 @@ def _assign(frame: pd.DataFrame, key: str, level: str, seen: pd.DataFrame) -> tu
 
 
 def load_area_frame(data_dir: str | Path, key: str, periods: list[str] | None = None,
-                    problems: list[str] | None = None) -> pd.DataFrame:
+                    problems: list[str] | None = None, names: bool = True) -> pd.DataFrame:
     """Canonical rows summed per area (as loader.load_area_frame) on the footprint of vintage `key`.
 
     Periods of the vintage itself are read pre-summed (fast path, as published); other periods are read per
@@ -127,7 +127,7 @@ def load_area_frame(data_dir: str | Path, key: str, periods: list[str] | None = 
     other = [p for p in wanted if p not in own]
     parts = []
     if own or not other:
-        f = loader.load_area_frame(data_dir, level, periods=own, problems=problems)
+        f = loader.load_area_frame(data_dir, level, periods=own, problems=problems, names=names)
         f["level"] = key
         parts.append(f)
     if other:

@@ -238,18 +238,20 @@ def load_frame(data_dir: str | Path, level: str, periods: list[str] | None = Non
 
 def load_area_frame(data_dir: str | Path, level: str, periods: list[str] | None = None,
                     area_codes: list[str] | None = None, sources: list[str] | None = None,
-                    problems: list[str] | None = None) -> pd.DataFrame:
+                    problems: list[str] | None = None, names: bool = True) -> pd.DataFrame:
     """As load_frame, with organisations summed: one row per period x area x staff group x source.
 
     Same canonical columns and dtypes (org_code and org_name empty; names and period_start from the area's
     first row; period_months the longest). lib.insight.metrics.area_metrics gives the same figures from it as from
-    load_frame, from a small fraction of the rows: the summing runs in Arrow while each file is read, and
-    the organisation columns are never decoded. Use it wherever figures per area are all that is needed.
+    load_frame, from a small fraction of the rows: the summing runs in the engine (lib/data/engine.py) as the
+    files are read, and the organisation columns are never decoded. Use it wherever figures per area are all that
+    is needed. names=False: period_start, area_name and region_code are left "" (area_metrics names areas from
+    the geography lookups and never reads them), which saves decoding three text columns of every row.
     """
-    return _load(data_dir, level, periods, area_codes, sources, problems, by_area=True)
+    return _load(data_dir, level, periods, area_codes, sources, problems, by_area=True, names=names)
 
 
-def _load(data_dir, level, periods, area_codes, sources, problems, by_area: bool) -> pd.DataFrame:
+def _load(data_dir, level, periods, area_codes, sources, problems, by_area: bool, names: bool = True) -> pd.DataFrame:
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise DataDirError(f"data directory {data_dir} does not exist; ingest files into it first "
@@ -258,7 +260,7 @@ def _load(data_dir, level, periods, area_codes, sources, problems, by_area: bool
     wanted = set(periods) if periods is not None else None
     files = [f for p, fs in parts.items() if wanted is None or p in wanted for f in fs
              if sources is None or f.stem in sources]
-    table = _read(files, area_codes, by_area, problems)
+    table = _read(files, area_codes, by_area, problems, names)
     if table is None:
         return pd.DataFrame({c: pd.Series(dtype=ARROW_SCHEMA.field(c).type.to_pandas_dtype())
                              for c in CANONICAL_COLUMNS})
@@ -268,6 +270,7 @@ def _load(data_dir, level, periods, area_codes, sources, problems, by_area: bool
 _TEXT_COLUMNS = [f.name for f in ARROW_SCHEMA if pa.types.is_string(f.type)]
 _ORG_COLUMNS = ("org_code", "org_name", *ORG_ATTRIBUTE_COLUMNS)
 _AREA_KEYS = ["period_end", "level", "area_code", "staff_group", "source"]
+_AREA_FIRST = ["period_start", "area_name", "region_code"]
 # Text as large_string: pandas' own text storage, which it then takes as it is.
 _OUT_SCHEMA = pa.schema([pa.field(c, pa.large_string()) if c in _TEXT_COLUMNS else ARROW_SCHEMA.field(c)
                          for c in CANONICAL_COLUMNS])
@@ -283,7 +286,7 @@ def _column_sql(c: str, present: bool = True) -> str:
     return f"CAST({expr} AS {typ}) AS {c}"
 
 
-def _store_sql(files: list[Path], by_area: bool, area_codes) -> tuple[str, dict]:
+def _store_sql(files: list[Path], by_area: bool, area_codes, names: bool = True) -> tuple[str, dict]:
     """The query reading `files`: every canonical column per organisation row, or (by_area) organisations summed
     per period x area x staff group x source (names and period_start from the group's first row, months the
     longest, sums skipping missing values and missing when a group has none)."""
@@ -303,14 +306,14 @@ def _store_sql(files: list[Path], by_area: bool, area_codes) -> tuple[str, dict]
                 selects.append(f"SELECT {cols} FROM read_parquet(${name}) {where}")
         return " UNION ALL ".join(selects), params
     params["files"] = [str(f) for f in files]
-    return _area_sums_sql("read_parquet($files)", where), params
+    return _area_sums_sql("read_parquet($files)", where, names), params
 
 
-def _area_sums_sql(rows: str, where: str = "") -> str:
+def _area_sums_sql(rows: str, where: str = "", names: bool = True) -> str:
     """Organisation rows of `rows` summed per period x area x staff group x source, in key order."""
     out = []
     for c in CANONICAL_COLUMNS:
-        if c in _ORG_COLUMNS:
+        if c in _ORG_COLUMNS or (not names and c in _AREA_FIRST):
             out.append(f"''::VARCHAR AS {c}")
         elif c in _AREA_KEYS:
             out.append(f"CAST({c} AS VARCHAR) AS {c}")
@@ -335,11 +338,12 @@ def sum_by_area(frame: pd.DataFrame) -> pd.DataFrame:
         _OUT_SCHEMA).to_pandas()
 
 
-def _read(files: list[Path], area_codes, by_area: bool, problems: list[str] | None) -> pa.Table | None:
+def _read(files: list[Path], area_codes, by_area: bool, problems: list[str] | None,
+          names: bool = True) -> pa.Table | None:
     """The files' rows as one Arrow table (None when no file is left). A file the engine cannot read (damaged
     pages, wrong types the footer did not show) is refused by name and the others are read again without it."""
     while files:
-        sql, params = _store_sql(files, by_area, area_codes)
+        sql, params = _store_sql(files, by_area, area_codes, names)
         try:
             return engine.query(sql, params).cast(_OUT_SCHEMA)
         except engine.Error:

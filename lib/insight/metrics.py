@@ -13,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 
-from lib.data import engine, geography
+from lib.data import engine, footprint, geography
 from lib.data.schema import ALL_STAFF, MEASURES, STAFF_GROUP_ORDER
 
 SOURCE_PRIORITY = ("turnover", "staff_in_post", "vacancy", "demo")
@@ -185,6 +185,15 @@ def area_metrics(frame: pd.DataFrame, by_staff_group: bool = True, *, basis: str
     return run_metrics("_rows", level, by_staff_group=by_staff_group, basis=basis, include_england=include_england,
                        include_regions=include_regions, one_source=len(sources) == 1 and sources[0] in SOURCE_PRIORITY,
                        tables={"_rows": rows})
+
+
+def store_metrics(data_dir, key: str, periods: list[str] | None = None, *, by_staff_group: bool = True,
+                  basis: str = "fte", include_england: bool = False, include_regions: bool = False) -> pd.DataFrame:
+    """area_metrics of the store's periods (None: all) on the systems of geography key `key` (lib/data/footprint.py).
+    The app (ui/data.py) and the CLI (`python -m lib metrics`) both get their figures here: the same by construction."""
+    frame = footprint.load_area_frame(data_dir, key, periods=periods, names=False)
+    return area_metrics(frame, by_staff_group, basis=basis, include_england=include_england,
+                        include_regions=include_regions)
 
 
 def _first_level(frame: pd.DataFrame) -> str:
