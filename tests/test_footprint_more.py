@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -20,7 +19,7 @@ import pytest
 from lib.data import footprint, geography, loader
 from lib.data.ingest import ingest
 from lib.insight import sickness as sk
-from tests.conftest import REPO, TURNOVER_NOV25, WORKFORCE, open_app_page, require_reference
+from tests.conftest import TURNOVER_NOV25, WORKFORCE, open_app_page, require_reference, run_cli
 from tests.may26 import SPLIT_TRUSTS, make_may26
 
 SICKNESS = WORKFORCE / "nhs_sickness_absence_2025-03.csv"
@@ -50,7 +49,7 @@ def sick_store(real_store, tmp_path_factory) -> Path:
 
 
 def cli(*args: str, ok: bool = True) -> subprocess.CompletedProcess:
-    out = subprocess.run([sys.executable, "-m", "lib", *args], capture_output=True, text=True, cwd=REPO)
+    out = run_cli(*args)
     if ok:
         assert out.returncode == 0, out.stderr
     return out
