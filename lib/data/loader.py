@@ -1,7 +1,9 @@
-"""Read the canonical Parquet store with filters pushed down.
+"""Read the canonical Parquet store through the data engine (DuckDB, lib/data/engine.py).
 
-Partition pruning picks only `level=X/period=P/` files; area filters are pushed into the Parquet
-reader. `snapshot_id()` identifies the files' state (paths, sizes, mtimes) so the app can cache on it
+Partition pruning picks only `level=X/period=P/` files; each file is checked on its own first (footer: columns,
+types, level and month, negative values; then overlapping files of one month) and a file that fails, or that the
+engine cannot decode, is refused by name while the others are served. The files left are read by one query
+(organisations summed per area in it for load_area_frame). `snapshot_id()` identifies the files' state (paths, sizes, mtimes) so the app can cache on it
 and pick up new extracts without a restart.
 """
 from __future__ import annotations
