@@ -1,12 +1,12 @@
 """The one data engine behind the loader and the metrics: DuckDB, embedded, over the store's Parquet files.
 
-Chosen by measurement (bench/README.md, "Engine for the loader"): pyarrow's dataset scan and Acero group-by over
+Chosen by measurement (bench/README.md, "One engine for the loader and the metrics"): pyarrow's dataset scan and Acero group-by over
 text keys were 6x slower and 4.7x the memory at 10x national history. The app (ui/data.py) and the CLI read the
 store (lib/data/loader.py) and compute figures (lib/insight/metrics.py) through the functions here, so their
 figures come from the same SQL by construction.
 
-One connection per thread (DuckDB connections are not shared between threads; Streamlit reruns sessions in
-threads); each is an in-memory database holding nothing between calls but the engine's own caches.
+One in-memory database per process (two: all cores, and one thread for the metrics), holding nothing between calls
+but DuckDB's own caches; each thread queries it through its own cursor.
 """
 from __future__ import annotations
 
@@ -18,26 +18,42 @@ import pyarrow as pa
 Error = duckdb.Error  # what a failed query raises (unreadable file, wrong type, missing column...)
 
 _LOCAL = threading.local()
+_DATABASES: dict[str, duckdb.DuckDBPyConnection] = {}
+_LOCK = threading.Lock()
 
 
-def connection() -> duckdb.DuckDBPyConnection:
-    con = getattr(_LOCAL, "con", None)
-    if con is None:
-        con = duckdb.connect(":memory:")
-        # Parquet footers are cached between queries while the files are unchanged (DuckDB checks the mtime).
-        con.sql("SET enable_object_cache = true")
-        _LOCAL.con = con
-    return con
+def _database(threads: int | None) -> duckdb.DuckDBPyConnection:
+    """The process's engine: one in-memory database per thread setting (all cores for reading the store; one
+    thread where sums must be added in the same order on every run), shared by every session."""
+    key = "one" if threads == 1 else "all"
+    with _LOCK:
+        db = _DATABASES.get(key)
+        if db is None:
+            # Parquet footers are cached between queries while the files are unchanged (DuckDB checks the mtime).
+            config = {"enable_object_cache": True, **({"threads": 1} if threads == 1 else {})}
+            db = _DATABASES[key] = duckdb.connect(":memory:", config=config)
+        return db
+
+
+def connection(threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """This thread's connection to the engine (Streamlit runs each session's script in its own thread; a DuckDB
+    connection is used by one thread at a time, and cursors of one database share its workers and caches)."""
+    if threads not in (None, 1):
+        raise ValueError(f"threads must be None (all cores) or 1, got {threads!r}")
+    cons = getattr(_LOCAL, "cons", None)
+    if cons is None:
+        cons = _LOCAL.cons = {}
+    if threads not in cons:
+        cons[threads] = _database(threads).cursor()
+    return cons[threads]
 
 
 def query(sql: str, params: dict | None = None, tables: dict[str, pa.Table] | None = None,
           threads: int | None = None) -> pa.Table:
     """Run `sql` (named $parameters) with `tables` visible to it by name; the result as one Arrow table.
     threads=1: one thread, so floating-point sums are added in the same order on every run."""
-    con = connection()
+    con = connection(threads)
     names = list(tables or {})
-    if threads is not None:
-        con.sql(f"SET threads = {int(threads)}")
     try:
         for name in names:
             con.register(name, tables[name])
@@ -45,8 +61,6 @@ def query(sql: str, params: dict | None = None, tables: dict[str, pa.Table] | No
     finally:
         for name in names:
             con.unregister(name)
-        if threads is not None:
-            con.sql("RESET threads")
 
 
 def quoted(name: str) -> str:
