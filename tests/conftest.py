@@ -17,6 +17,7 @@ REFERENCE = SHARED / "reference"
 WORKFORCE = REFERENCE / "workforce"
 TURNOVER_NOV25 = WORKFORCE / "Turnover benchmarking 2. Staff group and organisation, monthly, Nov-25.csv"
 TURNOVER_OCT25 = WORKFORCE / "Turnover benchmarking 2. Staff group and organisation, monthly, Oct-25.csv"
+SICKNESS_MAR25 = WORKFORCE / "nhs_sickness_absence_2025-03.csv"
 ARTIFACTS = REPO / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
@@ -175,6 +176,31 @@ def real_store(tmp_path_factory) -> Path:
     return d
 
 
+def _real_store_plus(real_store: Path, tmp_path_factory, name: str, files: list[Path]) -> Path:
+    import shutil
+    from lib.data.ingest import ingest
+    d = tmp_path_factory.mktemp(name) / "store"
+    shutil.copytree(real_store, d)
+    ingest(files, d)
+    return d
+
+
+@pytest.fixture(scope="session")
+def real_store26(real_store, tmp_path_factory) -> Path:
+    """The real store plus a May-26 file in 2026 codes (tests/may26.py): months on both footprints. Read-only."""
+    from tests.may26 import make_may26
+    may = tmp_path_factory.mktemp("may26") / "Turnover benchmarking 2. Staff group and organisation, monthly, May-26.csv"
+    make_may26(TURNOVER_NOV25, may)
+    return _real_store_plus(real_store, tmp_path_factory, "real_store26", [may])
+
+
+@pytest.fixture(scope="session")
+def real_store_sickness(real_store, tmp_path_factory) -> Path:
+    """The real store plus the real sickness absence file of March 2025. Read-only."""
+    require_reference()
+    return _real_store_plus(real_store, tmp_path_factory, "real_store_sickness", [SICKNESS_MAR25])
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _apptest_runs_like_a_served_app():
     """AppTest resets PagesManager.uses_pages_directory before every run, so every in-process run of a page would
@@ -195,15 +221,9 @@ def _apptest_runs_like_a_served_app():
     PagesManager.__init__ = original
 
 
-def serve_real_store_plus(real_store: Path, tmp_path_factory, name: str, files: list[Path]):
-    """Generator for a module fixture: a copy of the real store with `files` ingested, served by app.py."""
-    import shutil
-    from lib.data.ingest import ingest
-    d = tmp_path_factory.mktemp(name) / "store"
-    shutil.copytree(real_store, d)
-    if files:
-        ingest(files, d)
-    srv = Server(REPO / "app.py", env={"WORKFORCE_DATA_DIR": str(d)})
+def serve_store(store: Path):
+    """Generator for a module fixture: app.py served on `store`."""
+    srv = Server(REPO / "app.py", env={"WORKFORCE_DATA_DIR": str(store)})
     yield srv
     srv.stop()
 

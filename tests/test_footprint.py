@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from lib.data import footprint, geography, hexmap
-from lib.data.ingest import IngestError, ingest, parse_file
+from lib.data.ingest import IngestError, parse_file
 from lib.insight.metrics import area_metrics
 from tests.conftest import REPO, TURNOVER_NOV25, require_reference, run_cli
 from tests.may26 import SPLIT_TRUSTS, make_may26
@@ -32,11 +32,8 @@ def may26(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def store26(real_store, may26, tmp_path_factory) -> Path:
-    d = tmp_path_factory.mktemp("store26") / "store"
-    shutil.copytree(real_store, d)
-    ingest([may26], d)
-    return d
+def store26(real_store26) -> Path:
+    return real_store26
 
 
 def _systems(m: pd.DataFrame) -> pd.DataFrame:
