@@ -12,9 +12,9 @@ import streamlit as st
 
 from lib.sharing import disclosure
 from lib.sharing.redact import for_viewers
-from lib.data import footprint, geography, loader
+from lib.data import geography, loader
 from lib.insight import coverage, trends
-from lib.insight.metrics import area_metrics
+from lib.insight.metrics import store_metrics
 from ui import auth
 
 DEMO_LABEL = "Synthetic demo data (embedded)"
@@ -78,8 +78,8 @@ def _metrics(data_dir: str, snap: tuple, level: str, periods: tuple[str, ...] | 
              sdc: bool = False) -> pd.DataFrame:
     # level is a geography key ("ICS", "ICS2026", "STP"): every period is shown on that vintage's systems, each
     # organisation re-assigned where its period is of another vintage (lib/data/footprint.py).
-    frame = footprint.load_area_frame(data_dir, level, periods=list(periods) if periods is not None else None)
-    m = area_metrics(frame, by_staff_group=True, basis=basis, include_england=True, include_regions=True)
+    m = store_metrics(data_dir, level, list(periods) if periods is not None else None, by_staff_group=True,
+                      basis=basis, include_england=True, include_regions=True)
     m = coverage.covered_metrics(data_dir, level, m)  # vacancy rates only where vacancy figures cover the staff
     return disclosure.suppress_metrics(m) if sdc else m  # counts under 5 hidden when disclosure control is on
 

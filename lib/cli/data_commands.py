@@ -13,7 +13,7 @@ from lib.data import footprint
 from lib.data.ingest import LOCAL_STORE, IngestError, ingest
 from lib.data.loader import ENV_DATA_DIR, available_periods, default_data_dir
 from lib.insight.coverage import covered_metrics
-from lib.insight.metrics import area_metrics
+from lib.insight.metrics import store_metrics
 from lib.data.schema import ALL_STAFF, is_period
 from lib.sharing import disclosure
 
@@ -57,10 +57,9 @@ def _metrics(args: argparse.Namespace) -> int:
         return 2
     # On the footprint of the vintage in force for the period the rows are as published; on another, each
     # organisation is re-assigned to its system in that vintage (lib/data/footprint.py).
-    frame = footprint.load_area_frame(args.data_dir, key, periods=[period])
     # disclosure control needs every staff group, region and England row (secondary cells); then keep what was asked
-    out = area_metrics(frame, by_staff_group=args.by_staff_group or sdc, basis=args.basis,
-                       include_england=args.england or sdc, include_regions=args.regions or sdc)
+    out = store_metrics(args.data_dir, key, [period], by_staff_group=args.by_staff_group or sdc, basis=args.basis,
+                        include_england=args.england or sdc, include_regions=args.regions or sdc)
     # vacancy rates only where vacancy figures cover the staff in post (coverage columns say how much)
     out = covered_metrics(args.data_dir, key, out)
     if sdc:

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from lib.data import geography, loader
-from lib.data.schema import MEASURES, SICKNESS_OUTSIDE_SYSTEMS, conform
+from lib.data.schema import SICKNESS_OUTSIDE_SYSTEMS
 
 RULE_AS_PUBLISHED = "as published (period of this footprint)"
 RULE_SEEN = "its system in the latest period of this footprint"
@@ -115,7 +115,7 @@ def _assign(frame: pd.DataFrame, key: str, level: str, seen: pd.DataFrame) -> tu
 
 
 def load_area_frame(data_dir: str | Path, key: str, periods: list[str] | None = None,
-                    problems: list[str] | None = None) -> pd.DataFrame:
+                    problems: list[str] | None = None, names: bool = True) -> pd.DataFrame:
     """Canonical rows summed per area (as loader.load_area_frame) on the footprint of vintage `key`.
 
     Periods of the vintage itself are read pre-summed (fast path, as published); other periods are read per
@@ -127,7 +127,7 @@ def load_area_frame(data_dir: str | Path, key: str, periods: list[str] | None = 
     other = [p for p in wanted if p not in own]
     parts = []
     if own or not other:
-        f = loader.load_area_frame(data_dir, level, periods=own, problems=problems)
+        f = loader.load_area_frame(data_dir, level, periods=own, problems=problems, names=names)
         f["level"] = key
         parts.append(f)
     if other:
@@ -138,34 +138,10 @@ def load_area_frame(data_dir: str | Path, key: str, periods: list[str] | None = 
     return out
 
 
-_AREA_KEYS = ["period_end", "level", "area_code", "staff_group", "source"]
-
-
 def _sum_by_area(f: pd.DataFrame) -> pd.DataFrame:
-    """Organisations summed per period x area x staff group x source, in row order with numpy bincount as
-    loader.load_area_frame sums (so an unchanged system's figures are bit-identical to its as-published ones);
-    missing stays missing when a group has no value, as area_metrics sums."""
-    if f.empty:
-        return f
-    key = np.zeros(len(f), dtype=np.int64)
-    for k in _AREA_KEYS:
-        codes, uniq = pd.factorize(f[k].astype(str))
-        key = key * (len(uniq) + 1) + codes
-    group, _ = pd.factorize(key)  # numbered in order of first appearance
-    n = int(group.max()) + 1
-    first = np.searchsorted(np.maximum.accumulate(group), np.arange(n))
-    out = f.iloc[first][[*_AREA_KEYS, "period_start", "area_name", "region_code"]].reset_index(drop=True)
-    for m in MEASURES:
-        x = f[m].to_numpy(dtype=float)
-        missing = np.isnan(x)
-        total = np.bincount(group, weights=np.where(missing, 0.0, x), minlength=n)
-        out[m] = np.where(np.bincount(group, weights=~missing, minlength=n) > 0, total, np.nan)
-    months = np.full(n, -1, dtype=np.int64)
-    np.maximum.at(months, group, f["period_months"].to_numpy(dtype=np.int64))
-    out["period_months"] = months
-    out["org_code"] = ""
-    out["org_name"] = ""
-    return conform(out)
+    """Organisations summed per period x area x staff group x source by the loader's own query (lib/data/engine.py),
+    so an unchanged system's figures are the ones loader.load_area_frame gives for its as-published periods."""
+    return loader.sum_by_area(f)
 
 
 def assignments(data_dir: str | Path, key: str, period: str) -> pd.DataFrame:

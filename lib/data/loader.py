@@ -1,21 +1,22 @@
-"""Read the canonical Parquet store with filters pushed down.
+"""Read the canonical Parquet store through the data engine (DuckDB, lib/data/engine.py).
 
-Partition pruning picks only `level=X/period=P/` files; area filters are pushed into the Parquet
-reader. `snapshot_id()` identifies the files' state (paths, sizes, mtimes) so the app can cache on it
+Partition pruning picks only `level=X/period=P/` files; each file is checked on its own first (footer: columns,
+types, level and month, negative values; then overlapping files of one month) and a file that fails, or that the
+engine cannot decode, is refused by name while the others are served. The files left are read by one query
+(organisations summed per area in it for load_area_frame). `snapshot_id()` identifies the files' state (paths, sizes, mtimes) so the app can cache on it
 and pick up new extracts without a restart.
 """
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from lib.data import engine
 from lib.data.ingest import read_manifest
 from lib.data.schema import (ARROW_SCHEMA, CANONICAL_COLUMNS, MEASURES, ORG_ATTRIBUTE_COLUMNS, SICKNESS_ARROW_SCHEMA,
                              SICKNESS_COLUMNS)
@@ -38,6 +39,7 @@ def default_data_dir() -> Path:
 # Footer checks keyed on (path, size, mtime): a file is re-checked only when it changes.
 _CHECKED: dict[tuple[str, int, int], str | None] = {}
 _CHECKED_MAX = 20000
+_LACKS_ATTRIBUTES: dict[tuple[str, int, int] | None, bool] = {}  # written before the organisation attributes
 
 
 def _file_key(f: Path) -> tuple[str, int, int] | None:
@@ -58,12 +60,13 @@ def _type_ok(column: str, typ: pa.DataType) -> bool:
     return pa.types.is_string(typ) or pa.types.is_large_string(typ) or pa.types.is_null(typ)
 
 
-def _stat_values(meta: pq.FileMetaData, column: str) -> tuple[list, bool]:
-    """(min and max values over row groups, complete) from footer statistics."""
-    idx = meta.schema.names.index(column)
+def _stat_values(meta: pq.FileMetaData, column: str, names: list[str], groups: list) -> tuple[list, bool]:
+    """(min and max values over row groups, complete) from footer statistics (names: the file's column names;
+    groups: its row groups' metadata, taken once: each access builds new Python objects)."""
+    idx = names.index(column)
     vals, complete = [], True
-    for rg in range(meta.num_row_groups):
-        stats = meta.row_group(rg).column(idx).statistics
+    for group in groups:
+        stats = group.column(idx).statistics
         if stats is None or not stats.has_min_max:
             complete = False
             continue
@@ -80,20 +83,28 @@ def _check_footer(f: Path, level: str, period: str) -> str | None:
     except (pa.ArrowException, OSError, ValueError) as exc:
         return f"{f}: not a readable Parquet file (damaged or truncated: {str(exc)[:120]}){what}"
     # Organisation attributes (care setting, peer group) came later: files written before them still load.
-    missing = [c for c in CANONICAL_COLUMNS if c not in schema.names and c not in ORG_ATTRIBUTE_COLUMNS]
+    names = set(schema.names)
+    missing = [c for c in CANONICAL_COLUMNS if c not in names and c not in ORG_ATTRIBUTE_COLUMNS]
+    _LACKS_ATTRIBUTES[_file_key(f)] = any(c not in names for c in ORG_ATTRIBUTE_COLUMNS)
     if missing:
         return (f"{f}: not a workforce store file (missing column(s) {', '.join(missing[:6])}"
                 f"{'...' if len(missing) > 6 else ''}){what}")
-    bad = [c for c in CANONICAL_COLUMNS if c in schema.names and not _type_ok(c, schema.field(c).type)]
+    bad = [c for c in CANONICAL_COLUMNS if c in names and not _type_ok(c, schema.field(c).type)]
     if bad:
         return f"{f}: column(s) {', '.join(bad)} have the wrong type ({schema.field(bad[0]).type}){what}"
+    columns, groups = meta.schema.names, [meta.row_group(rg) for rg in range(meta.num_row_groups)]
     for column, expected in (("level", level), ("period_end", period)):
-        vals, _ = _stat_values(meta, column)
+        vals, complete = _stat_values(meta, column, columns, groups)
+        if not complete and meta.num_rows:  # written without statistics: the column itself settles it
+            try:
+                vals = pq.read_table(f, columns=[column]).column(column).unique().to_pylist()
+            except (pa.ArrowException, OSError, ValueError) as exc:
+                return f"{f}: not a readable Parquet file (damaged or truncated: {str(exc)[:120]}){what}"
         if any(v != expected for v in vals):
             return (f"{f}: holds {column} {sorted(set(map(str, vals)) - {expected})[:3]} but sits in the "
                     f"{column.split('_')[0]}={expected} folder{what}")
     for m in MEASURES:
-        vals, _ = _stat_values(meta, m)
+        vals, _ = _stat_values(meta, m, columns, groups)
         if any(isinstance(v, (int, float)) and v < 0 for v in vals):
             return f"{f}: negative values in column {m}{what}"
     return None
@@ -106,6 +117,7 @@ def _file_problem(f: Path, level: str, period: str) -> str | None:
     if key not in _CHECKED:
         if len(_CHECKED) >= _CHECKED_MAX:
             _CHECKED.clear()
+            _LACKS_ATTRIBUTES.clear()
         _CHECKED[key] = _check_footer(f, level, period)
     return _CHECKED[key]
 
@@ -228,151 +240,137 @@ def load_frame(data_dir: str | Path, level: str, periods: list[str] | None = Non
 
 def load_area_frame(data_dir: str | Path, level: str, periods: list[str] | None = None,
                     area_codes: list[str] | None = None, sources: list[str] | None = None,
-                    problems: list[str] | None = None) -> pd.DataFrame:
+                    problems: list[str] | None = None, names: bool = True) -> pd.DataFrame:
     """As load_frame, with organisations summed: one row per period x area x staff group x source.
 
     Same canonical columns and dtypes (org_code and org_name empty; names and period_start from the area's
     first row; period_months the longest). lib.insight.metrics.area_metrics gives the same figures from it as from
-    load_frame, from a small fraction of the rows: the summing runs in Arrow while each file is read, and
-    the organisation columns are never decoded. Use it wherever figures per area are all that is needed.
+    load_frame, from a small fraction of the rows: the summing runs in the engine (lib/data/engine.py) as the
+    files are read, and the organisation columns are never decoded. Use it wherever figures per area are all that
+    is needed. names=False: period_start, area_name and region_code are left "" (area_metrics names areas from
+    the geography lookups and never reads them), which saves decoding three text columns of every row.
     """
-    return _load(data_dir, level, periods, area_codes, sources, problems, by_area=True)
+    return _load(data_dir, level, periods, area_codes, sources, problems, by_area=True, names=names)
 
 
-def _load(data_dir, level, periods, area_codes, sources, problems, by_area: bool) -> pd.DataFrame:
+def _load(data_dir, level, periods, area_codes, sources, problems, by_area: bool, names: bool = True) -> pd.DataFrame:
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise DataDirError(f"data directory {data_dir} does not exist; ingest files into it first "
                            f"(python -m lib ingest FILE --data-dir {data_dir})")
     parts = _partitions(data_dir, level, problems)
     wanted = set(periods) if periods is not None else None
-    files = [(p, f) for p, fs in parts.items() if wanted is None or p in wanted for f in fs
+    files = [f for p, fs in parts.items() if wanted is None or p in wanted for f in fs
              if sources is None or f.stem in sources]
-    wanted_areas = pa.array(list(area_codes), pa.string()) if area_codes else None
-    # Files are read in parallel (Arrow releases the GIL) with the repetitive text columns dictionary-encoded,
-    # which halves decoding time and memory; they are decoded back to plain text before pandas sees them.
-    with ThreadPoolExecutor(max_workers=min(_READ_THREADS, max(1, len(files)))) as pool:
-        results = list(pool.map(lambda pf: _read_one(pf[1], level, pf[0], wanted_areas, by_area), files))
-    tables = []
-    for (_, f), (table, problem) in zip(files, results):
-        if problem is None:
-            tables.append(table)
-            continue
-        _remember_problem(f, problem)
-        if problems is not None:
-            problems.append(problem)
-    if not tables:
+    table = _read(files, area_codes, by_area, problems, names)
+    if table is None:
         return pd.DataFrame({c: pd.Series(dtype=ARROW_SCHEMA.field(c).type.to_pandas_dtype())
                              for c in CANONICAL_COLUMNS})
-    return pa.concat_tables(tables).to_pandas()
+    return table.to_pandas()
 
 
-_READ_THREADS = max(2, min(8, os.cpu_count() or 2))
 _TEXT_COLUMNS = [f.name for f in ARROW_SCHEMA if pa.types.is_string(f.type)]
-_READ_SCHEMA = pa.schema([pa.field(f.name, pa.dictionary(pa.int32(), pa.string())) if pa.types.is_string(f.type)
-                          else f for f in ARROW_SCHEMA])
 _ORG_COLUMNS = ("org_code", "org_name", *ORG_ATTRIBUTE_COLUMNS)
 _AREA_KEYS = ["period_end", "level", "area_code", "staff_group", "source"]
 _AREA_FIRST = ["period_start", "area_name", "region_code"]
+# Text as large_string: pandas' own text storage, which it then takes as it is.
+_OUT_SCHEMA = pa.schema([pa.field(c, pa.large_string()) if c in _TEXT_COLUMNS else ARROW_SCHEMA.field(c)
+                         for c in CANONICAL_COLUMNS])
 
 
-def _decoded(col: pa.ChunkedArray) -> pa.ChunkedArray:
-    return col.cast(pa.large_string()) if pa.types.is_dictionary(col.type) or pa.types.is_string(col.type) else col
+def _column_sql(c: str, present: bool = True) -> str:
+    """One canonical column read from the files, in its canonical type (measures may be stored as integers;
+    organisation attributes are "" where missing, as in files written before they existed)."""
+    if not present:
+        return f"''::VARCHAR AS {c}"
+    typ = "SMALLINT" if c == "period_months" else "DOUBLE" if c in MEASURES else "VARCHAR"
+    expr = f"coalesce({c}, '')" if c in ORG_ATTRIBUTE_COLUMNS else c
+    return f"CAST({expr} AS {typ}) AS {c}"
 
 
-def _codes(col: pa.ChunkedArray) -> tuple[np.ndarray, int]:
-    """Integer code per row (-1 = missing) and the number of distinct values, from a unified dictionary column."""
-    if col.num_chunks == 0:
-        return np.zeros(0, dtype=np.int64), 1
-    codes = np.concatenate([c.indices.fill_null(-1).to_numpy().astype(np.int64) for c in col.chunks])
-    return codes, len(col.chunks[0].dictionary)
+def _store_sql(files: list[Path], by_area: bool, area_codes, names: bool = True) -> tuple[str, dict]:
+    """The query reading `files`: every canonical column per organisation row, or (by_area) organisations summed
+    per period x area x staff group x source (names and period_start from the group's first row, months the
+    longest, sums skipping missing values and missing when a group has none)."""
+    params: dict = {}
+    where = ""
+    if area_codes:
+        where, params["areas"] = "WHERE list_contains($areas, area_code)", [str(a) for a in area_codes]
+    if not by_area:
+        old = [f for f in files if _LACKS_ATTRIBUTES.get(_file_key(f))]
+        new = [f for f in files if f not in old]
+        selects = []
+        for name, group in (("files", new), ("old_files", old)):  # files written before the attributes: ""
+            if group:
+                params[name] = [str(f) for f in group]
+                cols = ", ".join(_column_sql(c, present=not (group is old and c in ORG_ATTRIBUTE_COLUMNS))
+                                 for c in CANONICAL_COLUMNS)
+                selects.append(f"SELECT {cols} FROM read_parquet(${name}) {where}")
+        return " UNION ALL ".join(selects), params
+    params["files"] = [str(f) for f in files]
+    return _area_sums_sql("read_parquet($files)", where, names), params
 
 
-def _by_area(t: pa.Table) -> pa.Table:
-    """Rows summed over organisations per period x area x staff group x source, in order of first appearance.
-
-    Sums skip missing values and stay missing when a group has none (as area_metrics sums), added in row
-    order (numpy bincount), so the figures are the ones area_metrics gets from the organisation rows.
-    """
-    t = t.unify_dictionaries()
-    key = np.zeros(t.num_rows, dtype=np.int64)
-    for k in _AREA_KEYS:
-        codes, n = _codes(t[k])
-        if (int(key.max(initial=0)) + 1) * (n + 1) >= 1 << 62:  # would overflow: renumber the key so far
-            key = pd.factorize(key)[0].astype(np.int64)
-        key = key * (n + 1) + (codes + 1)
-    group, _ = pd.factorize(key)  # numbered in order of first appearance
-    n_groups = int(group.max(initial=-1)) + 1
-    blank = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n_groups, dtype=np.int32)), pa.array([""]))
-    if n_groups == t.num_rows:  # one organisation per area (already area totals): nothing to add up
-        t = t.drop_columns([c for c in _ORG_COLUMNS if c in t.column_names])
-        for c in _ORG_COLUMNS:
-            t = t.append_column(c, blank)
-        return t.select(_READ_SCHEMA.names).cast(_READ_SCHEMA)
-    first = np.searchsorted(np.maximum.accumulate(group), np.arange(n_groups))  # each group's first row
-    cols = {}
-    for m in MEASURES:
-        x = t[m].to_numpy()
-        missing = np.isnan(x)
-        if not missing.any():
-            cols[m] = np.bincount(group, weights=x, minlength=n_groups)
-            continue
-        total = np.bincount(group, weights=np.where(missing, 0.0, x), minlength=n_groups)
-        cols[m] = np.where(np.bincount(group, weights=~missing, minlength=n_groups) > 0, total, np.nan)
-    months = np.full(n_groups, np.iinfo(np.int16).min, dtype=np.int16)
-    np.maximum.at(months, group, t["period_months"].fill_null(0).to_numpy())
-    take = pa.array(first)
-    out = {c: t[c].take(take) for c in (*_AREA_KEYS, *_AREA_FIRST)}
-    out.update({c: blank for c in _ORG_COLUMNS}, period_months=months, **cols)
-    return pa.table({c: out[c] for c in _READ_SCHEMA.names}).cast(_READ_SCHEMA)
+def _area_sums_sql(rows: str, where: str = "", names: bool = True) -> str:
+    """Organisation rows of `rows` summed per period x area x staff group x source, in key order."""
+    out = []
+    for c in CANONICAL_COLUMNS:
+        if c in _ORG_COLUMNS or (not names and c in _AREA_FIRST):
+            out.append(f"''::VARCHAR AS {c}")
+        elif c in _AREA_KEYS:
+            out.append(f"CAST({c} AS VARCHAR) AS {c}")
+        elif c == "period_months":
+            out.append("CAST(max(coalesce(period_months, 0)) AS SMALLINT) AS period_months")
+        elif c in MEASURES:
+            out.append(f"sum(CAST({c} AS DOUBLE)) AS {c}")
+        else:
+            out.append(f"CAST(first({c}) AS VARCHAR) AS {c}")
+    keys = ", ".join(_AREA_KEYS)
+    return f"SELECT {', '.join(out)} FROM {rows} {where} GROUP BY {keys} ORDER BY {keys}"
 
 
-def _read_one(f: Path, level: str, period: str, area_codes: pa.Array | None,
-              by_area: bool = False) -> tuple[pa.Table | None, str | None]:
-    """(table, None) or (None, why the file is refused)."""
-    columns = [c for c in CANONICAL_COLUMNS if not (by_area and c in _ORG_COLUMNS)]
-    try:
-        # ParquetFile.read: no per-call dataset set-up (read_table's), which cost more than the reading itself.
+def sum_by_area(frame: pd.DataFrame) -> pd.DataFrame:
+    """Canonical organisation rows (e.g. re-assigned to another vintage's systems) summed per period x area x staff
+    group x source by the same query load_area_frame reads the store with: same figures, same columns and dtypes.
+    One thread, so each group is added in row order."""
+    if frame.empty:
+        return frame
+    rows = pa.Table.from_pandas(frame[list(CANONICAL_COLUMNS)], preserve_index=False)  # NaN -> missing
+    return engine.query(_area_sums_sql("_org_rows"), tables={"_org_rows": rows}, threads=1).cast(
+        _OUT_SCHEMA).to_pandas()
+
+
+def _read(files: list[Path], area_codes, by_area: bool, problems: list[str] | None,
+          names: bool = True) -> pa.Table | None:
+    """The files' rows as one Arrow table (None when no file is left). A file the engine cannot read (damaged
+    pages, wrong types the footer did not show) is refused by name and the others are read again without it."""
+    while files:
+        sql, params = _store_sql(files, by_area, area_codes, names)
         try:
-            with pq.ParquetFile(f, read_dictionary=[c for c in _TEXT_COLUMNS if c in columns]) as pf:
-                t = pf.read(columns=columns, use_threads=False)
-            names = set(columns)
-        except KeyError:  # written before the organisation attributes existed (checked in the footer)
-            names = set(pq.read_schema(f).names)
-            present = [c for c in columns if c in names]
-            with pq.ParquetFile(f, read_dictionary=[c for c in _TEXT_COLUMNS if c in present]) as pf:
-                t = pf.read(columns=present, use_threads=False)
-        for c in columns:  # a store written before the organisation attributes existed: they are ""
-            if c not in names and c in ORG_ATTRIBUTE_COLUMNS:
-                t = t.append_column(c, pa.DictionaryArray.from_arrays(
-                    pa.array(np.zeros(t.num_rows, dtype=np.int32)), pa.array([""])))
-        schema = pa.schema([_READ_SCHEMA.field(c) for c in columns])
-        t = t.select(columns).cast(schema)
-        if area_codes is not None:
-            t = t.filter(pc.is_in(t["area_code"], value_set=area_codes))
-    except (pa.ArrowException, OSError, ValueError) as exc:
-        return None, (f"{f}: cannot be read as a workforce Parquet file ({str(exc)[:120]}); it is ignored and "
-                      "the other files are still used. Remove it or re-ingest the extract")
-    if (problem := _content_problem(f, t, level, period)) is not None:
-        return None, problem
-    # Summed file by file (a period's file holds one source, so no group spans two files): memory stays at
-    # one file's organisation rows per reader. Text is decoded here, in parallel, into large_string: pandas'
-    # own text storage, which it then takes as it is.
-    t = _by_area(t) if by_area else t
-    return pa.table({c: _decoded(t[c]) for c in CANONICAL_COLUMNS}), None
-
-
-def _content_problem(f: Path, t: pa.Table, level: str, period: str) -> str | None:
-    """Checks the footer could not settle (files written without statistics)."""
-    for column, expected in (("level", level), ("period_end", period)):
-        col = t[column]
-        if pa.types.is_dictionary(col.type) and all(  # the usual case, settled by the distinct values alone
-                c.dictionary.to_pylist() in ([expected], []) for c in col.chunks):
-            continue
-        if t.num_rows and not pc.all(pc.equal(col, expected)).as_py():
-            return (f"{f}: holds rows of another {column.split('_')[0]} than its folder ({expected}); it is "
-                    "ignored and the other files are still used. Remove it or re-ingest the extract")
+            return engine.query(sql, params).cast(_OUT_SCHEMA)
+        except engine.Error:
+            bad = _unreadable(files, by_area)
+            if not bad:
+                raise
+        for f, problem in bad.items():
+            _remember_problem(f, problem)
+            if problems is not None:
+                problems.append(problem)
+        files = [f for f in files if f not in bad]
     return None
+
+
+def _unreadable(files: list[Path], by_area: bool) -> dict[Path, str]:
+    """Which of `files` fail when read on their own, and why."""
+    out = {}
+    for f in files:
+        sql, params = _store_sql([f], by_area, None)
+        try:
+            engine.query(sql, params)  # every column read and decoded (a count would skip the measures)
+        except engine.Error as exc:
+            out[f] = (f"{f}: cannot be read as a workforce Parquet file ({str(exc)[:120]}); it is ignored and "
+                      "the other files are still used. Remove it or re-ingest the extract")
+    return out
 
 
 def provenance(data_dir: str | Path) -> dict:

@@ -10,13 +10,10 @@ All rates are fractions. Aggregates (region, England) are ratios of sums, never 
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.acero  # noqa: F401 - group_by's engine, imported up front rather than on first use
-import pyarrow.compute as pc
 
-from lib.data import geography
+from lib.data import engine, footprint, geography
 from lib.data.schema import ALL_STAFF, MEASURES, STAFF_GROUP_ORDER
 
 SOURCE_PRIORITY = ("turnover", "staff_in_post", "vacancy", "demo")
@@ -40,11 +37,7 @@ DEFINITIONS: dict[str, str] = {
                     "(supplied with the data as population_<LEVEL>.csv).",
 }
 
-_GROUP_KEYS = ["period", "level", "area_code", "staff_group"]
-_AREA_KEYS = ["period", "level", "area_code"]
 _FTE_MEASURES = [m for m in MEASURES if not m.endswith("_hc")]
-_TEXT = pa.string()
-
 OUTPUT_COLUMNS = [
     "period", "period_months", "level", "area_code", "area_name", "region_code", "staff_group",
     "fte", "headcount", "sip_start_fte", "sip_start_hc", "joiners_fte", "joiners_hc", "leavers_fte", "leavers_hc",
@@ -52,151 +45,133 @@ OUTPUT_COLUMNS = [
     "basis",
 ]
 
-# Grouping and joining run in Arrow's C++ hash group-by on the text keys: pandas factorising string columns
-# dominated at national scale (hundreds of thousands of organisation rows). Single-threaded so that float sums
-# come out bit-identical on every run (cached figures never flicker in the last digit).
-_THREADS = False
+_TEXT_OUT = {"period", "level", "area_code", "area_name", "region_code", "staff_group", "basis"}
+_OUTPUT_SCHEMA = pa.schema([(c, pa.large_string()) if c in _TEXT_OUT else (c, pa.int64()) if c == "period_months"
+                            else (c, pa.float64()) for c in OUTPUT_COLUMNS])
+_INPUT_COLUMNS = ["period_end", "level", "area_code", "staff_group", "source", "period_months", *MEASURES]
 
 
-def _arrow_input(frame: pd.DataFrame) -> pa.Table:
-    """The columns the metrics need, as Arrow: text keys dictionary-encoded, measures float64, keys never null.
+def metrics_sql(rows: str, basis: str, by_staff_group: bool, include_england: bool, include_regions: bool,
+                one_source: bool = False) -> str:
+    """The metrics as one DuckDB query over `rows` (a relation with the canonical columns period_end, level,
+    area_code, staff_group, source, period_months and the measures; organisation rows or area rows alike).
 
-    Dictionary keys group several times faster than text (pandas hands its text over as large_string, which
-    Arrow's group-by hashes slowly)."""
-    cols = ["period_end", "level", "area_code", "staff_group", "source", "period_months", *MEASURES]
-    t = pa.Table.from_pandas(frame[cols], preserve_index=False)  # NaN -> null; zero-copy for Arrow-backed text
-    t = t.rename_columns(["period", *cols[1:]])
-    out = {}
-    for name in t.column_names:
-        col = t[name]
-        if name in (*_GROUP_KEYS, "source"):
-            out[name] = col if pa.types.is_dictionary(col.type) else pc.dictionary_encode(col.cast(pa.large_string()))
-        else:
-            out[name] = col if col.type == pa.float64() else col.cast(pa.float64())
-    t = pa.table(out)
-    valid = None  # pandas' groupby dropped rows with a missing key; so do we
-    for k in _GROUP_KEYS:
-        if t[k].null_count:
-            v = pc.is_valid(t[k])
-            valid = v if valid is None else pc.and_(valid, v)
-    return t if valid is None else t.filter(valid)
-
-
-def _group(t: pa.Table, keys: list[str], aggs: list[tuple[str, str]]) -> pa.Table:
-    """Group-by with the aggregated columns keeping their names (Arrow appends _sum, _max...)."""
-    g = t.group_by(keys, use_threads=_THREADS).aggregate(aggs)
-    return g.rename_columns([n if n in keys else n.rsplit("_", 1)[0] for n in g.column_names])
-
-
-def _sums(t: pa.Table, keys: list[str], measures=MEASURES) -> pa.Table:
-    # Arrow's sum skips nulls and is null when a group has none (pandas sum(min_count=1)); months: largest > 0.
-    return _group(t, keys, [(m, "sum") for m in measures] + [("period_months", "max")])
-
-
-def _components(frame: pd.DataFrame) -> pa.Table:
-    """Sum organisations to area level per source, then pick each measure from the best source."""
-    t = _arrow_input(frame)
-    if t.num_rows == 0:
-        return t.drop_columns(["source"])
-    pm = t["period_months"]
-    t = t.set_column(t.column_names.index("period_months"), "period_months",
-                     pc.if_else(pc.greater(pm, 0), pm, pa.scalar(None, pa.float64())))
-    by_source = _sums(t, [*_GROUP_KEYS, "source"])  # months from every row, measures from known sources only
-    for k in (*_GROUP_KEYS, "source"):  # plain text again (few rows now) for the joins and sorting below
-        by_source = by_source.set_column(by_source.column_names.index(k), k, by_source[k].cast(_TEXT))
-    known = by_source.filter(pc.is_in(by_source["source"], value_set=pa.array(SOURCE_PRIORITY, _TEXT)))
-    if known.num_rows == 0:
-        return known.drop_columns(["source"])
-    if pc.count_distinct(by_source["source"]).as_py() == 1:
-        comp = known.drop_columns(["source"])
-    else:
-        # First non-missing value of each measure in SOURCE_PRIORITY order (ordered group-by: one thread).
-        rank = pc.index_in(known["source"], value_set=pa.array(SOURCE_PRIORITY, _TEXT))
-        known = known.append_column("_rank", rank).sort_by("_rank")
-        g = known.group_by(_GROUP_KEYS, use_threads=False).aggregate([(m, "first") for m in MEASURES])
-        comp = g.rename_columns([n.removesuffix("_first") for n in g.column_names])
-        months = _group(by_source, _GROUP_KEYS, [("period_months", "max")])
-        comp = comp.join(months, keys=_GROUP_KEYS, join_type="left outer", use_threads=_THREADS)
-    months = comp["period_months"].fill_null(0).cast(pa.int64())
-    comp = comp.set_column(comp.column_names.index("period_months"), "period_months", months)
-    return _fill_totals(comp.select([*_GROUP_KEYS, "period_months", *MEASURES]))
-
-
-def _fill_totals(comp: pa.Table) -> pa.Table:
-    """Where an area has no "All staff groups" figure, FTE measures are the sum of its groups.
-
-    Headcount totals are never summed from groups (a person in two groups counts once in the total).
+    Steps, as the module docstring defines them: rows summed per period x area x staff group x source; each measure
+    from the first source in SOURCE_PRIORITY that has it (one_source: the rows hold a single known source, so the
+    sums are the figures); an area's missing "All staff groups" FTE figures from the sum of its groups (headcount
+    never); regions and England as sums of areas (added in area order, one thread: the same figures to the bit
+    whatever order the rows came in and however many periods are asked for); rates from the sums; FTE share of the area's "All staff groups"
+    FTE. Missing stays missing (SQL NULL), and a rate with no positive denominator is missing.
     """
-    is_total = pc.equal(comp["staff_group"], pa.scalar(ALL_STAFF, _TEXT))
-    groups = comp.filter(pc.invert(is_total))
-    if groups.num_rows == 0:
-        return _in_key_order(comp)
-    totals = comp.filter(is_total)
-    sums = _sums(groups, _AREA_KEYS, _FTE_MEASURES)
-    sums = sums.rename_columns([n if n in _AREA_KEYS else f"_g_{n}" for n in sums.column_names])
-    both = totals.join(sums, keys=_AREA_KEYS, join_type="full outer", use_threads=_THREADS)
-    # A total's own figures win; a missing FTE figure (e.g. vacancies only given by group) is the groups' sum.
-    # Areas with no total row get one: FTE from the groups, headcount missing, months the groups' longest.
-    cols = {k: both[k] for k in _AREA_KEYS}
-    cols["staff_group"] = pa.array(np.full(both.num_rows, ALL_STAFF, dtype=object), _TEXT)
-    cols["period_months"] = pc.coalesce(both["period_months"], both["_g_period_months"].cast(pa.int64()))
-    for m in MEASURES:
-        cols[m] = pc.coalesce(both[m], both[f"_g_{m}"]) if m in _FTE_MEASURES else both[m]
-    filled = pa.table(cols).cast(comp.schema)
-    # In key order, so region and England sums add areas in the same order whatever order the rows came in.
-    return _in_key_order(pa.concat_tables([groups, filled]))
-
-
-def _in_key_order(t: pa.Table) -> pa.Table:
-    return t.take(pa.array(np.lexsort([_rank(t[k]) for k in reversed(_GROUP_KEYS)])))
-
-
-def _aggregate(comp: pa.Table, code_col: str | None) -> pa.Table:
-    """Sum area components to regions (code_col='region_code') or England (None)."""
-    if code_col is None:
-        g = _sums(comp, ["period", "level", "staff_group"])
-        code = pa.array(np.full(g.num_rows, ENGLAND_CODE, dtype=object), _TEXT)
-        g = g.append_column("area_code", code).append_column("region_code", pa.array([""] * g.num_rows, _TEXT))
-    else:
-        c = comp.filter(pc.is_valid(comp[code_col]))  # areas outside the lookup have no region to add to
-        g = _sums(c, ["period", "level", code_col, "staff_group"])
-        g = g.append_column("area_code", g[code_col])
-    g = g.set_column(g.column_names.index("period_months"), "period_months",
-                     g["period_months"].cast(pa.int64()))
-    return g.select([*_GROUP_KEYS, "period_months", *MEASURES, "region_code"])
-
-
-def _lookup(codes: pa.ChunkedArray, mapping: dict[str, str]) -> pa.ChunkedArray:
-    """mapping[code] for each code (null where unknown), looked up once per distinct code."""
-    keys = pa.array(list(mapping), _TEXT)
-    idx = pc.index_in(codes, value_set=keys)
-    return pa.array(list(mapping.values()), _TEXT).take(idx)
-
-
-def _rates(df: dict[str, np.ndarray], basis: str) -> None:
+    q = engine.quoted
     u = "fte" if basis == "fte" else "hc"
-    mean_sip = (df[f"sip_start_{u}"] + df[f"sip_end_{u}"]) / 2.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        df["leaver_rate"] = np.where(mean_sip > 0, df[f"leavers_{u}"] / mean_sip, np.nan)
-        df["joiner_rate"] = np.where(mean_sip > 0, df[f"joiners_{u}"] / mean_sip, np.nan)
-        vac = np.where(np.isnan(df["vacancy_fte"]), df["establishment_fte"] - df["sip_end_fte"], df["vacancy_fte"])
-        df["vacancy_fte"] = vac
-        denom = vac + df["sip_end_fte"]
-        df["vacancy_rate"] = np.where(denom > 0, vac / denom, np.nan)
-        start = df["sip_start_fte"]
-        df["fte_growth"] = np.where(start > 0, (df["sip_end_fte"] - start) / start, np.nan)
+    m_sum = ", ".join(f"sum(CAST({q(m)} AS DOUBLE)) AS {q(m)}" for m in MEASURES)
+    m_first = ", ".join(f"arg_min({q(m)}, _rank) FILTER (WHERE {q(m)} IS NOT NULL) AS {q(m)}" for m in MEASURES)
+    m_fill = ", ".join(f"coalesce(t.{q(m)}, g.{q(m)}) AS {q(m)}" if m in _FTE_MEASURES else f"t.{q(m)}"
+                       for m in MEASURES)
+    g_sum = ", ".join(f"sum({q(m)}) AS {q(m)}" for m in _FTE_MEASURES)
+    m_agg = ", ".join(f"sum({q(m)}) AS {q(m)}" for m in MEASURES)
+    m_plain = ", ".join(q(m) for m in MEASURES)
+    all_staff = engine.text_list([ALL_STAFF])[1:-1]
+    keys = ("CAST(period_end AS VARCHAR) AS period, CAST(level AS VARCHAR) AS level, CAST(area_code AS VARCHAR) "
+            "AS area_code, CAST(staff_group AS VARCHAR) AS staff_group")
+    months = "CAST(max(CASE WHEN period_months > 0 THEN period_months END) AS BIGINT)"
+    valid = "period_end IS NOT NULL AND level IS NOT NULL AND area_code IS NOT NULL AND staff_group IS NOT NULL"
+    if one_source:
+        comp = (f"SELECT {keys}, coalesce({months}, 0) AS period_months, {m_sum} FROM {rows} WHERE {valid} "
+                "GROUP BY ALL")
+    else:  # months from every row, measures from known sources only
+        comp = f"""SELECT period, level, area_code, staff_group, coalesce(max(period_months), 0) AS period_months,
+         {m_first}
+  FROM (SELECT {keys}, {months} AS period_months, {m_sum},
+               list_position({engine.text_list(SOURCE_PRIORITY)}, CAST(source AS VARCHAR)) AS _rank
+        FROM {rows} WHERE {valid} GROUP BY ALL)
+  GROUP BY period, level, area_code, staff_group HAVING count(_rank) > 0"""
+    parts = ["SELECT period, level, area_code, staff_group, period_months, " + m_plain + ", region_code, 0 AS _kind "
+             "FROM areas"]
+    if include_regions:  # areas outside the lookup have no region to add to
+        parts.append("SELECT period, level, region_code, staff_group, max(period_months), " + m_agg +
+                     ", region_code, 1 FROM areas WHERE region_code IS NOT NULL GROUP BY period, level, region_code, "
+                     "staff_group")
+    if include_england:
+        parts.append(f"SELECT period, level, '{ENGLAND_CODE}', staff_group, max(period_months), " + m_agg +
+                     ", '', 2 FROM areas GROUP BY period, level, staff_group")
+    keep = "" if by_staff_group else f"WHERE staff_group = {all_staff}"
+    union = "\n  UNION ALL ".join(parts)
+    return f"""
+WITH comp AS (
+  {comp}
+),
+groups AS (SELECT * FROM comp WHERE staff_group <> {all_staff}),
+group_sums AS (
+  SELECT period, level, area_code, max(period_months) AS period_months, {g_sum}
+  FROM groups GROUP BY period, level, area_code
+),
+filled AS (  -- a total's own figures win; a missing FTE figure is the groups' sum; headcount never summed
+  SELECT coalesce(t.period, g.period) AS period, coalesce(t.level, g.level) AS level,
+         coalesce(t.area_code, g.area_code) AS area_code, {all_staff} AS staff_group,
+         coalesce(t.period_months, g.period_months) AS period_months, {m_fill}
+  FROM (SELECT * FROM comp WHERE staff_group = {all_staff}) t
+  FULL OUTER JOIN group_sums g ON t.period = g.period AND t.level = g.level AND t.area_code = g.area_code
+),
+areas AS (  -- in key order: regions and England add their areas in the same order whatever order rows came in
+  SELECT c.*, r.region_code FROM (SELECT * FROM groups UNION ALL SELECT * FROM filled) c
+  LEFT JOIN _regions r ON r.area_code = c.area_code
+  ORDER BY c.period, c.level, c.area_code, c.staff_group
+),
+rows_out AS (
+  {union}
+),
+rated AS (
+  SELECT r.*, (sip_start_{u} + sip_end_{u}) / 2.0 AS _mean_sip,
+         coalesce(vacancy_fte, establishment_fte - sip_end_fte) AS _vacancy, t._total_fte
+  FROM rows_out r
+  LEFT JOIN (SELECT period, level, area_code, sip_end_fte AS _total_fte FROM rows_out
+             WHERE staff_group = {all_staff}) t
+    ON t.period = r.period AND t.level = r.level AND t.area_code = r.area_code
+  {keep}
+)
+SELECT r.period, r.period_months, r.level, r.area_code, n.area_name, r.region_code, r.staff_group,
+       r.sip_end_fte AS fte, r.sip_end_hc AS headcount, r.sip_start_fte, r.sip_start_hc, r.joiners_fte, r.joiners_hc,
+       r.leavers_fte, r.leavers_hc,
+       CASE WHEN _mean_sip > 0 THEN leavers_{u} / _mean_sip END AS leaver_rate,
+       CASE WHEN _mean_sip > 0 THEN joiners_{u} / _mean_sip END AS joiner_rate,
+       _vacancy AS vacancy_fte, r.establishment_fte,
+       CASE WHEN _vacancy + sip_end_fte > 0 THEN _vacancy / (_vacancy + sip_end_fte) END AS vacancy_rate,
+       CASE WHEN _total_fte > 0 THEN sip_end_fte / _total_fte END AS fte_share,
+       CASE WHEN sip_start_fte > 0 THEN (sip_end_fte - sip_start_fte) / sip_start_fte END AS fte_growth,
+       '{basis}' AS basis
+FROM rated r LEFT JOIN _names n ON n.area_code = r.area_code
+ORDER BY r.period, r._kind, r.area_code, r.level,
+         coalesce(list_position($staff_groups, r.staff_group), {len(STAFF_GROUP_ORDER) + 1})
+"""
 
 
-def _rank(col: pa.ChunkedArray) -> np.ndarray:
-    """Each value's place among the distinct values in text order (so integers sort like the text)."""
-    enc = pc.dictionary_encode(col).combine_chunks()
-    rank = np.empty(len(enc.dictionary), dtype=np.int64)
-    rank[pc.array_sort_indices(enc.dictionary).to_numpy()] = np.arange(len(enc.dictionary))
-    return rank[enc.indices.to_numpy(zero_copy_only=False)]
+def lookups(level: str) -> tuple[dict[str, pa.Table], dict]:
+    """The tables and parameters metrics_sql reads besides the rows: each area's region and name at `level`."""
+    regions = geography.area_lookup_regions(level)
+    names = {**geography.REGIONS, **geography.area_names(level), ENGLAND_CODE: ENGLAND_NAME}
+    tables = {"_regions": pa.table({"area_code": pa.array(list(regions), pa.string()),
+                                    "region_code": pa.array(list(regions.values()), pa.string())}),
+              "_names": pa.table({"area_code": pa.array(list(names), pa.string()),
+                                  "area_name": pa.array(list(names.values()), pa.string())})}
+    return tables, {"staff_groups": list(STAFF_GROUP_ORDER)}
 
 
-def _float(col: pa.ChunkedArray) -> np.ndarray:
-    return col.to_numpy().astype(np.float64, copy=True)  # nulls come back as NaN
+def run_metrics(rows: str, level: str, *, by_staff_group: bool, basis: str, include_england: bool,
+                include_regions: bool, one_source: bool = False, params: dict | None = None,
+                tables: dict[str, pa.Table] | None = None) -> pd.DataFrame:
+    """metrics_sql over `rows` (SQL text: a registered table or a read_parquet scan) in the engine, as pandas."""
+    if basis not in BASES:
+        raise ValueError(f"basis must be one of {BASES}, got {basis!r}")
+    extra, lookup_params = lookups(level)
+    sql = metrics_sql(rows, basis, by_staff_group, include_england, include_regions, one_source)
+    # One thread: every sum is added in the same order on every run, so cached figures never flicker in the
+    # last digit and the app and the CLI agree to the bit (the rows here are area totals: few, fast).
+    out = engine.query(sql, {**lookup_params, **(params or {})}, {**extra, **(tables or {})}, threads=1)
+    if out.num_rows == 0:
+        return pd.DataFrame(columns=OUTPUT_COLUMNS)
+    return out.cast(_OUTPUT_SCHEMA).to_pandas()
 
 
 def area_metrics(frame: pd.DataFrame, by_staff_group: bool = True, *, basis: str = "fte",
@@ -204,47 +179,27 @@ def area_metrics(frame: pd.DataFrame, by_staff_group: bool = True, *, basis: str
     """Metrics per period x area (x staff group) from canonical rows (see module docstring)."""
     if frame.empty:
         return pd.DataFrame(columns=OUTPUT_COLUMNS)
-    comp = _components(frame)
-    if comp.num_rows == 0:
-        return pd.DataFrame(columns=OUTPUT_COLUMNS)
-    if basis not in BASES:
-        raise ValueError(f"basis must be one of {BASES}, got {basis!r}")
-    level = comp["level"][0].as_py()
-    comp = comp.append_column("region_code", _lookup(comp["area_code"], geography.area_lookup_regions(level)))
-    parts = [comp]
-    if include_regions:
-        parts.append(_aggregate(comp, "region_code"))
-    if include_england:
-        parts.append(_aggregate(comp, None))
-    t = pa.concat_tables(parts)
-    if not by_staff_group:
-        t = t.filter(pc.equal(t["staff_group"], pa.scalar(ALL_STAFF, _TEXT)))
-    # Order: period, then areas, regions, England, then staff groups in publication order (unknown last). Sorted
-    # on integer ranks (numpy) rather than on the text: several times faster than a multi-column text sort.
-    code = t["area_code"]
-    kind = np.where(pc.equal(code, pa.scalar(ENGLAND_CODE, _TEXT)).to_numpy(zero_copy_only=False), 2,
-                    np.where(pc.is_in(code, value_set=pa.array(list(geography.REGIONS), _TEXT))
-                             .to_numpy(zero_copy_only=False), 1, 0))
-    group = pc.index_in(t["staff_group"], value_set=pa.array(STAFF_GROUP_ORDER, _TEXT))
-    group = group.fill_null(len(STAFF_GROUP_ORDER)).to_numpy()
-    period, area, lvl = _rank(t["period"]), _rank(code), _rank(t["level"])
-    order = np.lexsort((group, lvl, area, kind, period))
-    t = t.take(pa.array(order))
-    period, area, lvl, group = period[order], area[order], lvl[order], group[order]
-    # fte_share: each (period, area) block starts with its "All staff groups" row when it has one.
-    n = len(order)
-    new_block = np.ones(n, dtype=bool)
-    new_block[1:] = (period[1:] != period[:-1]) | (area[1:] != area[:-1]) | (lvl[1:] != lvl[:-1])
-    first = np.maximum.accumulate(np.where(new_block, np.arange(n), 0))
-    names = {**geography.REGIONS, **geography.area_names(level), ENGLAND_CODE: ENGLAND_NAME}
-    num = {m: _float(t[m]) for m in MEASURES}
-    _rates(num, basis)
-    tot = np.where(group[first] == 0, num["sip_end_fte"][first], np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(tot > 0, num["sip_end_fte"] / tot, np.nan)
-    cols = {"period": t["period"], "period_months": t["period_months"], "level": t["level"],
-            "area_code": t["area_code"], "area_name": _lookup(t["area_code"], names),
-            "region_code": t["region_code"], "staff_group": t["staff_group"],
-            "fte": num["sip_end_fte"], "headcount": num["sip_end_hc"], **num, "fte_share": share}
-    cols["basis"] = pa.array(np.full(t.num_rows, basis, dtype=object), _TEXT)
-    return pa.table({c: cols[c] for c in OUTPUT_COLUMNS}).to_pandas()
+    level = _first_level(frame)
+    rows = pa.Table.from_pandas(frame[_INPUT_COLUMNS], preserve_index=False)  # NaN -> missing (NULL)
+    sources = frame["source"].unique()
+    return run_metrics("_rows", level, by_staff_group=by_staff_group, basis=basis, include_england=include_england,
+                       include_regions=include_regions, one_source=len(sources) == 1 and sources[0] in SOURCE_PRIORITY,
+                       tables={"_rows": rows})
+
+
+def store_metrics(data_dir, key: str, periods: list[str] | None = None, *, by_staff_group: bool = True,
+                  basis: str = "fte", include_england: bool = False, include_regions: bool = False) -> pd.DataFrame:
+    """area_metrics of the store's periods (None: all) on the systems of geography key `key` (lib/data/footprint.py).
+    The app (ui/data.py) and the CLI (`python -m lib metrics`) both get their figures here: the same by construction."""
+    frame = footprint.load_area_frame(data_dir, key, periods=periods, names=False)
+    return area_metrics(frame, by_staff_group, basis=basis, include_england=include_england,
+                        include_regions=include_regions)
+
+
+def _first_level(frame: pd.DataFrame) -> str:
+    """The level whose lookups name the areas: that of the first period's rows (one level in practice)."""
+    keyed = frame[["period_end", "level"]].dropna()
+    if keyed.empty:
+        return ""
+    first = keyed["period_end"].astype(str).min()
+    return str(keyed.loc[keyed["period_end"].astype(str) == first, "level"].astype(str).min())

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 
 import pytest
 
 from lib.data import hexmap
-from tests.conftest import REPO, assert_no_exception, wait_for_app
+from tests.conftest import assert_no_exception, wait_for_app, run_cli
 
 DECK = "[data-testid='stDeckGlJsonChart']"
 
@@ -66,9 +64,9 @@ def click_hex(page, level: str, code: str, tooltip: str) -> None:
 
 
 def cli_metrics(level: str, period: str) -> list[dict]:
-    out = subprocess.run([sys.executable, "-m", "lib", "metrics", "--data-dir", "data/demo", "--level", level,
-                          "--period", period, "--by-staff-group", "--format", "json"], cwd=REPO, check=True,
-                         capture_output=True, text=True, timeout=60)
+    out = run_cli("metrics", "--data-dir", "data/demo", "--level", level, "--period", period, "--by-staff-group",
+                  "--format", "json")
+    assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
 
 

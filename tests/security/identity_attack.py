@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import scipy.linalg
 
 from lib.data.schema import ALL_STAFF
 
@@ -91,12 +92,16 @@ def recovered_cells(shown: pd.DataFrame, truth: pd.DataFrame) -> tuple[list[tupl
             for cell, k in u.items():
                 A[r, col[cell]] = k
             b[r] = rhs
-        # null space of A from the eigenvectors of A'A with eigenvalue ~0 (A is a 0/1/-1 incidence matrix)
-        w, v = np.linalg.eigh(A.T @ A)
-        zero = w < 1e-8 * max(1.0, float(w.max(initial=0.0)))
-        null = v[:, zero]
-        x = v[:, ~zero] @ ((v[:, ~zero].T @ (A.T @ b)) / w[~zero])  # least-squares solution, from the same eigenvectors
+        # null space of A: the eigenvectors of A'A with eigenvalue ~0 (A is a 0/1/-1 incidence matrix), computed
+        # alone (LAPACK's evr driver) since only they decide; the tolerance is relative to a bound on the largest
+        # eigenvalue (the largest absolute row sum of A'A)
+        ata = A.T @ A
+        tol = 1e-8 * max(1.0, float(np.abs(ata).sum(axis=1).max(initial=0.0)))
+        null = scipy.linalg.eigh(ata, subset_by_value=(-np.inf, tol), driver="evr")[1] if len(cells) else ata
         pinned = np.abs(null).max(axis=1) < 1e-6 if null.shape[1] else np.ones(len(cells), dtype=bool)
+        if not pinned.any():
+            continue
+        x = np.linalg.lstsq(A, b, rcond=None)[0]  # the minimum-norm solution: exact on every pinned cell
         for k in np.flatnonzero(pinned):
             c, i = cells[k]
             out.append((period[i], shown.at[i, "area_code"], shown.at[i, "staff_group"], COLUMNS[c],

@@ -1,0 +1,104 @@
+"""One data engine for the app and the CLI (issue 16): the same figures by construction, to the bit; files the engine
+cannot read are refused by name while the rest keep being served."""
+from __future__ import annotations
+
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from lib.data import engine, footprint, loader
+from lib.data.schema import ALL_STAFF, conform
+from lib.insight.metrics import area_metrics
+
+PERIOD = "2025-11"
+
+
+def test_app_cached_figures_and_cli_metrics_are_identical_on_the_real_store(real_store, monkeypatch, capsys):
+    from lib.cli import data_commands, main
+    from ui import data as ui_data
+    key = footprint.footprint_key("ICS", None, PERIOD)  # the vintage both use for the period by default
+    app = ui_data._metrics(str(real_store), loader.snapshot_id(real_store), key, None, "fte", False)
+    printed = []
+    real_csv = data_commands.exports.to_csv_text
+    monkeypatch.setattr(data_commands.exports, "to_csv_text", lambda df, **kw: printed.append(df) or real_csv(df, **kw))
+    assert main(["metrics", "--data-dir", str(real_store), "--period", PERIOD, "--by-staff-group", "--england",
+                 "--regions"]) == 0
+    assert capsys.readouterr().out.startswith("period,")
+    (cli,) = printed
+    app = app[app["period"] == PERIOD].reset_index(drop=True)
+    assert len(cli) == len(app) > 42 * 10  # every system, region and England, by staff group
+    assert set(cli["area_code"]) >= {"QKK", "Y56", "ENG"}
+    pd.testing.assert_frame_equal(cli.reset_index(drop=True), app, check_exact=True)  # to the bit
+    # and the figures are the published ones: England's November FTE is the sum of the systems'
+    eng = app[(app["area_code"] == "ENG") & (app["staff_group"] == ALL_STAFF)]["fte"].iloc[0]
+    systems = app[~app["area_code"].str.fullmatch(r"ENG|Y\d\d") & (app["staff_group"] == ALL_STAFF)]["fte"].sum()
+    assert eng == pytest.approx(systems, rel=1e-12)
+
+
+def test_figures_do_not_depend_on_row_order_or_on_how_many_periods_are_asked(real_store):
+    frame = loader.load_area_frame(real_store, "ICS")
+    both = area_metrics(frame, include_england=True, include_regions=True)
+    shuffled = area_metrics(frame.sample(frac=1, random_state=7).reset_index(drop=True), include_england=True,
+                            include_regions=True)
+    pd.testing.assert_frame_equal(both, shuffled, check_exact=True)
+    one = area_metrics(loader.load_area_frame(real_store, "ICS", periods=[PERIOD]), include_england=True,
+                       include_regions=True)
+    pd.testing.assert_frame_equal(both[both["period"] == PERIOD].reset_index(drop=True), one, check_exact=True)
+
+
+def test_organisation_rows_and_area_rows_give_the_same_figures(real_store):
+    from_orgs = area_metrics(loader.load_frame(real_store, "ICS"), include_england=True, include_regions=True)
+    from_areas = area_metrics(loader.load_area_frame(real_store, "ICS"), include_england=True, include_regions=True)
+    pd.testing.assert_frame_equal(from_orgs, from_areas, check_exact=False, rtol=1e-12)
+
+
+def test_sessions_in_threads_each_get_the_same_figures(real_store):
+    """Streamlit runs each session's script in its own thread: each thread has its own engine connection."""
+    frame = loader.load_area_frame(real_store, "ICS", periods=[PERIOD])
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        runs = list(pool.map(lambda _: area_metrics(frame, include_england=True, include_regions=True), range(8)))
+    for r in runs[1:]:
+        pd.testing.assert_frame_equal(runs[0], r, check_exact=True)
+
+
+def test_a_file_with_damaged_data_pages_is_refused_by_name_and_the_rest_served(real_store, tmp_path):
+    """The footer is intact (so the cheap footer check passes) but a column's pages are not: the engine's read
+    fails, the file is found and named, and the other month is still served; the refusal is remembered."""
+    store = tmp_path / "store"
+    shutil.copytree(real_store, store)
+    bad = store / "level=ICS" / f"period={PERIOD}" / "turnover.parquet"
+    col = pq.read_metadata(bad).row_group(0).column(pq.read_schema(bad).names.index("sip_end_fte"))
+    raw = bytearray(bad.read_bytes())
+    raw[col.data_page_offset + 20: col.data_page_offset + 220] = bytes(200)
+    bad.write_bytes(bytes(raw))
+    assert loader.store_problems(store) == []  # not visible from the footer
+    problems: list[str] = []
+    f = loader.load_area_frame(store, "ICS", problems=problems)
+    assert set(f["period_end"]) == {"2025-10"} and len(f) > 0
+    assert len(problems) == 1 and str(bad) in problems[0] and "is ignored" in problems[0]
+    assert any(str(bad) in p for p in loader.store_problems(store))  # remembered: named in the app's banner
+    assert loader.available_periods(store, "ICS") == ["2025-10"]
+    good = loader.load_area_frame(real_store, "ICS", periods=["2025-10"])
+    pd.testing.assert_frame_equal(f, good)
+
+
+def test_engine_sums_skip_missing_values_and_stay_missing_when_none():
+    rows = conform(pd.DataFrame([
+        {"period_start": "2025-10", "period_end": PERIOD, "period_months": 1, "level": "ICS", "area_code": "QKK",
+         "area_name": "", "region_code": "Y56", "org_code": o, "org_name": "", "staff_group": ALL_STAFF,
+         "source": "turnover", "sip_start_fte": s, "sip_end_fte": 10.0, "leavers_fte": 1.0, "joiners_fte": 1.0}
+        for o, s in (("A", 100.0), ("B", np.nan))]))
+    r = area_metrics(rows).iloc[0]
+    assert r["sip_start_fte"] == 100.0 and r["fte"] == 20.0  # NaN skipped, not propagated
+    assert np.isnan(r["vacancy_rate"]) and np.isnan(r["headcount"])  # nothing given: missing, not 0
+    assert r["leaver_rate"] == pytest.approx(2.0 / ((100.0 + 20.0) / 2))
+
+
+def test_engine_queries_take_values_as_parameters_never_as_sql_text():
+    odd = "Q'); DROP TABLE x; --"
+    assert engine.query("SELECT $v AS v", {"v": odd}).column("v").to_pylist() == [odd]
+    assert engine.text_list(["a'b"]) == "['a''b']"
