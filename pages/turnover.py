@@ -158,19 +158,18 @@ def turnover_body() -> None:
             # sideways scrolling; the download keeps every column (code, staff in post at start, staff group).
             on_screen = table.drop(columns=["Code", "Region", "Staff group", f"Staff in post at start ({unit})"])
             tables.show(on_screen, key="turnover_table", column_config={  # names whole, and kept in view when scrolled
-                # inside the on-request expander the table is ~26 px narrower than the page: rate columns trimmed
                 "System": st.column_config.TextColumn("System", width=tables.name_width_px(table["System"]),
                                                       pinned=True),
                 f"Leavers ({unit})": st.column_config.NumberColumn("Leavers", width="small"),
                 f"Joiners ({unit})": st.column_config.NumberColumn("Joiners", width="small"),
                 f"Net change ({unit}, joiners - leavers)": st.column_config.NumberColumn(
                     "Net change", format=net_fmt, width=85, help="Joiners minus leavers"),
-                "Leaver rate (monthly)": st.column_config.NumberColumn("Leaver rate", width=79),
-                "Joiner rate (monthly)": st.column_config.NumberColumn("Joiner rate", width=79),
+                "Leaver rate (monthly)": st.column_config.NumberColumn("Leaver rate", width=82),
+                "Joiner rate (monthly)": st.column_config.NumberColumn("Joiner rate", width=82),
                 "Leaver rate (12-month rolling)": st.column_config.NumberColumn(
-                    "Year leaver rate", width=98, help="12 months to the month shown (rolling)"),
+                    "Year leaver rate", width=108, help="12 months to the month shown (rolling)"),
                 "Joiner rate (12-month rolling)": st.column_config.NumberColumn(
-                    "Year joiner rate", width=98, help="12 months to the month shown (rolling)"),
+                    "Year joiner rate", width=108, help="12 months to the month shown (rolling)"),
                 f"Staff in post at end ({unit})": st.column_config.NumberColumn("Staff in post", width=90)})
             st.caption(f"Figures in {unit}; rates are for the month and for 12 months. The download adds each "
                        "system's code, region and staff in post at the start.  \nClick a column heading to sort. "

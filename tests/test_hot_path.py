@@ -45,8 +45,8 @@ def test_system_tables_built_only_on_request():
                               ("pages/vacancy.py", on_request.VACANCY_TABLE, "Vacancy rate")):
         at = open_app_page(page, {"area": "QKK", "group": "Midwives"})
         assert not [d for d in at.dataframe if column in d.value.columns], page
-        assert any("table and downloads" in e.label for e in at.expander), page
-        at.session_state[key] = True  # as a click on the expander sets it
+        assert any(t.label == on_request.TABLE_LABEL and not t.value for t in at.toggle), page
+        at.session_state[key] = True  # as switching the toggle on sets it
         at.run()
         assert not at.exception
         t = next(d.value for d in at.dataframe if column in d.value.columns)

@@ -1,24 +1,26 @@
 """Sections built only when a person asks for them (issue 16: compute and send only what is shown).
 
 A collapsed st.expander still runs its body on every rerun and the browser still receives every element in it; a
-42-row system table costs the browser 340-380 ms per change on the Turnover page. `section` is an expander whose
-open state is kept in the session under `key` and whose body the caller builds only while it is open; opening or
-closing reruns the enclosing fragment. Once opened it stays open for the session, so a reader comparing systems
-keeps the table while changing the selection.
+42-row system table costs the browser 340-380 ms per change on the Turnover page. `section` is a toggle whose state
+is kept in the session under `key`; the caller builds the section only while it is on. Switching it reruns the
+enclosing fragment. Once on it stays on for the session, so a reader comparing systems keeps the table while
+changing the selection.
 """
 from __future__ import annotations
 
 import streamlit as st
 
 
-def section(label: str, key: str, *, icon: str | None = ":material/table:"):
-    """The open expander to draw into, or None while it is closed (then draw nothing for it)."""
-    box = st.expander(label, icon=icon, key=key, on_change="rerun")
-    return box if box.open else None
+def section(label: str, key: str):
+    """A container to draw into while the person has asked for the section (a toggle kept in the session under
+    `key`), or None (then draw nothing for it). A toggle rather than an expander: the table keeps the page's full
+    width (an expander's padding narrowed the Turnover table enough to clip a column at 1440 px)."""
+    on = st.toggle(label, key=key)
+    return st.container() if on else None
 
 
-# One fixed label: an expander whose label changed with the selection would lose its open state on every change
-TABLE_LABEL = "Every system: table and downloads"
+# One fixed label: a widget whose label changed with the selection would lose its state on every change
+TABLE_LABEL = "Show every system: table and downloads"
 # Session keys of the pages' on-request sections (tests open them as a click does: at.session_state[key] = True)
 TURNOVER_TABLE, VACANCY_TABLE = "turnover_table_open", "vacancy_table_open"
 KEYS = (TURNOVER_TABLE, VACANCY_TABLE)

@@ -17,10 +17,9 @@ def srv(app_server):
 def _open(page, srv, path: str) -> None:
     page.set_viewport_size({"width": 1440, "height": 900})
     srv.visit(page, path)
-    closed = page.locator("[data-testid='stExpander'] details:not([open]) summary",
-                          has_text="Every system: table and downloads")
-    if closed.count():  # the system table is drawn on request (issue 16): open it as a reader does
-        closed.first.click()
+    toggle = page.locator("[data-testid='stCheckbox']", has_text="Show every system: table and downloads")
+    if toggle.count() and not toggle.first.locator("input").is_checked():
+        toggle.first.locator("label").click()  # the system table is drawn on request (issue 16), as a reader asks
         page.wait_for_timeout(300)
         wait_for_app(page)
 

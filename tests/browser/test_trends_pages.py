@@ -77,10 +77,9 @@ def is_rate(column: str) -> bool:
 
 def open_on_request(page) -> None:
     """Open the page's system table, drawn on request (issue 16), as a reader does; it then stays open."""
-    closed = page.locator("[data-testid='stExpander'] details:not([open]) summary",
-                          has_text="Every system: table and downloads")
-    if closed.count():
-        closed.first.click()
+    toggle = page.locator("[data-testid='stCheckbox']", has_text="Show every system: table and downloads")
+    if toggle.count() and not toggle.first.locator("input").is_checked():
+        toggle.first.locator("label").click()
         page.wait_for_timeout(300)
         wait_for_app(page)
 
@@ -189,4 +188,5 @@ def test_role_mix_page_matches_cli(app_server, wide_page, artifacts):
         cli = {r["staff_group"]: r for r in cli_metrics(level, period) if r["area_code"] == area}
         check_table(page, "Expected FTE", "Staff group", cli, {"FTE": "fte", "Share": "fte_share"})
         assert "Midwives: share of FTE over time" in page.inner_text("body")
+        assert url_param(page, "group") == "Midwives"  # the group's own fragment rerun still updates the link
         screenshot(page, artifacts, f"role_mix_{level}.png")
