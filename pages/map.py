@@ -69,31 +69,34 @@ def map_body() -> None:
     scale = im.colour_scale(table["value"], ms.kind)
     what = f"{ms.label}, {group.lower() if group != ALL_STAFF else 'all staff groups'}"
     st.subheader(f"{what}: {ctx.systems_label}, month ending {shell.period_label(ctx.period)}")
-    if measure == "fte_per_100k":
-        st.caption(im.PER_100K_DEFINITION)
-    if measure in ("leaver_rate", "joiner_rate"):
-        st.caption("Monthly rates, FTE basis. Leavers are summed over organisations, so moves between organisations "
-                   "inside a system count.")
-    if table["value"].notna().sum() == 0:
-        st.warning(f"No {ms.label.lower()} figures for {group} in this period. "
-                   + im.EMPTY_MEASURE_HELP.get(measure, "The data loaded does not include them."),
-                   icon=":material/warning:")
-    if problem:
-        st.warning(problem, icon=":material/warning:")
+    # notes that come and go sit in one container that is always there: the elements after it keep their places,
+    # so the browser swaps new rows into the charts already drawn instead of building them again
+    with st.container():
+        if measure == "fte_per_100k":
+            st.caption(im.PER_100K_DEFINITION)
+        if measure in ("leaver_rate", "joiner_rate"):
+            st.caption("Monthly rates, FTE basis. Leavers are summed over organisations, so moves between "
+                       "organisations inside a system count.")
+        if table["value"].notna().sum() == 0:
+            st.warning(f"No {ms.label.lower()} figures for {group} in this period. "
+                       + im.EMPTY_MEASURE_HELP.get(measure, "The data loaded does not include them."),
+                       icon=":material/warning:")
+        if problem:
+            st.warning(problem, icon=":material/warning:")
 
     description = im.map_description(table, measure, group)
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        alt_text = f"Map of the {ctx.systems_label} coloured by {ms.label.lower()}. {description}"
         if vega:
-            st.vega_lite_chart(spec={**fig["hexes"]}, key="map_hex", on_select="rerun", width="content",
-                               alt=alt_text)  # a copy: Streamlit pops the datasets
+            # a copy: Streamlit pops the datasets. No alt=: it would change the spec (see map_view.hex_spec)
+            st.vega_lite_chart(spec={**fig["hexes"]}, key="map_hex", on_select="rerun", width="content")
             st.caption(description)
             trend_charts.show(fig["legend"], "", "map_legend", downloads=False, height=map_view.LEGEND_HEIGHT_PX)
         else:
             deck = map_view.build_deck(table, scale, measure, ctx.level, shapes if use_shapes else None, selected)
             event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="map_deck",
-                                    height=map_view.MAP_HEIGHT, alt=alt_text)
+                                    height=map_view.MAP_HEIGHT,
+                                    alt=f"Map of the {ctx.systems_label} coloured by {ms.label.lower()}. {description}")
             selected = map_view.selected_code(event, codes) or selected
             st.caption(description)
             trend_charts.show(map_view.legend_chart(scale, table["value"].isna().any()), "", "map_legend",

@@ -246,9 +246,12 @@ def hex_spec(level: str) -> dict:
               "encoding": {"x": x, "y": y, "text": {"field": "label", "type": "nominal"},
                            "color": {"field": "text_colour", "type": "nominal", "scale": None}, "tooltip": _TIP}}
     return {"$schema": _VL, "width": w, "height": h, "autosize": {"type": "none"},
-            "config": {"view": {"stroke": None}}, "data": {"name": "hexes"}, "layer": [hexes, labels]}
-    # no "description" here: the page passes one with the key figures as st.vega_lite_chart(alt=...), carried
-    # beside the spec so new figures do not change the spec
+            "config": {"view": {"stroke": None}}, "data": {"name": "hexes"}, "layer": [hexes, labels],
+            # fixed words (Streamlit 1.67 writes st.vega_lite_chart(alt=...) into the spec, so changing figures
+            # there rebuilt the chart on every change): the key figures are in the caption under the map
+            "description": "Hex cartogram: one equal hexagon per system, placed roughly as on the map of England, "
+                           "coloured by the chosen measure (darker = higher). The key figures are written under "
+                           "the map; every system's figures are in the ranking and the table download."}
 
 
 def hex_rows(table: pd.DataFrame, scale: ColourScale, measure: str, level: str, selected: str | None = None,
