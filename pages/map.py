@@ -22,8 +22,13 @@ def map_body() -> None:
 
     pop = data.population(ctx.data_dir, ctx.level)
     available = im.measures_available(pop)
-    m = data.metrics(ctx.data_dir, ctx.level)
-    default = im.default_measure(m, ctx.period, available)  # leaver rate when no vacancies are loaded
+    figures = data.figures_key(ctx.data_dir, ctx.level)
+    m = None  # the metrics frame is loaded (unpickled) only when a selection is not cached or the store failed
+    try:
+        default = map_view.default_measure(figures, ctx.period, available)  # leaver rate when no vacancies
+    except Exception:  # noqa: BLE001 - store unreadable: last good figures, with the warning metrics() shows
+        m = data.metrics(ctx.data_dir, ctx.level)
+        default = im.default_measure(m, ctx.period, available)
     if st.query_params.get("measure") == "fte_per_100k" and "fte_per_100k" not in available:
         # valid measure, but this data has no population for the level: say so rather than "not recognised"
         notices.info(f"FTE per 100,000 population needs population figures for {ctx.level} level "
@@ -62,9 +67,14 @@ def map_body() -> None:
     pick = st.session_state.get("map_pick")
     selected = clicked or (pick if pick in codes else None)
     if vega:
-        fig = map_view.hex_figures(m, ctx.data_dir, ctx.level, ctx.period, measure, group, pop, selected)
+        try:
+            fig = map_view.hex_figures(figures, ctx.period, measure, group, pop, selected)
+        except Exception:  # noqa: BLE001 - store unreadable: last good figures, with the warning metrics() shows
+            m = data.metrics(ctx.data_dir, ctx.level) if m is None else m
+            fig = map_view.hex_figures_of(m, ctx.level, ctx.period, measure, group, pop, selected)
         table = fig["table"]
     else:
+        m = data.metrics(ctx.data_dir, ctx.level) if m is None else m
         table = map_view.map_table(m, ctx.data_dir, ctx.level, ctx.period, measure, group, pop)
     scale = im.colour_scale(table["value"], ms.kind)
     what = f"{ms.label}, {group.lower() if group != ALL_STAFF else 'all staff groups'}"
@@ -84,7 +94,7 @@ def map_body() -> None:
         if problem:
             st.warning(problem, icon=":material/warning:")
 
-    description = im.map_description(table, measure, group)
+    description = fig["description"] if vega else im.map_description(table, measure, group)
     left, right = st.columns([3, 2], gap="medium")
     with left:
         if vega:

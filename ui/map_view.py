@@ -366,25 +366,42 @@ def ranked_rows(table: pd.DataFrame, scale: ColourScale, measure: str, selected:
     return {"bars": bars, "england": england}
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _hex_figures(data_dir: str, snap: tuple, sdc: bool, level: str, period: str, measure: str, group: str,
-                 pop: tuple, selected: str | None, _m: pd.DataFrame) -> dict:
-    table = im.map_table(_m, level, period, measure, group, dict(pop))
+def hex_figures_of(m: pd.DataFrame, level: str, period: str, measure: str, group: str, pop: dict[str, float],
+                   selected: str | None) -> dict:
+    """Everything the Map page draws for a selection: the map table, the three chart specs (cartogram, colour key,
+    ranking) with their rows in Arrow, and the sentence of key figures."""
+    table = im.map_table(m, level, period, measure, group, pop)
     ms = MEASURES[measure]
     scale = im.colour_scale(table["value"], ms.kind)
     hexes = {**hex_spec(level), "datasets": {"hexes": hex_rows(table, scale, measure, level, selected)}}
     legend = {**legend_spec(), "datasets": {"bands": legend_rows(scale, table["value"].isna().any())}}
     rank = {**ranked_spec(ms.kind, len(table)), "datasets": ranked_rows(table, scale, measure, selected)}
-    return {"table": table, "hexes": trend_charts.frozen(hexes), "legend": trend_charts.frozen(legend),
-            "rank": trend_charts.frozen(rank), "description": im.map_description(table, measure, group)}
+    return {"table": table, "scale": scale, "hexes": trend_charts.frozen(hexes),
+            "legend": trend_charts.frozen(legend), "rank": trend_charts.frozen(rank),
+            "description": im.map_description(table, measure, group)}
 
 
-def hex_figures(m: pd.DataFrame, data_dir, level: str, period: str, measure: str, group: str,
-                pop: dict[str, float], selected: str | None) -> dict:
-    """Everything the Map page draws for a selection (map table, the three chart specs with rows in Arrow, the
-    description), computed once per store snapshot and selection."""
-    return _hex_figures(str(data_dir), data.snapshot(data_dir), auth.disclosure_on(), level, period, measure, group,
-                        tuple(sorted(pop.items())), selected, m)
+@st.cache_data(max_entries=128, show_spinner=False)
+def _hex_figures(figures: tuple, period: str, measure: str, group: str, pop: tuple, selected: str | None) -> dict:
+    return hex_figures_of(data.metrics_for(*figures), figures[2], period, measure, group, dict(pop), selected)
+
+
+def hex_figures(figures: tuple, period: str, measure: str, group: str, pop: dict[str, float],
+                selected: str | None) -> dict:
+    """hex_figures_of, computed once per data snapshot and selection (figures: ui.data.figures_key): a repeat
+    selection is served without loading the metrics frame. Raises if the store cannot be read (the page then
+    falls back to ui.data.metrics, which serves the last good figures with a warning)."""
+    return _hex_figures(figures, period, measure, group, tuple(sorted(pop.items())), selected)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _default_measure(figures: tuple, period: str, available: tuple) -> str:
+    return im.default_measure(data.metrics_for(*figures), period, list(available))
+
+
+def default_measure(figures: tuple, period: str, available: list[str]) -> str:
+    """lib.insight.map_data.default_measure, once per data snapshot and period (figures: ui.data.figures_key)."""
+    return _default_measure(figures, period, tuple(available))
 
 
 HEX_FORMS = ("vega", "deck")
