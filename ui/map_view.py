@@ -178,6 +178,7 @@ def ranked_chart(table: pd.DataFrame, scale: ColourScale, measure: str, selected
     d["colour"] = d["value"].map(scale.colour)
     d["region_text"] = d["region_value"].map(lambda x: fmt_value(x, kind))
     d["selected"] = d["code"] == selected
+    d["aria"] = d["system"] + ": " + d["value_line"] + "; region average " + d["region_text"]
     d = d.sort_values(["value", "name"], ascending=[False, True], na_position="last")
     fmt = ".1%" if kind == "rate" else ",.0f"
     d["pos"] = range(len(d))  # order as a field, not a list of names in the spec: new figures keep the spec as is
@@ -241,8 +242,9 @@ def hex_spec(level: str) -> dict:
                           "stroke": {"condition": {"test": "datum.selected", "value": SELECTED_STROKE},
                                      "value": "#ffffff"},
                           "strokeWidth": {"condition": {"test": "datum.selected", "value": 4}, "value": 1},
+                          "description": {"field": "aria", "type": "nominal"},  # what a screen reader says
                           "tooltip": _TIP}}
-    labels = {"mark": {"type": "text", "fontSize": 12, "fontWeight": "bold", "cursor": "pointer"},
+    labels = {"mark": {"type": "text", "fontSize": 12, "fontWeight": "bold", "cursor": "pointer", "aria": False},
               "encoding": {"x": x, "y": y, "text": {"field": "label", "type": "nominal"},
                            "color": {"field": "text_colour", "type": "nominal", "scale": None}, "tooltip": _TIP}}
     return {"$schema": _VL, "width": w, "height": h, "autosize": {"type": "none"},
@@ -268,8 +270,9 @@ def hex_rows(table: pd.DataFrame, scale: ColourScale, measure: str, level: str, 
     d["numerator_line"] = f"{ms.numerator}: " + d["numerator_text"]
     d["denominator_line"] = f"{ms.denominator}: " + d["denominator_text"]
     d["selected"] = d["code"] == selected
+    d["aria"] = d["system"] + ", " + d["region_name"] + ": " + d["value_line"]
     return d[["code", "label", "x", "y", "colour", "text_colour", "system", "region_name", "value_line",
-              "numerator_line", "denominator_line", "selected"]]
+              "numerator_line", "denominator_line", "selected", "aria"]]
 
 
 def picked_code(event, allowed: set[str]) -> str | None:
@@ -325,8 +328,9 @@ def ranked_spec(kind: str, n_rows: int) -> dict:
                                        "axis": {"format": fmt, "orient": "top"}},
                          "color": {"field": "colour", "type": "nominal", "scale": None, "legend": None},
                          "strokeWidth": {"condition": {"test": "datum.selected", "value": 2.5}, "value": 0},
-                         "tooltip": tip}}
-    ticks = {"data": {"name": "bars"}, "mark": {"type": "tick", "color": "#3D3D3D", "thickness": 2, "size": 12},
+                         "description": {"field": "aria", "type": "nominal"}, "tooltip": tip}}
+    ticks = {"data": {"name": "bars"}, "mark": {"type": "tick", "color": "#3D3D3D", "thickness": 2, "size": 12,
+                                                "aria": False},  # the region average is in each bar's words
              "encoding": {"y": y, "x": {"field": "region_value", "type": "quantitative"},
                           "tooltip": [{"field": "region_name", "type": "nominal", "title": "Region"},
                                       {"field": "region_text", "type": "nominal", "title": "Region average"}]}}
@@ -355,10 +359,11 @@ def ranked_rows(table: pd.DataFrame, scale: ColourScale, measure: str, selected:
     d["numerator_line"] = f"{ms.numerator}: " + d["numerator_text"]
     d["denominator_line"] = f"{ms.denominator}: " + d["denominator_text"]
     d["selected"] = d["code"] == selected
+    d["aria"] = d["system"] + ": " + d["value_line"] + "; region average " + d["region_text"]
     d = d.sort_values(["value", "name"], ascending=[False, True], na_position="last", ignore_index=True)
     d["pos"] = range(len(d))
     bars = d[["code", "name", "system", "region_name", "value", "value_line", "numerator_line", "denominator_line",
-              "region_value", "region_text", "colour", "selected", "pos"]]
+              "region_value", "region_text", "colour", "selected", "pos", "aria"]]
     eng = table["england_value"].dropna()
     england = pd.DataFrame({"value": [float(eng.iloc[0])] if len(eng) else [],
                             "label": [f"England {fmt_value(eng.iloc[0], kind)}"] if len(eng) else []},
