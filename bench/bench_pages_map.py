@@ -66,11 +66,15 @@ def main() -> int:
                 for form in ("vega", "deck"):
                     tabs[form].open()  # the root first: registers the app's navigation
                     opened[form] = tabs[form].open("/map?measure=fte_growth")
+                    if tabs[form].page.locator("[data-testid='stException']").count():
+                        raise RuntimeError(f"the {form} map page shows an exception: see the server log")
                 line = []
                 for i in range(a.changes):
                     for form in ("vega", "deck"):
                         t = tabs[form]
                         x = t.measure(*choose(t.page, "Measure", MEASURES[i % len(MEASURES)]))
+                        if t.page.locator("[data-testid='stException']").count():  # never time an error page
+                            raise RuntimeError(f"the {form} map page shows an exception: see the server log")
                         bt = tabs["select"]
                         base = bt.measure(*choose(bt.page, "Staff group", ("Midwives", "Managers")[n_base % 2]))
                         n_base += 1

@@ -75,6 +75,8 @@ def test_map_values_colours_and_description_match_the_map_table():
         assert hexes.at[code, "colour"] == scale.colour(r["value"])
         assert hexes.at[code, "system"] == f"{r['name']} ({code})"
     assert hexes.at["QKK", "label"] == "SEL" and not hexes["selected"].any()
+    r = table.loc["QKK"]
+    assert hexes.at["QKK", "aria"] == f"{r['name']} (QKK), {r['region_name']}: Leaver rate: {100 * r['value']:.2f}%"
     _, rank = vega(at, "bars")
     bars = rank["bars"]
     assert list(bars["value"].dropna()) == sorted(bars["value"].dropna(), reverse=True)

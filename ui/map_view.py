@@ -178,7 +178,6 @@ def ranked_chart(table: pd.DataFrame, scale: ColourScale, measure: str, selected
     d["colour"] = d["value"].map(scale.colour)
     d["region_text"] = d["region_value"].map(lambda x: fmt_value(x, kind))
     d["selected"] = d["code"] == selected
-    d["aria"] = d["system"] + ": " + d["value_line"] + "; region average " + d["region_text"]
     d = d.sort_values(["value", "name"], ascending=[False, True], na_position="last")
     fmt = ".1%" if kind == "rate" else ",.0f"
     d["pos"] = range(len(d))  # order as a field, not a list of names in the spec: new figures keep the spec as is
