@@ -12,7 +12,7 @@ from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
 from ui import auth, charts, data, inside, map_view, shell, state, trend_charts, stats_charts
 
 SERIES_COLOURS = [charts.SYSTEM_COLOUR, charts.REGION_COLOUR, charts.ENGLAND_COLOUR]  # one visual language
-TREND_WIDTH = 330  # px per trend panel: two side by side fit a 1200 px window beside the sidebar
+TREND_WIDTH = 270  # px per trend panel: two side by side fit 720 px (a 1440 px screen at 200% zoom)
 
 ctx = st.session_state.get("ctx")
 st.title("System profile")
@@ -57,6 +57,7 @@ def profile_parts(m: pd.DataFrame, area: str, area_name: str, group: str, period
             alt.vconcat(alt.hconcat(*panels[:2]), alt.hconcat(*panels[2:]), data=tr).resolve_scale(y="independent"))
     rm = im.role_mix(m, area, period)
     out["rm"] = rm
+    out["mix_description"] = chart_text.profile_mix_description(rm, area_name, period) if not rm.empty else ""
     if not rm.empty:
         long = pd.concat([rm.assign(series=area_name, share=rm["system_share"]),
                           rm.assign(series="England", share=rm["england_share"])], ignore_index=True)
@@ -183,7 +184,8 @@ def profile_body() -> None:
         st.info("No staff-group figures for this period.")
     else:
         mix = parts["mix"]
-        trend_charts.show(mix, f"role_mix_{area}_{ctx.period}", "profile_mix")
+        trend_charts.show(mix, f"role_mix_{area}_{ctx.period}", "profile_mix",
+                          description=parts.get("mix_description"))
         table = pd.DataFrame({"Staff group": rm["staff_group"], "FTE": rm["system_fte"],
                               "Share": rm["system_share"], "England share": rm["england_share"],
                               "Difference (points)": 100 * rm["difference"]})

@@ -29,11 +29,14 @@ def area_parts(m: pd.DataFrame, level: str, area: str, period: str, first: str) 
         out["mix_bars"] = trend_charts.stable_spec(trend_charts.mix_bars(expected, label))
         out["mix_description"] = chart_text.mix_description(expected, label, period)
         out["expected_chart"] = trend_charts.stable_spec(trend_charts.expected_chart(expected))
+        out["expected_description"] = chart_text.expected_description(expected, label, period)
     if not over.empty:
         out["multiples"] = trend_charts.stable_spec(trend_charts.mix_small_multiples(over, trends.GROUPS))
+        out["multiples_description"] = chart_text.mix_over_time_description(over)
         out["change"] = trends.mix_change(m, area, first, period)
     if not mix.empty:
         out["heatmap"] = trend_charts.stable_spec(trend_charts.mix_heatmap(mix, trends.GROUPS))
+        out["heatmap_description"] = chart_text.heatmap_description(mix, period)
         wide = (mix.pivot_table(index=["area_code", "area_name"], columns="staff_group", values="diff_pts")
                 .reindex(columns=[g for g in trends.GROUPS if g in set(mix["staff_group"])]).reset_index()
                 .rename(columns={"area_code": "Code", "area_name": "System"}).sort_values("System", ignore_index=True))
@@ -110,7 +113,7 @@ def role_mix_body() -> None:
                           "mix_bars", description=parts["mix_description"])
         st.markdown("**More or fewer than expected for its size (FTE)**")
         trend_charts.show(parts["expected_chart"], f"role_mix_expected_{ctx.level}_{area}_{ctx.period}",
-                          "mix_expected")
+                          "mix_expected", description=parts["expected_description"])
         st.caption(trends.EXPECTED_NOTE)
         tables.show(expected, key="mix_expected_table", column_config={  # one table style: shares 2 dp, FTE 1 dp
             "Difference (FTE)": st.column_config.NumberColumn(format="%+,.1f"),
@@ -134,7 +137,7 @@ def role_mix_body() -> None:
 
         st.markdown("**Every staff group: share of FTE over time**")
         trend_charts.show(parts["multiples"], f"mix_over_time_{ctx.level}_{area}",
-                          "mix_small_multiples", width="content")
+                          "mix_small_multiples", width="content", description=parts["multiples_description"])
         change = parts["change"]
         st.markdown(f"**Change in share, {shell.period_label(first)} to {when}**")
         tables.show(change, key="mix_change_table", column_config={
@@ -147,7 +150,7 @@ def role_mix_body() -> None:
         st.info(f"No system figures for the month ending {when}.", icon=":material/info:")
     else:
         trend_charts.show(parts["heatmap"], f"role_mix_all_{ctx.level}_{ctx.period}",
-                          "mix_heatmap")
+                          "mix_heatmap", description=parts["heatmap_description"])
         st.caption("Each cell: the system's share of FTE in the staff group minus England's, in percentage points "
                    "(blue: more than England's mix, orange: fewer).")
         wide = parts["wide"]

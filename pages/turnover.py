@@ -36,6 +36,7 @@ def turnover_view(m: pd.DataFrame, level: str, basis: str, area: str, group: str
                         if series["value"].notna().any() else None)
     fl = trends.flows(m, area, group, basis)
     unit = trends.BASIS_UNITS[basis]
+    descriptions["flows"] = chart_text.flows_description(fl, trends.area_label(level, area), unit, period)
     return {"empty": False, "cur": cur.iloc[0].to_dict() if len(cur) else None, "charts": charts,
             "descriptions": descriptions,
             "flows": None if fl.empty else trend_charts.flows_chart(fl, unit, selected=period),
@@ -135,7 +136,8 @@ def turnover_body() -> None:
     if view["flows"] is None:
         st.info("No leaver or joiner counts for this selection.", icon=":material/info:")
     else:
-        trend_charts.show(view["flows"], f"flows_{ctx.level}_{area}", "turnover_flows")
+        trend_charts.show(view["flows"], f"flows_{ctx.level}_{area}", "turnover_flows",
+                          description=view["descriptions"]["flows"])
         st.caption(f"Net change = joiners - leavers in the month ({unit}). It differs from the change in staff in post, "
                    "which also moves when existing staff change hours.")
 
@@ -150,18 +152,19 @@ def turnover_body() -> None:
         # sideways scrolling; the download keeps every column (code, staff in post at start, staff group).
         on_screen = table.drop(columns=["Code", "Region", "Staff group", f"Staff in post at start ({unit})"])
         tables.show(on_screen, key="turnover_table", column_config={  # names whole, and kept in view when scrolled
-            "System": st.column_config.TextColumn("System", width=300, pinned=True),
+            "System": st.column_config.TextColumn("System", width=tables.name_width_px(table["System"]),
+                                                  pinned=True),
             f"Leavers ({unit})": st.column_config.NumberColumn("Leavers", width="small"),
             f"Joiners ({unit})": st.column_config.NumberColumn("Joiners", width="small"),
             f"Net change ({unit}, joiners - leavers)": st.column_config.NumberColumn(
-                "Net change", format=net_fmt, width="small", help="Joiners minus leavers"),
-            "Leaver rate (monthly)": st.column_config.NumberColumn("Leaver rate", width="small"),
-            "Joiner rate (monthly)": st.column_config.NumberColumn("Joiner rate", width="small"),
+                "Net change", format=net_fmt, width=85, help="Joiners minus leavers"),
+            "Leaver rate (monthly)": st.column_config.NumberColumn("Leaver rate", width=82),
+            "Joiner rate (monthly)": st.column_config.NumberColumn("Joiner rate", width=82),
             "Leaver rate (12-month rolling)": st.column_config.NumberColumn(
-                "Year leaver rate", width=110, help="12 months to the month shown (rolling)"),
+                "Year leaver rate", width=108, help="12 months to the month shown (rolling)"),
             "Joiner rate (12-month rolling)": st.column_config.NumberColumn(
-                "Year joiner rate", width=110, help="12 months to the month shown (rolling)"),
-            f"Staff in post at end ({unit})": st.column_config.NumberColumn("Staff in post", width="small")})
+                "Year joiner rate", width=108, help="12 months to the month shown (rolling)"),
+            f"Staff in post at end ({unit})": st.column_config.NumberColumn("Staff in post", width=90)})
         st.caption(f"Figures in {unit}; rates are for the month and for 12 months. The download adds each system's "
                    "code, region and staff in post at the start.")
         st.caption("Click a column heading to sort. " + trends.SYSTEM_FLOWS_NOTE)

@@ -14,4 +14,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
-exec .venv/bin/python -m pytest -q --durations=15 "$@"
+# Two or more workers (pytest-xdist): tests that start servers or drive Chromium stay together on one worker, in
+# order ("servers" group, tests/conftest.py); the in-process tests spread over the others. TEST_WORKERS=0: serial.
+WORKERS=${TEST_WORKERS:-$(.venv/bin/python -c 'import os; print(min(4, max(2, os.cpu_count() or 2)))')}
+exec .venv/bin/python -m pytest -q -n "$WORKERS" --dist loadgroup --durations=15 "$@"

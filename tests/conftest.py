@@ -17,6 +17,7 @@ REFERENCE = SHARED / "reference"
 WORKFORCE = REFERENCE / "workforce"
 TURNOVER_NOV25 = WORKFORCE / "Turnover benchmarking 2. Staff group and organisation, monthly, Nov-25.csv"
 TURNOVER_OCT25 = WORKFORCE / "Turnover benchmarking 2. Staff group and organisation, monthly, Oct-25.csv"
+SICKNESS_MAR25 = WORKFORCE / "nhs_sickness_absence_2025-03.csv"
 ARTIFACTS = REPO / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
@@ -43,6 +44,7 @@ class Server:
                "false", "--server.address", "127.0.0.1"]
         if args:
             cmd += ["--", *args]
+        self.warmed = False
         self.log = open(ARTIFACTS / f"server_{script.stem}_{self.port}.log", "w")
         self.proc = subprocess.Popen(cmd, cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT,
                                      env={**os.environ, **(env or {})})
@@ -55,6 +57,19 @@ class Server:
                 time.sleep(0.3)
         self.stop()
         raise RuntimeError(f"streamlit did not start: see {self.log.name}")
+
+    def visit(self, page, path: str = "", timeout_ms: int = 60000) -> None:
+        """Open `path` (e.g. "/what_if?area=QKK") and wait for the app to settle; fails on a shown exception.
+        A server's first session registers the pages of st.navigation, so a deep link before any visit finds no
+        page: the first call for a server opens its root once (every later test goes straight to its link)."""
+        if not self.warmed:  # the first run also fills the server's caches: slow on a busy machine
+            page.goto(self.url)
+            wait_for_app(page, max(timeout_ms, 120000))
+            self.warmed = True
+        if path:
+            page.goto(self.url + path)
+            wait_for_app(page, timeout_ms)
+        assert_no_exception(page)
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -73,7 +88,21 @@ def artifacts() -> Path:
 
 @pytest.fixture(scope="session")
 def app_server(artifacts):
-    srv = Server(REPO / "app.py")
+    """The app on the embedded demo store (read-only: tests that save scenarios use demo_copy_server)."""
+    from lib.data.loader import DEMO_DATA_DIR, ENV_DATA_DIR
+    srv = Server(REPO / "app.py", env={ENV_DATA_DIR: str(DEMO_DATA_DIR)})
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def demo_copy_server(artifacts, tmp_path_factory):
+    """The app on a copy of the demo store, for tests that write beside the data (the scenario library)."""
+    import shutil
+    from lib.data.loader import DEMO_DATA_DIR, ENV_DATA_DIR
+    store = tmp_path_factory.mktemp("demo_copy") / "demo"
+    shutil.copytree(DEMO_DATA_DIR, store)
+    srv = Server(REPO / "app.py", env={ENV_DATA_DIR: str(store)})
     yield srv
     srv.stop()
 
@@ -89,12 +118,20 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(browser):
+@pytest.fixture(scope="session")
+def browser_context(browser):
+    """One context for the run: its HTTP cache keeps Streamlit's scripts compiled between tests (each page is new,
+    and a Streamlit session lives in its page, so tests do not share app state)."""
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-    pg = ctx.new_page()
-    yield pg
+    yield ctx
     ctx.close()
+
+
+@pytest.fixture
+def page(browser_context):
+    pg = browser_context.new_page()
+    yield pg
+    pg.close()
 
 
 def wait_for_app(page, timeout_ms: int = 30000) -> None:
@@ -139,6 +176,31 @@ def real_store(tmp_path_factory) -> Path:
     return d
 
 
+def _real_store_plus(real_store: Path, tmp_path_factory, name: str, files: list[Path]) -> Path:
+    import shutil
+    from lib.data.ingest import ingest
+    d = tmp_path_factory.mktemp(name) / "store"
+    shutil.copytree(real_store, d)
+    ingest(files, d)
+    return d
+
+
+@pytest.fixture(scope="session")
+def real_store26(real_store, tmp_path_factory) -> Path:
+    """The real store plus a May-26 file in 2026 codes (tests/may26.py): months on both footprints. Read-only."""
+    from tests.may26 import make_may26
+    may = tmp_path_factory.mktemp("may26") / "Turnover benchmarking 2. Staff group and organisation, monthly, May-26.csv"
+    make_may26(TURNOVER_NOV25, may)
+    return _real_store_plus(real_store, tmp_path_factory, "real_store26", [may])
+
+
+@pytest.fixture(scope="session")
+def real_store_sickness(real_store, tmp_path_factory) -> Path:
+    """The real store plus the real sickness absence file of March 2025. Read-only."""
+    require_reference()
+    return _real_store_plus(real_store, tmp_path_factory, "real_store_sickness", [SICKNESS_MAR25])
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _apptest_runs_like_a_served_app():
     """AppTest resets PagesManager.uses_pages_directory before every run, so every in-process run of a page would
@@ -159,15 +221,9 @@ def _apptest_runs_like_a_served_app():
     PagesManager.__init__ = original
 
 
-def serve_real_store_plus(real_store: Path, tmp_path_factory, name: str, files: list[Path]):
-    """Generator for a module fixture: a copy of the real store with `files` ingested, served by app.py."""
-    import shutil
-    from lib.data.ingest import ingest
-    d = tmp_path_factory.mktemp(name) / "store"
-    shutil.copytree(real_store, d)
-    if files:
-        ingest(files, d)
-    srv = Server(REPO / "app.py", env={"WORKFORCE_DATA_DIR": str(d)})
+def serve_store(store: Path):
+    """Generator for a module fixture: app.py served on `store`."""
+    srv = Server(REPO / "app.py", env={"WORKFORCE_DATA_DIR": str(store)})
     yield srv
     srv.stop()
 
@@ -177,3 +233,48 @@ def open_checked(page, url: str) -> None:
     page.goto(url)
     wait_for_app(page)
     assert_no_exception(page)
+
+
+def run_cli(*args: str, env: dict | None = None, drop_env: tuple[str, ...] = ()) -> "subprocess.CompletedProcess":
+    """`python -m lib *args` run in this process (cwd the repo, `env` applied, `drop_env` removed, both restored
+    after), returning what a subprocess would: exit code, stdout, stderr. Each subprocess paid about 1.5 s of
+    imports; the one end-to-end `python -m lib` run is tests/test_stats_cli.py::test_python_dash_m_lib_spc_subprocess.
+    """
+    import contextlib
+    import io
+    from lib.cli import main
+    out, err = io.StringIO(), io.StringIO()
+    saved = {k: os.environ.get(k) for k in (*(env or {}), *drop_env)}
+    cwd = os.getcwd()
+    try:
+        for k in drop_env:
+            os.environ.pop(k, None)
+        os.environ.update(env or {})
+        os.chdir(REPO)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main([str(a) for a in args])
+            except SystemExit as exc:  # argparse refuses bad options this way, as the real command does
+                code = exc.code if isinstance(exc.code, int) else 2
+    finally:
+        os.chdir(cwd)
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return subprocess.CompletedProcess(["python", "-m", "lib", *map(str, args)], code, out.getvalue(), err.getvalue())
+
+
+# Tests that start servers or drive Chromium run one after another on one xdist worker ("servers" group: they
+# share session servers and the browser, and their timeouts assume the browser has a core); the rest spread over
+# the other workers. Without `-n` the marker does nothing.
+SERVER_TEST_FILES = ("tests/browser/", "tests/security/test_server_probes.py", "tests/test_auth_oidc.py",
+                     "tests/test_deploy_nginx.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = Path(str(item.fspath)).relative_to(REPO).as_posix()
+        if path.startswith(SERVER_TEST_FILES):
+            item.add_marker(pytest.mark.xdist_group("servers"))

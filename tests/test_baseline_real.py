@@ -6,8 +6,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -16,7 +14,7 @@ import pytest
 from lib.whatif.projection import CREDIBILITY_FTE, MIN_CELL_FTE, baseline_from_metrics
 from lib.whatif.scenario import Scenario, run_scenario
 from lib.whatif.studio import baseline_lines, load_baseline
-from tests.conftest import REPO, TURNOVER_NOV25, TURNOVER_OCT25, open_app_page
+from tests.conftest import TURNOVER_NOV25, TURNOVER_OCT25, open_app_page, run_cli
 
 NURSES = "Nurses & health visitors"
 K = CREDIBILITY_FTE
@@ -231,9 +229,7 @@ def test_cli_no_lever_scenario_gives_sane_numbers(real_store, tmp_path):
     f.write_text(json.dumps({"schema_version": 1, "area": "ENG", "horizon": 5, "levers": {}}))
     got = {}
     for what in ("table", "costs", "summary"):
-        out = subprocess.run([sys.executable, "-m", "lib", "scenario", "--scenario", str(f), "--data-dir",
-                              str(real_store), "--format", "json", "--what", what], cwd=REPO, capture_output=True,
-                             text=True, timeout=180)
+        out = run_cli("scenario", "--scenario", f, "--data-dir", real_store, "--format", "json", "--what", what)
         assert out.returncode == 0, out.stderr
         doc = json.loads(out.stdout)
         got[what] = pd.DataFrame(doc[what])

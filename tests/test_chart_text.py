@@ -80,3 +80,96 @@ def test_funnel_description():
     calm = u.assign(above_99_8=False, below_99_8=False)
     assert funnel_description(calm, 0.0089, "Leaver rate", "2025-11") == (
         "Leaver rate across 4 systems, Nov 2025: pooled rate 0.89%; none outside the 99.8% limits.")
+
+
+# ---- issue 15c: the secondary charts (SPC, flows, expected mix, mix over time, heat map, profile mix)
+def _spc_chart(values, types, rules=None, phase=None):
+    n = len(values)
+    return pd.DataFrame({"period": [f"2025-{m:02d}" for m in range(12 - n + 1, 13)], "y": values,
+                         "point_type": types, "special_cause": [t != "common_cause" for t in types],
+                         "special_cause_rule": rules or ["Common Cause"] * n, "phase": phase or [1] * n})
+
+
+def test_spc_description_common_cause_and_signal():
+    from lib.insight.chart_text import spc_description
+    from lib.stats.signals import VERDICT, rule_words
+    chart = _spc_chart([0.010, 0.011, 0.009], ["common_cause"] * 3)
+    summary = {"last_value": 0.009, "mean": 0.010, "lpl": 0.007, "upl": 0.013, "last_point_type": "common_cause",
+               "last_rule": "Common Cause", "trial_limits": True}
+    assert spc_description(chart, summary, "Leaver rate (month): Alpha, All staff groups", percent=True,
+                           verdicts=VERDICT, rule_words=rule_words) == (
+        "Leaver rate (month): Alpha, All staff groups. SPC chart of 3 months, Oct-Dec 2025: latest 0.90% in Dec 2025; "
+        "average (centre line) 1.00%; process limits 0.70% to 1.30%. The latest month is common cause variation "
+        "(no signal). Trial limits: too few months to trust them fully.")
+    chart = _spc_chart([100.0, 101.0, 140.0], ["common_cause", "common_cause", "special_cause_neutral_high"],
+                       ["Common Cause", "Common Cause", "Above UCL"])
+    summary = {"last_value": 140.0, "mean": 113.67, "lpl": 60.0, "upl": 130.0,
+               "last_point_type": "special_cause_neutral_high", "last_rule": "Above UCL", "trial_limits": False}
+    assert spc_description(chart, summary, "Staff in post (FTE): Alpha", percent=False, verdicts=VERDICT,
+                           rule_words=rule_words) == (
+        "Staff in post (FTE): Alpha. SPC chart of 3 months, Oct-Dec 2025: latest 140.0 in Dec 2025; average (centre "
+        "line) 113.7; process limits 60.0 to 130.0. The latest month is a special cause (change upwards): a point "
+        "above the upper process limit. 1 of 3 months are special causes (1 change upwards).")
+    assert spc_description(chart.iloc[0:0], summary, "x", percent=False, verdicts=VERDICT, rule_words=rule_words) == ""
+
+
+def test_flows_description():
+    from lib.insight.chart_text import flows_description
+    f = pd.DataFrame([("2025-10", "Leavers", 90.0), ("2025-10", "Joiners", 105.0), ("2025-10", "Net change", 15.0),
+                      ("2025-11", "Leavers", 100.0), ("2025-11", "Joiners", 120.0), ("2025-11", "Net change", 20.0)],
+                     columns=["period", "flow", "value"])
+    assert flows_description(f, "South East London", "FTE", "2025-11") == (
+        "Leavers and joiners for South East London (FTE), Nov 2025: 120.0 joiners, 100.0 leavers, net change +20.0; "
+        "over Oct-Nov 2025 net change +35.0 in all.")
+    hidden = f.assign(value=[90.0, 105.0, 15.0, float("nan"), 1200.5, float("nan")])
+    assert flows_description(hidden, "X", "headcount", "2025-11") == (
+        "Leavers and joiners for X (headcount), Nov 2025: 1,200.5 joiners, no figure leavers, net change no figure.")
+    assert flows_description(f.iloc[0:0], "X", "FTE") == ""
+
+
+def test_expected_description():
+    from lib.insight.chart_text import expected_description
+    e = pd.DataFrame({"Staff group": ["Nurses & health visitors", "HCHS Doctors", "Midwives", "Managers"],
+                      "FTE": [5250.0, 880.0, 300.0, 100.0], "Expected FTE": [5000.0, 1000.0, 290.0, 100.0],
+                      "Difference (FTE)": [250.0, -120.0, 10.0, 0.0]})
+    assert expected_description(e, "South East London", "2025-11", top=1) == (
+        "FTE more or fewer than expected for the size of South East London, Nov 2025 (its total FTE x England's share of "
+        "each group): most above: Nurses & health visitors +250.0 FTE (5,250.0 against 5,000.0 expected); most "
+        "below: HCHS Doctors -120.0 FTE (880.0 against 1,000.0 expected).")
+    assert "every group as expected" in expected_description(e.iloc[3:], "X", "2025-11")
+
+
+def test_mix_over_time_description():
+    from lib.insight.chart_text import mix_over_time_description
+    rows = []
+    for series, role, shares in (("Alpha", "System", {"Nurses": (0.300, 0.304), "Doctors": (0.100, 0.099),
+                                                      "Midwives": (0.020, 0.0202)}),
+                                 ("England", "England", {"Nurses": (0.280, 0.2805), "Doctors": (0.110, 0.110),
+                                                         "Midwives": (0.021, 0.021)})):
+        for g, (a, b) in shares.items():
+            rows += [("2025-10", g, series, role, a), ("2025-11", g, series, role, b)]
+    o = pd.DataFrame(rows, columns=["period", "staff_group", "series", "role", "share"])
+    assert mix_over_time_description(o) == (
+        "Share of FTE by staff group over time, Alpha against England, Oct-Nov 2025 (one shared axis from 0%): "
+        "largest changes from Oct 2025 to Nov 2025: Nurses 30.00% to 30.40% (+0.40 points; England +0.05 points); "
+        "Doctors 10.00% to 9.90% (-0.10 points; England +0.00 points).")
+    one = o[o["period"] == "2025-11"]
+    assert mix_over_time_description(one).endswith("a single month (Nov 2025), so no change is shown.")
+
+
+def test_heatmap_and_profile_mix_descriptions():
+    from lib.insight.chart_text import heatmap_description, profile_mix_description
+    mix = pd.DataFrame({"area_name": ["Alpha", "Alpha", "Beta", "Beta"],
+                        "staff_group": ["Midwives", "Nurses", "Midwives", "Nurses"],
+                        "share": [0.032, 0.29, 0.015, 0.31], "england_share": [0.02, 0.30, 0.02, 0.30]})
+    mix["diff_pts"] = 100 * (mix["share"] - mix["england_share"])
+    assert heatmap_description(mix, "2025-11", top=1) == (
+        "Share of FTE in each staff group minus England's, 2 systems, Nov 2025: furthest above England: Alpha, "
+        "Midwives +1.20 points (3.20% against 2.00%); furthest below: Alpha, Nurses -1.00 points (29.00% against "
+        "30.00%).")
+    rm = pd.DataFrame({"staff_group": ["Nurses", "Doctors"], "system_share": [0.30, 0.09],
+                       "england_share": [0.275, 0.10]})
+    rm["difference"] = rm["system_share"] - rm["england_share"]
+    assert profile_mix_description(rm, "Alpha", "2025-11") == (
+        "Share of FTE by staff group for Alpha, Nov 2025: largest differences from England's mix: Nurses 30.00% "
+        "against England 27.50% (+2.50 points); Doctors 9.00% against England 10.00% (-1.00 points).")

@@ -6,8 +6,6 @@ beside the real Nov-25 file, so every re-based Nov-25 figure must equal the May-
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +13,9 @@ import pandas as pd
 import pytest
 
 from lib.data import footprint, geography, hexmap
-from lib.data.ingest import IngestError, ingest, parse_file
+from lib.data.ingest import IngestError, parse_file
 from lib.insight.metrics import area_metrics
-from tests.conftest import REPO, TURNOVER_NOV25, require_reference
+from tests.conftest import REPO, TURNOVER_NOV25, require_reference, run_cli
 from tests.may26 import SPLIT_TRUSTS, make_may26
 
 MEASURES = ["fte", "headcount", "sip_start_fte", "sip_start_hc", "leavers_fte", "leavers_hc", "joiners_fte",
@@ -34,11 +32,8 @@ def may26(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def store26(real_store, may26, tmp_path_factory) -> Path:
-    d = tmp_path_factory.mktemp("store26") / "store"
-    shutil.copytree(real_store, d)
-    ingest([may26], d)
-    return d
+def store26(real_store26) -> Path:
+    return real_store26
 
 
 def _systems(m: pd.DataFrame) -> pd.DataFrame:
@@ -118,14 +113,12 @@ def _vintage_2027(tmp_path: Path) -> pd.DataFrame:
 def test_a_new_vintage_is_a_data_file(tmp_path):
     """April 2027 is added by dropping CSVs in a vintage directory: checked without any code change."""
     s = _vintage_2027(tmp_path)
-    out = subprocess.run([sys.executable, "-m", "lib", "geography", "check", "--dir", str(tmp_path)],
-                         capture_output=True, text=True, cwd=REPO)
+    out = run_cli("geography", "check", "--dir", tmp_path)
     assert out.returncode == 0, out.stderr
     assert "ICS2027: ICBs of April 2027 (35), ICS level, in force from 2027-04-01; 2 succession rows" in out.stdout
     # a missing successor is named
     s.iloc[:1].to_csv(tmp_path / "ICS2027_successions.csv", index=False)
-    out = subprocess.run([sys.executable, "-m", "lib", "geography", "check", "--dir", str(tmp_path)],
-                         capture_output=True, text=True, cwd=REPO)
+    out = run_cli("geography", "check", "--dir", tmp_path)
     assert out.returncode == 2 and "QUY (ICS2026) is not in ICS2027 and has no successor row" in out.stderr
 
 
@@ -317,8 +310,7 @@ def test_default_footprint_is_the_vintage_in_force():
 
 def test_cli_metrics_footprint(store26):
     def run(*args):
-        out = subprocess.run([sys.executable, "-m", "lib", "metrics", "--data-dir", str(store26), "--england", *args],
-                             capture_output=True, text=True, cwd=REPO)
+        out = run_cli("metrics", "--data-dir", store26, "--england", *args)
         assert out.returncode == 0, out.stderr
         from io import StringIO
         return pd.read_csv(StringIO(out.stdout))
@@ -331,8 +323,7 @@ def test_cli_metrics_footprint(store26):
     assert np.allclose(eng(nov26), eng(nov), rtol=1e-12) and np.allclose(eng(may), eng(nov), rtol=1e-12)
     z = nov26.set_index("area_code").loc["Z9B2Z"]
     assert z["area_name"] == "West and North London"
-    bad = subprocess.run([sys.executable, "-m", "lib", "metrics", "--data-dir", str(store26), "--footprint", "1999"],
-                         capture_output=True, text=True, cwd=REPO)
+    bad = run_cli("metrics", "--data-dir", store26, "--footprint", "1999")
     assert bad.returncode == 2 and "--footprint" in bad.stderr and "Traceback" not in bad.stderr
 
 

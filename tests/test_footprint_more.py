@@ -6,9 +6,7 @@ the real sickness absence file of March 2025 (METHODS 1.4: England 4.884%).
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -18,10 +16,9 @@ import pandas as pd
 import pytest
 
 from lib.data import footprint, geography, loader
-from lib.data.ingest import ingest
 from lib.insight import sickness as sk
-from tests.conftest import REPO, TURNOVER_NOV25, WORKFORCE, open_app_page, require_reference
-from tests.may26 import SPLIT_TRUSTS, make_may26
+from tests.conftest import WORKFORCE, open_app_page, run_cli
+from tests.may26 import SPLIT_TRUSTS
 
 SICKNESS = WORKFORCE / "nhs_sickness_absence_2025-03.csv"
 CODES26 = set(geography.vintage("ICS2026").areas["code"])
@@ -29,28 +26,19 @@ CODES22 = set(geography.vintage("ICS").areas["code"])
 
 
 @pytest.fixture(scope="module")
-def store26(real_store, tmp_path_factory) -> Path:
-    d = tmp_path_factory.mktemp("more26") / "store"
-    shutil.copytree(real_store, d)
-    may = d.parent / "Turnover benchmarking 2. Staff group and organisation, monthly, May-26.csv"
-    make_may26(TURNOVER_NOV25, may)
-    ingest([may], d)
-    return d
+def store26(real_store26) -> Path:
+    return real_store26
 
 
 @pytest.fixture(scope="module")
-def sick_store(real_store, tmp_path_factory) -> Path:
+def sick_store(real_store_sickness) -> Path:
     """Real turnover (Oct-25, Nov-25: no 2026 period, so organisations move by their system's succession) plus the
     real sickness absence file of March 2025."""
-    require_reference()
-    d = tmp_path_factory.mktemp("more_sick") / "store"
-    shutil.copytree(real_store, d)
-    ingest([SICKNESS], d)
-    return d
+    return real_store_sickness
 
 
 def cli(*args: str, ok: bool = True) -> subprocess.CompletedProcess:
-    out = subprocess.run([sys.executable, "-m", "lib", *args], capture_output=True, text=True, cwd=REPO)
+    out = run_cli(*args)
     if ok:
         assert out.returncode == 0, out.stderr
     return out

@@ -1,8 +1,6 @@
 """Schema, geography, loader pushdown and cache identity, demo data, exports, CLI."""
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 
 import numpy as np
@@ -15,7 +13,7 @@ from lib.data import geography
 from lib.data import loader
 from lib.data import schema
 from lib.insight.metrics import area_metrics
-from tests.conftest import REPO
+from tests.conftest import run_cli
 
 
 def test_staff_group_labels_normalise():
@@ -114,14 +112,12 @@ def test_exports_neutralise_formulas(value, expected):
 
 
 def test_cli_metrics_errors_are_plain(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "lib", "metrics", "--data-dir", str(loader.DEMO_DATA_DIR),
-                        "--period", "2030-01"], cwd=REPO, capture_output=True, text=True)
+    r = run_cli("metrics", "--data-dir", loader.DEMO_DATA_DIR, "--period", "2030-01")
     assert r.returncode == 2 and "not loaded" in r.stderr and "Traceback" not in r.stderr
-    r = subprocess.run([sys.executable, "-m", "lib", "metrics", "--data-dir", str(tmp_path / "none")],
-                       cwd=REPO, capture_output=True, text=True)
+    r = run_cli("metrics", "--data-dir", tmp_path / "none")
     assert r.returncode == 2 and "no ICS data" in r.stderr
 
 
 def test_cli_template_is_ingestible(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "lib", "template"], cwd=REPO, capture_output=True, text=True)
+    r = run_cli("template")
     assert r.returncode == 0 and r.stdout.startswith("period,level,area_code")

@@ -5,7 +5,6 @@ import csv
 import hashlib
 import io
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +13,7 @@ import pytest
 from lib.data import ingest
 from lib.data.ingest import IngestError, parse_number
 from lib.data.loader import load_frame
-from tests.conftest import REPO, TURNOVER_NOV25, TURNOVER_OCT25, require_reference
+from tests.conftest import TURNOVER_NOV25, TURNOVER_OCT25, require_reference, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +36,7 @@ def store_hashes(d: Path) -> dict[str, str]:
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lib", *args], cwd=REPO, capture_output=True, text=True)
+    return run_cli(*args)
 
 
 # --------------------------------------------------------------------------------------------- real files

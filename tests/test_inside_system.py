@@ -10,7 +10,6 @@ import json
 import math
 import shutil
 import subprocess
-import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from lib.insight import organisations as og
 from lib.insight import sickness as sk
 from lib.insight.metrics import area_metrics
 from lib.stats.funnel import z_for_level
-from tests.conftest import REPO, TURNOVER_NOV25, WORKFORCE, require_reference
+from tests.conftest import TURNOVER_NOV25, WORKFORCE, require_reference, run_cli
 
 SICKNESS = WORKFORCE / "nhs_sickness_absence_2025-03.csv"
 NURSES = "Nurses & health visitors"
@@ -360,7 +359,7 @@ def test_whatif_bridge_sums_exactly_to_the_scenario():
 
 # ------------------------------------------------------------------------------------------- CLI
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lib", *args], cwd=REPO, capture_output=True, text=True)
+    return run_cli(*args)
 
 
 def test_cli_bridge_metrics_and_sickness(real_store, tmp_path, nov):

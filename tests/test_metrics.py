@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 from collections import defaultdict
 
 import numpy as np
@@ -13,7 +11,7 @@ import pytest
 
 from lib.insight.metrics import area_metrics
 from lib.data.schema import conform
-from tests.conftest import REPO, TURNOVER_NOV25, require_reference
+from tests.conftest import TURNOVER_NOV25, require_reference, run_cli
 
 
 def frame(rows: list[dict]) -> pd.DataFrame:
@@ -115,11 +113,9 @@ def hand_leaver_rates(path) -> dict[str, float]:
 def test_cli_metrics_on_real_file_match_hand_computation(tmp_path):
     require_reference()
     store = tmp_path / "store"
-    r = subprocess.run([sys.executable, "-m", "lib", "ingest", str(TURNOVER_NOV25), "--data-dir", str(store)],
-                       cwd=REPO, capture_output=True, text=True)
+    r = run_cli("ingest", TURNOVER_NOV25, "--data-dir", store)
     assert r.returncode == 0, r.stderr
-    r = subprocess.run([sys.executable, "-m", "lib", "metrics", "--data-dir", str(store), "--level", "ICS",
-                        "--period", "2025-11", "--format", "json"], cwd=REPO, capture_output=True, text=True)
+    r = run_cli("metrics", "--data-dir", store, "--level", "ICS", "--period", "2025-11", "--format", "json")
     assert r.returncode == 0, r.stderr
     rows = json.loads(r.stdout)
     got = {x["area_code"]: x["leaver_rate"] for x in rows}

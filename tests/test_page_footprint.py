@@ -3,27 +3,19 @@ real Nov-25 file and a May-26 file with the 2026 codes (tests/may26.py)."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
 from lib.data import geography
-from lib.data.ingest import ingest
-from tests.conftest import REPO, TURNOVER_NOV25, open_app_page
-from tests.may26 import make_may26
+from tests.conftest import REPO, open_app_page
 
 CODES26 = set(geography.vintage("ICS2026").areas["code"])
 CODES22 = set(geography.vintage("ICS").areas["code"])
 
 
 @pytest.fixture(scope="module")
-def store26(real_store, tmp_path_factory):
-    d = tmp_path_factory.mktemp("page_store26") / "store"
-    shutil.copytree(real_store, d)
-    may = d.parent / "May-26.csv"
-    make_may26(TURNOVER_NOV25, may)
-    ingest([may], d)
-    return d
+def store26(real_store26):
+    return real_store26
 
 
 @pytest.fixture

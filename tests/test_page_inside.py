@@ -2,23 +2,18 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
-from lib.data.ingest import ingest
 from tests.conftest import WORKFORCE, open_app_page
 
 SICKNESS = WORKFORCE / "nhs_sickness_absence_2025-03.csv"
 
 
 @pytest.fixture(scope="module")
-def full_store(real_store, tmp_path_factory):
+def full_store(real_store_sickness):
     """The real turnover store (Oct-25, Nov-25) plus the real sickness absence file (Mar-25)."""
-    d = tmp_path_factory.mktemp("inside") / "store"
-    shutil.copytree(real_store, d)
-    ingest([SICKNESS], d)
-    return d
+    return real_store_sickness
 
 
 @pytest.fixture

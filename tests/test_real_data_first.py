@@ -11,14 +11,12 @@ import datetime as dt
 import io
 import json
 import shutil
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from tests.conftest import REPO, TURNOVER_NOV25, open_app_page
+from tests.conftest import REPO, TURNOVER_NOV25, open_app_page, run_cli
 from lib.cli import build_parser
 from lib.data import ingest, loader
 from lib.data.demo import write_demo
@@ -70,8 +68,7 @@ def test_cli_ingest_without_data_dir_defaults_to_data_local_not_demo(monkeypatch
 
 
 def test_cli_ingest_into_demo_store_fails_with_exit_2():
-    out = subprocess.run([sys.executable, "-m", "lib", "ingest", str(TURNOVER_NOV25), "--data-dir",
-                          str(loader.DEMO_DATA_DIR)], cwd=REPO, capture_output=True, text=True, timeout=120)
+    out = run_cli("ingest", TURNOVER_NOV25, "--data-dir", loader.DEMO_DATA_DIR)
     assert out.returncode == 2 and "demo store" in out.stderr and "Traceback" not in out.stderr
 
 
@@ -322,8 +319,7 @@ def test_map_and_funnel_withhold_uncovered_vacancy_rates(template_store):
 
 
 def test_cli_metrics_applies_the_coverage_rule(template_store):
-    out = subprocess.run([sys.executable, "-m", "lib", "metrics", "--data-dir", str(template_store), "--by-staff-group",
-                          "--england", "--format", "json"], cwd=REPO, capture_output=True, text=True, timeout=120)
+    out = run_cli("metrics", "--data-dir", template_store, "--by-staff-group", "--england", "--format", "json")
     assert out.returncode == 0, out.stderr
     rows = {(r["area_code"], r["staff_group"]): r for r in json.loads(out.stdout)}
     assert rows[("QKK", NURSES)]["vacancy_rate"] is None and rows[("QKK", NURSES)]["vacancy_orgs_reported"] == 1

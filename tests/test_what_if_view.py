@@ -3,8 +3,6 @@ assumption edits, and the CLI and the page giving identical numbers for one scen
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -14,7 +12,7 @@ from lib.whatif import studio as w
 from lib.whatif.optimiser import Intervention, solve_mix
 from lib.whatif.projection import Baseline
 from lib.whatif.scenario import Scenario, ScenarioError, from_query, to_query
-from tests.conftest import REPO
+from tests.conftest import REPO, run_cli
 from tests.test_scenario import FULL
 
 DEMO = REPO / "data" / "demo"
@@ -176,10 +174,10 @@ def test_cli_and_page_give_identical_numbers(tmp_path, doc):
     """`python -m lib scenario --format json` and the page's computation on the same scenario JSON."""
     f = tmp_path / "scenario.json"
     f.write_text(json.dumps(doc))
-    args = [sys.executable, "-m", "lib", "scenario", "--data-dir", str(DEMO), "--scenario", str(f), "--format", "json"]
+    args = ["scenario", "--data-dir", DEMO, "--scenario", f, "--format", "json"]
     if doc["area"] == "ENG":
         args.append("--england-only")
-    out = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=120)
+    out = run_cli(*args)
     assert out.returncode == 0, out.stderr
     cli = pd.DataFrame(json.loads(out.stdout)["table"])
     # the page: the same document as loaded from a file, through the controls (as the widgets hold it)

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from lib.insight import chart_text
 from lib.stats import signals
 from lib.data.schema import ALL_STAFF
 from lib.stats.spc import ASSURANCE_ICON_MEANINGS, VARIATION_ICON_MEANINGS
@@ -275,7 +276,11 @@ def spc_section(metrics_df: pd.DataFrame, area_code: str, staff_group: str, meas
         area_name = names.iloc[0] if len(names) else area_code
         title = title or f"{m.label}: {area_name}, {staff_group}"
         spec = spc_chart(view.chart, title, measure=measure, target=target)
-    trend_charts.show(spec, f"spc_{area_code}_{measure}", key=f"{key}_chart")
+    # the chart's accessible description states the figures and the signal; the lines below show the same on screen
+    description = chart_text.spc_description(view.chart, view.summary, title, percent=m.is_rate,
+                                             verdicts=signals.VERDICT, rule_words=signals.rule_words)
+    trend_charts.show(spec, f"spc_{area_code}_{measure}", key=f"{key}_chart", description=description,
+                      caption=False)
     s = view.summary
     st.markdown(f"Latest month {shell.period_label(view.chart['period'].iloc[-1])}: "
                 f"**{value_text(measure, s['last_value'])}** (average {value_text(measure, s['mean'])}, "

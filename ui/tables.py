@@ -15,6 +15,19 @@ _COUNT = re.compile(r"(headcount|^hc$|people)", re.I)
 _TEXT_WIDE = re.compile(r"^(system|name|area|scenario|staff group|measure|rule|reading|definition)", re.I)
 
 
+# Width of a System column: the longest name at about 6.4 px a character in the table font (14 px Source Sans;
+# 'Bath and North East Somerset, Swindon and Wiltshire' measures 313 px in Chromium, 6.1 a character), the cell
+# padding (8 px each side) and 8 px of room. tests/browser/test_room_ready_leaders.py measures the real text.
+PX_PER_CHAR = 6.4
+NAME_PADDING_PX = 24
+
+
+def name_width_px(names) -> int:
+    """Column width (px) that shows every one of `names` whole in a table."""
+    longest = max((len(str(n)) for n in names), default=0)
+    return int(round(longest * PX_PER_CHAR)) + NAME_PADDING_PX
+
+
 def display_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """(display copy, column_config): rates as percentages with 2 decimals, FTE and other decimals rounded to
     1 dp with separators, headcounts whole, long text columns given the room and codes kept narrow."""

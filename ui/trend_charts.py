@@ -80,15 +80,16 @@ def _json_ready(spec: dict) -> dict:
 
 
 def show(chart: alt.TopLevelMixin | dict, name: str, key: str, *, downloads: bool = True,
-         description: str | None = None, **kwargs) -> None:
+         description: str | None = None, caption: bool = True, **kwargs) -> None:
     """Like ui.charts.show_chart (PNG/SVG downloads rendered only when clicked) with a stable spec. `chart` is an
     Altair chart or a ready Vega-Lite dict (the fast path: datasets may be DataFrames, sent as Arrow).
-    `description` states the key figures (lib.insight.chart_text): caption under the chart + Vega-Lite aria."""
+    `description` states the key figures (lib.insight.chart_text): caption under the chart + Vega-Lite aria
+    (caption=False: aria only, where the page already writes the same figures beside the chart)."""
     spec = chart if isinstance(chart, dict) else stable_spec(chart)
     if description:
         spec = {**spec, "description": description}
     st.vega_lite_chart(spec={**spec}, key=key, **{"width": "stretch", **kwargs})  # copy: Streamlit pops datasets
-    if description:
+    if description and caption:
         st.caption(description)
     if downloads:
         charts.download_row(_json_ready(spec), name, key)  # rows as records for the exported picture
@@ -333,7 +334,7 @@ def mix_small_multiples(over_time: pd.DataFrame, groups: list[str]) -> alt.Facet
         tooltip=[alt.Tooltip("staff_group:N", title="Staff group"), alt.Tooltip("series:N", title="Area"),
                  alt.Tooltip("month:T", title="Month", format="%b %Y"),
                  alt.Tooltip("share:Q", title="Share of FTE", format=".2%")],
-    ).properties(width=250, height=110)
+    ).properties(width=190, height=110)  # three panels a row fit 720 px (200% zoom of 1440)
     layers = [base]
     brk = _break_rows(df)
     if brk is not None:  # dashed mark in every panel where the systems changed (figures before are re-based)

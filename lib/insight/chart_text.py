@@ -106,3 +106,156 @@ def funnel_description(units: pd.DataFrame, target: float, measure: str, period:
         r = row.iloc[0]
         text += f"; {r['area_name']} {_fmt(float(r['rate']), True)}, {r['side']}"
     return text + "."
+
+
+def _signed(value: float, unit: str = "") -> str:
+    return "no figure" if value != value else f"{value:+,.1f}{unit}"
+
+
+def spc_description(chart: pd.DataFrame, summary: dict, title: str, *, percent: bool, verdicts: dict,
+                    rule_words) -> str:
+    """'Leaver rate (month): South East London, All staff groups. SPC chart of 24 months, Dec 2023-Nov 2025:
+    latest 0.95% in Nov 2025; average (centre line) 0.90%; process limits 0.70% to 1.10%. The latest month is
+    common cause variation (no signal).' From lib.stats.signals.SpcView (chart with period, y, point_type,
+    special_cause, phase; summary from lib.stats.spc.spc_summary). `verdicts` maps point types to words
+    (lib.stats.signals.VERDICT) and `rule_words` names a rule (lib.stats.signals.rule_words): passed in so this
+    module stays free of the statistics package. Empty chart -> ''."""
+    if chart.empty:
+        return ""
+    periods = [str(p) for p in chart["period"]]
+    last = periods[-1]
+    text = (f"{title}. SPC chart of {len(periods)} months, {month_span(periods)}: latest "
+            f"{_fmt(summary['last_value'], percent)} in {period_label(last)}; average (centre line) "
+            f"{_fmt(summary['mean'], percent)}; process limits {_fmt(summary['lpl'], percent)} to "
+            f"{_fmt(summary['upl'], percent)}.")
+    if summary["last_value"] != summary["last_value"]:
+        text += " The latest month has no value, so it cannot signal anything."
+    elif summary["last_point_type"] in verdicts:
+        text += (f" The latest month is a special cause ({verdicts[summary['last_point_type']]}): "
+                 f"{rule_words(summary['last_rule'])}.")
+    else:
+        text += " The latest month is common cause variation (no signal)."
+    phase = chart[chart["phase"] == chart["phase"].iloc[-1]]
+    special = phase[phase["special_cause"].astype(bool)]
+    if len(special):
+        counts = special["point_type"].map(verdicts).value_counts()
+        kinds = ", ".join(f"{n} {v}" for v, n in counts.items())
+        text += f" {len(special)} of {len(phase)} months are special causes ({kinds})."
+    if summary.get("trial_limits"):
+        text += " Trial limits: too few months to trust them fully."
+    return text
+
+
+def flows_description(flows: pd.DataFrame, area: str, unit: str, period: str | None = None) -> str:
+    """'Leavers and joiners for South East London (FTE), Nov 2025: 120.0 joiners, 100.0 leavers, net change
+    +20.0; over Oct-Nov 2025 net change +35.0 in all.' From lib.insight.trends.flows (period, flow, value); the
+    figures are at `period` (else the latest month with a figure). Unknown or hidden counts say 'no figure'.
+    Empty input -> ''."""
+    f = flows.dropna(subset=["value"])
+    if f.empty:
+        return ""
+    wide = flows.drop_duplicates(["period", "flow"]).set_index(["period", "flow"])["value"].astype(float).unstack()
+    at = period if period is not None and period in set(f["period"]) else str(f["period"].max())
+
+    def get(flow: str, p: str = at) -> float:
+        return float(wide.at[p, flow]) if flow in wide.columns and p in wide.index else float("nan")
+    text = (f"Leavers and joiners for {area} ({unit}), {period_label(at)}: {_fmt(get('Joiners'), False)} joiners, "
+            f"{_fmt(get('Leavers'), False)} leavers, net change {_signed(get('Net change'))}")
+    net = wide["Net change"].dropna() if "Net change" in wide.columns else pd.Series(dtype=float)
+    if len(net) > 1:
+        text += f"; over {month_span(list(net.index))} net change {_signed(float(net.sum()))} in all"
+    return text + "."
+
+
+def expected_description(expected: pd.DataFrame, area: str, period: str, *, top: int = 2) -> str:
+    """'FTE more or fewer than expected for the size of South East London, Nov 2025 (its total FTE x England's share
+    of each group): most above: Nurses & health visitors +250.0 FTE (5,250.0 against 5,000.0 expected); most
+    below: HCHS Doctors -120.0 FTE (880.0 against 1,000.0 expected).' From lib.insight.trends.expected_mix.
+    Empty input -> ''."""
+    d = expected.dropna(subset=["Difference (FTE)"])
+    if d.empty:
+        return ""
+
+    def item(r) -> str:
+        return (f"{r['Staff group']} {_signed(float(r['Difference (FTE)']))} FTE ({_fmt(float(r['FTE']), False)} "
+                f"against {_fmt(float(r['Expected FTE']), False)} expected)")
+    parts = _extremes(d, "Difference (FTE)", ["Staff group"], item, top, ("most above", "most below"),
+                      "every group as expected")
+    return (f"FTE more or fewer than expected for the size of {area}, {period_label(period)} (its total FTE x England's "
+            "share of each group): " + "; ".join(parts) + ".")
+
+
+
+def _extremes(d: pd.DataFrame, by: str, ties: list[str], item, top: int, labels: tuple[str, str],
+              none_text: str) -> list[str]:
+    """['<above label>: a; b', '<below label>: c; d']: the `top` rows furthest above and below 0 in `by` (ties in
+    `ties` order), each in item(row)'s words; [none_text] when every row is 0."""
+    above = d[d[by] > 0].sort_values([by, *ties], ascending=[False, *[True] * len(ties)])
+    below = d[d[by] < 0].sort_values([by, *ties])
+    parts = [f"{label}: " + "; ".join(item(r) for _, r in rows.head(top).iterrows())
+             for label, rows in zip(labels, (above, below)) if len(rows)]
+    return parts or [none_text]
+
+def mix_over_time_description(over: pd.DataFrame, *, top: int = 2) -> str:
+    """'Share of FTE by staff group over time, South East London against England, Oct-Nov 2025 (one shared
+    axis from 0%): largest changes: Nurses & health visitors 30.00% to 30.40% (+0.40 points; England +0.05
+    points); ...' From lib.insight.trends.mix_over_time (period, staff_group, series, role, share); the subject is
+    the first role in System, Region, England order; changes are from its first to its latest month with a
+    share. Empty input -> ''."""
+    o = over.dropna(subset=["share"])
+    if o.empty:
+        return ""
+    roles = [r for r in _ROLE_ORDER if r in set(o["role"])]
+    main = o[o["role"] == roles[0]]
+    name = str(main["series"].iloc[0])
+    first, last = str(main["period"].min()), str(main["period"].max())
+    span = month_span(list(main["period"].astype(str)))
+    others = [f"{o.loc[o['role'] == r, 'series'].iloc[0]}" for r in roles[1:]]
+    head = (f"Share of FTE by staff group over time, {name}" + (f" against {' and '.join(others)}" if others else "")
+            + f", {span} (one shared axis from 0%)")
+
+    def share(frame: pd.DataFrame, group: str, p: str) -> float:
+        v = frame.loc[(frame["staff_group"] == group) & (frame["period"] == p), "share"]
+        return float(v.iloc[0]) if len(v) else float("nan")
+    rows = []
+    for g in dict.fromkeys(main["staff_group"]):
+        a, b = share(main, g, first), share(main, g, last)
+        if a == a and b == b:
+            rows.append((abs(b - a), g, a, b))
+    if first == last or not rows:
+        return head + f": a single month ({period_label(last)}), so no change is shown."
+    rows.sort(key=lambda r: (-r[0], r[1]))
+    eng = o[o["role"] == "England"] if roles[0] != "England" else o.iloc[0:0]
+    parts = []
+    for _, g, a, b in rows[:top]:
+        t = f"{g} {_fmt(a, True)} to {_fmt(b, True)} ({100 * (b - a):+.2f} points"
+        ea, eb = share(eng, g, first), share(eng, g, last)
+        if ea == ea and eb == eb:
+            t += f"; England {100 * (eb - ea):+.2f} points"
+        parts.append(t + ")")
+    return head + f": largest changes from {period_label(first)} to {period_label(last)}: " + "; ".join(parts) + "."
+
+
+def heatmap_description(mix: pd.DataFrame, period: str, *, top: int = 2) -> str:
+    """'Share of FTE in each staff group minus England's, 42 systems, Nov 2025: furthest above England: Alpha,
+    Midwives +1.20 points (3.20% against 2.00%); ... furthest below: ...' From lib.insight.trends.mix_vs_england
+    (area_name, staff_group, share, england_share, diff_pts). Empty input -> ''."""
+    d = mix.dropna(subset=["diff_pts"])
+    if d.empty:
+        return ""
+
+    def item(r) -> str:
+        return (f"{r['area_name']}, {r['staff_group']} {float(r['diff_pts']):+.2f} points "
+                f"({_fmt(float(r['share']), True)} against {_fmt(float(r['england_share']), True)})")
+    parts = _extremes(d, "diff_pts", ["area_name", "staff_group"], item, top,
+                      ("furthest above England", "furthest below"), "every system matches England's mix")
+    return (f"Share of FTE in each staff group minus England's, {d['area_name'].nunique()} systems, "
+            f"{period_label(period)}: " + "; ".join(parts) + ".")
+
+
+def profile_mix_description(rm: pd.DataFrame, area: str, period: str, *, top: int = 2) -> str:
+    """The profile's role-mix chart, in mix_description's words. From lib.insight.map_data.role_mix
+    (staff_group, system_share, england_share, difference as a fraction). Empty input -> ''."""
+    e = pd.DataFrame({"Staff group": rm["staff_group"], "Share": rm["system_share"],
+                      "England share": rm["england_share"], "Difference (percentage points)": 100 * rm["difference"]})
+    return mix_description(e, area, period, top=top)

@@ -5,6 +5,12 @@ saved it and when. Files are written to a temporary file in the same directory, 
 a reader never sees half a file and a failed write leaves the previous version. Names are the facilitator's
 words; the file name is a safe slug of the name plus a short hash, never a path taken from the name.
 
+Ownership: each entry records who saved it (the signed-in address, or ANONYMOUS when sign-in is off). Only
+that person may overwrite or delete it; everyone allowed on the page may list, load, compare and export it. With
+sign-in off everyone is ANONYMOUS, so everyone owns the anonymous entries (a local workshop laptop). No admin role
+exists: the access settings (lib.sharing.access) hold only the allow-list. An entry whose file cannot be read has
+no known owner and is never overwritten or deleted from the page (fail closed): whoever runs the server removes it.
+
 The change log (levers and assumptions moved during a session) is exported as CSV with spreadsheet formulas
 neutralised (lib.insight.exports).
 """
@@ -30,6 +36,8 @@ MAX_NAME_CHARS = 80
 MAX_FILE_BYTES = 200_000
 MAX_ENTRIES = 500
 LOG_COLUMNS = ["when_utc", "who", "what", "value"]
+ANONYMOUS = "anonymous (local)"  # who saved it when sign-in is off
+_LEGACY_ANONYMOUS = {"local user", "unknown", ""}  # entries saved before ownership was recorded
 
 
 class LibraryError(ValueError):
@@ -58,15 +66,49 @@ def clean_name(name: str) -> str:
     return n
 
 
-def save(store: Path | str, name: str, scn: Scenario, who: str, when: str | None = None) -> Path:
-    """Write (or replace) the named scenario atomically; returns the file written."""
+def identity(who: str | None) -> str:
+    """The owner recorded for `who`: a signed-in address in lower case, ANONYMOUS when nobody is signed in."""
+    w = " ".join(str(who or "").split())[:120]
+    return ANONYMOUS if w.lower() in _LEGACY_ANONYMOUS or w == ANONYMOUS else w.lower()
+
+
+def may_change(owner: str, who: str | None) -> bool:
+    """True when `who` may overwrite or delete an entry saved by `owner`: only its owner may."""
+    return identity(owner) == identity(who)
+
+
+def _check_owner(path: Path, name: str, who: str | None, doing: str) -> None:
+    """Raise LibraryError unless `who` owns the entry at `path` (a file that cannot be read has no known owner)."""
+    try:
+        owner = identity(_read(path).get("saved_by"))
+    except (LibraryError, OSError) as exc:
+        raise LibraryError(f"Cannot {doing} {name!r}: its file cannot be read, so its owner is not known "
+                           f"({exc}). Whoever runs the server can remove it.") from exc
+    if not may_change(owner, who):
+        raise LibraryError(f"Cannot {doing} {name!r}: it was saved by {owner}, and only they can {doing} it. "
+                           "Save your version under another name.")
+
+
+def owner(store: Path | str, name: str) -> str | None:
+    """Who saved the named entry (None: no such entry, or its file cannot be read)."""
+    p = library_dir(store) / f"{_slug(clean_name(name))}.json"
+    try:
+        return identity(_read(p).get("saved_by")) if p.exists() else None
+    except (LibraryError, OSError):
+        return None
+
+
+def save(store: Path | str, name: str, scn: Scenario, who: str | None, when: str | None = None) -> Path:
+    """Write (or replace, if `who` owns it) the named scenario atomically; returns the file written."""
     name = clean_name(name)
     d = library_dir(store)
     d.mkdir(parents=True, exist_ok=True)
     target = d / f"{_slug(name)}.json"
-    if not target.exists() and len(list(d.glob("*.json"))) >= MAX_ENTRIES:
+    if target.exists():
+        _check_owner(target, name, who, "overwrite")
+    elif len(list(d.glob("*.json"))) >= MAX_ENTRIES:
         raise LibraryError(f"The library holds {MAX_ENTRIES} scenarios already: delete some first.")
-    doc = {"name": name, "saved_by": str(who or "unknown")[:120], "saved_at_utc": when or _now(),
+    doc = {"name": name, "saved_by": identity(who), "saved_at_utc": when or _now(),
            "scenario": scn.to_dict()}
     payload = json.dumps(doc, indent=2, sort_keys=True).encode("utf-8")
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=d)
@@ -110,7 +152,7 @@ def entries(store: Path | str) -> tuple[pd.DataFrame, list[str]]:
                 problems.append(str(exc))
                 continue
             s = doc["scenario"]
-            rows.append({"name": str(doc["name"]), "saved_by": str(doc.get("saved_by", "")),
+            rows.append({"name": str(doc["name"]), "saved_by": identity(doc.get("saved_by")),
                          "saved_at_utc": str(doc.get("saved_at_utc", "")), "area": s.get("area", ""),
                          "years": s.get("horizon", ""), "file": p.name})
     t = pd.DataFrame(rows, columns=["name", "saved_by", "saved_at_utc", "area", "years", "file"])
@@ -124,12 +166,15 @@ def load(store: Path | str, name: str) -> Scenario:
     return Scenario.from_dict(_read(p)["scenario"])
 
 
-def delete(store: Path | str, name: str) -> bool:
-    p = library_dir(store) / f"{_slug(clean_name(name))}.json"
-    if p.exists():
-        p.unlink()
-        return True
-    return False
+def delete(store: Path | str, name: str, who: str | None) -> bool:
+    """Remove the named entry if `who` owns it (LibraryError otherwise); False when there is no such entry."""
+    name = clean_name(name)
+    p = library_dir(store) / f"{_slug(name)}.json"
+    if not p.exists():
+        return False
+    _check_owner(p, name, who, "delete")
+    p.unlink()
+    return True
 
 
 def export_zip(store: Path | str) -> bytes:

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import TURNOVER_NOV25, assert_no_exception, open_checked, serve_real_store_plus, wait_for_app
-from tests.may26 import make_may26
+from tests.conftest import assert_no_exception, open_checked, serve_store, wait_for_app
 
 MAP = ".st-key-map_hex [data-testid='stVegaLiteChart']"  # the hex cartogram (Vega-Lite)
 
 
 @pytest.fixture(scope="module")
-def server26(real_store, tmp_path_factory, artifacts):
-    may = tmp_path_factory.mktemp("may26") / "May-26.csv"
-    make_may26(TURNOVER_NOV25, may)
-    yield from serve_real_store_plus(real_store, tmp_path_factory, "browser_store26", [may])
+def server26(real_store26, artifacts):
+    yield from serve_store(real_store26)
 
 
 open_page = open_checked

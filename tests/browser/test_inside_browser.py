@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import WORKFORCE, assert_no_exception, open_checked, serve_real_store_plus, wait_for_app
+from tests.conftest import WORKFORCE, assert_no_exception, open_checked, serve_store, wait_for_app
 
 SICKNESS = WORKFORCE / "nhs_sickness_absence_2025-03.csv"
 
 
 @pytest.fixture(scope="module")
-def real_server(real_store, tmp_path_factory, artifacts):
-    yield from serve_real_store_plus(real_store, tmp_path_factory, "inside_browser", [SICKNESS])
+def real_server(real_store_sickness, artifacts):
+    yield from serve_store(real_store_sickness)
 
 
 open_page = open_checked

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 
 import pytest
 
 from lib.data import hexmap
-from tests.conftest import REPO, assert_no_exception, open_checked, serve_real_store_plus, wait_for_app
+from tests.conftest import assert_no_exception, open_checked, run_cli, serve_store, wait_for_app
 from ui import map_view
 
 MAP = ".st-key-map_hex [data-testid='stVegaLiteChart']"  # the hex cartogram (Vega-Lite, no WebGL)
@@ -69,9 +67,9 @@ def click_hex(page, level: str, code: str, tooltip: str) -> None:
 
 
 def cli_metrics(level: str, period: str) -> list[dict]:
-    out = subprocess.run([sys.executable, "-m", "lib", "metrics", "--data-dir", "data/demo", "--level", level,
-                          "--period", period, "--by-staff-group", "--format", "json"], cwd=REPO, check=True,
-                         capture_output=True, text=True, timeout=60)
+    out = run_cli("metrics", "--data-dir", "data/demo", "--level", level, "--period", period, "--by-staff-group",
+                  "--format", "json")
+    assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
 
 
@@ -140,41 +138,37 @@ def test_stp_map_and_profile(app, page, artifacts):
 
 
 @pytest.fixture(scope="module")
-def real_map_server(real_store, tmp_path_factory):
-    yield from serve_real_store_plus(real_store, tmp_path_factory, "map_real", [])
+def real_map_server(real_store, artifacts):
+    yield from serve_store(real_store)
 
 
-def test_map_on_real_files_at_1440(real_map_server, browser, artifacts):
+def test_map_on_real_files_at_1440(real_map_server, page, artifacts):
     """The real Oct/Nov-25 files at 1440x900: hexes drawn without WebGL, tooltip with the full name and figures,
     colour key drawn, the system list beside the map, the key figures written out; a measure change keeps the
     map's drawing surface (rows swapped in, not rebuilt)."""
-    ctx = browser.new_context(viewport={"width": 1440, "height": 900})
-    page = ctx.new_page()
-    try:
-        open_checked(page, real_map_server.url)
-        open_checked(page, real_map_server.url + "/map")
-        page.locator(VIEW).first.wait_for()
-        assert page.locator("[data-testid='stDeckGlJsonChart']").count() == 0
-        body = page.inner_text("body")
-        assert "Leaver rate, all staff groups: ICBs of July 2022, month ending Nov 2025" in body
-        assert "42 of 42 systems have figures" in body and "England " in body
-        hover_hex(page, "ICS", "QOX", "Bath and North East Somerset, Swindon and Wiltshire (QOX)")
-        tip = page.locator("#vg-tooltip-element").inner_text()
-        assert "Leaver rate: " in tip and "%" in tip and "Leavers FTE: " in tip
-        # a screen reader hears each hexagon's own words (name, region, figure), not Vega's axis values
-        words = page.locator(f"{MAP} [aria-label^='South East London (QKK), London: Leaver rate: ']")
-        assert words.count() == 1, "each hexagon carries its system's words"
-        key = page.locator("[data-testid='stVegaLiteChart']").filter(has_text="Colour key").first.bounding_box()
-        assert key["height"] >= 80, f"the colour key is drawn, not squashed: {key}"
-        pick = page.get_by_label("Choose a system (keyboard or list)").bounding_box()
-        hexes = page.locator(MAP).bounding_box()
-        assert pick["y"] > hexes["y"] and pick["x"] < hexes["x"] + hexes["width"]  # under the map, same column
-        page.screenshot(path=str(artifacts / "map_real_1440x900.png"))
-        page.evaluate("() => { document.querySelector(\"" + VIEW.split(",")[0] + "\").__kept = 1; }")
-        choose(page, "Measure", "Joiner rate")
-        page.get_by_text("Joiner rate, all staff groups: ICBs of July 2022").wait_for(timeout=20000)
-        assert page.evaluate("() => document.querySelector(\"" + VIEW.split(",")[0] + "\").__kept") == 1, \
-            "the map was rebuilt on a measure change instead of taking the new rows"
-        assert_no_exception(page)
-    finally:
-        ctx.close()
+    page.set_viewport_size({"width": 1440, "height": 900})
+    open_checked(page, real_map_server.url)
+    open_checked(page, real_map_server.url + "/map")
+    page.locator(VIEW).first.wait_for()
+    assert page.locator("[data-testid='stDeckGlJsonChart']").count() == 0
+    body = page.inner_text("body")
+    assert "Leaver rate, all staff groups: ICBs of July 2022, month ending Nov 2025" in body
+    assert "42 of 42 systems have figures" in body and "England " in body
+    hover_hex(page, "ICS", "QOX", "Bath and North East Somerset, Swindon and Wiltshire (QOX)")
+    tip = page.locator("#vg-tooltip-element").inner_text()
+    assert "Leaver rate: " in tip and "%" in tip and "Leavers FTE: " in tip
+    # a screen reader hears each hexagon's own words (name, region, figure), not Vega's axis values
+    words = page.locator(f"{MAP} [aria-label^='South East London (QKK), London: Leaver rate: ']")
+    assert words.count() == 1, "each hexagon carries its system's words"
+    key = page.locator("[data-testid='stVegaLiteChart']").filter(has_text="Colour key").first.bounding_box()
+    assert key["height"] >= 80, f"the colour key is drawn, not squashed: {key}"
+    pick = page.get_by_label("Choose a system (keyboard or list)").bounding_box()
+    hexes = page.locator(MAP).bounding_box()
+    assert pick["y"] > hexes["y"] and pick["x"] < hexes["x"] + hexes["width"]  # under the map, same column
+    page.screenshot(path=str(artifacts / "map_real_1440x900.png"))
+    page.evaluate("() => { document.querySelector(\"" + VIEW.split(",")[0] + "\").__kept = 1; }")
+    choose(page, "Measure", "Joiner rate")
+    page.get_by_text("Joiner rate, all staff groups: ICBs of July 2022").wait_for(timeout=20000)
+    assert page.evaluate("() => document.querySelector(\"" + VIEW.split(",")[0] + "\").__kept") == 1, \
+        "the map was rebuilt on a measure change instead of taking the new rows"
+    assert_no_exception(page)

@@ -4,23 +4,16 @@ four-scenario comparison without scrolling, the map's colour key and chart downl
 Screenshots go to tests/artifacts/room_*.png; their paths are printed (run with -s to see them)."""
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
-from lib.data.loader import DEMO_DATA_DIR
-from tests.conftest import Server, assert_no_exception, wait_for_app
+from tests.conftest import assert_no_exception, wait_for_app
 
 
-@pytest.fixture(scope="module")
-def room_server(artifacts, tmp_path_factory):
+@pytest.fixture
+def room_server(demo_copy_server):
     """The app on a copy of the demo store (the scenario library writes into the store)."""
-    store = tmp_path_factory.mktemp("room_store") / "demo"
-    shutil.copytree(DEMO_DATA_DIR, store)
-    srv = Server(__import__("tests.conftest", fromlist=["REPO"]).REPO / "app.py",
-                 env={"WORKFORCE_DATA_DIR": str(store)})
-    yield srv
-    srv.stop()
+    return demo_copy_server
 
 
 def _shot(page, artifacts, name: str, full: bool = False) -> str:
@@ -56,8 +49,7 @@ def _scroll_top(page) -> None:
 
 
 def _first_visit(page, srv) -> None:
-    page.goto(srv.url)           # first visit to the server (deep links 404 before the first page load)
-    wait_for_app(page)
+    srv.visit(page)              # the server's first visit registers its pages (done once per server)
 
 
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])

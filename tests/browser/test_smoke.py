@@ -3,9 +3,7 @@ from tests.conftest import assert_no_exception, wait_for_app
 
 
 def test_app_opens_without_exception(app_server, page, artifacts):
-    page.goto(app_server.url)
-    wait_for_app(page)
-    assert_no_exception(page)
+    app_server.visit(page)
     body = page.inner_text("body")
     assert "NHS workforce headlines" in body
     assert "Synthetic demo data" in body
@@ -14,17 +12,14 @@ def test_app_opens_without_exception(app_server, page, artifacts):
 
 
 def test_deep_link_with_bad_values_is_friendly(app_server, page, artifacts):
-    page.goto(app_server.url + "/?level=XYZ&period=../../etc/passwd")
-    wait_for_app(page)
-    assert_no_exception(page)
+    app_server.visit(page, "/?level=XYZ&period=../../etc/passwd")
     body = page.inner_text("body")
     assert "not one we recognise" in body
     assert "/etc/passwd" not in page.url or "NHS workforce headlines" in body
 
 
 def test_sidebar_period_change_updates_figures_and_url(app_server, page):
-    page.goto(app_server.url)
-    wait_for_app(page)
+    app_server.visit(page, "/")
     fte = page.locator("[data-testid='stMetricValue']").first.inner_text()
     page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first.click()
     page.keyboard.type("Nov 2024")  # the option list is virtualised: filter, then pick

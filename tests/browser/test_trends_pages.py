@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.conftest import REPO, assert_no_exception, wait_for_app
+from tests.conftest import REPO, assert_no_exception, wait_for_app, run_cli
 
 DEMO = REPO / "data" / "demo"
 # (level, period label in the sidebar, period key) chosen away from the latest so the change is real
@@ -20,9 +18,9 @@ _CLI: dict[tuple[str, str], list[dict]] = {}
 
 def cli_metrics(level: str, period: str) -> list[dict]:
     if (level, period) not in _CLI:
-        out = subprocess.run([sys.executable, "-m", "lib", "metrics", "--data-dir", str(DEMO), "--level", level,
-                              "--period", period, "--by-staff-group", "--format", "json"],
-                             cwd=REPO, capture_output=True, text=True, check=True, timeout=120)
+        out = run_cli("metrics", "--data-dir", DEMO, "--level", level, "--period", period, "--by-staff-group",
+                      "--format", "json")
+        assert out.returncode == 0, out.stderr
         _CLI[(level, period)] = json.loads(out.stdout)
     return _CLI[(level, period)]
 

@@ -18,11 +18,7 @@ def _gap(page) -> str:
 
 def test_slider_changes_result_and_url(app_server, page, artifacts):
     page.set_viewport_size({"width": 1400, "height": 2400})
-    page.goto(app_server.url)          # first visit to the server: see report (page-not-found on deep links)
-    wait_for_app(page)
-    page.goto(app_server.url + "/what_if?area=QKK")
-    wait_for_app(page)
-    assert_no_exception(page)
+    app_server.visit(page, "/what_if?area=QKK")
     assert "What-if studio" in page.inner_text("body")
     before_gap, before = _gap(page), _scn(page.url)
     before_url_scn = parse_qs(urlparse(page.url).query)["scn"][0]

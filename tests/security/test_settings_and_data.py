@@ -7,13 +7,12 @@ import os
 import secrets as pysecrets
 import shutil
 import subprocess
-import sys
 import zlib
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, run_cli
 
 GOOD = pysecrets.token_hex(32)
 EXAMPLE_COOKIE_SECRET = "REPLACE-with-64-hex-characters-from-secrets.token_hex-32"
@@ -216,9 +215,7 @@ def test_viewer_messages_carry_no_server_paths():
 
 
 def _cli(*args, env=None):
-    e = {k: v for k, v in os.environ.items() if k != "WORKFORCE_DISCLOSURE_CONTROL"}
-    e.update(env or {})
-    return subprocess.run([sys.executable, "-m", "lib", *args], cwd=REPO, capture_output=True, text=True, env=e)
+    return run_cli(*args, env=env, drop_env=("WORKFORCE_DISCLOSURE_CONTROL",))
 
 
 def test_cli_applies_disclosure_control_when_asked_and_says_when_off(tmp_path):

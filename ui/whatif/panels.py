@@ -353,6 +353,8 @@ def library_section(ctx, scn: Scenario) -> None:
     shown = t.rename(columns={"name": "Name", "saved_by": "Saved by", "saved_at_utc": "Saved at (UTC)",
                               "area": "System", "years": "Years"}).drop(columns=["file"])
     st.dataframe(shown, hide_index=True, width="stretch", height=min(36 * (len(shown) + 1) + 4, 220))
+    st.caption(f"You are {auth_user()}. Everyone here can load, compare and export any scenario; only the person "
+               "who saved one can replace or delete it.")
     c1, c2, c3, c4 = st.columns([2, 1, 1, 1.3], vertical_alignment="bottom")
     pick = c1.selectbox("Library scenario", list(t["name"]), key="wi_lib_pick")
     if c2.button("Load", key="wi_lib_load", icon=":material/input:"):
@@ -365,10 +367,17 @@ def library_section(ctx, scn: Scenario) -> None:
             st.error(f"Could not load {pick!r}: {for_viewers(exc, ctx.data_dir)}")
         else:
             load_later(loaded, f"Loaded {pick!r} from the workshop library.")
-    if c3.button("Delete", key="wi_lib_delete", icon=":material/delete:"):
-        library.delete(ctx.data_dir, pick)
-        log_change("Deleted from the library", pick)
-        st.rerun(scope="fragment")
+    me, owner = auth_user(), library.owner(ctx.data_dir, pick)
+    mine = owner is not None and library.may_change(owner, me)
+    if c3.button("Delete", key="wi_lib_delete", icon=":material/delete:", disabled=not mine,
+                 help=None if mine else f"Only {owner or 'its owner'} can delete it"):
+        try:
+            library.delete(ctx.data_dir, pick, me)
+        except library.LibraryError as exc:
+            st.error(str(exc))
+        else:
+            log_change("Deleted from the library", pick)
+            st.rerun(scope="fragment")
     c4.download_button("Export library (zip)", lambda: library.export_zip(ctx.data_dir),
                        file_name="what_if_library.zip", mime="application/zip", key="wi_lib_export",
                        icon=":material/download:", on_click="ignore")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import altair as alt
@@ -186,7 +187,14 @@ def log_change(what: str, value) -> None:
 
 
 def auth_user() -> str:
-    """Who: the signed-in e-mail when sign-in is configured, else 'local user'."""
+    """Who: the trusted signed-in address (the one the allow-list admitted, lib.sharing.access) when sign-in is
+    configured, else 'anonymous (local)'. Library entries are owned by it (lib.whatif.library)."""
+    from lib.sharing import access
+    from lib.whatif import library
     if not auth.auth_configured():
-        return "local user"
-    return str(st.user.get("email") or st.user.get("name") or "signed-in user")
+        return library.ANONYMOUS
+    try:
+        tenant = access.policy_from(auth.settings(), os.environ).entra_tenant
+    except ValueError:  # a broken allow-list lets nobody in (ui.auth.gate); no tenant claims are trusted
+        tenant = None
+    return access.email_of(st.user.to_dict(), tenant) or "signed-in user without a verified address"
