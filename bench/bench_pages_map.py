@@ -32,7 +32,6 @@ from bench_pages import Tab, choose, loadavg  # noqa: E402
 from tests.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Server  # noqa: E402
 
 MEASURES = ("Leaver rate", "Vacancy rate", "Joiner rate", "FTE growth")
-FIELDS = ("ms", "cpu_ms", "main_ms", "script_ms", "gpu_ms", "chrome_ms", "kb")
 
 
 def med(rows: list[dict], k: str) -> float:

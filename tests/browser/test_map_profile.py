@@ -4,7 +4,6 @@ real published files at 1440x900."""
 from __future__ import annotations
 
 import json
-import math
 
 import pytest
 
