@@ -2,7 +2,6 @@
 real Nov-25 file and a May-26 file with the 2026 codes (tests/may26.py)."""
 from __future__ import annotations
 
-
 import pytest
 
 from lib.data import geography
