@@ -62,14 +62,21 @@ class Server:
         """Open `path` (e.g. "/what_if?area=QKK") and wait for the app to settle; fails on a shown exception.
         A server's first session registers the pages of st.navigation, so a deep link before any visit finds no
         page: the first call for a server opens its root once (every later test goes straight to its link)."""
-        if not self.warmed:  # the first run also fills the server's caches: slow on a busy machine
-            page.goto(self.url)
-            wait_for_app(page, max(timeout_ms, 120000))
-            self.warmed = True
-        if path:
-            page.goto(self.url + path)
-            wait_for_app(page, timeout_ms)
+        if self.warm(page) and path in ("", "/"):
+            assert_no_exception(page)
+            return
+        page.goto(self.url + path)
+        wait_for_app(page, timeout_ms)
         assert_no_exception(page)
+
+    def warm(self, page) -> bool:
+        """The server's first visit (its root), once per server; True if this call made it."""
+        if self.warmed:
+            return False
+        page.goto(self.url)  # the first run also fills the server's caches: slow on a busy machine
+        wait_for_app(page, 120000)
+        self.warmed = True
+        return True
 
     def stop(self) -> None:
         self.proc.terminate()

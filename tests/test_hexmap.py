@@ -121,3 +121,34 @@ def test_view_state_frames_england():
 def test_unknown_level():
     with pytest.raises(ValueError, match="ICS"):
         hexmap.hex_layout("CCG")
+
+
+@pytest.mark.parametrize("level, n", [("ICS", 42), ("ICS2026", 36), ("STP", 42)])
+def test_cell_centres_are_the_layout_in_hexagon_units(level, n):
+    c = hexmap.cell_centres(level)
+    lay = hexmap.hex_layout(level)
+    assert len(c) == n and set(c["code"]) == set(geography.areas(level)["code"])
+    assert list(c["code"]) == list(lay["code"]) and list(c["label"]) == list(lay["label"])
+    for r in c.itertuples():
+        x, y = hexmap.hex_xy(r.col, r.row)
+        assert (r.x, r.y) == (pytest.approx(x, abs=1e-4), pytest.approx(y, abs=1e-4))
+    # neighbouring cells are one hexagon apart: sqrt(3) circumradii between centres, whatever the row parity
+    at = {(r.col, r.row): (r.x, r.y) for r in c.itertuples()}
+    for (col, row), (x, y) in at.items():
+        for nb in hexmap.neighbours(col, row):
+            if nb in at:
+                assert math.dist((x, y), at[nb]) == pytest.approx(math.sqrt(3), abs=1e-3)
+    x0, x1, y0, y1 = hexmap.extent(level)
+    assert x0 == pytest.approx(c["x"].min() - 1) and x1 == pytest.approx(c["x"].max() + 1)
+    assert y0 == pytest.approx(c["y"].min() - 1) and y1 == pytest.approx(c["y"].max() + 1)
+
+
+def test_hexagon_path_is_a_regular_pointy_topped_hexagon_of_radius_1():
+    import re
+    pts = [tuple(map(float, p.split(","))) for p in re.findall(r"-?\d+(?:\.\d+)?,-?\d+(?:\.\d+)?",
+                                                                hexmap.HEXAGON_PATH)]
+    assert len(pts) == 6 and hexmap.HEXAGON_PATH.endswith("Z")
+    assert all(math.hypot(x, y) == pytest.approx(1, abs=1e-3) for x, y in pts)
+    assert (0.0, 1.0) in pts and (0.0, -1.0) in pts  # pointy top and bottom, as hex_xy's rows assume
+    sides = [math.dist(pts[i], pts[(i + 1) % 6]) for i in range(6)]
+    assert all(s == pytest.approx(1, abs=1e-3) for s in sides)

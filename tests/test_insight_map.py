@@ -168,3 +168,29 @@ def test_stp_level_and_export(small):
 def test_measures_available():
     assert "fte_per_100k" not in im.measures_available({})
     assert im.measures_available({"QKK": 1.0}) == im.MEASURE_KEYS
+
+
+def test_map_description_states_highest_lowest_england_and_count(small):
+    t = im.map_table(small, "ICS", "2025-11", "vacancy_rate", ALL_STAFF)
+    names = geography.area_names("ICS")
+    d = im.map_description(t, "vacancy_rate")
+    # by hand: QKK 100 / 1,100 = 9.09%; QHM 0 / 500 = 0.00%; England (100 + 100 + 0) / (1,100 + 2,100 + 500) = 5.41%
+    assert d == (f"Vacancy rate, all staff groups: highest {names['QKK']} (9.09%); lowest {names['QHM']} (0.00%); "
+                 "England 5.41%. 3 of 42 systems have figures.")
+
+
+def test_map_description_names_ties_together(small):
+    t = im.map_table(small, "ICS", "2025-11", "leaver_rate", ALL_STAFF)
+    short = t.set_index("code")["name"]
+    d = im.map_description(t, "leaver_rate", ALL_STAFF)
+    # QWE 20 / 2,000 and QHM 5 / 500 are both exactly 1.00%: joint lowest, named in alphabetical order
+    low = " and ".join(sorted([short["QWE"], short["QHM"]]))
+    assert f"lowest {low} (1.00%)" in d
+    assert f"highest {short['QKK']} (1.01%)" in d  # 10 / 995
+    assert "England 1.00%" in d  # 35 / 3,495
+
+
+def test_map_description_without_figures_says_so(small):
+    t = im.map_table(small, "ICS", "2025-11", "vacancy_rate", "Midwives")
+    assert im.map_description(t, "vacancy_rate", "Midwives") == \
+        "Vacancy rate, midwives: no system has figures for this period."

@@ -2,8 +2,6 @@
 real Nov-25 file and a May-26 file with the 2026 codes (tests/may26.py)."""
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from lib.data import geography
@@ -30,9 +28,13 @@ def texts(at) -> str:
 
 
 def map_codes(at) -> set[str]:
-    deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
-    layer = next(L for L in deck["layers"] if L["id"] == "systems")
-    return {r["code"] for r in layer["data"]}
+    """Codes of the map's hexagons (the Vega-Lite cartogram's `hexes` rows, as sent to the browser)."""
+    import pyarrow as pa
+    for e in at.get("vega_lite_chart"):
+        for d in e.proto.datasets:
+            if d.name == "hexes":
+                return set(pa.ipc.open_stream(d.data.data).read_all().to_pandas()["code"])
+    raise AssertionError("no hex map on the page")
 
 
 def test_map_of_may26_defaults_to_the_36_icbs(app_data):

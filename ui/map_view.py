@@ -5,6 +5,7 @@ template (no HTML), so no data is ever interpreted as markup.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import altair as alt
@@ -16,7 +17,7 @@ from lib.data import boundaries
 from lib.data import hexmap
 from lib.insight import map_data as im
 from lib.insight.map_data import MEASURES, NO_DATA_COLOUR, ColourScale, Measure, fmt_value, hex_to_rgb, text_colour
-from ui import auth, charts, data
+from ui import auth, charts, data, trend_charts
 
 LAYER_ID = "systems"
 MAP_HEIGHT = 560
@@ -204,3 +205,215 @@ def ranked_chart(table: pd.DataFrame, scale: ColourScale, measure: str, selected
             x="value:Q", y=alt.value(0), text="label:N")
         layers += [rule, text]
     return alt.layer(*layers).properties(height=max(15 * len(d), 200))
+
+
+# ------------------------------------------------------------------------------------------------ Vega-Lite form
+# The hex cartogram as fixed Vega-Lite specs (one per level / measure kind) with the figures as named datasets:
+# a measure, staff group or period change sends new rows only and the browser swaps them into the chart already
+# drawn (no WebGL: Vega draws to a 2D canvas). Chosen over the pydeck hex layer by measurement (bench/README.md).
+HEX_PX = 36                 # pixels per hexagon unit (circumradius): the 42-hex England is about 480 x 560 px
+HEX_GAP = 0.05              # each hexagon shrunk by this fraction: a thin white gutter between neighbours
+SELECTED_STROKE = "#d5281b"  # NHS red outline of the chosen system (as the pydeck form's outline)
+PICK = "pick"               # the click selection's name (st.vega_lite_chart returns selection[PICK])
+_VL = "https://vega.github.io/schema/vega-lite/v6.json"
+_TIP = [{"field": "system", "type": "nominal", "title": "System"},
+        {"field": "region_name", "type": "nominal", "title": "Region"},
+        {"field": "value_line", "type": "nominal", "title": "Figure"},
+        {"field": "numerator_line", "type": "nominal", "title": "Numerator"},
+        {"field": "denominator_line", "type": "nominal", "title": "Denominator"}]
+
+
+def hex_spec(level: str) -> dict:
+    """The cartogram's spec for a level, without data (dataset `hexes`, rows from hex_rows): hexagon point marks
+    at fixed pixel positions, filled with each row's colour, white (or red when chosen) outlines, labels, tooltips
+    with full names; a click selects a system (selection `pick` on field `code`)."""
+    x0, x1, y0, y1 = hexmap.extent(level)
+    w, h = round(HEX_PX * (x1 - x0)), round(HEX_PX * (y1 - y0))
+    size = round((2 * HEX_PX * (1 - HEX_GAP)) ** 2)
+    x = {"field": "x", "type": "quantitative", "axis": None,
+         "scale": {"domain": [x0, x1], "range": [0, w], "nice": False, "zero": False}}
+    y = {"field": "y", "type": "quantitative", "axis": None,
+         "scale": {"domain": [y0, y1], "range": [h, 0], "nice": False, "zero": False}}
+    hexes = {"params": [{"name": PICK, "select": {"type": "point", "fields": ["code"], "toggle": False}}],
+             "mark": {"type": "point", "shape": hexmap.HEXAGON_PATH, "size": size, "filled": True, "opacity": 1,
+                      "cursor": "pointer"},
+             "encoding": {"x": x, "y": y, "fill": {"field": "colour", "type": "nominal", "scale": None},
+                          "stroke": {"condition": {"test": "datum.selected", "value": SELECTED_STROKE},
+                                     "value": "#ffffff"},
+                          "strokeWidth": {"condition": {"test": "datum.selected", "value": 4}, "value": 1},
+                          "description": {"field": "aria", "type": "nominal"},  # what a screen reader says
+                          "tooltip": _TIP}}
+    labels = {"mark": {"type": "text", "fontSize": 12, "fontWeight": "bold", "cursor": "pointer", "aria": False},
+              "encoding": {"x": x, "y": y, "text": {"field": "label", "type": "nominal"},
+                           "color": {"field": "text_colour", "type": "nominal", "scale": None}, "tooltip": _TIP}}
+    return {"$schema": _VL, "width": w, "height": h, "autosize": {"type": "none"},
+            "config": {"view": {"stroke": None}}, "data": {"name": "hexes"}, "layer": [hexes, labels],
+            # fixed words (Streamlit 1.67 writes st.vega_lite_chart(alt=...) into the spec, so changing figures
+            # there rebuilt the chart on every change): the key figures are in the caption under the map
+            "description": "Hex cartogram: one equal hexagon per system, placed roughly as on the map of England, "
+                           "coloured by the chosen measure (darker = higher). The key figures are written under "
+                           "the map; every system's figures are in the ranking and the table download."}
+
+
+def hex_rows(table: pd.DataFrame, scale: ColourScale, measure: str, level: str, selected: str | None = None,
+             info: Measure | None = None) -> pd.DataFrame:
+    """The cartogram's dataset: one row per system with its cell centre, colour, label colour and tooltip lines."""
+    ms = info or MEASURES[measure]
+    cells = hexmap.cell_centres(level)[["code", "label", "x", "y"]]
+    d = cells.merge(table[["code", "name", "region_name", "value", "value_text", "numerator_text",
+                           "denominator_text"]], on="code", how="left")
+    d["colour"] = d["value"].map(scale.colour)
+    d["text_colour"] = ["#212b32" if text_colour(c) == "#000000" else "#ffffff" for c in d["colour"]]
+    d["system"] = d["name"] + " (" + d["code"] + ")"
+    d["value_line"] = f"{ms.label}: " + d["value_text"]
+    d["numerator_line"] = f"{ms.numerator}: " + d["numerator_text"]
+    d["denominator_line"] = f"{ms.denominator}: " + d["denominator_text"]
+    d["selected"] = d["code"] == selected
+    d["aria"] = d["system"] + ", " + d["region_name"] + ": " + d["value_line"]
+    return d[["code", "label", "x", "y", "colour", "text_colour", "system", "region_name", "value_line",
+              "numerator_line", "denominator_line", "selected", "aria"]]
+
+
+def picked_code(event, allowed: set[str]) -> str | None:
+    """The code of the clicked hexagon from st.vega_lite_chart's selection state, checked against known codes."""
+    try:
+        pts = event.selection[PICK] or []
+    except (AttributeError, KeyError, TypeError):
+        return None
+    code = pts[0].get("code") if pts and isinstance(pts[0], dict) else None
+    return code if code in allowed else None
+
+
+def legend_spec() -> dict:
+    """The colour key as a fixed spec (dataset `bands`, rows from legend_rows): one cell per band with its range
+    written under it. Fixed, so a new measure swaps the rows into the key already drawn."""
+    x = {"field": "bin", "type": "nominal", "sort": {"field": "order"}, "title": None,
+         "axis": {"labelAngle": 0, "labelLimit": 200, "labelFontSize": 12, "ticks": False, "domain": False,
+                  "orient": "bottom", "labelOverlap": False}}
+    return {"$schema": _VL, "data": {"name": "bands"}, "height": 36,
+            "title": {"text": "Colour key", "anchor": "start", "fontSize": 13},
+            "autosize": {"type": "fit", "contains": "padding"},
+            "description": "Colour key of the map, lightest (lowest) to darkest (highest); each band's range is "
+                           "written under its cell.",
+            "mark": {"type": "rect", "stroke": "white"},
+            "encoding": {"x": x, "color": {"field": "colour", "type": "nominal", "scale": None, "legend": None},
+                         "tooltip": [{"field": "words", "type": "nominal", "title": "Band"}]}}
+
+
+def legend_rows(scale: ColourScale, has_missing: bool) -> pd.DataFrame:
+    labels = scale.labels()
+    rows = [{"bin": _short(lab), "words": lab, "colour": c, "order": i}
+            for i, (lab, c) in enumerate(zip(labels, scale.colours))]
+    if has_missing:
+        rows.append({"bin": "no data", "words": "no data", "colour": NO_DATA_COLOUR, "order": len(rows)})
+    return pd.DataFrame(rows, columns=["bin", "words", "colour", "order"])
+
+
+def ranked_spec(kind: str, n_rows: int) -> dict:
+    """Horizontal bars of every system, highest first, coloured as on the map (dataset `bars`), a tick at each
+    system's region average and a labelled dotted rule at England's (dataset `england`). Fixed per measure kind
+    and number of systems: the measure's name is in the rows' tooltips and the page's heading and caption."""
+    fmt = ".1%" if kind == "rate" else ",.0f"
+    y = {"field": "name", "type": "nominal", "sort": {"field": "pos", "op": "min"}, "title": None,
+         "axis": {"labelLimit": 340, "labelOverlap": False, "labelFontSize": 10}}
+    tip = [{"field": "system", "type": "nominal", "title": "System"},
+           {"field": "region_name", "type": "nominal", "title": "Region"},
+           {"field": "value_line", "type": "nominal", "title": "Figure"},
+           {"field": "numerator_line", "type": "nominal", "title": "Numerator"},
+           {"field": "denominator_line", "type": "nominal", "title": "Denominator"},
+           {"field": "region_text", "type": "nominal", "title": "Region average"}]
+    bars = {"data": {"name": "bars"}, "mark": {"type": "bar", "stroke": SELECTED_STROKE},
+            "encoding": {"y": y, "x": {"field": "value", "type": "quantitative", "title": None,
+                                       "axis": {"format": fmt, "orient": "top"}},
+                         "color": {"field": "colour", "type": "nominal", "scale": None, "legend": None},
+                         "strokeWidth": {"condition": {"test": "datum.selected", "value": 2.5}, "value": 0},
+                         "description": {"field": "aria", "type": "nominal"}, "tooltip": tip}}
+    ticks = {"data": {"name": "bars"}, "mark": {"type": "tick", "color": "#3D3D3D", "thickness": 2, "size": 12,
+                                                "aria": False},  # the region average is in each bar's words
+             "encoding": {"y": y, "x": {"field": "region_value", "type": "quantitative"},
+                          "tooltip": [{"field": "region_name", "type": "nominal", "title": "Region"},
+                                      {"field": "region_text", "type": "nominal", "title": "Region average"}]}}
+    rule = {"data": {"name": "england"},
+            "mark": {"type": "rule", "color": charts.ENGLAND_COLOUR, "strokeDash": charts.ENGLAND_DASH, "size": 2},
+            "encoding": {"x": {"field": "value", "type": "quantitative"}}}
+    text = {"data": {"name": "england"},
+            "mark": {"type": "text", "align": "right", "dx": -4, "dy": -6, "color": charts.ENGLAND_COLOUR,
+                     "fontWeight": "bold"},
+            "encoding": {"x": {"field": "value", "type": "quantitative"}, "y": {"value": 0},
+                         "text": {"field": "label", "type": "nominal"}}}
+    return {"$schema": _VL, "height": max(15 * n_rows, 200), "layer": [bars, ticks, rule, text]}
+
+
+def ranked_rows(table: pd.DataFrame, scale: ColourScale, measure: str, selected: str | None,
+                info: Measure | None = None) -> dict[str, pd.DataFrame]:
+    """Datasets of ranked_spec: `bars` (systems highest first, no data last) and `england` (0 or 1 row)."""
+    ms = info or MEASURES[measure]
+    kind = ms.kind
+    d = table[["code", "name", "region_name", "value", "value_text", "numerator_text", "denominator_text",
+               "region_value"]].copy()
+    d["colour"] = d["value"].map(scale.colour)
+    d["region_text"] = d["region_value"].map(lambda x: fmt_value(x, kind))
+    d["system"] = d["name"] + " (" + d["code"] + ")"
+    d["value_line"] = f"{ms.label}: " + d["value_text"]
+    d["numerator_line"] = f"{ms.numerator}: " + d["numerator_text"]
+    d["denominator_line"] = f"{ms.denominator}: " + d["denominator_text"]
+    d["selected"] = d["code"] == selected
+    d["aria"] = d["system"] + ": " + d["value_line"] + "; region average " + d["region_text"]
+    d = d.sort_values(["value", "name"], ascending=[False, True], na_position="last", ignore_index=True)
+    d["pos"] = range(len(d))
+    bars = d[["code", "name", "system", "region_name", "value", "value_line", "numerator_line", "denominator_line",
+              "region_value", "region_text", "colour", "selected", "pos", "aria"]]
+    eng = table["england_value"].dropna()
+    england = pd.DataFrame({"value": [float(eng.iloc[0])] if len(eng) else [],
+                            "label": [f"England {fmt_value(eng.iloc[0], kind)}"] if len(eng) else []},
+                           columns=["value", "label"])
+    return {"bars": bars, "england": england}
+
+
+def hex_figures_of(m: pd.DataFrame, level: str, period: str, measure: str, group: str, pop: dict[str, float],
+                   selected: str | None) -> dict:
+    """Everything the Map page draws for a selection: the map table, the three chart specs (cartogram, colour key,
+    ranking) with their rows in Arrow, and the sentence of key figures."""
+    table = im.map_table(m, level, period, measure, group, pop)
+    ms = MEASURES[measure]
+    scale = im.colour_scale(table["value"], ms.kind)
+    hexes = {**hex_spec(level), "datasets": {"hexes": hex_rows(table, scale, measure, level, selected)}}
+    legend = {**legend_spec(), "datasets": {"bands": legend_rows(scale, table["value"].isna().any())}}
+    rank = {**ranked_spec(ms.kind, len(table)), "datasets": ranked_rows(table, scale, measure, selected)}
+    return {"table": table, "scale": scale, "hexes": trend_charts.frozen(hexes),
+            "legend": trend_charts.frozen(legend), "rank": trend_charts.frozen(rank),
+            "description": im.map_description(table, measure, group)}
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _hex_figures(figures: tuple, period: str, measure: str, group: str, pop: tuple, selected: str | None) -> dict:
+    return hex_figures_of(data.metrics_for(*figures), figures[2], period, measure, group, dict(pop), selected)
+
+
+def hex_figures(figures: tuple, period: str, measure: str, group: str, pop: dict[str, float],
+                selected: str | None) -> dict:
+    """hex_figures_of, computed once per data snapshot and selection (figures: ui.data.figures_key): a repeat
+    selection is served without loading the metrics frame. Raises if the store cannot be read (the page then
+    falls back to ui.data.metrics, which serves the last good figures with a warning)."""
+    return _hex_figures(figures, period, measure, group, tuple(sorted(pop.items())), selected)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _default_measure(figures: tuple, period: str, available: tuple) -> str:
+    return im.default_measure(data.metrics_for(*figures), period, list(available))
+
+
+def default_measure(figures: tuple, period: str, available: list[str]) -> str:
+    """lib.insight.map_data.default_measure, once per data snapshot and period (figures: ui.data.figures_key)."""
+    return _default_measure(figures, period, tuple(available))
+
+
+HEX_FORMS = ("vega", "deck")
+
+
+def hex_form() -> str:
+    """How the Map page draws the hex cartogram: "vega" (the product), or "deck" (the former pydeck layer) when the
+    server runs with WORKFORCE_MAP_FORM=deck, for bench/bench_pages_map.py's like-for-like comparison. Anything
+    else is the product's form."""
+    form = os.environ.get("WORKFORCE_MAP_FORM", "vega").strip().lower()
+    return form if form in HEX_FORMS else "vega"

@@ -261,3 +261,26 @@ def adjacency(level: str = "ICS") -> dict[str, list[str]]:
     at = {(c, r): code for code, c, r in zip(lay["code"], lay["col"], lay["row"])}
     return {code: sorted(at[n] for n in neighbours(c, r) if n in at)
             for code, c, r in zip(lay["code"], lay["col"], lay["row"])}
+
+
+# A pointy-topped hexagon of circumradius 1 around the origin, as an SVG path: the shape of a Vega-Lite point mark
+# (Vega scales a custom symbol path by sqrt(size) / 2, so size = (2 x radius in pixels) ** 2 draws radius pixels).
+HEXAGON_PATH = "M0.866,-0.5L0.866,0.5L0,1L-0.866,0.5L-0.866,-0.5L0,-1Z"
+
+
+def cell_centres(level: str = "ICS") -> pd.DataFrame:
+    """One row per system of the level: code, label, col, row, x, y, the centre in hexagon units (circumradius 1;
+    x east, y north: ``hex_xy``). For drawing the cartogram without a map projection (Vega-Lite point marks)."""
+    lay = hex_layout(level)[["code", "label", "col", "row"]].copy()
+    xy = [hex_xy(int(c), int(r)) for c, r in zip(lay["col"], lay["row"])]
+    lay["x"] = [round(p[0], 4) for p in xy]
+    lay["y"] = [round(p[1], 4) for p in xy]
+    return lay
+
+
+def extent(level: str = "ICS", margin: float = 1.0) -> tuple[float, float, float, float]:
+    """(x_min, x_max, y_min, y_max) of the level's hexagons in hexagon units, with `margin` around the centres
+    (1.0 = the hexagons' circumradius, so whole hexagons fit)."""
+    c = cell_centres(level)
+    return (float(c["x"].min() - margin), float(c["x"].max() + margin),
+            float(c["y"].min() - margin), float(c["y"].max() + margin))

@@ -261,6 +261,28 @@ def england_value(table: pd.DataFrame, measure: str) -> float | None:
     return float(_scale(measure) * table.loc[ok, "numerator"].sum() / table.loc[ok, "denominator"].sum())
 
 
+def map_description(table: pd.DataFrame, measure: str, group: str = ALL_STAFF) -> str:
+    """The key figures of a map table in one sentence, for a caption and a screen reader: highest and lowest
+    system (ties named together), England's average and how many systems have figures."""
+    ms = MEASURES[measure]
+    what = f"{ms.label}, {group.lower() if group != ALL_STAFF else 'all staff groups'}"
+    t = table[table["value"].notna()]
+    n, total = len(t), len(table)
+    if not n:
+        return f"{what}: no system has figures for this period."
+
+    def names(v: float) -> str:
+        hit = t.loc[np.isclose(t["value"], v, rtol=0, atol=1e-12), "name"].sort_values().tolist()
+        return " and ".join(hit) if len(hit) <= 2 else f"{hit[0]} and {len(hit) - 1} others"
+
+    hi, lo = float(t["value"].max()), float(t["value"].min())
+    eng = england_value(table, measure)
+    parts = [f"highest {names(hi)} ({fmt_value(hi, ms.kind)})", f"lowest {names(lo)} ({fmt_value(lo, ms.kind)})"]
+    if eng is not None:
+        parts.append(f"England {fmt_value(eng, ms.kind)}")
+    return f"{what}: " + "; ".join(parts) + f". {n} of {total} systems have figures."
+
+
 def region_averages(table: pd.DataFrame) -> pd.DataFrame:
     """region_code, region_name, value: one row per region present in a map table."""
     r = table.drop_duplicates("region_code")[["region_code", "region_name", "region_value"]]

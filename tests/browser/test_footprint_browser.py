@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import assert_no_exception, open_checked, serve_store, wait_for_app
 
-DECK = "[data-testid='stDeckGlJsonChart']"
+MAP = ".st-key-map_hex [data-testid='stVegaLiteChart']"  # the hex cartogram (Vega-Lite)
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +21,8 @@ open_page = open_checked
 def test_map_2026_and_switch_to_42(server26, page, artifacts):
     open_page(page, server26.url)
     open_page(page, f"{server26.url}/map?measure=leaver_rate")
-    page.wait_for_selector(DECK, timeout=30000)
-    page.wait_for_timeout(1500)  # deck.gl draws after the page settles
+    page.wait_for_selector(MAP, timeout=30000)
+    page.wait_for_timeout(1000)  # Vega draws after the page settles
     body = page.inner_text("body")
     assert "ICBs of April 2026, month ending May 2026" in body
     assert "ICBs of April 2026 (36)" in body  # the footprint control in the sidebar

@@ -1,16 +1,19 @@
 """Browser tests of the Map and System profile pages: measure/group switches, a click on a hex, the deep link to
-the profile, values checked against `python -m lib metrics`, screenshots at ICS and STP level."""
+the profile, values checked against `python -m lib metrics`, screenshots at ICS and STP level, and the map on the
+real published files at 1440x900."""
 from __future__ import annotations
 
 import json
-import math
 
 import pytest
 
 from lib.data import hexmap
-from tests.conftest import assert_no_exception, wait_for_app, run_cli
+from tests.conftest import assert_no_exception, open_checked, run_cli, serve_store, wait_for_app
+from ui import map_view
 
-DECK = "[data-testid='stDeckGlJsonChart']"
+MAP = ".st-key-map_hex [data-testid='stVegaLiteChart']"  # the hex cartogram (Vega-Lite, no WebGL)
+VIEW = f"{MAP} svg.marks, {MAP} canvas.marks"             # Vega's drawing surface, whichever renderer
+PAD = 5                                                  # Vega-Lite's default padding around the view (px)
 
 
 def open_page(page, url: str) -> None:
@@ -35,29 +38,28 @@ def choose(page, label: str, option: str) -> None:
 
 
 def hex_pixel(page, level: str, code: str) -> tuple[float, float]:
-    """Screen pixel of a hex centre: Web-Mercator projection of its lon/lat around the deck's view state."""
-    lay = hexmap.hex_layout(level).set_index("code")
-    view = hexmap.view_state(level)
-    zoom = view["zoom"] - 0.3  # as ui.map_view.build_deck
-    scale = 512 * 2 ** zoom
-    merc = lambda lat: math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))  # noqa: E731
-    dx = (lay.at[code, "lon"] - view["longitude"]) / 360 * scale
-    dy = (merc(lay.at[code, "lat"]) - merc(view["latitude"])) / (2 * math.pi) * scale
-    box = page.locator(DECK).bounding_box()
-    return box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 - dy
+    """Screen pixel of a hex centre: its cell centre in hexagon units times map_view.HEX_PX from the view's corner."""
+    c = hexmap.cell_centres(level).set_index("code")
+    x0, _, _, y1 = hexmap.extent(level)
+    box = page.locator(VIEW).first.bounding_box()
+    return (box["x"] + PAD + (c.at[code, "x"] - x0) * map_view.HEX_PX,
+            box["y"] + PAD + (y1 - c.at[code, "y"]) * map_view.HEX_PX)
+
+
+def hover_hex(page, level: str, code: str, tooltip: str) -> tuple[float, float]:
+    """Hover a hex until Vega's tooltip names the system (the chart is drawn and its rows arrived)."""
+    x, y = hex_pixel(page, level, code)
+    for attempt in range(20):
+        page.mouse.move(x - 2 + attempt % 3, y)
+        page.wait_for_timeout(250)
+        tip = page.locator("#vg-tooltip-element")
+        if tip.count() and tip.first.is_visible() and tooltip in tip.first.inner_text():
+            return x, y
+    raise AssertionError(f"no tooltip for {tooltip} at ({x:.0f}, {y:.0f})")
 
 
 def click_hex(page, level: str, code: str, tooltip: str) -> None:
-    """Hover until deck.gl's tooltip names the system (the deck is drawn and picking works), then click."""
-    x, y = hex_pixel(page, level, code)
-    for attempt in range(20):
-        page.mouse.move(x - 3 + attempt % 3, y)
-        page.wait_for_timeout(250)
-        tip = page.locator(".deck-tooltip")
-        if tip.count() and tooltip in tip.first.inner_text():
-            break
-    else:
-        raise AssertionError(f"no tooltip for {tooltip} at ({x:.0f}, {y:.0f})")
+    x, y = hover_hex(page, level, code, tooltip)
     page.mouse.click(x, y)
     page.wait_for_timeout(200)
     wait_for_app(page)
@@ -80,7 +82,7 @@ def metric_values(page) -> dict[str, str]:
 
 def test_map_click_hex_opens_profile_with_cli_values(app, page, artifacts):
     open_page(page, app + "/map?level=ICS&period=2025-11")
-    page.locator(f"{DECK} canvas").first.wait_for()
+    page.locator(VIEW).first.wait_for()
     assert "Vacancy rate, all staff groups: ICBs of July 2022" in page.inner_text("body")
     page.screenshot(path=str(artifacts / "map_ics.png"), full_page=True)
 
@@ -115,7 +117,7 @@ def test_map_click_hex_opens_profile_with_cli_values(app, page, artifacts):
 
 def test_stp_map_and_profile(app, page, artifacts):
     open_page(page, app + "/map?level=STP")
-    page.locator(f"{DECK} canvas").first.wait_for()
+    page.locator(VIEW).first.wait_for()
     assert "STPs of April 2021, month ending Jun 2022" in page.inner_text("body")
     page.screenshot(path=str(artifacts / "map_stp.png"), full_page=True)
 
@@ -132,3 +134,40 @@ def test_stp_map_and_profile(app, page, artifacts):
         assert page.get_by_text(heading, exact=False).first.is_visible()
     assert page.locator("[data-testid='stExpander'], [data-testid='stTabs']").count() == 0
     page.screenshot(path=str(artifacts / "profile_stp_print.png"), full_page=True)
+
+
+@pytest.fixture(scope="module")
+def real_map_server(real_store, artifacts):
+    yield from serve_store(real_store)
+
+
+def test_map_on_real_files_at_1440(real_map_server, page, artifacts):
+    """The real Oct/Nov-25 files at 1440x900: hexes drawn without WebGL, tooltip with the full name and figures,
+    colour key drawn, the system list beside the map, the key figures written out; a measure change keeps the
+    map's drawing surface (rows swapped in, not rebuilt)."""
+    page.set_viewport_size({"width": 1440, "height": 900})
+    open_checked(page, real_map_server.url)
+    open_checked(page, real_map_server.url + "/map")
+    page.locator(VIEW).first.wait_for()
+    assert page.locator("[data-testid='stDeckGlJsonChart']").count() == 0
+    body = page.inner_text("body")
+    assert "Leaver rate, all staff groups: ICBs of July 2022, month ending Nov 2025" in body
+    assert "42 of 42 systems have figures" in body and "England " in body
+    hover_hex(page, "ICS", "QOX", "Bath and North East Somerset, Swindon and Wiltshire (QOX)")
+    tip = page.locator("#vg-tooltip-element").inner_text()
+    assert "Leaver rate: " in tip and "%" in tip and "Leavers FTE: " in tip
+    # a screen reader hears each hexagon's own words (name, region, figure), not Vega's axis values
+    words = page.locator(f"{MAP} [aria-label^='South East London (QKK), London: Leaver rate: ']")
+    assert words.count() == 1, "each hexagon carries its system's words"
+    key = page.locator("[data-testid='stVegaLiteChart']").filter(has_text="Colour key").first.bounding_box()
+    assert key["height"] >= 80, f"the colour key is drawn, not squashed: {key}"
+    pick = page.get_by_label("Choose a system (keyboard or list)").bounding_box()
+    hexes = page.locator(MAP).bounding_box()
+    assert pick["y"] > hexes["y"] and pick["x"] < hexes["x"] + hexes["width"]  # under the map, same column
+    page.screenshot(path=str(artifacts / "map_real_1440x900.png"))
+    page.evaluate("() => { document.querySelector(\"" + VIEW.split(",")[0] + "\").__kept = 1; }")
+    choose(page, "Measure", "Joiner rate")
+    page.get_by_text("Joiner rate, all staff groups: ICBs of July 2022").wait_for(timeout=20000)
+    assert page.evaluate("() => document.querySelector(\"" + VIEW.split(",")[0] + "\").__kept") == 1, \
+        "the map was rebuilt on a measure change instead of taking the new rows"
+    assert_no_exception(page)

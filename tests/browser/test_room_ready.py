@@ -49,7 +49,7 @@ def _scroll_top(page) -> None:
 
 
 def _first_visit(page, srv) -> None:
-    srv.visit(page)              # the server's first visit registers its pages (done once per server)
+    srv.warm(page)               # the server's first visit registers its pages (done once per server)
 
 
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
@@ -145,7 +145,7 @@ def test_four_scenario_comparison_fits_1366x768(room_server, page, artifacts):
 def test_map_colour_key_and_download_buttons(room_server, page, artifacts):
     _first_visit(page, room_server)
     _open(page, room_server.url + "/map?measure=leaver_rate", 1440, 900)
-    key = page.locator("[data-testid='stVegaLiteChart']").first
+    key = page.locator("[data-testid='stVegaLiteChart']").filter(has_text="Colour key").first  # not the map
     kb = _box(key)
     assert kb["height"] >= 80, f"the colour key is drawn, not squashed: {kb}"
     for label in ("Download chart (PNG)", "Download chart (SVG)"):

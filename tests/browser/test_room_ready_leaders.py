@@ -107,7 +107,7 @@ def test_200_percent_zoom_has_no_sideways_scroll(srv, browser, artifacts):
     ctx = browser.new_context(viewport={"width": 720, "height": 450}, device_scale_factor=2)
     page = ctx.new_page()
     try:
-        srv.visit(page)
+        srv.warm(page)
         found = {}
         for path in ZOOM_PAGES:
             page.goto(srv.url + path)
