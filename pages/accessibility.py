@@ -25,8 +25,10 @@ MET = [
      "A yellow ring with a dark edge marks the control that has focus (11.8:1 between the two). A focused menu "
      "link shows the ring only; the current page is shown in bold, so focus is not mistaken for the current page."),
     ("Charts described in words", "1.1.1 Non-text content",
-     "These charts carry a sentence stating their key figures, given to the chart as its description (what a "
-     "screen reader announces instead of 'Vega visualization') and shown as a caption under it: the what-if "
+     "These charts carry a sentence stating their key figures, shown as a caption under the chart; the chart's "
+     "own description (what a screen reader announces instead of 'Vega visualization') says that its key figures "
+     "are in that caption (a fixed wording, so a new selection updates the drawn chart instead of redrawing it): "
+     "the what-if "
      "charts (gap, scenario comparison, range of the gap); the map's colour key; Vacancies (vacancy rate); "
      "Turnover (leaver and joiner rates; leavers, joiners and net change); Role mix (share of FTE by staff group, "
      "more or fewer than expected for its size, the followed group over time, every staff group over time, every "
@@ -92,7 +94,8 @@ NOT_MET = [
 ]
 CHECKS = [
     ("Chart descriptions",
-     "Automated (AppTest): each sentence is on the page and is the chart's description, its figures checked "
+     "Automated (AppTest): each sentence is on the page under its chart (and is the description of each SPC "
+     "chart), its figures checked "
      "against sums worked out separately from the synthetic demo data and from NHS Digital's published Oct-25 and "
      "Nov-25 Turnover benchmarking files."),
     ("Keyboard and focus",

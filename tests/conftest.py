@@ -172,6 +172,14 @@ def open_app_page(page: str, params: dict[str, str] | None = None, timeout: int 
     return at
 
 
+def open_on_request(at) -> None:
+    """Open every on-request section (ui.on_request: the system tables) as a person's click does, and rerun."""
+    from ui import on_request
+    for k in on_request.KEYS:
+        at.session_state[k] = True
+    at.run()
+
+
 @pytest.fixture(scope="session")
 def real_store(tmp_path_factory) -> Path:
     """A store ingested from the real published Oct-25 and Nov-25 turnover files (../shared/reference).

@@ -10,8 +10,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import open_app_page
-from ui import on_request
+from tests.conftest import open_app_page, open_on_request
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "data" / "demo"
@@ -28,7 +27,7 @@ def table(at: AppTest, column: str) -> pd.DataFrame:
             if column in df.value.columns and ({"Code", "Staff group", "System"} & set(df.value.columns)):
                 return df.value
         if attempt == 0:  # the system tables are built on request (issue 16): open them as a click does
-            on_request.open_all(at)
+            open_on_request(at)
             assert not at.exception
     raise AssertionError(f"no table with column {column!r}")
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.conftest import REPO, TURNOVER_NOV25, open_app_page, run_cli
+from tests.conftest import REPO, TURNOVER_NOV25, open_app_page, run_cli, open_on_request
 from lib.cli import build_parser
 from lib.data import ingest, loader
 from lib.data.demo import write_demo
@@ -24,7 +24,6 @@ from lib.insight import axes, coverage, exports, provenance, trends
 from lib.insight.metrics import area_metrics
 from lib.data.schema import ALL_STAFF
 from lib.stats import signals
-from ui import on_request
 
 NURSES = "Nurses & health visitors"
 TODAY = dt.datetime.now(dt.timezone.utc)
@@ -285,7 +284,7 @@ def test_vacancies_show_coverage_instead_of_a_rate(template_store, monkeypatch):
     at = open_app_page("pages/vacancy.py", {"area": "QKK", "group": NURSES})
     assert any("vacancies reported for 1 of 7 organisations, 40% of staff in post" in w.value for w in at.warning)
     assert not any(mt.label == "Vacancy rate" for mt in at.metric)
-    on_request.open_all(at)  # the system table is built on request (issue 16): open it as a click does
+    open_on_request(at)  # the system table is built on request (issue 16): open it as a click does
     table = next(d.value for d in at.dataframe if "Vacancy coverage" in d.value.columns)
     assert table.loc[table["Code"] == "QKK", "Vacancy coverage"].iloc[0].startswith("vacancies reported for 1 of 7")
     assert table["Vacancy rate"].isna().all()

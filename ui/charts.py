@@ -88,12 +88,19 @@ def chart_title(chart) -> str:
     return ""
 
 
+# The accessible description of a chart whose key figures are in the caption under it. Fixed on purpose: a
+# description carrying the figures changes the spec on every selection, and the browser then rebuilds the chart
+# from scratch instead of swapping its rows in place (issue 16). A screen reader reads this, then the caption.
+CAPTIONED = "Chart. Its key figures are written in the caption under it."
+
+
 def show_chart(chart: alt.TopLevelMixin, name: str, key: str, *, downloads: bool = True, title: str | None = None,
                system: str | None = None, description: str | None = None, big: bool = False, **kwargs):
     """st.altair_chart plus PNG / SVG downloads (rendered only when asked for) whose picture carries title,
-    system, period, source and the synthetic label; `description` states the key figures (caption + aria)."""
+    system, period, source and the synthetic label; `description` states the key figures (the caption; the chart's
+    own description is the fixed CAPTIONED)."""
     if description:
-        chart = chart.properties(description=description)
+        chart = chart.properties(description=CAPTIONED)
     if big:
         chart = chart.configure(**{k: v for k, v in big_config().items() if k != "header"})
     event = st.altair_chart(chart, key=key, **{"width": "stretch", **kwargs})

@@ -24,10 +24,3 @@ TABLE_LABEL = "Show every system: table and downloads"
 # Session keys of the pages' on-request sections (tests open them as a click does: at.session_state[key] = True)
 TURNOVER_TABLE, VACANCY_TABLE = "turnover_table_open", "vacancy_table_open"
 KEYS = (TURNOVER_TABLE, VACANCY_TABLE)
-
-
-def open_all(at) -> None:
-    """Test helper (AppTest): open every on-request section, as a person clicking them would, and rerun."""
-    for k in KEYS:
-        at.session_state[k] = True
-    at.run()

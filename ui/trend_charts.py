@@ -83,11 +83,13 @@ def show(chart: alt.TopLevelMixin | dict, name: str, key: str, *, downloads: boo
          description: str | None = None, caption: bool = True, **kwargs) -> None:
     """Like ui.charts.show_chart (PNG/SVG downloads rendered only when clicked) with a stable spec. `chart` is an
     Altair chart or a ready Vega-Lite dict (the fast path: datasets may be DataFrames, sent as Arrow).
-    `description` states the key figures (lib.insight.chart_text): caption under the chart + Vega-Lite aria
-    (caption=False: aria only, where the page already writes the same figures beside the chart)."""
+    `description` states the key figures (lib.insight.chart_text) in the caption under the chart, and the chart's
+    own description is the fixed charts.CAPTIONED, so a new selection swaps rows into the drawn chart;
+    caption=False (where the page already writes the same figures beside the chart): the sentence is the chart's
+    description."""
     spec = chart if isinstance(chart, dict) else stable_spec(chart)
     if description:
-        spec = {**spec, "description": description}
+        spec = {**spec, "description": charts.CAPTIONED if caption else description}
     st.vega_lite_chart(spec={**spec}, key=key, **{"width": "stretch", **kwargs})  # copy: Streamlit pops datasets
     if description and caption:
         st.caption(description)

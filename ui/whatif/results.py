@@ -239,7 +239,7 @@ def results(ctx, scn: Scenario, res, group: str, split=None) -> None:
                                           _tip("gap", fmt=",.0f"), _tip("demand", fmt=",.0f"),
                                           _tip("capacity", fmt=",.0f")],
                      f"Gap: {group}", 230 if ws else 260, zero_rule=True)
-        spec["description"] = v["gap_desc"]
+        spec["description"] = charts.CAPTIONED  # fixed: the figures are in the caption (rows swap in place)
         _draw(v["gap"], spec, "wi_ch_gap")
         st.caption(v["gap_desc"])
     with c2:
