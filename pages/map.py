@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib.insight import chart_text
 from lib.insight import map_data as im
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
 from ui import data, map_view, shell, state, trend_charts
@@ -130,7 +131,10 @@ def map_body() -> None:
                        "Hover for name, value, numerator and denominator.")
     with right:
         rank = fig["rank"] if vega else map_view.ranked_chart(table, scale, measure, selected)
-        trend_charts.show(rank, f"ranking_{measure}_{ctx.level}_{ctx.period}", "map_rank")
+        rank_words = chart_text.ranking_description(
+            table, ms.label, ctx.period, noun=f"systems ({group})", percent=ms.kind == "rate", highlight=selected,
+            england=im.england_value(table, measure)) or f"{what}: no system has figures for this period."
+        trend_charts.show(rank, f"ranking_{measure}_{ctx.level}_{ctx.period}", "map_rank", description=rank_words)
         st.caption(f"Bars: {ms.label.lower() if ms.label[1:2].islower() else ms.label} by system, highest first. "
                    "Grey ticks: each system's region average. Dotted dark grey line: England. "
                    "Averages are ratios of sums over systems.")

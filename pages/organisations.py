@@ -9,6 +9,7 @@ import streamlit as st
 from lib.data import geography
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
 from lib.insight import bridge as br
+from lib.insight import chart_text
 from lib.insight import organisations as og
 from lib.insight.metrics import DEFINITIONS
 from lib.sharing import disclosure
@@ -92,7 +93,12 @@ def organisations_body() -> None:
                  alt.Tooltip("cluster_group:N", title="Care setting"),
                  alt.Tooltip("value:Q", title=label, format=".2%" if rate else ",.1f")]
     ).properties(height=max(30 * len(chart_df), 120))
-    trend_charts.show(bars, f"organisations_{area}_{ctx.period}_{sort_by}", "org_rank")
+    noun = f"organisations of {names.get(area, area)}" + ("" if setting == ALL_SETTINGS else f" ({setting})")
+    rank_text = chart_text.ranking_description(
+        chart_df.rename(columns={"org_code": "code", "org_name": "name"}),
+        label if group == ALL_STAFF else f"{label}, {group}", ctx.period, noun=noun, percent=rate)
+    trend_charts.show(bars, f"organisations_{area}_{ctx.period}_{sort_by}", "org_rank",
+                      description=inside.plain(rank_text))
     shown = pd.DataFrame({
         "Rank": table["rank"], "Organisation": table["org_name"], "Code": table["org_code"],
         "Care setting": table["cluster_group"], "Peer group": table["benchmark_group"],
@@ -140,7 +146,9 @@ def organisations_body() -> None:
                             legend=alt.Legend(orient="bottom")),
             tooltip=["measure:N", alt.Tooltip("month:O", title="Month"), alt.Tooltip("value:Q", format=".2%")]
         ).properties(height=220)
-        trend_charts.show(line, f"org_trend_{org}", "org_trend")
+        trend_charts.show(line, f"org_trend_{org}", "org_trend", description=inside.plain(
+            chart_text.measures_trend_description(long[["period", "measure", "value"]],
+                                                  f"{info['org_name']}, {group}")))
     if len(months) >= SPC_MONTHS:
         stats_charts.spc_section(m, org, group, "leaver_rate", until=ctx.period, key="org_spc", show_table=False)
     else:
@@ -162,7 +170,10 @@ def organisations_body() -> None:
                     f"England, month ending {when}.")
         if cmp.funnel is not None:
             trend_charts.show(stats_charts.funnel_chart(cmp.funnel, f"Leaver rate: {cmp.peer_group}, {when}",
-                                                        highlight=org), f"peer_funnel_{org}", "org_peer_funnel")
+                                                        highlight=org), f"peer_funnel_{org}", "org_peer_funnel",
+                              description=inside.plain(chart_text.units_funnel_description(
+                                  cmp.funnel.units, cmp.funnel.result.target, "Leaver rate", ctx.period,
+                                  noun=f"{cmp.peer_group} organisations in England ({group})", highlight=org)))
             st.caption(og.PEER_DEFINITION + " " + stats_charts.overdispersion_note(cmp.funnel))
         for n in cmp.notes:
             st.caption(n)

@@ -7,6 +7,7 @@ import streamlit as st
 
 from lib.data import geography
 from lib.data.schema import ALL_STAFF, SICKNESS_OUTSIDE_SYSTEMS
+from lib.insight import chart_text
 from lib.insight import map_data as im
 from lib.insight import sickness as sk
 from lib.stats import signals
@@ -89,8 +90,12 @@ def sickness_body() -> None:
         trend_charts.show(map_view.legend_chart(scale, mt["value"].isna().any()), "", "sickness_legend",
                           downloads=False)
     with right:
+        what = "Sickness absence rate" if group == ALL_STAFF else f"Sickness absence rate, {group}"
         trend_charts.show(map_view.ranked_chart(mt, scale, "sickness_rate", area if area != ENGLAND else None,
-                                                info=INFO), f"sickness_rank_{month}", "sickness_rank")
+                                                info=INFO), f"sickness_rank_{month}", "sickness_rank",
+                          description=chart_text.ranking_description(
+                              mt, what, month, noun="systems", highlight=area if area != ENGLAND else None,
+                              england=float(eng["sickness_rate"].iloc[0]) if len(eng) else None))
         st.caption("Bars: systems, highest first. Grey ticks: region averages. Dashed red line: England (all "
                    "organisations, including national bodies outside any system).")
 
@@ -103,7 +108,10 @@ def sickness_body() -> None:
     else:
         trend_charts.show(stats_charts.funnel_chart(view, f"Sickness absence rate by system, {when}",
                                                     highlight=area if area != ENGLAND else None),
-                          f"sickness_funnel_{month}", "sickness_funnel")
+                          f"sickness_funnel_{month}", "sickness_funnel",
+                          description=chart_text.funnel_description(
+                              view.units, view.result.target, what, month,
+                              highlight=area if area != ENGLAND else None))
         st.caption(stats_charts.overdispersion_note(view) + " Size = FTE days available.")
 
     # ---- trend and SPC
@@ -122,15 +130,20 @@ def sickness_body() -> None:
         series["value"] = series["sickness_rate"]
         series = series[["period", "series", "role", "value"]]
         trend_charts.show(trend_charts.trend_chart(series, "Sickness absence rate", selected=month, height=260,
-                                                   axis_format=".2%"), f"sickness_trend_{area}", "sickness_trend")
+                                                   axis_format=".2%"), f"sickness_trend_{area}", "sickness_trend",
+                          description=chart_text.trend_description(series, what, period=month))
     try:
         spc_v = sk.spc_view(df, area, by, group, ctx.level)
     except signals.SignalError as exc:
         st.info(str(exc), icon=":material/info:")
     else:
-        charts.show_chart(stats_charts.spc_chart(spc_v.chart, f"Sickness absence rate: {label}",
-                                                              measure="sickness_rate"), f"sickness_spc_{area}",
-                                       key="sickness_spc")
+        spc_title = f"Sickness absence rate: {label}"
+        charts.show_chart(stats_charts.spc_chart(spc_v.chart, spc_title, measure="sickness_rate"),
+                          f"sickness_spc_{area}", key="sickness_spc",
+                          description=chart_text.spc_description(spc_v.chart, spc_v.summary, f"{spc_title}, {group}",
+                                                                 percent=True,
+                                                                 verdicts=signals.VERDICT,
+                                                                 rule_words=signals.rule_words))
         for line in stats_charts.icon_words(spc_v.summary, "sickness_rate"):
             st.markdown(line)
         for n in spc_v.notes:

@@ -173,3 +173,73 @@ def test_heatmap_and_profile_mix_descriptions():
     assert profile_mix_description(rm, "Alpha", "2025-11") == (
         "Share of FTE by staff group for Alpha, Nov 2025: largest differences from England's mix: Nurses 30.00% "
         "against England 27.50% (+2.50 points); Doctors 9.00% against England 10.00% (-1.00 points).")
+
+
+# ---------------------------------------------------------------- Inside a system, Sickness absence, the bridges
+def test_ranking_names_highest_lowest_england_and_the_chosen_one_with_its_rank():
+    from lib.insight.chart_text import ranking_description
+    t = pd.DataFrame({"code": ["A", "B", "C", "D", "E"], "name": ["Alpha", "Beta", "Gamma", "Delta", "Eps"],
+                      "value": [0.012, 0.005, 0.0095, 0.0095, float("nan")]})
+    assert ranking_description(t, "Leaver rate (month)", "2025-11", noun="organisations of South East London",
+                               highlight="C", england=0.0089) == (
+        "Leaver rate (month) across 4 organisations of South East London, Nov 2025: highest Alpha (1.20%); "
+        "lowest Beta (0.50%); England 0.89%; Gamma 0.95%, rank 2 of 4 (1 = highest); 1 with no figure.")
+    # ties share a rank and are named together; counts (not rates) in FTE
+    t2 = pd.DataFrame({"code": ["A", "B", "C"], "name": ["Alpha", "Beta", "Gamma"], "value": [500.0, 500.0, 20.0]})
+    assert ranking_description(t2, "Staff in post (FTE)", "2025-10", noun="organisations", percent=False,
+                               highlight="B") == (
+        "Staff in post (FTE) across 3 organisations, Oct 2025: highest Alpha and Beta (500.0); lowest Gamma "
+        "(20.0); Beta 500.0, rank 1 of 3 (1 = highest).")
+    assert ranking_description(t.assign(value=float("nan")), "x", "2025-11", noun="systems") == ""
+
+
+def test_measures_trend_states_each_measure_latest_against_first():
+    from lib.insight.chart_text import measures_trend_description
+    long = pd.DataFrame({"period": ["2025-10", "2025-11", "2025-10", "2025-11"],
+                         "measure": ["Leaver rate", "Leaver rate", "Joiner rate", "Joiner rate"],
+                         "value": [0.009, 0.0095, 0.011, 0.010]})
+    assert measures_trend_description(long, "Alpha NHS Trust") == (
+        "Leaver rate and joiner rate for Alpha NHS Trust, Oct-Nov 2025: leaver rate 0.95% in Nov 2025 (0.90% in "
+        "Oct 2025); joiner rate 1.00% in Nov 2025 (1.10% in Oct 2025).")
+    assert measures_trend_description(long.assign(value=float("nan")), "Alpha") == ""
+
+
+def test_units_funnel_names_the_points():
+    from lib.insight.chart_text import units_funnel_description
+    u = pd.DataFrame({"area_code": ["A", "B", "C"], "area_name": ["Alpha", "Beta", "Gamma"],
+                      "rate": [0.02, 0.009, 0.001], "above_99_8": [True, False, False],
+                      "below_99_8": [False, False, True], "side": ["above the upper limit", "within limits",
+                                                                    "below the lower limit"]})
+    assert units_funnel_description(u, 0.0089, "Leaver rate", "2025-11", noun="Acute organisations in England",
+                                    highlight="B") == (
+        "Leaver rate across 3 Acute organisations in England, Nov 2025: pooled rate 0.89%; 2 outside the 99.8% "
+        "limits (1 above, 1 below); Beta 0.90%, within limits.")
+    assert units_funnel_description(u.iloc[0:0], 0.01, "x", "2025-11", noun="y") == ""
+
+
+def test_bridge_in_words_start_leavers_joiners_residual_end():
+    from lib.insight.chart_text import bridge_description
+    # 1000 - 50 + 60 + 5 = 1015 (a one-month bridge: no restatement step)
+    t = pd.DataFrame({"label": ["Staff in post at the start", "Leavers", "Joiners",
+                                "Residual: changes of hours and reclassification", "Staff in post at the end"],
+                      "value": [1000.0, -50.0, 60.0, 5.0, 1015.0], "kind": ["total", "decrease", "increase",
+                                                                           "residual", "total"]})
+    assert bridge_description(t, "Alpha: Oct 2025 to Nov 2025", "FTE") == (
+        "Alpha: Oct 2025 to Nov 2025 (FTE): 1,000.0 at the start; 50.0 leavers; 60.0 joiners; residual: changes of "
+        "hours and reclassification +5.0; 1,015.0 at the end (+15.0 in all).")
+    # two months: the restatement between files is its own step; a fall is signed
+    t2 = pd.concat([t.iloc[:4], pd.DataFrame({"label": ["Restatement between files", "Staff in post at the end"],
+                                              "value": [-25.0, 990.0], "kind": ["residual", "total"]})])
+    assert bridge_description(t2, "Beta", "Headcount").endswith(
+        "+5.0; restatement between files -25.0; 990.0 at the end (-10.0 in all).")
+    assert bridge_description(t.iloc[0:0], "x", "FTE") == ""
+
+
+def test_whatif_bridge_in_words_every_lever_in_order():
+    from lib.insight.chart_text import whatif_bridge_description
+    t = pd.DataFrame({"label": ["Baseline", "Productivity +1% a year", "Leaver rate 1 point lower: Nurses",
+                                "Scenario"], "value": [1000.0, -12.5, 40.0, 1027.5]})
+    assert whatif_bridge_description(t, "Nurses", 5) == (
+        "Why Nurses FTE in year 5 differs from the baseline: baseline 1,000.0 FTE; Productivity +1% a year -12.5; "
+        "Leaver rate 1 point lower: Nurses +40.0; scenario 1,027.5 FTE (+27.5).")
+    assert whatif_bridge_description(t.iloc[0:0], "Nurses", 5) == ""

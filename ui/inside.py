@@ -14,6 +14,7 @@ import streamlit as st
 from lib.data import footprint, geography, loader
 from lib.data.schema import ALL_STAFF, month_add, month_range
 from lib.insight import bridge as br
+from lib.insight import chart_text
 from lib.insight import organisations as og
 from lib.sharing import disclosure
 from ui import auth, data, shell, trend_charts
@@ -111,10 +112,14 @@ def waterfall_chart(table: pd.DataFrame, unit: str, height: int = 300, legend: d
 
 
 def show_bridge(b: br.Bridge, title: str, key: str) -> None:
-    """The bridge as a waterfall, its figures in words, its notes, and downloads."""
+    """The bridge as a waterfall with its figures in the caption under it (`title` is markdown-safe already: names
+    passed through plain), the same figures as lines, its notes, and downloads."""
     unit = "FTE" if b.basis == "fte" else "Headcount"
     st.markdown(f"**{title}**")
-    trend_charts.show(waterfall_chart(b.table, unit), f"bridge_{b.area_code}_{b.start_month}_{b.end_month}", key)
+    description = chart_text.bridge_description(b.table, f"Why staff in post moved, {title.removesuffix(f' ({unit})')}",
+                                                unit)
+    trend_charts.show(waterfall_chart(b.table, unit), f"bridge_{b.area_code}_{b.start_month}_{b.end_month}", key,
+                      description=description)
     st.markdown("  \n".join(br.bridge_text(b)))
     for n in b.notes:
         st.caption(n)

@@ -259,3 +259,108 @@ def profile_mix_description(rm: pd.DataFrame, area: str, period: str, *, top: in
     e = pd.DataFrame({"Staff group": rm["staff_group"], "Share": rm["system_share"],
                       "England share": rm["england_share"], "Difference (percentage points)": 100 * rm["difference"]})
     return mix_description(e, area, period, top=top)
+
+
+# ------------------------------------------------------------------ Inside a system, Sickness absence, the bridges
+def _names_at(d: pd.DataFrame, v: float) -> str:
+    """The names whose value is v (ties named together: two by name, more as 'A and N others')."""
+    hit = sorted(str(n) for n in d.loc[(d["value"] - v).abs() <= 1e-12, "name"])
+    return " and ".join(hit) if len(hit) <= 2 else f"{hit[0]} and {len(hit) - 1} others"
+
+
+def ranking_description(table: pd.DataFrame, title: str, period: str, *, noun: str, percent: bool = True,
+                        highlight: str | None = None, england: float | None = None) -> str:
+    """'Leaver rate (month) across 12 organisations of South East London, Nov 2025: highest Alpha (1.20%);
+    lowest Beta (0.50%); England 0.89%; South East London 0.95%, rank 3 of 12 (1 = highest).' A ranked bar
+    chart in words. `table`: code, name, value (a row per bar; rows without a value are counted as 'no figure').
+    `noun`: what the bars are ('organisations of South East London', 'systems'). `highlight`: a code to name with
+    its value and rank (ties share the higher rank). Empty or all-missing input -> ''."""
+    d = table.dropna(subset=["value"])
+    if d.empty:
+        return ""
+    hi, lo = float(d["value"].max()), float(d["value"].min())
+    text = (f"{title} across {len(d)} {noun}, {period_label(period)}: highest {_names_at(d, hi)} "
+            f"({_fmt(hi, percent)}); lowest {_names_at(d, lo)} ({_fmt(lo, percent)})")
+    if england is not None and england == england:
+        text += f"; England {_fmt(float(england), percent)}"
+    row = d[d["code"] == highlight] if highlight else d.iloc[0:0]
+    if len(row):
+        v = float(row["value"].iloc[0])
+        rank = int((d["value"] > v + 1e-12).sum()) + 1
+        text += f"; {row['name'].iloc[0]} {_fmt(v, percent)}, rank {rank} of {len(d)} (1 = highest)"
+    missing = len(table) - len(d)
+    if missing:
+        text += f"; {missing} with no figure"
+    return text + "."
+
+
+def measures_trend_description(long: pd.DataFrame, name: str, *, percent: bool = True) -> str:
+    """'Leaver rate and joiner rate for Alpha, Oct-Nov 2025: leaver rate 0.95% in Nov 2025 (0.90% in Oct 2025);
+    joiner rate 1.00% in Nov 2025 (1.10% in Oct 2025).' Several measures of one unit over time. `long`: period,
+    measure, value; each measure's latest month with a value, against its first. Empty input -> ''."""
+    d = long.dropna(subset=["value"])
+    if d.empty:
+        return ""
+    measures = list(dict.fromkeys(d["measure"]))
+    parts = []
+    for meas in measures:
+        m = d[d["measure"] == meas].sort_values("period")
+        first, last = m.iloc[0], m.iloc[-1]
+        t = f"{str(meas).lower()} {_fmt(float(last['value']), percent)} in {period_label(str(last['period']))}"
+        if str(first["period"]) != str(last["period"]):
+            t += f" ({_fmt(float(first['value']), percent)} in {period_label(str(first['period']))})"
+        parts.append(t)
+    head = " and ".join(str(m).lower() if i else str(m) for i, m in enumerate(measures))
+    return f"{head} for {name}, {month_span(list(d['period'].astype(str)))}: " + "; ".join(parts) + "."
+
+
+def units_funnel_description(units: pd.DataFrame, target: float, measure: str, period: str, *, noun: str,
+                             highlight: str | None = None) -> str:
+    """funnel_description's sentence for units other than systems: 'Leaver rate across 30 Acute teaching
+    organisations in England, Nov 2025: pooled rate 0.89%; 2 outside the 99.8% limits (1 above, 1 below); Alpha
+    0.95%, within limits.' `noun`: what the points are."""
+    if units.empty:
+        return ""
+    above, below = int(units["above_99_8"].sum()), int(units["below_99_8"].sum())
+    text = (f"{measure} across {len(units)} {noun}, {period_label(period)}: pooled rate {_fmt(float(target), True)}; "
+            + (f"{above + below} outside the 99.8% limits ({above} above, {below} below)" if above + below
+               else "none outside the 99.8% limits"))
+    row = units[units["area_code"] == highlight] if highlight else units.iloc[0:0]
+    if len(row):
+        text += f"; {row['area_name'].iloc[0]} {_fmt(float(row['rate'].iloc[0]), True)}, {row['side'].iloc[0]}"
+    return text + "."
+
+
+def bridge_description(table: pd.DataFrame, title: str, unit: str) -> str:
+    """'Why staff in post moved, Alpha, Oct 2025 to Nov 2025 (FTE): 1,000.0 at the start; 50.0 leavers; 60.0
+    joiners; residual: changes of hours and reclassification +5.0; 1,015.0 at the end (+15.0 in all).' The
+    staff-in-post waterfall in words, from lib.insight.bridge's table (label, value, kind; first and last rows
+    are the start and end totals). Empty input -> ''."""
+    if table.empty:
+        return ""
+    start, end = float(table["value"].iloc[0]), float(table["value"].iloc[-1])
+    parts = [f"{_fmt(start, False)} at the start"]
+    for _, r in table.iloc[1:-1].iterrows():
+        v = float(r["value"])
+        if r["label"] == "Leavers":
+            parts.append(f"{_fmt(-v, False)} leavers")
+        elif r["label"] == "Joiners":
+            parts.append(f"{_fmt(v, False)} joiners")
+        else:
+            parts.append(f"{str(r['label']).lower()} {_signed(v)}")
+    parts.append(f"{_fmt(end, False)} at the end ({_signed(end - start)} in all)")
+    return f"{title} ({unit}): " + "; ".join(parts) + "."
+
+
+def whatif_bridge_description(table: pd.DataFrame, group: str, year: int) -> str:
+    """'Why Nurses FTE in year 5 differs from the baseline: baseline 1,000.0 FTE; Leaver rate 1 point lower:
+    Nurses +30.0; Extra recruitment: Nurses +20.0; scenario 1,050.0 FTE (+50.0).' The what-if waterfall in
+    words, from ui.whatif.bridge_panel.plain_table (label, value; first row baseline, last row scenario), every
+    lever in the bridge's order. Empty input -> ''."""
+    if table.empty:
+        return ""
+    base, scen = float(table["value"].iloc[0]), float(table["value"].iloc[-1])
+    parts = [f"baseline {_fmt(base, False)} FTE"]
+    parts += [f"{r['label']} {_signed(float(r['value']))}" for _, r in table.iloc[1:-1].iterrows()]
+    parts.append(f"scenario {_fmt(scen, False)} FTE ({_signed(scen - base)})")
+    return f"Why {group} FTE in year {year} differs from the baseline: " + "; ".join(parts) + "."

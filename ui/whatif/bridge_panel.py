@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.insight import bridge as br
+from lib.insight import chart_text
 from lib.whatif import studio as w
 from lib.whatif.scenario import Scenario, ScenarioError
 from ui import inside, shell, trend_charts
@@ -84,7 +85,8 @@ def bridge_panel(ctx, scn: Scenario, res) -> None:
     # axis labels: the followed group's name is the title's, so levers on it are named without it (not clipped)
     short = table.assign(label=table["label"].str.removesuffix(f": {group}"))
     chart = inside.waterfall_chart(short, "FTE", legend=LEGEND)
-    trend_charts.show(chart, name, "wi_bridge_chart")
+    trend_charts.show(chart, name, "wi_bridge_chart",
+                      description=inside.plain(chart_text.whatif_bridge_description(table, group, year)))
     shown = table.rename(columns={"step": "Step", "label": "Lever", "value": "Change (FTE)",
                                   "cumulative": "Running total (FTE)"}).drop(columns="kind")
     st.dataframe(shown, hide_index=True, key="wi_bridge_table",
