@@ -32,10 +32,15 @@ MET = [
      "charts (gap, scenario comparison, range of the gap); the map's colour key; Vacancies (vacancy rate); "
      "Turnover (leaver and joiner rates; leavers, joiners and net change); Role mix (share of FTE by staff group, "
      "more or fewer than expected for its size, the followed group over time, every staff group over time, every "
-     "system against England); System profile (trends, role mix); Signal or noise (funnel plot). Every SPC chart "
-     "(Signal or noise, System profile, and the 'Signal or noise?' sections of Vacancies, Turnover and Role mix) "
-     "states the latest value, the average (centre line), the process limits and any signal in its description, "
-     "and the same figures are written under it. Every figure in a chart is also in a table or a download."),
+     "system against England); System profile (trends, role mix); Signal or noise (funnel plot); the map's ranked "
+     "bar chart (highest, lowest, England, the chosen system's rank); Inside a system (organisations ranked, the "
+     "organisation's leaver and joiner rates over time, its peers' funnel plot); Sickness absence (systems ranked, "
+     "funnel plot, trend, SPC chart); the 'Why staff in post moved' waterfalls on System profile and Inside a "
+     "system (start, leavers, joiners, residual, end) and the what-if studio's 'Why it differs' waterfall "
+     "(baseline, each lever, scenario). Every other SPC chart (Signal or noise, System profile, Inside a system, "
+     "and the 'Signal or noise?' sections of Vacancies, Turnover and Role mix) states the latest value, the "
+     "average (centre line), the process limits and any signal in its description, and the same figures are "
+     "written under it. Every figure in a chart is also in a table or a download."),
     ("Tables fit a 1440 px screen", "1.4.10 Reflow (good practice at full size)",
      "The Turnover table of every system shows every system name whole and every column at 1440x900 (ICB "
      "footprints), without a sideways scroll; so do the tables on Headlines and the what-if studio."),
@@ -69,18 +74,15 @@ NOT_MET = [
      "Not checked. At 200% (720 px wide) no page's main content runs past the window's right edge on the seven "
      "pages checked; tables then scroll sideways inside themselves (allowed for data tables) and some long staff "
      "group names are cut in them: the CSV and Excel downloads carry them whole."),
-    ("Charts on other pages", "1.1.1 Non-text content",
-     "Charts not yet given a sentence of key figures: the map's ranked bar chart; Inside a system (organisation "
-     "ranking, organisation trend, peer funnel); Sickness absence (ranking, funnel, trend, SPC); the 'Why staff "
-     "in post moved' and what-if bridge waterfalls (their figures are written in words beside them). Their "
-     "figures are in the tables and downloads beside them."),
     ("Wide tables on smaller screens and the STP footprints", "1.4.10 Reflow",
      "At 1366 px wide the Turnover table of every system scrolls sideways by about 50 px, and with STP names "
      "(up to 67 characters) by about 80 px at 1440 px; the system name stays pinned on the left while it scrolls. "
      "Tables on other pages are not yet checked at 1440 px. Every column is also in the CSV and Excel downloads."),
     ("Map picture", "1.1.1 Non-text content",
      "The map is a WebGL canvas: a screen reader hears only its summary. The ranked bar chart and the map data "
-     "table beside it carry every figure."),
+     "table beside it carry every figure. The Sickness absence map has a short text alternative only (what it "
+     "colours); the ranked bar chart beside it states the highest, lowest, England and the chosen system in its "
+     "caption."),
     ("Chart tooltips", "1.4.13 Content on hover or focus",
      "Chart tooltips appear on mouse hover only, not on keyboard focus (Streamlit's chart component). The same "
      "figures are in the tables and downloads."),
@@ -97,7 +99,8 @@ CHECKS = [
      "Automated (AppTest): each sentence is on the page under its chart (and is the description of each SPC "
      "chart), its figures checked "
      "against sums worked out separately from the synthetic demo data and from NHS Digital's published Oct-25 and "
-     "Nov-25 Turnover benchmarking files."),
+     "Nov-25 Turnover benchmarking files and Mar-25 sickness absence file (tests/test_descriptions_inside.py for "
+     "Inside a system, Sickness absence, the bridges and the map's ranking)."),
     ("Keyboard and focus",
      "Automated (Chromium): the focus ring is drawn on a menu link moved to by Tab and the current page is bold. "
      "By the team: keyboard use in Chromium while building the pages, not a structured page-by-page audit."),

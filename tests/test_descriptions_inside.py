@@ -203,3 +203,15 @@ def test_map_ranking_states_highest_lowest_and_england(real, turnover):
     assert len(rate) == 42
     assert d.endswith(f": highest {names[rate.index[0]]} ({pct(rate.iloc[0])}); lowest {names[rate.index[-1]]} "
                       f"({pct(rate.iloc[-1])}); England {pct(england)}."), d
+
+
+def test_accessibility_statement_lists_these_charts_as_met():
+    at = open_app_page("pages/accessibility.py")
+    met, not_met = at.table[0].value, at.table[1].value
+    charts = met.loc["Charts described in words"].iloc[1]
+    for chart in ("the map's ranked bar chart", "Inside a system (organisations ranked",
+                  "its peers' funnel plot", "Sickness absence (systems ranked, funnel plot, trend, SPC chart)",
+                  "(start, leavers, joiners, residual, end)", "'Why it differs' waterfall"):
+        assert chart in charts, chart
+    assert "Charts on other pages" not in set(not_met.index)
+    assert "Sickness absence map has a short text alternative only" in not_met.loc["Map picture"].iloc[1]

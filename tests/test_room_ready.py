@@ -446,9 +446,9 @@ def test_accessibility_statement_lists_met_and_not_met():
     intro = "\n".join(m.value for m in at.markdown)
     assert "No person has yet tested the dashboard with a screen reader" in intro and "200%" in intro
     assert "Screen readers, zoom and high contrast: not tested by a person" in set(not_met.index)
-    assert {"Reflow at 400% (320 px wide)", "Charts on other pages", "Map picture", "Chart tooltips",
+    assert {"Reflow at 400% (320 px wide)", "Map picture", "Chart tooltips",
             "Wide tables on smaller screens and the STP footprints"} <= set(not_met.index)
-    assert "Secondary charts on the leader pages" not in set(not_met.index)
+    assert {"Secondary charts on the leader pages", "Charts on other pages"}.isdisjoint(not_met.index)
     # and what was done instead
     assert {"Chart descriptions", "200% zoom (stand-in)", "Tables at 1440x900", "Screen readers"} <= set(checks.index)
     assert "720x450" in checks.loc["200% zoom (stand-in)"].iloc[0]
