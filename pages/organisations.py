@@ -96,7 +96,9 @@ def organisations_body() -> None:
     noun = f"organisations of {names.get(area, area)}" + ("" if setting == ALL_SETTINGS else f" ({setting})")
     rank_text = chart_text.ranking_description(
         chart_df.rename(columns={"org_code": "code", "org_name": "name"}),
-        label if group == ALL_STAFF else f"{label}, {group}", ctx.period, noun=noun, percent=rate)
+        label if group == ALL_STAFF else f"{label}, {group}", ctx.period, noun=noun, percent=rate,
+        highlight=st.session_state.get("url_org")  # the organisation chosen below (a code of this table or none)
+    ) or f"{label}: none of the {noun} has a figure to show for {group}, {when} (hidden by disclosure control or not published)."
     trend_charts.show(bars, f"organisations_{area}_{ctx.period}_{sort_by}", "org_rank",
                       description=inside.plain(rank_text))
     shown = pd.DataFrame({

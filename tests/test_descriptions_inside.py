@@ -67,8 +67,10 @@ def test_organisation_ranking_trend_and_peer_funnel_state_their_figures(real, tu
     rates = orgs.groupby("org_name").apply(_leaver_rate, include_groups=False).sort_values(ascending=False)
     d = described(at, f"Leaver rate (month) across {len(rates)} organisations of ")
     assert len(rates) == 7
+    rj1_name = orgs.loc[orgs["org_code"] == "RJ1", "org_name"].iloc[0]
+    rank = int((rates > rates[rj1_name]).sum()) + 1
     assert f", Nov 2025: highest {rates.index[0]} ({pct(rates.iloc[0])}); lowest {rates.index[-1]} " \
-           f"({pct(rates.iloc[-1])})." in d
+           f"({pct(rates.iloc[-1])}); {rj1_name} {pct(rates[rj1_name])}, rank {rank} of 7 (1 = highest)." in d, d
 
     # the organisation's trend: leaver and joiner rates, Nov against Oct
     rj1 = turnover[turnover["org_code"] == "RJ1"]
@@ -215,3 +217,12 @@ def test_accessibility_statement_lists_these_charts_as_met():
         assert chart in charts, chart
     assert "Charts on other pages" not in set(not_met.index)
     assert "Sickness absence map has a short text alternative only" in not_met.loc["Map picture"].iloc[1]
+
+
+def test_organisation_ranking_with_every_figure_hidden_says_so(real, monkeypatch):
+    """Disclosure control on and a small group: every organisation's rate is hidden; the caption says so."""
+    monkeypatch.setenv("WORKFORCE_DISCLOSURE_CONTROL", "1")
+    at = open_app_page("pages/organisations.py", {"area": "QKK", "org": "RJ1", "group": "Midwives"})
+    assert at.dataframe[0].value["Leaver rate"].isna().all()
+    d = described(at, "Leaver rate (month): none of the organisations of South East London has a figure to show for Midwives")
+    assert "hidden by disclosure control or not published" in d
