@@ -1,11 +1,9 @@
 """Headlines: England and every system for the chosen period."""
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from lib.insight import headlines, map_data as im
-from lib.data.schema import ALL_STAFF
 from ui import data, shell, state, stats_charts, tables
 
 ctx = st.session_state.get("ctx")

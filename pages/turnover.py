@@ -143,42 +143,38 @@ def turnover_body() -> None:
 
     # every system's figures: built and sent only when asked for (the 42-row table was the page's largest browser
     # cost on every change); opened once, it stays open for the session
-    st.subheader(f"Every system, month ending {when}: {group}")
-    box = on_request.section(on_request.TABLE_LABEL, on_request.TURNOVER_TABLE)
+    box = on_request.system_table(when, group, on_request.TURNOVER_TABLE, view["table"])
     if box is None:
         return
     with box:
         table = view["table"]
-        if table.empty:
-            st.info(f"No system figures for {group} in the month ending {when}.", icon=":material/info:")
-        else:
-            # one table style (ui.tables): rates 2 dp, FTE 1 dp with separators, headcount whole
-            net_fmt = "%+,.1f" if basis == "fte" else "%+,d"
-            # On screen: the columns a reader compares, with short headings, so the table fits 1440 px without
-            # sideways scrolling; the download keeps every column (code, staff in post at start, staff group).
-            on_screen = table.drop(columns=["Code", "Region", "Staff group", f"Staff in post at start ({unit})"])
-            tables.show(on_screen, key="turnover_table", column_config={  # names whole, and kept in view when scrolled
-                "System": st.column_config.TextColumn("System", width=tables.name_width_px(table["System"]),
-                                                      pinned=True),
-                f"Leavers ({unit})": st.column_config.NumberColumn("Leavers", width="small"),
-                f"Joiners ({unit})": st.column_config.NumberColumn("Joiners", width="small"),
-                f"Net change ({unit}, joiners - leavers)": st.column_config.NumberColumn(
-                    "Net change", format=net_fmt, width=85, help="Joiners minus leavers"),
-                "Leaver rate (monthly)": st.column_config.NumberColumn("Leaver rate", width=82),
-                "Joiner rate (monthly)": st.column_config.NumberColumn("Joiner rate", width=82),
-                "Leaver rate (12-month rolling)": st.column_config.NumberColumn(
-                    "Year leaver rate", width=108, help="12 months to the month shown (rolling)"),
-                "Joiner rate (12-month rolling)": st.column_config.NumberColumn(
-                    "Year joiner rate", width=108, help="12 months to the month shown (rolling)"),
-                f"Staff in post at end ({unit})": st.column_config.NumberColumn("Staff in post", width=90)})
-            st.caption(f"Figures in {unit}; rates are for the month and for 12 months. The download adds each "
-                       "system's code, region and staff in post at the start.  \nClick a column heading to sort. "
-                       + trends.SYSTEM_FLOWS_NOTE)
-            shell.downloads(table, f"turnover_{ctx.level}_{ctx.period}_{basis}", "turnover_dl",
-                            notes=[f"{ctx.source_label}; {ctx.systems_label}; month ending {ctx.period}; "
-                                   f"staff group {group}; {unit} basis", trends.MONTHLY_NOTE, trends.ROLLING_NOTE,
-                                   trends.SYSTEM_FLOWS_NOTE,
-                                   *(["SYNTHETIC demo data - not real figures"] if ctx.synthetic else [])])
+        # one table style (ui.tables): rates 2 dp, FTE 1 dp with separators, headcount whole
+        net_fmt = "%+,.1f" if basis == "fte" else "%+,d"
+        # On screen: the columns a reader compares, with short headings, so the table fits 1440 px without
+        # sideways scrolling; the download keeps every column (code, staff in post at start, staff group).
+        on_screen = table.drop(columns=["Code", "Region", "Staff group", f"Staff in post at start ({unit})"])
+        tables.show(on_screen, key="turnover_table", column_config={  # names whole, and kept in view when scrolled
+            "System": st.column_config.TextColumn("System", width=tables.name_width_px(table["System"]),
+                                                  pinned=True),
+            f"Leavers ({unit})": st.column_config.NumberColumn("Leavers", width="small"),
+            f"Joiners ({unit})": st.column_config.NumberColumn("Joiners", width="small"),
+            f"Net change ({unit}, joiners - leavers)": st.column_config.NumberColumn(
+                "Net change", format=net_fmt, width=85, help="Joiners minus leavers"),
+            "Leaver rate (monthly)": st.column_config.NumberColumn("Leaver rate", width=82),
+            "Joiner rate (monthly)": st.column_config.NumberColumn("Joiner rate", width=82),
+            "Leaver rate (12-month rolling)": st.column_config.NumberColumn(
+                "Year leaver rate", width=108, help="12 months to the month shown (rolling)"),
+            "Joiner rate (12-month rolling)": st.column_config.NumberColumn(
+                "Year joiner rate", width=108, help="12 months to the month shown (rolling)"),
+            f"Staff in post at end ({unit})": st.column_config.NumberColumn("Staff in post", width=90)})
+        st.caption(f"Figures in {unit}; rates are for the month and for 12 months. The download adds each "
+                   "system's code, region and staff in post at the start.  \nClick a column heading to sort. "
+                   + trends.SYSTEM_FLOWS_NOTE)
+        shell.downloads(table, f"turnover_{ctx.level}_{ctx.period}_{basis}", "turnover_dl",
+                        notes=[f"{ctx.source_label}; {ctx.systems_label}; month ending {ctx.period}; "
+                               f"staff group {group}; {unit} basis", trends.MONTHLY_NOTE, trends.ROLLING_NOTE,
+                               trends.SYSTEM_FLOWS_NOTE,
+                               *(["SYNTHETIC demo data - not real figures"] if ctx.synthetic else [])])
 
 
 turnover_body()

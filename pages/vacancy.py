@@ -107,25 +107,21 @@ def vacancy_body() -> None:
                                 until=ctx.period, key="vacancy_spc", cache_key=figures[1:5])
 
     # every system's figures: built and sent only when asked for (see ui.on_request)
-    st.subheader(f"Every system, month ending {when}: {group}")
-    box = on_request.section(on_request.TABLE_LABEL, on_request.VACANCY_TABLE)
+    box = on_request.system_table(when, group, on_request.VACANCY_TABLE, view["table"])
     if box is None:
         return
     with box:
         table = view["table"]
-        if table.empty:
-            st.info(f"No system figures for {group} in the month ending {when}.", icon=":material/info:")
-        else:
-            tables.show(table, key="vacancy_table", column_config={  # one table style: rates 2 dp, FTE 1 dp
-                "System": st.column_config.TextColumn("System", width="large", pinned=True),
-                "Difference from England (percentage points)": st.column_config.NumberColumn(format="%+.2f")})
-            st.caption("Click a column heading to sort. England's vacancy rate: "
-                       f"{shell.pct(eng_rate) if eng_rate is not None else '-'}.")
-            shell.downloads(table, f"vacancies_{ctx.level}_{ctx.period}", "vacancy_dl",
-                            notes=[f"{ctx.source_label}; {ctx.systems_label}; month ending {ctx.period}; "
-                                   f"staff group {group}",
-                                   "Vacancy rate = vacancy FTE / (vacancy FTE + staff in post FTE)",
-                                   *(["SYNTHETIC demo data - not real figures"] if ctx.synthetic else [])])
+        tables.show(table, key="vacancy_table", column_config={  # one table style: rates 2 dp, FTE 1 dp
+            "System": st.column_config.TextColumn("System", width="large", pinned=True),
+            "Difference from England (percentage points)": st.column_config.NumberColumn(format="%+.2f")})
+        st.caption("Click a column heading to sort. England's vacancy rate: "
+                   f"{shell.pct(eng_rate) if eng_rate is not None else '-'}.")
+        shell.downloads(table, f"vacancies_{ctx.level}_{ctx.period}", "vacancy_dl",
+                        notes=[f"{ctx.source_label}; {ctx.systems_label}; month ending {ctx.period}; "
+                               f"staff group {group}",
+                               "Vacancy rate = vacancy FTE / (vacancy FTE + staff in post FTE)",
+                               *(["SYNTHETIC demo data - not real figures"] if ctx.synthetic else [])])
 
 
 vacancy_body()

@@ -11,7 +11,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from lib.data import footprint, geography, loader
+from lib.data import footprint, geography
 from lib.data.schema import ALL_STAFF, month_add, month_range
 from lib.insight import bridge as br
 from lib.insight import chart_text

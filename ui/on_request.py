@@ -24,3 +24,16 @@ TABLE_LABEL = "Show every system: table and downloads"
 # Session keys of the pages' on-request sections (tests open them as a click does: at.session_state[key] = True)
 TURNOVER_TABLE, VACANCY_TABLE = "turnover_table_open", "vacancy_table_open"
 KEYS = (TURNOVER_TABLE, VACANCY_TABLE)
+
+
+def system_table(when: str, group: str, key: str, table):
+    """The 'Every system' section of a trend page: heading, the on-request toggle (`key`), and a container to draw
+    `table` into, or None when the section is closed or there is nothing to show (then it says so)."""
+    st.subheader(f"Every system, month ending {when}: {group}")
+    box = section(TABLE_LABEL, key)
+    if box is None:
+        return None
+    if table.empty:
+        box.info(f"No system figures for {group} in the month ending {when}.", icon=":material/info:")
+        return None
+    return box

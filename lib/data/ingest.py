@@ -30,8 +30,8 @@ import pyarrow.parquet as pq
 
 from lib.data import geography
 from lib.data.schema import (
-    ALL_STAFF, ARROW_SCHEMA, MEASURES, STAFF_GROUPS, UNIQUE_KEY, check_canonical, conform,
-    is_period, known_staff_group_labels, month_add, normalise_staff_group,
+    ALL_STAFF, ARROW_SCHEMA, STAFF_GROUPS, UNIQUE_KEY, check_canonical, conform,
+    is_period, known_staff_group_labels, normalise_staff_group,
     SICKNESS_ARROW_SCHEMA, SICKNESS_OUTSIDE_SYSTEMS, SICKNESS_UNIQUE_KEY, conform_sickness,
 )
 

@@ -603,7 +603,7 @@ def comparison(results: dict[str, ScenarioResult], group: str) -> tuple[pd.DataF
         h = headline(res, group)
         s = h["scenario"]
         table.append({"Scenario": name, "Area": res.scenario.area, "Years": h["horizon"],
-                      f"Gap in final year (FTE)": s["gap_end"], "Vacancy rate in final year": s["vacancy_rate_end"],
+                      "Gap in final year (FTE)": s["gap_end"], "Vacancy rate in final year": s["vacancy_rate_end"],
                       "Gap closes (year)": s["year_gap_closes"], "Pay bill in final year (£)": s["pay_bill_end"],
                       "Training cost, all years (£)": s["training_cost_total"],
                       "Extra cost over baseline, all years (£)": s["total_cost"] - h["baseline"]["total_cost"]})
