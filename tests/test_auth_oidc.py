@@ -117,6 +117,11 @@ def test_unauthenticated_visitor_sees_only_sign_in(signed_app, page, artifacts):
     for path in ("", "/map?level=ICS"):  # a deep link lands on the sign-in page too
         page.goto(signed_app + path)
         wait_for_app(page)
+        # a session that starts in Streamlit's legacy pages/ mode is rerun through app.py's gate (ui/__init__.py);
+        # on a busy machine wait_for_app can return between the two runs
+        page.wait_for_function("() => document.body.innerText.includes('Sign in with your work account')",
+                               timeout=30000)
+        wait_for_app(page)
         assert_no_exception(page)
         body = page.inner_text("body")
         assert "Sign in with your work account" in body

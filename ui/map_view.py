@@ -255,6 +255,17 @@ def hex_spec(level: str) -> dict:
                            "the map; every system's figures are in the ranking and the table download."}
 
 
+def _tooltip_lines(d: pd.DataFrame, scale, ms, selected: str | None) -> None:
+    """Colour, system name, the measure's tooltip lines and the chosen flag, added to `d` in place (hexes and bars
+    share them, so a tooltip reads the same on the map and the ranking)."""
+    d["colour"] = d["value"].map(scale.colour)
+    d["system"] = d["name"] + " (" + d["code"] + ")"
+    d["value_line"] = f"{ms.label}: " + d["value_text"]
+    d["numerator_line"] = f"{ms.numerator}: " + d["numerator_text"]
+    d["denominator_line"] = f"{ms.denominator}: " + d["denominator_text"]
+    d["selected"] = d["code"] == selected
+
+
 def hex_rows(table: pd.DataFrame, scale: ColourScale, measure: str, level: str, selected: str | None = None,
              info: Measure | None = None) -> pd.DataFrame:
     """The cartogram's dataset: one row per system with its cell centre, colour, label colour and tooltip lines."""
@@ -262,13 +273,8 @@ def hex_rows(table: pd.DataFrame, scale: ColourScale, measure: str, level: str, 
     cells = hexmap.cell_centres(level)[["code", "label", "x", "y"]]
     d = cells.merge(table[["code", "name", "region_name", "value", "value_text", "numerator_text",
                            "denominator_text"]], on="code", how="left")
-    d["colour"] = d["value"].map(scale.colour)
+    _tooltip_lines(d, scale, ms, selected)
     d["text_colour"] = ["#212b32" if text_colour(c) == "#000000" else "#ffffff" for c in d["colour"]]
-    d["system"] = d["name"] + " (" + d["code"] + ")"
-    d["value_line"] = f"{ms.label}: " + d["value_text"]
-    d["numerator_line"] = f"{ms.numerator}: " + d["numerator_text"]
-    d["denominator_line"] = f"{ms.denominator}: " + d["denominator_text"]
-    d["selected"] = d["code"] == selected
     d["aria"] = d["system"] + ", " + d["region_name"] + ": " + d["value_line"]
     return d[["code", "label", "x", "y", "colour", "text_colour", "system", "region_name", "value_line",
               "numerator_line", "denominator_line", "selected", "aria"]]
@@ -351,13 +357,8 @@ def ranked_rows(table: pd.DataFrame, scale: ColourScale, measure: str, selected:
     kind = ms.kind
     d = table[["code", "name", "region_name", "value", "value_text", "numerator_text", "denominator_text",
                "region_value"]].copy()
-    d["colour"] = d["value"].map(scale.colour)
+    _tooltip_lines(d, scale, ms, selected)
     d["region_text"] = d["region_value"].map(lambda x: fmt_value(x, kind))
-    d["system"] = d["name"] + " (" + d["code"] + ")"
-    d["value_line"] = f"{ms.label}: " + d["value_text"]
-    d["numerator_line"] = f"{ms.numerator}: " + d["numerator_text"]
-    d["denominator_line"] = f"{ms.denominator}: " + d["denominator_text"]
-    d["selected"] = d["code"] == selected
     d["aria"] = d["system"] + ": " + d["value_line"] + "; region average " + d["region_text"]
     d = d.sort_values(["value", "name"], ascending=[False, True], na_position="last", ignore_index=True)
     d["pos"] = range(len(d))
