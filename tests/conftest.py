@@ -36,18 +36,29 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, script: Path, env: dict | None = None, args: list[str] | None = None):
-        self.port = free_port()
+    """`streamlit run script` on a free port (or `port`), waited for until healthy. `flags` replaces the default
+    Streamlit options (tests/security starts app.py with the production flags); `clean_env` drops WORKFORCE_*
+    settings inherited from the test process before `env` is applied."""
+
+    DEFAULT_FLAGS = ["--server.headless", "true", "--server.fileWatcherType", "none", "--browser.gatherUsageStats",
+                     "false", "--server.address", "127.0.0.1"]
+
+    def __init__(self, script: Path, env: dict | None = None, args: list[str] | None = None, *,
+                 flags: list[str] | None = None, port: int | None = None, log_name: str | None = None,
+                 clean_env: bool = False):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(self.port),
-               "--server.headless", "true", "--server.fileWatcherType", "none", "--browser.gatherUsageStats",
-               "false", "--server.address", "127.0.0.1"]
+        cmd = [sys.executable, "-m", "streamlit", "run", str(script),
+               *(self.DEFAULT_FLAGS if flags is None else flags), "--server.port", str(self.port)]
         if args:
             cmd += ["--", *args]
         self.warmed = False
-        self.log = open(ARTIFACTS / f"server_{script.stem}_{self.port}.log", "w")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.log_path = ARTIFACTS / f"{log_name or 'server_' + script.stem}_{self.port}.log"
+        self.log = open(self.log_path, "w")
+        base = {k: v for k, v in os.environ.items() if not (clean_env and k.startswith("WORKFORCE_"))}
         self.proc = subprocess.Popen(cmd, cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT,
-                                     env={**os.environ, **(env or {})})
+                                     env={**base, **(env or {})})
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
@@ -56,7 +67,7 @@ class Server:
             except OSError:
                 time.sleep(0.3)
         self.stop()
-        raise RuntimeError(f"streamlit did not start: see {self.log.name}")
+        raise RuntimeError(f"streamlit did not start: see {self.log_path}")
 
     def visit(self, page, path: str = "", timeout_ms: int = 60000) -> None:
         """Open `path` (e.g. "/what_if?area=QKK") and wait for the app to settle; fails on a shown exception.

@@ -6,18 +6,16 @@ sends back for a few seconds; the text of those messages is what a visitor could
 from __future__ import annotations
 
 import json
-import os
 import secrets as pysecrets
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ARTIFACTS, REPO, free_port
+from tests.conftest import REPO, Server, free_port
 
 pytest.importorskip("websockets")
 pytest.importorskip("itsdangerous")
@@ -47,40 +45,16 @@ allowed_domains = ["nhs.net"]
     return p
 
 
-class Streamlit:
+class Streamlit(Server):
     """`streamlit run app.py` with the production flags and a secrets file (fresh process each time)."""
 
     def __init__(self, secrets_file: Path | None, name: str, port: int | None = None):
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         flags = subprocess.run([sys.executable, "deploy/flags.py", "deploy/config.production.toml"], cwd=REPO,
                                capture_output=True, text=True, check=True).stdout.split("\n")
-        cmd = [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), *[f for f in flags if f],
-               "--server.port", str(self.port)]
+        flags = [f for f in flags if f]
         if secrets_file is not None:
-            cmd += ["--secrets.files", str(secrets_file)]
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        self.log_path = ARTIFACTS / f"security_{name}_{self.port}.log"
-        self.log = open(self.log_path, "w")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("WORKFORCE_")}
-        self.proc = subprocess.Popen(cmd, cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT, env=env)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                if urllib.request.urlopen(self.url + "/_stcore/health", timeout=2).read() == b"ok":
-                    return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"streamlit did not start: see {self.log_path}")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
+            flags += ["--secrets.files", str(secrets_file)]
+        super().__init__(REPO / "app.py", flags=flags, port=port, log_name=f"security_{name}", clean_env=True)
 
 
 def _session(url: str, page: str, cookie: str | None = None, seconds: float = 12.0) -> str:
