@@ -69,11 +69,13 @@ def _axis_format(measure: str, values=None) -> str:
 # ----------------------------------------------------------------------------------------------------------
 
 def spc_chart(spc_df: pd.DataFrame, title: str, *, measure: str = "fte", value_label: str | None = None,
-              show_near_limits: bool = False, target: float | None = None, height: int = 340) -> alt.LayerChart:
+              show_near_limits: bool = False, target: float | None = None, height: int = 340,
+              axis_format: str | None = None) -> alt.LayerChart:
     """XmR chart: grey line of values, points coloured by Making Data Count type, mean (solid), process limits
     (dashed), optional near limits (dotted, 2 sigma) and target (red). spc_df is lib.stats.spc.spc output (with
-    `period` if from lib.stats.signals); one line segment per phase."""
-    fmt = _axis_format(measure, spc_df["y"])
+    `period` if from lib.stats.signals); one line segment per phase. axis_format: a fixed d3 format (else chosen
+    from the values; fixed keeps the spec the same across systems, so the browser swaps rows in place)."""
+    fmt = axis_format or _axis_format(measure, spc_df["y"])
     label = value_label or signals.MEASURES.get(measure, signals.MEASURES["fte"]).label
     d = pd.DataFrame({
         "Month": pd.to_datetime(spc_df["x"]).dt.strftime("%Y-%m-%d"),

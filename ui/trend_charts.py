@@ -80,13 +80,14 @@ def _json_ready(spec: dict) -> dict:
 
 
 def show(chart: alt.TopLevelMixin | dict, name: str, key: str, *, downloads: bool = True,
-         description: str | None = None, caption: bool = True, **kwargs) -> None:
+         description: str | None = None, caption: bool = True, export_title: str | None = None, **kwargs) -> None:
     """Like ui.charts.show_chart (PNG/SVG downloads rendered only when clicked) with a stable spec. `chart` is an
     Altair chart or a ready Vega-Lite dict (the fast path: datasets may be DataFrames, sent as Arrow).
     `description` states the key figures (lib.insight.chart_text) in the caption under the chart, and the chart's
     own description is the fixed charts.CAPTIONED, so a new selection swaps rows into the drawn chart;
     caption=False (where the page already writes the same figures beside the chart): the sentence is the chart's
-    description."""
+    description. export_title: the title of the downloaded picture when the spec's own (fixed) title does not name
+    the selection."""
     spec = chart if isinstance(chart, dict) else stable_spec(chart)
     if description:
         spec = {**spec, "description": charts.CAPTIONED if caption else description}
@@ -94,7 +95,7 @@ def show(chart: alt.TopLevelMixin | dict, name: str, key: str, *, downloads: boo
     if description and caption:
         st.caption(description)
     if downloads:
-        charts.download_row(_json_ready(spec), name, key)  # rows as records for the exported picture
+        charts.download_row(_json_ready(spec), name, key, title=export_title)  # rows as records for the exported picture
 
 # Analysis Function palette: system, region, England (England dashed so it reads in greyscale too)
 ROLE_COLOURS = {k: c for k, (c, _) in charts.COMPARATORS.items()}   # one visual language (ui.charts)
