@@ -100,3 +100,38 @@ def test_a_new_selection_changes_chart_rows_only_never_specs():
         before, after = _specs_without_rows(open_app_page(page, a)), _specs_without_rows(open_app_page(page, b))
         assert before and before == after, page
         assert all(s.get("description") == CAPTIONED for s in before), page
+
+
+def test_profile_system_or_group_change_keeps_every_chart_spec():
+    """System profile (issue 16): a new system or staff group sends the same five specs (trends grid, two SPC
+    charts, bridge, role mix) with new rows, so the browser swaps rows into the drawn charts. No area name and no
+    figure is inside a spec (they are in the rows and the captions); the rows do change."""
+    import json
+
+    import pyarrow as pa
+
+    from ui.charts import CAPTIONED
+
+    def charts(params: dict) -> tuple[list[dict], list[dict]]:
+        at = open_app_page("pages/profile.py", params)
+        assert not at.exception
+        rows = [{d.name: pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in e.proto.datasets}
+                for e in at.get("vega_lite_chart")]
+        return _specs_without_rows(at), rows
+
+    qkk, qkk_rows = charts({"area": "QKK", "group": "All staff groups"})
+    assert len(qkk) == 5 and all(s.get("description") == CAPTIONED for s in qkk)
+    assert "South East London" not in json.dumps(qkk) and "QKK" not in json.dumps(qkk)
+    # the system's name reaches the legend as data: the trends' first series and the role mix's system bars
+    assert set(qkk_rows[0]["trends"]["series"]) == {"South East London", "London", "England"}
+    assert set(qkk_rows[-1]["mix"]["series"]) == {"South East London", "England"}
+    for other in ({"area": "QMJ", "group": "All staff groups"}, {"area": "QKK", "group": "Midwives"}):
+        specs, rows = charts(other)
+        assert specs == qkk, other
+        for before, after in zip(qkk_rows, rows):  # the figures did change: they travel as rows
+            assert before.keys() == after.keys()
+            main = next(iter(before))
+            if main == "mix" and other["area"] == "QKK":  # the role mix shows every group: same for any group
+                assert before[main].equals(after[main])
+            else:
+                assert not before[main].equals(after[main]), (other, main)
