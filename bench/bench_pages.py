@@ -227,6 +227,8 @@ def main() -> int:
     ap.add_argument("--changes", type=int, default=2)
     ap.add_argument("--pages", default="", help="comma-separated subset of: " + ", ".join(p[0] for p in PAGES))
     ap.add_argument("--quiet-ms", type=int, default=400)
+    ap.add_argument("--bare-app", default="bench/bare_charts_app.py",
+                    help="the bare chart page (a 'Staff group' select and charts only), e.g. bench/bare_profile_app.py")
     ap.add_argument("--chromium-arg", action="append", default=[],
                     help="extra Chromium switch, e.g. --disable-gpu-rasterization (to see what software GPU raster "
                          "costs; the default is the browser tests' SwiftShader set-up)")
@@ -237,7 +239,7 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
     print(f"load average (1/5/15 min) at start: {loadavg()} on {os.cpu_count()} CPUs", flush=True)
     servers = {"app": Server(REPO / "app.py"), "select": Server(REPO / "bench" / "minimal_select_app.py"),
-               "slider": Server(REPO / "bench" / "minimal_app.py"), "charts": Server(REPO / "bench" / "bare_charts_app.py")}
+               "slider": Server(REPO / "bench" / "minimal_app.py"), "charts": Server(REPO / a.bare_app)}
     res: dict[str, dict[str, list[dict]]] = {}  # page -> {"page"/"base"/"charts"/"open": [measurements]}
     ratios: dict[str, list[float]] = {}
     try:
@@ -307,7 +309,7 @@ def main() -> int:
               + ("" if goal is None else ("  within goal" if ratio <= goal else "  OVER goal")))
     allc = [c for r in res.values() for c in r["charts"]]
     if allc:
-        print(f"bare chart page (Turnover's 3 chart specs, select change): {med(allc, 'ms'):.0f} ms, server CPU "
+        print(f"bare chart page ({a.bare_app}, select change): {med(allc, 'ms'):.0f} ms, server CPU "
               f"{med(allc, 'cpu_ms'):.0f} ms, main thread {med(allc, 'main_ms'):.0f} ms, GPU process "
               f"{med(allc, 'gpu_ms'):.0f} ms, all Chromium {med(allc, 'chrome_ms'):.0f} ms, {med(allc, 'kb'):.1f} KB "
               f"({len(allc)} changes)")

@@ -144,7 +144,9 @@ def profile_body() -> None:
         name = f"bridge_{bb.area_code}_{bb.start_month}_{bb.end_month}"
         trend_charts.show(b["spec"], name, "profile_bridge", description=description,
                           export_title=f"{title} ({unit})")
-        st.markdown("  \n".join([b["lines"], *(f"*{n}*" for n in b["notes"])]))
+        st.markdown(b["lines"])
+        if b["notes"]:
+            st.caption("  \n".join(b["notes"]))
         shell.downloads(b["table"], name, "profile_bridge_dl", notes=b["notes"])
 
     # ---- role mix

@@ -23,8 +23,9 @@ TREND_WIDTH = 270  # px per trend panel: two side by side fit 720 px (a 1440 px 
 SERIES_COLOURS = [charts.SYSTEM_COLOUR, charts.REGION_COLOUR, charts.ENGLAND_COLOUR]
 SERIES_DASHES = [charts.SYSTEM_DASH, charts.REGION_DASH, charts.ENGLAND_DASH]
 # axis and tooltip formats per panel, fixed (not chosen from the figures, which would change the spec)
-TREND_FORMATS = {"fte": (",.1f", ",.1f"), "leaver_rate": (".2%", ".2%"), "joiner_rate": (".2%", ".2%"),
-                 "vacancy_rate": (".1%", ".2%")}
+# ("~": no trailing zeros, so an index from 100.0 to 100.3 is labelled 100.1, 100.15, 100.2, not 100.1 100.1 100.2)
+TREND_FORMATS = {"fte": (",.2~f", ",.1f"), "leaver_rate": (".2%", ".2%"), "joiner_rate": (".2%", ".2%"),
+                 "vacancy_rate": (".2~%", ".2%")}
 SPC_MEASURES = ("leaver_rate", "vacancy_rate")
 SPC_FORMATS = {"leaver_rate": ".2%", "vacancy_rate": ".1%"}
 _BY_ORDER = {"field": "order", "op": "min"}
@@ -130,7 +131,7 @@ def bridge_spec(unit: str) -> dict:
                          "y2": {"field": "high"},
                          "color": {"field": "Kind", "type": "nominal",
                                    "scale": {"domain": list(BRIDGE_KINDS.values()), "range": colours},
-                                   "legend": {"orient": "bottom", "title": None}},
+                                   "legend": {"orient": "bottom", "title": None, "labelLimit": 300}},
                          "tooltip": [{"field": "Step", "type": "nominal"},
                                      {"field": "Change", "type": "quantitative", "format": ",.1f"},
                                      {"field": "Running total", "type": "quantitative", "format": ",.1f"}]}}
