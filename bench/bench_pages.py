@@ -103,8 +103,8 @@ def chromium_cpu_s() -> dict[str, float]:
 class Tab:
     """One browser tab on one server, with its websocket traffic and DevTools metrics."""
 
-    def __init__(self, ctx, server: Server, quiet_ms: int):
-        self.server, self.quiet = server, quiet_ms
+    def __init__(self, ctx, server: Server, quiet_ms: int, first_wait_s: float = 8):
+        self.server, self.quiet, self.first_wait_s = server, quiet_ms, first_wait_s
         self.page = ctx.new_page()
         self.frames: list[tuple[int, str]] = []  # (bytes, kind or script_finished status)
         self.page.on("websocket", self._socket)
@@ -163,7 +163,7 @@ class Tab:
             action()
             # the run's end is Streamlit's script_finished message, not the DOM attribute (a 3 ms run can flip
             # running -> notRunning inside one React update, so watching the attribute can miss it)
-            if self._wait_finished(n0, 8 if attempt < 2 else 60):
+            if self._wait_finished(n0, self.first_wait_s if attempt < 2 else 60):
                 break
             if attempt == 2:  # a key press on a just-redrawn slider is occasionally dropped: then press again
                 raise RuntimeError("the action started no run")
@@ -227,6 +227,9 @@ def main() -> int:
     ap.add_argument("--changes", type=int, default=2)
     ap.add_argument("--pages", default="", help="comma-separated subset of: " + ", ".join(p[0] for p in PAGES))
     ap.add_argument("--quiet-ms", type=int, default=400)
+    ap.add_argument("--first-wait-s", type=float, default=8,
+                    help="seconds to wait for an action's run before repeating the action (a dropped key press); raise "
+                         "it on a loaded machine, where a run can take longer and a repeated option click starts none")
     ap.add_argument("--bare-app", default="bench/bare_charts_app.py",
                     help="the bare chart page (a 'Staff group' select and charts only), e.g. bench/bare_profile_app.py")
     ap.add_argument("--chromium-arg", action="append", default=[],
@@ -247,7 +250,7 @@ def main() -> int:
             b = p.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *a.chromium_arg], headless=True)
             for rep in range(-1, a.repeats):  # rep -1 warms imports and caches and is dropped
                 ctx = b.new_context(viewport={"width": 1400, "height": 1000})
-                tabs = {k: Tab(ctx, s, a.quiet_ms) for k, s in servers.items()}
+                tabs = {k: Tab(ctx, s, a.quiet_ms, a.first_wait_s) for k, s in servers.items()}
                 for k in ("select", "slider", "charts"):
                     tabs[k].open()
                 app = tabs["app"]

@@ -18,8 +18,8 @@ if ctx is None:
 shell.synthetic_marker(ctx)
 
 
-SOURCE_NOTE = ("Source: NHS Digital NHS Workforce Statistics (turnover benchmarking, staff in post); vacancies from the "
-               "Provider Workforce Return or the vacancy template. Rates are fractions shown as %.")
+SOURCE_NOTE = ("Source: NHS Digital NHS Workforce Statistics (turnover benchmarking, staff in post); vacancies from "
+               "the Provider Workforce Return or the vacancy template. Rates are fractions shown as %.")
 
 
 def _view(figures: tuple, area: str, group: str, prev_text: str | None, year_text: str | None) -> dict:
