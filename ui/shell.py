@@ -136,9 +136,17 @@ def synthetic_marker(ctx: Context) -> None:
         st.caption(f":material/verified: **Real data**: {provenance.source_statement(ctx.provenance)}")
 
 
-def definition(*measures: str) -> None:
-    """Definitions one click away, next to the figures they explain."""
-    with st.popover("Definitions and source", icon=":material/info:"):
+def definition(*measures: str, key: str | None = None) -> None:
+    """Definitions one click away, next to the figures they explain. With `key` the popover's words are built and
+    sent only while it is open (state in the session under `key`; opening it reruns the enclosing fragment), so a
+    page's change does not re-send them."""
+    if key is not None:
+        box = st.popover("Definitions and source", icon=":material/info:", key=key, on_change="rerun")
+        if not box.open:
+            return
+    else:
+        box = st.popover("Definitions and source", icon=":material/info:")
+    with box:
         for m in measures:
             if m in DEFINITIONS:
                 st.markdown(f"**{m.replace('_', ' ').capitalize()}**: {DEFINITIONS[m]}")
