@@ -95,11 +95,11 @@ def show(chart: alt.TopLevelMixin | dict, name: str, key: str, *, downloads: boo
     words = [w for w in ((description if caption else None), note) if w]
     if words:
         st.caption("  \n".join(words))
-    if downloads:  # built only while the 'Download chart' popover is open: not re-sent (or re-encoded) per change
+    if downloads:  # built only while the 'Download chart' popover is open: not re-sent per change (issue 16)
         box = on_request.chart_downloads(key)
         if box is not None:
-            with box:
-                charts.download_row(_json_ready(spec), name, key)  # rows as records for the exported picture
+            with box:  # rows as records, only when a picture is asked for
+                charts.download_row(lambda: _json_ready(spec), name, key)
 
 # Analysis Function palette: system, region, England (England dashed so it reads in greyscale too)
 ROLE_COLOURS = {k: c for k, (c, _) in charts.COMPARATORS.items()}   # one visual language (ui.charts)
