@@ -1,4 +1,5 @@
-"""Sections built only when a person asks for them (issue 16: compute and send only what is shown).
+"""Sections built only when a person asks for them (issue 16: compute and send only what is shown): the system
+tables (a toggle), and the download and definition popovers (built only while open).
 
 A collapsed st.expander still runs its body on every rerun and the browser still receives every element in it; a
 42-row system table costs the browser 340-380 ms per change on the Turnover page. `section` is a toggle whose state
@@ -38,7 +39,7 @@ def popover(label: str, key: str, *, icon: str | None = None, help: str | None =
     return box if box.open else None
 
 
-# Session keys of lazy download popovers end with this (tests open every one: see download_keys)
+# Session keys of lazy download popovers end with this (tests open every one: tests/conftest.open_downloads)
 DOWNLOADS_SUFFIX = "_downloads_open"
 
 
