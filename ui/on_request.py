@@ -1,5 +1,6 @@
 """Sections built only when a person asks for them (issue 16: compute and send only what is shown): the system
-tables (a toggle), and the download and definition popovers (built only while open).
+tables (a toggle) and the download popovers (built only while open; ui.shell.definition(key=...) does the same
+for the definitions).
 
 A collapsed st.expander still runs its body on every rerun and the browser still receives every element in it; a
 42-row system table costs the browser 340-380 ms per change on the Turnover page. `section` is a toggle whose state
