@@ -40,6 +40,7 @@ def default_data_dir() -> Path:
 _CHECKED: dict[tuple[str, int, int], str | None] = {}
 _CHECKED_MAX = 20000
 _LACKS_ATTRIBUTES: dict[tuple[str, int, int] | None, bool] = {}  # written before the organisation attributes
+_SOURCES: dict[tuple[str, int, int] | None, frozenset | None] = {}  # source values per footer (None: no statistics)
 
 
 def _file_key(f: Path) -> tuple[str, int, int] | None:
@@ -107,6 +108,8 @@ def _check_footer(f: Path, level: str, period: str) -> str | None:
         vals, _ = _stat_values(meta, m, columns, groups)
         if any(isinstance(v, (int, float)) and v < 0 for v in vals):
             return f"{f}: negative values in column {m}{what}"
+    vals, complete = _stat_values(meta, "source", columns, groups)
+    _SOURCES[_file_key(f)] = frozenset(map(str, vals)) if complete and meta.num_rows else None
     return None
 
 
@@ -118,6 +121,7 @@ def _file_problem(f: Path, level: str, period: str) -> str | None:
         if len(_CHECKED) >= _CHECKED_MAX:
             _CHECKED.clear()
             _LACKS_ATTRIBUTES.clear()
+            _SOURCES.clear()
         _CHECKED[key] = _check_footer(f, level, period)
     return _CHECKED[key]
 
@@ -251,8 +255,9 @@ def load_area_frame(data_dir: str | Path, level: str, periods: list[str] | None 
     the geography lookups and never reads them), which saves decoding three text columns of every row.
 
     over: instead of the area frame, the result of a query over the same accepted files, run in the engine:
-    `over(rows_sql, params)` with rows_sql the files' organisation rows as an SQL relation (store_rows_sql) and
-    params its $parameters (lib.insight.metrics.store_metrics sums and rates them in one query, so the area rows
+    `over(rows_sql, params, sources)` with rows_sql the files' organisation rows as an SQL relation (store_rows_sql),
+    params its $parameters and sources the values of their source column by the files' footer statistics (None
+    when a footer has none) (lib.insight.metrics.store_metrics sums and rates them in one query, so the area rows
     never leave the engine). None when no file is left. A file the engine cannot read is refused by name and the
     query run again without it, as for the frame.
     """
@@ -330,6 +335,17 @@ def store_rows_sql(files: list[Path], area_codes=None) -> tuple[str, dict]:
     return f"(SELECT {cols} FROM read_parquet($files) {where})", params
 
 
+def _file_sources(files: list[Path]) -> frozenset | None:
+    """The source values the files hold, from their footers' statistics (None: a file's footer has none)."""
+    out: set = set()
+    for f in files:
+        vals = _SOURCES.get(_file_key(f))
+        if vals is None:
+            return None
+        out |= vals
+    return frozenset(out)
+
+
 def _area_sums_sql(rows: str, where: str = "", names: bool = True) -> str:
     """Organisation rows of `rows` summed per period x area x staff group x source, in key order."""
     out = []
@@ -367,7 +383,7 @@ def _read(files: list[Path], area_codes, by_area: bool, problems: list[str] | No
     while files:
         try:
             if over is not None:
-                return over(*store_rows_sql(files, area_codes))
+                return over(*store_rows_sql(files, area_codes), _file_sources(files))
             sql, params = _store_sql(files, by_area, area_codes, names)
             return engine.query(sql, params).cast(_OUT_SCHEMA)
         except engine.Error:

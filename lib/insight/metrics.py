@@ -205,10 +205,12 @@ def store_metrics(data_dir, key: str, periods: list[str] | None = None, *, by_st
         return area_metrics(frame, by_staff_group, basis=basis, include_england=include_england,
                             include_regions=include_regions)
 
-    def over(rows: str, params: dict) -> pd.DataFrame:
+    def over(rows: str, params: dict, sources: frozenset | None) -> pd.DataFrame:
+        # One known source in every file (by their footers): its sums are the figures, and the source is not read.
+        one_source = sources is not None and len(sources) == 1 and next(iter(sources)) in SOURCE_PRIORITY
         return run_metrics(f"(SELECT * REPLACE (CAST($footprint AS VARCHAR) AS level) FROM {rows})", key,
                            by_staff_group=by_staff_group, basis=basis, include_england=include_england,
-                           include_regions=include_regions, params={**params, "footprint": key})
+                           include_regions=include_regions, one_source=one_source, params={**params, "footprint": key})
 
     out = loader.load_area_frame(data_dir, geography.store_level(key), periods=own, names=False, over=over)
     return pd.DataFrame(columns=OUTPUT_COLUMNS) if out is None else out
