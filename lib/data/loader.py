@@ -3,7 +3,8 @@
 Partition pruning picks only `level=X/period=P/` files; each file is checked on its own first (footer: columns,
 types, level and month, negative values; then overlapping files of one month) and a file that fails, or that the
 engine cannot decode, is refused by name while the others are served. The files left are read by one query
-(organisations summed per area in it for load_area_frame). `snapshot_id()` identifies the files' state (paths, sizes, mtimes) so the app can cache on it
+(organisations summed per area in it for load_area_frame; or, with load_area_frame(over=...), the caller's query
+over them: lib.insight.metrics.store_metrics computes the metrics straight from the files that way). `snapshot_id()` identifies the files' state (paths, sizes, mtimes) so the app can cache on it
 and pick up new extracts without a restart.
 """
 from __future__ import annotations
