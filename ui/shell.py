@@ -159,12 +159,13 @@ def downloads(df: pd.DataFrame, name: str, key: str, notes: list[str] | None = N
     rounded as shown, and both files carry notes (title, period, source, synthetic label where it applies)."""
     source = st.session_state.get("_source_statement")
     notes = export_notes(name, [*(notes or []), *([f"Data source: {source}"] if source else [])])
-    c1, c2 = st.columns(2)
+    # side by side, sized to their labels (half-width columns cut "Download Excel" inside a popover)
+    c1 = c2 = st.container(horizontal=True, gap="small")
     c1.download_button("Download CSV", lambda: exports.to_csv_bytes(df, source, notes=notes), file_name=f"{name}.csv", mime="text/csv",
-                       key=f"{key}_csv", icon=":material/download:", on_click="ignore")
+                       key=f"{key}_csv", icon=":material/download:", on_click="ignore", width="content")
     c2.download_button("Download Excel", lambda: exports.to_excel_bytes(df, notes=notes), file_name=f"{name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key=f"{key}_xlsx", icon=":material/download:", on_click="ignore")
+                       key=f"{key}_xlsx", icon=":material/download:", on_click="ignore", width="content")
 
 
 def export_notes(name: str, notes: list[str] | None = None) -> list[str]:
