@@ -316,7 +316,10 @@ async def main_async(args) -> None:
         # warm every replica's caches once per value (a browser-like user after the first minutes)
         await run_phase(port, args, 2 * args.replicas, 4.0, pids, ports)
         solo = await run_phase(port, args, 1, args.solo_seconds, pids, ports)
+        idle0, t_idle = sum(cpu_s(p) for p in pids), time.perf_counter()
         await asyncio.sleep(4.0)
+        # replicas' CPU at rest (event loop, session housekeeping): charged to no rerun
+        idle_cores = (sum(cpu_s(p) for p in pids) - idle0) / (time.perf_counter() - t_idle)
         rss_rest = rss()
         many = await run_phase(port, args, args.sessions, args.seconds, pids, ports)
         await asyncio.sleep(args.settle)  # > disconnectedSessionTTL, so closed sessions are due for cleanup
@@ -340,7 +343,7 @@ async def main_async(args) -> None:
         "page": args.page or "home", "widget": args.widget, "values": args.values, "think_s": args.think,
         "replicas": args.replicas, "through_nginx": nginx is not None, "cores": os.cpu_count(),
         "load_average_start": [round(x, 2) for x in load0], "load_average_end": [round(x, 2) for x in load1],
-        "solo": solo, "concurrent": many,
+        "replicas_idle_cores": round(idle_cores, 3), "solo": solo, "concurrent": many,
         "latency_ratio_p50": round(many["p50_ms"] / solo["p50_ms"], 2) if solo["p50_ms"] else None,
         "latency_ratio_p95": round(many["p95_ms"] / solo["p95_ms"], 2) if solo["p95_ms"] else None,
         "rss_mb_all_replicas": {"started": round(rss_start, 1), "warm_at_rest": round(rss_rest, 1),
@@ -358,6 +361,9 @@ async def main_async(args) -> None:
     print(f"rerun latency p50/p95: alone {solo['p50_ms']}/{solo['p95_ms']} ms ({solo['reruns']} reruns); with "
           f"{args.sessions} sessions {many['p50_ms']}/{many['p95_ms']} ms ({many['reruns']} reruns): p95 ratio {ratio}x (goal <= 3x: "
           f"{'met' if ratio is not None and ratio <= 3 else 'NOT met'})")
+    idle_share = 1000 * idle_cores * args.solo_seconds / max(1, solo["reruns"])
+    print(f"replicas at rest: {idle_cores:.3f} cores (the one-session CPU per rerun below includes {idle_share:.0f} ms "
+          f"of it)")
     print(f"server CPU per rerun: alone {solo['server_cpu_ms_per_rerun']} ms, with {args.sessions} sessions "
           f"{many['server_cpu_ms_per_rerun']} ms; websocket connections per replica {many['connections_per_replica']}")
     print(f"cores busy with {args.sessions} sessions: replicas {many['server_cores_busy']}, this load generator "
