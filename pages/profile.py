@@ -8,7 +8,7 @@ from lib.data import geography
 from lib.insight import chart_text, map_data as im
 from lib.insight.metrics import DEFINITIONS
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
-from ui import data, inside, profile_view, shell, state, trend_charts
+from ui import data, inside, on_request, profile_view, shell, state, trend_charts
 
 ctx = st.session_state.get("ctx")
 st.title("System profile")
@@ -147,7 +147,7 @@ def profile_body() -> None:
         st.markdown(b["lines"])
         if b["notes"]:
             st.caption("  \n".join(b["notes"]))
-        shell.downloads(b["table"], name, "profile_bridge_dl", notes=b["notes"])
+        on_request.table_downloads(b["table"], name, "profile_bridge_dl", notes=b["notes"])
 
     # ---- role mix
     st.subheader("Role mix compared with England")
@@ -168,7 +168,7 @@ def profile_body() -> None:
 
     # ---- downloads
     st.subheader("Download this profile")
-    shell.downloads(view["download"], f"profile_{area}_{ctx.level}_{ctx.period}", "profile_table",
+    on_request.table_downloads(view["download"], f"profile_{area}_{ctx.level}_{ctx.period}", "profile_table",
                     notes=[f"{ctx.source_label}; {ctx.systems_label}; {names[area]} ({area}); period ending {ctx.period}; "
                            f"{group_text}", *([] if not ctx.synthetic else ["SYNTHETIC demo data - not real figures"])])
 

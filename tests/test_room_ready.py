@@ -13,7 +13,7 @@ import pytest
 from lib.insight import exports
 from lib.whatif import library
 from lib.whatif.scenario import Scenario
-from tests.conftest import open_app_page
+from tests.conftest import open_app_page, open_downloads
 
 NURSES = "Nurses & health visitors"
 JARGON = ["1-(1-m)", "phi", "tau2", "vacancy_fte unknown", "`check`", "Seed", "METHODS", "P10", "P50", "P90"]
@@ -569,7 +569,7 @@ def test_profile_download_has_one_kind_of_number_a_column(monkeypatch):
         return original(self, label, b"", *args, **kwargs)
 
     monkeypatch.setattr(DeltaGenerator, "download_button", recording)
-    open_app_page("pages/profile.py", {"area": "QKK"})
+    open_downloads(open_app_page("pages/profile.py", {"area": "QKK"}))  # built while its popover is open
     raw = [b for n, b in captured if str(n).startswith("profile_") and str(n).endswith(".csv")][0]
     df = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig")
     col = "Value (rates as fractions)"
