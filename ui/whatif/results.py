@@ -63,7 +63,7 @@ def headlines(ctx, res, hidden: list[str]) -> str:
     """The followed staff group's figures; returns the group. Groups disclosure control hides here are not offered.
     Arrows only where a figure moved against the baseline, pointing the way it moved (no arrow on 'same as
     baseline' or on a plain figure such as the pay bill). Figures come from the view cached per lever state."""
-    groups = [g for g in w.KNOWN_STAFF_GROUPS if g not in hidden and g in set(res.summary["staff_group"])]
+    groups = [g for g in w.KNOWN_STAFF_GROUPS if g not in hidden and g in set(res.column("summary", "staff_group"))]
     if SS.get("wi_focus") not in groups:
         SS["wi_focus"] = w.NURSES if w.NURSES in groups else groups[0]
     group = st.selectbox("Staff group to follow", groups, key="wi_focus", width=420)
