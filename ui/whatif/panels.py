@@ -21,11 +21,15 @@ from ui.whatif.session import (SS, PANELS, baseline_cached, baseline, run_cached
 
 
 def panels(ctx, scn: Scenario, res, names: dict) -> None:
-    tabs = st.tabs(PANELS, key="wi_panel", on_change="rerun")
-    for tab, fn in zip(tabs, (compare_panel, bridge_panel, optimiser_panel, uncertainty_panel, assumptions_panel, save_panel)):
-        if tab.open:
-            with tab:
-                fn(ctx, scn, res)
+    """One control and the chosen panel: only that panel is built and sent (nothing is computed for the others).
+    Six tabs were seven elements on every lever move; this is two."""
+    SS.setdefault("wi_panel", PANELS[0])        # set before the widget (no default argument: tests and links set it)
+    choice = st.segmented_control("More on this scenario", PANELS, key="wi_panel", required=True,
+                                  label_visibility="collapsed") or PANELS[0]
+    fn = dict(zip(PANELS, (compare_panel, bridge_panel, optimiser_panel, uncertainty_panel, assumptions_panel,
+                           save_panel)))[choice]
+    with st.container(key="wi_panel_body"):
+        fn(ctx, scn, res)
 
 
 def _next_name(saved: dict) -> str:

@@ -17,6 +17,13 @@ from ui.whatif.session import SCN_SCALE, SS, baseline_cached, live_key, money, w
 
 X_YEAR = {"field": "year", "type": "ordinal", "title": "Year", "axis": {"labelAngle": 0}}
 SUMMARY_OPEN = "wi_summary_open"   # session key of the "All staff groups" expander's open state
+HEADLINE_ROW = "wi_heads"          # key of the headline cards' row
+# Static CSS, no data: the four headline cards share one row (never wrapping below the fold in the projector
+# layout), each as wide as its text allows and shrinking, with an ellipsis, only when the row is too narrow (as the
+# four columns did). Drawn once per full run (ui.whatif.page), not on lever moves.
+HEADLINE_CSS = """<style>
+.st-key-wi_heads > div { flex: 1 1 auto !important; min-width: 0 !important; }
+</style>"""
 SCN_COLOUR = {"field": "scenario", "type": "nominal", "scale": SCN_SCALE, "title": None, "legend": {"orient": "bottom"}}
 
 
@@ -71,9 +78,10 @@ def headlines(ctx, res, hidden: list[str]) -> str:
         st.caption(f"Not shown for this system (disclosure control: staff in post under 5, or hidden so a total "
                    f"cannot reveal one): {', '.join(hidden)}.")
     v = view(ctx, group)
-    cols = st.columns(4)
-    for col, f in zip(cols, v["figures"]):
-        col.metric(f["label"], f["value"], f["delta"], delta_color=f["delta_color"],
+    # one block of four cards (HEADLINE_CSS), not a columns block and four columns: 4 elements fewer on every move
+    row = st.container(horizontal=True, gap="small", wrap=False, key=HEADLINE_ROW)
+    for f in v["figures"]:
+        row.metric(f["label"], f["value"], f["delta"], delta_color=f["delta_color"],
                    delta_arrow="auto" if f["arrow"] else "off", border=True, help=f["help"])
     if v["lines"]:   # one element, a line each (each element costs the browser a few ms on every move)
         st.caption("  \n".join(v["lines"]))
