@@ -88,7 +88,7 @@ def compare_chart_spec(n_series: int, group: str, big: bool = False) -> dict:
 
 
 def _add_row(scn: Scenario, saved: dict) -> None:
-    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    c1 = c2 = st.container(horizontal=True, vertical_alignment="bottom")   # one block: not columns (3 elements)
     full = len(saved) >= w.MAX_COMPARE
     c1.text_input("Name for the comparison", key="wi_cmp_name", max_chars=60,
                   placeholder=scn.name or _next_name(saved),
