@@ -62,6 +62,28 @@ def test_snapshot_id_changes_when_a_file_changes(tmp_path):
     assert loader.snapshot_id(tmp_path) != a
 
 
+def test_snapshot_id_lists_every_store_file_and_nothing_else(tmp_path):
+    """Workforce and sickness Parquet under level=*/period=*/ plus the manifest, sorted by path; other files,
+    folders and depths are not part of the snapshot; adding, resizing or removing a file changes it."""
+    files = ["level=ICS/period=2025-11/turnover.parquet", "level=ICS/period=2025-10/turnover.parquet",
+             "level=STP/period=2025-10/vacancy.parquet", "sickness/level=ICS/period=2025-03/sickness.parquet"]
+    ignored = ["level=ICS/notes.parquet", "other/period=2025-10/x.parquet", "level=ICS/period=2025-10/readme.txt",
+               "level=ICS/period=2025-10/deep/x.parquet"]
+    for rel in files + ignored:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(b"x" * 3)
+    (tmp_path / "manifest.json").write_text("{}")
+    root, items = loader.snapshot_id(tmp_path)
+    assert root == str(tmp_path.resolve())
+    assert [i[0] for i in items] == sorted(files[:3]) + [files[3], "manifest.json"]
+    assert all(i[1] == (2 if i[0] == "manifest.json" else 3) for i in items)
+    (tmp_path / files[3]).write_bytes(b"x" * 5)
+    assert loader.snapshot_id(tmp_path) != (root, items)
+    (tmp_path / files[0]).unlink()
+    assert files[0] not in [i[0] for i in loader.snapshot_id(tmp_path)[1]]
+    assert loader.snapshot_id(tmp_path / "missing") == (str((tmp_path / "missing").resolve()), ())
+
+
 def test_demo_data_is_deterministic_and_matches_the_committed_files():
     for level in ("ICS", "STP"):
         fresh = demo.generate(level)

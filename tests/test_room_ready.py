@@ -87,6 +87,48 @@ def test_chart_export_carries_title_system_period_source_and_synthetic_label():
     assert "SYNTHETIC" not in json.dumps(real)
 
 
+def test_chart_picture_is_built_only_when_asked_for(monkeypatch):
+    """trend_charts.show with a cached (frozen: Arrow bytes) spec: the PNG/SVG buttons get a function, the rows are
+    turned into records only when it runs (it was 40 % of a Turnover rerun), and the picture carries the rows."""
+    from ui import charts, trend_charts
+    buttons: dict[str, object] = {}
+
+    class Row:
+        def download_button(self, label, data, **kwargs):
+            buttons[label] = data
+
+    class FakeSt:
+        session_state: dict = {}
+
+        def vega_lite_chart(self, **kwargs):
+            pass
+
+        def caption(self, text):
+            pass
+
+        def container(self, **kwargs):
+            return Row()
+
+    monkeypatch.setattr(charts, "st", FakeSt())
+    monkeypatch.setattr(trend_charts, "st", FakeSt())
+    converted = []
+    real_records = trend_charts._records
+    monkeypatch.setattr(trend_charts, "_records", lambda v: converted.append(1) or real_records(v))
+    spec = trend_charts.frozen({"$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+                                "data": {"name": "source_0"}, "mark": "bar", "title": "Leavers by month",
+                                "encoding": {"x": {"field": "group", "type": "nominal"},
+                                             "y": {"field": "fte", "type": "quantitative"}},
+                                "datasets": {"source_0": pd.DataFrame({"group": ["Nurses", "Zzqx doctors"],
+                                                                       "fte": [12.5, 7.0]})}})
+    assert isinstance(spec["datasets"]["source_0"], bytes)
+    trend_charts.show(spec, "leavers", "k", description="Nurses 12.5 FTE.")
+    assert set(buttons) == {"Download chart (PNG)", "Download chart (SVG)"}
+    assert converted == [], "no rows converted while the page reruns"
+    svg = buttons["Download chart (SVG)"]().decode()
+    assert converted and "Leavers by month" in svg and "Zzqx doctors" in svg and "Source: NHS Digital" in svg
+    assert buttons["Download chart (PNG)"]()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Scenario library (server side) and change log
 # ---------------------------------------------------------------------------------------------------------------

@@ -145,7 +145,7 @@ def plain(text: object) -> str:
 
 def link_to_organisations(ctx, area: str, group: str = ALL_STAFF, label: str | None = None) -> None:
     """A link to the organisations of a system (only for a system code, never a region or England)."""
-    if area not in set(geography.areas(ctx.level)["code"]):
+    if area not in geography.area_codes(ctx.level):
         return
     st.page_link(ORG_PAGE, label=label or f"Organisations inside {ctx.area_names.get(area, area)}",
                  icon=":material/domain:",

@@ -94,7 +94,7 @@ def show(chart: alt.TopLevelMixin | dict, name: str, key: str, *, downloads: boo
     if description and caption:
         st.caption(description)
     if downloads:
-        charts.download_row(_json_ready(spec), name, key)  # rows as records for the exported picture
+        charts.download_row(lambda: _json_ready(spec), name, key)  # rows as records, only when asked for
 
 # Analysis Function palette: system, region, England (England dashed so it reads in greyscale too)
 ROLE_COLOURS = {k: c for k, (c, _) in charts.COMPARATORS.items()}   # one visual language (ui.charts)

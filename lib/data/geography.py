@@ -242,6 +242,12 @@ def areas(level: str) -> pd.DataFrame:
     return vintage(level).areas[["code", "name", "short_name", "region_code", "region_name", "e54_code"]].copy()
 
 
+@lru_cache(maxsize=16)
+def area_codes(level: str) -> frozenset[str]:
+    """The system codes of a level or vintage (asked on every page run: a set, not a copied frame)."""
+    return frozenset(vintage(level).areas["code"])
+
+
 def _norm(text: str) -> str:
     t = " ".join(str(text).strip().lower().replace("&", "and").split())
     for prefix in ("nhs ",):

@@ -63,7 +63,7 @@ def headline_figures(m: pd.DataFrame, area: str, period: str, previous: str | No
 def system_table(m: pd.DataFrame, period: str, group: str = ALL_STAFF) -> pd.DataFrame:
     """One row per system for a period and staff group, with the user-facing column names."""
     level = m["level"].iloc[0] if len(m) else "ICS"
-    areas = set(geography.areas(level)["code"])
+    areas = geography.area_codes(level)
     t = m[(m["period"] == period) & (m["staff_group"] == group) & (m["area_code"].isin(areas))].copy()
     t["Region"] = t["region_code"].map(geography.REGIONS)
     t = t.rename(columns={"area_code": "Code", "area_name": "System", "fte": "FTE", "headcount": "Headcount",

@@ -15,6 +15,7 @@ streamlit. Comparisons are ratios of sums (regions and England come from area_me
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -51,8 +52,13 @@ def rolling_need(periods: Sequence[str], period: str) -> str:
 
 def area_choices(level: str) -> list[str]:
     """Systems of the level (by name), then NHS England regions, then England."""
+    return list(_area_choices(level))
+
+
+@lru_cache(maxsize=16)
+def _area_choices(level: str) -> tuple[str, ...]:  # asked on every run of a page's fragment
     a = geography.areas(level).sort_values("short_name")
-    return [*a["code"], *sorted(geography.REGIONS, key=geography.REGIONS.get), ENGLAND_CODE]
+    return (*a["code"], *sorted(geography.REGIONS, key=geography.REGIONS.get), ENGLAND_CODE)
 
 
 def area_label(level: str, code: str) -> str:
@@ -82,8 +88,8 @@ def comparators(level: str, area: str) -> list[tuple[str, str]]:
     return [*out, (ENGLAND_CODE, ENGLAND)]
 
 
-def _systems(level: str) -> set[str]:
-    return set(geography.areas(level)["code"])
+def _systems(level: str) -> frozenset[str]:
+    return geography.area_codes(level)
 
 
 # ---------------------------------------------------------------- trends
