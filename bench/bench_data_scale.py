@@ -9,8 +9,9 @@ subprocess (so peak memory is that engine's alone):
     joiners, leavers, leaver rate, joiner rate (FTE basis), FTE share of the area's total.
 
 * engine "lib":      lib.data.loader.load_frame + lib.insight.metrics.area_metrics(include_regions, include_england)
-* engine "lib-area": lib.data.loader.load_area_frame (organisations summed in SQL as the files are read) + the same:
-  lib.insight.metrics.store_metrics, the app's and the CLI's call
+* engine "lib-area": lib.insight.metrics.store_metrics, the app's and the CLI's call: the per-file checks, then one
+  query from the accepted files to the metrics (months shown as published)
+* engine "before" (--before TREE): lib-area as another checkout has it, interleaved in the same run
 * engine "duckdb":   one SQL query over read_parquet('level=ICS/period=*/*.parquet')
   (both read the store and compute the metrics in DuckDB, lib/data/engine.py: the engine chosen in issue 16; the
   time includes the loader's per-file checks, reported apart as checks_s)
@@ -20,6 +21,7 @@ ratio to DuckDB, with the machine's load average before and after (timings on a 
     .venv/bin/python bench/bench_data_scale.py                # ~420k rows, 120 files
     .venv/bin/python bench/bench_data_scale.py --stress       # 10x organisations (~4.2M rows)
     .venv/bin/python bench/bench_data_scale.py --repeat 5 --keep /tmp/store
+    .venv/bin/python bench/bench_data_scale.py --engines duckdb,lib-area --before /tmp/before  # main, interleaved
     .venv/bin/python bench/bench_data_scale.py --app          # the dashboard's call on the demo data
 """
 from __future__ import annotations
@@ -139,16 +141,13 @@ def run_engine(engine: str, data_dir: Path, out: Path) -> dict:
     """Runs in a fresh subprocess: time and peak RSS of one engine answering the question."""
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
-    if engine in ("lib", "lib-area"):
-        from lib.data.loader import load_area_frame, load_frame, store_problems
+    if engine == "lib":
+        from lib.data.loader import load_frame, store_problems
         from lib.insight.metrics import area_metrics
-        # lib-area: what lib.insight.metrics.store_metrics (the app's and the CLI's call) does on this store, whose
-        # periods are all of the ICS vintage: load_area_frame without the names, then area_metrics
-        load = load_frame if engine == "lib" else (lambda d, lv: load_area_frame(d, lv, names=False))
         t_imp, c_imp = time.perf_counter(), time.process_time()
         refused = store_problems(data_dir, "ICS")  # the per-file checks (footers, overlaps), timed on their own
         t_chk, c_chk = time.perf_counter(), time.process_time()
-        frame = load(data_dir, "ICS")
+        frame = load_frame(data_dir, "ICS")
         t_load, c_load = time.perf_counter(), time.process_time()
         res = area_metrics(frame, by_staff_group=True, include_regions=True, include_england=True)
         res = res[QUESTION_COLUMNS]
@@ -156,6 +155,21 @@ def run_engine(engine: str, data_dir: Path, out: Path) -> dict:
         split = {"import_s": t_imp - t0, "checks_s": t_chk - t_imp, "load_s": t_load - t_chk,
                  "metrics_s": t_end - t_load, "checks_cpu_s": c_chk - c_imp, "load_cpu_s": c_load - c_chk,
                  "metrics_cpu_s": time.process_time() - c_load, "frame_rows": len(frame), "refused": len(refused)}
+    elif engine == "lib-area":
+        # The app's and the CLI's call: lib.insight.metrics.store_metrics on the ICS footprint (every month of this
+        # store is of that vintage, so shown as published). store_metrics runs the per-file checks itself (cached
+        # per file in the process); they are run first here to time them apart from the store read + metrics.
+        from lib.data.loader import store_problems
+        from lib.insight.metrics import store_metrics
+        t_imp, c_imp = time.perf_counter(), time.process_time()
+        refused = store_problems(data_dir, "ICS")
+        t_chk, c_chk = time.perf_counter(), time.process_time()
+        res = store_metrics(data_dir, "ICS", by_staff_group=True, include_regions=True, include_england=True)
+        res = res[QUESTION_COLUMNS]
+        t_end = time.perf_counter()
+        split = {"import_s": t_imp - t0, "checks_s": t_chk - t_imp, "read_metrics_s": t_end - t_chk,
+                 "checks_cpu_s": c_chk - c_imp, "read_metrics_cpu_s": time.process_time() - c_chk,
+                 "refused": len(refused)}
     else:
         import duckdb
         t_imp, c_imp = time.perf_counter(), time.process_time()
@@ -171,12 +185,16 @@ def run_engine(engine: str, data_dir: Path, out: Path) -> dict:
             "peak_rss_mb": rss1 / 1024, "rss_before_mb": rss0 / 1024}
 
 
-def engine_subprocess(engine: str, data_dir: Path, out: Path) -> dict:
-    cmd = [sys.executable, __file__, "--engine", engine, "--data-dir", str(data_dir), "--out", str(out)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
+def engine_subprocess(engine: str, data_dir: Path, out: Path, before: Path | None = None) -> dict:
+    """One engine in a fresh process; engine "before": lib-area as the tree `before` has it (its own copy of this
+    script, so both trees answer the same question in the same run)."""
+    script, repo = (before / "bench" / Path(__file__).name, before) if engine == "before" else (Path(__file__), REPO)
+    cmd = [sys.executable, str(script), "--engine", "lib-area" if engine == "before" else engine,
+           "--data-dir", str(data_dir), "--out", str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=repo)
     if proc.returncode != 0:
         raise SystemExit(f"{engine} failed:\n{proc.stderr}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return {**json.loads(proc.stdout.strip().splitlines()[-1]), "engine": engine}
 
 
 def compare(a: pd.DataFrame, b: pd.DataFrame) -> float:
@@ -235,6 +253,9 @@ def main() -> None:
     ap.add_argument("--app", nargs="?", const=str(REPO / "data" / "demo"), metavar="DATA_DIR",
                     help="instead: time the dashboard's call (all periods of each level) on DATA_DIR (demo data)")
     ap.add_argument("--keep", help="generate into / reuse this directory instead of a temporary one")
+    ap.add_argument("--before", metavar="TREE",
+                    help="also run engine 'before': lib-area in another checkout of the product (e.g. main, from "
+                         "`git archive HEAD`, with this script copied into its bench/), interleaved in the same run")
     ap.add_argument("--engine", help=argparse.SUPPRESS)
     ap.add_argument("--data-dir", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
@@ -258,10 +279,13 @@ def main() -> None:
         print("store:", json.dumps(info))
         print("before:", load_average())
         engines = ["duckdb", *(e for e in args.engines.split(",") if e != "duckdb")]
+        before = Path(args.before).resolve() if args.before else None
+        if before is not None:
+            engines.append("before")
         results: dict[str, list[dict]] = {e: [] for e in engines}
         for _ in range(args.repeat):
             for eng in engines:  # alternate so neither always runs on a warm page cache first
-                results[eng].append(engine_subprocess(eng, tmp, tmp / f"answer_{eng}.parquet"))
+                results[eng].append(engine_subprocess(eng, tmp, tmp / f"answer_{eng}.parquet", before))
         print("after: ", load_average())
         duck = pd.read_parquet(tmp / "answer_duckdb.parquet")
         summary = {}
@@ -280,6 +304,10 @@ def main() -> None:
             print(f"{eng}: time vs duckdb {ratio_t:.2f}x median, {ratio_min:.2f}x best run (goal <= 1.2x); "
                   f"CPU {ratio_c:.2f}x; peak RSS {ratio_m:.2f}x; answers agree with duckdb to {worst:.1e} "
                   f"(max relative difference, {summary[eng]['rows_out']} rows)")
+        if "before" in engines and "lib-area" in engines:
+            now, then = (pd.read_parquet(tmp / f"answer_{e}.parquet") for e in ("lib-area", "before"))
+            same = now.equals(then)  # exact: same rows, order, values and missing values
+            print(f"lib-area vs before: answers {'identical to the bit' if same else 'DIFFER'}")
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)

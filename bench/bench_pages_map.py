@@ -13,7 +13,7 @@ One headless Chromium (SwiftShader, as the browser tests), one tab per server. E
 the Vega page, then the baseline, then the pydeck page, then the baseline again, so load from other work on the
 shared machine hits all alike. Per action (bench/bench_pages.py's Tab.measure): settle ms (action to the last DOM
 mutation of the run; quiet window not counted), server CPU, renderer main-thread task time, GPU-process CPU
-(software WebGL / canvas raster), all Chromium CPU, websocket KB. Ratio = median of each change over the baseline
+(software WebGL / canvas raster), all Chromium CPU, websocket KB, elements (delta messages) sent. Ratio = median of each change over the baseline
 change measured right after it.
 """
 from __future__ import annotations
@@ -82,7 +82,7 @@ def main() -> int:
                             res["base"].append(base)
                             ratios[form].append(x["ms"] / base["ms"])
                         line.append(f"{form} {x['ms']:.0f} ms (cpu {x['cpu_ms']:.0f}, main {x['main_ms']:.0f}, "
-                                    f"gpu {x['gpu_ms']:.0f}) / base {base['ms']:.0f}")
+                                    f"gpu {x['gpu_ms']:.0f}, {x['elements']} elements) / base {base['ms']:.0f}")
                 if rep >= 0:
                     res["open_vega"].append({"ms": opened["vega"]})
                     res["open_deck"].append({"ms": opened["deck"]})
@@ -96,18 +96,20 @@ def main() -> int:
           f"medians; settled = run finished + DOM quiet {a.quiet_ms} ms (not counted); ratio = median of the paired "
           "ratios to the minimal select page measured right after each change.")
     print(f"{'form':<26}{'open ms':>8}{'change ms':>10}{'ratio':>7}{'cpu ms':>7}{'main ms':>8}{'script':>7}"
-          f"{'gpu ms':>7}{'chrome':>7}{'KB':>6}")
+          f"{'gpu ms':>7}{'chrome':>7}{'KB':>6}{'elems':>6}")
     for form, label in (("vega", "Vega-Lite hexes (shipped)"), ("deck", "pydeck hexes (before)")):
         r = res[form]
         print(f"{label:<26}{med(res['open_' + form], 'ms'):>8.0f}{med(r, 'ms'):>10.0f}"
               f"{statistics.median(ratios[form]) if ratios[form] else float('nan'):>7.2f}"
               + "".join(f"{med(r, k):>{w}.{d}f}" for k, w, d in (("cpu_ms", 7, 0), ("main_ms", 8, 0),
                                                                    ("script_ms", 7, 0), ("gpu_ms", 7, 0),
-                                                                   ("chrome_ms", 7, 0), ("kb", 6, 1))))
+                                                                   ("chrome_ms", 7, 0), ("kb", 6, 1),
+                                                                   ("elements", 6, 0))))
     r = res["base"]
     print(f"{'minimal select page':<26}{'-':>8}{med(r, 'ms'):>10.0f}{1.0:>7.2f}"
           + "".join(f"{med(r, k):>{w}.{d}f}" for k, w, d in (("cpu_ms", 7, 0), ("main_ms", 8, 0), ("script_ms", 7, 0),
-                                                               ("gpu_ms", 7, 0), ("chrome_ms", 7, 0), ("kb", 6, 1))))
+                                                               ("gpu_ms", 7, 0), ("chrome_ms", 7, 0), ("kb", 6, 1),
+                                                               ("elements", 6, 0))))
     print("goal: map measure change <= 2.5x the minimal select page")
     print(f"load average (1/5/15 min) at end: {loadavg()} on {os.cpu_count()} CPUs")
     return 0

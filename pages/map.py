@@ -6,7 +6,10 @@ import streamlit as st
 from lib.insight import chart_text
 from lib.insight import map_data as im
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
-from ui import data, map_view, shell, state, trend_charts
+from ui import data, map_view, on_request, shell, state, trend_charts
+
+CLICK_HINT = ("Click a system on the map to see its figures and open its profile. "
+              "Hover for name, value, numerator and denominator.")
 
 ctx = st.session_state.get("ctx")
 st.title("Map of systems")
@@ -38,17 +41,18 @@ def map_body() -> None:
         st.query_params["measure"] = default
         st.session_state.pop("url_measure", None)
 
-    c1, c2, c3 = st.columns([2, 2, 1.4], vertical_alignment="bottom")  # "Definitions and source" not cut
+    # one row (a horizontal container: one element where columns were four; issue 16)
+    row = st.container(horizontal=True, vertical_alignment="bottom", gap="medium")
     measure = state.selectbox("Measure", "measure", available, default=default,
-                              format_func=lambda k: im.MEASURES[k].label, container=c1)
+                              format_func=lambda k: im.MEASURES[k].label, container=row)
     if measure == "fte_share" and st.session_state.get("url_group", st.query_params.get("group")) in (None, ALL_STAFF):
         st.session_state["url_group"] = im.DEFAULT_SHARE_GROUP
         notices.info("A share of all staff groups is 100% everywhere, so the share of "
                      f"{im.DEFAULT_SHARE_GROUP.lower()} is shown: choose another staff group if you wish.",
                      icon=":material/info:")
-    group = state.selectbox("Staff group", "group", STAFF_GROUP_ORDER, default=ALL_STAFF, container=c2)
-    with c3:
-        shell.definition(*im.definitions_for(measure))
+    group = state.selectbox("Staff group", "group", STAFF_GROUP_ORDER, default=ALL_STAFF, container=row)
+    with row:  # the words are built and sent only when the popover is opened
+        shell.definition(*im.definitions_for(measure), key="map_definitions")
     with notices:
         state.show_url_notices()
 
@@ -101,7 +105,7 @@ def map_body() -> None:
         if vega:
             # a copy: Streamlit pops the datasets. No alt=: it would change the spec (see map_view.hex_spec)
             st.vega_lite_chart(spec={**fig["hexes"]}, key="map_hex", on_select="rerun", width="content")
-            st.caption(description)
+            st.caption(description if selected else f"{description}  \n{CLICK_HINT}")
             trend_charts.show(fig["legend"], "", "map_legend", downloads=False, height=map_view.LEGEND_HEIGHT_PX)
         else:
             deck = map_view.build_deck(table, scale, measure, ctx.level, shapes if use_shapes else None, selected)
@@ -109,7 +113,7 @@ def map_body() -> None:
                                     height=map_view.MAP_HEIGHT,
                                     alt=f"Map of the {ctx.systems_label} coloured by {ms.label.lower()}. {description}")
             selected = map_view.selected_code(event, codes) or selected
-            st.caption(description)
+            st.caption(description if selected else f"{description}  \n{CLICK_HINT}")
             trend_charts.show(map_view.legend_chart(scale, table["value"].isna().any()), "", "map_legend",
                               downloads=False, height=map_view.LEGEND_HEIGHT_PX)
         # the map itself cannot take keyboard focus: the same choice from a list, beside it
@@ -126,23 +130,22 @@ def map_body() -> None:
             st.page_link("pages/profile.py", label=f"Open the profile of {r['name']}", icon=":material/account_box:",
                          query_params={"source": st.query_params.get("source", ""), "level": ctx.level,
                                        "period": ctx.period, "area": selected, "group": group})
-        else:
-            st.caption("Click a system on the map to see its figures and open its profile. "
-                       "Hover for name, value, numerator and denominator.")
     with right:
         rank = fig["rank"] if vega else map_view.ranked_chart(table, scale, measure, selected)
         rank_words = chart_text.ranking_description(
             table, ms.label, ctx.period, noun=f"systems ({group})", percent=ms.kind == "rate", highlight=selected,
             england=im.england_value(table, measure)) or f"{what}: no system has figures for this period."
-        trend_charts.show(rank, f"ranking_{measure}_{ctx.level}_{ctx.period}", "map_rank", description=rank_words)
-        st.caption(f"Bars: {ms.label.lower() if ms.label[1:2].islower() else ms.label} by system, highest first. "
-                   "Grey ticks: each system's region average. Dotted dark grey line: England. "
-                   "Averages are ratios of sums over systems.")
-
-    st.subheader("Map data")
-    shell.downloads(im.export_table(table, measure, group, ctx.period), f"map_{measure}_{ctx.level}_{ctx.period}",
-                    "map_table", notes=[f"{ctx.source_label}; {ctx.systems_label}; period ending {ctx.period}; {what}",
-                                        *([] if not ctx.synthetic else ["SYNTHETIC demo data - not real figures"])])
+        trend_charts.show(rank, f"ranking_{measure}_{ctx.level}_{ctx.period}", "map_rank", description=rank_words,
+                          note=f"Bars: {ms.label.lower() if ms.label[1:2].islower() else ms.label} by system, highest "
+                               "first. Grey ticks: each system's region average. Dotted dark grey line: England. "
+                               "Averages are ratios of sums over systems.")
+        # every system's figures as CSV / Excel: the table and its files are built only when the popover is open
+        on_request.table_downloads(lambda: im.export_table(table, measure, group, ctx.period),
+                                   f"map_{measure}_{ctx.level}_{ctx.period}", "map_table",
+                                   notes=[f"{ctx.source_label}; {ctx.systems_label}; period ending {ctx.period}; "
+                                          f"{what}",
+                                          *([] if not ctx.synthetic else ["SYNTHETIC demo data - not real figures"])],
+                                   label="Download map data")
 
 
 map_body()

@@ -7,7 +7,7 @@ import streamlit as st
 
 from lib.insight import chart_text, trends
 from lib.data.schema import ALL_STAFF
-from ui import data, inside, shell, state, stats_charts, tables, trend_charts
+from ui import data, inside, on_request, shell, state, stats_charts, tables, trend_charts
 
 ctx = st.session_state.get("ctx")
 st.title("Role mix")
@@ -101,13 +101,13 @@ def role_mix_body() -> None:
     # "All staff groups" has a share of 100%: on this page the staff group picks one group to follow over time.
     if st.query_params.get("group") == ALL_STAFF:
         del st.query_params["group"]
-    c1, c2 = st.columns(2)
+    row = st.container(horizontal=True, gap="medium")  # one element where two columns were three (issue 16)
     area = state.selectbox("System, region or England", "area", trends.area_choices(ctx.level),
-                           format_func=lambda c: trends.area_label(ctx.level, c), container=c1)
+                           format_func=lambda c: trends.area_label(ctx.level, c), container=row)
     # the followed group changes only its own chart and SPC: its callback reruns just that fragment (group_section)
     if st.session_state.get("url_group") not in trends.GROUPS:
         st.session_state["url_group"] = state.url_value("group", trends.GROUPS, "Nurses & health visitors")
-    group = c2.selectbox("Staff group to follow over time", trends.GROUPS, key="url_group", on_change=_group_changed)
+    group = row.selectbox("Staff group to follow over time", trends.GROUPS, key="url_group", on_change=_group_changed)
     st.query_params["group"] = group
     state.show_url_notices()
     shell.synthetic_marker(ctx)
@@ -142,14 +142,14 @@ def role_mix_body() -> None:
                           "mix_bars", description=parts["mix_description"])
         st.markdown("**More or fewer than expected for its size (FTE)**")
         trend_charts.show(parts["expected_chart"], f"role_mix_expected_{ctx.level}_{area}_{ctx.period}",
-                          "mix_expected", description=parts["expected_description"])
-        st.caption(trends.EXPECTED_NOTE)
+                          "mix_expected", description=parts["expected_description"], note=trends.EXPECTED_NOTE)
         tables.show(expected, key="mix_expected_table", column_config={  # one table style: shares 2 dp, FTE 1 dp
             "Difference (FTE)": st.column_config.NumberColumn(format="%+,.1f"),
             "Difference (percentage points)": st.column_config.NumberColumn(format="%+.2f"),
         })
-        shell.downloads(expected, f"role_mix_{ctx.level}_{area}_{ctx.period}", "mix_expected_dl", notes=export_notes)
-    shell.definition("fte_share", "fte")
+        on_request.table_downloads(expected, f"role_mix_{ctx.level}_{area}_{ctx.period}", "mix_expected_dl",
+                                   notes=export_notes)
+    shell.definition("fte_share", "fte", key="role_mix_definitions")
 
     st.subheader(f"Change in mix over time: {label}")
     if parts["over_empty"]:
@@ -164,22 +164,23 @@ def role_mix_body() -> None:
         st.markdown(f"**Change in share, {shell.period_label(first)} to {when}**")
         tables.show(change, key="mix_change_table", column_config={
             c: st.column_config.NumberColumn(format="%+.2f") for c in change.columns if "points" in c})
-        shell.downloads(change, f"role_mix_change_{ctx.level}_{area}_{first}_{ctx.period}", "mix_change_dl",
-                        notes=export_notes)
+        on_request.table_downloads(change, f"role_mix_change_{ctx.level}_{area}_{first}_{ctx.period}",
+                                   "mix_change_dl", notes=export_notes)
 
     st.subheader(f"Every system against England, month ending {when}")
     if parts["mix_empty"]:
         st.info(f"No system figures for the month ending {when}.", icon=":material/info:")
     else:
         trend_charts.show(parts["heatmap"], f"role_mix_all_{ctx.level}_{ctx.period}",
-                          "mix_heatmap", description=parts["heatmap_description"])
-        st.caption("Each cell: the system's share of FTE in the staff group minus England's, in percentage points "
-                   "(blue: more than England's mix, orange: fewer).")
+                          "mix_heatmap", description=parts["heatmap_description"],
+                          note="Each cell: the system's share of FTE in the staff group minus England's, in percentage "
+                               "points (blue: more than England's mix, orange: fewer).")
         wide = parts["wide"]
         tables.show(wide, key="mix_all_table",
                     column_config={g: st.column_config.NumberColumn(format="%+.2f") for g in trends.GROUPS})
-        shell.downloads(wide, f"role_mix_vs_england_{ctx.level}_{ctx.period}", "mix_all_dl",
-                        notes=[*export_notes, "Values: share of FTE minus England's share, percentage points"])
+        on_request.table_downloads(wide, f"role_mix_vs_england_{ctx.level}_{ctx.period}", "mix_all_dl",
+                                   notes=[*export_notes, "Values: share of FTE minus England's share, percentage "
+                                                         "points"])
 
 
 role_mix_body()

@@ -56,12 +56,14 @@ def _cached_view(figures: tuple, area: str, group: str, period: str, window: str
 # Page controls rerun only this fragment, not the whole app and its sidebar (the sidebar period reruns all).
 @st.fragment
 def turnover_body() -> None:
-    c1, c2, c3 = st.columns([2, 2, 1])
+    # one row of controls: a horizontal container is one element where columns were four (issue 16: every element
+    # is re-sent and redrawn on each change)
+    row = st.container(horizontal=True, vertical_alignment="bottom", gap="medium")
     area = state.selectbox("System, region or England", "area", trends.area_choices(ctx.level),
-                           format_func=lambda c: trends.area_label(ctx.level, c), container=c1)
-    group = state.selectbox("Staff group", "group", STAFF_GROUP_ORDER, default=ALL_STAFF, container=c2)
+                           format_func=lambda c: trends.area_label(ctx.level, c), container=row)
+    group = state.selectbox("Staff group", "group", STAFF_GROUP_ORDER, default=ALL_STAFF, container=row)
     basis = state.radio("Count", "basis", list(BASIS_LABELS), default="fte", format_func=BASIS_LABELS.get,
-                        container=c3, help="FTE (default, as NHS Digital reports) or headcount")
+                        container=row, help="FTE (default, as NHS Digital reports) or headcount")
     state.show_url_notices()
     shell.synthetic_marker(ctx)
     inside.link_to_organisations(ctx, area, group)
@@ -95,18 +97,18 @@ def turnover_body() -> None:
                 "area or period.", icon=":material/info:")
     else:
         r = view["cur"]
-        k = st.columns(5)
-        k[0].metric(f"Leavers ({unit})", shell.num(r[f"leavers_{u}"], 1), border=True)
-        k[1].metric(f"Joiners ({unit})", shell.num(r[f"joiners_{u}"], 1), border=True)
+        k = st.container(horizontal=True)  # one row of five figures: one element where columns were six
+        k.metric(f"Leavers ({unit})", shell.num(r[f"leavers_{u}"], 1), border=True)
+        k.metric(f"Joiners ({unit})", shell.num(r[f"joiners_{u}"], 1), border=True)
         net = float(r[f"joiners_{u}"]) - float(r[f"leavers_{u}"])  # NaN (hidden or unknown) stays NaN, never 0
-        k[2].metric(f"Net change ({unit})", f"{net:+,.1f}" if net == net else shell.num(net, 1), border=True,
+        k.metric(f"Net change ({unit})", f"{net:+,.1f}" if net == net else shell.num(net, 1), border=True,
                     help="Joiners minus leavers in the month")
-        k[3].metric("Leaver rate (monthly)", shell.pct(r["leaver_rate"]), border=True)
+        k.metric("Leaver rate (monthly)", shell.pct(r["leaver_rate"]), border=True)
         rolling_ok = r["leaver_rate_12m"] == r["leaver_rate_12m"]
-        k[4].metric("12-month leaver rate", shell.pct(r["leaver_rate_12m"]) if rolling_ok
+        k.metric("12-month leaver rate", shell.pct(r["leaver_rate_12m"]) if rolling_ok
                     else "n/a", border=True, help=trends.ROLLING_NOTE)
         if not rolling_ok:
-            k[4].caption(trends.rolling_need(ctx.periods, ctx.period))
+            st.caption(f"12-month leaver rate: {trends.rolling_need(ctx.periods, ctx.period)}")
 
     st.subheader("Leaver and joiner rates over time")
     window = state.radio("Rates", "window", list(WINDOW_LABELS), default="month", format_func=WINDOW_LABELS.get)
@@ -124,7 +126,7 @@ def turnover_body() -> None:
                     if window == "12m" else "No figures for this selection.", icon=":material/info:")
     if window == "12m":
         st.caption(trends.ROLLING_NOTE)
-    shell.definition("leaver_rate", "joiner_rate")
+    shell.definition("leaver_rate", "joiner_rate", key="turnover_definitions")
 
     # SPC view: signal or noise for the leaver rate (built only while its expander is open; the frame is read
     # only then)
@@ -137,9 +139,9 @@ def turnover_body() -> None:
         st.info("No leaver or joiner counts for this selection.", icon=":material/info:")
     else:
         trend_charts.show(view["flows"], f"flows_{ctx.level}_{area}", "turnover_flows",
-                          description=view["descriptions"]["flows"])
-        st.caption(f"Net change = joiners - leavers in the month ({unit}). It differs from the change in staff in post, "
-                   "which also moves when existing staff change hours.")
+                          description=view["descriptions"]["flows"],
+                          note=f"Net change = joiners - leavers in the month ({unit}). It differs from the change in "
+                               "staff in post, which also moves when existing staff change hours.")
 
     # every system's figures: built and sent only when asked for (the 42-row table was the page's largest browser
     # cost on every change); opened once, it stays open for the session

@@ -44,10 +44,10 @@ def _cached_view(figures: tuple, area: str, group: str, period: str) -> dict:
 # Page controls rerun only this fragment, not the whole app and its sidebar (the sidebar period reruns all).
 @st.fragment
 def vacancy_body() -> None:
-    c1, c2 = st.columns(2)
+    row = st.container(horizontal=True, gap="medium")  # one element where two columns were three (issue 16)
     area = state.selectbox("System, region or England", "area", trends.area_choices(ctx.level),
-                           format_func=lambda c: trends.area_label(ctx.level, c), container=c1)
-    group = state.selectbox("Staff group", "group", STAFF_GROUP_ORDER, default=ALL_STAFF, container=c2)
+                           format_func=lambda c: trends.area_label(ctx.level, c), container=row)
+    group = state.selectbox("Staff group", "group", STAFF_GROUP_ORDER, default=ALL_STAFF, container=row)
     state.show_url_notices()
     shell.synthetic_marker(ctx)
     inside.link_to_organisations(ctx, area)
@@ -77,12 +77,12 @@ def vacancy_body() -> None:
                 "area or period.", icon=":material/info:")
     else:
         r = cur
-        k1, k2, k3, k4 = st.columns(4)
-        k1.metric("Vacancy rate", shell.pct(r["vacancy_rate"]), border=True,
+        k = st.container(horizontal=True)  # one row of four figures: one element, not five
+        k.metric("Vacancy rate", shell.pct(r["vacancy_rate"]), border=True,
                   help="Vacancy FTE / (vacancy FTE + staff in post FTE)")
-        k2.metric("Vacancy FTE", shell.num(r["vacancy_fte"], 1), border=True)
-        k3.metric("Staff in post FTE", shell.num(r["fte"], 1), border=True)
-        k4.metric("England vacancy rate", shell.pct(eng_rate) if eng_rate is not None else "-", border=True)
+        k.metric("Vacancy FTE", shell.num(r["vacancy_fte"], 1), border=True)
+        k.metric("Staff in post FTE", shell.num(r["fte"], 1), border=True)
+        k.metric("England vacancy rate", shell.pct(eng_rate) if eng_rate is not None else "-", border=True)
         # coverage beside every rate built from partial figures (a region or England: covered systems only)
         shown = [(r, trends.area_kind(area) != trends.SYSTEM)] + (
             [(pd.Series(view["eng"]), True)] if view["eng"] is not None else [])
@@ -93,13 +93,13 @@ def vacancy_body() -> None:
     st.subheader("Vacancy rate over time")
     if view["chart"] is not None:
         trend_charts.show(view["chart"], f"vacancy_rate_{ctx.level}_{area}", "vacancy_trend",
-                          description=view["description"])
-        st.caption(f"{label} against {'its region and ' if trends.area_kind(area) == trends.SYSTEM else ''}England; "
-                   "regions and England are ratios of summed vacancies and staff in post. The orange line marks the "
-                   "chosen period.")
+                          description=view["description"],
+                          note=f"{label} against {'its region and ' if trends.area_kind(area) == trends.SYSTEM else ''}"
+                               "England; regions and England are ratios of summed vacancies and staff in post. The "
+                               "orange line marks the chosen period.")
     else:
         st.info("No vacancy figures over time for this selection.", icon=":material/info:")
-    shell.definition("vacancy_rate", "fte")
+    shell.definition("vacancy_rate", "fte", key="vacancy_definitions")
 
     # SPC view: signal or noise for this series (built only while its expander is open; the frame is read only then)
     stats_charts.spc_on_request("Signal or noise? SPC chart of the vacancy rate",

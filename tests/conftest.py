@@ -191,6 +191,15 @@ def open_on_request(at) -> None:
     at.run()
 
 
+def open_downloads(at) -> None:
+    """Open every download popover on the page (ui.on_request: built only while open) as a click does, and rerun."""
+    from ui import on_request
+    keys = [k for k in at.session_state.keys() if str(k).endswith(on_request.DOWNLOADS_SUFFIX)]
+    for k in keys:
+        at.session_state[k] = True
+    at.run()
+
+
 @pytest.fixture(scope="session")
 def real_store(tmp_path_factory) -> Path:
     """A store ingested from the real published Oct-25 and Nov-25 turnover files (../shared/reference).

@@ -28,7 +28,7 @@ def described(at, start: str) -> str:
     """The one caption starting with `start` (read as shown); some chart points to its caption and none carries
     the figures in its spec."""
     from ui.charts import CAPTIONED
-    caps = [_plain(str(c.value)) for c in at.caption]
+    caps = [_plain(str(c.value).split("  \n")[0]) for c in at.caption]  # a fixed note may follow on its own line
     hits = [c for c in caps if c.startswith(start)]
     assert len(hits) == 1, caps
     specs = [json.loads(e.proto.spec) for e in at.get("vega_lite_chart")]

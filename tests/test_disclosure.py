@@ -17,7 +17,7 @@ from lib.sharing import disclosure
 from lib.sharing.disclosure import enabled, parse_flag, small_counts, suppress_metrics
 from lib.data.loader import DEMO_DATA_DIR
 from lib.data.schema import ALL_STAFF
-from tests.conftest import REPO
+from tests.conftest import REPO, open_downloads, open_on_request
 
 NAN = np.nan
 
@@ -215,6 +215,8 @@ def _run_page(page: str, monkeypatch, captured: list):
     if page != "pages/home.py":
         at.switch_page(page)
         at.run()
+    open_on_request(at)  # the system tables and the downloads behind popovers (built only when open, issue 16)
+    open_downloads(at)  # are checked too
     return at
 
 

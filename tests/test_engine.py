@@ -12,6 +12,7 @@ import pytest
 
 from lib.data import engine, footprint, loader
 from lib.data.schema import ALL_STAFF, conform
+from lib.insight import metrics
 from lib.insight.metrics import area_metrics
 
 PERIOD = "2025-11"
@@ -37,6 +38,87 @@ def test_app_cached_figures_and_cli_metrics_are_identical_on_the_real_store(real
     eng = app[(app["area_code"] == "ENG") & (app["staff_group"] == ALL_STAFF)]["fte"].iloc[0]
     systems = app[~app["area_code"].str.fullmatch(r"ENG|Y\d\d") & (app["staff_group"] == ALL_STAFF)]["fte"].sum()
     assert eng == pytest.approx(systems, rel=1e-12)
+
+
+@pytest.fixture(scope="module")
+def vacancy_store(real_store, tmp_path_factory):
+    """The real store plus the vacancy template's own example rows: a second source in the same months."""
+    from lib.data import ingest
+    from lib.insight import exports
+    d = tmp_path_factory.mktemp("vacancy_store") / "store"
+    shutil.copytree(real_store, d)
+    tpl = d.parent / "vacancy_template.csv"
+    tpl.write_text(exports.vacancy_template_csv())
+    ingest.ingest([tpl], d)
+    return d
+
+
+def _frame_path(store, key, periods, **kw):
+    """The re-assignment path: the area frame on the footprint (organisations summed per area, handed over), then
+    metrics_sql over it registered as a table."""
+    return area_metrics(footprint.load_area_frame(store, key, periods=periods, names=False),
+                        kw.get("by_staff_group", True), basis=kw.get("basis", "fte"),
+                        include_england=kw.get("include_england", False),
+                        include_regions=kw.get("include_regions", False))
+
+
+@pytest.mark.parametrize("store_name, key, periods", [
+    ("real_store", "ICS", None),                          # the real Oct-25 and Nov-25 files, as published
+    ("real_store", "ICS", [PERIOD]),
+    ("vacancy_store", "ICS", None),                       # two sources (turnover + the vacancy template's rows)
+    ("real_store26", "ICS2026", ["2026-05"]),             # a footprint store: the 2026 month on its own footprint
+    ("real_store26", "ICS", ["2025-10", "2025-11"]),      # ... and the 2025 months on theirs
+])
+def test_fused_query_and_area_frame_path_give_identical_figures(store_name, key, periods, request, monkeypatch):
+    """store_metrics answers an as-published question with ONE engine query over the accepted files (the area rows
+    never leave the engine); the re-assignment path goes through the area frame. Same SQL builders, same figures
+    to the bit, for every shape of question the app and the CLI ask."""
+    store = request.getfixturevalue(store_name)
+    fused_calls = []
+    real_load = loader.load_area_frame
+    monkeypatch.setattr(loader, "load_area_frame",
+                        lambda *a, **kw: fused_calls.append(kw.get("over")) or real_load(*a, **kw))
+    for kw in (dict(include_england=True, include_regions=True), dict(),
+               dict(by_staff_group=False, basis="hc", include_england=True)):
+        fused_calls.clear()
+        fused = metrics.store_metrics(store, key, periods, **kw)
+        assert len(fused_calls) == 1 and fused_calls[0] is not None  # the one query, not the frame
+        frame = _frame_path(store, key, periods, **kw)
+        assert len(fused) == len(frame) > 36
+        assert set(fused["level"]) == {key}
+        if store_name == "vacancy_store" and kw.get("basis") != "hc":
+            assert fused["vacancy_rate"].notna().any()  # the second source's figures are in
+        pd.testing.assert_frame_equal(fused, frame, check_exact=True)
+
+
+def test_months_of_another_footprint_go_through_the_area_frame(real_store26, monkeypatch):
+    """Nov-25 on the 2026 systems re-assigns organisations: that question takes the area-frame path (no fused
+    query), and gives the figures of metrics_sql over the re-assigned frame."""
+    calls = []
+    real_load = loader.load_area_frame
+    monkeypatch.setattr(loader, "load_area_frame", lambda *a, **kw: calls.append(kw.get("over")) or real_load(*a, **kw))
+    m = metrics.store_metrics(real_store26, "ICS2026", None, include_england=True, include_regions=True)
+    assert calls and all(c is None for c in calls)
+    assert set(m["period"]) == {"2025-10", "2025-11", "2026-05"}
+    pd.testing.assert_frame_equal(m, _frame_path(real_store26, "ICS2026", None, include_england=True,
+                                                 include_regions=True), check_exact=True)
+
+
+def test_fused_query_refuses_a_damaged_file_by_name_and_serves_the_rest(real_store, tmp_path):
+    """A file whose footer is fine but whose pages are not fails inside the one query: it is named, and the
+    query is run again without it (same figures as the other month alone)."""
+    store = tmp_path / "store"
+    shutil.copytree(real_store, store)
+    bad = store / "level=ICS" / f"period={PERIOD}" / "turnover.parquet"
+    col = pq.read_metadata(bad).row_group(0).column(pq.read_schema(bad).names.index("sip_end_fte"))
+    raw = bytearray(bad.read_bytes())
+    raw[col.data_page_offset + 20: col.data_page_offset + 220] = bytes(200)
+    bad.write_bytes(bytes(raw))
+    m = metrics.store_metrics(store, "ICS", None, include_england=True)
+    assert set(m["period"]) == {"2025-10"}
+    assert any(str(bad) in p and "is ignored" in p for p in loader.store_problems(store))
+    pd.testing.assert_frame_equal(m, metrics.store_metrics(real_store, "ICS", ["2025-10"], include_england=True),
+                                  check_exact=True)
 
 
 def test_figures_do_not_depend_on_row_order_or_on_how_many_periods_are_asked(real_store):

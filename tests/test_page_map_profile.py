@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from lib.data import geography
 from lib.data import loader
 from lib.insight.metrics import area_metrics
-from tests.conftest import REPO, open_app_page
+from tests.conftest import REPO, open_app_page, open_downloads
 
 APP = str(REPO / "app.py")
 
@@ -55,7 +55,11 @@ def test_map_default_sends_42_aggregate_rows():
     assert spec["layer"][0]["params"][0]["name"] == "pick"  # a click selects a system
     assert [f["title"] for f in spec["layer"][0]["encoding"]["tooltip"]][:3] == ["System", "Region", "Figure"]
     assert at.query_params["measure"] == "vacancy_rate" and at.query_params["group"] == "All staff groups"
+    # downloads sit behind popovers built only when opened (issue 16): none are sent until then
+    assert not at.get("download_button")
+    open_downloads(at)
     assert [b.label for b in at.get("download_button")][-2:] == ["Download CSV", "Download Excel"]
+    assert {"Download chart (PNG)", "Download chart (SVG)"} <= {b.label for b in at.get("download_button")}
 
 
 def test_map_values_colours_and_description_match_the_map_table():

@@ -109,8 +109,24 @@ def test_chart_picture_is_built_only_when_asked_for(monkeypatch):
         def container(self, **kwargs):
             return Row()
 
+        def popover(self, label, **kwargs):  # the 'Download chart' popover, opened (ui.on_request)
+            popovers.append(label)
+            return Popover()
+
+    class Popover:
+        open = True
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    from ui import on_request
+    popovers: list[str] = []
     monkeypatch.setattr(charts, "st", FakeSt())
     monkeypatch.setattr(trend_charts, "st", FakeSt())
+    monkeypatch.setattr(on_request, "st", FakeSt())
     converted = []
     real_records = trend_charts._records
     monkeypatch.setattr(trend_charts, "_records", lambda v: converted.append(1) or real_records(v))
@@ -122,6 +138,7 @@ def test_chart_picture_is_built_only_when_asked_for(monkeypatch):
                                                                        "fte": [12.5, 7.0]})}})
     assert isinstance(spec["datasets"]["source_0"], bytes)
     trend_charts.show(spec, "leavers", "k", description="Nurses 12.5 FTE.")
+    assert popovers == ["Download chart"]
     assert set(buttons) == {"Download chart (PNG)", "Download chart (SVG)"}
     assert converted == [], "no rows converted while the page reruns"
     svg = buttons["Download chart (SVG)"]().decode()

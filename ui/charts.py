@@ -3,7 +3,8 @@
 - England, the region and the chosen system are drawn with one colour and line style on every page
   (`COMPARATORS`, `comparator_scale`, `comparator_dash`): England dark grey dotted, region teal dashed, the
   system dark blue solid. Baseline / scenario and up to four compared scenarios have fixed colours too.
-- PNG / SVG downloads (rendered server-side by vl-convert, offline) carry the chart title, system, period,
+- PNG / SVG downloads (rendered server-side by vl-convert, offline; the buttons are built only while a chart's
+  'Download chart' popover is open, issue 16) carry the chart title, system, period,
   source and the synthetic label where it applies (`export_spec`).
 - Each chart gets a description that states its key figures: shown as a caption under the chart and set as the
   Vega-Lite `description` (the chart's accessible name), so a screen reader hears more than "Vega visualization".
@@ -20,6 +21,7 @@ import streamlit as st
 from lib.data.schema import period_label
 
 from lib.insight import exports
+from ui import on_request
 
 ENGLAND_COLOUR = "#3D3D3D"     # Analysis Function dark grey, dotted
 REGION_COLOUR = "#28A197"      # Analysis Function teal, dashed
@@ -107,12 +109,15 @@ def show_chart(chart: alt.TopLevelMixin, name: str, key: str, *, downloads: bool
     event = st.altair_chart(chart, key=key, **{"width": "stretch", **kwargs})
     if description:
         st.caption(description)
-    if downloads:
-        period, synthetic = _context_lines()
-        label = title or chart_title(chart) or name.replace("_", " ").capitalize()
-        # the spec is built only when a picture is asked for: chart.to_dict() validated the chart on every rerun
-        download_row(lambda: export_spec(chart.to_dict(), label, system, period, synthetic), name, key,
-                     title=title or chart_title(chart) or name, system=system, stamped=True)
+    if downloads:  # the buttons are built only while the 'Download chart' popover is open (issue 16)
+        box = on_request.chart_downloads(key)
+        if box is not None:
+            period, synthetic = _context_lines()
+            label = title or chart_title(chart) or name.replace("_", " ").capitalize()
+            # the spec is built only when a picture is asked for: chart.to_dict() validated the chart on every rerun
+            with box:
+                download_row(lambda: export_spec(chart.to_dict(), label, system, period, synthetic), name, key,
+                             title=title or chart_title(chart) or name, system=system, stamped=True)
     return event
 
 

@@ -1,4 +1,6 @@
-"""Sections built only when a person asks for them (issue 16: compute and send only what is shown).
+"""Sections built only when a person asks for them (issue 16: compute and send only what is shown): the system
+tables (a toggle) and the download popovers (built only while open; ui.shell.definition(key=...) does the same
+for the definitions).
 
 A collapsed st.expander still runs its body on every rerun and the browser still receives every element in it; a
 42-row system table costs the browser 340-380 ms per change on the Turnover page. `section` is a toggle whose state
@@ -9,6 +11,8 @@ changing the selection.
 from __future__ import annotations
 
 import streamlit as st
+
+from ui import shell
 
 
 def section(label: str, key: str):
@@ -24,6 +28,43 @@ TABLE_LABEL = "Show every system: table and downloads"
 # Session keys of the pages' on-request sections (tests open them as a click does: at.session_state[key] = True)
 TURNOVER_TABLE, VACANCY_TABLE = "turnover_table_open", "vacancy_table_open"
 KEYS = (TURNOVER_TABLE, VACANCY_TABLE)
+
+
+def popover(label: str, key: str, *, icon: str | None = None, help: str | None = None):
+    """A popover whose body is built only while it is open (a closed popover's body would otherwise run on every
+    rerun and be sent to the browser with the page: three to five elements for each row of download buttons).
+    Returns the popover to draw into while open, else None. Opening or closing it reruns the enclosing fragment;
+    the open state is kept in the session under `key` (tests open it as a click does:
+    at.session_state[key] = True)."""
+    box = st.popover(label, key=key, icon=icon, help=help, on_change="rerun")
+    return box if box.open else None
+
+
+# Session keys of lazy download popovers end with this (tests open every one: tests/conftest.open_downloads)
+DOWNLOADS_SUFFIX = "_downloads_open"
+
+
+def downloads_key(key: str) -> str:
+    return f"{key}{DOWNLOADS_SUFFIX}"
+
+
+def chart_downloads(key: str):
+    """'Download chart' popover of the chart drawn under `key`: the PNG / SVG buttons (and the export spec they
+    render) are built only while it is open."""
+    return popover("Download chart", downloads_key(key), icon=":material/download:",
+                   help="PNG or SVG picture of the chart, with its title, period, source and any synthetic label")
+
+
+def table_downloads(df, name: str, key: str, notes: list[str] | None = None, label: str = "Download table") -> None:
+    """'Download table' popover: the CSV and Excel buttons of ui.shell.downloads, built only while it is open.
+    `df` may be a function returning the table (then it is computed only when the popover is open)."""
+    box = popover(label, downloads_key(key), icon=":material/download:",
+                  help="CSV or Excel file of the table, with notes (title, period, source); formula-like cells are "
+                       "neutralised")
+    if box is None:
+        return
+    with box:
+        shell.downloads(df() if callable(df) else df, name, key, notes=notes)
 
 
 def system_table(when: str, group: str, key: str, table):

@@ -136,9 +136,17 @@ def synthetic_marker(ctx: Context) -> None:
         st.caption(f":material/verified: **Real data**: {provenance.source_statement(ctx.provenance)}")
 
 
-def definition(*measures: str) -> None:
-    """Definitions one click away, next to the figures they explain."""
-    with st.popover("Definitions and source", icon=":material/info:"):
+def definition(*measures: str, key: str | None = None) -> None:
+    """Definitions one click away, next to the figures they explain. With `key` the popover's words are built and
+    sent only while it is open (state in the session under `key`; opening it reruns the enclosing fragment), so a
+    page's change does not re-send them."""
+    if key is not None:
+        box = st.popover("Definitions and source", icon=":material/info:", key=key, on_change="rerun")
+        if not box.open:
+            return
+    else:
+        box = st.popover("Definitions and source", icon=":material/info:")
+    with box:
         for m in measures:
             if m in DEFINITIONS:
                 st.markdown(f"**{m.replace('_', ' ').capitalize()}**: {DEFINITIONS[m]}")
@@ -151,12 +159,13 @@ def downloads(df: pd.DataFrame, name: str, key: str, notes: list[str] | None = N
     rounded as shown, and both files carry notes (title, period, source, synthetic label where it applies)."""
     source = st.session_state.get("_source_statement")
     notes = export_notes(name, [*(notes or []), *([f"Data source: {source}"] if source else [])])
-    c1, c2 = st.columns(2)
+    # side by side, sized to their labels (half-width columns cut "Download Excel" inside a popover)
+    c1 = c2 = st.container(horizontal=True, gap="small")
     c1.download_button("Download CSV", lambda: exports.to_csv_bytes(df, source, notes=notes), file_name=f"{name}.csv", mime="text/csv",
-                       key=f"{key}_csv", icon=":material/download:", on_click="ignore")
+                       key=f"{key}_csv", icon=":material/download:", on_click="ignore", width="content")
     c2.download_button("Download Excel", lambda: exports.to_excel_bytes(df, notes=notes), file_name=f"{name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key=f"{key}_xlsx", icon=":material/download:", on_click="ignore")
+                       key=f"{key}_xlsx", icon=":material/download:", on_click="ignore", width="content")
 
 
 def export_notes(name: str, notes: list[str] | None = None) -> list[str]:

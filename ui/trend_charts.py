@@ -16,7 +16,7 @@ import streamlit as st
 from lib.data import geography
 from lib.insight import axes
 from lib.insight.trends import ROLE_ORDER
-from ui import charts
+from ui import charts, on_request
 
 try:  # Streamlit holds this lock while it swaps Altair's global data transformer and theme; hold it too
     from streamlit.elements.vega_charts import _altair_globals_lock as _ALTAIR_LOCK
@@ -80,21 +80,26 @@ def _json_ready(spec: dict) -> dict:
 
 
 def show(chart: alt.TopLevelMixin | dict, name: str, key: str, *, downloads: bool = True,
-         description: str | None = None, caption: bool = True, **kwargs) -> None:
-    """Like ui.charts.show_chart (PNG/SVG downloads rendered only when clicked) with a stable spec. `chart` is an
-    Altair chart or a ready Vega-Lite dict (the fast path: datasets may be DataFrames, sent as Arrow).
+         description: str | None = None, caption: bool = True, note: str | None = None, **kwargs) -> None:
+    """Like ui.charts.show_chart (PNG/SVG downloads behind a 'Download chart' popover, built only while open) with
+    a stable spec. `chart` is an Altair chart or a ready Vega-Lite dict (the fast path: datasets may be DataFrames, sent as Arrow).
     `description` states the key figures (lib.insight.chart_text) in the caption under the chart, and the chart's
     own description is the fixed charts.CAPTIONED, so a new selection swaps rows into the drawn chart;
     caption=False (where the page already writes the same figures beside the chart): the sentence is the chart's
-    description."""
+    description. `note`: a fixed sentence (how to read the chart) written in the same caption, on its own line
+    (one element fewer per change than a caption of its own)."""
     spec = chart if isinstance(chart, dict) else stable_spec(chart)
     if description:
         spec = {**spec, "description": charts.CAPTIONED if caption else description}
     st.vega_lite_chart(spec={**spec}, key=key, **{"width": "stretch", **kwargs})  # copy: Streamlit pops datasets
-    if description and caption:
-        st.caption(description)
-    if downloads:
-        charts.download_row(lambda: _json_ready(spec), name, key)  # rows as records, only when asked for
+    words = [w for w in ((description if caption else None), note) if w]
+    if words:
+        st.caption("  \n".join(words))
+    if downloads:  # built only while the 'Download chart' popover is open: not re-sent per change (issue 16)
+        box = on_request.chart_downloads(key)
+        if box is not None:
+            with box:  # rows as records, only when a picture is asked for
+                charts.download_row(lambda: _json_ready(spec), name, key)
 
 # Analysis Function palette: system, region, England (England dashed so it reads in greyscale too)
 ROLE_COLOURS = {k: c for k, (c, _) in charts.COMPARATORS.items()}   # one visual language (ui.charts)

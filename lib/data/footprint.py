@@ -121,10 +121,7 @@ def load_area_frame(data_dir: str | Path, key: str, periods: list[str] | None = 
     Periods of the vintage itself are read pre-summed (fast path, as published); other periods are read per
     organisation, re-assigned and then summed per new area."""
     level = geography.store_level(key)
-    available = loader.available_periods(data_dir, level)
-    wanted = available if periods is None else [p for p in periods if p in available]
-    own = [p for p in wanted if geography.vintage_for(level, p).key == key]
-    other = [p for p in wanted if p not in own]
+    own, other = _split_periods(data_dir, key, periods)
     parts = []
     if own or not other:
         f = loader.load_area_frame(data_dir, level, periods=own, problems=problems, names=names)
@@ -136,6 +133,22 @@ def load_area_frame(data_dir: str | Path, key: str, periods: list[str] | None = 
         parts.append(_sum_by_area(rebase(f, key, seen)))
     out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     return out
+
+
+def _split_periods(data_dir: str | Path, key: str, periods: list[str] | None) -> tuple[list[str], list[str]]:
+    """(the store's periods asked for that are of vintage `key`, those of other vintages); periods=None: all."""
+    level = geography.store_level(key)
+    available = loader.available_periods(data_dir, level)
+    wanted = available if periods is None else [p for p in periods if p in available]
+    own = [p for p in wanted if geography.vintage_for(level, p).key == key]
+    return own, [p for p in wanted if p not in own]
+
+
+def published_periods(data_dir: str | Path, key: str, periods: list[str] | None = None) -> list[str] | None:
+    """The store's periods asked for (None: all) when every one is of vintage `key`, so all are shown as published
+    (no organisation re-assigned); None when some would be re-assigned to the footprint's systems."""
+    own, other = _split_periods(data_dir, key, periods)
+    return None if other else own
 
 
 def _sum_by_area(f: pd.DataFrame) -> pd.DataFrame:

@@ -3,7 +3,8 @@
 Partition pruning picks only `level=X/period=P/` files; each file is checked on its own first (footer: columns,
 types, level and month, negative values; then overlapping files of one month) and a file that fails, or that the
 engine cannot decode, is refused by name while the others are served. The files left are read by one query
-(organisations summed per area in it for load_area_frame). `snapshot_id()` identifies the files' state (paths, sizes, mtimes) so the app can cache on it
+(organisations summed per area in it for load_area_frame; or, with load_area_frame(over=...), the caller's query
+over them: lib.insight.metrics.store_metrics computes the metrics straight from the files that way). `snapshot_id()` identifies the files' state (paths, sizes, mtimes) so the app can cache on it
 and pick up new extracts without a restart.
 """
 from __future__ import annotations
@@ -40,6 +41,7 @@ def default_data_dir() -> Path:
 _CHECKED: dict[tuple[str, int, int], str | None] = {}
 _CHECKED_MAX = 20000
 _LACKS_ATTRIBUTES: dict[tuple[str, int, int] | None, bool] = {}  # written before the organisation attributes
+_SOURCES: dict[tuple[str, int, int] | None, frozenset | None] = {}  # source values per footer (None: no statistics)
 
 
 def _file_key(f: Path) -> tuple[str, int, int] | None:
@@ -107,6 +109,8 @@ def _check_footer(f: Path, level: str, period: str) -> str | None:
         vals, _ = _stat_values(meta, m, columns, groups)
         if any(isinstance(v, (int, float)) and v < 0 for v in vals):
             return f"{f}: negative values in column {m}{what}"
+    vals, complete = _stat_values(meta, "source", columns, groups)
+    _SOURCES[_file_key(f)] = frozenset(map(str, vals)) if complete and meta.num_rows else None
     return None
 
 
@@ -118,6 +122,7 @@ def _file_problem(f: Path, level: str, period: str) -> str | None:
         if len(_CHECKED) >= _CHECKED_MAX:
             _CHECKED.clear()
             _LACKS_ATTRIBUTES.clear()
+            _SOURCES.clear()
         _CHECKED[key] = _check_footer(f, level, period)
     return _CHECKED[key]
 
@@ -261,7 +266,7 @@ def load_frame(data_dir: str | Path, level: str, periods: list[str] | None = Non
 
 def load_area_frame(data_dir: str | Path, level: str, periods: list[str] | None = None,
                     area_codes: list[str] | None = None, sources: list[str] | None = None,
-                    problems: list[str] | None = None, names: bool = True) -> pd.DataFrame:
+                    problems: list[str] | None = None, names: bool = True, over=None) -> pd.DataFrame:
     """As load_frame, with organisations summed: one row per period x area x staff group x source.
 
     Same canonical columns and dtypes (org_code and org_name empty; names and period_start from the area's
@@ -270,11 +275,18 @@ def load_area_frame(data_dir: str | Path, level: str, periods: list[str] | None 
     files are read, and the organisation columns are never decoded. Use it wherever figures per area are all that
     is needed. names=False: period_start, area_name and region_code are left "" (area_metrics names areas from
     the geography lookups and never reads them), which saves decoding three text columns of every row.
+
+    over: instead of the area frame, the result of a query over the same accepted files, run in the engine:
+    `over(rows_sql, params, sources)` with rows_sql the files' organisation rows as an SQL relation (store_rows_sql),
+    params its $parameters and sources the values of their source column by the files' footer statistics (None
+    when a footer has none) (lib.insight.metrics.store_metrics sums and rates them in one query, so the area rows
+    never leave the engine). None when no file is left. A file the engine cannot read is refused by name and the
+    query run again without it, as for the frame.
     """
-    return _load(data_dir, level, periods, area_codes, sources, problems, by_area=True, names=names)
+    return _load(data_dir, level, periods, area_codes, sources, problems, by_area=True, names=names, over=over)
 
 
-def _load(data_dir, level, periods, area_codes, sources, problems, by_area: bool, names: bool = True) -> pd.DataFrame:
+def _load(data_dir, level, periods, area_codes, sources, problems, by_area: bool, names: bool = True, over=None):
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise DataDirError(f"data directory {data_dir} does not exist; ingest files into it first "
@@ -283,7 +295,9 @@ def _load(data_dir, level, periods, area_codes, sources, problems, by_area: bool
     wanted = set(periods) if periods is not None else None
     files = [f for p, fs in parts.items() if wanted is None or p in wanted for f in fs
              if sources is None or f.stem in sources]
-    table = _read(files, area_codes, by_area, problems, names)
+    table = _read(files, area_codes, by_area, problems, names, over)
+    if over is not None:
+        return table
     if table is None:
         return pd.DataFrame({c: pd.Series(dtype=ARROW_SCHEMA.field(c).type.to_pandas_dtype())
                              for c in CANONICAL_COLUMNS})
@@ -332,6 +346,28 @@ def _store_sql(files: list[Path], by_area: bool, area_codes, names: bool = True)
     return _area_sums_sql("read_parquet($files)", where, names), params
 
 
+def store_rows_sql(files: list[Path], area_codes=None) -> tuple[str, dict]:
+    """The files' organisation rows as an SQL relation holding what the metrics read (lib.insight.metrics.metrics_sql:
+    keys, source, months and the measures, as stored), and its $parameters."""
+    params: dict = {"files": [str(f) for f in files]}
+    where = ""
+    if area_codes:
+        where, params["areas"] = "WHERE list_contains($areas, area_code)", [str(a) for a in area_codes]
+    cols = ", ".join(["period_end", "level", "area_code", "staff_group", "source", "period_months", *MEASURES])
+    return f"(SELECT {cols} FROM read_parquet($files) {where})", params
+
+
+def _file_sources(files: list[Path]) -> frozenset | None:
+    """The source values the files hold, from their footers' statistics (None: a file's footer has none)."""
+    out: set = set()
+    for f in files:
+        vals = _SOURCES.get(_file_key(f))
+        if vals is None:
+            return None
+        out |= vals
+    return frozenset(out)
+
+
 def _area_sums_sql(rows: str, where: str = "", names: bool = True) -> str:
     """Organisation rows of `rows` summed per period x area x staff group x source, in key order."""
     out = []
@@ -362,12 +398,15 @@ def sum_by_area(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _read(files: list[Path], area_codes, by_area: bool, problems: list[str] | None,
-          names: bool = True) -> pa.Table | None:
-    """The files' rows as one Arrow table (None when no file is left). A file the engine cannot read (damaged
-    pages, wrong types the footer did not show) is refused by name and the others are read again without it."""
+          names: bool = True, over=None) -> pa.Table | None:
+    """The files' rows as one Arrow table, or over's result on them (None when no file is left). A file the engine
+    cannot read (damaged pages, wrong types the footer did not show) is refused by name and the others are read
+    again without it."""
     while files:
-        sql, params = _store_sql(files, by_area, area_codes, names)
         try:
+            if over is not None:
+                return over(*store_rows_sql(files, area_codes), _file_sources(files))
+            sql, params = _store_sql(files, by_area, area_codes, names)
             return engine.query(sql, params).cast(_OUT_SCHEMA)
         except engine.Error:
             bad = _unreadable(files, by_area)

@@ -148,11 +148,15 @@ def test_map_colour_key_and_download_buttons(room_server, page, artifacts):
     key = page.locator("[data-testid='stVegaLiteChart']").filter(has_text="Colour key").first  # not the map
     kb = _box(key)
     assert kb["height"] >= 80, f"the colour key is drawn, not squashed: {kb}"
+    # the ranking's PNG / SVG buttons are built when its 'Download chart' popover is opened (issue 16)
+    page.get_by_role("button", name="Download chart", exact=True).first.click()
+    page.get_by_role("button", name="Download chart (PNG)").first.wait_for(timeout=30000)
     for label in ("Download chart (PNG)", "Download chart (SVG)"):
         btn = page.get_by_role("button", name=label).first
         assert btn.count() == 1 or btn.is_visible()
         fits = btn.evaluate("b => [...b.querySelectorAll('p, span, div')].every(e => e.scrollWidth <= e.clientWidth + 1)")
         assert fits, f"{label} text is cut"
+    page.keyboard.press("Escape")  # close the popover
     # keyboard path: the system chooser beside the map takes focus and picks a system
     page.get_by_label("Choose a system (keyboard or list)").focus()
     page.keyboard.type("South Yorkshire")
