@@ -10,6 +10,7 @@ Streamlit's post-run gc.collect() (runner.postScriptGC) is OFF by default here, 
 (.streamlit/config.toml and deploy/config.production.toml); an earlier version left Streamlit's default (on) and so
 charged every move ~100-290 ms the app never pays. `--post-script-gc on|both` measures with it on as well.
 Server CPU per move = user+system CPU of that Streamlit server process over the move (/proc, 10 ms ticks).
+Elements per move = delta messages (elements and containers) the browser received for the move (websocket).
 bench/bench_pages.py measures the same slider against the same minimal page with browser main-thread time too.
 """
 from __future__ import annotations
@@ -77,6 +78,9 @@ class Tab:
     def __init__(self, browser, url: str, slider_label: str, pid: int, metric_label: str = "Extra cost"):
         self.pid = pid
         self.page = browser.new_page(viewport={"width": 1400, "height": 1400})
+        self.kinds: list[str] = []          # websocket message kinds received ("delta" = one element or block)
+        self.page.on("websocket", lambda ws: ws.on("framereceived", self._frame) if "_stcore/stream" in ws.url
+                     else None)
         self.page.goto(url)
         wait_for_app(self.page)
         self.thumb = self.page.locator("[data-testid='stSlider']").filter(has_text=slider_label).locator(
@@ -85,20 +89,29 @@ class Tab:
         self.metric = self.page.locator("[data-testid='stMetric']").filter(has_text=metric_label).locator(
             "[data-testid='stMetricValue']")
 
-    def press(self) -> tuple[float, float]:
-        """(ms to the metric redrawn, server CPU ms over the move)."""
+    def _frame(self, payload) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+        fm = ForwardMsg()
+        try:
+            fm.ParseFromString(payload if isinstance(payload, bytes) else payload.encode())
+            self.kinds.append(fm.WhichOneof("type") or "?")
+        except Exception:  # noqa: BLE001 - an unreadable frame is not an element
+            self.kinds.append("?")
+
+    def press(self) -> tuple[float, float, int]:
+        """(ms to the metric redrawn, server CPU ms over the move, elements received for the move)."""
         from bench.bench_pages import cpu_s
         p = self.page
         p.bring_to_front()                      # background tabs throttle animation frames
         before = self.metric.inner_text()
         self.thumb.focus()
-        c0 = cpu_s(self.pid)
+        c0, n0 = cpu_s(self.pid), len(self.kinds)
         t0 = p.evaluate("performance.now()")
         p.keyboard.press("ArrowRight")
         p.wait_for_function(JS_CHANGED, arg=[self.metric_label, before], polling="raf", timeout=60000)
         out = p.evaluate("performance.now()") - t0
         p.wait_for_timeout(150)
-        return out, 1000 * (cpu_s(self.pid) - c0)
+        return out, 1000 * (cpu_s(self.pid) - c0), sum(k == "delta" for k in self.kinds[n0:])
 
 
 def browser(repeat: int, post_script_gc: bool) -> None:
@@ -119,12 +132,14 @@ def browser(repeat: int, post_script_gc: bool) -> None:
                               (app if path else mini).proc.pid) for name, path, label in PAGES}
             res: dict[str, list[float]] = {name: [] for name in tabs}
             cpu: dict[str, list[float]] = {name: [] for name in tabs}
+            els: dict[str, list[int]] = {name: [] for name in tabs}
             for i in range(repeat + 1):         # first round warms caches and is dropped
                 for name, tab in tabs.items():
-                    t, c = tab.press()
+                    t, c, e = tab.press()
                     if i:
                         res[name].append(t)
                         cpu[name].append(c)
+                        els[name].append(e)
             b.close()
     finally:
         app.stop()
@@ -132,11 +147,12 @@ def browser(repeat: int, post_script_gc: bool) -> None:
     mini_med = statistics.median(res["minimal page"])
     print(f"slider-to-redraw latency in Chromium, Streamlit runner.postScriptGC={str(post_script_gc).lower()} "
           f"({repeat} presses each, interleaved; load average {load0:.1f} -> {os.getloadavg()[0]:.1f}):")
-    print("  page                          median /   min /   max ms   server CPU ms (median)")
+    print("  page                          median /   min /   max ms                      server CPU ms  elements "
+          "(medians)")
     for name, xs in res.items():
         r = statistics.median(xs) / mini_med
         print(f"  {name:28s} {statistics.median(xs):7.0f} / {min(xs):5.0f} / {max(xs):5.0f}   ratio to minimal {r:.2f}x"
-              f"   {statistics.median(cpu[name]):5.0f}")
+              f"   {statistics.median(cpu[name]):5.0f}  {statistics.median(els[name]):5.0f}")
 
 
 def main() -> None:

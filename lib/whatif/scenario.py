@@ -587,17 +587,89 @@ COST_COLUMNS = ["scenario", "area_code", "area_name", "year", "fte", "pay_bill",
                 "recruitment_cost", "retention_cost", "total_cost"]
 
 
-@dataclass
 class ScenarioResult:
     """`table`: one row per scenario ("baseline"/"scenario") x area x role x year (0..horizon).
     `summary`: one row per scenario x area x staff group (horizon figures, year the gap closes).
-    `costs`: one row per scenario x area x year, summed over roles. England rows have area_code "ENG"."""
+    `costs`: one row per scenario x area x year, summed over roles. England rows have area_code "ENG".
 
-    scenario: Scenario
-    table: pd.DataFrame
-    summary: pd.DataFrame
-    costs: pd.DataFrame
-    notes: list[str]
+    A run keeps its results as numpy columns and builds each pandas frame the first time it is asked for (issue 16:
+    the frames, with their text columns, were ~40 % of a what-if lever move; the page's hot path reads
+    `column(kind, name)` and never builds them). A result made from frames (`ScenarioResult(scn, table, summary,
+    costs, notes)`) works as before. Shared results are READ-ONLY."""
+
+    KINDS = {"table": TABLE_COLUMNS, "summary": SUMMARY_COLUMNS, "costs": COST_COLUMNS}
+
+    def __init__(self, scenario: Scenario, table: pd.DataFrame | None = None, summary: pd.DataFrame | None = None,
+                 costs: pd.DataFrame | None = None, notes: list[str] | None = None, *,
+                 columns: dict[str, dict[str, np.ndarray]] | None = None):
+        self.scenario = scenario
+        self.notes = list(notes) if notes is not None else []
+        self._frames = {"table": table, "summary": summary, "costs": costs}
+        self._columns = columns or {}
+        missing = [k for k in self.KINDS if self._frames[k] is None and k not in self._columns]
+        if missing:
+            raise ValueError(f"ScenarioResult needs {', '.join(missing)} (as a frame or as columns)")
+
+    @classmethod
+    def from_blocks(cls, scenario: Scenario, blocks: dict[str, list[dict]], notes: list[str]) -> "ScenarioResult":
+        """Blocks of columns (each kind: one dict of equal-length arrays per label and area block) joined in order:
+        the same rows, order and values as concatenating the blocks' frames."""
+        return cls(scenario, notes=notes, columns={
+            kind: {c: np.concatenate([b[c] for b in blocks[kind]]) for c in names} for kind, names in cls.KINDS.items()})
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return self._frame("table")
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return self._frame("summary")
+
+    @property
+    def costs(self) -> pd.DataFrame:
+        return self._frame("costs")
+
+    def _frame(self, kind: str) -> pd.DataFrame:
+        f = self._frames[kind]
+        if f is None:
+            cols = dict(self._columns[kind])
+            if kind == "summary":
+                cols["year_gap_closes"] = _year_or_na(cols["year_gap_closes"])
+            f = self._frames[kind] = pd.DataFrame(cols)
+        return f
+
+    def column(self, kind: str, name: str) -> np.ndarray:
+        """One column as a numpy array (text as objects; `year_gap_closes` as floats with NaN for 'not closed'),
+        without building the frame. Do not write to it."""
+        cols = self._columns.get(kind)
+        if cols is not None:
+            return cols[name]
+        v = self._frames[kind][name]
+        if name == "year_gap_closes":
+            return v.to_numpy(dtype=float, na_value=np.nan)
+        return v.to_numpy()
+
+    def without_groups(self, groups) -> "ScenarioResult":
+        """The result without table rows whose role, or summary rows whose staff group, is in `groups` (costs as
+        they are)."""
+        groups = list(groups)
+        if not self._columns:
+            t, s = self.table, self.summary
+            return ScenarioResult(self.scenario, t[~t["role"].isin(groups)].reset_index(drop=True),
+                                  s[~s["staff_group"].isin(groups)].reset_index(drop=True), self.costs, self.notes)
+        keep_t = ~np.isin(self._columns["table"]["role"], groups)
+        keep_s = ~np.isin(self._columns["summary"]["staff_group"], groups)
+        return ScenarioResult(self.scenario, notes=self.notes, columns={
+            "table": {c: v[keep_t] for c, v in self._columns["table"].items()},
+            "summary": {c: v[keep_s] for c, v in self._columns["summary"].items()},
+            "costs": self._columns["costs"]})
+
+
+def _year_or_na(closes: np.ndarray):
+    """Years as a nullable integer array: NaN (the gap does not close) -> <NA>."""
+    closes = np.asarray(closes, dtype=float)
+    na = np.isnan(closes)
+    return pd.arrays.IntegerArray(np.where(na, -1, closes).astype(np.int64), na)
 
 
 def _retention_cost(setup: ModelSetup, proj: Projection, scenario_run: bool) -> np.ndarray:
@@ -610,8 +682,9 @@ def _retention_cost(setup: ModelSetup, proj: Projection, scenario_run: bool) -> 
     return out
 
 
-def _frame(label: str, setup: ModelSetup, proj: Projection, ret_cost: np.ndarray,
-           codes: list[str], names: list[str]) -> pd.DataFrame:
+def _frame_columns(label: str, setup: ModelSetup, proj: Projection, ret_cost: np.ndarray,
+                   codes: list[str], names: list[str]) -> dict[str, np.ndarray]:
+    """The `table` rows of one label and area block as numpy columns."""
     B, R, T1 = proj.fte.shape
     G = proj.n_groups
     n = B * R * T1
@@ -640,35 +713,57 @@ def _frame(label: str, setup: ModelSetup, proj: Projection, ret_cost: np.ndarray
         "pay_bill": proj.pay_bill, "training_cost": proj.training_cost, "recruitment_cost": proj.recruitment_cost,
         "retention_cost": ret_cost, "total_cost": total,
     }
-    return pd.DataFrame({k: (v.ravel() if isinstance(v, np.ndarray) and v.ndim == 3 else v) for k, v in cols.items()})
+    return {k: (v.ravel() if isinstance(v, np.ndarray) and v.ndim == 3 else v) for k, v in cols.items()}
 
 
-def _summary(label, proj: Projection, codes, names, groups, T) -> pd.DataFrame:
+def _frame(label: str, setup: ModelSetup, proj: Projection, ret_cost: np.ndarray,
+           codes: list[str], names: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(_frame_columns(label, setup, proj, ret_cost, codes, names))
+
+
+def _text(xs) -> np.ndarray:
+    return np.asarray(xs, dtype=object)
+
+
+def _summary_columns(label, proj: Projection, codes, names, groups, T) -> dict[str, np.ndarray]:
+    """The `summary` rows of one label and area block as numpy columns (year_gap_closes: floats, NaN = not
+    closed)."""
     B, G = proj.demand.shape[:2]
+    n = B * G
     gap = proj.gap
     closes = year_gap_closes(gap)
     vr = proj.vacancy_rate
-    df = pd.DataFrame({
-        "scenario": label, "area_code": np.repeat(codes, G), "area_name": np.repeat(names, G),
-        "staff_group": np.tile(groups, B), "horizon": T,
+    return {
+        "scenario": np.full(n, label, dtype=object), "area_code": np.repeat(_text(codes), G),
+        "area_name": np.repeat(_text(names), G), "staff_group": np.tile(_text(groups), B),
+        "horizon": np.full(n, T, dtype=np.int64),
         "fte_start": proj.fte[:, :G, 0].ravel(), "fte_end": proj.fte[:, :G, -1].ravel(),
         "capacity_end": proj.capacity[:, :, -1].ravel(),
         "demand_start": proj.demand[:, :, 0].ravel(), "demand_end": proj.demand[:, :, -1].ravel(),
         "gap_start": gap[:, :, 0].ravel(), "gap_end": gap[:, :, -1].ravel(),
         "vacancy_rate_start": vr[:, :, 0].ravel(), "vacancy_rate_end": vr[:, :, -1].ravel(),
-        "year_gap_closes": pd.array(np.where(np.isnan(closes), -1, closes).ravel().astype(int), dtype="Int64"),
-    })
-    df.loc[df["year_gap_closes"] < 0, "year_gap_closes"] = pd.NA
-    return df
+        "year_gap_closes": np.asarray(closes, dtype=float).ravel(),
+    }
 
 
-def _costs(label, proj: Projection, ret_cost, codes, names) -> pd.DataFrame:
+def _summary(label, proj: Projection, codes, names, groups, T) -> pd.DataFrame:
+    cols = _summary_columns(label, proj, codes, names, groups, T)
+    return pd.DataFrame({**cols, "year_gap_closes": _year_or_na(cols["year_gap_closes"])})
+
+
+def _costs_columns(label, proj: Projection, ret_cost, codes, names) -> dict[str, np.ndarray]:
+    """The `costs` rows of one label and area block as numpy columns."""
     B, R, T1 = proj.fte.shape
     parts = {k: getattr(proj, k).sum(axis=1) for k in ("fte", "pay_bill", "training_cost", "recruitment_cost")}
     parts["retention_cost"] = ret_cost.sum(axis=1)
     parts["total_cost"] = parts["pay_bill"] + parts["training_cost"] + parts["recruitment_cost"] + parts["retention_cost"]
-    return pd.DataFrame({"scenario": label, "area_code": np.repeat(codes, T1), "area_name": np.repeat(names, T1),
-                         "year": np.tile(np.arange(T1), B), **{k: v.ravel() for k, v in parts.items()}})
+    return {"scenario": np.full(B * T1, label, dtype=object), "area_code": np.repeat(_text(codes), T1),
+            "area_name": np.repeat(_text(names), T1), "year": np.tile(np.arange(T1), B),
+            **{k: v.ravel() for k, v in parts.items()}}
+
+
+def _costs(label, proj: Projection, ret_cost, codes, names) -> pd.DataFrame:
+    return pd.DataFrame(_costs_columns(label, proj, ret_cost, codes, names))
 
 
 def run_scenario(scenario: Scenario, baseline: Baseline, assumptions: Assumptions | None = None,
@@ -677,23 +772,21 @@ def run_scenario(scenario: Scenario, baseline: Baseline, assumptions: Assumption
 
     For area "ENG" the tables hold every system (unless include_systems=False) plus England = sum
     of systems (vacancy rate and gap recomputed from the sums, so surpluses offset shortfalls)."""
-    frames, summaries, costs = [], [], []
+    blocks: dict[str, list[dict]] = {"table": [], "summary": [], "costs": []}
     notes: list[str] = []
     for label, with_levers in (("baseline", False), ("scenario", True)):
         setup = build_inputs(scenario, baseline, assumptions, with_levers=with_levers)
         proj = project(setup.inputs)
         ret = _retention_cost(setup, proj, with_levers)
         groups = setup.roles[:proj.n_groups]
-        blocks = []
+        parts = []
         if scenario.area != ENGLAND or include_systems:
-            blocks.append((proj, ret, setup.area_codes, setup.area_names))
+            parts.append((proj, ret, setup.area_codes, setup.area_names))
         if scenario.area == ENGLAND:
-            blocks.append((proj.sum_batch(), ret.sum(axis=0, keepdims=True), [ENGLAND], ["England"]))
-        for p, r, codes, names in blocks:
-            frames.append(_frame(label, setup, p, r, codes, names))
-            summaries.append(_summary(label, p, codes, names, groups, scenario.horizon))
-            costs.append(_costs(label, p, r, codes, names))
+            parts.append((proj.sum_batch(), ret.sum(axis=0, keepdims=True), [ENGLAND], ["England"]))
+        for p, r, codes, names in parts:
+            blocks["table"].append(_frame_columns(label, setup, p, r, codes, names))
+            blocks["summary"].append(_summary_columns(label, p, codes, names, groups, scenario.horizon))
+            blocks["costs"].append(_costs_columns(label, p, r, codes, names))
         notes = setup.notes
-    return ScenarioResult(scenario, pd.concat(frames, ignore_index=True)[TABLE_COLUMNS],
-                          pd.concat(summaries, ignore_index=True)[SUMMARY_COLUMNS],
-                          pd.concat(costs, ignore_index=True)[COST_COLUMNS], notes)
+    return ScenarioResult.from_blocks(scenario, blocks, notes)

@@ -144,9 +144,7 @@ def hide_groups(res: ScenarioResult, groups: list[str] | None) -> ScenarioResult
     """The result without rows for staff groups that disclosure control hides in this area."""
     if not groups:
         return res
-    return ScenarioResult(res.scenario, res.table[~res.table["role"].isin(groups)].reset_index(drop=True),
-                          res.summary[~res.summary["staff_group"].isin(groups)].reset_index(drop=True),
-                          res.costs, list(res.notes))
+    return res.without_groups(groups)
 
 
 SDC_EXPORT_NOTE = ("Disclosure control is on: FTE figures under 5 are left blank in the download, and staff groups "
@@ -178,7 +176,8 @@ def no_levers_key(scn: Scenario) -> str:
 
 def run_half(scn: Scenario, baseline: Baseline, with_levers: bool, assumptions: Assumptions | None = None) -> tuple:
     """One half of `run` (the no-levers baseline, or the scenario): the same steps as
-    scenario.run_scenario(include_systems=False) for one label, as (table, summary, costs, notes) frames."""
+    scenario.run_scenario(include_systems=False) for one label, as (table, summary, costs, notes): numpy columns
+    (dicts), no frames."""
     from lib.whatif import scenario as S
     from lib.whatif.projection import project
     label = "scenario" if with_levers else "baseline"
@@ -190,16 +189,16 @@ def run_half(scn: Scenario, baseline: Baseline, with_levers: bool, assumptions: 
         proj, ret, codes, names = proj.sum_batch(), ret.sum(axis=0, keepdims=True), [ENGLAND], ["England"]
     else:
         codes, names = setup.area_codes, setup.area_names
-    return (S._frame(label, setup, proj, ret, codes, names), S._summary(label, proj, codes, names, groups, scn.horizon),
-            S._costs(label, proj, ret, codes, names), setup.notes)
+    return (S._frame_columns(label, setup, proj, ret, codes, names),
+            S._summary_columns(label, proj, codes, names, groups, scn.horizon),
+            S._costs_columns(label, proj, ret, codes, names), setup.notes)
 
 
 def join_halves(scn: Scenario, base_half: tuple, scn_half: tuple) -> ScenarioResult:
-    """`run`'s result from its two halves (identical to run_scenario(include_systems=False): tested)."""
-    from lib.whatif.scenario import COST_COLUMNS, SUMMARY_COLUMNS, TABLE_COLUMNS
-    return ScenarioResult(scn, pd.concat([base_half[0], scn_half[0]], ignore_index=True)[TABLE_COLUMNS],
-                          pd.concat([base_half[1], scn_half[1]], ignore_index=True)[SUMMARY_COLUMNS],
-                          pd.concat([base_half[2], scn_half[2]], ignore_index=True)[COST_COLUMNS], scn_half[3])
+    """`run`'s result from its two halves (identical to run_scenario(include_systems=False): tested). The halves'
+    columns are copied (the no-levers half is shared); no frame is built until one is asked for."""
+    return ScenarioResult.from_blocks(scn, {"table": [base_half[0], scn_half[0]], "summary": [base_half[1], scn_half[1]],
+                                            "costs": [base_half[2], scn_half[2]]}, scn_half[3])
 
 
 # ------------------------------------------------------------------------------------------------
@@ -449,21 +448,24 @@ def headline(res: ScenarioResult, group: str) -> dict[str, Any]:
     """Figures for one staff group at the horizon, baseline and scenario, plus costs."""
     area = res.scenario.area
     T = res.scenario.horizon
-    # Plain array lookups: this runs on every slider move (set_index/.loc cost several ms each).
-    s, c = res.summary, res.costs
-    s_sel = (s["area_code"].to_numpy() == area) & (s["staff_group"].to_numpy() == group)
-    s_scn = s["scenario"].to_numpy()
-    c_area = c["area_code"].to_numpy() == area
-    c_scn, c_year = c["scenario"].to_numpy(), c["year"].to_numpy()
-    col = {k: c[k].to_numpy(dtype=float) for k in ("pay_bill", "training_cost", "recruitment_cost",
-                                                     "retention_cost", "total_cost")}
+    # Plain array lookups on the result's columns: this runs on every slider move (no frame is built).
+    s = lambda name: res.column("summary", name)  # noqa: E731
+    c = lambda name: res.column("costs", name)  # noqa: E731
+    s_sel = (s("area_code") == area) & (s("staff_group") == group)
+    s_scn = s("scenario")
+    c_area = c("area_code") == area
+    c_scn, c_year = c("scenario"), c("year")
+    col = {k: np.asarray(c(k), dtype=float) for k in ("pay_bill", "training_cost", "recruitment_cost",
+                                                        "retention_cost", "total_cost")}
     out: dict[str, Any] = {"horizon": T, "group": group}
     for lab in ("baseline", "scenario"):
         hit = np.flatnonzero(s_sel & (s_scn == lab))
         if not len(hit):
             raise KeyError((lab, group))
-        row = s.iloc[hit[0]]
-        yc = row["year_gap_closes"]
+        i = hit[0]
+        row = {k: s(k)[i] for k in ("gap_start", "gap_end", "vacancy_rate_end", "fte_end", "capacity_end",
+                                     "demand_end")}
+        yc = s("year_gap_closes")[i]
         rows = c_area & (c_scn == lab)
         end = np.flatnonzero(rows & (c_year == T))
         if not len(end):
@@ -499,13 +501,14 @@ def year_short(year: int | None, horizon: int) -> str:
     return f"> year {horizon}" if year is None else ("Now" if year == 0 else f"Year {year}")
 
 
-def _columns(df: pd.DataFrame, area: str, names: tuple[str, ...], extra=None, using: tuple[str, ...] = ()
+def _columns(res: ScenarioResult, kind: str, names: tuple[str, ...], extra=None, using: tuple[str, ...] = ()
              ) -> dict[str, np.ndarray]:
-    """The named columns of `df`'s rows for `area` (and where `extra(columns)` is true) as numpy arrays, in table
-    order. Plain arrays, not pandas filters: this runs on every new lever state (a boolean filter, a column
-    selection and a .map cost about 1 ms each on the result tables)."""
+    """The named columns of the result's `kind` rows ("table", "costs") for its area (and where `extra(columns)` is
+    true) as numpy arrays, in table order. Plain arrays, not pandas frames or filters: this runs on every new lever
+    state (a boolean filter, a column selection and a .map cost about 1 ms each on the result tables)."""
+    area = res.scenario.area
     need = tuple(dict.fromkeys(("area_code", *names, *using)))
-    cols = {c: df[c].to_numpy() for c in need}
+    cols = {c: res.column(kind, c) for c in need}
     keep = cols["area_code"] == area
     if extra is not None:
         keep &= extra(cols)
@@ -523,25 +526,31 @@ def fte_frame(res: ScenarioResult, group: str, max_roles: int = 4) -> pd.DataFra
 
 def fte_columns(res: ScenarioResult, group: str, max_roles: int = 4) -> dict[str, np.ndarray]:
     """fte_frame's columns as numpy arrays (the page sends them to the browser without building a frame)."""
-    t = _columns(res.table, res.scenario.area, ("scenario", "role", "role_label", "year", "fte"))
-    # One row per scenario x role x year: the largest |scenario - baseline| per role without a pivot table.
-    fte: dict[tuple, float] = {}
-    for scn, role, year, v in zip(t["scenario"], t["role"], t["year"], t["fte"].astype(float)):
-        k = (scn, role, year)
-        fte[k] = fte.get(k, 0.0) + v
-    diff: dict[str, float] = {}
-    has: dict[str, float] = {}
-    for (scn, role, year), v in fte.items():
-        if scn != "scenario":
-            continue
-        has[role] = max(has.get(role, -np.inf), v)
-        b = fte.get(("baseline", role, year))
-        if b is not None and not (np.isnan(v) or np.isnan(b)):
-            diff[role] = max(diff.get(role, -np.inf), abs(v - b))
-    d = pd.Series(diff, dtype=float).sort_index().sort_values(ascending=False)
-    changed = [r for r in d.index if d[r] > 1e-6 and has.get(r, 0) > 1e-6]
-    roles = set([group] + [r for r in changed if r != group][: max_roles - 1])
-    keep = np.array([r in roles for r in t["role"]], dtype=bool)
+    t = _columns(res, "table", ("scenario", "role", "role_label", "year", "fte"))
+    # Per role and year, the summed FTE of each run (a pivot table's sum, NaN kept) with numpy bincounts; then the
+    # largest |scenario - baseline| per role over the years both runs have, and the scenario's largest FTE.
+    roles_u, r_idx = np.unique(t["role"].astype(str), return_inverse=True)
+    year = t["year"].astype(np.int64)
+    Y = int(year.max()) + 1 if len(year) else 1
+    key, fte, size = r_idx * Y + year, t["fte"].astype(float), len(roles_u) * Y
+    runs = {}
+    for lab in ("scenario", "baseline"):
+        on = t["scenario"] == lab
+        runs[lab] = (np.bincount(key[on], weights=fte[on], minlength=size).reshape(-1, Y),
+                     np.bincount(key[on], minlength=size).reshape(-1, Y) > 0)
+    (s_sum, s_has), (b_sum, b_has) = runs["scenario"], runs["baseline"]
+    with np.errstate(invalid="ignore"):
+        both = s_has & b_has & ~np.isnan(s_sum) & ~np.isnan(b_sum)
+        gap = np.where(both, np.abs(s_sum - b_sum), -np.inf)
+        top = np.where(s_has & ~np.isnan(s_sum), s_sum, -np.inf).max(axis=1)
+    diff = {r: float(v) for r, v, ok in zip(roles_u, gap.max(axis=1), both.any(axis=1)) if ok}
+    has = {r: float(v) for r, v, ok in zip(roles_u, top, s_has.any(axis=1)) if ok}
+    # largest change first, ties in role order (a pandas Series sorted by index then by value did the same, at
+    # ~1 ms a move for its text index)
+    order = sorted(sorted(diff), key=lambda r: -diff[r])
+    changed = [r for r in order if diff[r] > 1e-6 and has.get(r, 0) > 1e-6]
+    roles = [group] + [r for r in changed if r != group][: max_roles - 1]
+    keep = np.isin(t["role"].astype(str), roles)
     return {"scenario": _labels(t["scenario"][keep]), "role": t["role"][keep], "role_label": t["role_label"][keep],
             "year": t["year"][keep], "fte": t["fte"][keep]}
 
@@ -552,7 +561,7 @@ def gap_frame(res: ScenarioResult, group: str) -> pd.DataFrame:
 
 def gap_columns(res: ScenarioResult, group: str) -> dict[str, np.ndarray]:
     """gap_frame's columns as numpy arrays: scenario label, year, demand, capacity, gap, vacancy rate."""
-    t = _columns(res.table, res.scenario.area, ("scenario", "year", "demand", "capacity", "gap", "vacancy_rate"),
+    t = _columns(res, "table", ("scenario", "year", "demand", "capacity", "gap", "vacancy_rate"),
                  extra=lambda c: c["role"] == group, using=("role",))
     return {**t, "scenario": _labels(t["scenario"])}
 
@@ -564,7 +573,7 @@ def cost_frame(res: ScenarioResult) -> pd.DataFrame:
 
 def cost_columns(res: ScenarioResult) -> dict[str, np.ndarray]:
     """cost_frame's columns as numpy arrays."""
-    c = _columns(res.costs, res.scenario.area, ("scenario", "year", *COST_LABELS), extra=lambda c: c["year"] > 0)
+    c = _columns(res, "costs", ("scenario", "year", *COST_LABELS), extra=lambda c: c["year"] > 0)
     n, k = len(c["year"]), len(COST_LABELS)
     # Same rows and order as DataFrame.melt (measure by measure), built directly.
     return {

@@ -62,7 +62,7 @@ def sentence(table: pd.DataFrame, group: str, year: int) -> str:
 
 def bridge_panel(ctx, scn: Scenario, res) -> None:
     group = SS.get("wi_focus", w.NURSES)
-    if group not in set(res.summary["staff_group"]):
+    if group not in set(res.column("summary", "staff_group")):
         st.info("Choose a staff group to follow above the results to see why its FTE differs from the baseline.")
         return
     years = list(range(1, scn.horizon + 1))

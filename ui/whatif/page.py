@@ -22,7 +22,7 @@ from ui.whatif.session import (SS, C, RESULTS, WORKSHOP_KEY, baseline_hidden, ba
                                apply_scenario, show_messages, show_errors, workshop_from_url, workshop_on,
                                workshop_changed)
 from ui.whatif.levers import lever_panel, live_levers, workshop_levers
-from ui.whatif.results import headlines, results, summary_section
+from ui.whatif.results import HEADLINE_CSS, headlines, results, summary_section
 from ui.whatif.panels import compare_panel, panels
 
 WORKSHOP_VIEWS = ["Levers and results", "Compare scenarios"]
@@ -58,6 +58,7 @@ def page(ctx) -> None:
 
     workshop_from_url()
     ws = workshop_on()
+    st.html(HEADLINE_CSS)                     # static CSS: equal headline cards
     head = st.columns([3, 1.4] if not ws else [2, 1.3, 3.2, 2.4], vertical_alignment="bottom")
     area = state.selectbox("System", "area", options, default=ENGLAND, help="England is the sum of the systems.",
                            container=head[0],

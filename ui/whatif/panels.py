@@ -21,11 +21,15 @@ from ui.whatif.session import (SS, PANELS, baseline_cached, baseline, run_cached
 
 
 def panels(ctx, scn: Scenario, res, names: dict) -> None:
-    tabs = st.tabs(PANELS, key="wi_panel", on_change="rerun")
-    for tab, fn in zip(tabs, (compare_panel, bridge_panel, optimiser_panel, uncertainty_panel, assumptions_panel, save_panel)):
-        if tab.open:
-            with tab:
-                fn(ctx, scn, res)
+    """One control and the chosen panel: only that panel is built and sent (nothing is computed for the others).
+    Six tabs were seven elements on every lever move; this is two."""
+    SS.setdefault("wi_panel", PANELS[0])        # set before the widget (no default argument: tests and links set it)
+    choice = st.segmented_control("More on this scenario", PANELS, key="wi_panel", required=True,
+                                  label_visibility="collapsed") or PANELS[0]
+    fn = dict(zip(PANELS, (compare_panel, bridge_panel, optimiser_panel, uncertainty_panel, assumptions_panel,
+                           save_panel)))[choice]
+    with st.container(key="wi_panel_body"):
+        fn(ctx, scn, res)
 
 
 def _next_name(saved: dict) -> str:
@@ -84,7 +88,7 @@ def compare_chart_spec(n_series: int, group: str, big: bool = False) -> dict:
 
 
 def _add_row(scn: Scenario, saved: dict) -> None:
-    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    c1 = c2 = st.container(horizontal=True, vertical_alignment="bottom")   # one block: not columns (3 elements)
     full = len(saved) >= w.MAX_COMPARE
     c1.text_input("Name for the comparison", key="wi_cmp_name", max_chars=60,
                   placeholder=scn.name or _next_name(saved),

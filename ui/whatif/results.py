@@ -17,6 +17,14 @@ from ui.whatif.session import SCN_SCALE, SS, baseline_cached, live_key, money, w
 
 X_YEAR = {"field": "year", "type": "ordinal", "title": "Year", "axis": {"labelAngle": 0}}
 SUMMARY_OPEN = "wi_summary_open"   # session key of the "All staff groups" expander's open state
+HEADLINE_ROW = "wi_heads"          # key of the headline cards' row
+# Static CSS, no data: the four headline cards share one row (never wrapping below the fold in the projector
+# layout), shrinking with an ellipsis only when the row is too narrow (as the four columns did); the two chart rows
+# are halves, as two columns were. Drawn once per full run (ui.whatif.page), not on lever moves.
+HEADLINE_CSS = """<style>
+.st-key-wi_heads > div { flex: 1 1 auto !important; min-width: 0 !important; }
+.st-key-wi_row_gap > div, .st-key-wi_row_pay > div { flex: 1 1 0 !important; min-width: 0 !important; }
+</style>"""
 SCN_COLOUR = {"field": "scenario", "type": "nominal", "scale": SCN_SCALE, "title": None, "legend": {"orient": "bottom"}}
 
 
@@ -63,7 +71,7 @@ def headlines(ctx, res, hidden: list[str]) -> str:
     """The followed staff group's figures; returns the group. Groups disclosure control hides here are not offered.
     Arrows only where a figure moved against the baseline, pointing the way it moved (no arrow on 'same as
     baseline' or on a plain figure such as the pay bill). Figures come from the view cached per lever state."""
-    groups = [g for g in w.KNOWN_STAFF_GROUPS if g not in hidden and g in set(res.summary["staff_group"])]
+    groups = [g for g in w.KNOWN_STAFF_GROUPS if g not in hidden and g in set(res.column("summary", "staff_group"))]
     if SS.get("wi_focus") not in groups:
         SS["wi_focus"] = w.NURSES if w.NURSES in groups else groups[0]
     group = st.selectbox("Staff group to follow", groups, key="wi_focus", width=420)
@@ -71,9 +79,10 @@ def headlines(ctx, res, hidden: list[str]) -> str:
         st.caption(f"Not shown for this system (disclosure control: staff in post under 5, or hidden so a total "
                    f"cannot reveal one): {', '.join(hidden)}.")
     v = view(ctx, group)
-    cols = st.columns(4)
-    for col, f in zip(cols, v["figures"]):
-        col.metric(f["label"], f["value"], f["delta"], delta_color=f["delta_color"],
+    # one block of four cards (HEADLINE_CSS), not a columns block and four columns: 4 elements fewer on every move
+    row = st.container(horizontal=True, gap="small", wrap=False, key=HEADLINE_ROW)
+    for f in v["figures"]:
+        row.metric(f["label"], f["value"], f["delta"], delta_color=f["delta_color"],
                    delta_arrow="auto" if f["arrow"] else "off", border=True, help=f["help"])
     if v["lines"]:   # one element, a line each (each element costs the browser a few ms on every move)
         st.caption("  \n".join(v["lines"]))
@@ -233,7 +242,9 @@ def results(ctx, scn: Scenario, res, group: str, split=None) -> None:
     """The charts and table. With `split` (workshop mode) only the gap chart is drawn here, the rest in `split`."""
     v = view(ctx, group)
     ws = split is not None
-    c1, c2 = (st.container(), split.container()) if ws else st.columns(2)
+    # normal layout: one horizontal row holding a block (gap chart and its caption) and the vacancy chart: 2
+    # elements where two columns were 3
+    c1, c2 = (st.container(), split.container()) if ws else _pair()
     with c1:
         spec = _line("gap", "Gap (FTE)", [_tip("scenario", "nominal"), _tip("year", "ordinal"),
                                           _tip("gap", fmt=",.0f"), _tip("demand", fmt=",.0f"),
@@ -254,14 +265,18 @@ def results(ctx, scn: Scenario, res, group: str, split=None) -> None:
         _rest(v)
 
 
+def _pair():
+    """Two side-by-side places in one horizontal row: (a block for several elements, the row itself for one)."""
+    row = st.container(horizontal=True, gap="small", wrap=False, key="wi_row_gap")
+    return row.container(), row
+
+
 def _rest(v: dict) -> None:
     _draw(v["fte"], _spec_fte(), "wi_ch_fte")
-    c1, c2 = st.columns(2)
-    with c1:
+    with st.container(horizontal=True, gap="small", wrap=False, key="wi_row_pay"):   # one block, not three
         _draw(v["pay"], _line("pounds_m", "£m a year", [_tip("scenario", "nominal"), _tip("year", "ordinal"),
                                                          _tip("pounds_m", fmt=",.1f", title="£m")],
                               "Pay bill (all roles)", 220, y_extra={"scale": {"zero": False}}), "wi_ch_pay")
-    with c2:
         if v["cost"] is None:
             st.markdown("**Training, recruitment and retention costs**  \n"
                         ":gray[None in this scenario: add new-role trainees, upskilling, recruitment or retention.]")
