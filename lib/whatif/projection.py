@@ -194,7 +194,7 @@ def project(m: ModelInputs, detail: bool = True) -> Projection:
             C = np.where(k >= 0, f_c * U[:, fidx, np.maximum(k, 0)], 0.0)
             out = C @ M_from
             # Several flows from one role may ask for more than it has: scale them down together.
-            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # extreme inputs: scale stays finite
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # only where out > pre is used: finite
                 scale = np.where(out > pre, pre / np.where(out > 0, out, 1.0), 1.0)
             C = C * scale[:, f_from]
             out = C @ M_from
