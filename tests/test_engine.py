@@ -104,9 +104,8 @@ def test_months_of_another_footprint_go_through_the_area_frame(real_store26, mon
                                                  include_regions=True), check_exact=True)
 
 
-def test_fused_query_refuses_a_damaged_file_by_name_and_serves_the_rest(real_store, tmp_path):
-    """A file whose footer is fine but whose pages are not fails inside the one query: it is named, and the
-    query is run again without it (same figures as the other month alone)."""
+def _store_with_damaged_pages(real_store, tmp_path):
+    """A copy of the real store whose PERIOD file keeps an intact footer over zeroed sip_end_fte data pages."""
     store = tmp_path / "store"
     shutil.copytree(real_store, store)
     bad = store / "level=ICS" / f"period={PERIOD}" / "turnover.parquet"
@@ -114,6 +113,13 @@ def test_fused_query_refuses_a_damaged_file_by_name_and_serves_the_rest(real_sto
     raw = bytearray(bad.read_bytes())
     raw[col.data_page_offset + 20: col.data_page_offset + 220] = bytes(200)
     bad.write_bytes(bytes(raw))
+    return store, bad
+
+
+def test_fused_query_refuses_a_damaged_file_by_name_and_serves_the_rest(real_store, tmp_path):
+    """A file whose footer is fine but whose pages are not fails inside the one query: it is named, and the
+    query is run again without it (same figures as the other month alone)."""
+    store, bad = _store_with_damaged_pages(real_store, tmp_path)
     m = metrics.store_metrics(store, "ICS", None, include_england=True)
     assert set(m["period"]) == {"2025-10"}
     assert any(str(bad) in p and "is ignored" in p for p in loader.store_problems(store))
@@ -150,13 +156,7 @@ def test_sessions_in_threads_each_get_the_same_figures(real_store):
 def test_a_file_with_damaged_data_pages_is_refused_by_name_and_the_rest_served(real_store, tmp_path):
     """The footer is intact (so the cheap footer check passes) but a column's pages are not: the engine's read
     fails, the file is found and named, and the other month is still served; the refusal is remembered."""
-    store = tmp_path / "store"
-    shutil.copytree(real_store, store)
-    bad = store / "level=ICS" / f"period={PERIOD}" / "turnover.parquet"
-    col = pq.read_metadata(bad).row_group(0).column(pq.read_schema(bad).names.index("sip_end_fte"))
-    raw = bytearray(bad.read_bytes())
-    raw[col.data_page_offset + 20: col.data_page_offset + 220] = bytes(200)
-    bad.write_bytes(bytes(raw))
+    store, bad = _store_with_damaged_pages(real_store, tmp_path)
     assert loader.store_problems(store) == []  # not visible from the footer
     problems: list[str] = []
     f = loader.load_area_frame(store, "ICS", problems=problems)
