@@ -22,6 +22,7 @@ from lib.sharing import disclosure
 from lib.sharing import settings as settings_check
 from lib.data import loader
 from lib.data.schema import period_label
+from ui import state
 
 _LOG = logging.getLogger(__name__)
 ENV_CONTACT = "WORKFORCE_CONTACT"
@@ -42,7 +43,12 @@ def _log_once(level: int, msg: str) -> None:
 
 def loaded_secrets() -> settings_check.Secrets:
     """The secrets, checked (lib.sharing.settings): `problem` set when they cannot be trusted, which refuses every
-    viewer and keeps disclosure control on. No secrets file at all is a local analyst run (nothing is on)."""
+    viewer and keeps disclosure control on. No secrets file at all is a local analyst run (nothing is on).
+    Read afresh on every script run (a fixed or broken file counts from the next run), once per run."""
+    return state.once_per_run("secrets", _read_secrets)
+
+
+def _read_secrets() -> settings_check.Secrets:
     from streamlit import config
     files = [str(f) for f in (config.get_option("secrets.files") or [])]
     state = settings_check.read_files(files, explicit=config.is_manually_set("secrets.files"))

@@ -15,7 +15,7 @@ from lib.sharing.redact import for_viewers
 from lib.data import geography, loader
 from lib.insight import coverage, trends
 from lib.insight.metrics import store_metrics
-from ui import auth
+from ui import auth, state
 
 DEMO_LABEL = "Synthetic demo data (embedded)"
 LOCAL_STORE = loader.REPO_ROOT / "data" / "local"
@@ -49,28 +49,9 @@ def source_key(data_dir: Path) -> str:
     return "local" if Path(data_dir) == LOCAL_STORE else "dir"
 
 
-# The store's snapshot id, computed once per script run (each id stats every file: ~10 calls x 2.7 ms per
-# Headlines rerun before). Keyed by the run's context; the run is told apart by its cursors dict, which Streamlit
-# replaces at the start of every run and fragment run. Outside a run (bare mode, CLI) it is computed each time.
-_RUN_SNAPSHOTS: dict[int, tuple[object, dict[str, tuple]]] = {}
-
-
 def snapshot(data_dir: Path) -> tuple:
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-    ctx = get_script_run_ctx(suppress_warning=True)
-    if ctx is None:
-        return loader.snapshot_id(data_dir)
-    held = _RUN_SNAPSHOTS.get(id(ctx))
-    if held is None or held[0] is not ctx.cursors:
-        if len(_RUN_SNAPSHOTS) > 512:  # one entry per live session; drop them all now and then
-            _RUN_SNAPSHOTS.clear()
-        held = (ctx.cursors, {})
-        _RUN_SNAPSHOTS[id(ctx)] = held
-    snaps = held[1]
-    key = str(data_dir)
-    if key not in snaps:
-        snaps[key] = loader.snapshot_id(data_dir)
-    return snaps[key]
+    """The store's snapshot id, computed once per script run (each id lists the store: ~10 calls a Headlines run)."""
+    return state.once_per_run(f"snapshot:{data_dir}", lambda: loader.snapshot_id(data_dir))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -7,12 +7,37 @@ known codes only: nothing from the URL is used as a path, evaluated or unpickled
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import streamlit as st
 
 from lib.data import geography
 
 MAX_PARAM_CHARS = 120
+
+T = TypeVar("T")
+# Values computed once per script run (the store's snapshot id, the checked secrets): asked for several times a run,
+# each costly (file system calls that give up the GIL, parsing). Keyed by the run's context; a run is told apart by
+# its cursors dict, which Streamlit replaces at the start of every run and fragment run. Outside a run (bare mode,
+# CLI) the value is computed each time.
+_PER_RUN: dict[int, tuple[object, dict[str, object]]] = {}
+
+
+def once_per_run(key: str, compute: Callable[[], T]) -> T:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return compute()
+    held = _PER_RUN.get(id(ctx))
+    if held is None or held[0] is not ctx.cursors:
+        if len(_PER_RUN) > 512:  # one entry per live session; drop them all now and then
+            _PER_RUN.clear()
+        held = (ctx.cursors, {})
+        _PER_RUN[id(ctx)] = held
+    values = held[1]
+    if key not in values:
+        values[key] = compute()
+    return values[key]  # type: ignore[return-value]
 
 
 def _notice(name: str, raw: str, default: str) -> None:

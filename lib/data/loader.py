@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from lib.data import engine
@@ -38,6 +39,7 @@ def default_data_dir() -> Path:
 
 
 # Footer checks keyed on (path, size, mtime): a file is re-checked only when it changes.
+_LOCAL_FS = pafs.LocalFileSystem()
 _CHECKED: dict[tuple[str, int, int], str | None] = {}
 _CHECKED_MAX = 20000
 _LACKS_ATTRIBUTES: dict[tuple[str, int, int] | None, bool] = {}  # written before the organisation attributes
@@ -221,36 +223,33 @@ def available_levels(data_dir: str | Path) -> list[str]:
 def snapshot_id(data_dir: str | Path) -> tuple:
     """Identity of the store's current files: changes whenever a file is added, replaced or removed."""
     d = Path(data_dir)
-    # os.scandir on strings, not Path.glob: asked once per script run; 1 ms on the demo store where glob took 4 ms
-    items = [*_parquet_stats(str(d), "", 0), *_parquet_stats(os.path.join(d, "sickness"), "sickness/", 0)]
+    # One call into Arrow's file system lists and stats the whole store with the GIL released once. A Python walk
+    # (Path.glob or os.scandir + stat) gives the GIL up and waits for it again on every file: with 25 sessions
+    # rerunning on one replica, that wait was where most script threads stood (py-spy dump) and rerun latency queued.
     try:
-        st = os.stat(d / "manifest.json")
-        items.append(("manifest.json", st.st_size, st.st_mtime_ns))
+        infos = _LOCAL_FS.get_file_info(pafs.FileSelector(str(d), recursive=True, allow_not_found=True))
     except OSError:
-        pass
+        infos = []
+    cut = len(str(d).rstrip("/")) + 1
+    items = []
+    for info in infos:
+        rel = info.path[cut:]
+        if _store_file(rel) and info.type == pafs.FileType.File:
+            items.append((rel, info.size, info.mtime_ns))
+    # workforce files, then sickness files (each in path order), then the manifest
+    items.sort(key=lambda i: (i[0] == "manifest.json", i[0].startswith("sickness/"), i[0].split("/")))
     return (str(d.resolve()), tuple(items))
 
 
-def _parquet_stats(d: str, prefix: str, depth: int) -> list[tuple[str, int, int]]:
-    """(path relative to the store, size, mtime_ns) of each level=*/period=*/*.parquet under d, in path order."""
-    want = ("level=", "period=")[depth] if depth < 2 else None
-    try:
-        with os.scandir(d) as it:
-            entries = sorted(it, key=lambda e: e.name)
-    except OSError:
-        return []
-    out: list[tuple[str, int, int]] = []
-    for e in entries:
-        try:
-            if want is not None:
-                if e.name.startswith(want) and e.is_dir():
-                    out += _parquet_stats(e.path, f"{prefix}{e.name}/", depth + 1)
-            elif e.name.endswith(".parquet") and e.is_file():
-                st = e.stat()
-                out.append((prefix + e.name, st.st_size, st.st_mtime_ns))
-        except OSError:  # removed between listing and stat: not part of the snapshot
-            continue
-    return out
+def _store_file(rel: str) -> bool:
+    """level=*/period=*/*.parquet, sickness/level=*/period=*/*.parquet or manifest.json (paths relative to the store)."""
+    if rel == "manifest.json":
+        return True
+    parts = rel.split("/")
+    if parts[0] == "sickness":
+        parts = parts[1:]
+    return (len(parts) == 3 and parts[0].startswith("level=") and parts[1].startswith("period=")
+            and parts[2].endswith(".parquet"))
 
 
 def load_frame(data_dir: str | Path, level: str, periods: list[str] | None = None,
