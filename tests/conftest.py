@@ -153,7 +153,9 @@ def page(browser_context):
 
 
 def wait_for_app(page, timeout_ms: int = 30000) -> None:
-    """Wait like Streamlit's own e2e tests: connected, not running, no skeletons."""
+    """Wait like Streamlit's own e2e tests: connected, not running, no skeletons; and the script has drawn
+    something. On a cold server the page reads "not running" before its first run starts, while Streamlit still
+    shows its listing of the pages/ folder in the sidebar (no element yet)."""
     page.wait_for_selector("[data-testid='stApp']", timeout=timeout_ms)
     page.wait_for_function(
         """() => {
@@ -161,7 +163,8 @@ def wait_for_app(page, timeout_ms: int = 30000) -> None:
             if (!app) return false;
             const running = document.querySelector("[data-testid='stStatusWidget']");
             const skeleton = document.querySelector("[data-testid='stSkeleton']");
-            return app.getAttribute('data-test-script-state') === 'notRunning' && !skeleton && !running;
+            const drawn = document.querySelector("[data-testid='stElementContainer']");
+            return app.getAttribute('data-test-script-state') === 'notRunning' && !skeleton && !running && drawn;
         }""", timeout=timeout_ms)
     page.wait_for_timeout(300)
 
