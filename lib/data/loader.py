@@ -4,8 +4,9 @@ Partition pruning picks only `level=X/period=P/` files; each file is checked on 
 types, level and month, negative values; then overlapping files of one month) and a file that fails, or that the
 engine cannot decode, is refused by name while the others are served. The files left are read by one query
 (organisations summed per area in it for load_area_frame; or, with load_area_frame(over=...), the caller's query
-over them: lib.insight.metrics.store_metrics computes the metrics straight from the files that way). `snapshot_id()` identifies the files' state (paths, sizes, mtimes) so the app can cache on it
-and pick up new extracts without a restart.
+over them: lib.insight.metrics.store_metrics computes the metrics straight from the files that way).
+`snapshot_id()` identifies the files' state (paths, sizes, mtimes) so the app can cache on it and pick up new
+extracts without a restart.
 """
 from __future__ import annotations
 
@@ -327,9 +328,7 @@ def _store_sql(files: list[Path], by_area: bool, area_codes, names: bool = True)
     per period x area x staff group x source (names and period_start from the group's first row, months the
     longest, sums skipping missing values and missing when a group has none)."""
     params: dict = {}
-    where = ""
-    if area_codes:
-        where, params["areas"] = "WHERE list_contains($areas, area_code)", [str(a) for a in area_codes]
+    where = _area_filter(area_codes, params)
     if not by_area:
         old = [f for f in files if _LACKS_ATTRIBUTES.get(_file_key(f))]
         new = [f for f in files if f not in old]
@@ -345,13 +344,19 @@ def _store_sql(files: list[Path], by_area: bool, area_codes, names: bool = True)
     return _area_sums_sql("read_parquet($files)", where, names), params
 
 
+def _area_filter(area_codes, params: dict) -> str:
+    """WHERE clause keeping only `area_codes` (none: every area); the codes go into params as $areas."""
+    if not area_codes:
+        return ""
+    params["areas"] = [str(a) for a in area_codes]
+    return "WHERE list_contains($areas, area_code)"
+
+
 def store_rows_sql(files: list[Path], area_codes=None) -> tuple[str, dict]:
     """The files' organisation rows as an SQL relation holding what the metrics read (lib.insight.metrics.metrics_sql:
     keys, source, months and the measures, as stored), and its $parameters."""
     params: dict = {"files": [str(f) for f in files]}
-    where = ""
-    if area_codes:
-        where, params["areas"] = "WHERE list_contains($areas, area_code)", [str(a) for a in area_codes]
+    where = _area_filter(area_codes, params)
     cols = ", ".join(["period_end", "level", "area_code", "staff_group", "source", "period_months", *MEASURES])
     return f"(SELECT {cols} FROM read_parquet($files) {where})", params
 
