@@ -70,7 +70,8 @@ def organisations_body() -> None:
         state.show_url_notices()
     if auth.disclosure_on():
         st.caption(disclosure.NOTE + " At organisation level too: an organisation's counts under 5 are hidden, "
-                   "and one more where a single hidden figure could be worked out from the system's total.")
+                   "and more where a hidden figure could be worked out from the totals of any tables shown "
+                   "together (systems on each footprint, regions, England, care settings, staff groups).")
 
     when = shell.period_label(ctx.period)
     table = og.system_organisations(m, area, ctx.period, group, None if setting == ALL_SETTINGS else setting, sort_by)
@@ -200,7 +201,7 @@ def organisations_body() -> None:
             except br.BridgeError as exc:
                 st.info(str(exc), icon=":material/info:")
                 continue
-            if auth.disclosure_on() and inside.bridge_disclosive(b):
+            if auth.disclosure_on() and inside.bridge_disclosive(b, ctx.data_dir, ctx.level, org_code):
                 st.info(f"{title}: not shown, because a count in it is under {disclosure.THRESHOLD} "
                         "(disclosure control).", icon=":material/visibility_off:")
                 continue

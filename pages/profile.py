@@ -35,7 +35,7 @@ def _view(figures: tuple, area: str, group: str, prev_text: str | None, year_tex
         view = profile_view.profile_view(data.metrics(ctx.data_dir, ctx.level), str(ctx.data_dir), ctx.level, *args,
                                          tuple(ctx.periods), pop)
         view["bridge"] = profile_view.bridge_view(ctx.data_dir, ctx.level, area, ctx.previous_period, ctx.period,
-                                                  group)
+                                                  group, sdc=figures[4])
         view["download"] = profile_view.download_table(view["figs"], view["ranks"], prev_text, year_text)
         return view
 

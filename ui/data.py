@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from lib.sharing import disclosure
+from lib.sharing import joint
 from lib.sharing.redact import for_viewers
 from lib.data import geography, loader
 from lib.insight import coverage, trends
@@ -62,7 +62,23 @@ def _metrics(data_dir: str, snap: tuple, level: str, periods: tuple[str, ...] | 
     m = store_metrics(data_dir, level, list(periods) if periods is not None else None, by_staff_group=True,
                       basis=basis, include_england=True, include_regions=True)
     m = coverage.covered_metrics(data_dir, level, m)  # vacancy rates only where vacancy figures cover the staff
-    return disclosure.suppress_metrics(m) if sdc else m  # counts under 5 hidden when disclosure control is on
+    if not sdc:
+        return m
+    # counts under 5 hidden, with the cells chosen jointly over every table a viewer can reach (lib.sharing.joint)
+    return joint.apply(m, _joint_plan(data_dir, snap, geography.store_level(level)), "area", level)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Applying disclosure control...")
+def _joint_plan(data_dir: str, snap: tuple, store_level: str) -> joint.Plan:
+    # One plan per store snapshot and level, shared by every session and page (read-only: never modified). The
+    # months are solved together because staff in post at the start of a month is the end of the month before.
+    return joint.store_plan(data_dir, store_level)
+
+
+def joint_plan(data_dir: Path, level: str) -> joint.Plan:
+    """The store's disclosure plan (lib.sharing.joint): which cell of every table is hidden. Computed once per
+    snapshot; the system, organisation and care-setting tables and the bridges all read it."""
+    return _joint_plan(str(data_dir), snapshot(data_dir), geography.store_level(level))
 
 
 # Last figures computed per question, with the snapshot they came from: served (with a warning) if a later

@@ -16,7 +16,7 @@ from lib.data.schema import ALL_STAFF, month_add, month_range
 from lib.insight import bridge as br
 from lib.insight import chart_text
 from lib.insight import organisations as og
-from lib.sharing import disclosure
+from lib.sharing import disclosure, joint
 from ui import auth, data, shell, trend_charts
 
 ORG_PAGE = "pages/organisations.py"
@@ -37,7 +37,7 @@ def org_frame(data_dir: Path, level: str) -> pd.DataFrame:
 @st.cache_data(max_entries=8, show_spinner=False)
 def _org_metrics(data_dir: str, snap: tuple, level: str, basis: str, sdc: bool) -> pd.DataFrame:
     m = og.org_metrics(_org_frame(data_dir, snap, level), basis=basis, level=level)
-    return og.suppress_org_metrics(m) if sdc else m
+    return joint.apply(m, data.joint_plan(Path(data_dir), level), "org") if sdc else m
 
 
 def org_metrics(data_dir: Path, level: str, basis: str = "fte") -> pd.DataFrame:
@@ -48,7 +48,7 @@ def org_metrics(data_dir: Path, level: str, basis: str = "fte") -> pd.DataFrame:
 @st.cache_data(max_entries=16, show_spinner=False)
 def _care_setting_metrics(data_dir: str, snap: tuple, level: str, setting: str, basis: str, sdc: bool):
     m = og.care_setting_metrics(_org_frame(data_dir, snap, level), setting, basis=basis)
-    return disclosure.suppress_metrics(m) if sdc else m
+    return joint.apply(m, data.joint_plan(Path(data_dir), level), "care", level, setting) if sdc else m
 
 
 def care_setting_metrics(data_dir: Path, level: str, setting: str, basis: str = "fte") -> pd.DataFrame:
@@ -128,10 +128,19 @@ def show_bridge(b: br.Bridge, title: str, key: str) -> None:
                     f"bridge_{b.area_code}_{b.start_month}_{b.end_month}", f"{key}_dl", notes=b.notes)
 
 
-def bridge_disclosive(b: br.Bridge) -> bool:
-    """True when a count in the bridge is under the disclosure threshold (the bridge is then not shown)."""
+def bridge_disclosive(b: br.Bridge, data_dir: Path | None = None, level: str | None = None,
+                      org: str | None = None) -> bool:
+    """True when the bridge would show a hidden figure (the bridge is then not shown): a count under the threshold,
+    or (given the store) a stock or flow the joint plan hides in the tables (lib.sharing.joint.bridge_hidden), so
+    the bridge never shows what a table hides."""
     counts = b.table[b.table["kind"] != "residual"]["value"].abs()
-    return bool((counts < disclosure.THRESHOLD).any())
+    if bool((counts < disclosure.THRESHOLD).any()):
+        return True
+    if data_dir is None or level is None:
+        return False
+    kind, code = ("org", org) if org else ("area", b.area_code)
+    return joint.bridge_hidden(data.joint_plan(Path(data_dir), level), kind, level, code, b.start_month, b.end_month,
+                               b.staff_group)
 
 
 _MD_SPECIAL = "\\`*_{}[]()#+-.!|<>~$"

@@ -14,6 +14,7 @@ import streamlit as st
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
 from lib.insight import bridge as br
 from lib.insight import chart_text, exports, map_data as im
+from lib.sharing import disclosure
 from lib.stats import signals
 from ui import charts, data, inside, map_view, stats_charts, trend_charts
 
@@ -192,7 +193,8 @@ def profile_view(m: pd.DataFrame, data_dir: str, level: str, area: str, area_nam
     return out
 
 
-def bridge_view(data_dir, level: str, area: str, previous: str | None, period: str, group: str) -> dict:
+def bridge_view(data_dir, level: str, area: str, previous: str | None, period: str, group: str,
+                sdc: bool = False) -> dict:
     """The staff-in-post bridge from `previous` to `period`: {'info': why not} or spec, caption, lines, notes,
     download table."""
     if previous is None:
@@ -201,6 +203,9 @@ def bridge_view(data_dir, level: str, area: str, previous: str | None, period: s
         b = inside.bridge(data_dir, level, area, previous, period, group)
     except ValueError as exc:
         return {"info": str(exc)}
+    if sdc and inside.bridge_disclosive(b, data_dir, level):
+        return {"info": f"Not shown: a figure of this bridge is hidden by disclosure control (counts under "
+                        f"{disclosure.THRESHOLD}, and what would reveal them)."}
     unit = "FTE" if b.basis == "fte" else "Headcount"
     return {"bridge": b, "unit": unit, "spec": {**bridge_spec(unit), "datasets": {"bridge": bridge_rows(b.table)}},
             "lines": "  \n".join(br.bridge_text(b)), "notes": list(b.notes),
@@ -239,7 +244,7 @@ def profile_cached(figures: tuple, area: str, area_name: str, group: str, period
     for part in view["spc"].values():
         if "spec" in part:
             part["spec"] = _freeze(part["spec"])
-    view["bridge"] = bridge_view(data_dir, level, area, previous, period, group)
+    view["bridge"] = bridge_view(data_dir, level, area, previous, period, group, sdc=figures[4])
     if "spec" in view["bridge"]:
         view["bridge"]["spec"] = _freeze(view["bridge"]["spec"])
     view["download"] = download_table(view["figs"], view["ranks"], prev_text, year_text)

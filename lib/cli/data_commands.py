@@ -14,8 +14,8 @@ from lib.data.ingest import LOCAL_STORE, IngestError, ingest
 from lib.data.loader import ENV_DATA_DIR, available_periods, default_data_dir
 from lib.insight.coverage import covered_metrics
 from lib.insight.metrics import store_metrics
-from lib.data.schema import ALL_STAFF, is_period
-from lib.sharing import disclosure
+from lib.data.schema import is_period
+from lib.sharing import disclosure, joint
 
 
 def _ingest(args: argparse.Namespace) -> int:
@@ -43,33 +43,24 @@ def _metrics(args: argparse.Namespace) -> int:
               f"{periods[0]} to {periods[-1]} ({len(periods)})", file=sys.stderr)
         return 2
     sdc = disclosure_requested(args)
-    if args.by_organisation or args.care_setting or args.peer_group:
-        if sdc:  # fail closed: organisation figures have no suppression rule yet
-            print("error: --disclosure-control covers system, region and England figures; organisation figures "
-                  "(--by-organisation, --care-setting, --peer-group) are not suppressed and are not for sharing",
-                  file=sys.stderr)
-            return 2
-        return insight_commands.organisation_metrics(args, period)
     try:
         key = footprint.footprint_key(args.level, args.footprint, period)
     except ValueError as exc:
         print(f"error: --footprint: {exc}", file=sys.stderr)
         return 2
+    # disclosure control: the hidden cells of every table a viewer can reach, chosen together (lib.sharing.joint),
+    # the same plan the app applies, so an export and the page hide the same cells
+    plan = joint.store_plan(args.data_dir, args.level) if sdc else None
+    if args.by_organisation or args.care_setting or args.peer_group:
+        return insight_commands.organisation_metrics(args, period, plan)
     # On the footprint of the vintage in force for the period the rows are as published; on another, each
     # organisation is re-assigned to its system in that vintage (lib/data/footprint.py).
-    # disclosure control needs every staff group, region and England row (secondary cells); then keep what was asked
-    out = store_metrics(args.data_dir, key, [period], by_staff_group=args.by_staff_group or sdc, basis=args.basis,
-                        include_england=args.england or sdc, include_regions=args.regions or sdc)
+    out = store_metrics(args.data_dir, key, [period], by_staff_group=args.by_staff_group, basis=args.basis,
+                        include_england=args.england, include_regions=args.regions)
     # vacancy rates only where vacancy figures cover the staff in post (coverage columns say how much)
     out = covered_metrics(args.data_dir, key, out)
-    if sdc:
-        out = disclosure.suppress_metrics(out)
-        codes = out["area_code"].astype(str)
-        keep = ~codes.str.fullmatch(r"ENG|Y\d\d") | (args.england & codes.eq("ENG")) | \
-            (args.regions & codes.str.fullmatch(r"Y\d\d"))
-        if not args.by_staff_group:
-            keep &= out["staff_group"].eq(ALL_STAFF)
-        out = out[keep].reset_index(drop=True)
+    if plan is not None:
+        out = joint.apply(out, plan, "area", key)
     if args.format == "json":
         json.dump(json.loads(out.to_json(orient="records", double_precision=15)), sys.stdout, indent=1)
         sys.stdout.write("\n")

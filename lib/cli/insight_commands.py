@@ -16,6 +16,7 @@ from lib.insight import exports
 from lib.insight import organisations as og
 from lib.insight import sickness as sk
 from lib.insight.metrics import area_metrics
+from lib.sharing import joint
 from lib.stats.signals import SignalError
 from lib.whatif.projection import baseline_from_metrics
 from lib.whatif.scenario import Scenario, ScenarioError
@@ -48,19 +49,27 @@ def footprint_key_or_fail(level: str, choice: str | None, period: str | None) ->
         raise og.NoOrganisations(f"--footprint: {exc}") from None
 
 
-def organisation_metrics(args: argparse.Namespace, period: str) -> int:
+def organisation_metrics(args: argparse.Namespace, period: str, plan: joint.Plan | None = None) -> int:
     """`metrics --by-organisation / --care-setting / --peer-group` (called by data_commands._metrics), with each
-    organisation under its system on the --footprint vintage (default the vintage in force for the period)."""
+    organisation under its system on the --footprint vintage (default the vintage in force for the period).
+    plan: disclosure control on (lib.sharing.joint): every table printed with the app's hidden cells."""
     key = footprint_key_or_fail(args.level, getattr(args, "footprint", None), period)
     frame = footprint.load_frame(args.data_dir, key, periods=[period])
+
+    def org_metrics() -> pd.DataFrame:
+        m = og.org_metrics(frame, basis=args.basis, level=key)
+        return m if plan is None else joint.apply(m, plan, "org")
+
     if args.care_setting:
         out = og.care_setting_metrics(frame, args.care_setting, basis=args.basis, include_england=args.england,
                                       include_regions=args.regions)
+        if plan is not None:
+            out = joint.apply(out, plan, "care", key, args.care_setting)
         if not args.by_staff_group:
             out = out[out["staff_group"] == ALL_STAFF]
         _write(out.reset_index(drop=True), args.format)
         return 0
-    m = og.org_metrics(frame, basis=args.basis, level=key)
+    m = org_metrics()
     if args.area:
         if args.area not in set(m["system_code"]):
             raise ValueError(f"--area {args.area!r}: no organisations of that system are loaded; systems: "
@@ -75,7 +84,7 @@ def organisation_metrics(args: argparse.Namespace, period: str) -> int:
         if group not in known:
             raise ValueError(f"--peer-group {args.peer_group!r} is neither a peer group nor an organisation code; "
                              f"peer groups: {', '.join(known)}")
-        m = og.org_metrics(frame, basis=args.basis, level=key)  # peers are national
+        m = org_metrics()  # peers are national
         peers = m[(m["benchmark_group"] == group) & (m["staff_group"] == _staff_group(args.staff_group))]
         anchor = peers["org_code"].iloc[0]
         cmp = og.peer_comparison(m, anchor, period, _staff_group(args.staff_group), args.measure)

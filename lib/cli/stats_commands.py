@@ -141,7 +141,6 @@ def _area_metrics(data_dir: str, level: str, periods: list[str] | None = None,
     from lib.data import footprint
     from lib.data.loader import available_periods
     from lib.insight.metrics import area_metrics
-    from lib.sharing import disclosure
     loaded = available_periods(data_dir, level)
     if not loaded:
         raise InputError(f"no {level} data in {data_dir}; ingest files first (python -m lib ingest ...)")
@@ -154,9 +153,11 @@ def _area_metrics(data_dir: str, level: str, periods: list[str] | None = None,
         if area_codes is not None:
             frame = frame[frame["area_code"].isin(area_codes)].reset_index(drop=True)
         return area_metrics(frame, by_staff_group=True)
-    # disclosure control needs every area, region and England row (secondary suppression), then the ones asked
-    m = disclosure.suppress_metrics(area_metrics(frame, by_staff_group=True, include_england=True,
-                                                 include_regions=True))
+    # disclosure control: the cells hidden jointly over every table a viewer can reach (lib.sharing.joint), the
+    # app's plan; then the areas asked
+    from lib.sharing import joint
+    m = joint.apply(area_metrics(frame, by_staff_group=True, include_england=True, include_regions=True),
+                    joint.store_plan(data_dir, level), "area", key)
     codes = m["area_code"].astype(str)
     keep = codes.isin(area_codes) if area_codes else ~codes.str.fullmatch(r"ENG|Y\d\d")
     return m[keep].reset_index(drop=True)

@@ -1,0 +1,158 @@
+"""A cross-table attacker (issue 22 item 2): take every table a signed-in viewer can see for one month, write down
+every sum that holds exactly between them, solve, and list the hidden cells under 5 it pins down.
+
+What the reader sees (built as the app builds them, or parsed from `python -m lib metrics --disclosure-control`):
+the organisation table (each organisation's system on every footprint, its care setting), the system / region /
+England tables on every footprint offered, and the same for every care setting; every staff group.
+
+Sums used (built here from the tables' own columns and the published geography, not from lib.sharing.joint):
+* a system, region or England row (of any footprint, of any care setting) = the sum of its organisations' rows;
+* "All staff groups" = the sum of the staff groups, in every row, for FTE and for joiner and leaver headcount (for
+  headcount in post, people in two groups make the total differ: not used).
+Unknowns: the organisation x staff group cells hidden in the organisation table. A hidden cell is recovered when
+its row vector (over the unknowns) lies in the row space of the shown cells' rows: checked with an SVD null-space
+basis (scipy.linalg.null_space) per connected component, and its value solved by least squares.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.linalg
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from lib.data import geography
+from lib.data.schema import ALL_STAFF
+
+# column -> whether "All staff groups" is the sum of the groups (a reader knows FTE adds up; headcount in post not)
+COLUMNS = {"leavers_hc": True, "joiners_hc": True, "leavers_fte": True, "joiners_fte": True, "fte": True,
+           "sip_start_fte": True, "headcount": False, "sip_start_hc": False}
+THRESHOLD = 5
+
+
+@dataclass
+class Table:
+    """One table as shown: rows (area_code, staff_group, the COLUMNS; NaN = hidden) and its kind."""
+    name: str
+    kind: str            # "org" or "area"
+    footprint: str       # geography key for area tables
+    setting: str         # care setting ("" = all)
+    shown: pd.DataFrame
+    truth: pd.DataFrame  # the same rows unsuppressed
+
+
+def _members(org: pd.DataFrame, fp_systems: dict[str, dict[str, str]], table: Table) -> dict[str, list[str]]:
+    """Unit code -> organisation codes, from the organisation table's columns and the published region lookup."""
+    orgs = org.drop_duplicates("org_code")
+    if table.setting:
+        orgs = orgs[orgs["cluster_group"] == table.setting]
+    system = fp_systems[table.footprint]
+    regions = geography.area_lookup_regions(table.footprint)
+    out: dict[str, list[str]] = {"ENG": list(orgs["org_code"])}
+    for o in orgs["org_code"]:
+        s = system[o]
+        out.setdefault(s, []).append(o)
+        r = regions.get(s)
+        if r:
+            out.setdefault(r, []).append(o)
+    return out
+
+
+def recovered(tables: list[Table], fp_systems: dict[str, dict[str, str]], period: str
+              ) -> tuple[list[tuple], dict[str, int]]:
+    """([(table, code, staff group, column, solved, true)] for hidden cells under 5 pinned down exactly,
+    {column: hidden cells under 5 attacked}). fp_systems: footprint -> {organisation: its system}, as the
+    organisation table on that footprint shows it."""
+    org_t = next(t for t in tables if t.kind == "org")
+    org_shown = org_t.shown[org_t.shown["period"] == period].set_index(["area_code", "staff_group"])
+    org_truth = org_t.truth[org_t.truth["period"] == period].set_index(["area_code", "staff_group"])
+    info = org_t.truth[org_t.truth["period"] == period][["area_code", "cluster_group"]].rename(
+        columns={"area_code": "org_code"})
+    groups = sorted(set(org_truth.index.get_level_values(1)) - {ALL_STAFF})
+    out: list[tuple] = []
+    attacked: dict[str, int] = {}
+    for col, additive in COLUMNS.items():
+        truth = org_truth[col]
+        shown = org_shown[col].reindex(truth.index)
+        # unknowns: hidden organisation cells (a total is its own unknown only where the groups do not add up)
+        var_cells = [k for k in truth.index if pd.notna(truth[k]) and pd.isna(shown[k])
+                     and (k[1] != ALL_STAFF or not additive)]
+        var = {k: i for i, k in enumerate(var_cells)}
+        known = {k: float(shown[k]) for k in truth.index if pd.notna(shown[k])}
+
+        def terms(orgs: list[str], g: str) -> tuple[dict[int, float], float, bool]:
+            """(unknown -> coefficient, known part, exists) of the sum of these organisations' cells of group g."""
+            coef: dict[int, float] = {}
+            const, exists = 0.0, False
+            cells = [(o, x) for o in orgs for x in ((groups if additive else []) if g == ALL_STAFF else [g])]
+            if g == ALL_STAFF and not additive:
+                cells = [(o, ALL_STAFF) for o in orgs]
+            for k in cells:
+                if k not in truth.index or pd.isna(truth[k]):
+                    continue
+                exists = True
+                if k in var:
+                    coef[var[k]] = coef.get(var[k], 0.0) + 1.0
+                else:
+                    const += known[k]
+            return coef, const, exists
+
+        eqs, rhs, targets = [], [], []
+        for t in tables:
+            sh = t.shown[t.shown["period"] == period]
+            tr = t.truth[t.truth["period"] == period].set_index(["area_code", "staff_group"])[col]
+            members = ({o: [o] for o in org_truth.index.get_level_values(0).unique()} if t.kind == "org"
+                       else _members(info, fp_systems, t))
+            for code, g, v in zip(sh["area_code"], sh["staff_group"], sh[col]):
+                orgs = members.get(code)
+                if orgs is None:
+                    continue
+                if t.kind == "org" and (g != ALL_STAFF or not additive):
+                    if pd.isna(v) and (code, g) in var and tr.get((code, g), np.nan) < THRESHOLD:
+                        targets.append((t.name, code, g, {var[(code, g)]: 1.0}, 0.0, float(tr[(code, g)])))
+                    continue  # a shown organisation cell is known already
+                coef, const, exists = terms(orgs, g)
+                if not exists:
+                    continue
+                if pd.notna(v):
+                    if coef:
+                        eqs.append(coef)
+                        rhs.append(float(v) - const)
+                else:
+                    true = float(tr.get((code, g), np.nan))
+                    if true < THRESHOLD:
+                        targets.append((t.name, code, g, coef, const, true))
+        attacked[col] = len(targets)
+        if not targets:
+            continue
+        n = len(var)
+        M = sp.csr_matrix((np.ones(sum(len(e) for e in eqs)),
+                           (np.repeat(np.arange(len(eqs)), [len(e) for e in eqs]),
+                            np.fromiter((j for e in eqs for j in e), dtype=np.int64))), shape=(len(eqs), n))
+        b = np.asarray(rhs, dtype=float)
+        ncomp, label = connected_components((M.T @ M).tocsr(), directed=False)
+        null_parts: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        x = np.zeros(n)
+        for c in range(ncomp):
+            cols = np.flatnonzero(label == c)
+            rws = np.unique(M[:, cols].tocoo().row)
+            Mc = M[rws][:, cols].toarray()
+            if len(rws) == 0:
+                null_parts[c] = (cols, np.eye(len(cols)))
+                continue
+            null_parts[c] = (cols, scipy.linalg.null_space(Mc, rcond=1e-10))
+            x[cols] = np.linalg.lstsq(Mc, b[rws], rcond=None)[0]
+        for name, code, g, coef, const, true in targets:
+            pinned = True
+            comps = {label[j] for j in coef}
+            for c in comps:
+                cols, N = null_parts[c]
+                a = np.array([coef.get(j, 0.0) for j in cols])
+                if N.shape[1] and np.linalg.norm(a @ N) > 1e-7:
+                    pinned = False
+                    break
+            if pinned:
+                out.append((name, code, g, col, const + sum(v * x[j] for j, v in coef.items()), true))
+    return out, attacked
