@@ -387,6 +387,11 @@ def determined(rows: sp.csr_matrix, shown: np.ndarray, block: np.ndarray | None 
     return test[det], uses
 
 
+def _same_system(a: _Family, b: _Family) -> bool:
+    return (a.rows.shape == b.rows.shape and np.array_equal(a.row_cell, b.row_cell)
+            and np.array_equal(a.row_mg, b.row_mg) and (a.rows != b.rows).nnz == 0)
+
+
 def _components(fam: _Family) -> list[tuple[np.ndarray, np.ndarray]]:
     """(rows, base cells) of each connected part of a family's system (e.g. each month of a flow): solved apart."""
     R = fam.rows.tocoo()
@@ -419,6 +424,18 @@ def _determined_by_component(fam: _Family, shown: np.ndarray, want: np.ndarray |
         det_all.append(rws[det])
         uses_all.update({int(rws[k]): rws[v] for k, v in uses.items()})
     return (np.concatenate(det_all) if det_all else np.zeros(0, dtype=np.int64)), uses_all
+
+
+def _closeness(mem: pd.DataFrame) -> np.ndarray:
+    """agg x agg: how many published unit sets contain both (each one's sums are broken by hiding the other)."""
+    a_ix = mem["agg"].to_numpy(dtype=np.int64)
+    u_ix = pd.factorize(mem["period"] + "\x01" + mem["unit"])[0]
+    n = int(a_ix.max()) + 1
+    A = sp.csr_matrix((np.ones(len(a_ix)), (a_ix, u_ix)), shape=(n, int(u_ix.max()) + 1))
+    inter = (A @ A.T).toarray()
+    size = np.asarray(A.sum(axis=1)).ravel()
+    sup = (inter >= size[:, None]).astype(np.float64)  # sup[a, b]: b contains a
+    return sup @ sup.T
 
 
 def _relations(mem: pd.DataFrame, cells: pd.DataFrame, cell_ix: pd.Series) -> pd.DataFrame:
@@ -547,9 +564,15 @@ def _plan_from_base(base: pd.DataFrame, footprints: Sequence[str], extra_tables:
     primary = hidden.copy()
     exact = _stock_flow_exact(base) if stock_flow is None else stock_flow
     relations = _relations(mem, cells, cell_ix)
+    close = _closeness(mem)
+    cell_agg = cells["agg"].to_numpy()
     alias = _start_alias(sets, cells)
-    families = [f for name, cols in FAMILIES.items()
-                if (f := _family(name, cols, base, mem, cell_ix, mg_ix)) is not None]
+    families: list[_Family] = []
+    for name, cols in FAMILIES.items():
+        f = _family(name, cols, base, mem, cell_ix, mg_ix)
+        # joiner and leaver headcount have exactly the FTE system (same cells, same sums): solved once
+        if f is not None and not any(_same_system(f, g) for g in families):
+            families.append(f)
     t1 = time.perf_counter()
     rounds, added_by_round = 0, []
     stock = [mg_ix[m] for m in dc.STOCK_FLOW if m in mg_ix]
@@ -583,18 +606,18 @@ def _plan_from_base(base: pd.DataFrame, footprints: Sequence[str], extra_tables:
                 print(f"round {rounds} {fam.name}: rows {fam.rows.shape}, hidden {int((~shown).sum())}, tested "
                       f"{'all' if want is None else len(want)}, determined {len(det)}, "
                       f"{time.perf_counter() - _t:.2f}s", flush=True)
-            # greedy: one shown cell a derivation uses, the fewest people; a derivation already broken by this
-            # round's picks waits for the next round
+            # greedy: for each determined cell, of the shown cells its derivation uses, the one inside the most
+            # tables that also hold the determined cell (a sibling: one cell breaks every such sum at once),
+            # then the fewest people
             for r in det:
                 used = uses.get(int(r), np.zeros(0, dtype=np.int64))
                 used = used[shown[used]]
                 if len(used) == 0:
                     continue
                 pairs = list(zip(fam.row_mg[used].tolist(), fam.row_cell[used].tolist()))
-                if any(p in picks for p in pairs):
-                    continue
                 c = cost[fam.row_mg[used], fam.row_cell[used]]
-                best = int(np.lexsort((used, c))[0])
+                near = close[cell_agg[fam.row_cell[r]], cell_agg[fam.row_cell[used]]]
+                best = int(np.lexsort((used, c, -near))[0])
                 picks.add(pairs[best])
         for i, c in picks:
             hidden[i, c] = True

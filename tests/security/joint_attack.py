@@ -10,8 +10,9 @@ Sums used (built here from the tables' own columns and the published geography, 
 * "All staff groups" = the sum of the staff groups, in every row, for FTE and for joiner and leaver headcount (for
   headcount in post, people in two groups make the total differ: not used).
 Unknowns: the organisation x staff group cells hidden in the organisation table. A hidden cell is recovered when
-its row vector (over the unknowns) lies in the row space of the shown cells' rows: checked with an SVD null-space
-basis (scipy.linalg.null_space) per connected component, and its value solved by least squares.
+its row vector (over the unknowns) lies in the row space of the shown cells' rows: checked against an orthonormal
+basis of that row space (Householder QR with column pivoting, scipy.linalg.qr) per connected component, and its
+value solved by least squares.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import numpy as np
 import pandas as pd
 import scipy.linalg
 import scipy.sparse as sp
+import scipy.sparse.linalg
 from scipy.sparse.csgraph import connected_components
 
 from lib.data import geography
@@ -140,17 +142,21 @@ def recovered(tables: list[Table], fp_systems: dict[str, dict[str, str]], period
             rws = np.unique(M[:, cols].tocoo().row)
             Mc = M[rws][:, cols].toarray()
             if len(rws) == 0:
-                null_parts[c] = (cols, np.eye(len(cols)))
+                null_parts[c] = (cols, np.zeros((len(cols), 0)))
                 continue
-            null_parts[c] = (cols, scipy.linalg.null_space(Mc, rcond=1e-10))
-            x[cols] = np.linalg.lstsq(Mc, b[rws], rcond=None)[0]
+            # an orthonormal basis of the row space: Householder QR with column pivoting of M^T
+            Qm, Rm, _ = scipy.linalg.qr(Mc.T, mode="economic", pivoting=True)
+            d = np.abs(np.diag(Rm))
+            rank = int((d > 1e-9 * max(1.0, d[0] if len(d) else 1.0)).sum())
+            null_parts[c] = (cols, Qm[:, :rank])
+            x[cols] = scipy.sparse.linalg.lsqr(sp.csr_matrix(Mc), b[rws], atol=1e-14, btol=1e-14, iter_lim=20000)[0]
         for name, code, g, coef, const, true in targets:
             pinned = True
             comps = {label[j] for j in coef}
             for c in comps:
-                cols, N = null_parts[c]
+                cols, Qr = null_parts[c]
                 a = np.array([coef.get(j, 0.0) for j in cols])
-                if N.shape[1] and np.linalg.norm(a @ N) > 1e-7:
+                if np.linalg.norm(a - Qr @ (Qr.T @ a)) > 1e-7:  # not in the row space: free to move
                     pinned = False
                     break
             if pinned:
