@@ -150,14 +150,14 @@ def headline_figures(period: str, h: dict) -> list[dict]:
     closes = w.year_short(s["year_gap_closes"], T)
     return [
         {"label": f"{'Surplus' if surplus else 'Gap'} in year {T} (FTE)", "value": shell.num(abs(s["gap_end"])),
-         "delta": f"Gap {d_gap:+,.0f} FTE vs baseline" if moved_gap else "Same as baseline",
+         "delta": f"{d_gap:+,.0f} FTE vs baseline" if moved_gap else "Same as baseline",
          "delta_color": "inverse" if moved_gap else "off", "arrow": moved_gap,
          "help": "Gap: demand minus capacity (FTE). Surplus: capacity above demand, a finding in its own right "
                  f"(more staff than the demand assumption needs). Baseline: {w.gap_phrase(b['gap_end'])}."},
         {"label": f"Surplus, year {T} (% of demand)" if surplus else f"Vacancy rate, year {T}",
          "value": shell.pct(-s["gap_end"] / s["demand_end"], 1) if surplus and s["demand_end"] > 0 else
          shell.pct(s["vacancy_rate_end"], 1),
-         "delta": f"Vacancy rate {d_vr:+.1f} points vs baseline" if moved_vr else "Same as baseline",
+         "delta": f"{d_vr:+.1f} points vs baseline" if moved_vr else "Same as baseline",
          "delta_color": "inverse" if moved_vr else "off", "arrow": moved_vr,
          "help": "Vacancy rate: the gap (when positive) divided by demand. A surplus is shown as capacity above "
                  "demand, as a share of demand. Baseline vacancy rate: " + shell.pct(b["vacancy_rate_end"], 1)},
