@@ -199,3 +199,31 @@ def test_an_old_link_to_an_abolished_system_offers_what_it_became(real_store26, 
     scn = scn_param(at)
     assert (scn.area, scn.footprint, scn.name) == ("S0E4D", "ICS2026", "Old BOB link")
     assert scn.levers.retention[0].leaver_rate_change == -0.01      # nothing else in the scenario was lost
+
+
+NEW_2026 = ["D7T5G", "S0E4D", "S1Y5D", "S9B9J", "T6Y0W", "Z9B2Z"]
+
+
+@pytest.mark.parametrize("area", NEW_2026)
+def test_optimiser_fan_and_bridges_run_on_the_new_icbs(real_store26, area):
+    """The least-cost mix, the uncertainty fan and the what-if bridge on each ICB formed in April 2026 (May-26), and
+    the bridge's ends are the scenario run's figures to the unit."""
+    from lib.insight.bridge import whatif_bridge
+    from lib.whatif import optimiser, uncertainty
+    from lib.whatif.scenario import run_scenario
+    from lib.whatif.studio import load_baseline
+    base = load_baseline(str(real_store26), "ICS2026", "2026-05")
+    assert area in base.area_codes and base.footprint == "ICS2026"
+    mix = optimiser.close_gap(base, area, 5)
+    assert mix.success, mix.message
+    assert mix.scenario.area == area
+    assert (mix.check["gap_after_agency"] <= 1.0).all(), mix.check   # closes every gap (to rounding of the levers)
+    mc = uncertainty.run_monte_carlo(mix.scenario, base, n_draws=50, seed=1)
+    fan = mc.fan.reset_index() if "area_code" not in mc.fan.columns else mc.fan
+    assert set(fan["area_code"]) == {area}
+    run = run_scenario(mix.scenario, base, include_systems=False).table
+    out = whatif_bridge(mix.scenario, base, figure="fte")
+    for label, scenario in (("Baseline", "baseline"), ("Scenario", "scenario")):
+        want = run[(run["scenario"] == scenario) & (run["year"] == 5)]["fte"].sum()
+        got = out.loc[out["label"] == label, "value"].iloc[0]
+        assert round(got) == round(want), (label, got, want)
