@@ -161,7 +161,9 @@ def _page_and_cli(store, tmp_path, monkeypatch, area: str, lever: float | None):
     assert r.returncode == 0, r.stderr
     rows = {(x["scenario"], x["area_code"], x["staff_group"]): x for x in json.loads(r.stdout)["summary"]}
     b, s = rows[("baseline", area, NURSES)], rows[("scenario", area, NURSES)]
-    return (page_base, page_scn), (f"{b['gap_end']:,.0f}", f"{s['gap_end']:,.0f}"), (b, s)
+    from lib.whatif.studio import gap_phrase
+    # the card shows the scenario's gap (or surplus) and, in its help, the baseline's in words (issue 24's wording)
+    return (page_base, page_scn), (gap_phrase(b["gap_end"]), f"{abs(s['gap_end']):,.0f}"), (b, s)
 
 
 def test_page_and_cli_agree_to_the_unit_for_thames_valley_on_may26(real_store26, tmp_path, monkeypatch):
@@ -178,7 +180,7 @@ def test_page_and_cli_agree_for_england_on_may26(real_store26, tmp_path, monkeyp
     cells differ between footprints (small cells borrow strength from the staff group's national rates, cells under
     50 FTE are held flat), so England differs by footprint. Both now default to the footprint in force."""
     page, cli, _ = _page_and_cli(str(real_store26), tmp_path, monkeypatch, "ENG", None)
-    assert page == cli == ("59,925", "59,925")
+    assert page == cli == ("a gap of 59,925 FTE", "59,925")
 
 
 def test_an_old_link_to_an_abolished_system_offers_what_it_became(real_store26, monkeypatch):
