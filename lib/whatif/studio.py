@@ -57,7 +57,9 @@ def load_baseline(data_dir, level: str, period: str | None = None) -> Baseline:
     # level is a geography key: the baseline is on that footprint (lib/data/footprint.py)
     metrics = area_metrics(footprint.load_area_frame(data_dir, level, periods=window), by_staff_group=True)
     metrics = covered_metrics(data_dir, level, metrics)  # partial vacancy figures fall back to the national default
-    return baseline_from_metrics(metrics, period=period, vacancy_rates=national_vacancy_rates())
+    base = baseline_from_metrics(metrics, period=period, vacancy_rates=national_vacancy_rates())
+    base.footprint = geography.vintage(level).key
+    return base
 
 
 def evidence_periods(data_dir, level: str, period: str, periods: list[str] | None = None) -> list[str]:
@@ -118,7 +120,7 @@ FTE_COLUMNS = ("fte", "fte_in_training", "effective_fte", "capacity_contributed"
                "joiners_other", "trained_in", "recruited", "upskilled_in", "upskilled_out", "trainees")
 
 
-def shared_baseline(metrics: pd.DataFrame, period: str) -> tuple[Baseline, dict[str, list[str]]]:
+def shared_baseline(metrics: pd.DataFrame, period: str, footprint: str = "") -> tuple[Baseline, dict[str, list[str]]]:
     """Baseline from disclosure-controlled metrics (ui.data.metrics with control on), and per system the staff
     groups whose staff in post is suppressed there. Those start at 0 FTE, so England sums only the shown
     systems, and the page leaves them out of every figure for that system (see `hide_groups`)."""
@@ -127,6 +129,7 @@ def shared_baseline(metrics: pd.DataFrame, period: str) -> tuple[Baseline, dict[
     m = metrics if disclosure.SUPPRESSED_COLUMN in metrics else disclosure.suppress_metrics(metrics)
     m = m[~m["area_code"].isin(list(REGIONS)) & (m["period"].astype(str) <= period)]
     base = baseline_from_metrics(m, period=period, vacancy_rates=national_vacancy_rates())
+    base.footprint = footprint
     sys_rows = m[(m["area_code"] != ENGLAND) & (m["staff_group"] != ALL_STAFF_GROUPS) & (m["period"].astype(str) == period)]
     gone = sys_rows[sys_rows["fte"].isna()]
     hidden: dict[str, list[str]] = {}
@@ -266,7 +269,8 @@ def role_label(role: str, a: Assumptions | None = None) -> str:
 
 
 def scenario_from_controls(c: dict[str, Any], area: str, name: str = "", extras: dict | None = None,
-                           overrides: dict | None = None, a: Assumptions | None = None) -> Scenario:
+                           overrides: dict | None = None, a: Assumptions | None = None,
+                           footprint: str | None = None) -> Scenario:
     """Validated scenario from control values (+ extra levers and assumption-table overrides).
 
     Raises ScenarioError (field-named messages) when the combination is invalid."""
@@ -279,6 +283,8 @@ def scenario_from_controls(c: dict[str, Any], area: str, name: str = "", extras:
             if float(v) != float(rec[f]):
                 assumptions.setdefault("new_roles", {}).setdefault(r, {})[f] = int(v) if f == "course_years" else float(v)
     doc: dict[str, Any] = {"schema_version": 1, "area": area, "horizon": int(c["horizon"])}
+    if footprint:  # the systems it was built on, so a link or file says which footprint its area belongs to
+        doc["footprint"] = footprint
     if name:
         doc["name"] = name
     g = _frac(c["demand_growth_pct"])
@@ -432,9 +438,24 @@ def parse_upload(raw: bytes | str) -> Scenario:
 
 
 def check_area(scn: Scenario, baseline: Baseline) -> list[str]:
+    from lib.whatif.scenario import area_not_in_baseline
     if scn.area != ENGLAND and scn.area not in baseline.area_codes:
-        return [f"area {scn.area!r} is not a system in the loaded data for this level and period"]
+        return [area_not_in_baseline(scn.area, baseline)]
     return []
+
+
+def moved_scenario(scn: Scenario, baseline: Baseline) -> tuple[Scenario, str] | None:
+    """A scenario whose area is a system of another footprint (an old link or file naming an abolished ICB), moved
+    to the system it became on the baseline's footprint, with the sentence saying so; None when it needs no move
+    or no succession places it."""
+    from lib.whatif.scenario import successor_in
+    moved = successor_in(scn.area, baseline)
+    if moved is None:
+        return None
+    doc = {**scn.to_dict(), "area": moved[0]}
+    if baseline.footprint:
+        doc["footprint"] = baseline.footprint
+    return Scenario.from_dict(doc), moved[1]
 
 
 # ------------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from ui import charts, shell, tables
 from ui.whatif.bridge_panel import bridge_panel
 from ui.whatif.results import plain_note, plain_source
 from ui.whatif.session import (SS, PANELS, baseline_cached, baseline, run_cached, monte_carlo, optimise, live_key,
-                               reset_editor, load_later, show_errors, log_change, auth_user, money)
+                               reset_editor, load_later, show_errors, log_change, auth_user, money, offer_moved)
 
 
 def panels(ctx, scn: Scenario, res, names: dict) -> None:
@@ -398,6 +398,8 @@ def library_section(ctx, scn: Scenario) -> None:
     if c2.button("Load", key="wi_lib_load", icon=":material/input:"):
         try:
             loaded = library.load(ctx.data_dir, pick)
+            if offer_moved(loaded, baseline(ctx), f"Library scenario {pick!r}"):
+                st.rerun(scope="app")
             errs = w.check_area(loaded, baseline(ctx))
             if errs:
                 raise ScenarioError(errs)
@@ -443,6 +445,8 @@ def change_log_section(ctx) -> None:
 def _load_text(raw, what: str) -> None:
     try:
         scn = w.parse_upload(raw)
+        if offer_moved(scn, baseline(st.session_state["ctx"]), f"The scenario in {what}"):
+            st.rerun(scope="app")
         errs = w.check_area(scn, baseline(st.session_state["ctx"]))
         if errs:
             raise ScenarioError(errs)
