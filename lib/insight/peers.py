@@ -130,8 +130,8 @@ def position(value: float, q1: float, q3: float) -> str:
 def mix_with_peers(m: pd.DataFrame, area: str, period: str, peers: list[str]) -> pd.DataFrame:
     """Per staff group: the system's share of FTE, the similar systems' quartiles, England's share and where the
     system falls among its peers. `m`: metrics by staff group (systems and England)."""
-    cols = ["Staff group", "Share", "Similar systems: lower quartile", "Similar systems: median",
-            "Similar systems: upper quartile", "England share", "Among similar systems"]
+    cols = ["Staff group", "Share", "Similar systems' share: lower quartile", "Similar systems' share: median",
+            "Similar systems' share: upper quartile", "England share", "Among similar systems"]
     p = m[(m["period"].astype(str) == period) & (m["staff_group"] != ALL_STAFF)]
     me = p[p["area_code"] == area].set_index("staff_group")["fte_share"].astype(float)
     if me.empty:
@@ -141,7 +141,7 @@ def mix_with_peers(m: pd.DataFrame, area: str, period: str, peers: list[str]) ->
     rows = []
     for g in me.index:
         q1, q2, q3 = quartiles(peer.loc[peer["staff_group"] == g, "fte_share"])
-        rows.append({"Staff group": g, "Share": me[g], "Similar systems: lower quartile": q1,
-                     "Similar systems: median": q2, "Similar systems: upper quartile": q3,
+        rows.append({"Staff group": g, "Share": me[g], "Similar systems' share: lower quartile": q1,
+                     "Similar systems' share: median": q2, "Similar systems' share: upper quartile": q3,
                      "England share": eng.get(g, float("nan")), "Among similar systems": position(me[g], q1, q3)})
     return pd.DataFrame(rows, columns=cols)
