@@ -100,3 +100,30 @@ def test_vacancy_page_on_real_data_shows_englands_published_rates(real_store, mo
     assert set(t["As at"]) == {"2025-09-30"}
     text = " ".join(c.value for c in at.caption)
     assert "NHS Vacancy Statistics, England" in text and "30 September 2025" in text and "vacancy template" in text
+
+
+def test_leader_lands_on_their_system_from_one_link(real_store, monkeypatch):
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    at = open_app_page("pages/home.py", {"area": "QKK"}, timeout=120)
+    heads = [h.value for h in at.subheader]
+    assert heads[0].startswith("South East London: summary, month ending Nov 2025")
+    caps = " ".join(c.value for c in at.caption)
+    assert "Leaver rate 0.95%: England 0.89%; similar systems' middle half" in caps and "Lower is better" in caps
+    assert "London Ambulance Service NHS Trust" in caps
+    labels = [m.label for m in at.metric]
+    assert labels[:5] == ["Staff in post (FTE)", "Headcount", "Leaver rate (month)", "Joiner rate (month)",
+                          "Vacancy rate"]
+    # a code that is not a system: England only, with a notice, nothing from the link echoed as a path
+    bad = open_app_page("pages/home.py", {"area": "../../etc/passwd"}, timeout=120)
+    assert not any("summary, month ending" in h.value for h in bad.subheader)
+    assert any("not one we recognise" in i.value for i in bad.info)
+
+
+def test_comparison_lines_hand_case():
+    m = pd.DataFrame({"period": ["2025-11"] * 6, "staff_group": ["All staff groups"] * 6,
+                      "area_code": ["X", "ENG", "A", "B", "C", "D"],
+                      "leaver_rate": [0.02, 0.01, 0.008, 0.01, 0.012, 0.014]})
+    line = peers.comparison_lines(m, "X", "2025-11", ["A", "B", "C", "D"], measures=("leaver_rate",))[0]
+    # quartiles of 0.8, 1.0, 1.2, 1.4 (linear): 0.95, 1.10, 1.25
+    assert line == ("Leaver rate 2.00%: England 1.00%; similar systems' middle half 0.95% to 1.25% (median 1.10%): "
+                    "above their upper quartile. Lower is better.")

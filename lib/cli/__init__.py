@@ -10,9 +10,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from lib.cli import data_commands, geography_commands, insight_commands, stats_commands, whatif_commands
+from lib.cli import (data_commands, geography_commands, insight_commands, stats_commands, status_commands,
+                     whatif_commands)
 
-COMMAND_MODULES = (data_commands, stats_commands, whatif_commands, insight_commands, geography_commands)
+COMMAND_MODULES = (data_commands, stats_commands, whatif_commands, insight_commands, geography_commands,
+                   status_commands)
 
 
 def build_parser() -> argparse.ArgumentParser:
