@@ -63,7 +63,8 @@ def series_lines(rows: pd.DataFrame, title: str, y_format: str, y_title: str | N
                                                                    {"tickCount": 6})}},
             "y": {"field": "value", "type": "quantitative", "title": y_title, "scale": {"zero": False},
                   "axis": {"format": y_format}},
-            "color": {**series, "scale": {"domain": list(names["series"]), "range": colours}},
+            "color": {**series, "scale": {"domain": list(names["series"]), "range": colours},
+                      "legend": {"symbolType": "stroke", "symbolStrokeWidth": 2, "symbolSize": 300}},
             "strokeDash": {**series, "scale": {"domain": list(names["series"]), "range": dashes}}}},
         d[["month", "series", "value"]], title)
 

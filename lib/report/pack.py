@@ -570,6 +570,8 @@ def scenario_section(store: StoreFigures, area: str, names: dict[str, str], scen
         return out
     groups = set(next(iter(results.values())).column("summary", "staff_group"))
     group = w.NURSES if w.NURSES in groups else sorted(groups)[0]
+    out.append(text(f"Figures are for {group} (the staff group the what-if page follows first), {names[area]}, "
+                    f"projected from {period_label(store.period)}; the gap is demand minus capacity in FTE."))
     for label, scn, res in named:
         h = w.headline(res, group)
         out.append(subheading(f"{label} ({scn.horizon} years)"))
@@ -603,8 +605,8 @@ def scenario_section(store: StoreFigures, area: str, names: dict[str, str], scen
                          f"Why {group} FTE in year {scn.horizon} differs from the baseline: {label}"))
     out.append(note("Levers are added one at a time (productivity, retention, recruitment, training places, new "
                     "roles, upskilling); each bar is what adding that lever changed, and the bars sum exactly to "
-                    "the scenario. " + ("Baseline provisional: " + base.months_label + "."
-                                        if getattr(base, "provisional", False) else "")))
+                    "the scenario." + (f" Baseline rates {base.months_label}." if getattr(base, "provisional", False)
+                                       else "")))
     return out
 
 
