@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib.data import geography
 from lib.whatif import studio as w
 from lib.whatif.projection import ENGLAND
 from lib.whatif.scenario import Scenario, ScenarioError, from_query, to_query
 from ui import a11y, shell, state
 from ui.whatif.session import (SS, C, RESULTS, WORKSHOP_KEY, baseline_hidden, baseline, run_cached, live_key,
-                               apply_scenario, show_messages, show_errors, workshop_from_url, workshop_on,
+                               apply_scenario, show_messages, show_errors, offer_moved, show_offer, workshop_from_url, workshop_on,
                                workshop_changed)
 from ui.whatif.levers import lever_panel, live_levers, workshop_levers
 from ui.whatif.results import HEADLINE_CSS, headlines, results, summary_section
@@ -43,10 +44,11 @@ def page(ctx) -> None:
         if raw:
             try:
                 scn = from_query(str(raw))
-                errs = w.check_area(scn, base)
-                if errs:
-                    raise ScenarioError(errs)
-                SS["wi_pending"] = scn.to_json(None)
+                if not offer_moved(scn, base, "The scenario in this link"):
+                    errs = w.check_area(scn, base)
+                    if errs:
+                        raise ScenarioError(errs)
+                    SS["wi_pending"] = scn.to_json(None)
             except ScenarioError as exc:
                 SS.setdefault("wi_msgs", []).append((
                     "warning", "The scenario in this link could not be read, so the default scenario is shown. "
@@ -71,6 +73,7 @@ def page(ctx) -> None:
         st.caption(f"Projection starts from the month ending {shell.period_label(base.period)} ({ctx.systems_label}); "
                    "year 1 is the 12 months after it. What the rates rest on is stated under the headline figures.")
     show_messages()
+    show_offer(names)
     if SS.get("wi_pending"):
         apply_scenario(Scenario.from_json(SS.pop("wi_pending")))
         SS.pop("wi_live_values", None)
@@ -130,7 +133,7 @@ def studio(ctx, area: str, names: dict, top, below, view: str = "normal") -> Non
     controls = {k: SS.get(C + k, v) for k, v in w.default_controls(a).items()}
     try:
         scn = w.scenario_from_controls(controls, area, SS.get("wi_name", ""), SS.get("wi_extras"),
-                                       SS.get("wi_overrides"), a=a)
+                                       SS.get("wi_overrides"), a=a, footprint=geography.vintage(ctx.level).key)
     except ScenarioError as exc:
         show_errors("These lever settings cannot be run:", exc.errors)
         return

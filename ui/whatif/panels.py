@@ -17,7 +17,7 @@ from ui import board_pack, charts, shell, tables
 from ui.whatif.bridge_panel import bridge_panel
 from ui.whatif.results import plain_note, plain_source
 from ui.whatif.session import (SS, PANELS, baseline_cached, baseline, run_cached, monte_carlo, optimise, live_key,
-                               reset_editor, load_later, show_errors, log_change, auth_user, money)
+                               reset_editor, load_later, show_errors, log_change, auth_user, money, offer_moved)
 
 
 def panels(ctx, scn: Scenario, res, names: dict) -> None:
@@ -87,6 +87,20 @@ def compare_chart_spec(n_series: int, group: str, big: bool = False) -> dict:
     }
 
 
+def compare_picture_spec(spec: dict, rows: list[dict]) -> dict:
+    """The comparison chart as a picture for a board paper: every compared scenario in the legend (two columns
+    under the plot, names never shortened) and a picture that grows to hold them (autosize 'pad'; the on-screen
+    'fit' cut the legend and the source line at the picture's edge)."""
+    out = {k: v for k, v in spec.items() if k not in ("autosize", "config", "height", "width")}
+    enc = json.loads(json.dumps(out["encoding"]))
+    enc["color"]["legend"] = {"orient": "bottom", "direction": "vertical", "columns": 2, "labelLimit": 0,
+                              "symbolStrokeWidth": 3, "labelFontSize": 12, "columnPadding": 24}
+    for ax in ("x", "y"):
+        enc[ax]["axis"] = {k: v for k, v in enc[ax]["axis"].items() if not k.endswith("FontSize")}
+    out.update({"encoding": enc, "data": {"values": rows}, "width": 760, "height": 320, "autosize": {"type": "pad"}})
+    return out
+
+
 def _add_row(scn: Scenario, saved: dict) -> None:
     c1 = c2 = st.container(horizontal=True, vertical_alignment="bottom")   # one block: not columns (3 elements)
     full = len(saved) >= w.MAX_COMPARE
@@ -129,9 +143,12 @@ def compare_panel(ctx, scn: Scenario, res, big: bool = False) -> None:
         closes = w.year_short(None if pd.isna(r["Gap closes (year)"]) else int(r["Gap closes (year)"]), T)
         with col.container(border=True):
             st.markdown(f"**{i + 1}. {r['Scenario']}**  \n"
-                        f"Gap in year {T}: **{shell.num(r['Gap in final year (FTE)'])} FTE**  \n"
-                        f"Gap closes: **{closes}**  \n"
-                        f"Extra cost: **{money(r['Extra cost over baseline, all years (£)'])}**")
+                        f"{'Surplus' if r['Gap in final year (FTE)'] < -0.5 else 'Gap'} in year {T}: "
+                        f"**{shell.num(abs(r['Gap in final year (FTE)']))} FTE**  \n"
+                        f"{'Surplus from' if r['Gap in final year (FTE)'] < -0.5 else 'Gap closes'}: **{closes}**  \n"
+                        f"Extra cost: **{money(r['Extra cost over baseline, all years (£)'])}**  \n"
+                        + ":gray[" + "; ".join(w.lever_summary(Scenario.from_json(saved[r["Scenario"]])))
+                        .replace("[", "(").replace("]", ")") + "]")
     base = w.gap_frame(res, group)
     base = base[base["scenario"] == w.SCENARIO_LABELS["baseline"]].assign(scenario="Baseline (no levers)")
     data = pd.concat([base, gaps], ignore_index=True)[["scenario", "year", "gap"]]
@@ -146,9 +163,11 @@ def compare_panel(ctx, scn: Scenario, res, big: bool = False) -> None:
     spec["autosize"] = {"type": "fit", "contains": "padding"}
     st.vega_lite_chart(data, spec, key="wi_ch_cmp", width="stretch", height=height)
     st.caption(desc)
-    charts.download_row({**spec, "data": {"values": data.to_dict("records")}, "width": 640, "height": 320},
-                        "what_if_compare", "wi_ch_cmp", title=f"Gap over time: {group}",
-                        system=SS.get("wi_area_label"))
+    base_model = baseline_cached(*live_key(ctx))
+    charts.download_row(compare_picture_spec(spec, data.to_dict("records")), "what_if_compare", "wi_ch_cmp",
+                        title=f"Gap over time: {group}", system=SS.get("wi_area_label"),
+                        source=st.session_state.get("_source_statement"),
+                        notes=w.picture_notes(base_model, scn.area, group))
     if big:
         _add_row(scn, saved)
     # the system's board pack with these scenarios (those of another system are named and left out there)
@@ -365,6 +384,8 @@ def library_section(ctx, scn: Scenario) -> None:
     if c2.button("Load", key="wi_lib_load", icon=":material/input:"):
         try:
             loaded = library.load(ctx.data_dir, pick)
+            if offer_moved(loaded, baseline(ctx), f"Library scenario {pick!r}"):
+                st.rerun(scope="app")
             errs = w.check_area(loaded, baseline(ctx))
             if errs:
                 raise ScenarioError(errs)
@@ -402,6 +423,8 @@ def change_log_section(ctx) -> None:
 def _load_text(raw, what: str) -> None:
     try:
         scn = w.parse_upload(raw)
+        if offer_moved(scn, baseline(st.session_state["ctx"]), f"The scenario in {what}"):
+            st.rerun(scope="app")
         errs = w.check_area(scn, baseline(st.session_state["ctx"]))
         if errs:
             raise ScenarioError(errs)
