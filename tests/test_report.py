@@ -133,16 +133,19 @@ def test_pack_uses_the_pages_functions(qkk_pack, real_store):
 
 
 def test_scenario_figures_are_the_what_if_pages(qkk_pack, real_store):
-    """The four headline cards of each scenario equal the what-if page's (ui.whatif.results.headline_figures)."""
+    """The four headline cards of each scenario equal the what-if page's (ui.whatif.results.headline_figures), and
+    its levers are the comparison cards' (lib.whatif.studio.lever_summary)."""
     from lib.whatif import studio as w
     from lib.whatif.scenario import Scenario
     from ui.whatif.results import headline_figures
     secs = {s["id"]: s for s in qkk_pack["sections"]}
     cards = [b["items"] for b in secs["scenarios"]["blocks"] if b["kind"] == "figures"]
+    levers = [b["items"] for b in secs["scenarios"]["blocks"] if b["kind"] == "bullets"]
     assert len(cards) == 2
     base = w.load_baseline(real_store, "ICS", "2025-11")
-    for (name, levers), shown in zip(SCENARIOS.items(), cards):
-        scn = Scenario.from_dict({"schema_version": 1, "area": "QKK", "horizon": 5, "name": name, "levers": levers})
+    for (name, lv), shown, shown_levers in zip(SCENARIOS.items(), cards, levers):
+        scn = Scenario.from_dict({"schema_version": 1, "area": "QKK", "horizon": 5, "name": name, "levers": lv})
+        assert shown_levers == w.lever_summary(scn)
         page = headline_figures("2025-11", w.headline(w.run(scn, base), NURSES))
         assert [(c["label"], c["value"], c["sub"]) for c in shown] == [(f["label"], f["value"], f["delta"])
                                                                        for f in page]
@@ -315,3 +318,26 @@ def test_report_colours_are_the_apps():
     assert charts.WATERFALL_COLOURS == inside.WATERFALL_COLOURS
     assert (charts.MDC_COMMON, charts.MDC_IMPROVEMENT, charts.MDC_CONCERN, charts.MDC_NEUTRAL) == \
         (stats_charts.MDC_COMMON, stats_charts.MDC_IMPROVEMENT, stats_charts.MDC_CONCERN, stats_charts.MDC_NEUTRAL)
+
+
+def test_area_all_writes_every_systems_pack_in_parallel_and_says_how_long(tmp_path):
+    """--area all on a store of two systems (the real Nov-25 rows of QKK and QWE): one PDF a system, written by two
+    worker processes, and the time taken printed."""
+    from lib.data.ingest import ingest
+    from tests.conftest import TURNOVER_NOV25, require_reference
+    require_reference()
+    src = pd.read_csv(TURNOVER_NOV25, dtype=str, keep_default_na=False)
+    part = tmp_path / TURNOVER_NOV25.name
+    src[src["ICS_CODE"].isin(["QKK", "QWE"])].to_csv(part, index=False)
+    store = tmp_path / "store"
+    ingest([part], store)
+    out = tmp_path / "packs"
+    r = run_cli("report", "--data-dir", store, "--area", "all", "--out", out, "--jobs", "2")
+    assert r.returncode == 0, r.stderr
+    pdfs = sorted(p.name for p in out.glob("*.pdf"))
+    assert pdfs == ["board_pack_QKK_2025-11.pdf", "board_pack_QWE_2025-11.pdf"]
+    assert re.search(r"^2 board packs for 2025-11 \(ICBs of July 2022\) in \d+\.\d s on 2 worker processes",
+                     r.stdout.splitlines()[-1]), r.stdout
+    assert "South West London" in flat(pdftext(out / "board_pack_QWE_2025-11.pdf", 1))
+    r = run_cli("report", "--data-dir", store, "--area", "all", "--out", tmp_path / "x.pdf")
+    assert r.returncode == 2 and "with --area all, --out is a folder" in r.stderr

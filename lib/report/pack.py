@@ -465,66 +465,6 @@ def methods_section(store: StoreFigures) -> list[dict]:
 
 
 # ------------------------------------------------------------------------------------------------ scenarios
-def lever_lines(scn, assumptions=None) -> list[str]:
-    """The scenario's levers in plain words with their sizes, in the bridge's order."""
-    from lib.whatif import studio as w
-    a = assumptions or w.shared_assumptions().with_overrides(scn.assumptions)
-    lv = scn.levers
-    out = []
-    if lv.productivity_gain:
-        out.append(f"Productivity {100 * lv.productivity_gain:+g}% a year")
-    for r in lv.retention:
-        pts = round(100 * r.leaver_rate_change, 6)
-        out.append(f"{r.staff_group}: leaver rate {abs(pts):g} point{'' if abs(pts) == 1 else 's'} "
-                   f"{'lower' if pts < 0 else 'higher'}")
-    for r in lv.recruitment:
-        out.append(f"{r.staff_group}: extra recruitment {r.domestic_fte_per_year:,.0f} FTE domestic and "
-                   f"{r.international_fte_per_year:,.0f} FTE international a year from year {r.start_year}")
-    for r in lv.training_places:
-        out.append(f"{r.staff_group}: {r.extra_places_per_year:,.0f} extra training places a year from year "
-                   f"{r.start_year}")
-    for r in lv.new_roles:
-        out.append(f"New role {w.role_label(r.role, a)}: {r.trainees_per_year:,.0f} trainees and "
-                   f"{r.recruited_fte_per_year:,.0f} FTE recruited a year")
-    for r in lv.upskilling:
-        size = (f"{100 * r.share_per_year:g}% a year" if r.share_per_year else f"{r.fte_per_year:,.0f} FTE a year")
-        out.append(f"Upskilling {r.from_staff_group} to {w.role_label(r.to_role, a)}: {size}")
-    if scn.demand_growth is not None:
-        out.append(f"Demand growth {100 * scn.demand_growth:g}% a year")
-    return out or ["No lever moved: the scenario is the baseline."]
-
-
-def money(x: float) -> str:
-    """As the what-if page writes money (ui.whatif.session.money)."""
-    if abs(x) >= 1e9:
-        return f"£{x / 1e9:,.2f}bn"
-    if abs(x) >= 1e6:
-        return f"£{x / 1e6:,.1f}m"
-    return f"£{x:,.0f}"
-
-
-def scenario_figures(period: str, h: dict) -> list[dict]:
-    """The what-if page's four headline cards (ui.whatif.results.headline_figures): label, value, delta."""
-    from lib.whatif import studio as w
-    b, s, T = h["baseline"], h["scenario"], h["horizon"]
-    d_gap = s["gap_end"] - b["gap_end"]
-    d_vr = 100 * (s["vacancy_rate_end"] - b["vacancy_rate_end"])
-    extra = s["total_cost"] - b["total_cost"]
-    d_pay = s["pay_bill_end"] - b["pay_bill_end"]
-    pct = "-" if pd.isna(s["vacancy_rate_end"]) else f"{100 * s['vacancy_rate_end']:.1f}%"
-    return [
-        {"label": f"Gap in year {T} (FTE)", "value": "-" if pd.isna(s["gap_end"]) else f"{s['gap_end']:,.0f}",
-         "delta": f"{d_gap:+,.0f} FTE vs baseline" if abs(d_gap) >= 0.5 else "Same as baseline"},
-        {"label": f"Vacancy rate, year {T}", "value": pct,
-         "delta": f"{d_vr:+.1f} points vs baseline" if abs(d_vr) >= 0.05 else "Same as baseline"},
-        {"label": "Gap closes", "value": w.year_short(s["year_gap_closes"], T),
-         "delta": f"Baseline: {w.year_short(b['year_gap_closes'], T).lower()}"},
-        {"label": "Extra cost, all years", "value": money(extra),
-         "delta": f"Pay bill, year {T}: {money(s['pay_bill_end'])} "
-                  + (f"({'+' if d_pay > 0 else '-'}{money(abs(d_pay))})" if abs(d_pay) >= 1 else "(same as baseline)")},
-    ]
-
-
 def scenario_baseline(store: StoreFigures):
     """The what-if baseline the studio uses (ui.whatif.session.baseline_hidden): the CLI's without disclosure
     control, else built from the suppressed metrics of the evidence months. (baseline, {system: hidden groups})."""
@@ -542,7 +482,7 @@ def scenario_baseline(store: StoreFigures):
 def scenario_section(store: StoreFigures, area: str, names: dict[str, str], scenarios: list) -> list[dict]:
     """Each scenario's levers and four headline figures, the gap over time of all of them against the baseline,
     and what drives each one's difference (the what-if bridge)."""
-    from lib.whatif import studio as w
+    from lib.whatif import cards, studio as w
     from lib.whatif.scenario import ScenarioError
     if not scenarios:
         return [text("No scenarios were given for this pack. Compare scenarios on the what-if page and download the "
@@ -575,9 +515,9 @@ def scenario_section(store: StoreFigures, area: str, names: dict[str, str], scen
     for label, scn, res in named:
         h = w.headline(res, group)
         out.append(subheading(f"{label} ({scn.horizon} years)"))
-        out.append({"kind": "bullets", "items": lever_lines(scn)})
+        out.append({"kind": "bullets", "items": w.lever_summary(scn)})  # as the page's comparison cards
         out.append({"kind": "figures", "items": [{"label": f["label"], "value": f["value"], "sub": f["delta"]}
-                                                 for f in scenario_figures(store.period, h)]})
+                                                 for f in cards.headline_cards(store.period, h)]})
     gaps, _ = w.comparison(results, group)
     first = next(iter(results.values()))
     bl = w.gap_frame(first, group)
