@@ -17,6 +17,7 @@ from lib.insight import map_data as im
 from lib.insight import provenance
 from lib.report import pack as rp
 from tests.conftest import ARTIFACTS, REPO, run_cli
+from tests.test_disclosure import small_data  # noqa: F401 - the demo store scaled down to small counts (fixture)
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
                                 reason="poppler-utils is installed by scripts/test.sh and .ci/run")
@@ -341,3 +342,17 @@ def test_area_all_writes_every_systems_pack_in_parallel_and_says_how_long(tmp_pa
     assert "South West London" in flat(pdftext(out / "board_pack_QWE_2025-11.pdf", 1))
     r = run_cli("report", "--data-dir", store, "--area", "all", "--out", tmp_path / "x.pdf")
     assert r.returncode == 2 and "with --area all, --out is a folder" in r.stderr
+
+
+def test_disclosure_control_on_a_store_of_small_systems(small_data):
+    """The demo store with every count divided by 100 (systems of a few hundred FTE, a few leavers a month): with
+    control on, no count under 5 is in any table and the bridge of small flows is withheld; with it off they show."""
+    off = rp.build_pack(rp.load_store(small_data, None), "QKK")
+    assert _small(_count_cells(off)), "the small store should show counts under 5 without control"
+    on = rp.build_pack(rp.load_store(small_data, None, sdc=True), "QKK")
+    cells = _count_cells(on)
+    assert cells and _small(cells) == []
+    staff = next(s for s in on["sections"] if s["id"] == "staff")
+    assert not any(b["kind"] == "chart" and "bridge" in b["title"] for b in staff["blocks"]) or \
+        not _small([("Change (FTE)", r[1]) for b in staff["blocks"] if b["kind"] == "table" for r in b["rows"]
+                    if r[0] in ("Leavers", "Joiners")])
