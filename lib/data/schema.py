@@ -211,3 +211,20 @@ def conform_pcn(df: pd.DataFrame) -> pd.DataFrame:
     for m in PCN_MEASURES:
         out[m] = pd.to_numeric(df[m], errors="raise").astype("float64") if m in df else float("nan")
     return out.reset_index(drop=True)
+
+
+# ONS mid-2022 population of sub-ICB locations (lib.data.formats.population), under <data_dir>/population/.
+POPULATION_KEY_COLUMNS: tuple[str, ...] = ("period_end", "level", "area_code", "sub_icb_code", "sub_icb_name",
+                                           "sub_icb_ons_code", "source")
+POPULATION_COLUMNS: tuple[str, ...] = POPULATION_KEY_COLUMNS + ("population",)
+POPULATION_UNIQUE_KEY: tuple[str, ...] = ("period_end", "level", "sub_icb_code", "source")
+POPULATION_ARROW_SCHEMA = pa.schema([(c, pa.string()) for c in POPULATION_KEY_COLUMNS]
+                                    + [("population", pa.float64())])
+
+
+def conform_population(df: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame(index=df.index)
+    for c in POPULATION_KEY_COLUMNS:
+        out[c] = df[c].fillna("").astype(str) if c in df else ""
+    out["population"] = pd.to_numeric(df["population"], errors="raise").astype("float64")
+    return out.reset_index(drop=True)

@@ -3,7 +3,7 @@ renamed into place, and manifest.json (files, sha256, kind, periods). Nothing he
 
 Tables: the canonical table (lib.data.schema.CANONICAL_COLUMNS) at DATA_DIR/level=L/period=P/<source>.parquet,
 upserted on UNIQUE_KEY and checked whole before it is written; and formats with their own schema (sickness) in
-a folder of their own (TABLES: sickness, pcn), upserted on their own key or replaced a period at a time.
+a folder of their own (TABLES: sickness, pcn, population), upserted on their own key or replaced a period at a time.
 """
 from __future__ import annotations
 
@@ -22,8 +22,9 @@ import pyarrow.parquet as pq
 
 from lib.data.formats.common import IngestError, Parsed
 from lib.data.schema import (
-    ARROW_SCHEMA, PCN_ARROW_SCHEMA, PCN_UNIQUE_KEY, SICKNESS_ARROW_SCHEMA, SICKNESS_UNIQUE_KEY, UNIQUE_KEY,
-    check_canonical, conform, conform_pcn, conform_sickness,
+    ARROW_SCHEMA, PCN_ARROW_SCHEMA, PCN_UNIQUE_KEY, POPULATION_ARROW_SCHEMA, POPULATION_UNIQUE_KEY,
+    SICKNESS_ARROW_SCHEMA, SICKNESS_UNIQUE_KEY, UNIQUE_KEY, check_canonical, conform, conform_pcn, conform_population,
+    conform_sickness,
 )
 
 
@@ -47,6 +48,8 @@ TABLES: dict[str, OwnTable] = {
     "pcn": OwnTable("pcn", PCN_ARROW_SCHEMA, PCN_UNIQUE_KEY, conform_pcn,
                     ("area_code", "sub_icb_code", "pcn_code", "staff_group", "staff_role", "data_source"),
                     replace_period=True),
+    "population": OwnTable("population", POPULATION_ARROW_SCHEMA, POPULATION_UNIQUE_KEY, conform_population,
+                           ("area_code", "sub_icb_code"), replace_period=True),
 }
 
 

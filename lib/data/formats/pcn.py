@@ -175,12 +175,14 @@ def aggregate(people: pd.DataFrame) -> pd.DataFrame:
     """Person-role rows -> one row per period x PCN x sub-ICB x ICB x staff group x staff role x data source."""
     keys = ["period_end", "area_code", "region_code", "sub_icb_code", "pcn_code", "staff_group", "staff_role",
             "data_source"]
-    named = people.assign(has_id=people["identifier"] != "")
-    g = named.groupby(keys, sort=True)
-    out = g.agg(fte=("fte", "sum"), records=("fte", "size"),
-                unidentified=("has_id", lambda s: int((~s).sum())),
-                ids=("identifier", lambda s: s[s != ""].nunique()),
-                sub_icb_name=("sub_icb_name", "first"), pcn_name=("pcn_name", "first")).reset_index()
+    no_id = people["identifier"] == ""
+    out = people.assign(unidentified=no_id.astype("int64")).groupby(keys, sort=True).agg(
+        fte=("fte", "sum"), records=("fte", "size"), unidentified=("unidentified", "sum"),
+        sub_icb_name=("sub_icb_name", "first"), pcn_name=("pcn_name", "first")).reset_index()
+    # distinct identifiers per cell (vectorised: count the cell's distinct (cell, identifier) pairs)
+    ids = people[~no_id].drop_duplicates([*keys, "identifier"]).groupby(keys, sort=True).size().rename("ids")
+    out = out.merge(ids.reset_index(), on=keys, how="left")
+    out["ids"] = out["ids"].fillna(0).astype("int64")
     out["headcount"] = out["ids"] + out["unidentified"]
     out["level"] = LEVEL
     out["area_name"] = out["area_code"].map(geography.area_names(LEVEL))
