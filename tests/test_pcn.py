@@ -363,3 +363,32 @@ def test_population_file_refusals(tmp_path):
     f.write_text("\n".join(text), encoding="utf-8")
     with pytest.raises(IngestError, match=r"row 4, column ICB 2023 Code: unknown ICB code"):
         ingest.parse_file(f)
+
+
+def test_lever_evidence_for_one_system(pcn_store_dir):
+    from lib.whatif import role_evidence
+    from lib.whatif.assumptions import load_assumptions
+    a = load_assumptions()
+    labels = {r: a.new_role(r)["label"] for r in a.new_role_ids}
+    assert set(role_evidence.mapping()["lever_role"]) == set(labels)  # every lever role is mapped, in data
+    frame, pop = pcn_store.load(pcn_store_dir), pcn_store.population(pcn_store_dir)
+    g = role_evidence.growth_table(frame, pop, list(labels))
+    ev = role_evidence.evidence(g, "QNQ", labels)
+    pa = ev["physician_associate"]
+    dec, dec20 = file_sums(DEC21), file_sums(PCN_FILES[3])
+    assert pa.fte_now == pytest.approx(dec[("QNQ", "Physician Associates")])
+    assert pa.fte_per_year == pytest.approx(dec[("QNQ", "Physician Associates")] - dec20[("QNQ", "Physician Associates")])
+    assert pa.text().startswith(f"Physician associates in Frimley's PCNs: {pa.fte_now:,.1f} FTE in Dec 2021; "
+                                f"{pa.fte_per_year:+,.1f} FTE a year (Dec 2020 to Dec 2021); {pa.rank}")
+    assert f"of 42 systems by growth per 100,000 people" in pa.text()
+    # nursing associates count trainee nursing associates too (the mapping's data)
+    na = ev["nursing_associate"]
+    assert na.fte_now == pytest.approx(dec.get(("QNQ", "Nursing Associates"), 0)
+                                       + dec.get(("QNQ", "Trainee Nursing Associates"), 0))
+    assert not ev["advanced_clinical_practitioner"].observed
+    assert "no observed evidence" in ev["advanced_clinical_practitioner"].text()
+    hi, step = pa.slider_max()
+    assert hi >= pa.fastest_per_year >= pa.fastest_quarter_per_year > 0 and hi % step == 0
+    # the preset is the upper quartile of systems' growth per 100,000, at Frimley's population
+    spread = pcn_roles.pace_spread(g, "physician_associate")
+    assert pa.fastest_quarter_per_year == pytest.approx(spread["upper_quartile"] * pa.population / 100_000)

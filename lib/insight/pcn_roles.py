@@ -179,6 +179,15 @@ def growth(frame: pd.DataFrame, *, end: str | None = None, months: int = 12, sou
     eng_last = roles_table(frame, end, by="england", source=source, population=population)
     last = pd.concat([last, eng_last], ignore_index=True)
     out = []
+    start_tables: dict[str, pd.Series] = {}
+
+    def start_fte(start: str) -> pd.Series:
+        if start not in start_tables:
+            t = pd.concat([roles_table(frame, start, source=source, systems=systems),
+                           roles_table(frame, start, by="england", source=source)], ignore_index=True)
+            start_tables[start] = t.set_index(["role", "area_code"])["fte"]
+        return start_tables[start]
+
     for role, part in last.groupby("role", sort=False):
         starts = [p for p in loaded if p >= max(target, first.get(role, loaded[0])) and p < end]
         if role == ALL_ROLES:
@@ -189,9 +198,8 @@ def growth(frame: pd.DataFrame, *, end: str | None = None, months: int = 12, sou
         if start is None:
             rec["start"], rec["fte_start"], rec["years"] = None, np.nan, np.nan
         else:
-            s = pd.concat([roles_table(frame, start, source=source, systems=systems),
-                           roles_table(frame, start, by="england", source=source)], ignore_index=True)
-            s = s[s["role"] == role].set_index("area_code")["fte"]
+            st = start_fte(start)
+            s = st.xs(role, level="role") if role in st.index.get_level_values("role") else pd.Series(dtype=float)
             rec["start"], rec["years"] = start, Window(start, end).years
             rec["fte_start"] = rec["area_code"].map(s).fillna(0.0)
         if "population" in part:
@@ -229,3 +237,39 @@ def pcns_in(frame: pd.DataFrame, system: str, period: str, source: str = "all") 
     out = out.sort_values(["fte", "pcn_code"], ascending=[False, True], ignore_index=True)
     out["rank"] = np.arange(1, len(out) + 1)
     return out
+
+
+PER_100K_DEFINITION = ("FTE in primary care networks per 100,000 people: the census month's FTE (every data source "
+                       "unless one is chosen) x 100,000 / the system's ONS mid-2022 population (sub-ICB locations "
+                       "summed; the same denominator for every quarter).")
+
+
+def map_table(table: pd.DataFrame, role: str, key: str) -> pd.DataFrame:
+    """The map and ranking's table (lib.insight.map_data's shape) for one role from roles_table(by='area') with a
+    population: code, name, region_code, region_name, value (FTE per 100,000), numerator (FTE), denominator
+    (population), region_value, england_value, rank (1 = highest), and their texts."""
+    from lib.insight.map_data import fmt_value
+    t = table[table["role"] == role]
+    regions = geography.area_lookup_regions(key)
+    out = pd.DataFrame({"code": t["area_code"].to_numpy(), "name": t["area_name"].to_numpy(),
+                        "numerator": t["fte"].to_numpy(dtype=float),
+                        "denominator": t["population"].to_numpy(dtype=float)})
+    out["value"] = out["numerator"] / out["denominator"] * 100_000
+    out["region_code"] = out["code"].map(regions)
+    out["region_name"] = out["region_code"].map(geography.REGIONS)
+    shown = out.dropna(subset=["numerator"])
+    reg = shown.groupby("region_code")[["numerator", "denominator"]].sum()
+    out["region_value"] = out["region_code"].map(reg["numerator"] / reg["denominator"] * 100_000)
+    out["england_value"] = shown["numerator"].sum() / out["denominator"].sum() * 100_000
+    out["rank"] = out["value"].rank(ascending=False, method="min")
+    out["value_text"] = out["value"].map(lambda x: fmt_value(x, "per100k"))
+    out["numerator_text"] = out["numerator"].map(lambda x: f"{x:,.1f}" if pd.notna(x) else "suppressed")
+    out["denominator_text"] = out["denominator"].map(lambda x: f"{x:,.0f}" if pd.notna(x) else "no data")
+    return out.sort_values("code", ignore_index=True)
+
+
+def funnel_input(table: pd.DataFrame, role: str = ALL_ROLES) -> pd.DataFrame:
+    """code, name, fte, population for the funnel of per-capita totals (systems with both)."""
+    t = table[(table["role"] == role)].dropna(subset=["fte", "population"])
+    return pd.DataFrame({"code": t["area_code"], "name": t["area_name"], "fte": t["fte"],
+                         "population": t["population"]}).reset_index(drop=True)
