@@ -162,7 +162,8 @@ class Window:
 
 def growth(frame: pd.DataFrame, *, end: str | None = None, months: int = 12, source: str = "all",
            population: pd.DataFrame | None = None, systems: list[str] | None = None) -> pd.DataFrame:
-    """Per system x role (and England): fte_start, fte_end, start, end, years, fte_per_year, and with a population
+    """Per system x role (and England): fte_start, fte_end (headcount_start, headcount_end), start, end, years,
+    fte_per_year, and with a population
     per_100k_now, per_100k_per_year, pace_rank (1 = fastest growth per 100,000 among systems), systems. The start
     is `months` before the end, or the role's first published quarter when later (then annualised over the
     shorter span; a role first published in the end quarter has no growth)."""
@@ -185,7 +186,7 @@ def growth(frame: pd.DataFrame, *, end: str | None = None, months: int = 12, sou
         if start not in start_tables:
             t = pd.concat([roles_table(frame, start, source=source, systems=systems),
                            roles_table(frame, start, by="england", source=source)], ignore_index=True)
-            start_tables[start] = t.set_index(["role", "area_code"])["fte"]
+            start_tables[start] = t.set_index(["role", "area_code"])[["fte", "headcount"]]
         return start_tables[start]
 
     for role, part in last.groupby("role", sort=False):
@@ -193,15 +194,18 @@ def growth(frame: pd.DataFrame, *, end: str | None = None, months: int = 12, sou
         if role == ALL_ROLES:
             starts = [p for p in loaded if p >= target and p < end]
         start = starts[0] if starts else None
-        rec = part[["area_code", "area_name", "role", "staff_group", "fte"]].rename(columns={"fte": "fte_end"})
+        rec = part[["area_code", "area_name", "role", "staff_group", "fte", "headcount"]].rename(
+            columns={"fte": "fte_end", "headcount": "headcount_end"})
         rec["end"] = end
         if start is None:
-            rec["start"], rec["fte_start"], rec["years"] = None, np.nan, np.nan
+            rec["start"], rec["fte_start"], rec["headcount_start"], rec["years"] = None, np.nan, np.nan, np.nan
         else:
             st = start_fte(start)
-            s = st.xs(role, level="role") if role in st.index.get_level_values("role") else pd.Series(dtype=float)
+            s = st.xs(role, level="role") if role in st.index.get_level_values("role") else \
+                pd.DataFrame(columns=["fte", "headcount"], dtype=float)
             rec["start"], rec["years"] = start, Window(start, end).years
-            rec["fte_start"] = rec["area_code"].map(s).fillna(0.0)
+            rec["fte_start"] = rec["area_code"].map(s["fte"]).fillna(0.0)
+            rec["headcount_start"] = rec["area_code"].map(s["headcount"]).fillna(0.0)
         if "population" in part:
             rec["population"] = part["population"].to_numpy()
         out.append(rec)

@@ -75,6 +75,7 @@ class Evidence:
     fastest_per_year: float | None = None
     population: float | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    hidden: bool = False   # disclosure control: the system's figure (or the start it grew from) counts under 5
 
     @property
     def observed(self) -> bool:
@@ -92,8 +93,12 @@ class Evidence:
             return (f"{self.label}: no matching role in the primary care network files loaded"
                     + (f" (to {period_label(self.end)})" if self.end else "") + "; no observed evidence for it.")
         who = "England" if self.system_code == pcn_roles.ENGLAND[0] else self.system_name
-        parts = [f"{self.label} in {who}'s PCNs: {self.fte_now:,.1f} FTE in {period_label(self.end)}"]
-        if self.fte_per_year is not None and not math.isnan(self.fte_per_year):
+        if self.hidden:
+            parts = [f"{self.label} in {who}'s PCNs: fewer than 5 people in {period_label(self.end)} or a year "
+                     "earlier (figure and growth hidden on a shared deployment)"]
+        else:
+            parts = [f"{self.label} in {who}'s PCNs: {self.fte_now:,.1f} FTE in {period_label(self.end)}"]
+        if self.fte_per_year is not None and not math.isnan(self.fte_per_year) and not self.hidden:
             parts.append(f"{self.fte_per_year:+,.1f} FTE a year ({self.window})")
         if self.rank:
             parts.append(f"{_ordinal(self.rank)} of {self.systems} systems by growth per 100,000 people")
@@ -146,8 +151,11 @@ def growth_table(frame: pd.DataFrame, population: pd.DataFrame, lever_roles: lis
     return g
 
 
-def evidence(g: pd.DataFrame, system: str, labels: dict[str, str], footprint: str = "ICS") -> dict[str, Evidence]:
-    """lever role -> Evidence for `system` (a code of `footprint`, or 'ENG') from growth_table()."""
+def evidence(g: pd.DataFrame, system: str, labels: dict[str, str], footprint: str = "ICS",
+             disclosure: bool = False) -> dict[str, Evidence]:
+    """lever role -> Evidence for `system` (a code of `footprint`, or 'ENG') from growth_table(). With
+    disclosure control on, a system whose role headcount is under 5 at either end of the growth window has its
+    figure and growth hidden (its pace rank and the spread of systems still show: they reveal no count)."""
     names = geography.area_names(footprint)
     system_name = "England" if system == pcn_roles.ENGLAND[0] else names.get(system, system)
     end = g.attrs.get("end")
@@ -174,6 +182,9 @@ def evidence(g: pd.DataFrame, system: str, labels: dict[str, str], footprint: st
             pop = f(me["population"].iloc[0]) if len(me) and "population" in me else None
         scale = (pop or 0.0) / 100_000
         mine = system != pcn_roles.ENGLAND[0] and len(me) and not math.isnan(me["pace_rank"].iloc[0])
+        small = bool(disclosure and len(me) and system != pcn_roles.ENGLAND[0]
+                     and (me["headcount_end"].iloc[0] < 5 or (me["headcount_start"].iloc[0] < 5
+                                                                and pd.notna(me["start"].iloc[0]))))
         out[r] = Evidence(
             r, lab, pub, system, system_name, end=end, start=eng["start"],
             fte_now=f(me["fte_end"].iloc[0]) if len(me) else None,
@@ -182,5 +193,5 @@ def evidence(g: pd.DataFrame, system: str, labels: dict[str, str], footprint: st
             england_fte_now=f(eng["fte_end"]), england_per_year=f(eng["fte_per_year"]),
             fastest_quarter_per_year=spread["upper_quartile"] * scale if spread and scale else None,
             fastest_per_year=spread["fastest"] * scale if spread and scale else None,
-            population=pop, notes=notes)
+            population=pop, notes=notes, hidden=small)
     return out
