@@ -77,8 +77,9 @@ def pcn_body() -> None:
         mt_all = pcn_roles.map_table(t[t["area_code"] != ENGLAND], role, key)
         r = mt_all[mt_all["code"] == area]
         if len(r) and pd.notna(r["value"].iloc[0]):
-            k[2].metric(f"{names.get(area, area)}: per 100,000 (rank of {int(mt_all['value'].notna().sum())})",
-                        f"{r['value'].iloc[0]:,.1f} ({int(r['rank'].iloc[0])})", border=True,
+            n = int(mt_all["value"].notna().sum())
+            k[2].metric(f"{names.get(area, area)}, FTE per 100,000 people", f"{r['value'].iloc[0]:,.1f}",
+                        delta=f"rank {int(r['rank'].iloc[0])} of {n} (1 = most)", delta_color="off", border=True,
                         help="Rank 1 = the most FTE per 100,000 people.")
 
     # ---- map and ranking

@@ -43,7 +43,7 @@ def test_page_england_and_a_system(env):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["England, all roles, Dec 2021"] == "9,887.7 FTE"
     assert metrics["England, FTE per 100,000 people"] == "17.3"  # 9,887.66 / 57,106,398 x 100,000
-    assert any(k.startswith("Frimley: per 100,000") for k in metrics)
+    assert metrics["Frimley, FTE per 100,000 people"] == "13.9"
     heads = [s.value for s in at.subheader]
     assert heads[:4] == ["All roles: FTE per 100,000 people by system, Dec 2021", "Growth a year by role: Frimley",
                          "Funnel plot: all roles per 100,000 people, Dec 2021", "PCNs in Frimley, Dec 2021"]

@@ -79,5 +79,5 @@ def show(area: str, role: str) -> None:
                   help="Sets 'Recruited trained, FTE a year' for this role (in its details) to the upper quartile "
                        "of systems' growth per 100,000 people at this system's population: PCNs mostly recruited "
                        "these roles trained. The model then applies the role's leaver rate.")
-    st.caption("Substitution ratio, band, course length, completion and leaver rates stay unverified "
-               "assumptions (not observed in these files).")
+    st.caption("Still unverified for this lever (not observed in these files): substitution ratio, band, course "
+               "length, completion and leaver rates.")
