@@ -127,3 +127,17 @@ def test_comparison_lines_hand_case():
     # quartiles of 0.8, 1.0, 1.2, 1.4 (linear): 0.95, 1.10, 1.25
     assert line == ("Leaver rate 2.00%: England 1.00%; similar systems' middle half 0.95% to 1.25% (median 1.10%): "
                     "above their upper quartile. Lower is better.")
+
+
+def test_sickness_page_tables_rank_and_map(real_store_sickness, monkeypatch):
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store_sickness))
+    at = open_app_page("pages/sickness.py", {"area": "QKK"}, timeout=180)
+    rank = next(m for m in at.metric if m.label.startswith("Rank among"))
+    assert "(1 = highest absence)" in rank.label and " of " in rank.value and "Lower absence is better" in rank.help
+    types = next(d for d in at.dataframe if "Organisation type" in d.value.columns)
+    # the one table style: days to 1 decimal place (not "394,337.055"), rates as percent with 2 decimals
+    import json as _json
+    text = str(_json.loads(types.proto.columns or "{}"))
+    assert "%,.1f" in text and "%.2f%%" in text and "localized" not in text, text[:400]
+    assert not at.get("deck_gl_json_chart")                 # no WebGL map: the Vega-Lite hex cartogram instead
+    assert any("Hex cartogram" in c.proto.spec for c in at.get("vega_lite_chart"))
