@@ -356,3 +356,35 @@ def test_disclosure_control_on_a_store_of_small_systems(small_data):
     assert not any(b["kind"] == "chart" and "bridge" in b["title"] for b in staff["blocks"]) or \
         not _small([("Change (FTE)", r[1]) for b in staff["blocks"] if b["kind"] == "table" for r in b["rows"]
                     if r[0] in ("Leavers", "Joiners")])
+
+
+def test_what_if_page_board_pack_carries_the_scenarios_compared(monkeypatch, tmp_path):
+    """On the what-if page (demo store), two scenarios added to the comparison: the 'Board pack (PDF)' download
+    there is the system's pack with both scenarios in it (the button's callable run as a click runs it)."""
+    from streamlit.delta_generator import DeltaGenerator
+    from tests.test_page_what_if import lever, open_page
+    captured = {}
+    original = DeltaGenerator.download_button
+
+    def recording(self, label, data, *args, **kwargs):
+        if kwargs.get("key") == "wi_board_pack":
+            captured["pack"] = (kwargs.get("file_name"), data)
+        return original(self, label, data, *args, **kwargs)
+
+    import streamlit
+    monkeypatch.setattr(DeltaGenerator, "download_button", recording)
+    monkeypatch.setattr(streamlit, "download_button", lambda *a, **k: recording(streamlit._main, *a, **k))
+    at = open_page(area="QKK")
+    for n in (50, 150):
+        lever(at, "slider", "wi_c_nr_nursing_associate_trainees", n)
+        at.text_input(key="wi_name").set_value(f"Associates {n}").run()
+        at.button(key="wi_cmp_add").click().run()
+    assert not at.exception and list(at.session_state["wi_saved"]) == ["Associates 50", "Associates 150"]
+    name, data = captured["pack"]
+    assert name == "board_pack_QKK_2025-11.pdf" and callable(data)
+    out = tmp_path / name
+    out.write_bytes(data())
+    text = flat(pdftext(out))
+    assert "Associates 50 (5 years)" in text and "Associates 150 (5 years)" in text
+    assert "2 compared" in text and rp.SYNTHETIC_MARK in text
+    assert "What drives the difference: Associates 150" in text
