@@ -9,16 +9,14 @@ import sys
 import pandas as pd
 
 from lib.data import footprint, geography
-from lib.data.loader import available_periods, default_data_dir, load_area_frame, load_frame, sickness_periods
+from lib.data.loader import available_periods, default_data_dir, sickness_periods
 from lib.data.schema import ALL_STAFF, is_period, known_staff_group_labels, normalise_staff_group
 from lib.insight import bridge as br
 from lib.insight import exports
 from lib.insight import organisations as og
 from lib.insight import sickness as sk
-from lib.insight.metrics import area_metrics
 from lib.sharing import joint
 from lib.stats.signals import SignalError
-from lib.whatif.projection import baseline_from_metrics
 from lib.whatif.scenario import Scenario, ScenarioError
 
 MAX_SCENARIO_BYTES = 1_000_000
@@ -54,6 +52,8 @@ def organisation_metrics(args: argparse.Namespace, period: str, plan: joint.Plan
     organisation under its system on the --footprint vintage (default the vintage in force for the period).
     plan: disclosure control on (lib.sharing.joint): every table printed with the app's hidden cells."""
     key = footprint_key_or_fail(args.level, getattr(args, "footprint", None), period)
+    if args.area:  # checked against the vintages before anything is read
+        args.area, _ = geography.area_on_footprint(args.area, key, "--area")
     frame = footprint.load_frame(args.data_dir, key, periods=[period])
 
     def org_metrics() -> pd.DataFrame:
@@ -98,23 +98,31 @@ def organisation_metrics(args: argparse.Namespace, period: str, plan: joint.Plan
         return 0
     if not args.by_staff_group:
         m = m[m["staff_group"] == ALL_STAFF]
-    _write(m.reset_index(drop=True), args.format)
+    _write(by_organisation_columns(m), args.format)
     return 0
+
+
+def by_organisation_columns(m):
+    """Organisation rows in their own words: org_code and org_name first, then the system they sit in (system_code,
+    system_name); no area_code/area_name, which held the organisation's code and name (issue 24)."""
+    m = m.drop(columns=[c for c in ("area_code", "area_name") if c in m.columns]).reset_index(drop=True)
+    first = [c for c in ("period", "org_code", "org_name", "system_code", "system_name", "region_code") if c in m]
+    return m[first + [c for c in m.columns if c not in first]]
 
 
 def _bridge(args: argparse.Namespace) -> int:
     for name in ("from_month", "to_month"):
         if not is_period(getattr(args, name)):
             raise ValueError(f"--{name.split('_')[0]} {getattr(args, name)!r} is not a month; expected YYYY-MM")
-    area = args.area
-    if area != br.ENGLAND_CODE and area not in set(geography.areas(args.level)["code"]):
-        raise ValueError(f"--area {area!r} is not a {args.level} code; expected one of "
-                         f"{', '.join(geography.areas(args.level)['code'])} or ENG")
+    key = footprint_key_or_fail(args.level, args.footprint, args.to_month)
+    area, _ = geography.area_on_footprint(args.area, key, "--area")
+    if geography.area_kind(area) == "region":
+        raise ValueError(f"--area {area}: the bridge is for one system or England (ENG); {area} is a region")
     group = _staff_group(args.staff_group)
-    frame = load_frame(args.data_dir, args.level, area_codes=None if area == br.ENGLAND_CODE else [area])
+    frame = footprint.load_frame(args.data_dir, key, area_codes=None if area == br.ENGLAND_CODE else [area])
     b = br.staff_in_post_bridge(frame, area, args.from_month, args.to_month, group, args.basis, org_code=args.org)
     if args.format == "text":
-        name = geography.area_names(args.level).get(area, "England" if area == br.ENGLAND_CODE else area)
+        name = geography.area_names(key).get(area, "England" if area == br.ENGLAND_CODE else area)
         print(f"{name} ({args.org or area}), {group}")
         for line in br.bridge_text(b):
             print("  " + line)
@@ -152,17 +160,19 @@ def _whatif_bridge(args: argparse.Namespace) -> int:
     except ScenarioError as exc:
         print(f"error: {args.scenario}: invalid scenario:\n  " + "\n  ".join(exc.errors), file=sys.stderr)
         return 2
+    from lib.cli.whatif_commands import scenario_footprint
+    from lib.whatif.studio import load_baseline
     periods = available_periods(args.data_dir, args.level)
     if not periods:
         raise ValueError(f"no {args.level} data in {args.data_dir}; ingest files first")
     period = args.period or periods[-1]
     if period not in periods:
         raise ValueError(f"--period {period!r} not loaded at {args.level} level; loaded: {', '.join(periods)}")
-    metrics = area_metrics(load_area_frame(args.data_dir, args.level, periods=[period]), by_staff_group=True)
+    # the baseline the page and `scenario` use (evidence window, vacancy coverage, national default vacancies)
+    baseline = load_baseline(args.data_dir, scenario_footprint(args, scn, period), period)
     group = _staff_group(args.staff_group) if args.staff_group else None
     try:
-        out = br.whatif_bridge(scn, baseline_from_metrics(metrics, period=period), figure=args.figure,
-                               staff_group=group)
+        out = br.whatif_bridge(scn, baseline, figure=args.figure, staff_group=group)
     except ScenarioError as exc:
         print(f"error: {args.scenario}: scenario does not fit the data:\n  " + "\n  ".join(exc.errors),
               file=sys.stderr)
@@ -180,15 +190,20 @@ def _whatif_bridge(args: argparse.Namespace) -> int:
 def add_cli(sub: argparse._SubParsersAction) -> None:
     d = str(default_data_dir())
     b = sub.add_parser("bridge", help="staff-in-post bridge: start, leavers, joiners, residual, end")
-    b.add_argument("--area", required=True, help="system code (e.g. QKK) or ENG")
+    b.add_argument("--area", required=True, help="system code of the footprint (e.g. QKK, S0E4D) or ENG")
     b.add_argument("--from", dest="from_month", required=True, help="YYYY-MM: staff in post at the end of this month")
     b.add_argument("--to", dest="to_month", required=True, help="YYYY-MM: to staff in post at the end of this month")
-    b.add_argument("--staff-group", default=ALL_STAFF)
+    b.add_argument("--staff-group", default=ALL_STAFF,
+                   help="an NHS Digital staff group, e.g. 'Nurses & health visitors' (default All staff groups)")
     b.add_argument("--org", help="bridge one organisation (its code) instead of the whole system")
-    b.add_argument("--basis", choices=["fte", "hc"], default="fte")
-    b.add_argument("--data-dir", default=d)
-    b.add_argument("--level", choices=["ICS", "STP"], default="ICS")
-    b.add_argument("--format", choices=["text", "csv", "json"], default="text")
+    b.add_argument("--basis", choices=["fte", "hc"], default="fte",
+                   help="full-time equivalent (fte, default) or headcount (hc)")
+    b.add_argument("--data-dir", default=d, help="store to read (default $WORKFORCE_DATA_DIR, else the demo store)")
+    b.add_argument("--level", choices=["ICS", "STP"], default="ICS", help="geography level (default ICS)")
+    b.add_argument("--format", choices=["text", "csv", "json"], default="text",
+                   help="text (a line a step, default), csv or json")
+    b.add_argument("--footprint", help="count each organisation in its system on this geography vintage: a year "
+                   "(2022, 2026) or key (ICS2026); default the vintage in force for the --to month")
     b.set_defaults(func=_guarded(_bridge))
 
     w = sub.add_parser("whatif-bridge", help="what-if bridge: baseline, each lever's contribution, scenario")
@@ -197,9 +212,13 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
                    help="fte: staff in post in year N (default); gap: demand - capacity in year N")
     w.add_argument("--staff-group", help="one staff group (default: all roles)")
     w.add_argument("--period", help="YYYY-MM baseline period (default: latest loaded)")
-    w.add_argument("--data-dir", default=d)
-    w.add_argument("--level", choices=["ICS", "STP"], default="ICS")
-    w.add_argument("--format", choices=["text", "csv", "json"], default="text")
+    w.add_argument("--data-dir", default=d, help="store to read (default $WORKFORCE_DATA_DIR, else the demo store)")
+    w.add_argument("--level", choices=["ICS", "STP"], default="ICS", help="geography level (default ICS)")
+    w.add_argument("--format", choices=["text", "csv", "json"], default="text",
+                   help="text (a line a step, default), csv or json")
+    w.add_argument("--footprint", help="run on the systems of this geography vintage: a year (2022, 2026) or key "
+                   "(ICS2026); default the footprint the scenario file records, else the vintage in force for the "
+                   "period (as the page)")
     w.set_defaults(func=_guarded(_whatif_bridge))
 
     s = sub.add_parser("sickness", help="sickness absence rate (days lost / days available) by unit")

@@ -1,0 +1,143 @@
+"""Issue 24: hosted regional services marked from the data, similar systems and quartiles beside England (real
+Oct/Nov-25 files), and the rules on the Data and definitions page."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from lib.insight import peers, trends
+from lib.insight.metrics import area_metrics
+from tests.conftest import open_app_page
+
+
+@pytest.fixture(scope="module")
+def frame(real_store):
+    from lib.data import footprint
+    return footprint.load_frame(real_store, "ICS")
+
+
+def test_hosted_services_found_from_the_published_columns(frame):
+    h = peers.hosted_services(frame, "2025-11")
+    amb = h[h["kind"] == "ambulance trust"]
+    assert len(amb) == 10                                     # the ten English ambulance trusts in the file
+    lon = h[(h["system_code"] == "QKK") & (h["org_code"] == "RRU")].iloc[0]
+    assert lon["org_name"] == "London Ambulance Service NHS Trust"
+    # hand check against the published file: RRU's 'All staff groups' FTE at the end of Nov-25
+    raw = frame[(frame["org_code"] == "RRU") & (frame["period_end"] == "2025-11") & (frame["staff_group"] ==
+                                                                                  "All staff groups")]
+    assert lon["fte"] == pytest.approx(float(raw["sip_end_fte"].sum()))
+    assert lon["share"] == pytest.approx(lon["fte"] / lon["system_fte"])
+    assert "QUA" in set(amb["system_code"])                   # West Midlands Ambulance Service in the Black Country
+    assert {"RP4", "RPY", "RBV"} <= set(h.loc[h["kind"] == "specialist trust", "org_code"])
+
+
+def test_without_hosted_services_south_east_london_ambulance_staff_are_no_longer_over(frame):
+    m = area_metrics(frame, by_staff_group=True, include_england=True)
+    with_them = trends.expected_mix(m, "QKK", "2025-11").set_index("Staff group")
+    assert with_them.loc["Ambulance staff", "Difference (FTE)"] > 2000   # the misleading +2,305.6 FTE
+    m2 = area_metrics(peers.without_hosted(frame), by_staff_group=True, include_england=True)
+    without = trends.expected_mix(m2, "QKK", "2025-11").set_index("Staff group")
+    assert abs(without.loc["Ambulance staff", "Difference (FTE)"]) < 100
+
+
+def test_similar_systems_rule_hand_case():
+    prof = pd.DataFrame({"area_code": ["A", "B", "C", "D"], "region_code": ["R1", "R1", "R2", "R1"],
+                         "fte": [1000.0, 1000.0, 1000.0, 2000.0], "Acute": [0.6, 0.5, 0.6, 0.6],
+                         "Mental Health": [0.2, 0.3, 0.2, 0.2], "Community Provider Trust": [0.2, 0.2, 0.2, 0.2],
+                         "Ambulance": [0.0, 0.0, 0.0, 0.0]})
+    s = peers.similar_systems(prof, "A", k=3)
+    # B: mix differs by 0.1 + 0.1 = 0.2; C: other region 0.25; D: ln 2 = 0.693
+    assert list(s["area_code"]) == ["B", "C", "D"]
+    assert s["distance"].tolist() == pytest.approx([0.2, 0.25, 0.6931471805599453])
+    assert peers.quartiles([1, 2, 3, 4, 5]) == (2.0, 3.0, 4.0)
+    assert peers.position(6, 2, 4) == "Above the peers' upper quartile"
+
+
+def test_real_similar_systems_and_quartiles(frame):
+    prof = peers.system_profile(frame, "2025-11")
+    assert len(prof) == 42
+    s = peers.similar_systems(prof, "QKK")
+    assert len(s) == peers.PEER_COUNT and "QKK" not in set(s["area_code"])
+    m = area_metrics(frame, by_staff_group=True, include_england=True)
+    t = peers.mix_with_peers(m, "QKK", "2025-11", list(s["area_code"])).set_index("Staff group")
+    shares = m[(m["period"] == "2025-11") & m["area_code"].isin(s["area_code"]) &
+               (m["staff_group"] == "Nurses & health visitors")]["fte_share"].astype(float)
+    assert t.loc["Nurses & health visitors", "Similar systems' share: median"] == pytest.approx(shares.median())
+    assert t.loc["Ambulance staff", "Among similar systems"] == "Above the peers' upper quartile"
+
+
+def test_role_mix_page_marks_hosted_service_and_shows_peers(real_store, monkeypatch):
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    at = open_app_page("pages/role_mix.py", {"area": "QKK"}, timeout=180)
+    warn = " ".join(w.value for w in at.warning)
+    assert "London Ambulance Service NHS Trust (ambulance trust" in warn
+    md = " ".join(m.value for m in at.markdown)
+    assert "against similar systems and England" in md
+    peers_shown = next(d.value for d in at.dataframe if "Similar systems' share: median" in list(d.value.columns))
+    row = peers_shown.set_index("Staff group").loc["Ambulance staff"]
+    assert row["Share"] == pytest.approx(5.6588, abs=0.01)      # percent, as the table shows it
+    at.toggle(key="mix_no_hosted").set_value(True).run()
+    assert not at.exception
+    assert any("without hosted regional services" in m.value for m in at.markdown)
+
+
+def test_definitions_page_states_the_rules(real_store, monkeypatch):
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    at = open_app_page("pages/data.py", {}, timeout=120)
+    md = " ".join(m.value for m in at.markdown)
+    for want in ("Hosted regional services", "Similar systems", "Demand growth in the what-if studio", "Surplus",
+                 "NHS Vacancy Statistics"):
+        assert want in md, want
+
+
+def test_vacancy_page_on_real_data_shows_englands_published_rates(real_store, monkeypatch):
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    at = open_app_page("pages/vacancy.py", {}, timeout=120)
+    t = next(d.value for d in at.dataframe if "England vacancy rate" in d.value)
+    rates = dict(zip(t["Staff group"], t["England vacancy rate"]))
+    # the table shows percent values (ui.tables: 6.00%)
+    assert rates["Nurses & health visitors"] == pytest.approx(6.0) and rates["HCHS Doctors"] == pytest.approx(4.4)
+    assert set(t["As at"]) == {"2025-09-30"}
+    text = " ".join(c.value for c in at.caption)
+    assert "NHS Vacancy Statistics, England" in text and "30 September 2025" in text and "vacancy template" in text
+
+
+def test_leader_lands_on_their_system_from_one_link(real_store, monkeypatch):
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    at = open_app_page("pages/home.py", {"area": "QKK"}, timeout=120)
+    heads = [h.value for h in at.subheader]
+    assert heads[0].startswith("South East London: summary, month ending Nov 2025")
+    caps = " ".join(c.value for c in at.caption)
+    assert "Leaver rate 0.95%: England 0.89%; similar systems' middle half" in caps and "Lower is better" in caps
+    assert "London Ambulance Service NHS Trust" in caps
+    labels = [m.label for m in at.metric]
+    assert labels[:5] == ["Staff in post (FTE)", "Headcount", "Leaver rate (month)", "Joiner rate (month)",
+                          "Vacancy rate"]
+    # a code that is not a system: England only, with a notice, nothing from the link echoed as a path
+    bad = open_app_page("pages/home.py", {"area": "../../etc/passwd"}, timeout=120)
+    assert not any("summary, month ending" in h.value for h in bad.subheader)
+    assert any("not one we recognise" in i.value for i in bad.info)
+
+
+def test_comparison_lines_hand_case():
+    m = pd.DataFrame({"period": ["2025-11"] * 6, "staff_group": ["All staff groups"] * 6,
+                      "area_code": ["X", "ENG", "A", "B", "C", "D"],
+                      "leaver_rate": [0.02, 0.01, 0.008, 0.01, 0.012, 0.014]})
+    line = peers.comparison_lines(m, "X", "2025-11", ["A", "B", "C", "D"], measures=("leaver_rate",))[0]
+    # quartiles of 0.8, 1.0, 1.2, 1.4 (linear): 0.95, 1.10, 1.25
+    assert line == ("Leaver rate 2.00%: England 1.00%; similar systems' middle half 0.95% to 1.25% (median 1.10%): "
+                    "above their upper quartile. Lower is better.")
+
+
+def test_sickness_page_tables_rank_and_map(real_store_sickness, monkeypatch):
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store_sickness))
+    at = open_app_page("pages/sickness.py", {"area": "QKK"}, timeout=180)
+    rank = next(m for m in at.metric if m.label.startswith("Rank among"))
+    assert "(1 = highest absence)" in rank.label and " of " in rank.value and "Lower absence is better" in rank.help
+    types = next(d for d in at.dataframe if "Organisation type" in d.value.columns)
+    # the one table style: days to 1 decimal place (not "394,337.055"), rates as percent with 2 decimals
+    import json as _json
+    text = str(_json.loads(types.proto.columns or "{}"))
+    assert "%,.1f" in text and "%.2f%%" in text and "localized" not in text, text[:400]
+    assert not at.get("deck_gl_json_chart")                 # no WebGL map: the Vega-Lite hex cartogram instead
+    assert any("Hex cartogram" in c.proto.spec for c in at.get("vega_lite_chart"))
