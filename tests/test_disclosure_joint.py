@@ -164,11 +164,14 @@ def _hidden_pattern(df: pd.DataFrame, key: list[str], cols: list[str]) -> pd.Dat
     (["--footprint", "2026", "--england", "--regions"], "area", "ICS2026", ""),
 ])
 def test_cli_prints_the_cells_the_app_shows(real_store, plan, monkeypatch, args, kind, fp, setting):
-    if kind != "org":  # the first case computes the plan in the CLI itself; the others reuse the same plan
-        monkeypatch.setattr(joint, "store_plan", lambda *a, **k: plan)
+    # the CLI calls joint.store_plan(data_dir, level) as ui.data does; here it gets the plan the fixture computed
+    # with that same call (minutes on this machine), so the test checks what each applies to its tables
+    calls = []
+    monkeypatch.setattr(joint, "store_plan", lambda *a, **k: calls.append(a) or plan)
     r = run_cli("metrics", "--data-dir", real_store, "--period", PERIOD, "--by-staff-group",
                 "--disclosure-control", *args)
     assert r.returncode == 0, r.stderr
+    assert [(str(d), lv) for d, lv in calls] == [(str(real_store), "ICS")]
     cli = pd.read_csv(io.StringIO(r.stdout), dtype={"area_code": str, "org_code": str})
     frame = footprint.load_frame(real_store, fp, periods=[PERIOD])
     if kind == "org":

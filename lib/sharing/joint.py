@@ -30,11 +30,17 @@ null-space basis of the shown rows over the unknowns (per connected component, f
 Gram matrix), a hidden row h is determined iff h N = 0.
 
 The rule. Primary: a count under 5 (FTE or headcount, zero included) hides its measure group (headcount and FTE of
-the same thing together), as lib.sharing.disclosure does. Then, until no hidden cell is determined: for each
-determined hidden cell, the reader's derivation of it (the minimum-norm combination of shown rows giving its row,
-plus the singly shown base cells it subtracts) names the shown cells it uses; the one with the FEWEST PEOPLE
-(headcount, else FTE) is hidden too (greedy: smallest value first, ties by position). Each round hides at least
-one shown cell, so it ends.
+the same thing together), as lib.sharing.disclosure does. Then, repeated until nothing changes:
+1. the quick rule over every plain sum (a table row = its units' rows; "All staff groups" = the groups): where a sum
+   has exactly one hidden cell, its smallest other part (fewest people) is hidden too; a start-of-month cell and the
+   end-of-last-month cell it equals are hidden together;
+2. the linear test: for each hidden cell still determined, the reader's derivation of it (least-squares combination
+   of shown rows, plus the singly shown base cells it subtracts) names the shown cells it uses; the one with the
+   one inside the most tables that also hold the determined cell (the same organisation's other groups first, then a
+   sibling in the same systems and care setting: one such cell breaks all those sums at once, where the smallest value
+   alone is often a cell only one of several derivations needs; measured: that converges in a few rounds, the
+   smallest value alone did not), then the fewest people, is hidden. Greedy, not optimal; each round hides at least
+   one shown cell, so it ends.
 
 What a page or export then shows is `apply(frame, plan, kind, footprint, care_setting)`: every table row looked up
 by (period, table, unit code, staff group); a row the plan does not know is hidden whole (fail closed).
@@ -78,7 +84,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
 START_OF = {"sip_start_fte": "sip_end_fte", "sip_start_hc": "sip_end_hc"}
 KNOWN_REST = frozenset({"joiners_hc", "leavers_hc"})  # modelled as if the reader knew the (tiny) rest
 REST_TOL = 1e-6
-STOCK_FLOW_ROUNDING = 0.1  # a store whose identity holds this closely (per base cell, FTE) is treated as exact
+STOCK_FLOW_ROUNDING = 0.25  # a store whose identity holds this closely (per base cell, FTE: 4 figures rounded to 0.1) is exact
 NULL_TOL = 1e-9
 USE_TOL = 1e-7
 MAX_ROUNDS = 200
@@ -199,6 +205,7 @@ class _Family:
     block: np.ndarray            # period x staff group of each base cell (rows other than "All staff groups" and
                                  # a month's start stay in one)
     parts: list | None = None    # connected parts (rows, base cells), found once
+    keys: list | None = None     # (period, unit, staff group, unaliased start) of each base cell
 
 
 def _family(name: str, cols: Sequence[str], base: pd.DataFrame, mem: pd.DataFrame, cell_ix: pd.Series,
@@ -265,7 +272,9 @@ def _family(name: str, cols: Sequence[str], base: pd.DataFrame, mem: pd.DataFram
         cells.append(rc)
         mgs.append(np.full(len(rc), mg_ix[COLUMNS[col]]))
     block = pd.factorize(pd.Series([f"{k[1]}|{k[3]}" for k in var_keys]))[0]  # period x staff group
-    return _Family(name, sp.vstack(mats, format="csr"), np.concatenate(cells), np.concatenate(mgs), block)
+    keys = [(k[1], k[2], k[3], k[0] in START_OF) for k in var_keys]  # (period, unit, group, unaliased start)
+    return _Family(name, sp.vstack(mats, format="csr"), np.concatenate(cells), np.concatenate(mgs), block,
+                   keys=keys)
 
 
 def _orth_rows(M: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -385,6 +394,24 @@ def determined(rows: sp.csr_matrix, shown: np.ndarray, block: np.ndarray | None 
             used = np.concatenate([used, [var_single[k] for k in ks if k in var_single]]).astype(np.int64)
             uses[int(test[i])] = used
     return test[det], uses
+
+
+def _dominated(a: _Family, b: _Family) -> bool:
+    """True when b's system is a's plus unknowns of its own (the staff-in-post headcount "rest", people in two
+    groups) with the same cells and hidden flags: anything determined in b is then determined in a (drop the extra
+    unknowns from a derivation), so once a has nothing determined neither has b."""
+    if not (np.array_equal(a.row_cell, b.row_cell) and np.array_equal(a.row_mg, b.row_mg)):
+        return False
+    if any(k[2] == REST for k in a.keys):
+        return False
+    ix = {k: i for i, k in enumerate(a.keys)}
+    cmap = np.array([ix.get(k, -1) for k in b.keys])
+    if (cmap[np.array([k[2] != REST for k in b.keys], dtype=bool)] < 0).any():
+        return False
+    B = b.rows.tocoo()
+    keep = cmap[B.col] >= 0
+    mapped = sp.csr_matrix((B.data[keep], (B.row[keep], cmap[B.col[keep]])), shape=a.rows.shape)
+    return (mapped != a.rows).nnz == 0
 
 
 def _same_system(a: _Family, b: _Family) -> bool:
@@ -571,7 +598,8 @@ def _plan_from_base(base: pd.DataFrame, footprints: Sequence[str], extra_tables:
     for name, cols in FAMILIES.items():
         f = _family(name, cols, base, mem, cell_ix, mg_ix)
         # joiner and leaver headcount have exactly the FTE system (same cells, same sums): solved once
-        if f is not None and not any(_same_system(f, g) for g in families):
+        # and staff-in-post headcount is the FTE system with the headcount rest added (see _dominated)
+        if f is not None and not any(_same_system(f, g) or _dominated(g, f) for g in families):
             families.append(f)
     t1 = time.perf_counter()
     rounds, added_by_round = 0, []
@@ -606,9 +634,8 @@ def _plan_from_base(base: pd.DataFrame, footprints: Sequence[str], extra_tables:
                 print(f"round {rounds} {fam.name}: rows {fam.rows.shape}, hidden {int((~shown).sum())}, tested "
                       f"{'all' if want is None else len(want)}, determined {len(det)}, "
                       f"{time.perf_counter() - _t:.2f}s", flush=True)
-            # greedy: for each determined cell, of the shown cells its derivation uses, the one inside the most
-            # tables that also hold the determined cell (a sibling: one cell breaks every such sum at once),
-            # then the fewest people
+            # greedy: for each determined cell, of the shown cells its derivation uses, the one in the most tables
+            # that also hold the determined cell, then the fewest people
             for r in det:
                 used = uses.get(int(r), np.zeros(0, dtype=np.int64))
                 used = used[shown[used]]

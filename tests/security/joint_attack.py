@@ -12,7 +12,7 @@ Sums used (built here from the tables' own columns and the published geography, 
 Unknowns: the organisation x staff group cells hidden in the organisation table. A hidden cell is recovered when
 its row vector (over the unknowns) lies in the row space of the shown cells' rows: checked against an orthonormal
 basis of that row space (Householder QR with column pivoting, scipy.linalg.qr) per connected component, and its
-value solved by least squares.
+value solved from the same factors.
 """
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ import numpy as np
 import pandas as pd
 import scipy.linalg
 import scipy.sparse as sp
-import scipy.sparse.linalg
 from scipy.sparse.csgraph import connected_components
 
 from lib.data import geography
@@ -76,13 +75,14 @@ def recovered(tables: list[Table], fp_systems: dict[str, dict[str, str]], period
     out: list[tuple] = []
     attacked: dict[str, int] = {}
     for col, additive in COLUMNS.items():
-        truth = org_truth[col]
-        shown = org_shown[col].reindex(truth.index)
+        truth_s = org_truth[col]
+        shown_s = org_shown[col].reindex(truth_s.index)
+        truth = {k: float(v) for k, v in truth_s.items() if pd.notna(v)}  # cells that exist
+        shown = {k: float(v) for k, v in shown_s.items() if pd.notna(v)}
         # unknowns: hidden organisation cells (a total is its own unknown only where the groups do not add up)
-        var_cells = [k for k in truth.index if pd.notna(truth[k]) and pd.isna(shown[k])
-                     and (k[1] != ALL_STAFF or not additive)]
+        var_cells = [k for k in truth if k not in shown and (k[1] != ALL_STAFF or not additive)]
         var = {k: i for i, k in enumerate(var_cells)}
-        known = {k: float(shown[k]) for k in truth.index if pd.notna(shown[k])}
+        known = shown
 
         def terms(orgs: list[str], g: str) -> tuple[dict[int, float], float, bool]:
             """(unknown -> coefficient, known part, exists) of the sum of these organisations' cells of group g."""
@@ -92,7 +92,7 @@ def recovered(tables: list[Table], fp_systems: dict[str, dict[str, str]], period
             if g == ALL_STAFF and not additive:
                 cells = [(o, ALL_STAFF) for o in orgs]
             for k in cells:
-                if k not in truth.index or pd.isna(truth[k]):
+                if k not in truth:
                     continue
                 exists = True
                 if k in var:
@@ -104,7 +104,8 @@ def recovered(tables: list[Table], fp_systems: dict[str, dict[str, str]], period
         eqs, rhs, targets = [], [], []
         for t in tables:
             sh = t.shown[t.shown["period"] == period]
-            tr = t.truth[t.truth["period"] == period].set_index(["area_code", "staff_group"])[col]
+            trs = t.truth[t.truth["period"] == period]
+            tr = dict(zip(zip(trs["area_code"], trs["staff_group"]), trs[col].astype(float)))
             members = ({o: [o] for o in org_truth.index.get_level_values(0).unique()} if t.kind == "org"
                        else _members(info, fp_systems, t))
             for code, g, v in zip(sh["area_code"], sh["staff_group"], sh[col]):
@@ -136,29 +137,29 @@ def recovered(tables: list[Table], fp_systems: dict[str, dict[str, str]], period
         b = np.asarray(rhs, dtype=float)
         ncomp, label = connected_components((M.T @ M).tocsr(), directed=False)
         null_parts: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        x = np.zeros(n)
         for c in range(ncomp):
             cols = np.flatnonzero(label == c)
             rws = np.unique(M[:, cols].tocoo().row)
             Mc = M[rws][:, cols].toarray()
             if len(rws) == 0:
-                null_parts[c] = (cols, np.zeros((len(cols), 0)))
+                null_parts[c] = (cols, np.zeros((len(cols), 0)), np.zeros((0, 0)), np.zeros(0))
                 continue
             # an orthonormal basis of the row space: Householder QR with column pivoting of M^T
-            Qm, Rm, _ = scipy.linalg.qr(Mc.T, mode="economic", pivoting=True)
+            Qm, Rm, perm = scipy.linalg.qr(Mc.T, mode="economic", pivoting=True)
             d = np.abs(np.diag(Rm))
             rank = int((d > 1e-9 * max(1.0, d[0] if len(d) else 1.0)).sum())
-            null_parts[c] = (cols, Qm[:, :rank])
-            x[cols] = scipy.sparse.linalg.lsqr(sp.csr_matrix(Mc), b[rws], atol=1e-14, btol=1e-14, iter_lim=20000)[0]
+            null_parts[c] = (cols, Qm[:, :rank], Rm[:rank, :rank], b[rws][perm[:rank]])
         for name, code, g, coef, const, true in targets:
-            pinned = True
+            pinned, value = True, const
             comps = {label[j] for j in coef}
             for c in comps:
-                cols, Qr = null_parts[c]
+                cols, Qr, R11, bp = null_parts[c]
                 a = np.array([coef.get(j, 0.0) for j in cols])
                 if np.linalg.norm(a - Qr @ (Qr.T @ a)) > 1e-7:  # not in the row space: free to move
                     pinned = False
                     break
+                # a = M^T y: the value is y . b (M^T P = Q R, so y[perm] = [R11^-1 Q^T a, 0])
+                value += float(scipy.linalg.solve_triangular(R11, Qr.T @ a) @ bp) if len(bp) else 0.0
             if pinned:
-                out.append((name, code, g, col, const + sum(v * x[j] for j, v in coef.items()), true))
+                out.append((name, code, g, col, value, true))
     return out, attacked
