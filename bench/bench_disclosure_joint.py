@@ -2,7 +2,7 @@
 
 For a store (default: a temporary store ingested from the real Oct-25 and Nov-25 turnover files in
 ../shared/reference/workforce), prints:
-* the time to compute the plan (lib.sharing.joint.store_plan: wall and CPU seconds, rounds, cells added per round);
+* the time to compute the plan (lib.insight.disclosure_plan.viewer_plan: wall and CPU seconds, rounds, cells added per round);
 * per table kind and measure, for one period: cells shown in the tables, hidden by the per-table rule
   (lib.sharing.disclosure, before issue 22) and by the joint plan (a cell shown in two tables counts in each);
 * what the cross-table attacker (tests/security/joint_attack.py) recovers against each.
@@ -22,7 +22,7 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from lib.sharing import joint  # noqa: E402
+from lib.insight.disclosure_plan import viewer_plan  # noqa: E402
 from tests.test_disclosure_joint import _tables  # noqa: E402
 from tests.security.joint_attack import recovered  # noqa: E402
 
@@ -43,6 +43,8 @@ def _store(path: str | None) -> Path:
 def _kind(name: str) -> str:
     if name == "organisations":
         return "organisations"
+    if name.startswith("without hosted"):
+        return "without hosted services"
     return "systems/regions/England" if name.startswith("systems") else "care-setting cuts"
 
 
@@ -66,7 +68,7 @@ def main() -> int:
     args = ap.parse_args()
     store = _store(args.store)
     t0, c0 = time.perf_counter(), time.process_time()
-    plan = joint.store_plan(store, "ICS")
+    plan = viewer_plan(store, "ICS")
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     print(f"plan: {wall:.1f} s wall, {cpu:.1f} s CPU; rounds {plan.stats['rounds']}, solves {plan.stats['solves']}, "
           f"cells added per round {plan.stats['added_by_round']}, {plan.stats['cells']} cells")

@@ -14,6 +14,9 @@ import scipy.sparse as sp
 from lib.data import footprint
 from lib.data.schema import ALL_STAFF
 from lib.insight import organisations as og
+from lib.insight import peers
+from lib.insight.disclosure_plan import NOHOST, viewer_plan
+from lib.insight.metrics import area_metrics
 from lib.insight.metrics import store_metrics
 from lib.sharing import disclosure, joint
 from tests.conftest import run_cli
@@ -102,7 +105,7 @@ def test_apply_hides_a_row_the_plan_does_not_know():
 
 @pytest.fixture(scope="module")
 def plan(real_store) -> joint.Plan:
-    return joint.store_plan(real_store, "ICS")
+    return viewer_plan(real_store, "ICS")
 
 
 def _tables(store, suppress: str, plan: joint.Plan | None) -> tuple[list[Table], dict[str, dict[str, str]]]:
@@ -115,17 +118,21 @@ def _tables(store, suppress: str, plan: joint.Plan | None) -> tuple[list[Table],
         orgm = og.org_metrics(frame, level=fp)
         systems[fp] = dict(zip(orgm["org_code"], orgm["system_code"]))
         cuts = {s: og.care_setting_metrics(frame, s) for s in og.care_settings(frame)}
+        nohost = area_metrics(peers.without_hosted(frame), by_staff_group=True, include_england=True)
         if suppress == "joint":
             a_s = joint.apply(area, plan, "area", fp)
             o_s = joint.apply(orgm, plan, "org")
             c_s = {s: joint.apply(m, plan, "care", fp, s) for s, m in cuts.items()}
+            n_s = joint.apply(nohost, plan, NOHOST, fp)
         elif suppress == "per_table":
             a_s = disclosure.suppress_metrics(area)
             o_s = og.suppress_org_metrics(orgm)
             c_s = {s: disclosure.suppress_metrics(m) for s, m in cuts.items()}
+            n_s = disclosure.suppress_metrics(nohost)
         else:
-            a_s, o_s, c_s = area, orgm, cuts
+            a_s, o_s, c_s, n_s = area, orgm, cuts, nohost
         tables.append(Table(f"systems {fp}", "area", fp, "", a_s, area))
+        tables.append(Table(f"without hosted services {fp}", "area", fp, "without hosted services", n_s, nohost))
         if fp == "ICS":
             tables.append(Table("organisations", "org", "", "", o_s.assign(cluster_group=orgm["cluster_group"]),
                                 orgm))

@@ -13,7 +13,7 @@ import streamlit as st
 from lib.sharing import joint
 from lib.sharing.redact import for_viewers
 from lib.data import geography, loader
-from lib.insight import coverage, trends
+from lib.insight import coverage, disclosure_plan, trends
 from lib.insight.metrics import store_metrics
 from ui import auth, state
 
@@ -72,7 +72,7 @@ def _metrics(data_dir: str, snap: tuple, level: str, periods: tuple[str, ...] | 
 def _joint_plan(data_dir: str, snap: tuple, store_level: str) -> joint.Plan:
     # One plan per store snapshot and level, shared by every session and page (read-only: never modified). The
     # months are solved together because staff in post at the start of a month is the end of the month before.
-    return joint.store_plan(data_dir, store_level)
+    return disclosure_plan.viewer_plan(data_dir, store_level)
 
 
 def joint_plan(data_dir: Path, level: str) -> joint.Plan:

@@ -15,6 +15,7 @@ from lib.data import footprint, geography
 from lib.data.schema import ALL_STAFF, month_add, month_range
 from lib.insight import bridge as br
 from lib.insight import chart_text
+from lib.insight import disclosure_plan
 from lib.insight import organisations as og
 from lib.sharing import disclosure, joint
 from ui import auth, data, shell, trend_charts
@@ -171,7 +172,8 @@ def _peer_parts(data_dir: str, snap: tuple, level: str, period: str, sdc: bool) 
     m = area_metrics(peers.without_hosted(f[f["period_end"].astype(str) == period]), by_staff_group=True,
                      include_england=True)
     return {"hosted": peers.hosted_services(f, period), "profile": peers.system_profile(f, period),
-            "without_hosted": disclosure.suppress_metrics(m) if sdc else m}
+            "without_hosted": joint.apply(m, data.joint_plan(Path(data_dir), level), disclosure_plan.NOHOST, level)
+            if sdc else m}
 
 
 def peer_parts(data_dir: Path, level: str, period: str) -> dict | None:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from lib.cli import insight_commands
-from lib.insight import exports
+from lib.insight import disclosure_plan, exports
 from lib.data import footprint
 from lib.data.ingest import LOCAL_STORE, IngestError, dry_run, ingest
 from lib.data.loader import ENV_DATA_DIR, available_periods, default_data_dir
@@ -58,7 +58,7 @@ def _metrics(args: argparse.Namespace) -> int:
         return 2
     # disclosure control: the hidden cells of every table a viewer can reach, chosen together (lib.sharing.joint),
     # the same plan the app applies, so an export and the page hide the same cells
-    plan = joint.store_plan(args.data_dir, args.level) if sdc else None
+    plan = disclosure_plan.viewer_plan(args.data_dir, args.level) if sdc else None
     if args.by_organisation or args.care_setting or args.peer_group:
         return insight_commands.organisation_metrics(args, period, plan)
     # On the footprint of the vintage in force for the period the rows are as published; on another, each

@@ -161,9 +161,10 @@ def _area_metrics(data_dir: str, level: str, periods: list[str] | None = None,
         return m if area_codes is None else m[m["area_code"].isin(area_codes)].reset_index(drop=True)
     # disclosure control: the cells hidden jointly over every table a viewer can reach (lib.sharing.joint), the
     # app's plan; then the areas asked
+    from lib.insight.disclosure_plan import viewer_plan
     from lib.sharing import joint
     m = joint.apply(area_metrics(frame, by_staff_group=True, include_england=True, include_regions=True),
-                    joint.store_plan(data_dir, level), "area", key)
+                    viewer_plan(data_dir, level), "area", key)
     codes = m["area_code"].astype(str)
     keep = codes.isin(area_codes) if area_codes else ~codes.map(geography.area_kind).isin(["england", "region"])
     return m[keep].reset_index(drop=True)

@@ -129,11 +129,11 @@ def _unit(frame: pd.DataFrame) -> np.ndarray:
     return np.where(org != "", org, "area:" + area)
 
 
-def base_rows(frame: pd.DataFrame, footprints: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def base_rows(frame: pd.DataFrame, footprints: dict[str, pd.DataFrame],
+              source_priority: Sequence[str] = ("turnover", "staff_in_post", "vacancy", "demo")) -> pd.DataFrame:
     """One row per period x unit x staff group (incl. "All staff groups"): each column from the first source in
     the metrics' priority that has it (as lib.insight.metrics does), and each unit's system and region on every
     footprint (`footprints`: key -> the same rows re-based onto that vintage's systems, row for row)."""
-    from lib.insight.metrics import SOURCE_PRIORITY
     f = pd.DataFrame({"period": frame["period_end"].astype(str).to_numpy(), "unit": _unit(frame),
                       "org_code": frame["org_code"].fillna("").astype(str).to_numpy(),
                       "staff_group": frame["staff_group"].astype(str).to_numpy(),
@@ -141,8 +141,8 @@ def base_rows(frame: pd.DataFrame, footprints: dict[str, pd.DataFrame]) -> pd.Da
                       if "cluster_group" in frame else "",
                       "benchmark_group": frame["benchmark_group"].fillna("").astype(str).to_numpy()
                       if "benchmark_group" in frame else "",
-                      "_rank": frame["source"].astype(str).map({s: i for i, s in enumerate(SOURCE_PRIORITY)})
-                      .fillna(len(SOURCE_PRIORITY)).to_numpy()})
+                      "_rank": frame["source"].astype(str).map({s: i for i, s in enumerate(source_priority)})
+                      .fillna(len(source_priority)).to_numpy()})
     for c in COLUMNS:
         f[c] = pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float) if c in frame else np.nan
     for key, fr in footprints.items():
@@ -661,19 +661,23 @@ def _plan_from_base(base: pd.DataFrame, footprints: Sequence[str], extra_tables:
 
 
 def plan_frame(frame: pd.DataFrame, footprints: dict[str, pd.DataFrame],
-               extra_tables: Sequence[TableProvider] = (), stock_flow: bool | None = None) -> Plan:
-    """The plan for canonical rows (`frame`, as published) and the same rows on each footprint offered."""
-    return _plan_from_base(base_rows(frame, footprints), list(footprints), extra_tables, stock_flow)
+               extra_tables: Sequence[TableProvider] = (), stock_flow: bool | None = None,
+               source_priority: Sequence[str] | None = None) -> Plan:
+    """The plan for canonical rows (`frame`, as published) and the same rows on each footprint offered.
+    source_priority: which source's figures count where several give one (lib.insight.metrics.SOURCE_PRIORITY)."""
+    base = base_rows(frame, footprints) if source_priority is None else base_rows(frame, footprints, source_priority)
+    return _plan_from_base(base, list(footprints), extra_tables, stock_flow)
 
 
-def store_plan(data_dir: str | Path, level: str, extra_tables: Sequence[TableProvider] = ()) -> Plan:
+def store_plan(data_dir: str | Path, level: str, extra_tables: Sequence[TableProvider] = (),
+               source_priority: Sequence[str] | None = None) -> Plan:
     """The plan for every period of a store's level (geography key or store level), on every footprint the app
     offers for it (geography.level_vintages). The app (ui.data) and the CLI both call this: same hidden cells."""
     store = geography.store_level(level)
     frame = loader.load_frame(data_dir, store)
     keys = [v.key for v in geography.level_vintages(store)]
     fps = {k: rebase(frame, k, seen_systems(data_dir, k)) if not frame.empty else frame for k in keys}
-    return plan_frame(frame, fps, extra_tables)
+    return plan_frame(frame, fps, extra_tables, source_priority=source_priority)
 
 
 # ------------------------------------------------------------------------------------------------ applying it

@@ -47,7 +47,10 @@ class Table:
 def _members(org: pd.DataFrame, fp_systems: dict[str, dict[str, str]], table: Table) -> dict[str, list[str]]:
     """Unit code -> organisation codes, from the organisation table's columns and the published region lookup."""
     orgs = org.drop_duplicates("org_code")
-    if table.setting:
+    if table.setting == "without hosted services":  # lib.insight.peers: systems and England without them
+        from lib.insight.peers import is_hosted
+        orgs = orgs[~is_hosted(orgs)]
+    elif table.setting:
         orgs = orgs[orgs["cluster_group"] == table.setting]
     system = fp_systems[table.footprint]
     regions = geography.area_lookup_regions(table.footprint)
@@ -69,7 +72,7 @@ def recovered(tables: list[Table], fp_systems: dict[str, dict[str, str]], period
     org_t = next(t for t in tables if t.kind == "org")
     org_shown = org_t.shown[org_t.shown["period"] == period].set_index(["area_code", "staff_group"])
     org_truth = org_t.truth[org_t.truth["period"] == period].set_index(["area_code", "staff_group"])
-    info = org_t.truth[org_t.truth["period"] == period][["area_code", "cluster_group"]].rename(
+    info = org_t.truth[org_t.truth["period"] == period][["area_code", "cluster_group", "benchmark_group"]].rename(
         columns={"area_code": "org_code"})
     groups = sorted(set(org_truth.index.get_level_values(1)) - {ALL_STAFF})
     out: list[tuple] = []
