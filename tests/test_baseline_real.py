@@ -285,6 +285,8 @@ def test_page_with_disclosure_control_uses_the_same_evidence_window(real_store, 
     from lib.sharing import disclosure
     monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
     monkeypatch.setenv(disclosure.ENV_FLAG, "1")
+    from tests.conftest import warm_disclosure_plan
+    warm_disclosure_plan(real_store)
     at = open_app_page("pages/what_if.py", {"area": "QKK"}, timeout=180)
     captions = "\n".join(c.value for c in at.caption)
     assert "from 2 months, Oct-Nov 2025: provisional" in captions

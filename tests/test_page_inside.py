@@ -75,7 +75,9 @@ def test_care_setting_filter(real):
 
 
 def test_disclosure_control_at_organisation_level(real, monkeypatch):
+    from tests.conftest import warm_disclosure_plan
     monkeypatch.setenv("WORKFORCE_DISCLOSURE_CONTROL", "1")
+    warm_disclosure_plan(real)
     at = open_app_page("pages/organisations.py", {"area": "QKK", "group": "Midwives"})
     t = texts(at)
     assert "At organisation level too" in t
