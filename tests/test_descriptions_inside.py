@@ -221,7 +221,9 @@ def test_accessibility_statement_lists_these_charts_as_met():
 
 def test_organisation_ranking_with_every_figure_hidden_says_so(real, monkeypatch):
     """Disclosure control on and a small group: every organisation's rate is hidden; the caption says so."""
+    from tests.conftest import warm_disclosure_plan
     monkeypatch.setenv("WORKFORCE_DISCLOSURE_CONTROL", "1")
+    warm_disclosure_plan(real)
     at = open_app_page("pages/organisations.py", {"area": "QKK", "org": "RJ1", "group": "Midwives"})
     assert at.dataframe[0].value["Leaver rate"].isna().all()
     d = described(at, "Leaver rate (month): none of the organisations of South East London has a figure to show for Midwives")

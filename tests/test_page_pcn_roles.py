@@ -63,7 +63,9 @@ def test_page_march_2020_partial_collection_warned(env):
 
 
 def test_page_hides_small_pcn_cells_when_shared(env, monkeypatch):
+    from tests.conftest import warm_disclosure_plan
     monkeypatch.setenv("WORKFORCE_DISCLOSURE_CONTROL", "1")
+    warm_disclosure_plan(env)
     at = open_app_page("pages/pcn_roles.py", {"area": "QNQ"}, timeout=300)
     pcns = next(f.value for f in at.dataframe if "Sub-ICB location" in f.value.columns)
     shown = pcns["Headcount (sum of roles)"].dropna()
