@@ -259,6 +259,14 @@ def _apptest_runs_like_a_served_app():
     PagesManager.__init__ = original
 
 
+@pytest.fixture(scope="session")
+def real_store_all(real_store26, tmp_path_factory) -> Path:
+    """The real store with the May-26 file (2026 footprint) and the real March 2025 sickness file: every page has
+    data on it (tests/browser/test_axe.py serves it once for all of them). Read-only."""
+    require_reference()
+    return _real_store_plus(real_store26, tmp_path_factory, "real_store_all", [SICKNESS_MAR25])
+
+
 def serve_store(store: Path):
     """Generator for a module fixture: app.py served on `store`."""
     srv = Server(REPO / "app.py", env={"WORKFORCE_DATA_DIR": str(store)})

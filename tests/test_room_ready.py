@@ -371,7 +371,7 @@ def test_no_jargon_anywhere_on_the_page(panel):
 def test_workshop_mode_from_the_link_and_bad_flag():
     at = open_what_if(area="QKK", workshop="1")
     assert at.toggle(key="wi_workshop").value is True
-    chosen = at.multiselect(key="wi_live_chosen")
+    chosen = at.button_group(key="wi_live_chosen")
     assert chosen.value == ["nr_nursing_associate_trainees", "ret_change_pp"]
     # chart text at least 16 px for a room
     gap = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")

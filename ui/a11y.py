@@ -11,6 +11,28 @@ input:focus-visible, textarea:focus-visible, [role="combobox"]:focus-visible, [r
 summary:focus-visible, [tabindex]:focus-visible {
   outline: 3px solid #FFEB3B !important; outline-offset: 1px !important; box-shadow: 0 0 0 4px #212B32 !important;
 }
+/* choosers whose focus lands on an input inside a box that clips it (select box, multiselect, text and number
+   boxes): the ring goes on the box instead, drawn in full */
+[data-baseweb="select"] input:focus-visible, [data-baseweb="input"] input:focus-visible,
+[data-baseweb="base-input"] input:focus-visible, [data-baseweb="textarea"] textarea:focus-visible {
+  outline: none !important; box-shadow: none !important;
+}
+[data-baseweb="select"] > div:has(input:focus-visible), [data-baseweb="input"]:has(input:focus-visible),
+[data-baseweb="textarea"]:has(textarea:focus-visible) {
+  outline: 3px solid #FFEB3B !important; outline-offset: 1px !important; box-shadow: 0 0 0 4px #212B32 !important;
+}
+/* radio buttons, checkboxes and toggles hide their input: ring the label the person sees */
+label:has(input[type="radio"]:focus-visible), label:has(input[type="checkbox"]:focus-visible) {
+  outline: 3px solid #FFEB3B !important; outline-offset: 1px !important; box-shadow: 0 0 0 4px #212B32 !important;
+  border-radius: 4px;
+}
+/* a collapsed sidebar is off screen: its links and choosers must not take focus where nobody can see it */
+[data-testid="stSidebar"][aria-expanded="false"] { visibility: hidden; }
+/* the page title's "link to heading" is one more Tab stop between the skip link and the page's own choosers */
+[data-testid="stHeading"] h1 [data-testid="stHeaderActionElements"] { display: none; }
+/* captions (key-figure sentences, sources, the sidebar's data notes): NHS secondary text colour, 6.4:1 on white
+   and 5.8:1 on the sidebar's grey (Streamlit's faded caption was 4.0:1 and 3.9:1) */
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #4C6272 !important; }
 /* a focused menu link must not look like the current page: ring, no page highlight */
 [data-testid="stSidebarNavLink"]:focus-visible { background-color: transparent !important; }
 [data-testid="stSidebarNavLink"][aria-current="page"] { font-weight: 700; }

@@ -21,7 +21,7 @@ from ui import auth, charts, data, trend_charts
 
 LAYER_ID = "systems"
 MAP_HEIGHT = 560
-LABEL_DARK, LABEL_LIGHT = [33, 43, 50], [255, 255, 255]  # NHS dark grey on light fills, white on the darkest two
+LABEL_DARK, LABEL_LIGHT = [0, 0, 0], [255, 255, 255]  # black on light fills, white on the darkest two (map_data)
 # deck.gl's default label font: other families (sans-serif, Source Sans Pro; bold) drew blank glyphs in the
 # headless Chromium the tests use, so only the colour and size change here.
 
@@ -247,7 +247,7 @@ def hex_spec(level: str) -> dict:
               "encoding": {"x": x, "y": y, "text": {"field": "label", "type": "nominal"},
                            "color": {"field": "text_colour", "type": "nominal", "scale": None}, "tooltip": _TIP}}
     return {"$schema": _VL, "width": w, "height": h, "autosize": {"type": "none"},
-            "config": {"view": {"stroke": None}}, "data": {"name": "hexes"}, "layer": [hexes, labels],
+            "config": charts.with_text_colours({"view": {"stroke": None}}), "data": {"name": "hexes"}, "layer": [hexes, labels],
             # fixed words (Streamlit 1.67 writes st.vega_lite_chart(alt=...) into the spec, so changing figures
             # there rebuilt the chart on every change): the key figures are in the caption under the map
             "description": "Hex cartogram: one equal hexagon per system, placed roughly as on the map of England, "
@@ -274,7 +274,7 @@ def hex_rows(table: pd.DataFrame, scale: ColourScale, measure: str, level: str, 
     d = cells.merge(table[["code", "name", "region_name", "value", "value_text", "numerator_text",
                            "denominator_text"]], on="code", how="left")
     _tooltip_lines(d, scale, ms, selected)
-    d["text_colour"] = ["#212b32" if text_colour(c) == "#000000" else "#ffffff" for c in d["colour"]]
+    d["text_colour"] = [text_colour(c) for c in d["colour"]]  # at least 5.5:1 on every fill (map_data._TEXT_ON)
     d["aria"] = d["system"] + ", " + d["region_name"] + ": " + d["value_line"]
     return d[["code", "label", "x", "y", "colour", "text_colour", "system", "region_name", "value_line",
               "numerator_line", "denominator_line", "selected", "aria"]]

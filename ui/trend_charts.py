@@ -93,7 +93,8 @@ def show(chart: alt.TopLevelMixin | dict, name: str, key: str, *, downloads: boo
     spec = chart if isinstance(chart, dict) else stable_spec(chart)
     if description:
         spec = {**spec, "description": charts.CAPTIONED if caption else description}
-    st.vega_lite_chart(spec={**spec}, key=key, **{"width": "stretch", **kwargs})  # copy: Streamlit pops datasets
+    spec = {**spec, "config": charts.with_text_colours(spec.get("config"))}  # stated text colours (4.5:1)
+    st.vega_lite_chart(spec=spec, key=key, **{"width": "stretch", **kwargs})  # copy: Streamlit pops datasets
     words = [w for w in ((description if caption else None), note) if w]
     if words:
         st.caption("  \n".join(words))

@@ -91,8 +91,7 @@ def page(ctx) -> None:
     a = w.shared_assumptions()
     levers = live_levers(area, a)
     default = [k for k in (f"nr_{a.new_role_ids[0]}_trainees", "ret_change_pp") if k in levers]
-    chosen = head[2].multiselect("Levers on screen (up to 4)", list(levers), default=default, max_selections=4,
-                                 key="wi_live_chosen", format_func=lambda k: levers[k][0])
+    chosen = lever_chooser(head[2], levers, default)
     view = head[3].segmented_control("Show", WORKSHOP_VIEWS, default=WORKSHOP_VIEWS[0], key="wi_ws_view",
                                      required=True) or WORKSHOP_VIEWS[0]
     live = SS.get("wi_live_values", {})
@@ -119,6 +118,33 @@ def page(ctx) -> None:
     with below:
         with st.expander("All levers", icon=":material/tune:"):
             lever_panel(area)
+
+
+MAX_LIVE = 4
+LIVE_CHOSEN = "wi_live_chosen"
+
+
+def _keep_at_most_four() -> None:
+    """A fifth lever is refused (the previous choice stays) and the person is told why."""
+    now = list(SS.get(LIVE_CHOSEN) or [])
+    if len(now) > MAX_LIVE:
+        SS[LIVE_CHOSEN] = [k for k in SS.get("wi_live_chosen_prev", now) if k in now][:MAX_LIVE]
+        SS["wi_live_too_many"] = True
+    else:
+        SS["wi_live_chosen_prev"] = now
+
+
+def lever_chooser(box, levers: dict, default: list[str]) -> list[str]:
+    """The levers shown as live sliders: toggle buttons in a popover. (A multiselect's chips are 15x7 px remove
+    targets and carry an aria-label on a span with no role, which axe-core flags; pills are real buttons with
+    aria-pressed, 24 px or more.)"""
+    with box.popover("Levers on screen (up to 4)", icon=":material/tune:", width="stretch"):
+        chosen = st.pills("Levers on screen (up to 4)", list(levers), default=default, selection_mode="multi",
+                          key=LIVE_CHOSEN, format_func=lambda k: levers[k][0], on_change=_keep_at_most_four,
+                          label_visibility="collapsed")
+        if SS.pop("wi_live_too_many", False):
+            st.caption("Up to four levers fit beside the results: take one off first.")
+    return list(chosen or [])[:MAX_LIVE]
 
 
 @st.fragment(key=RESULTS)

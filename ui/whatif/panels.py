@@ -83,7 +83,7 @@ def compare_chart_spec(n_series: int, group: str, big: bool = False) -> dict:
             "tooltip": [{"field": "scenario", "type": "nominal", "title": "Scenario"},
                         {"field": "year", "type": "ordinal", "title": "Year"},
                         {"field": "gap", "type": "quantitative", "title": "Gap (FTE)", "format": ",.0f"}]},
-        **({"config": charts.big_config()} if big else {}),
+        "config": charts.with_text_colours(charts.big_config() if big else None),
     }
 
 

@@ -217,8 +217,7 @@ def _draw(data, spec: dict, key: str) -> None:
     chart with a bottom legend overlapped the one below it after its rows were swapped."""
     height = spec.pop("height") + (130 if workshop_on() else 110)
     spec["autosize"] = {"type": "fit", "contains": "padding"}
-    if workshop_on():
-        spec["config"] = charts.big_config()
+    spec["config"] = charts.with_text_colours(charts.big_config() if workshop_on() else spec.get("config"))
     if isinstance(data, bytes):   # rows already in Arrow (view_cached): a named dataset, which Streamlit passes through
         spec["datasets"], spec["data"] = {"rows": data}, {"name": "rows"}
         data = None
