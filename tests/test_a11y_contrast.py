@@ -35,12 +35,14 @@ def test_formula_against_worked_values():
 
 def test_theme_captions_and_inline_code_pass():
     from ui import a11y
-    caption = re.search(r'stCaptionContainer"\] p \{ color: (#[0-9A-Fa-f]{6})', a11y.FOCUS_CSS).group(1)
+    caption = re.search(r'stCaptionContainer"\] \{ opacity: 1 !important; color: (#[0-9A-Fa-f]{6})', a11y.FOCUS_CSS).group(1)
     pairs = {"body text on white": (THEME["textColor"], THEME["backgroundColor"]),
              "body text on the sidebar": (THEME["textColor"], THEME["secondaryBackgroundColor"]),
              "caption on white": (caption, THEME["backgroundColor"]),
              "caption on the sidebar": (caption, THEME["secondaryBackgroundColor"]),
              "inline code": (THEME["codeTextColor"], THEME["codeBackgroundColor"])}
+    assert caption == a11y.CAPTION_COLOUR                         # the colour the statement quotes is the one used
+    assert (THEME["codeTextColor"], THEME["codeBackgroundColor"]) == (a11y.CODE_TEXT, a11y.CODE_BACKGROUND)
     for what, (fg, bg) in pairs.items():
         assert contrast_ratio(fg, bg) >= 4.5, (what, fg, bg, contrast_ratio(fg, bg))
     # before this change: Streamlit's faded caption (the text colour at 60%) was 4.0:1 on white, 3.9:1 on the sidebar

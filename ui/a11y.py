@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+# colours quoted by the accessibility statement (the CSS below and .streamlit/config.toml use the same values;
+# tests/test_a11y_contrast.py checks they agree and computes each ratio)
+CAPTION_COLOUR = "#4C6272"                         # NHS secondary text colour
+CODE_TEXT, CODE_BACKGROUND = "#212B32", "#F0F4F5"  # theme codeTextColor / codeBackgroundColor
+
 FOCUS_CSS = """<style>
 /* NHS focus style: yellow ring with a dark edge, visible on white, blue and grey */
 a:focus-visible, button:focus-visible, [role="tab"]:focus-visible, [role="switch"]:focus-visible,
@@ -30,9 +35,11 @@ label:has(input[type="radio"]:focus-visible), label:has(input[type="checkbox"]:f
 [data-testid="stSidebar"][aria-expanded="false"] { visibility: hidden; }
 /* the page title's "link to heading" is one more Tab stop between the skip link and the page's own choosers */
 [data-testid="stHeading"] h1 [data-testid="stHeaderActionElements"] { display: none; }
-/* captions (key-figure sentences, sources, the sidebar's data notes): NHS secondary text colour, 6.4:1 on white
-   and 5.8:1 on the sidebar's grey (Streamlit's faded caption was 4.0:1 and 3.9:1) */
-[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #4C6272 !important; }
+/* captions (key-figure sentences, sources, the sidebar's data notes): NHS secondary text colour at full opacity,
+   6.4:1 on white and 5.8:1 on the sidebar's grey (Streamlit draws them in the text colour at 60% opacity: 4.0:1
+   on white, 3.9:1 on the sidebar) */
+[data-testid="stCaptionContainer"] { opacity: 1 !important; color: #4C6272 !important; }
+[data-testid="stCaptionContainer"] p { color: #4C6272 !important; }
 /* a focused menu link must not look like the current page: ring, no page highlight */
 [data-testid="stSidebarNavLink"]:focus-visible { background-color: transparent !important; }
 [data-testid="stSidebarNavLink"][aria-current="page"] { font-weight: 700; }
