@@ -5,9 +5,10 @@ import pandas as pd
 import streamlit as st
 
 from lib.insight import exports
+from lib.insight.choices import CHOICES
 from lib.insight.metrics import DEFINITIONS
 from lib.data.schema import STAFF_GROUP_ORDER
-from ui import shell, state
+from ui import pcn_view, shell, state
 
 ctx = st.session_state.get("ctx")
 st.title("Data and definitions")
@@ -30,6 +31,10 @@ MEASURE_WORDS = {"leaver_rate": "Leaver rate", "joiner_rate": "Joiner rate", "va
 st.table(pd.DataFrame({"Measure": [MEASURE_WORDS.get(k, k.replace("_", " ").capitalize()) for k in DEFINITIONS],
                        "Definition": list(DEFINITIONS.values())}).set_index("Measure"))
 
+st.subheader("Choices made, and why")
+for title, text in CHOICES:
+    st.markdown(f"**{title}.** {text}")
+
 st.subheader("Vacancy template (Provider Workforce Return style)")
 st.markdown(
     "Vacancies below region level are published only in the Provider Workforce Return, which is not public. "
@@ -42,3 +47,6 @@ st.dataframe(exports.vacancy_template_frame(), hide_index=True)
 st.download_button("Download vacancy template (CSV)", exports.vacancy_template_csv().encode("utf-8"),
                    file_name="vacancy_template.csv", mime="text/csv", icon=":material/download:", on_click="ignore")
 st.caption("Staff groups: " + "; ".join(STAFF_GROUP_ORDER))
+
+# ---- primary care networks' new roles and the what-if levers they evidence (ui/pcn_view.py)
+pcn_view.definitions()
