@@ -16,23 +16,28 @@ input:focus-visible, textarea:focus-visible, [role="combobox"]:focus-visible, [r
 summary:focus-visible, [tabindex]:focus-visible {
   outline: 3px solid #FFEB3B !important; outline-offset: 1px !important; box-shadow: 0 0 0 4px #212B32 !important;
 }
-/* choosers whose focus lands on an input inside a box that clips it (select box, multiselect, text and number
+/* choosers whose focus lands on an input inside a box that clips it (select box, text, number and text-area
    boxes): the ring goes on the box instead, drawn in full */
-[data-baseweb="select"] input:focus-visible, [data-baseweb="input"] input:focus-visible,
-[data-baseweb="base-input"] input:focus-visible, [data-baseweb="textarea"] textarea:focus-visible {
+[data-testid="stSelectbox"] input:focus-visible, [data-testid="stMultiSelect"] input:focus-visible,
+[data-testid="stTextInputField"]:focus-visible, [data-testid="stNumberInputField"]:focus-visible,
+[data-testid="stTextArea"] textarea:focus-visible, [data-baseweb="input"] input:focus-visible,
+[data-baseweb="textarea"] textarea:focus-visible {
   outline: none !important; box-shadow: none !important;
 }
-[data-baseweb="select"] > div:has(input:focus-visible), [data-baseweb="input"]:has(input:focus-visible),
-[data-baseweb="textarea"]:has(textarea:focus-visible) {
+[data-testid="stSelectbox"] > div > div:has(input:focus-visible),
+[data-testid="stMultiSelect"] > div > div:has(input:focus-visible),
+[data-testid="stTextInputRootElement"]:has(:focus-visible), [data-testid="stNumberInputContainer"]:has(:focus-visible),
+[data-baseweb="input"]:has(input:focus-visible), [data-baseweb="textarea"]:has(textarea:focus-visible) {
   outline: 3px solid #FFEB3B !important; outline-offset: 1px !important; box-shadow: 0 0 0 4px #212B32 !important;
 }
-/* radio buttons, checkboxes and toggles hide their input: ring the label the person sees */
-label:has(input[type="radio"]:focus-visible), label:has(input[type="checkbox"]:focus-visible) {
+/* radio buttons, checkboxes and toggles hide their input: ring the option the person sees */
+[data-testid="stRadioOption"]:has(input:focus-visible), label:has(input[type="radio"]:focus-visible),
+label:has(input[type="checkbox"]:focus-visible) {
   outline: 3px solid #FFEB3B !important; outline-offset: 1px !important; box-shadow: 0 0 0 4px #212B32 !important;
   border-radius: 4px;
 }
 /* a collapsed sidebar is off screen: its links and choosers must not take focus where nobody can see it */
-[data-testid="stSidebar"][aria-expanded="false"] { visibility: hidden; }
+[data-testid="stSidebar"][data-collapsed="true"] { visibility: hidden; }
 /* the page title's "link to heading" is one more Tab stop between the skip link and the page's own choosers */
 [data-testid="stHeading"] h1 [data-testid="stHeaderActionElements"] { display: none; }
 /* captions (key-figure sentences, sources, the sidebar's data notes): NHS secondary text colour at full opacity,

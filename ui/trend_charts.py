@@ -152,10 +152,6 @@ def _break_rows(df: pd.DataFrame) -> pd.DataFrame | None:
     return pd.DataFrame(rows) if rows else None
 
 
-# what a screen reader says for a break mark that has no tooltip (a mark with neither has no accessible name)
-BREAK_WORDS = "Geography change: the systems changed here; earlier months are shown on the chosen footprint"
-
-
 def break_rules(df: pd.DataFrame) -> alt.Chart | None:
     """Dashed marks at each geography change inside the plotted months, so a reader sees where the systems
     changed; earlier months are shown on the chosen footprint (lib/data/footprint)."""
@@ -353,8 +349,10 @@ def mix_small_multiples(over_time: pd.DataFrame, groups: list[str]) -> alt.Facet
     brk = _break_rows(df)
     if brk is not None:  # dashed mark in every panel where the systems changed (figures before are re-based)
         breaks = [m.strftime("%Y-%m") for m in brk["month"]]
-        layers.append(alt.Chart().mark_rule(color=BREAK_COLOUR, strokeDash=[4, 4], strokeWidth=1.2).encode(
-            x="month:T", description=alt.value(BREAK_WORDS)).transform_filter(alt.FieldOneOfPredicate(field="period", oneOf=breaks)))
+        # aria=False: in small multiples Vega gave these marks an image role with no name (axe-core svg-img-alt);
+        # the break is stated in words under the chart
+        layers.append(alt.Chart().mark_rule(color=BREAK_COLOUR, strokeDash=[4, 4], strokeWidth=1.2, aria=False).encode(
+            x="month:T").transform_filter(alt.FieldOneOfPredicate(field="period", oneOf=breaks)))
     return alt.layer(*layers, data=df).facet(
         facet=alt.Facet("staff_group:N", sort=groups, title=None, header=alt.Header(labelFontWeight="bold")),
         columns=3).resolve_scale(y="shared")  # one y-axis from zero: a 0.01-point move no longer looks like a fall

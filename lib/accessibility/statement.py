@@ -8,8 +8,18 @@ from pathlib import Path
 
 RESULTS = Path(__file__).with_name("results.json")
 
-# axe-core "needs review" (incomplete) rules: what axe could not decide, and what was checked instead.
-REVIEWED: dict[str, str] = {}
+# axe-core "needs review" (incomplete) rules: what axe could not decide, and what was checked instead. CHART_TEXT is
+# the text inside chart pictures, which axe cannot decide on (it reports the background as undetermined, "needs
+# review", on every label), so the measured run leaves it out of axe's contrast rule and counts it instead.
+CHART_TEXT = "color-contrast: text inside chart pictures"
+REVIEWED: dict[str, str] = {
+    CHART_TEXT: "Not checked by axe-core. Every text colour each chart states (axis labels and titles, legends, "
+                "titles and subtitles, facet headers, value labels, the map's labels on each of its fills) worked "
+                "out with the WCAG formula against the chart's background, on every page and in workshop mode "
+                "(tests/test_a11y_contrast.py): all at least 4.5:1. Whole-page screenshots of the workshop, Turnover, "
+                "the real map and Sickness absence read by the developer on 7 December 2026. Text drawn over another "
+                "mark (a value label on a bar) is not checked against that mark.",
+}
 
 
 def load(path: Path = RESULTS) -> dict:
@@ -45,14 +55,19 @@ def summary(results: dict) -> dict:
             "date": date_text(results["measured_on"]), "axe_version": results["axe_version"]}
 
 
-def needs_review(results: dict) -> list[tuple[str, int, int, str]]:
-    """(rule, runs where axe asked for review, elements in all, what was checked) per needs-review rule."""
+def needs_review(results: dict) -> list[tuple[str, int, int | str, str]]:
+    """(rule, runs where axe asked for review, elements in all, what was checked) per needs-review rule, then the
+    text inside chart pictures (page views that draw any)."""
     rules: dict[str, list[int]] = {}
     for r in results["runs"]:
         for rule, n in r["incomplete"].items():
             rules.setdefault(rule, []).append(n)
-    return [(rule, len(ns), sum(ns), REVIEWED.get(rule, "Not reviewed yet."))
-            for rule, ns in sorted(rules.items())]
+    out: list[tuple[str, int, int | str, str]] = [(rule, len(ns), sum(ns), REVIEWED.get(rule, "Not reviewed yet."))
+                                                 for rule, ns in sorted(rules.items())]
+    charts = sum(bool(r.get("chart_text")) for r in results["runs"])
+    if charts:
+        out.append((CHART_TEXT, charts, "all of it", REVIEWED[CHART_TEXT]))
+    return out
 
 
 def tab_rows(results: dict) -> list[tuple[str, str, int, int]]:

@@ -19,7 +19,7 @@ from typing import Callable
 import pytest
 
 from lib.accessibility import statement
-from tests.browser.axe_run import AXE_JS, TAGS, run_axe, tab_walk
+from tests.browser.axe_run import AXE_JS, TAGS, chart_text_count, run_axe, tab_walk
 from tests.conftest import REPO, Server, assert_no_exception, wait_for_app
 
 WIDTH = 1440
@@ -77,6 +77,7 @@ class Run:
     path: str
     state: str = "opened from its link"
     action: Callable | None = None
+    shot: str | None = None   # a screenshot of the whole page to tests/artifacts/a11y_<shot>.png (read by eye)
 
     @property
     def page_title(self) -> str:
@@ -84,18 +85,18 @@ class Run:
 
 
 DEMO = [Run("demo", "/" + p) for p in TITLES] + [
-    Run("demo", "/what_if?area=QKK&workshop=1", "workshop mode"),
+    Run("demo", "/what_if?area=QKK&workshop=1", "workshop mode", shot="workshop"),
     Run("demo", "/what_if?area=QKK&workshop=1", "workshop mode, levers chooser open", _levers_popover),
     Run("demo", "/what_if?area=QKK&workshop=1", "workshop mode, compare view with a scenario", _compare_view),
-    Run("demo", "/turnover?area=QKK", "Download chart popover open", _download_popover),
+    Run("demo", "/turnover?area=QKK", "Download chart popover open", _download_popover, shot="turnover_download"),
     Run("demo", "/turnover?area=QKK", "Definitions popover open", _definitions_popover),
 ]
 OCT_NOV_25 = "footprint=2022&period=2025-11"
 REAL = [Run("real", "/" + p, "2026 footprint (May 2026)") for p in TITLES] + [
-    Run("real", f"/map?{OCT_NOV_25}&measure=leaver_rate", "Nov 2025, 2022 footprint"),
+    Run("real", f"/map?{OCT_NOV_25}&measure=leaver_rate", "Nov 2025, 2022 footprint", shot="real_map"),
     Run("real", f"/profile?{OCT_NOV_25}&area=QKK", "Nov 2025, 2022 footprint"),
     Run("real", f"/organisations?{OCT_NOV_25}&area=QKK&org=RJ1", "an organisation chosen (Nov 2025)"),
-    Run("real", "/sickness?footprint=2022&area=QKK", "a system chosen (March 2025)"),
+    Run("real", "/sickness?footprint=2022&area=QKK", "a system chosen (March 2025)", shot="real_sickness"),
 ]
 
 
@@ -140,7 +141,13 @@ def measured(app_server, real_server, browser_context, artifacts):
             _open(page, srv, run)
             result = run_axe(page, WIDTH)
             runs.append({"store": run.store, "page": run.page_title, "state": run.state, "path": run.path,
-                         "violations": _nodes(result, "violations"), "incomplete": _nodes(result, "incomplete")})
+                         "violations": _nodes(result, "violations"), "incomplete": _nodes(result, "incomplete"),
+                         # whether the page draws text in charts (the element count moves with every chart edit, so
+                         # it is printed, not committed)
+                         "chart_text": chart_text_count(page) > 0})
+            print(f"{run.store} {run.path} ({run.state}): {chart_text_count(page)} chart text elements")
+            if run.shot:
+                page.screenshot(path=str(artifacts / f"a11y_{run.shot}.png"))  # the whole page: the window is as tall
             if result["violations"]:
                 failures[f"{run.store} {run.path} ({run.state})"] = _examples(result)
             if run.store == "demo" and run.action is None and "?" not in run.path:
