@@ -92,8 +92,9 @@ def last_frame_ms(trace: bytes, input_perf: float, mark_perf: float, last_mutati
     mark = marks[0]
     t_input = mark["ts"] - (mark_perf - input_perf) * 1000.0
     t_mut = mark["ts"] + (last_mutation_perf - mark_perf) * 1000.0
-    # frames of the renderer that ran the page (other tabs are hidden and draw nothing)
-    frames = sorted(e["ts"] for e in events if e.get("name") == "DrawFrame" and e.get("ts", 0) >= t_input)
+    # frames of the renderer that ran the page (the mark's process; another tab's renderer can draw a frame or two)
+    frames = sorted(e["ts"] for e in events if e.get("name") == "DrawFrame" and e.get("pid") == mark.get("pid")
+                    and e.get("ts", 0) >= t_input)
     if not frames:
         return None
     after = [f for f in frames if f >= t_mut] or frames[-1:]
