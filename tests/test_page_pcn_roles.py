@@ -106,3 +106,11 @@ def test_what_if_preset_sets_recruited_fte_from_the_fastest_quarter(env, store):
     g = role_evidence.growth_table(pcn_store.load(store), pcn_store.population(store), list(labels))
     expected = role_evidence.evidence(g, "QNQ", labels)["physician_associate"].fastest_quarter_per_year
     assert at.session_state["wi_c_nr_physician_associate_recruited"] == round(expected, 1) == 5.2
+
+
+def test_map_uses_the_ingested_population_for_fte_per_100k(env):
+    from ui import data
+    pop = data._population.__wrapped__(str(env), (), "ICS")
+    assert len(pop) == 42 and sum(pop.values()) == 57106398
+    at = open_app_page("pages/map.py", {"measure": "fte_per_100k"}, timeout=300)
+    assert any("per 100,000" in s.value for s in at.subheader)
