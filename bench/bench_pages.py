@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import time
@@ -334,6 +335,9 @@ def main() -> int:
                             opened[m] = {"ms": homes[m]}
                         else:
                             nav = app.page.locator("[data-testid='stSidebarNav'] a", has_text=link).first
+                            more = app.page.get_by_role("button", name=re.compile(r"^View \d+ more"))
+                            if not nav.is_visible() and more.count():  # Streamlit folds a long page list
+                                more.first.click()
                             opened[m] = app.measure(nav.click)
                     line = []
                     for i in range(a.changes):
