@@ -372,7 +372,7 @@ def test_cli_bridge_metrics_and_sickness(real_store, tmp_path, nov):
             "--basis", "hc", "--format", "json", "--data-dir", d)
     assert [s["value"] for s in json.loads(r.stdout)] == [17385, -133, 249, 9, 17510]
     r = cli("bridge", "--area", "QZZ", "--from", "2025-10", "--to", "2025-11", "--data-dir", d)
-    assert r.returncode == 2 and "--area 'QZZ' is not a ICS code" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 2 and "--area: 'QZZ' is not an NHS system, region or England" in r.stderr and "Traceback" not in r.stderr
 
     r = cli("metrics", "--by-organisation", "--area", "QKK", "--data-dir", d)
     out = pd.read_csv(io.StringIO(r.stdout))

@@ -45,7 +45,7 @@ def body(at: AppTest) -> str:
 def test_england_default_and_slider_updates_result_and_link():
     at = open_page()
     assert at.selectbox(key="url_area").value == "ENG"
-    assert scn_param(at).to_dict() == {"schema_version": 1, "area": "ENG", "horizon": 5}
+    assert scn_param(at).to_dict() == {"schema_version": 1, "area": "ENG", "footprint": "ICS", "horizon": 5}
     gap0 = metric(at, "Gap in year 5").value
     assert metric(at, "Extra cost").value == "£0"
     lever(at, "slider", "wi_c_nr_nursing_associate_trainees", 2000)
@@ -83,14 +83,14 @@ def test_shared_link_restores_the_exact_scenario():
     assert at.slider(key="wi_c_nr_care_coordinator_trainees").value == 12
     assert at.slider(key="wi_c_horizon").value == 7
     assert at.text_input(key="wi_name").value == "Shared"
-    assert scn_param(at).to_dict() == Scenario.from_dict(doc).to_dict()
+    assert scn_param(at).to_dict() == Scenario.from_dict({**doc, "footprint": "ICS"}).to_dict()  # the page records its footprint
 
 
 @pytest.mark.parametrize("bad", ["s1.!!!", "garbage", to_query(Scenario(area="QZZ"))])
 def test_invalid_scn_param_is_friendly(bad):
     at = open_page(scn=bad)
     assert "could not be read" in body(at)
-    assert scn_param(at).to_dict() == {"schema_version": 1, "area": "ENG", "horizon": 5}
+    assert scn_param(at).to_dict() == {"schema_version": 1, "area": "ENG", "footprint": "ICS", "horizon": 5}
     assert metric(at, "Gap in year 5").value
 
 
@@ -98,7 +98,7 @@ def test_compare_panel_holds_up_to_four():
     at = open_page(area="QKK")
     for i, n in enumerate([0, 50, 100, 150, 200]):
         lever(at, "slider", "wi_c_nr_nursing_associate_trainees", n)
-        at.text_input(key="wi_cmp_name").set_value(f"NA {n}").run()
+        at.text_input(key="wi_name").set_value(f"NA {n}").run()   # one name box: the scenario's own
         btn = at.button(key="wi_cmp_add")
         if i < 4:
             btn.click().run()
@@ -168,7 +168,7 @@ def test_save_panel_uploads_valid_and_invalid_json():
     assert not at.exception
     errs = " ".join(str(e.value) for e in at.error)
     assert "not a valid scenario" in errs and "not valid JSON" in errs
-    assert scn_param(at).to_dict() == {"schema_version": 1, "area": "ENG", "horizon": 5}   # nothing changed
+    assert scn_param(at).to_dict() == {"schema_version": 1, "area": "ENG", "footprint": "ICS", "horizon": 5}   # nothing changed
     doc = {"area": "QKK", "horizon": 4, "name": "From file", "levers": {"new_roles": [
         {"role": "physician_associate", "trainees_per_year": 9}]}}
     at.file_uploader(key="wi_upload").set_value(("ok.json", json.dumps(doc).encode(), "application/json")).run()

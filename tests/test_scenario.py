@@ -62,7 +62,7 @@ def test_url_rejects_tampering_and_pickle():
     ({"horizon": 11}, "horizon: 11 is outside"),
     ({"horizon": "5"}, "horizon: expected a whole number of years"),
     ({"horizon": 2.5}, "horizon: expected a whole number"),
-    ({"area": "Kent"}, "area: expected an NHS Q-code"),
+    ({"area": "Kent"}, "area: 'Kent' is not an NHS system, region or England"),
     ({"colour": "red"}, "unknown key(s) 'colour'"),
     ({"levers": {"retention": [{"staff_group": "Nurses & health visitors", "leaver_rate_change": 1.5}]}},
      "levers.retention[0].leaver_rate_change: 1.5 is outside the allowed range [-1, 1]"),
@@ -112,8 +112,8 @@ def test_run_scenario_outputs_and_area_checks():
     s = res.summary.set_index(["scenario", "staff_group"])
     assert s.loc[("scenario", "Nurses & health visitors"), "gap_end"] != s.loc[("baseline", "Nurses & health visitors"), "gap_end"]
     assert (res.costs.loc[res.costs["scenario"] == "scenario", "training_cost"].iloc[1:] > 0).all()
-    with pytest.raises(ScenarioError, match="not in the loaded data"):
-        run_scenario(Scenario(area="QXX"), b)
+    with pytest.raises(ScenarioError, match="not a system of the loaded data"):
+        run_scenario(Scenario(area="QWE"), b)  # a real system, not in this baseline
     with pytest.raises(ScenarioError, match="has no data in the baseline"):
         run_scenario(Scenario.from_dict({"area": "QKK", "levers": {"recruitment": [
             {"staff_group": "Midwives", "domestic_fte_per_year": 1}]}}), b)

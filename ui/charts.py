@@ -60,14 +60,22 @@ def _context_lines() -> tuple[str | None, bool]:
     return f"{period_label(ctx.period)} ({ctx.systems_label})", bool(ctx.synthetic)
 
 
-def export_spec(spec: dict, title: str, system: str | None, period: str | None, synthetic: bool) -> dict:
+def export_spec(spec: dict, title: str, system: str | None, period: str | None, synthetic: bool,
+                source: str | None = None, notes: list[str] | tuple[str, ...] = ()) -> dict:
     """The chart spec with a title block that makes the picture stand alone: title; system and period;
-    source; the synthetic label where it applies."""
+    source (the store's own statement when given, else the general note); any caveats (`notes`); the synthetic
+    label where it applies. Every line is wrapped to the picture's width, so nothing is cut off at its edge."""
+    import textwrap
     out = dict(spec)
+    width = int(spec.get("width") or 640) if isinstance(spec.get("width"), (int, float)) else 640
+    chars = max(60, int(width / 6.0))      # 11 px text is about 6 px a character
     sub = [" - ".join(x for x in (system, period) if x)] if (system or period) else []
-    sub.append(exports.SOURCE_NOTE.replace("Source: ", "Source: ", 1)[:160])
+    lines = [f"Source: {source}" if source and not source.startswith("Source") else (source or exports.SOURCE_NOTE),
+             *notes]
     if synthetic:
-        sub.append(exports.SYNTHETIC_NOTE)
+        lines.append(exports.SYNTHETIC_NOTE)
+    for line in lines:
+        sub.extend(textwrap.wrap(str(line), chars) or [""])
     out["title"] = {"text": title, "subtitle": sub, "anchor": "start", "fontSize": 16, "subtitleFontSize": 11,
                     "subtitleColor": "#3D3D3D" if not synthetic else "#8A1538"}
     out.setdefault("background", "white")
@@ -122,7 +130,8 @@ def show_chart(chart: alt.TopLevelMixin, name: str, key: str, *, downloads: bool
 
 
 def download_row(spec: dict | Callable[[], dict], name: str, key: str, *, title: str | None = None,
-                 system: str | None = None, stamped: bool = False) -> None:
+                 system: str | None = None, stamped: bool = False, source: str | None = None,
+                 notes: list[str] | tuple[str, ...] = ()) -> None:
     """'Download chart (PNG)' and '(SVG)' buttons side by side, sized to their labels (a narrow column cut
     them to an icon and one character). The picture carries title, system, period, source, synthetic label.
     `spec` may be a function returning the spec: it runs only when a picture is asked for, not on every rerun
@@ -133,7 +142,7 @@ def download_row(spec: dict | Callable[[], dict], name: str, key: str, *, title:
         s = spec() if callable(spec) else spec
         if not stamped:
             s = export_spec(s, title or _spec_title(s) or name.replace("_", " ").capitalize(), system, period,
-                            synthetic)
+                            synthetic, source=source, notes=notes)
         return _render(json.dumps(s), fmt)
 
     row = st.container(horizontal=True, gap="small")

@@ -151,3 +151,36 @@ def link_to_organisations(ctx, area: str, group: str = ALL_STAFF, label: str | N
     st.page_link(ORG_PAGE, label=label or f"Organisations inside {ctx.area_names.get(area, area)}",
                  icon=":material/domain:",
                  query_params={"level": ctx.level, "period": ctx.period, "area": area, "group": group})
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _peer_parts(data_dir: str, snap: tuple, level: str, period: str, sdc: bool) -> dict | None:
+    from lib.insight import peers
+    from lib.insight.metrics import area_metrics
+    f = _org_frame(data_dir, snap, level)
+    if f.empty:
+        return None
+    m = area_metrics(peers.without_hosted(f[f["period_end"].astype(str) == period]), by_staff_group=True,
+                     include_england=True)
+    return {"hosted": peers.hosted_services(f, period), "profile": peers.system_profile(f, period),
+            "without_hosted": disclosure.suppress_metrics(m) if sdc else m}
+
+
+def peer_parts(data_dir: Path, level: str, period: str) -> dict | None:
+    """For fair comparisons (lib.insight.peers): hosted regional services per system, each system's size and
+    care-setting mix (for similar systems), and the metrics of the month without hosted regional services (system
+    and England alike). None when the data holds no organisation rows (the demo store)."""
+    return _peer_parts(str(data_dir), data.snapshot(data_dir), level, period, auth.disclosure_on())
+
+
+def hosted_note(hosted: pd.DataFrame, area: str, names: dict) -> str | None:
+    """The warning a system's figures need when a hosted regional service is counted in them (names escaped)."""
+    h = hosted[hosted["system_code"] == area]
+    if h.empty:
+        return None
+    items = "; ".join(f"{plain(r.org_name)} ({r.kind}, {r.fte:,.0f} FTE, {100 * r.share:.1f}% of the system's staff)"
+                      for r in h.itertuples())
+    return (f"{plain(names.get(area, area))}'s figures include hosted regional services, which serve people beyond "
+            f"the system: {items}. Their staff make the system look different from England for reasons that are "
+            "not the system's own; switch them off below to compare without them (Data and definitions says the "
+            "rule).")

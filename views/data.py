@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.insight import exports
+from lib.insight.choices import CHOICES
 from lib.insight.metrics import DEFINITIONS
 from lib.data.schema import STAFF_GROUP_ORDER
 from ui import shell, state
@@ -29,6 +30,10 @@ MEASURE_WORDS = {"leaver_rate": "Leaver rate", "joiner_rate": "Joiner rate", "va
                  "fte_growth": "Growth in FTE", "fte_per_100k": "FTE per 100,000 population"}
 st.table(pd.DataFrame({"Measure": [MEASURE_WORDS.get(k, k.replace("_", " ").capitalize()) for k in DEFINITIONS],
                        "Definition": list(DEFINITIONS.values())}).set_index("Measure"))
+
+st.subheader("Choices made, and why")
+for title, text in CHOICES:
+    st.markdown(f"**{title}.** {text}")
 
 st.subheader("Vacancy template (Provider Workforce Return style)")
 st.markdown(

@@ -66,6 +66,41 @@ def _cached_group_chart(figures: tuple, area: str, group: str, period: str) -> d
     return trend_charts.frozen(group_chart(data.metrics_for(*figures), figures[2], area, group, period))
 
 
+def fair_comparisons(area: str, label: str, when: str, export_notes: list[str]) -> None:
+    """Hosted regional services marked (and the mix without them), and the similar systems' quartiles beside
+    England (issue 24: South East London's ambulance staff were London Ambulance Service's, which serves all of
+    London)."""
+    from lib.insight import peers
+    parts = inside.peer_parts(ctx.data_dir, ctx.level, ctx.period)
+    if parts is None or area not in ctx.area_names:
+        return
+    note = inside.hosted_note(parts["hosted"], area, ctx.area_names)
+    if note:
+        st.warning(note, icon=":material/local_hospital:")
+        if st.toggle("Leave out hosted regional services (this system and England)", key="mix_no_hosted"):
+            shown = trends.expected_mix(parts["without_hosted"], area, ctx.period)
+            st.markdown(f"**{label} without hosted regional services: more or fewer than expected (FTE)**")
+            tables.show(shown, key="mix_expected_nohost_table", column_config={
+                "Difference (FTE)": st.column_config.NumberColumn(format="%+,.1f"),
+                "Difference (percentage points)": st.column_config.NumberColumn(format="%+.2f")})
+            on_request.table_downloads(shown, f"role_mix_without_hosted_{ctx.level}_{area}_{ctx.period}",
+                                       "mix_nohost_dl", notes=[*export_notes, peers.HOSTED_RULE])
+    similar = peers.similar_systems(parts["profile"], area)
+    if similar.empty:
+        return
+    names = [ctx.area_names.get(c, c) for c in similar["area_code"]]
+    st.markdown(f"**{label} against similar systems and England, month ending {when}**")
+    st.caption(f"Similar systems (closest in size, care-setting mix and region; Data and definitions says the rule): "
+               f"{inside.plain('; '.join(names))}.")
+    m = data.metrics(ctx.data_dir, ctx.level)
+    table = peers.mix_with_peers(m, area, ctx.period, list(similar["area_code"]))
+    share = st.column_config.NumberColumn(format="percent")
+    tables.show(table, key="mix_peers_table", column_config={
+        c: share for c in table.columns if c not in ("Staff group", "Among similar systems")})
+    on_request.table_downloads(table, f"role_mix_similar_{ctx.level}_{area}_{ctx.period}", "mix_peers_dl",
+                               notes=[*export_notes, peers.SIMILAR_RULE, "Similar systems: " + "; ".join(names)])
+
+
 GROUP_SECTION = "role_mix_group"
 
 
@@ -149,6 +184,7 @@ def role_mix_body() -> None:
         })
         on_request.table_downloads(expected, f"role_mix_{ctx.level}_{area}_{ctx.period}", "mix_expected_dl",
                                    notes=export_notes)
+        fair_comparisons(area, label, when, export_notes)
     shell.definition("fte_share", "fte", key="role_mix_definitions")
 
     st.subheader(f"Change in mix over time: {label}")

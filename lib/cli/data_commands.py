@@ -9,7 +9,7 @@ from pathlib import Path
 
 from lib.cli import insight_commands
 from lib.insight import exports
-from lib.data import footprint
+from lib.data import footprint, geography
 from lib.data.ingest import LOCAL_STORE, IngestError, ingest
 from lib.data.loader import ENV_DATA_DIR, available_periods, default_data_dir
 from lib.insight.coverage import covered_metrics
@@ -65,8 +65,9 @@ def _metrics(args: argparse.Namespace) -> int:
     if sdc:
         out = disclosure.suppress_metrics(out)
         codes = out["area_code"].astype(str)
-        keep = ~codes.str.fullmatch(r"ENG|Y\d\d") | (args.england & codes.eq("ENG")) | \
-            (args.regions & codes.str.fullmatch(r"Y\d\d"))
+        kind = codes.map(geography.area_kind)
+        keep = ~kind.isin(["england", "region"]) | (args.england & kind.eq("england")) | \
+            (args.regions & kind.eq("region"))
         if not args.by_staff_group:
             keep &= out["staff_group"].eq(ALL_STAFF)
         out = out[keep].reset_index(drop=True)

@@ -9,15 +9,13 @@ import sys
 import pandas as pd
 
 from lib.data import footprint, geography
-from lib.data.loader import available_periods, default_data_dir, load_area_frame, load_frame, sickness_periods
+from lib.data.loader import available_periods, default_data_dir, sickness_periods
 from lib.data.schema import ALL_STAFF, is_period, known_staff_group_labels, normalise_staff_group
 from lib.insight import bridge as br
 from lib.insight import exports
 from lib.insight import organisations as og
 from lib.insight import sickness as sk
-from lib.insight.metrics import area_metrics
 from lib.stats.signals import SignalError
-from lib.whatif.projection import baseline_from_metrics
 from lib.whatif.scenario import Scenario, ScenarioError
 
 MAX_SCENARIO_BYTES = 1_000_000
@@ -52,6 +50,8 @@ def organisation_metrics(args: argparse.Namespace, period: str) -> int:
     """`metrics --by-organisation / --care-setting / --peer-group` (called by data_commands._metrics), with each
     organisation under its system on the --footprint vintage (default the vintage in force for the period)."""
     key = footprint_key_or_fail(args.level, getattr(args, "footprint", None), period)
+    if args.area:  # checked against the vintages before anything is read
+        args.area, _ = geography.area_on_footprint(args.area, key, "--area")
     frame = footprint.load_frame(args.data_dir, key, periods=[period])
     if args.care_setting:
         out = og.care_setting_metrics(frame, args.care_setting, basis=args.basis, include_england=args.england,
@@ -97,15 +97,15 @@ def _bridge(args: argparse.Namespace) -> int:
     for name in ("from_month", "to_month"):
         if not is_period(getattr(args, name)):
             raise ValueError(f"--{name.split('_')[0]} {getattr(args, name)!r} is not a month; expected YYYY-MM")
-    area = args.area
-    if area != br.ENGLAND_CODE and area not in set(geography.areas(args.level)["code"]):
-        raise ValueError(f"--area {area!r} is not a {args.level} code; expected one of "
-                         f"{', '.join(geography.areas(args.level)['code'])} or ENG")
+    key = footprint_key_or_fail(args.level, args.footprint, args.to_month)
+    area, _ = geography.area_on_footprint(args.area, key, "--area")
+    if geography.area_kind(area) == "region":
+        raise ValueError(f"--area {area}: the bridge is for one system or England (ENG); {area} is a region")
     group = _staff_group(args.staff_group)
-    frame = load_frame(args.data_dir, args.level, area_codes=None if area == br.ENGLAND_CODE else [area])
+    frame = footprint.load_frame(args.data_dir, key, area_codes=None if area == br.ENGLAND_CODE else [area])
     b = br.staff_in_post_bridge(frame, area, args.from_month, args.to_month, group, args.basis, org_code=args.org)
     if args.format == "text":
-        name = geography.area_names(args.level).get(area, "England" if area == br.ENGLAND_CODE else area)
+        name = geography.area_names(key).get(area, "England" if area == br.ENGLAND_CODE else area)
         print(f"{name} ({args.org or area}), {group}")
         for line in br.bridge_text(b):
             print("  " + line)
@@ -143,17 +143,19 @@ def _whatif_bridge(args: argparse.Namespace) -> int:
     except ScenarioError as exc:
         print(f"error: {args.scenario}: invalid scenario:\n  " + "\n  ".join(exc.errors), file=sys.stderr)
         return 2
+    from lib.cli.whatif_commands import scenario_footprint
+    from lib.whatif.studio import load_baseline
     periods = available_periods(args.data_dir, args.level)
     if not periods:
         raise ValueError(f"no {args.level} data in {args.data_dir}; ingest files first")
     period = args.period or periods[-1]
     if period not in periods:
         raise ValueError(f"--period {period!r} not loaded at {args.level} level; loaded: {', '.join(periods)}")
-    metrics = area_metrics(load_area_frame(args.data_dir, args.level, periods=[period]), by_staff_group=True)
+    # the baseline the page and `scenario` use (evidence window, vacancy coverage, national default vacancies)
+    baseline = load_baseline(args.data_dir, scenario_footprint(args, scn, period), period)
     group = _staff_group(args.staff_group) if args.staff_group else None
     try:
-        out = br.whatif_bridge(scn, baseline_from_metrics(metrics, period=period), figure=args.figure,
-                               staff_group=group)
+        out = br.whatif_bridge(scn, baseline, figure=args.figure, staff_group=group)
     except ScenarioError as exc:
         print(f"error: {args.scenario}: scenario does not fit the data:\n  " + "\n  ".join(exc.errors),
               file=sys.stderr)
@@ -171,7 +173,7 @@ def _whatif_bridge(args: argparse.Namespace) -> int:
 def add_cli(sub: argparse._SubParsersAction) -> None:
     d = str(default_data_dir())
     b = sub.add_parser("bridge", help="staff-in-post bridge: start, leavers, joiners, residual, end")
-    b.add_argument("--area", required=True, help="system code (e.g. QKK) or ENG")
+    b.add_argument("--area", required=True, help="system code of the footprint (e.g. QKK, S0E4D) or ENG")
     b.add_argument("--from", dest="from_month", required=True, help="YYYY-MM: staff in post at the end of this month")
     b.add_argument("--to", dest="to_month", required=True, help="YYYY-MM: to staff in post at the end of this month")
     b.add_argument("--staff-group", default=ALL_STAFF)
@@ -180,6 +182,8 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--data-dir", default=d)
     b.add_argument("--level", choices=["ICS", "STP"], default="ICS")
     b.add_argument("--format", choices=["text", "csv", "json"], default="text")
+    b.add_argument("--footprint", help="count each organisation in its system on this geography vintage: a year "
+                   "(2022, 2026) or key (ICS2026); default the vintage in force for the --to month")
     b.set_defaults(func=_guarded(_bridge))
 
     w = sub.add_parser("whatif-bridge", help="what-if bridge: baseline, each lever's contribution, scenario")
@@ -191,6 +195,9 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     w.add_argument("--data-dir", default=d)
     w.add_argument("--level", choices=["ICS", "STP"], default="ICS")
     w.add_argument("--format", choices=["text", "csv", "json"], default="text")
+    w.add_argument("--footprint", help="run on the systems of this geography vintage: a year (2022, 2026) or key "
+                   "(ICS2026); default the footprint the scenario file records, else the vintage in force for the "
+                   "period (as the page)")
     w.set_defaults(func=_guarded(_whatif_bridge))
 
     s = sub.add_parser("sickness", help="sickness absence rate (days lost / days available) by unit")

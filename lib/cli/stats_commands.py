@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lib.data import geography
 from lib.cli.data_commands import add_disclosure_option, disclosure_requested
 from lib.stats.funnel import funnel
 from lib.stats.spc import IMPROVEMENT_DIRECTIONS, spc, spc_summary
@@ -149,16 +150,21 @@ def _area_metrics(data_dir: str, level: str, periods: list[str] | None = None,
         key = footprint.footprint_key(level, footprint_choice, footprint_period or loaded[-1])
     except ValueError as exc:
         raise InputError(f"--footprint: {exc}") from None
+    if area_codes is not None:  # the vintages are the one list of places: a system of the footprint, a region or ENG
+        area_codes = [geography.area_on_footprint(a, key, "--area")[0] for a in area_codes]
     frame = footprint.load_area_frame(data_dir, key, periods=periods)
     if not sdc:
-        if area_codes is not None:
+        kinds = {geography.area_kind(a) for a in area_codes or []}
+        if area_codes is not None and kinds <= {"system"}:
             frame = frame[frame["area_code"].isin(area_codes)].reset_index(drop=True)
-        return area_metrics(frame, by_staff_group=True)
+        m = area_metrics(frame, by_staff_group=True, include_england="england" in kinds,
+                         include_regions="region" in kinds)
+        return m if area_codes is None else m[m["area_code"].isin(area_codes)].reset_index(drop=True)
     # disclosure control needs every area, region and England row (secondary suppression), then the ones asked
     m = disclosure.suppress_metrics(area_metrics(frame, by_staff_group=True, include_england=True,
                                                  include_regions=True))
     codes = m["area_code"].astype(str)
-    keep = codes.isin(area_codes) if area_codes else ~codes.str.fullmatch(r"ENG|Y\d\d")
+    keep = codes.isin(area_codes) if area_codes else ~codes.map(geography.area_kind).isin(["england", "region"])
     return m[keep].reset_index(drop=True)
 
 

@@ -35,7 +35,8 @@ def _run(args: argparse.Namespace) -> int:
             print(f"error: --period {period!r} not loaded at {args.level} level; loaded: {', '.join(periods)}",
                   file=sys.stderr)
             return 2
-        baseline = load_baseline(args.data_dir, args.level, period)
+        key = scenario_footprint(args, scn, period)
+        baseline = load_baseline(args.data_dir, key, period)
         result = run_scenario(scn, baseline, include_systems=not args.england_only)
     except ScenarioError as exc:
         print(f"error: {args.scenario}: scenario does not fit the data:\n  " + "\n  ".join(exc.errors), file=sys.stderr)
@@ -45,7 +46,8 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     out = getattr(result, args.what)
     if args.format == "json":
-        doc = {"scenario": scn.to_dict(), "period": period, "level": args.level, "rate_basis": baseline.rate_basis,
+        doc = {"scenario": scn.to_dict(), "period": period, "level": args.level, "footprint": key,
+               "rate_basis": baseline.rate_basis,
                "evidence_months": baseline.months, "provisional": baseline.provisional,
                "notes": result.notes, args.what: json.loads(out.to_json(orient="records", double_precision=15))}
         json.dump(doc, sys.stdout, indent=1)
@@ -53,6 +55,22 @@ def _run(args: argparse.Namespace) -> int:
     else:
         out.to_csv(sys.stdout, index=False, float_format="%.10g", lineterminator="\n")
     return 0
+
+
+def scenario_footprint(args: argparse.Namespace, scn, period: str) -> str:
+    """The geography key a scenario runs on: --footprint, else the footprint the document records, else the vintage
+    in force for the period (as `metrics` and the page's default)."""
+    from lib.data import footprint
+    choice = getattr(args, "footprint", None) or scn.footprint
+    try:
+        key = footprint.footprint_key(args.level, choice, period)
+    except ValueError as exc:
+        raise ValueError(f"--footprint: {exc}") from None
+    return key
+
+
+FOOTPRINT_HELP = ("run on the systems of this geography vintage: a year (2022, 2026) or key (ICS2026); default the "
+                  "footprint the scenario file records, else the vintage in force for the period (as the page)")
 
 
 def add_cli(subparsers: argparse._SubParsersAction) -> None:
@@ -66,5 +84,6 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--format", default="csv", choices=["csv", "json"])
     p.add_argument("--what", default="table", choices=["table", "summary", "costs"],
                    help="table: area x role x year; summary: per staff group (year the gap closes); costs: per year")
+    p.add_argument("--footprint", help=FOOTPRINT_HELP)
     p.add_argument("--england-only", action="store_true", help="for area ENG, leave out the per-system rows")
     p.set_defaults(func=_run)

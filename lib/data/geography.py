@@ -401,3 +401,82 @@ def vintage_summary() -> pd.DataFrame:
                      "systems": len(v.areas),
                      "systems_by_region": ", ".join(f"{REGIONS[r]} {counts[r]}" for r in sorted(counts.index))})
     return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------------------ area codes
+ENGLAND = "ENG"
+
+
+class AreaError(ValueError):
+    """An area code that is not England, a region or a system of any geography vintage (message says which)."""
+
+
+@lru_cache(maxsize=1)
+def known_area_codes() -> frozenset[str]:
+    """Every code an area may be given as: England, the NHS England regions and every system code of every
+    vintage in lib/data/vintages (the one list; no command or page keeps its own, or a pattern)."""
+    codes = {ENGLAND, *REGIONS}
+    for v in VINTAGES.values():
+        codes.update(v.areas["code"])
+    return frozenset(codes)
+
+
+def area_kind(code: str) -> str | None:
+    """'england', 'region' or 'system' for a known code; None otherwise."""
+    if code == ENGLAND:
+        return "england"
+    if code in REGIONS:
+        return "region"
+    return "system" if code in known_area_codes() else None
+
+
+def check_area(code: object, what: str = "area") -> str:
+    """The code when it is England, a region or a system of any vintage; otherwise AreaError with a clear message
+    naming `what` (e.g. 'area', '--area'). Leading and trailing spaces are ignored; case must match the vintages'."""
+    text = code.strip() if isinstance(code, str) else code
+    if isinstance(text, str) and text in known_area_codes():
+        return text
+    shown = repr(code)[:60]
+    vintages = ", ".join(f"{v.title} ({len(v.areas)})" for v in VINTAGES.values())
+    raise AreaError(f"{what}: {shown} is not an NHS system, region or England; expected ENG, a region ("
+                    f"{', '.join(REGIONS)}) or the code of a system of a geography vintage: {vintages} "
+                    "(python -m lib geography list shows them)")
+
+
+def area_on_footprint(code: str, key: str, what: str = "area") -> tuple[str, str | None]:
+    """(code on vintage `key`, None) when the code is England, a region or a system of that vintage;
+    AreaError otherwise. For a system of another vintage of the same level the error says what it became (or came
+    from) on `key`, through the succession tables, so the caller can offer it: `successor_on(code, key)`."""
+    code = check_area(code, what)
+    if area_kind(code) != "system" or code in area_codes(key):
+        return code, None
+    moved = became(code, key)
+    v = vintage(key)
+    if moved is not None:
+        raise AreaError(f"{what}: {moved[1]} It is not a system of the {v.title} footprint; use {moved[0]}, or "
+                        f"choose a footprint it belongs to ({_choices(vintages_of(code), v.level)}).")
+    raise AreaError(f"{what}: {code} is not a system of the {v.title} footprint; it is a system of "
+                    f"{_choices(vintages_of(code), v.level)}.")
+
+
+def successor_on(code: str, key: str) -> tuple[str, str] | None:
+    """(what system `code` corresponds to on vintage `key`, a sentence saying so), or None (see `became`)."""
+    try:
+        return became(code, key)
+    except (KeyError, ValueError):
+        return None
+
+
+def vintages_of(code: str) -> list[str]:
+    """The keys of the vintages with a system of this code (e.g. ['ICS', 'ICS2026'] for QE1)."""
+    return [v.key for v in VINTAGES.values() if code in area_codes(v.key)]
+
+
+def _titles(keys: list[str]) -> str:
+    return ", ".join(vintage(k).title for k in keys)
+
+
+def _choices(keys: list[str], level: str) -> str:
+    """'ICBs of July 2022 (--footprint 2022), STPs of April 2021 (--level STP)'."""
+    return ", ".join(f"{vintage(k).title} (--footprint {vintage(k).year})" if vintage(k).level == level
+                     else f"{vintage(k).title} (--level {vintage(k).level})" for k in keys)

@@ -55,6 +55,7 @@ MAX_ENTRIES = 500
 SCHEMA_VERSION = 1
 LOG_COLUMNS = ["when_utc", "who", "what", "value"]
 LIBRARY_LOG_COLUMNS = ["when_utc", "who", "what", "name", "detail"]
+ENTRY_COLUMNS = ["name", "saved_by", "saved_at_utc", "area", "years", "levers"]
 ANONYMOUS = "anonymous (local)"  # who saved it when sign-in is off
 _LEGACY_ANONYMOUS = {"local user", "unknown", ""}  # entries saved before ownership was recorded
 _PG_LOCK_KEY = 22_000_001     # pg_advisory_xact_lock key serialising schema creation across replicas
@@ -460,18 +461,24 @@ class Library:
                 .order_by(IMPORTS.c.file_name))]
 
     def entries(self) -> tuple[pd.DataFrame, list[str]]:
-        """(table of saved scenarios newest first: name, saved_by, saved_at_utc, area, years; problems). An entry
+        """(table of saved scenarios newest first: name, saved_by, saved_at_utc, area, years, levers (in words);
+        problems). An entry
         that cannot be read, and a legacy file that could not be imported, are named in the problems."""
+        from lib.whatif.studio import lever_summary  # the studio's words for a scenario's levers
         rows, problems = [], self._import_problems()
         for r in self._rows():
             try:
-                s = _scenario_from(parse_json(r.scenario_json, repr(r.name)), repr(r.name)).to_dict()
+                scn = _scenario_from(parse_json(r.scenario_json, repr(r.name)), repr(r.name))
             except LibraryError as exc:
                 problems.append(str(exc))
                 continue
+            try:
+                levers = "; ".join(lever_summary(scn))
+            except Exception:  # noqa: BLE001 - the words are a courtesy; the entry is still listed
+                levers = "(could not be described)"
             rows.append({"name": r.name, "saved_by": identity(r.saved_by), "saved_at_utc": r.saved_at_utc,
-                         "area": s.get("area", ""), "years": s.get("horizon", "")})
-        return pd.DataFrame(rows, columns=["name", "saved_by", "saved_at_utc", "area", "years"]), problems
+                         "area": scn.area, "years": scn.horizon, "levers": levers})
+        return pd.DataFrame(rows, columns=ENTRY_COLUMNS), problems
 
     def export_zip(self) -> bytes:
         """Every readable saved scenario (with who and when) as one zip of JSON files; a README.txt in the zip
@@ -583,9 +590,13 @@ def changes(store: Path | str, database_url: str | None = None) -> pd.DataFrame:
 # Change log of a session (levers and assumptions moved) as CSV
 # ------------------------------------------------------------------------------------------------
 def log_row(who: str, what: str, value, when: str | None = None) -> dict:
-    if isinstance(value, float):
-        value = f"{value:g}"
-    return {"when_utc": when or _now(), "who": str(who), "what": str(what), "value": str(value)}
+    """One change. A number stays a number (a lever moved to -1 is the number -1 in the CSV, not the text "'-1"
+    that formula neutralisation makes of a text "-1"); anything else is text."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = int(value) if float(value).is_integer() else float(f"{value:.6g}")
+    else:
+        value = str(value)
+    return {"when_utc": when or _now(), "who": str(who), "what": str(what), "value": value}
 
 
 def log_csv(rows: list[dict], notes: list[str] | None = None) -> bytes:

@@ -290,6 +290,7 @@ class Baseline:
     provisional: bool = False
     held_flat: np.ndarray | None = None       # (A,G) bool
     vacancy_default: bool = False
+    footprint: str = ""                       # geography vintage key of the systems ("ICS2026"); "" unknown
 
     @property
     def months(self) -> int:
@@ -314,7 +315,8 @@ class Baseline:
                         self.fte[idx], self.leaver_rate[idx], self.joiner_rate[idx], self.vacancy_fte[idx],
                         self.vacancy_known[idx], self.period, self.period_months, self.rate_basis, list(self.notes),
                         self.months_label, self.provisional,
-                        None if self.held_flat is None else self.held_flat[idx], self.vacancy_default)
+                        None if self.held_flat is None else self.held_flat[idx], self.vacancy_default,
+                        self.footprint)
 
     def frame(self) -> pd.DataFrame:
         A, G = self.fte.shape

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lib.data import geography
 from lib.whatif.assumptions import AssumptionError, Assumptions, load_assumptions
 from lib.whatif.projection import ENGLAND, Baseline, ModelInputs, Projection, project, year_gap_closes
 
@@ -56,7 +57,6 @@ MAX_QUERY_CHARS = 4_000          # encoded URL value
 MAX_JSON_BYTES = 32_000          # decompressed document (zip-bomb guard)
 QUERY_PREFIX = "s1."
 DEFAULT = "default"              # new_roles.from_staff_group: use the role's default source group
-_AREA_RE = re.compile(r"^(Q[A-Z0-9]{2}|ENG)$")
 
 
 class ScenarioError(ValueError):
@@ -134,11 +134,14 @@ class Scenario:
     levers: Levers = field(default_factory=Levers)
     assumptions: dict = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
+    footprint: str | None = None   # geography vintage key the scenario was built on ("ICS2026"); None: not recorded
 
     # ---- serialisation ---------------------------------------------------------------------------
     def to_dict(self) -> dict:
         """Canonical document: defaults and empty lists left out so URLs stay short."""
         d: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "area": self.area, "horizon": self.horizon}
+        if self.footprint:
+            d["footprint"] = self.footprint
         if self.name:
             d["name"] = self.name
         for k in ("demand_growth", "productivity"):
@@ -243,7 +246,7 @@ def _group(errs, where, v, roles_ok=False, assumptions: Assumptions | None = Non
 
 def _parse(doc: Any) -> Scenario:
     errs: list[str] = []
-    top = ["schema_version", "name", "area", "horizon", "demand_growth", "productivity", "levers", "assumptions"]
+    top = ["schema_version", "name", "area", "footprint", "horizon", "demand_growth", "productivity", "levers", "assumptions"]
     if not _check_keys(errs, "scenario", doc, top):
         raise ScenarioError(errs)
     ver = doc.get("schema_version", SCHEMA_VERSION)
@@ -255,11 +258,17 @@ def _parse(doc: Any) -> Scenario:
         errs.append("name: expected text of at most 200 characters")
     else:
         scn.name = name
-    area = doc.get("area", ENGLAND)
-    if not isinstance(area, str) or not _AREA_RE.match(area):
-        errs.append(f"area: expected an NHS Q-code such as 'QKK' or 'ENG' for England, got {area!r}")
-    else:
-        scn.area = area
+    try:  # the geography vintages are the one list of places (lib/data/vintages), never a pattern
+        scn.area = geography.check_area(doc.get("area", ENGLAND), "area")
+    except geography.AreaError as exc:
+        errs.append(str(exc))
+    fp = doc.get("footprint")
+    if fp is not None:
+        if isinstance(fp, str) and fp in geography.VINTAGES:
+            scn.footprint = fp
+        else:
+            errs.append(f"footprint: expected a geography vintage ({', '.join(geography.VINTAGES)}), got "
+                        f"{json.dumps(fp) if _jsonable(fp) else type(fp).__name__}"[:300])
     h = _num(errs, "horizon", doc.get("horizon", 5), 1, MAX_HORIZON, integer=True, what="a whole number of years")
     scn.horizon = h if h is not None else 5
     for k in ("demand_growth", "productivity"):
@@ -419,7 +428,7 @@ def check_against(scn: Scenario, baseline: Baseline) -> None:
     """Errors for references the loaded data cannot satisfy (area, staff groups)."""
     errs = []
     if scn.area != ENGLAND and scn.area not in baseline.area_codes:
-        errs.append(f"area: {scn.area!r} is not in the loaded data for period {baseline.period or '?'}")
+        errs.append(area_not_in_baseline(scn.area, baseline))
     groups = set(baseline.staff_groups)
     lev = scn.levers
 
@@ -439,6 +448,29 @@ def check_against(scn: Scenario, baseline: Baseline) -> None:
         chk(f"levers.upskilling[{i}].to_role", r.to_role)
     if errs:
         raise ScenarioError(errs)
+
+
+def area_not_in_baseline(area: str, baseline: Baseline) -> str:
+    """Why a valid area code cannot run on this baseline, and what to use instead (the succession tables say what
+    an abolished system became)."""
+    where = f"the loaded data for {baseline.period or '?'}"
+    if baseline.footprint:
+        where += f" on the {geography.vintage(baseline.footprint).title} footprint"
+    if geography.area_kind(area) == "region":
+        return (f"area: {area} is a region ({geography.REGIONS[area]}); the what-if model runs one system or "
+                "England (the sum of systems)")
+    moved = geography.successor_on(area, baseline.footprint) if baseline.footprint else None
+    if moved is not None and moved[0] in baseline.area_codes:
+        return f"area: {area} is not a system of {where}. {moved[1]} Use {moved[0]}."
+    return f"area: {area!r} is not a system of {where}"
+
+
+def successor_in(area: str, baseline: Baseline) -> tuple[str, str] | None:
+    """(the system of the baseline's footprint an area of another vintage became, a sentence), or None."""
+    if area == ENGLAND or area in baseline.area_codes or not baseline.footprint:
+        return None
+    moved = geography.successor_on(area, baseline.footprint)
+    return moved if moved is not None and moved[0] in baseline.area_codes else None
 
 
 def _role_ids(scn: Scenario) -> list[str]:

@@ -57,7 +57,9 @@ def load_baseline(data_dir, level: str, period: str | None = None) -> Baseline:
     # level is a geography key: the baseline is on that footprint (lib/data/footprint.py)
     metrics = area_metrics(footprint.load_area_frame(data_dir, level, periods=window), by_staff_group=True)
     metrics = covered_metrics(data_dir, level, metrics)  # partial vacancy figures fall back to the national default
-    return baseline_from_metrics(metrics, period=period, vacancy_rates=national_vacancy_rates())
+    base = baseline_from_metrics(metrics, period=period, vacancy_rates=national_vacancy_rates())
+    base.footprint = geography.vintage(level).key
+    return base
 
 
 def evidence_periods(data_dir, level: str, period: str, periods: list[str] | None = None) -> list[str]:
@@ -118,7 +120,7 @@ FTE_COLUMNS = ("fte", "fte_in_training", "effective_fte", "capacity_contributed"
                "joiners_other", "trained_in", "recruited", "upskilled_in", "upskilled_out", "trainees")
 
 
-def shared_baseline(metrics: pd.DataFrame, period: str) -> tuple[Baseline, dict[str, list[str]]]:
+def shared_baseline(metrics: pd.DataFrame, period: str, footprint: str = "") -> tuple[Baseline, dict[str, list[str]]]:
     """Baseline from disclosure-controlled metrics (ui.data.metrics with control on), and per system the staff
     groups whose staff in post is suppressed there. Those start at 0 FTE, so England sums only the shown
     systems, and the page leaves them out of every figure for that system (see `hide_groups`)."""
@@ -127,6 +129,7 @@ def shared_baseline(metrics: pd.DataFrame, period: str) -> tuple[Baseline, dict[
     m = metrics if disclosure.SUPPRESSED_COLUMN in metrics else disclosure.suppress_metrics(metrics)
     m = m[~m["area_code"].isin(list(REGIONS)) & (m["period"].astype(str) <= period)]
     base = baseline_from_metrics(m, period=period, vacancy_rates=national_vacancy_rates())
+    base.footprint = footprint
     sys_rows = m[(m["area_code"] != ENGLAND) & (m["staff_group"] != ALL_STAFF_GROUPS) & (m["period"].astype(str) == period)]
     gone = sys_rows[sys_rows["fte"].isna()]
     hidden: dict[str, list[str]] = {}
@@ -266,7 +269,8 @@ def role_label(role: str, a: Assumptions | None = None) -> str:
 
 
 def scenario_from_controls(c: dict[str, Any], area: str, name: str = "", extras: dict | None = None,
-                           overrides: dict | None = None, a: Assumptions | None = None) -> Scenario:
+                           overrides: dict | None = None, a: Assumptions | None = None,
+                           footprint: str | None = None) -> Scenario:
     """Validated scenario from control values (+ extra levers and assumption-table overrides).
 
     Raises ScenarioError (field-named messages) when the combination is invalid."""
@@ -279,6 +283,8 @@ def scenario_from_controls(c: dict[str, Any], area: str, name: str = "", extras:
             if float(v) != float(rec[f]):
                 assumptions.setdefault("new_roles", {}).setdefault(r, {})[f] = int(v) if f == "course_years" else float(v)
     doc: dict[str, Any] = {"schema_version": 1, "area": area, "horizon": int(c["horizon"])}
+    if footprint:  # the systems it was built on, so a link or file says which footprint its area belongs to
+        doc["footprint"] = footprint
     if name:
         doc["name"] = name
     g = _frac(c["demand_growth_pct"])
@@ -432,9 +438,24 @@ def parse_upload(raw: bytes | str) -> Scenario:
 
 
 def check_area(scn: Scenario, baseline: Baseline) -> list[str]:
+    from lib.whatif.scenario import area_not_in_baseline
     if scn.area != ENGLAND and scn.area not in baseline.area_codes:
-        return [f"area {scn.area!r} is not a system in the loaded data for this level and period"]
+        return [area_not_in_baseline(scn.area, baseline)]
     return []
+
+
+def moved_scenario(scn: Scenario, baseline: Baseline) -> tuple[Scenario, str] | None:
+    """A scenario whose area is a system of another footprint (an old link or file naming an abolished ICB), moved
+    to the system it became on the baseline's footprint, with the sentence saying so; None when it needs no move
+    or no succession places it."""
+    from lib.whatif.scenario import successor_in
+    moved = successor_in(scn.area, baseline)
+    if moved is None:
+        return None
+    doc = {**scn.to_dict(), "area": moved[0]}
+    if baseline.footprint:
+        doc["footprint"] = baseline.footprint
+    return Scenario.from_dict(doc), moved[1]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -760,3 +781,186 @@ def prob_closed(mc, area: str, group: str, year: int) -> float:
 
 def scenario_json(scn: Scenario) -> str:
     return json.dumps(scn.to_dict(), indent=2, ensure_ascii=False)
+
+
+# ------------------------------------------------------------------------------------------------
+# Why the gap moves, and a surplus said as a surplus (issue 24)
+# ------------------------------------------------------------------------------------------------
+def gap_drivers(res: ScenarioResult, group: str, run: str = "baseline", a: Assumptions | None = None
+                ) -> dict[str, Any]:
+    """What moves the followed group's gap from now to the final year of one run ("baseline": no lever moved).
+
+    The gap is demand minus capacity, so its change splits exactly into the change in demand (demand growth less
+    productivity, both assumptions) and the change in capacity (leavers and joiners at the loaded rates, plus any
+    lever): gap_end - gap_start = demand_added - capacity_added. `demand_share_of_gap` is the part of the
+    final-year gap that the demand added since now makes up (None when there is no gap in the final year)."""
+    a = (a or shared_assumptions()).with_overrides(res.scenario.assumptions) if res.scenario.assumptions else \
+        (a or shared_assumptions())
+    g = gap_columns(res, group)
+    on = g["scenario"] == SCENARIO_LABELS[run]
+    year = np.asarray(g["year"])[on]
+    if not len(year):
+        raise KeyError((run, group))
+    first, last = np.argmin(year), np.argmax(year)
+    dem, cap, gap = (np.asarray(g[k], dtype=float)[on] for k in ("demand", "capacity", "gap"))
+    growth = res.scenario.demand_growth if res.scenario.demand_growth is not None else a.value("demand",
+                                                                                                "demand_growth")
+    prod = res.scenario.productivity if res.scenario.productivity is not None else a.value("demand", "productivity")
+    verified = _demand_verified(a)
+    demand_added = float(dem[last] - dem[first])
+    gap_end = float(gap[last])
+    return {"horizon": int(year[last]), "gap_start": float(gap[first]), "gap_end": gap_end,
+            "demand_added": demand_added, "capacity_added": float(cap[last] - cap[first]),
+            "demand_growth": float(growth), "productivity": float(prod),
+            "demand_growth_verified": verified.get("demand_growth", False),
+            "demand_share_of_gap": demand_added / gap_end if gap_end > 0.5 else None}
+
+
+def _demand_verified(a: Assumptions) -> dict[str, bool]:
+    t = a.table()
+    t = t[(t["section"] == "demand") & (t["field"] == "value")]
+    return {str(i): bool(v) for i, v in zip(t["item"], t["verified"])}
+
+
+def gap_driver_line(d: dict[str, Any], group: str) -> str:
+    """The baseline's gap change in words, naming demand growth as its driver (shown beside the headline)."""
+    T = d["horizon"]
+    g = f"{100 * d['demand_growth']:.1f}% a year"
+    status = "illustrative, not verified" if not d["demand_growth_verified"] else "verified"
+    prod = (f" less productivity {100 * d['productivity']:.1f}% a year" if d["productivity"] else "")
+    cap = d["capacity_added"]
+    staff = (f"staff in post {'grow' if cap >= 0 else 'fall'} by {abs(cap):,.0f} FTE (leavers and joiners at the "
+             f"loaded rates)")
+    start, end = d["gap_start"], d["gap_end"]
+    move = (f"from {gap_phrase(start)} now to {gap_phrase(end)} in year {T}")
+    share = d["demand_share_of_gap"]
+    share_text = ("" if share is None or share <= 0 else f", more than the whole year-{T} gap" if share > 1 else
+                  f", {100 * share:.0f}% of the year-{T} gap")
+    return (f"With no lever moved, {group} go from {move}. Drivers: demand growth of {g}{prod} (an assumption, "
+            f"{status}; change it under All levers) adds {d['demand_added']:,.0f} FTE of demand{share_text}; {staff}.")
+
+
+def gap_phrase(gap: float) -> str:
+    """'a gap of 1,200 FTE', 'a surplus of 80 FTE' (capacity above demand), 'no gap'."""
+    if abs(gap) < 0.5:
+        return "no gap"
+    return f"a gap of {gap:,.0f} FTE" if gap > 0 else f"a surplus of {-gap:,.0f} FTE"
+
+
+def lever_summary(scn: Scenario, a: Assumptions | None = None) -> list[str]:
+    """Each lever of a scenario in a few words, for its comparison card and library row ('No levers moved' when
+    none): a card names what the scenario does, not only what it is called."""
+    a = a or shared_assumptions()
+    lev, out = scn.levers, []
+
+    def years(x) -> str:
+        if x.start_year == 1 and x.end_year is None:
+            return ""
+        return f" (years {x.start_year}-{x.end_year})" if x.end_year else f" (from year {x.start_year})"
+
+    if scn.demand_growth is not None:
+        out.append(f"Demand growth {100 * scn.demand_growth:.1f}% a year")
+    if scn.productivity is not None:
+        out.append(f"Productivity {100 * scn.productivity:.1f}% a year")
+    if lev.productivity_gain:
+        out.append(f"Productivity gain {100 * lev.productivity_gain:.1f}%")
+    for r in lev.retention:
+        out.append(f"{r.staff_group}: leaver rate {100 * r.leaver_rate_change:+.1f} points")
+    for r in lev.recruitment:
+        bits = [f"{v:,.0f} {k} FTE a year" for k, v in (("domestic", r.domestic_fte_per_year),
+                                                       ("international", r.international_fte_per_year)) if v]
+        out.append(f"{r.staff_group}: recruit {' + '.join(bits)}{years(r)}")
+    for r in lev.training_places:
+        out.append(f"{r.staff_group}: {r.extra_places_per_year:,.0f} extra training places a year{years(r)}")
+    for r in lev.new_roles:
+        bits = [f"{r.trainees_per_year:,.0f} trainees a year"] if r.trainees_per_year else []
+        bits += [f"{r.recruited_fte_per_year:,.0f} FTE recruited a year"] if r.recruited_fte_per_year else []
+        out.append(f"{role_label(r.role, a)}: {' + '.join(bits)}{years(r)}")
+    for u in lev.upskilling:
+        amount = f"{100 * u.share_per_year:.1f}% a year" if u.share_per_year else f"{u.fte_per_year:,.0f} FTE a year"
+        out.append(f"Upskill {amount} of {u.from_staff_group} to {role_label(u.to_role, a)}{years(u)}")
+    if scn.assumptions:
+        out.append("Assumptions changed: " + ", ".join(str(k).replace("_", " ") for k in scn.assumptions))
+    return out or ["No levers moved"]
+
+
+def picture_notes(base: Baseline, area: str, group: str, a: Assumptions | None = None) -> list[str]:
+    """What a downloaded what-if picture must say beside its figures so it stands alone in a board paper: where the
+    starting gap comes from (the system's own vacancies, or England's published rates, with source and date),
+    how many months the rates rest on (provisional under 12) and that demand growth is an assumption."""
+    a = a or shared_assumptions()
+    out = []
+    if base.provisional and base.months:
+        span = base.months_label.split(", ", 1)[-1].split(":")[0]
+        out.append(f"Provisional, {base.months} month{'s' if base.months != 1 else ''}: leaver and joiner rates "
+                   f"from {span}, scaled to a year (a year needs 12 months).")
+    elif base.months_label:
+        out.append(f"Rates {base.months_label}.")
+    j = base.staff_groups.index(group) if group in base.staff_groups else None
+    if j is not None:
+        rows = list(range(len(base.area_codes))) if area == ENGLAND else [base.area_codes.index(area)]
+        fte = base.fte[rows, j]
+        own = int((base.vacancy_known[rows, j] & (fte > 0)).sum())
+        if base.vacancy_default and own == 0:
+            which = (f"England's published all-staff vacancy rate (none is published for {group})"
+                     if a.national_vacancy_source(group).startswith("No national figure")
+                     else f"England's published vacancy rate for {group}")
+            out.append(f"Starting gap: {which}, "
+                       f"{100 * a.national_vacancy_rate(group):.1f}% (NHS Vacancy Statistics, England, 30 Sep 2025), "
+                       "applied to staff in post: a national default, not this system's vacancies (they need the "
+                       "vacancy template).")
+        elif base.vacancy_default:
+            out.append(f"Starting gap: the systems' own vacancies for {own} of {int((fte > 0).sum())} systems; "
+                       "elsewhere England's published vacancy rate (NHS Vacancy Statistics, 30 Sep 2025).")
+        else:
+            out.append("Starting gap: the systems' own vacancies (vacancy template).")
+    g = a.value("demand", "demand_growth")
+    out.append(f"Demand growth {100 * g:.1f}% a year unless a scenario sets it: "
+               + ("an illustrative assumption, not verified." if not _demand_verified(a).get("demand_growth")
+                  else "an assumption."))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# The comparison in the page address (issue 24: compared scenarios survive a reload and travel in a link)
+# ------------------------------------------------------------------------------------------------
+COMPARE_SEPARATOR = "~"      # not in URL-safe base64, so it cannot occur inside one scenario's link value
+
+
+def comparison_to_query(saved: dict[str, str]) -> str:
+    """The compared scenarios (name -> scenario JSON) as one URL value: each scenario's link value with the name
+    it was compared under, joined by '~'. ScenarioError when it would be too long for a link."""
+    from lib.whatif.scenario import MAX_QUERY_CHARS, to_query
+    parts = []
+    for name, js in list(saved.items())[:MAX_COMPARE]:
+        scn = Scenario.from_json(js)
+        scn.name = name
+        parts.append(to_query(scn))
+    out = COMPARE_SEPARATOR.join(parts)
+    if len(out) > MAX_QUERY_CHARS:
+        raise ScenarioError([f"the comparison is too long for a link ({len(out)} characters)"])
+    return out
+
+
+def comparison_from_query(text: str, baseline: Baseline | None = None) -> tuple[dict[str, str], list[str]]:
+    """(name -> scenario JSON, problems) from a `cmp` URL value: every part checked as a scenario link (and
+    against the loaded systems when `baseline` is given); a bad part is left out and named, never run."""
+    from lib.whatif.scenario import MAX_QUERY_CHARS, from_query
+    out: dict[str, str] = {}
+    problems: list[str] = []
+    if not isinstance(text, str) or len(text) > MAX_QUERY_CHARS:
+        return out, ["the comparison in the link is too long"]
+    for i, part in enumerate(text.split(COMPARE_SEPARATOR)[:MAX_COMPARE], start=1):
+        try:
+            scn = from_query(part)
+            errs = check_area(scn, baseline) if baseline is not None else []
+            if errs:
+                raise ScenarioError(errs)
+        except ScenarioError as exc:
+            problems.append(f"scenario {i}: {'; '.join(exc.errors)}"[:200])
+            continue
+        name = " ".join((scn.name or f"Scenario {i}").split())[:60]
+        while name in out:
+            name += " (2)"
+        out[name] = scn.to_json(None)
+    return out, problems

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib.data import geography
 from lib.whatif import studio as w
 from lib.whatif.projection import ENGLAND
 from lib.whatif.scenario import Scenario, ScenarioError, from_query, to_query
 from ui import a11y, shell, state
 from ui.text import md
 from ui.whatif.session import (SS, C, RESULTS, WORKSHOP_KEY, baseline_hidden, baseline, run_cached, live_key,
-                               apply_scenario, show_messages, show_errors, workshop_from_url, workshop_on,
+                               apply_scenario, show_messages, show_errors, offer_moved, show_offer, workshop_from_url, workshop_on,
                                workshop_changed)
 from ui.whatif.levers import lever_panel, live_levers, workshop_levers
 from ui.whatif.results import HEADLINE_CSS, headlines, results, summary_section
@@ -44,14 +45,23 @@ def page(ctx) -> None:
         if raw:
             try:
                 scn = from_query(str(raw))
-                errs = w.check_area(scn, base)
-                if errs:
-                    raise ScenarioError(errs)
-                SS["wi_pending"] = scn.to_json(None)
+                if not offer_moved(scn, base, "The scenario in this link"):
+                    errs = w.check_area(scn, base)
+                    if errs:
+                        raise ScenarioError(errs)
+                    SS["wi_pending"] = scn.to_json(None)
             except ScenarioError as exc:
                 SS.setdefault("wi_msgs", []).append((
                     "warning", "The scenario in this link could not be read, so the default scenario is shown. "
                     f"({md('; '.join(exc.errors)[:300])})"))
+        raw_cmp = st.query_params.get("cmp")
+        if raw_cmp and not SS.get("wi_saved"):     # the comparison of a shared link or a reload (issue 24)
+            saved, problems = w.comparison_from_query(str(raw_cmp), base)
+            SS["wi_saved"] = saved
+            if problems:
+                SS.setdefault("wi_msgs", []).append((
+                    "warning", "Some compared scenarios in this link could not be read and are left out: "
+                    + md("; ".join(problems)[:300])))
     if SS.get("wi_pending"):
         area = Scenario.from_json(SS["wi_pending"]).area
         if area in options:
@@ -72,6 +82,7 @@ def page(ctx) -> None:
         st.caption(f"Projection starts from the month ending {shell.period_label(base.period)} ({ctx.systems_label}); "
                    "year 1 is the 12 months after it. What the rates rest on is stated under the headline figures.")
     show_messages()
+    show_offer(names)
     if SS.get("wi_pending"):
         apply_scenario(Scenario.from_json(SS.pop("wi_pending")))
         SS.pop("wi_live_values", None)
@@ -131,7 +142,7 @@ def studio(ctx, area: str, names: dict, top, below, view: str = "normal") -> Non
     controls = {k: SS.get(C + k, v) for k, v in w.default_controls(a).items()}
     try:
         scn = w.scenario_from_controls(controls, area, SS.get("wi_name", ""), SS.get("wi_extras"),
-                                       SS.get("wi_overrides"), a=a)
+                                       SS.get("wi_overrides"), a=a, footprint=geography.vintage(ctx.level).key)
     except ScenarioError as exc:
         show_errors("These lever settings cannot be run:", exc.errors)
         return
@@ -143,6 +154,7 @@ def studio(ctx, area: str, names: dict, top, below, view: str = "normal") -> Non
             st.query_params["scn"] = q
     except ScenarioError as exc:
         st.warning(f"This scenario is too large to share as a link ({md(exc.errors[0])}); save it as a file instead.")
+    sync_comparison_url()
     key = live_key(ctx)
     try:
         res = run_cached(*key, js)
@@ -159,3 +171,17 @@ def studio(ctx, area: str, names: dict, top, below, view: str = "normal") -> Non
     with below:
         summary_section(ctx, scn, res)
         panels(ctx, scn, res, names)
+
+
+def sync_comparison_url() -> None:
+    """The compared scenarios in the address (`cmp`), so they survive a reload and travel in a copied link."""
+    saved = SS.get("wi_saved") or {}
+    try:
+        q = w.comparison_to_query(saved) if saved else None
+    except ScenarioError:
+        q = None
+    if q is None:
+        if "cmp" in st.query_params and not saved:
+            del st.query_params["cmp"]
+    elif st.query_params.get("cmp") != q:
+        st.query_params["cmp"] = q

@@ -18,7 +18,7 @@ from ui.text import md, quoted
 from ui.whatif.bridge_panel import bridge_panel
 from ui.whatif.results import plain_note, plain_source
 from ui.whatif.session import (SS, PANELS, baseline_cached, baseline, run_cached, monte_carlo, optimise, live_key,
-                               reset_editor, load_later, show_errors, log_change, auth_user, money,
+                               reset_editor, load_later, show_errors, log_change, auth_user, money, offer_moved,
                                library_url)
 
 
@@ -52,14 +52,14 @@ def unique_name(name: str, saved: dict) -> str:
 
 
 def _add_to_comparison(scn_json: str, scn_name: str) -> None:
-    """Button callback: save under the typed name (made unique), then clear the box for the next one."""
+    """Button callback: add under the scenario's own name (the one name box, 'Scenario name' above the levers),
+    made unique; unnamed scenarios become 'Scenario N'."""
     saved: dict = SS.setdefault("wi_saved", {})
     if len(saved) >= w.MAX_COMPARE:
         return
-    typed = " ".join(str(SS.get("wi_cmp_name") or "").split())[:60]
-    name = unique_name(typed or scn_name or _next_name(saved), saved)
+    typed = " ".join(str(scn_name or "").split())[:60]
+    name = unique_name(typed or _next_name(saved), saved)
     saved[name] = scn_json
-    SS["wi_cmp_name"] = ""
     log_change("Added to the comparison", name)
 
 
@@ -89,17 +89,29 @@ def compare_chart_spec(n_series: int, group: str, big: bool = False) -> dict:
     }
 
 
+def compare_picture_spec(spec: dict, rows: list[dict]) -> dict:
+    """The comparison chart as a picture for a board paper: every compared scenario in the legend (two columns
+    under the plot, names never shortened) and a picture that grows to hold them (autosize 'pad'; the on-screen
+    'fit' cut the legend and the source line at the picture's edge)."""
+    out = {k: v for k, v in spec.items() if k not in ("autosize", "config", "height", "width")}
+    enc = json.loads(json.dumps(out["encoding"]))
+    enc["color"]["legend"] = {"orient": "bottom", "direction": "vertical", "columns": 2, "labelLimit": 0,
+                              "symbolStrokeWidth": 3, "labelFontSize": 12, "columnPadding": 24}
+    for ax in ("x", "y"):
+        enc[ax]["axis"] = {k: v for k, v in enc[ax]["axis"].items() if not k.endswith("FontSize")}
+    out.update({"encoding": enc, "data": {"values": rows}, "width": 760, "height": 320, "autosize": {"type": "pad"}})
+    return out
+
+
 def _add_row(scn: Scenario, saved: dict) -> None:
-    c1 = c2 = st.container(horizontal=True, vertical_alignment="bottom")   # one block: not columns (3 elements)
     full = len(saved) >= w.MAX_COMPARE
-    c1.text_input("Name for the comparison", key="wi_cmp_name", max_chars=60,
-                  placeholder=scn.name or _next_name(saved),
-                  help="Left empty, the scenario's own name or the next 'Scenario N' is used. A name already in the "
-                       "comparison gets (2), (3)... added: adding never replaces a row.")
-    c2.button("Add current scenario", key="wi_cmp_add", disabled=full, icon=":material/add:",
-              on_click=_add_to_comparison, args=(scn.to_json(None), scn.name))
-    if full:
-        st.caption(f"Up to {w.MAX_COMPARE} scenarios side by side: remove one to add another.")
+    row = st.container(horizontal=True, vertical_alignment="center")   # one block: not columns (3 elements)
+    row.button("Add current scenario", key="wi_cmp_add", disabled=full, icon=":material/add:",
+               on_click=_add_to_comparison, args=(scn.to_json(None), scn.name))
+    as_name = unique_name(" ".join(scn.name.split())[:60] or _next_name(saved), saved)
+    row.caption(f"Up to {w.MAX_COMPARE} scenarios side by side: remove one to add another." if full else
+                f"Adds it as '{as_name}': the name is the scenario's own ('Scenario name', above the levers; one "
+                "name for the comparison, the library and the downloaded file).".replace("[", "(").replace("]", ")"))
 
 
 def compare_panel(ctx, scn: Scenario, res, big: bool = False) -> None:
@@ -131,9 +143,11 @@ def compare_panel(ctx, scn: Scenario, res, big: bool = False) -> None:
         closes = w.year_short(None if pd.isna(r["Gap closes (year)"]) else int(r["Gap closes (year)"]), T)
         with col.container(border=True):
             st.markdown(f"**{i + 1}. {md(r['Scenario'])}**  \n"
-                        f"Gap in year {T}: **{shell.num(r['Gap in final year (FTE)'])} FTE**  \n"
-                        f"Gap closes: **{closes}**  \n"
-                        f"Extra cost: **{money(r['Extra cost over baseline, all years (£)'])}**")
+                        f"{'Surplus' if r['Gap in final year (FTE)'] < -0.5 else 'Gap'} in year {T}: "
+                        f"**{shell.num(abs(r['Gap in final year (FTE)']))} FTE**  \n"
+                        f"{'Surplus from' if r['Gap in final year (FTE)'] < -0.5 else 'Gap closes'}: **{closes}**  \n"
+                        f"Extra cost: **{money(r['Extra cost over baseline, all years (£)'])}**  \n"
+                        + ":gray[" + md("; ".join(w.lever_summary(Scenario.from_json(saved[r["Scenario"]])))) + "]")
     base = w.gap_frame(res, group)
     base = base[base["scenario"] == w.SCENARIO_LABELS["baseline"]].assign(scenario="Baseline (no levers)")
     data = pd.concat([base, gaps], ignore_index=True)[["scenario", "year", "gap"]]
@@ -148,9 +162,11 @@ def compare_panel(ctx, scn: Scenario, res, big: bool = False) -> None:
     spec["autosize"] = {"type": "fit", "contains": "padding"}
     st.vega_lite_chart(data, spec, key="wi_ch_cmp", width="stretch", height=height)
     st.caption(desc)
-    charts.download_row({**spec, "data": {"values": data.to_dict("records")}, "width": 640, "height": 320},
-                        "what_if_compare", "wi_ch_cmp", title=f"Gap over time: {group}",
-                        system=SS.get("wi_area_label"))
+    base_model = baseline_cached(*live_key(ctx))
+    charts.download_row(compare_picture_spec(spec, data.to_dict("records")), "what_if_compare", "wi_ch_cmp",
+                        title=f"Gap over time: {group}", system=SS.get("wi_area_label"),
+                        source=st.session_state.get("_source_statement"),
+                        notes=w.picture_notes(base_model, scn.area, group))
     if big:
         _add_row(scn, saved)
     with st.expander("Comparison table", expanded=not big):
@@ -342,16 +358,17 @@ def library_section(ctx, scn: Scenario) -> None:
     db = library_url()
     where = "in the deployment's database" if db else "on the server with the data"
     st.markdown(f"**Workshop library** (kept {where}, for everyone using this data)")
-    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-    name = c1.text_input("Name to save under", key="wi_lib_name", max_chars=library.MAX_NAME_CHARS,
-                         placeholder=scn.name or "e.g. 40 nursing associates a year")
-    if c2.button("Save to the library", key="wi_lib_save", icon=":material/bookmark_add:"):
+    row = st.container(horizontal=True, vertical_alignment="center")
+    name = " ".join(scn.name.split())
+    if row.button("Save to the library", key="wi_lib_save", icon=":material/bookmark_add:", disabled=not name):
         try:
-            saved = library.save(ctx.data_dir, name or scn.name, scn, auth_user(), database_url=db)
-            log_change("Saved to the library", saved)
-            st.success(f"Saved {quoted(saved)} to the library.")
+            name = library.save(ctx.data_dir, name, scn, auth_user(), database_url=db)
+            log_change("Saved to the library", name)
+            st.success(f"Saved {quoted(name)} to the library.")
         except (library.LibraryError, OSError) as exc:
             st.error(f"Not saved: {md(for_viewers(exc, ctx.data_dir))}")
+    row.caption(f"Saves it as {quoted(name)} (the scenario's name, above the levers)." if name else
+                "Name the scenario first ('Scenario name', above the levers): the library keeps it under that name.")
     try:
         t, problems = library.entries(ctx.data_dir, database_url=db)
     except (library.LibraryError, OSError) as exc:
@@ -364,16 +381,35 @@ def library_section(ctx, scn: Scenario) -> None:
         st.caption("No scenarios in the library yet.")
         return
     shown = t.rename(columns={"name": "Name", "saved_by": "Saved by", "saved_at_utc": "Saved at (UTC)",
-                              "area": "System", "years": "Years"})
+                              "area": "System", "years": "Years", "levers": "Levers"})
     st.dataframe(shown, hide_index=True, width="stretch", height=min(36 * (len(shown) + 1) + 4, 220))
     st.caption(f"You are {md(auth_user())}. Everyone here can load, compare and export any scenario; only the "
                "person who saved one can replace or delete it. Names differing only in capitals or Unicode form "
                "count as the same name.")
-    c1, c2, c3, c4, c5 = st.columns([2, 1, 1, 1.3, 1.3], vertical_alignment="bottom")
+    saved: dict = SS.setdefault("wi_saved", {})
+    c1, c2, c5, c3, c4, c6 = st.columns([2, 1, 1.3, 1, 1.3, 1.3], vertical_alignment="bottom")
     pick = c1.selectbox("Library scenario", list(t["name"]), key="wi_lib_pick")
+    if c5.button("Add to comparison", key="wi_lib_compare", icon=":material/compare_arrows:",
+                 disabled=len(saved) >= w.MAX_COMPARE,
+                 help=f"Compare it beside the others (up to {w.MAX_COMPARE}) without loading it into the levers"):
+        try:
+            loaded = library.load(ctx.data_dir, pick, database_url=db)
+            errs = w.check_area(loaded, baseline(ctx))
+            if errs:
+                raise ScenarioError(errs)
+        except (library.LibraryError, ScenarioError) as exc:
+            st.error(f"Could not compare {quoted(pick)}: {md(for_viewers(exc, ctx.data_dir))}")
+        else:
+            name = unique_name(pick, saved)
+            saved[name] = loaded.to_json(None)
+            log_change("Added to the comparison from the library", name)
+            st.success(f"Added {quoted(name)} to the comparison ({len(saved)} of {w.MAX_COMPARE}): see Compare "
+                       "scenarios.")
     if c2.button("Load", key="wi_lib_load", icon=":material/input:"):
         try:
             loaded = library.load(ctx.data_dir, pick, database_url=db)
+            if offer_moved(loaded, baseline(ctx), f"Library scenario {quoted(pick)}"):
+                st.rerun(scope="app")
             errs = w.check_area(loaded, baseline(ctx))
             if errs:
                 raise ScenarioError(errs)
@@ -397,7 +433,7 @@ def library_section(ctx, scn: Scenario) -> None:
                        icon=":material/download:", on_click="ignore")
     notes = exports.standard_notes("What-if library change log", period=f"{shell.period_label(ctx.period)} "
                                    f"({ctx.level})", synthetic=ctx.synthetic)
-    c5.download_button("Library change log (CSV)", lambda: library.library_log_csv(ctx.data_dir, notes, db),
+    c6.download_button("Library change log (CSV)", lambda: library.library_log_csv(ctx.data_dir, notes, db),
                        file_name="what_if_library_changes.csv", mime="text/csv", key="wi_lib_changes",
                        icon=":material/history:", on_click="ignore")
 
@@ -416,6 +452,8 @@ def change_log_section(ctx) -> None:
 def _load_text(raw, what: str) -> None:
     try:
         scn = w.parse_upload(raw)
+        if offer_moved(scn, baseline(st.session_state["ctx"]), f"The scenario in {what}"):
+            st.rerun(scope="app")
         errs = w.check_area(scn, baseline(st.session_state["ctx"]))
         if errs:
             raise ScenarioError(errs)

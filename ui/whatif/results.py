@@ -84,8 +84,9 @@ def headlines(ctx, res, hidden: list[str]) -> str:
     for f in v["figures"]:
         row.metric(f["label"], f["value"], f["delta"], delta_color=f["delta_color"],
                    delta_arrow="auto" if f["arrow"] else "off", border=True, help=f["help"])
-    if v["lines"]:   # one element, a line each (each element costs the browser a few ms on every move)
-        st.caption("  \n".join(v["lines"]))
+    # one element, a line each (each element costs the browser a few ms on every move); the gap's drivers first,
+    # beside the headline (issue 24: the baseline gap grew with no lever moved and the page never said why)
+    st.caption("  \n".join([f"**{v['drivers']}**", *v["lines"]]))
     return group
 
 
@@ -114,6 +115,7 @@ def view_cached(data_dir: str, snap: str, level: str, period: str, sdc: bool, sc
     return {
         "figures": headline_figures(period, h),
         "lines": w.baseline_lines(baseline_cached(*key), res.scenario.area, group, a),
+        "drivers": w.gap_driver_line(w.gap_drivers(res, group, "baseline", a), group),
         "gap": _arrow({k: g[k] for k in ("scenario", "year", "gap", "demand", "capacity")}),
         "gap_desc": describe_gap(g, group),
         "vac": _arrow({k: g[k] for k in ("scenario", "year", "vacancy_rate")}),
@@ -144,17 +146,22 @@ def headline_figures(period: str, h: dict) -> list[dict]:
     moved_gap, moved_vr = abs(d_gap) >= 0.5, abs(d_vr) >= 0.05
     extra = s["total_cost"] - b["total_cost"]
     d_pay = s["pay_bill_end"] - b["pay_bill_end"]
+    surplus = s["gap_end"] < -0.5      # capacity above demand: said as a surplus, not a negative gap (issue 24)
+    closes = w.year_short(s["year_gap_closes"], T)
     return [
-        {"label": f"Gap in year {T} (FTE)", "value": shell.num(s["gap_end"]),
+        {"label": f"{'Surplus' if surplus else 'Gap'} in year {T} (FTE)", "value": shell.num(abs(s["gap_end"])),
          "delta": f"{d_gap:+,.0f} FTE vs baseline" if moved_gap else "Same as baseline",
          "delta_color": "inverse" if moved_gap else "off", "arrow": moved_gap,
-         "help": "Demand minus capacity (FTE). Negative = more capacity than demand. Baseline: "
-                 f"{shell.num(b['gap_end'])}."},
-        {"label": f"Vacancy rate, year {T}", "value": shell.pct(s["vacancy_rate_end"], 1),
+         "help": "Gap: demand minus capacity (FTE). Surplus: capacity above demand, a finding in its own right "
+                 f"(more staff than the demand assumption needs). Baseline: {w.gap_phrase(b['gap_end'])}."},
+        {"label": f"Surplus, year {T} (% of demand)" if surplus else f"Vacancy rate, year {T}",
+         "value": shell.pct(-s["gap_end"] / s["demand_end"], 1) if surplus and s["demand_end"] > 0 else
+         shell.pct(s["vacancy_rate_end"], 1),
          "delta": f"{d_vr:+.1f} points vs baseline" if moved_vr else "Same as baseline",
          "delta_color": "inverse" if moved_vr else "off", "arrow": moved_vr,
-         "help": "Gap (when positive) divided by demand. Baseline: " + shell.pct(b["vacancy_rate_end"], 1)},
-        {"label": "Gap closes", "value": w.year_short(s["year_gap_closes"], T),
+         "help": "Vacancy rate: the gap (when positive) divided by demand. A surplus is shown as capacity above "
+                 "demand, as a share of demand. Baseline vacancy rate: " + shell.pct(b["vacancy_rate_end"], 1)},
+        {"label": "Surplus from" if surplus else "Gap closes", "value": closes,
          "delta": f"Baseline: {w.year_short(b['year_gap_closes'], T).lower()}",
          "delta_color": "off", "arrow": False,
          "help": "First year in which capacity meets demand for this staff group: "
@@ -234,8 +241,8 @@ def describe_gap(g, group: str) -> str:
     b = end.get(w.SCENARIO_LABELS["baseline"])
     sc = end.get(w.SCENARIO_LABELS["scenario"])
     start = gap[year == year.min()][0]
-    return (f"Gap for {group.lower()}: {start:,.0f} FTE at the start; in year {T} {sc:,.0f} FTE with the scenario "
-            f"against {b:,.0f} FTE with no levers.")
+    return (f"{group}: {w.gap_phrase(start)} at the start; in year {T} {w.gap_phrase(sc)} with the scenario "
+            f"against {w.gap_phrase(b)} with no levers (below 0 on the chart: a surplus, capacity above demand).")
 
 
 def results(ctx, scn: Scenario, res, group: str, split=None) -> None:
@@ -246,7 +253,7 @@ def results(ctx, scn: Scenario, res, group: str, split=None) -> None:
     # elements where two columns were 3
     c1, c2 = (st.container(), split.container()) if ws else _pair()
     with c1:
-        spec = _line("gap", "Gap (FTE)", [_tip("scenario", "nominal"), _tip("year", "ordinal"),
+        spec = _line("gap", "Gap (FTE; below 0: surplus)", [_tip("scenario", "nominal"), _tip("year", "ordinal"),
                                           _tip("gap", fmt=",.0f"), _tip("demand", fmt=",.0f"),
                                           _tip("capacity", fmt=",.0f")],
                      f"Gap: {group}", 230 if ws else 260, zero_rule=True)

@@ -36,7 +36,7 @@ def baseline_hidden(data_dir: str, snap: str, level: str, period: str, sdc: bool
     if not sdc:
         return w.load_baseline(data_dir, level, period), {}
     window = w.evidence_periods(data_dir, level, period)     # the same months the CLI's baseline uses
-    return w.shared_baseline(data.metrics(Path(data_dir), level, window), period)
+    return w.shared_baseline(data.metrics(Path(data_dir), level, window), period, level)
 
 
 def baseline_cached(*key):
@@ -131,6 +131,37 @@ def load_later(scn: Scenario, message: str) -> None:
     SS["wi_pending"] = scn.to_json(None)
     SS.setdefault("wi_msgs", []).append(("success", message))
     st.rerun(scope="app")
+
+
+def offer_moved(scn: Scenario, base, what: str) -> bool:
+    """A scenario (link, file, library) for a system of another footprint: say what it became and offer it (the
+    page shows the offer at the top: show_offer). False when the scenario needs no move or none places it."""
+    moved = w.moved_scenario(scn, base)
+    if moved is None:
+        return False
+    new, text = moved
+    SS["wi_offer"] = (new.to_json(None), f"{what} is for {scn.area}, which is not a system of the footprint shown. "
+                                         f"{text}")
+    return True
+
+
+def show_offer(names: dict) -> None:
+    offer = SS.get("wi_offer")
+    if not offer:
+        return
+    js, msg = offer
+    area = Scenario.from_json(js).area
+    st.warning(msg, icon=":material/move_location:")
+    c1, c2 = st.columns([2, 1])
+    if c1.button(f"Open it for {names.get(area, area)} ({area})", key="wi_offer_yes", type="primary",
+                 icon=":material/input:"):
+        SS.pop("wi_offer", None)
+        SS["wi_pending"] = js
+        SS.setdefault("wi_msgs", []).append(("success", f"Scenario opened for {names.get(area, area)} ({area})."))
+        st.rerun(scope="app")
+    if c2.button("Keep the current scenario", key="wi_offer_no"):
+        SS.pop("wi_offer", None)
+        st.rerun(scope="app")
 
 
 def show_messages() -> None:

@@ -1,0 +1,147 @@
+"""Fair comparisons for a system: hosted regional services marked, "similar systems" as peers, and quartiles.
+
+* Hosted regional service (HOSTED_RULE): an organisation that serves people beyond the system it sits in, so its
+  staff count in that system's figures though the system does not "have" them: every ambulance trust (NHS Digital
+  CLUSTER_GROUP "Ambulance": London Ambulance Service, in South East London's figures, serves all five London
+  systems) and every specialist acute trust (BENCHMARK_GROUP "Acute - Specialist": Great Ormond Street, the Royal
+  Marsden, the Christie...). Decided from the published file's own columns, so a new trust is classed with no list
+  to keep up to date.
+* Similar systems (SIMILAR_RULE): the K systems nearest in size, care-setting mix and region (a distance over
+  ln(FTE), the shares of FTE in acute, mental health, community and ambulance trusts, and a step for another
+  region), as Model Health System compares a trust with its peer group as well as England.
+* Quartiles: pandas' default (linear interpolation between ranked values), over the peers with a figure.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lib.data.schema import ALL_STAFF
+
+HOSTED_CLUSTERS = ("Ambulance",)
+HOSTED_BENCHMARK_GROUPS = ("Acute - Specialist",)
+HOSTED_RULE = ("A hosted regional service is an organisation whose staff count in the system it sits in although it "
+               "serves people beyond it: every ambulance trust (NHS Digital's care setting, CLUSTER_GROUP, "
+               "'Ambulance'; for example London Ambulance Service, counted in South East London, serves all of "
+               "London) and every specialist acute trust (peer group, BENCHMARK_GROUP, 'Acute - Specialist'; for "
+               "example Great Ormond Street or the Christie). The rule reads the published file's own columns, so "
+               "no list of trusts has to be kept up to date. 'Without hosted regional services' leaves them out of "
+               "both the system and England.")
+SETTINGS = ("Acute", "Mental Health", "Community Provider Trust", "Ambulance")
+PEER_COUNT = 7
+REGION_STEP = 0.25
+SIMILAR_RULE = (f"Similar systems are the {PEER_COUNT} systems closest to this one in size, care-setting mix and "
+                "region: the distance adds the difference in the natural log of staff in post (FTE), the summed "
+                "differences in the shares of FTE in acute, mental health, community and ambulance trusts, and "
+                f"{REGION_STEP} when the system is in another NHS region. Size and mix come first because they "
+                "shape the role mix and turnover most; region breaks near ties (labour markets). Quartiles are of "
+                "the similar systems with a figure, the system itself left out.")
+
+
+def is_hosted(rows: pd.DataFrame) -> pd.Series:
+    """True for rows of a hosted regional service (HOSTED_RULE)."""
+    return (rows["cluster_group"].fillna("").isin(HOSTED_CLUSTERS)
+            | rows["benchmark_group"].fillna("").isin(HOSTED_BENCHMARK_GROUPS))
+
+
+def _total_rows(frame: pd.DataFrame, period: str) -> pd.DataFrame:
+    f = frame[(frame["period_end"].astype(str) == period) & (frame["staff_group"] == ALL_STAFF)
+              & (frame["org_code"].fillna("") != "")]
+    return f
+
+
+def hosted_services(frame: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Hosted regional services in each system for one month: system_code, org_code, org_name, kind, fte (staff
+    in post at the end of the month, all staff groups), system_fte and share of the system's FTE."""
+    cols = ["system_code", "org_code", "org_name", "kind", "fte", "system_fte", "share"]
+    f = _total_rows(frame, period)
+    if f.empty:
+        return pd.DataFrame(columns=cols)
+    system_fte = f.groupby("area_code")["sip_end_fte"].sum()
+    h = f[is_hosted(f)]
+    out = pd.DataFrame({
+        "system_code": h["area_code"].to_numpy(), "org_code": h["org_code"].to_numpy(),
+        "org_name": h["org_name"].to_numpy(),
+        "kind": np.where(h["cluster_group"].fillna("").isin(HOSTED_CLUSTERS), "ambulance trust",
+                         "specialist trust"),
+        "fte": h["sip_end_fte"].astype(float).to_numpy()})
+    out["system_fte"] = out["system_code"].map(system_fte).astype(float)
+    out["share"] = out["fte"] / out["system_fte"]
+    return out.sort_values(["system_code", "fte"], ascending=[True, False], ignore_index=True)
+
+
+def without_hosted(frame: pd.DataFrame) -> pd.DataFrame:
+    """The canonical organisation rows without hosted regional services (for metrics 'without them')."""
+    return frame[~is_hosted(frame)]
+
+
+def system_profile(frame: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Per system: region, FTE (all staff groups, end of month) and the share of FTE in each care setting."""
+    f = _total_rows(frame, period)
+    if f.empty:
+        return pd.DataFrame(columns=["area_code", "region_code", "fte", *SETTINGS])
+    fte = f.groupby("area_code")["sip_end_fte"].sum().astype(float)
+    by = f.pivot_table(index="area_code", columns="cluster_group", values="sip_end_fte", aggfunc="sum").reindex(
+        columns=list(SETTINGS)).fillna(0.0)
+    region = f.groupby("area_code")["region_code"].agg(lambda s: s.mode().iloc[0] if len(s.mode()) else "")
+    out = by.div(fte, axis=0)
+    out.insert(0, "fte", fte)
+    out.insert(0, "region_code", region)
+    out.columns.name = None
+    return out.reset_index()
+
+
+def similar_systems(profile: pd.DataFrame, area: str, k: int = PEER_COUNT) -> pd.DataFrame:
+    """The k systems nearest `area` (SIMILAR_RULE), nearest first, with their distance. Empty if `area` is not
+    a system of the profile."""
+    p = profile.set_index("area_code")
+    if area not in p.index:
+        return pd.DataFrame(columns=["area_code", "distance"])
+    me = p.loc[area]
+    others = p.drop(index=area)
+    others = others[others["fte"] > 0]
+    d = (np.abs(np.log(others["fte"] / me["fte"]))
+         + (others[list(SETTINGS)] - me[list(SETTINGS)]).abs().sum(axis=1)
+         + REGION_STEP * (others["region_code"] != me["region_code"]))
+    out = pd.DataFrame({"area_code": d.index, "distance": d.to_numpy()})
+    return out.sort_values(["distance", "area_code"], ignore_index=True).head(k)
+
+
+def quartiles(values) -> tuple[float, float, float]:
+    """(lower quartile, median, upper quartile) of the values with a figure (NaN when none)."""
+    v = pd.Series(values, dtype=float).dropna()
+    if v.empty:
+        return (float("nan"),) * 3
+    q = v.quantile([0.25, 0.5, 0.75])
+    return float(q.iloc[0]), float(q.iloc[1]), float(q.iloc[2])
+
+
+def position(value: float, q1: float, q3: float) -> str:
+    """Where a figure falls among the peers, in words."""
+    if pd.isna(value) or pd.isna(q1) or pd.isna(q3):
+        return "Not available"
+    if value > q3:
+        return "Above the peers' upper quartile"
+    if value < q1:
+        return "Below the peers' lower quartile"
+    return "Within the peers' middle half"
+
+
+def mix_with_peers(m: pd.DataFrame, area: str, period: str, peers: list[str]) -> pd.DataFrame:
+    """Per staff group: the system's share of FTE, the similar systems' quartiles, England's share and where the
+    system falls among its peers. `m`: metrics by staff group (systems and England)."""
+    cols = ["Staff group", "Share", "Similar systems: lower quartile", "Similar systems: median",
+            "Similar systems: upper quartile", "England share", "Among similar systems"]
+    p = m[(m["period"].astype(str) == period) & (m["staff_group"] != ALL_STAFF)]
+    me = p[p["area_code"] == area].set_index("staff_group")["fte_share"].astype(float)
+    if me.empty:
+        return pd.DataFrame(columns=cols)
+    eng = p[p["area_code"] == "ENG"].set_index("staff_group")["fte_share"].astype(float)
+    peer = p[p["area_code"].isin(peers)]
+    rows = []
+    for g in me.index:
+        q1, q2, q3 = quartiles(peer.loc[peer["staff_group"] == g, "fte_share"])
+        rows.append({"Staff group": g, "Share": me[g], "Similar systems: lower quartile": q1,
+                     "Similar systems: median": q2, "Similar systems: upper quartile": q3,
+                     "England share": eng.get(g, float("nan")), "Among similar systems": position(me[g], q1, q3)})
+    return pd.DataFrame(rows, columns=cols)

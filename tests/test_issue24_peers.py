@@ -1,0 +1,88 @@
+"""Issue 24: hosted regional services marked from the data, similar systems and quartiles beside England (real
+Oct/Nov-25 files), and the rules on the Data and definitions page."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from lib.insight import peers, trends
+from lib.insight.metrics import area_metrics
+from tests.conftest import open_app_page
+
+
+@pytest.fixture(scope="module")
+def frame(real_store):
+    from lib.data import footprint
+    return footprint.load_frame(real_store, "ICS")
+
+
+def test_hosted_services_found_from_the_published_columns(frame):
+    h = peers.hosted_services(frame, "2025-11")
+    amb = h[h["kind"] == "ambulance trust"]
+    assert len(amb) == 10                                     # the ten English ambulance trusts in the file
+    lon = h[(h["system_code"] == "QKK") & (h["org_code"] == "RRU")].iloc[0]
+    assert lon["org_name"] == "London Ambulance Service NHS Trust"
+    # hand check against the published file: RRU's 'All staff groups' FTE at the end of Nov-25
+    raw = frame[(frame["org_code"] == "RRU") & (frame["period_end"] == "2025-11") & (frame["staff_group"] ==
+                                                                                  "All staff groups")]
+    assert lon["fte"] == pytest.approx(float(raw["sip_end_fte"].sum()))
+    assert lon["share"] == pytest.approx(lon["fte"] / lon["system_fte"])
+    assert "QUA" in set(amb["system_code"])                   # West Midlands Ambulance Service in the Black Country
+    assert {"RP4", "RPY", "RBV"} <= set(h.loc[h["kind"] == "specialist trust", "org_code"])
+
+
+def test_without_hosted_services_south_east_london_ambulance_staff_are_no_longer_over(frame):
+    m = area_metrics(frame, by_staff_group=True, include_england=True)
+    with_them = trends.expected_mix(m, "QKK", "2025-11").set_index("Staff group")
+    assert with_them.loc["Ambulance staff", "Difference (FTE)"] > 2000   # the misleading +2,305.6 FTE
+    m2 = area_metrics(peers.without_hosted(frame), by_staff_group=True, include_england=True)
+    without = trends.expected_mix(m2, "QKK", "2025-11").set_index("Staff group")
+    assert abs(without.loc["Ambulance staff", "Difference (FTE)"]) < 100
+
+
+def test_similar_systems_rule_hand_case():
+    prof = pd.DataFrame({"area_code": ["A", "B", "C", "D"], "region_code": ["R1", "R1", "R2", "R1"],
+                         "fte": [1000.0, 1000.0, 1000.0, 2000.0], "Acute": [0.6, 0.5, 0.6, 0.6],
+                         "Mental Health": [0.2, 0.3, 0.2, 0.2], "Community Provider Trust": [0.2, 0.2, 0.2, 0.2],
+                         "Ambulance": [0.0, 0.0, 0.0, 0.0]})
+    s = peers.similar_systems(prof, "A", k=3)
+    # B: mix differs by 0.1 + 0.1 = 0.2; C: other region 0.25; D: ln 2 = 0.693
+    assert list(s["area_code"]) == ["B", "C", "D"]
+    assert s["distance"].tolist() == pytest.approx([0.2, 0.25, 0.6931471805599453])
+    assert peers.quartiles([1, 2, 3, 4, 5]) == (2.0, 3.0, 4.0)
+    assert peers.position(6, 2, 4) == "Above the peers' upper quartile"
+
+
+def test_real_similar_systems_and_quartiles(frame):
+    prof = peers.system_profile(frame, "2025-11")
+    assert len(prof) == 42
+    s = peers.similar_systems(prof, "QKK")
+    assert len(s) == peers.PEER_COUNT and "QKK" not in set(s["area_code"])
+    m = area_metrics(frame, by_staff_group=True, include_england=True)
+    t = peers.mix_with_peers(m, "QKK", "2025-11", list(s["area_code"])).set_index("Staff group")
+    shares = m[(m["period"] == "2025-11") & m["area_code"].isin(s["area_code"]) &
+               (m["staff_group"] == "Nurses & health visitors")]["fte_share"].astype(float)
+    assert t.loc["Nurses & health visitors", "Similar systems: median"] == pytest.approx(shares.median())
+    assert t.loc["Ambulance staff", "Among similar systems"] == "Above the peers' upper quartile"
+
+
+def test_role_mix_page_marks_hosted_service_and_shows_peers(real_store, monkeypatch):
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    at = open_app_page("pages/role_mix.py", {"area": "QKK"}, timeout=180)
+    warn = " ".join(w.value for w in at.warning)
+    assert "London Ambulance Service NHS Trust (ambulance trust" in warn
+    md = " ".join(m.value for m in at.markdown)
+    assert "against similar systems and England" in md
+    assert any("Similar systems: median" in list(d.value.columns) for d in at.dataframe)
+    at.toggle(key="mix_no_hosted").set_value(True).run()
+    assert not at.exception
+    assert any("without hosted regional services" in m.value for m in at.markdown)
+
+
+def test_definitions_page_states_the_rules(real_store, monkeypatch):
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    at = open_app_page("pages/data.py", {}, timeout=120)
+    md = " ".join(m.value for m in at.markdown)
+    for want in ("Hosted regional services", "Similar systems", "Demand growth in the what-if studio", "Surplus",
+                 "NHS Vacancy Statistics"):
+        assert want in md, want

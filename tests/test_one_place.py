@@ -1,0 +1,231 @@
+"""Issue 21: one source of truth for places. Every command and the what-if studio check an area against the
+geography vintages (lib/data/vintages), never a pattern; a scenario records its footprint; an old code says what it
+became; the page and `python -m lib scenario` give the same figures on real files (Nov-25 and a May-26 file made
+from it, tests/may26.py)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lib.data import geography
+from lib.whatif.scenario import Scenario, ScenarioError
+from tests.conftest import open_app_page, run_cli
+
+ALL_SYSTEMS = sorted({(v.key, c) for v in geography.VINTAGES.values() for c in v.areas["code"]})
+ICS_SYSTEMS = [(k, c) for k, c in ALL_SYSTEMS if geography.vintage(k).level == "ICS"]
+KNOWN = geography.known_area_codes()
+NURSES = "Nurses & health visitors"
+REFUSED = "is not an NHS system, region or England"
+
+
+def test_the_known_codes_are_exactly_the_vintages_regions_and_england():
+    systems = {c for _, c in ALL_SYSTEMS}
+    assert KNOWN == systems | set(geography.REGIONS) | {"ENG"}
+    assert {"S0E4D", "Z9B2Z", "D7T5G", "S1Y5D", "S9B9J", "T6Y0W"} <= systems  # the six ICBs new in April 2026
+    assert len(geography.vintage("ICS2026").areas) == 36 and len(geography.vintage("ICS").areas) == 42
+
+
+@pytest.mark.parametrize("key,code", ALL_SYSTEMS)
+def test_every_code_of_every_vintage_is_a_valid_scenario_area(key, code):
+    assert Scenario.from_dict({"area": code, "footprint": key}).area == code
+    assert geography.area_on_footprint(code, key) == (code, None)
+
+
+@pytest.mark.parametrize("code", ["ENG", *geography.REGIONS])
+def test_england_and_regions_are_valid(code):
+    assert Scenario.from_dict({"area": code}).area == code
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(min_size=0, max_size=8))
+def test_codes_outside_the_vintages_are_refused_with_a_clear_message(text):
+    if text.strip() in KNOWN:
+        return
+    with pytest.raises(ScenarioError) as exc:
+        Scenario.from_dict({"area": text})
+    assert REFUSED in str(exc.value) and "python -m lib geography list" in str(exc.value)
+    with pytest.raises(geography.AreaError, match=REFUSED):
+        geography.check_area(text)
+
+
+def test_scenario_records_its_footprint_and_refuses_an_unknown_one():
+    scn = Scenario.from_dict({"area": "S0E4D", "footprint": "ICS2026"})
+    assert scn.to_dict()["footprint"] == "ICS2026"
+    assert "footprint" not in Scenario.from_dict({"area": "QKK"}).to_dict()   # old documents are unchanged
+    with pytest.raises(ScenarioError, match="footprint: expected a geography vintage"):
+        Scenario.from_dict({"area": "QKK", "footprint": "2030"})
+
+
+# ------------------------------------------------------------------------------------------------ the commands
+@pytest.fixture(scope="module")
+def store(real_store26):
+    return str(real_store26)
+
+
+def _scenario_file(tmp_path, doc: dict) -> str:
+    p = tmp_path / f"s_{abs(hash(json.dumps(doc, sort_keys=True)))}.json"
+    p.write_text(json.dumps(doc))
+    return str(p)
+
+
+def area_commands(store: str, tmp_path, code: str, year: str) -> dict[str, list[str]]:
+    """Every command that takes an area, with the area `code` on the footprint of `year`."""
+    scn = _scenario_file(tmp_path, {"area": code})
+    return {
+        "scenario": ["scenario", "--data-dir", store, "--scenario", scn, "--what", "summary", "--footprint", year],
+        "whatif-bridge": ["whatif-bridge", "--data-dir", store, "--scenario", scn, "--footprint", year,
+                          "--format", "csv"],
+        "bridge": ["bridge", "--data-dir", store, "--area", code, "--from", "2025-10", "--to", "2025-11",
+                   "--footprint", year, "--format", "csv"],
+        "spc": ["spc", "--data-dir", store, "--area", code, "--footprint", year],
+        "metrics": ["metrics", "--data-dir", store, "--by-organisation", "--area", code, "--footprint", year,
+                    "--period", "2025-11"],
+    }
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(ICS_SYSTEMS))
+def test_every_command_accepts_every_system_code_on_its_footprint(store, tmp_path, pair):
+    key, code = pair
+    year = geography.vintage(key).year
+    for name, argv in area_commands(store, tmp_path, code, year).items():
+        r = run_cli(*argv)
+        assert r.returncode == 0, (name, code, key, r.stderr)
+        assert "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("code", ["ENG"])
+def test_england_runs_in_every_command_that_takes_england(store, tmp_path, code):
+    for name, argv in area_commands(store, tmp_path, code, "2026").items():
+        if name == "metrics":   # organisations of one system: England is not a system
+            continue
+        r = run_cli(*argv)
+        assert r.returncode == 0, (name, r.stderr)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet="ABCDEFGHQSTXYZ0123456789", min_size=1, max_size=6).filter(lambda t: t not in KNOWN))
+def test_every_command_refuses_a_code_outside_the_vintages(store, tmp_path, code):
+    for name, argv in area_commands(store, tmp_path, code, "2026").items():
+        r = run_cli(*argv)
+        assert r.returncode == 2, (name, code, r.stdout[:200])
+        assert REFUSED in r.stderr and "Traceback" not in r.stderr, (name, r.stderr)
+
+
+def test_an_abolished_system_says_what_it_became(store, tmp_path):
+    for name, argv in area_commands(store, tmp_path, "QU9", "2026").items():
+        r = run_cli(*argv)
+        assert r.returncode == 2, name
+        assert "Buckinghamshire, Oxfordshire and Berkshire West (QU9) was abolished on 1 April 2026: it became part " \
+               "of Thames Valley (S0E4D)" in r.stderr, (name, r.stderr)
+        assert "S0E4D" in r.stderr
+
+
+def test_scenario_defaults_to_the_footprint_in_force_and_honours_the_recorded_one(store, tmp_path):
+    plain = _scenario_file(tmp_path, {"area": "S0E4D"})
+    r = run_cli("scenario", "--data-dir", store, "--scenario", plain, "--format", "json", "--what", "summary")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["footprint"] == "ICS2026"        # May 2026 is on the ICBs of April 2026
+    old = _scenario_file(tmp_path, {"area": "QU9", "footprint": "ICS"})
+    r = run_cli("scenario", "--data-dir", store, "--scenario", old, "--format", "json", "--what", "summary")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["footprint"] == "ICS"
+
+
+# ------------------------------------------------------------------------------------------------ page = CLI
+def _metric(at, start: str):
+    hits = [m for m in at.metric if m.label.startswith(start)]
+    assert hits, [m.label for m in at.metric]
+    return hits[0]
+
+
+def _page_and_cli(store, tmp_path, monkeypatch, area: str, lever: float | None):
+    """(page's year-5 gap and its baseline, CLI's) for the followed nurses, with a retention lever of `lever`
+    points on nurses (None: no lever)."""
+    from tests.test_page_what_if import lever as move, scn_param
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", store)
+    at = open_app_page("pages/what_if.py", {"area": area})
+    assert at.selectbox(key="url_area").value == area
+    if lever is not None:
+        move(at, "selectbox", "wi_c_ret_group", NURSES)
+        move(at, "slider", "wi_c_ret_change_pp", lever)
+    card = _metric(at, "Gap in year 5")
+    page_scn, page_base = card.value, card.proto.help.split("Baseline: ")[1].rstrip(".")
+    scn = scn_param(at)
+    assert scn.footprint == "ICS2026" and scn.area == area
+    r = run_cli("scenario", "--data-dir", store, "--scenario", _scenario_file(tmp_path, scn.to_dict()),
+                "--what", "summary", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    rows = {(x["scenario"], x["area_code"], x["staff_group"]): x for x in json.loads(r.stdout)["summary"]}
+    b, s = rows[("baseline", area, NURSES)], rows[("scenario", area, NURSES)]
+    from lib.whatif.studio import gap_phrase
+    # the card shows the scenario's gap (or surplus) and, in its help, the baseline's in words (issue 24's wording)
+    return (page_base, page_scn), (gap_phrase(b["gap_end"]), f"{abs(s['gap_end']):,.0f}"), (b, s)
+
+
+def test_page_and_cli_agree_to_the_unit_for_thames_valley_on_may26(real_store26, tmp_path, monkeypatch):
+    page, cli, (b, s) = _page_and_cli(str(real_store26), tmp_path, monkeypatch, "S0E4D", -1.0)
+    assert page == cli
+    assert s["gap_end"] < b["gap_end"]                     # a lower leaver rate narrows the gap
+    print(f"\nThames Valley nurses, May-26: baseline fte_start {b['fte_start']:.1f}, gap year 5 page {page} "
+          f"cli {cli}")
+
+
+def test_page_and_cli_agree_for_england_on_may26(real_store26, tmp_path, monkeypatch):
+    """The issue's 59,925 (page) against 59,937 (CLI): the CLI ran on the July 2022 footprint (its store level)
+    while the page ran on the footprint in force for May 2026. England is the sum of its systems, and the per-system
+    cells differ between footprints (small cells borrow strength from the staff group's national rates, cells under
+    50 FTE are held flat), so England differs by footprint. Both now default to the footprint in force."""
+    page, cli, _ = _page_and_cli(str(real_store26), tmp_path, monkeypatch, "ENG", None)
+    assert page == cli == ("a gap of 59,925 FTE", "59,925")
+
+
+def test_an_old_link_to_an_abolished_system_offers_what_it_became(real_store26, monkeypatch):
+    from lib.whatif.scenario import to_query
+    from tests.test_page_what_if import body, scn_param
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store26))
+    old = Scenario.from_dict({"area": "QU9", "footprint": "ICS", "name": "Old BOB link",
+                              "levers": {"retention": [{"staff_group": NURSES, "leaver_rate_change": -0.01}]}})
+    at = open_app_page("pages/what_if.py", {"scn": to_query(old)})
+    text = body(at)
+    assert "The scenario in this link is for QU9" in text
+    assert "it became part of Thames Valley (S0E4D)" in text
+    offer = at.button(key="wi_offer_yes")
+    assert offer.label == "Open it for Thames Valley (S0E4D)"
+    offer.click().run()
+    assert not at.exception
+    assert at.selectbox(key="url_area").value == "S0E4D"
+    scn = scn_param(at)
+    assert (scn.area, scn.footprint, scn.name) == ("S0E4D", "ICS2026", "Old BOB link")
+    assert scn.levers.retention[0].leaver_rate_change == -0.01      # nothing else in the scenario was lost
+
+
+NEW_2026 = ["D7T5G", "S0E4D", "S1Y5D", "S9B9J", "T6Y0W", "Z9B2Z"]
+
+
+@pytest.mark.parametrize("area", NEW_2026)
+def test_optimiser_fan_and_bridges_run_on_the_new_icbs(real_store26, area):
+    """The least-cost mix, the uncertainty fan and the what-if bridge on each ICB formed in April 2026 (May-26), and
+    the bridge's ends are the scenario run's figures to the unit."""
+    from lib.insight.bridge import whatif_bridge
+    from lib.whatif import optimiser, uncertainty
+    from lib.whatif.scenario import run_scenario
+    from lib.whatif.studio import load_baseline
+    base = load_baseline(str(real_store26), "ICS2026", "2026-05")
+    assert area in base.area_codes and base.footprint == "ICS2026"
+    mix = optimiser.close_gap(base, area, 5)
+    assert mix.success, mix.message
+    assert mix.scenario.area == area
+    assert (mix.check["gap_after_agency"] <= 1.0).all(), mix.check   # closes every gap (to rounding of the levers)
+    mc = uncertainty.run_monte_carlo(mix.scenario, base, n_draws=50, seed=1)
+    fan = mc.fan.reset_index() if "area_code" not in mc.fan.columns else mc.fan
+    assert set(fan["area_code"]) == {area}
+    run = run_scenario(mix.scenario, base, include_systems=False).table
+    out = whatif_bridge(mix.scenario, base, figure="fte")
+    for label, scenario in (("Baseline", "baseline"), ("Scenario", "scenario")):
+        want = run[(run["scenario"] == scenario) & (run["year"] == 5)]["fte"].sum()
+        got = out.loc[out["label"] == label, "value"].iloc[0]
+        assert round(got) == round(want), (label, got, want)
