@@ -68,7 +68,7 @@ def test_real_similar_systems_and_quartiles(frame):
 
 def test_role_mix_page_marks_hosted_service_and_shows_peers(real_store, monkeypatch):
     monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
-    at = open_app_page("pages/role_mix.py", {"area": "QKK"}, timeout=180)
+    at = open_app_page("views/role_mix.py", {"area": "QKK"}, timeout=180)
     warn = " ".join(w.value for w in at.warning)
     assert "London Ambulance Service NHS Trust (ambulance trust" in warn
     md = " ".join(m.value for m in at.markdown)
@@ -81,7 +81,7 @@ def test_role_mix_page_marks_hosted_service_and_shows_peers(real_store, monkeypa
 
 def test_definitions_page_states_the_rules(real_store, monkeypatch):
     monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
-    at = open_app_page("pages/data.py", {}, timeout=120)
+    at = open_app_page("views/data.py", {}, timeout=120)
     md = " ".join(m.value for m in at.markdown)
     for want in ("Hosted regional services", "Similar systems", "Demand growth in the what-if studio", "Surplus",
                  "NHS Vacancy Statistics"):

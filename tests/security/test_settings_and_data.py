@@ -306,13 +306,19 @@ def test_named_file_saying_nothing_known_keeps_disclosure_on(text, tmp_path, mon
 
 @pytest.mark.parametrize("raw", ["![x](http://evil/x.png)", "[click](javascript:alert(1))", "**bold** _i_ `c`",
                                  "# heading\n- item", ":red[colour] :material/home:", "$x^2$", "<b>html</b>",
-                                 "a\\]b", "1. list"])
+                                 "a\\]b", "1. list", "www.evil.example a@b.example `tick` ``two``"])
 def test_markdown_escape_leaves_no_syntax(raw):
     """ui.text.md: every character Markdown could act on is escaped, so a query or file value shows as typed."""
     import re
-    from ui.text import MARKDOWN_SPECIAL, md
+    from ui.text import MARKDOWN_SPECIAL, WORD_JOINER, md, quoted
     out = md(raw)
     assert "\n" not in out
     unescaped = re.sub(r"\\.", "", out)  # what is left once every escaped character is removed
     assert not any(ch in MARKDOWN_SPECIAL for ch in unescaped), (raw, out)
-    assert re.sub(r"\\(.)", r"\1", out) == raw.replace("\n", " ")  # read back, it is the same text
+    read = re.sub(r"\\(.)", r"\1", out)
+    assert read.replace(WORD_JOINER, "") == raw.replace("\n", " ")  # read back, it is the same text
+    assert not re.search(r"https?:/|www\.|\w@", read), read  # no bare address left to become a link
+    span = quoted(raw)  # a code span: fenced by more backticks than any run inside
+    fence = re.match(r"`+", span).group(0)
+    assert span.endswith(fence) and fence not in span[len(fence):-len(fence)]
+    assert span[len(fence):-len(fence)].strip().replace(WORD_JOINER, "") == raw.replace("\n", " ").strip()

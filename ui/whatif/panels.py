@@ -147,7 +147,8 @@ def compare_panel(ctx, scn: Scenario, res, big: bool = False) -> None:
                         f"**{shell.num(abs(r['Gap in final year (FTE)']))} FTE**  \n"
                         f"{'Surplus from' if r['Gap in final year (FTE)'] < -0.5 else 'Gap closes'}: **{closes}**  \n"
                         f"Extra cost: **{money(r['Extra cost over baseline, all years (£)'])}**  \n"
-                        + ":gray[" + md("; ".join(w.lever_summary(Scenario.from_json(saved[r["Scenario"]])))) + "]")
+                        + ":gray[" + "; ".join(w.lever_summary(Scenario.from_json(saved[r["Scenario"]])))
+                        .replace("[", "(").replace("]", ")") + "]")  # the product's own words for the levers
     base = w.gap_frame(res, group)
     base = base[base["scenario"] == w.SCENARIO_LABELS["baseline"]].assign(scenario="Baseline (no levers)")
     data = pd.concat([base, gaps], ignore_index=True)[["scenario", "year", "gap"]]
