@@ -19,6 +19,7 @@ PAGES = [
     ("views/turnover.py", "Turnover", ":material/sync_alt:", "turnover"),
     ("views/role_mix.py", "Role mix", ":material/donut_small:", "role_mix"),
     ("views/profile.py", "System profile", ":material/account_box:", "profile"),
+    ("views/pcn_roles.py", "Primary care new roles", ":material/diversity_3:", "pcn_roles"),
     ("views/organisations.py", "Inside a system", ":material/domain:", "organisations"),
     ("views/sickness.py", "Sickness absence", ":material/sick:", "sickness"),
     ("views/statistics.py", "Signal or noise", ":material/monitoring:", "statistics"),

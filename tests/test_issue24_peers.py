@@ -62,7 +62,7 @@ def test_real_similar_systems_and_quartiles(frame):
     t = peers.mix_with_peers(m, "QKK", "2025-11", list(s["area_code"])).set_index("Staff group")
     shares = m[(m["period"] == "2025-11") & m["area_code"].isin(s["area_code"]) &
                (m["staff_group"] == "Nurses & health visitors")]["fte_share"].astype(float)
-    assert t.loc["Nurses & health visitors", "Similar systems: median"] == pytest.approx(shares.median())
+    assert t.loc["Nurses & health visitors", "Similar systems' share: median"] == pytest.approx(shares.median())
     assert t.loc["Ambulance staff", "Among similar systems"] == "Above the peers' upper quartile"
 
 
@@ -73,7 +73,9 @@ def test_role_mix_page_marks_hosted_service_and_shows_peers(real_store, monkeypa
     assert "London Ambulance Service NHS Trust (ambulance trust" in warn
     md = " ".join(m.value for m in at.markdown)
     assert "against similar systems and England" in md
-    assert any("Similar systems: median" in list(d.value.columns) for d in at.dataframe)
+    peers_shown = next(d.value for d in at.dataframe if "Similar systems' share: median" in list(d.value.columns))
+    row = peers_shown.set_index("Staff group").loc["Ambulance staff"]
+    assert row["Share"] == pytest.approx(5.6588, abs=0.01)      # percent, as the table shows it
     at.toggle(key="mix_no_hosted").set_value(True).run()
     assert not at.exception
     assert any("without hosted regional services" in m.value for m in at.markdown)
@@ -86,3 +88,42 @@ def test_definitions_page_states_the_rules(real_store, monkeypatch):
     for want in ("Hosted regional services", "Similar systems", "Demand growth in the what-if studio", "Surplus",
                  "NHS Vacancy Statistics"):
         assert want in md, want
+
+
+def test_vacancy_page_on_real_data_shows_englands_published_rates(real_store, monkeypatch):
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    at = open_app_page("views/vacancy.py", {}, timeout=120)
+    t = next(d.value for d in at.dataframe if "England vacancy rate" in d.value)
+    rates = dict(zip(t["Staff group"], t["England vacancy rate"]))
+    # the table shows percent values (ui.tables: 6.00%)
+    assert rates["Nurses & health visitors"] == pytest.approx(6.0) and rates["HCHS Doctors"] == pytest.approx(4.4)
+    assert set(t["As at"]) == {"2025-09-30"}
+    text = " ".join(c.value for c in at.caption)
+    assert "NHS Vacancy Statistics, England" in text and "30 September 2025" in text and "vacancy template" in text
+
+
+def test_leader_lands_on_their_system_from_one_link(real_store, monkeypatch):
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    at = open_app_page("views/home.py", {"area": "QKK"}, timeout=120)
+    heads = [h.value for h in at.subheader]
+    assert heads[0].startswith("South East London: summary, month ending Nov 2025")
+    caps = " ".join(c.value for c in at.caption)
+    assert "Leaver rate 0.95%: England 0.89%; similar systems' middle half" in caps and "Lower is better" in caps
+    assert "London Ambulance Service NHS Trust" in caps
+    labels = [m.label for m in at.metric]
+    assert labels[:5] == ["Staff in post (FTE)", "Headcount", "Leaver rate (month)", "Joiner rate (month)",
+                          "Vacancy rate"]
+    # a code that is not a system: England only, with a notice, nothing from the link echoed as a path
+    bad = open_app_page("views/home.py", {"area": "../../etc/passwd"}, timeout=120)
+    assert not any("summary, month ending" in h.value for h in bad.subheader)
+    assert any("not one we recognise" in i.value for i in bad.info)
+
+
+def test_comparison_lines_hand_case():
+    m = pd.DataFrame({"period": ["2025-11"] * 6, "staff_group": ["All staff groups"] * 6,
+                      "area_code": ["X", "ENG", "A", "B", "C", "D"],
+                      "leaver_rate": [0.02, 0.01, 0.008, 0.01, 0.012, 0.014]})
+    line = peers.comparison_lines(m, "X", "2025-11", ["A", "B", "C", "D"], measures=("leaver_rate",))[0]
+    # quartiles of 0.8, 1.0, 1.2, 1.4 (linear): 0.95, 1.10, 1.25
+    assert line == ("Leaver rate 2.00%: England 1.00%; similar systems' middle half 0.95% to 1.25% (median 1.10%): "
+                    "above their upper quartile. Lower is better.")

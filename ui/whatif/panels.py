@@ -13,7 +13,7 @@ from lib.whatif import library
 from lib.whatif import studio as w
 from lib.whatif.scenario import Scenario, ScenarioError
 from lib.sharing.redact import for_viewers
-from ui import charts, shell, tables
+from ui import board_pack, charts, shell, tables
 from ui.text import md, quoted
 from ui.whatif.bridge_panel import bridge_panel
 from ui.whatif.results import plain_note, plain_source
@@ -170,6 +170,8 @@ def compare_panel(ctx, scn: Scenario, res, big: bool = False) -> None:
                         notes=w.picture_notes(base_model, scn.area, group))
     if big:
         _add_row(scn, saved)
+    # the system's board pack with these scenarios (those of another system are named and left out there)
+    board_pack.button(ctx, scn.area, "wi_board_pack", scenarios=dict(saved))
     with st.expander("Comparison table", expanded=not big):
         tables.show(table, column_config={
             c: st.column_config.NumberColumn(format="percent" if "rate" in c else "%,.0f") for c in table.columns[3:]})
