@@ -324,7 +324,7 @@ def test_fresh_server_lists_no_page_before_sign_in_under_concurrent_first_reques
             leaked[asked[i] or "/"] = sorted(extra)
     assert not leaked, leaked
     assert all(SIGN_IN in "\n".join(str(m) for m in msgs) for msgs in got.values())
-    assert not (REPO / "views").exists()  # the reason: Streamlit lists a folder of that name to every session
+    assert not (REPO / "pages").exists()  # the reason: Streamlit lists a folder of that name to every session
 
 
 def _markdown_bodies(messages: list) -> list[str]:
