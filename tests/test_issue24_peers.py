@@ -131,7 +131,7 @@ def test_comparison_lines_hand_case():
 
 def test_sickness_page_tables_rank_and_map(real_store_sickness, monkeypatch):
     monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store_sickness))
-    at = open_app_page("pages/sickness.py", {"area": "QKK"}, timeout=180)
+    at = open_app_page("views/sickness.py", {"area": "QKK"}, timeout=180)
     rank = next(m for m in at.metric if m.label.startswith("Rank among"))
     assert "(1 = highest absence)" in rank.label and " of " in rank.value and "Lower absence is better" in rank.help
     types = next(d for d in at.dataframe if "Organisation type" in d.value.columns)
@@ -162,7 +162,7 @@ def test_funnel_lower_limits_stop_at_zero():
 def test_organisation_bars_have_five_ticks_and_a_picture_title(real_store, monkeypatch):
     import json as _json
     monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
-    at = open_app_page("pages/organisations.py", {"area": "QKK"}, timeout=180)
+    at = open_app_page("views/organisations.py", {"area": "QKK"}, timeout=180)
     spec = next(_json.loads(c.proto.spec) for c in at.get("vega_lite_chart") if '"org_name"' in c.proto.spec)
     axis = spec["encoding"]["x"]["axis"]
     assert axis["tickCount"] == 5 and axis["format"] in (".1%", ".2%", ".0%")

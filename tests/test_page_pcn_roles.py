@@ -97,7 +97,7 @@ def test_what_if_preset_sets_recruited_fte_from_the_fastest_quarter(env, store):
     from lib.data import pcn_store
     from lib.whatif import role_evidence
     from lib.whatif.assumptions import load_assumptions
-    at = open_app_page("pages/what_if.py", {"area": "QNQ"}, timeout=300)
+    at = open_app_page("views/what_if.py", {"area": "QNQ"}, timeout=300)
     button = next(b for b in at.button if b.key == "wi_pace_physician_associate")
     button.click().run(timeout=300)
     assert not at.exception
@@ -112,5 +112,5 @@ def test_map_uses_the_ingested_population_for_fte_per_100k(env):
     from ui import data
     pop = data._population.__wrapped__(str(env), (), "ICS")
     assert len(pop) == 42 and sum(pop.values()) == 57106398
-    at = open_app_page("pages/map.py", {"measure": "fte_per_100k"}, timeout=300)
+    at = open_app_page("views/map.py", {"measure": "fte_per_100k"}, timeout=300)
     assert any("per 100,000" in s.value for s in at.subheader)
