@@ -154,8 +154,7 @@ def page(browser_context):
 
 def wait_for_app(page, timeout_ms: int = 30000) -> None:
     """Wait like Streamlit's own e2e tests: connected, not running, no skeletons; and the script has drawn
-    something. On a cold server the page reads "not running" before its first run starts, while Streamlit still
-    shows its listing of the pages/ folder in the sidebar (no element yet)."""
+    something. On a cold server the page reads "not running" before its first run starts (no element yet)."""
     page.wait_for_selector("[data-testid='stApp']", timeout=timeout_ms)
     page.wait_for_function(
         """() => {
@@ -261,26 +260,6 @@ def real_store_sickness(real_store, tmp_path_factory) -> Path:
     """The real store plus the real sickness absence file of March 2025. Read-only."""
     require_reference()
     return _real_store_plus(real_store, tmp_path_factory, "real_store_sickness", [SICKNESS_MAR25])
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _apptest_runs_like_a_served_app():
-    """AppTest resets PagesManager.uses_pages_directory before every run, so every in-process run of a page would
-    start in Streamlit's legacy pages/ mode, and ui's guard (ui/__init__.py) would rerun it through app.py,
-    dropping that run's widget triggers (a button click). A served app leaves legacy mode once, on its first run
-    (tests/security/test_server_probes.py and tests/test_auth_oidc.py prove the guard on real servers); here each
-    AppTest run starts as a served app does after that. Servers started by tests are separate processes and keep
-    Streamlit's own behaviour."""
-    from streamlit.runtime.pages_manager import PagesManager
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    PagesManager.__init__ = init
-    yield
-    PagesManager.__init__ = original
 
 
 def serve_store(store: Path):

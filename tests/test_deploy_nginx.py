@@ -108,6 +108,9 @@ def cluster(tmp_path_factory, artifacts):
     a, b, listen = free_port(), free_port(), free_port()
     env = {**os.environ, "RUN_DIR": str(tmp), "PYTHON": str(Path(os.sys.executable))}
     env.pop("WORKFORCE_DISCLOSURE_CONTROL", None)
+    # Failover needs no identity provider: production settings with sign-in deliberately off (run.sh's default,
+    # WORKFORCE_DEPLOYMENT=production, refuses every viewer without [auth]: tests/security/test_server_probes.py)
+    env["WORKFORCE_DEPLOYMENT"] = "local"
     log = open(artifacts / "deploy_run.log", "w")
     replicas = subprocess.Popen(["bash", str(DEPLOY / "run.sh"), str(a), str(b)], cwd=REPO, env=env, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
