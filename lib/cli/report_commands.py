@@ -45,6 +45,8 @@ def read_scenarios(paths: list[str]) -> list[tuple[str, object]]:
 
 def _init_worker(store) -> None:
     global _STORE
+    from lib.report import charts
+    charts.warm_renderer()
     _STORE = store
 
 
@@ -64,6 +66,9 @@ def _report(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     sdc = disclosure_requested(args)
     scenarios = read_scenarios(args.scenario or [])
+    if args.area.lower() != "all":
+        from lib.report import charts
+        charts.warm_renderer()  # the chart renderer starts while the store is read
     try:
         store = rp.load_store(args.data_dir, args.period, args.footprint, args.level, sdc)
     except rp.PackError as exc:
