@@ -16,6 +16,7 @@ from lib.data.schema import ALL_STAFF
 from lib.insight import map_data as im
 from lib.insight import provenance
 from lib.report import pack as rp
+from lib.report.render import blocks as all_blocks
 from tests.conftest import ARTIFACTS, REPO, run_cli
 from tests.test_disclosure import small_data  # noqa: F401 - the demo store scaled down to small counts (fixture)
 
@@ -140,8 +141,8 @@ def test_scenario_figures_are_the_what_if_pages(qkk_pack, real_store):
     from lib.whatif.scenario import Scenario
     from ui.whatif.results import headline_figures
     secs = {s["id"]: s for s in qkk_pack["sections"]}
-    cards = [b["items"] for b in secs["scenarios"]["blocks"] if b["kind"] == "figures"]
-    levers = [b["items"] for b in secs["scenarios"]["blocks"] if b["kind"] == "bullets"]
+    cards = [b["items"] for b in all_blocks(secs["scenarios"]["blocks"]) if b["kind"] == "figures"]
+    levers = [b["items"] for b in all_blocks(secs["scenarios"]["blocks"]) if b["kind"] == "bullets"]
     assert len(cards) == 2
     base = w.load_baseline(real_store, "ICS", "2025-11")
     for (name, lv), shown, shown_levers in zip(SCENARIOS.items(), cards, levers):
@@ -209,10 +210,10 @@ def test_charts_are_vector_with_selectable_text(qkk_pack):
     assert len(svgs) >= 7
     for svg in svgs.values():
         assert svg.lstrip().startswith("<svg") and "<image" not in svg and "<text" in svg
-    n_charts = sum(b["kind"] == "chart" for s in data["sections"] for b in s["blocks"])
+    n_charts = sum(b["kind"] == "chart" for s in data["sections"] for b in all_blocks(s["blocks"]))
     assert n_charts == len(svgs)
     for s in qkk_pack["sections"]:
-        for b in s["blocks"]:
+        for b in all_blocks(s["blocks"]):
             if b["kind"] == "chart":
                 assert b["text"] and b["alt"].startswith("Chart: ") and b["text"] in b["alt"]
 
@@ -252,7 +253,7 @@ def _count_cells(pack: dict) -> list[tuple[str, str]]:
     """(column, cell) of every count a pack's tables show: staff in post, leavers, joiners, vacancies."""
     out = []
     for s in pack["sections"]:
-        for b in s["blocks"]:
+        for b in all_blocks(s["blocks"]):
             if b["kind"] != "table":
                 continue
             cols = b["columns"]

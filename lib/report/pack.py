@@ -585,10 +585,12 @@ def scenario_section(store: StoreFigures, area: str, names: dict[str, str], scen
                     f"projected from {period_label(store.period)}; the gap is demand minus capacity in FTE."))
     for label, scn, res in named:
         h = w.headline(res, group)
-        out.append(subheading(f"{label} ({scn.horizon} years)"))
-        out.append({"kind": "bullets", "items": w.lever_summary(scn)})  # as the page's comparison cards
-        out.append({"kind": "figures", "items": [{"label": f["label"], "value": f["value"], "sub": f["delta"]}
-                                                 for f in cards.headline_cards(store.period, h)]})
+        # one block: a scenario's name, levers and figures are never split across a page
+        out.append({"kind": "group", "blocks": [
+            subheading(f"{label} ({scn.horizon} years)"),
+            {"kind": "bullets", "items": w.lever_summary(scn)},  # as the page's comparison cards
+            {"kind": "figures", "items": [{"label": f["label"], "value": f["value"], "sub": f["delta"]}
+                                          for f in cards.headline_cards(store.period, h)]}]})
     gaps, _ = w.comparison(results, group)
     first = next(iter(results.values()))
     bl = w.gap_frame(first, group)
