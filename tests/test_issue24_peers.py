@@ -127,3 +127,46 @@ def test_comparison_lines_hand_case():
     # quartiles of 0.8, 1.0, 1.2, 1.4 (linear): 0.95, 1.10, 1.25
     assert line == ("Leaver rate 2.00%: England 1.00%; similar systems' middle half 0.95% to 1.25% (median 1.10%): "
                     "above their upper quartile. Lower is better.")
+
+
+def test_sickness_page_tables_rank_and_map(real_store_sickness, monkeypatch):
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store_sickness))
+    at = open_app_page("pages/sickness.py", {"area": "QKK"}, timeout=180)
+    rank = next(m for m in at.metric if m.label.startswith("Rank among"))
+    assert "(1 = highest absence)" in rank.label and " of " in rank.value and "Lower absence is better" in rank.help
+    types = next(d for d in at.dataframe if "Organisation type" in d.value.columns)
+    # the one table style: days to 1 decimal place (not "394,337.055"), rates as percent with 2 decimals
+    import json as _json
+    text = str(_json.loads(types.proto.columns or "{}"))
+    assert "%,.1f" in text and "%.2f%%" in text and "localized" not in text, text[:400]
+    assert not at.get("deck_gl_json_chart")                 # no WebGL map: the Vega-Lite hex cartogram instead
+    assert any("Hex cartogram" in c.proto.spec for c in at.get("vega_lite_chart"))
+
+
+def test_funnel_lower_limits_stop_at_zero():
+    import numpy as np
+    from lib.stats import signals
+    from ui import stats_charts
+    num = np.array([0, 1, 2, 30, 80, 150]); den = np.array([20, 40, 60, 1500, 4000, 8000])
+    res = signals.funnel(num, den, np.array(list("ABCDEF")))
+    assert (res.curve["lower_99_8"] == 0).any()          # the limits reach 0% for small sizes
+    view = signals.FunnelView(res, signals.funnel_units(res, {c: c for c in "ABCDEF"}), "2025-11", "leaver_rate", [])
+    chart = stats_charts.funnel_chart(view, "t").to_dict()
+    limits = next(v for k, v in chart["datasets"].items() if v and "limit" in v[0])
+    assert min(r["rate"] for r in limits) >= 0.0
+    # the y axis's domain is fixed and starts at 0% at the lowest (Vega's 'nice' rounding went below it)
+    scale = chart["layer"][0]["encoding"]["y"]["scale"]
+    assert scale["nice"] is False and scale["domain"][0] == 0.0
+
+
+def test_organisation_bars_have_five_ticks_and_a_picture_title(real_store, monkeypatch):
+    import json as _json
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    at = open_app_page("pages/organisations.py", {"area": "QKK"}, timeout=180)
+    spec = next(_json.loads(c.proto.spec) for c in at.get("vega_lite_chart") if '"org_name"' in c.proto.spec)
+    axis = spec["encoding"]["x"]["axis"]
+    assert axis["tickCount"] == 5 and axis["format"] in (".1%", ".2%", ".0%")
+    from ui.charts import title_from_words
+    assert title_from_words("Leaver rate of the organisations of South East London, Nov 2025: highest A 1.2%; "
+                            "lowest B 0.3%.", "organisations_QKK_2025-11_leaver_rate") == \
+        "Leaver rate of the organisations of South East London, Nov 2025: highest A 1.2%"

@@ -91,3 +91,26 @@ def test_what_if_lever_shows_evidence(env):
     assert "Physician associates in Frimley's PCNs: 9.1 FTE in Dec 2021; +2.5 FTE a year (Dec 2020 to Dec 2021)" in text
     assert "Advanced clinical practitioners: no matching role" in text
     assert any(b.label.startswith("Grow at the pace of the fastest quarter of systems") for b in at.button)
+
+
+def test_what_if_preset_sets_recruited_fte_from_the_fastest_quarter(env, store):
+    from lib.data import pcn_store
+    from lib.whatif import role_evidence
+    from lib.whatif.assumptions import load_assumptions
+    at = open_app_page("pages/what_if.py", {"area": "QNQ"}, timeout=300)
+    button = next(b for b in at.button if b.key == "wi_pace_physician_associate")
+    button.click().run(timeout=300)
+    assert not at.exception
+    a = load_assumptions()
+    labels = {r: a.new_role(r)["label"] for r in a.new_role_ids}
+    g = role_evidence.growth_table(pcn_store.load(store), pcn_store.population(store), list(labels))
+    expected = role_evidence.evidence(g, "QNQ", labels)["physician_associate"].fastest_quarter_per_year
+    assert at.session_state["wi_c_nr_physician_associate_recruited"] == round(expected, 1) == 5.2
+
+
+def test_map_uses_the_ingested_population_for_fte_per_100k(env):
+    from ui import data
+    pop = data._population.__wrapped__(str(env), (), "ICS")
+    assert len(pop) == 42 and sum(pop.values()) == 57106398
+    at = open_app_page("pages/map.py", {"measure": "fte_per_100k"}, timeout=300)
+    assert any("per 100,000" in s.value for s in at.subheader)
