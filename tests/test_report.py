@@ -431,3 +431,17 @@ def test_primary_care_section_once_pcn_figures_are_loaded(pcn_pack_store, tmp_pa
                    if r[2] != "suppressed" and 0 < float(r[2].replace(",", "")) < 5]
     assert plain_small, "December 2021 has roles with headcount under 5 in South East London"
     assert not [r for r in tab["rows"] if r[2] != "suppressed" and 0 < float(r[2].replace(",", "")) < 5]
+
+
+def test_population_is_read_as_the_app_reads_it(pcn_pack_store, real_store):
+    """The ranks' FTE per 100,000 rests on the population; the pack reads it as ui.data does (the store's
+    population_<LEVEL>.csv, else the ingested ONS sub-ICB file), for the demo, a store with the ONS file and one
+    without."""
+    from ui import data
+    for store in (REPO / "data" / "demo", pcn_pack_store, real_store):
+        app = data._population(str(store), ("test",), "ICS")
+        assert rp.population(store, "ICS") == app, store
+    assert len(rp.population(pcn_pack_store, "ICS")) == 42 and rp.population(real_store, "ICS") == {}
+    ranks = next(b for b in rp.build_pack(rp.load_store(pcn_pack_store, "2025-11"), "QKK")["sections"][0]["blocks"]
+                 if b["kind"] == "table" and b["columns"][0] == "Measure")
+    assert "FTE per 100,000 population" in [r[0] for r in ranks["rows"]], ranks["rows"]
