@@ -98,7 +98,7 @@ def _report(args: argparse.Namespace) -> int:
         print(f"error: --out {folder}: with --area all, --out is a folder (one PDF a system)", file=sys.stderr)
         return 2
     folder.mkdir(parents=True, exist_ok=True)
-    areas = sorted(c for c in names if c in set(store.metrics["area_code"]))
+    areas = sorted(c for c in geography.vintage(store.key).areas["code"] if c in set(store.metrics["area_code"]))
     jobs = [(a, str(folder / f"board_pack_{a}_{store.period}.pdf")) for a in areas]
     workers = max(1, min(args.jobs or (os.cpu_count() or 1), len(jobs)))
     t_load = time.perf_counter() - t0

@@ -658,9 +658,10 @@ def _bridge_names(scn) -> list[str]:
 def build_pack(store: StoreFigures, area: str, scenarios: list | None = None) -> dict:
     """The whole pack for one system: cover and sections (id, title, blocks) in board order."""
     names = geography.area_names(store.key)
-    if area not in names:
+    systems = list(geography.vintage(store.key).areas["code"])
+    if area not in systems:
         raise PackError(f"--area {area!r} is not a system of the {geography.vintage(store.key).title}; expected one "
-                        f"of {', '.join(sorted(names))} (or all)")
+                        f"of {', '.join(sorted(systems))} (or all)")
     scenarios = list(scenarios or [])
     sections = {
         "headlines": headline_section(store, area, names),
