@@ -82,10 +82,18 @@ class StoreFigures:
 
 
 def population(data_dir, key: str) -> dict[str, float]:
-    """ONS population by area where the store supplies population_<KEY>.csv (as ui.data.population reads it)."""
+    """ONS population by area as the app reads it (ui.data._population; tests/test_report.py checks they agree):
+    population_<KEY>.csv in the store, else the ONS sub-ICB estimates ingested into it (ICB footprints)."""
     p = Path(data_dir) / f"population_{key}.csv"
     if not p.exists():
-        return {}
+        if key not in ("ICS", "ICS2026"):
+            return {}
+        from lib.data import pcn_store
+        try:
+            pop = pcn_store.population(data_dir, key)
+        except (OSError, ValueError, KeyError):
+            return {}
+        return dict(zip(pop["area_code"], pop["population"].astype(float)))
     try:
         df = pd.read_csv(p, dtype={"area_code": str})
         return dict(zip(df["area_code"], pd.to_numeric(df["population"], errors="coerce")))
@@ -585,10 +593,12 @@ def scenario_section(store: StoreFigures, area: str, names: dict[str, str], scen
                     f"projected from {period_label(store.period)}; the gap is demand minus capacity in FTE."))
     for label, scn, res in named:
         h = w.headline(res, group)
-        out.append(subheading(f"{label} ({scn.horizon} years)"))
-        out.append({"kind": "bullets", "items": w.lever_summary(scn)})  # as the page's comparison cards
-        out.append({"kind": "figures", "items": [{"label": f["label"], "value": f["value"], "sub": f["delta"]}
-                                                 for f in cards.headline_cards(store.period, h)]})
+        # one block: a scenario's name, levers and figures are never split across a page
+        out.append({"kind": "group", "blocks": [
+            subheading(f"{label} ({scn.horizon} years)"),
+            {"kind": "bullets", "items": w.lever_summary(scn)},  # as the page's comparison cards
+            {"kind": "figures", "items": [{"label": f["label"], "value": f["value"], "sub": f["delta"]}
+                                          for f in cards.headline_cards(store.period, h)]}]})
     gaps, _ = w.comparison(results, group)
     first = next(iter(results.values()))
     bl = w.gap_frame(first, group)
@@ -648,9 +658,10 @@ def _bridge_names(scn) -> list[str]:
 def build_pack(store: StoreFigures, area: str, scenarios: list | None = None) -> dict:
     """The whole pack for one system: cover and sections (id, title, blocks) in board order."""
     names = geography.area_names(store.key)
-    if area not in names:
+    systems = list(geography.vintage(store.key).areas["code"])
+    if area not in systems:
         raise PackError(f"--area {area!r} is not a system of the {geography.vintage(store.key).title}; expected one "
-                        f"of {', '.join(sorted(names))} (or all)")
+                        f"of {', '.join(sorted(systems))} (or all)")
     scenarios = list(scenarios or [])
     sections = {
         "headlines": headline_section(store, area, names),
