@@ -16,6 +16,7 @@ from lib.data.schema import ALL_STAFF
 from lib.insight import map_data as im
 from lib.insight import provenance
 from lib.report import pack as rp
+from lib.report.render import blocks as all_blocks
 from tests.conftest import ARTIFACTS, REPO, run_cli
 from tests.test_disclosure import small_data  # noqa: F401 - the demo store scaled down to small counts (fixture)
 
@@ -103,7 +104,7 @@ def test_pack_figures_are_the_profile_pages(qkk_pack, real_store, monkeypatch):
     """The System profile (AppTest, real store) shows the same headline figures as the pack's table."""
     from tests.conftest import open_app_page
     monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
-    at = open_app_page("pages/profile.py", {"area": "QKK", "period": "2025-11", "source": "dir"})
+    at = open_app_page("views/profile.py", {"area": "QKK", "period": "2025-11", "source": "dir"})
     shown = {m.label: m.value for m in at.metric}
     heads = next(b for b in qkk_pack["sections"][0]["blocks"] if b["kind"] == "table")
     for row in heads["rows"]:
@@ -140,8 +141,8 @@ def test_scenario_figures_are_the_what_if_pages(qkk_pack, real_store):
     from lib.whatif.scenario import Scenario
     from ui.whatif.results import headline_figures
     secs = {s["id"]: s for s in qkk_pack["sections"]}
-    cards = [b["items"] for b in secs["scenarios"]["blocks"] if b["kind"] == "figures"]
-    levers = [b["items"] for b in secs["scenarios"]["blocks"] if b["kind"] == "bullets"]
+    cards = [b["items"] for b in all_blocks(secs["scenarios"]["blocks"]) if b["kind"] == "figures"]
+    levers = [b["items"] for b in all_blocks(secs["scenarios"]["blocks"]) if b["kind"] == "bullets"]
     assert len(cards) == 2
     base = w.load_baseline(real_store, "ICS", "2025-11")
     for (name, lv), shown, shown_levers in zip(SCENARIOS.items(), cards, levers):
@@ -209,10 +210,10 @@ def test_charts_are_vector_with_selectable_text(qkk_pack):
     assert len(svgs) >= 7
     for svg in svgs.values():
         assert svg.lstrip().startswith("<svg") and "<image" not in svg and "<text" in svg
-    n_charts = sum(b["kind"] == "chart" for s in data["sections"] for b in s["blocks"])
+    n_charts = sum(b["kind"] == "chart" for s in data["sections"] for b in all_blocks(s["blocks"]))
     assert n_charts == len(svgs)
     for s in qkk_pack["sections"]:
-        for b in s["blocks"]:
+        for b in all_blocks(s["blocks"]):
             if b["kind"] == "chart":
                 assert b["text"] and b["alt"].startswith("Chart: ") and b["text"] in b["alt"]
 
@@ -252,7 +253,7 @@ def _count_cells(pack: dict) -> list[tuple[str, str]]:
     """(column, cell) of every count a pack's tables show: staff in post, leavers, joiners, vacancies."""
     out = []
     for s in pack["sections"]:
-        for b in s["blocks"]:
+        for b in all_blocks(s["blocks"]):
             if b["kind"] != "table":
                 continue
             cols = b["columns"]
@@ -290,6 +291,8 @@ def test_disclosure_control_leaves_no_count_under_5(real_store, tmp_path):
 def test_cli_refuses_bad_input_plainly(real_store, tmp_path):
     r = run_cli("report", "--data-dir", real_store, "--area", "QXX", "--out", tmp_path / "x.pdf")
     assert r.returncode == 2 and "--area 'QXX' is not a system" in r.stderr and "Traceback" not in r.stderr
+    listed = r.stderr.split("expected one of ")[1].split(" (or all)")[0].split(", ")
+    assert len(listed) == 42 and "QKK" in listed  # the 42 ICBs of July 2022, nothing else
     r = run_cli("report", "--data-dir", real_store, "--area", "QKK", "--period", "2024-01", "--out", tmp_path / "x.pdf")
     assert r.returncode == 2 and "--period '2024-01' is not loaded" in r.stderr
     bad = tmp_path / "bad.json"
@@ -356,3 +359,91 @@ def test_disclosure_control_on_a_store_of_small_systems(small_data):
     assert not any(b["kind"] == "chart" and "bridge" in b["title"] for b in staff["blocks"]) or \
         not _small([("Change (FTE)", r[1]) for b in staff["blocks"] if b["kind"] == "table" for r in b["rows"]
                     if r[0] in ("Leavers", "Joiners")])
+
+
+def test_what_if_page_board_pack_carries_the_scenarios_compared(monkeypatch, tmp_path):
+    """On the what-if page (demo store), two scenarios added to the comparison: the 'Board pack (PDF)' download
+    there is the system's pack with both scenarios in it (the button's callable run as a click runs it)."""
+    from streamlit.delta_generator import DeltaGenerator
+    from tests.test_page_what_if import lever, open_page
+    captured = {}
+    original = DeltaGenerator.download_button
+
+    def recording(self, label, data, *args, **kwargs):
+        if kwargs.get("key") == "wi_board_pack":
+            captured["pack"] = (kwargs.get("file_name"), data)
+        return original(self, label, data, *args, **kwargs)
+
+    import streamlit
+    monkeypatch.setattr(DeltaGenerator, "download_button", recording)
+    monkeypatch.setattr(streamlit, "download_button", lambda *a, **k: recording(streamlit._main, *a, **k))
+    at = open_page(area="QKK")
+    for n in (50, 150):
+        lever(at, "slider", "wi_c_nr_nursing_associate_trainees", n)
+        at.text_input(key="wi_name").set_value(f"Associates {n}").run()
+        at.button(key="wi_cmp_add").click().run()
+    assert not at.exception and list(at.session_state["wi_saved"]) == ["Associates 50", "Associates 150"]
+    name, data = captured["pack"]
+    assert name == "board_pack_QKK_2025-11.pdf" and callable(data)
+    out = tmp_path / name
+    out.write_bytes(data())
+    text = flat(pdftext(out))
+    assert "Associates 50 (5 years)" in text and "Associates 150 (5 years)" in text
+    assert "2 compared" in text and rp.SYNTHETIC_MARK in text
+    assert "What drives the difference: Associates 150" in text
+
+
+@pytest.fixture(scope="module")
+def pcn_pack_store(real_store, tmp_path_factory) -> Path:
+    """The real Oct/Nov-25 store plus the real PCN census of December 2021 and the ONS sub-ICB population."""
+    from lib.data.ingest import ingest
+    from tests.conftest import REFERENCE, WORKFORCE
+    d = tmp_path_factory.mktemp("pcn_pack") / "store"
+    shutil.copytree(real_store, d)
+    dec21 = next((WORKFORCE / "pcn").glob("8.*December 2021*.csv"))
+    ingest([dec21, REFERENCE / "population" / "ICB Population estimates 2022.csv"], d)
+    return d
+
+
+def test_primary_care_section_once_pcn_figures_are_loaded(pcn_pack_store, tmp_path):
+    """With PCN files loaded the section reports the latest census (naming its date) with the figures of
+    `python -m lib roles` for the system, role by role; it no longer says 'not loaded'."""
+    r = run_cli("roles", "--data-dir", pcn_pack_store, "--period", "2021-12", "--per-population", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    cli = {x["role"]: x for x in json.loads(r.stdout) if x["area_code"] == "QKK"}
+    pack = rp.build_pack(rp.load_store(pcn_pack_store, "2025-11"), "QKK")
+    sec = next(s for s in pack["sections"] if s["id"] == "primary_care")
+    tab = next(b for b in sec["blocks"] if b["kind"] == "table")
+    assert tab["columns"] == ["Role", "FTE", "Headcount", "Per 100,000", "England per 100,000"]
+    assert tab["rows"][0][0] == "All roles" and len(tab["rows"]) == len(cli)
+    for role, fte, hc, per, _ in tab["rows"]:
+        assert (fte, hc, per) == (f"{cli[role]['fte']:,.1f}", f"{cli[role]['headcount']:,.0f}",
+                                  f"{cli[role]['fte_per_100k']:,.1f}"), role
+    assert any(b["kind"] == "note" and "PCN census of Dec 2021" in b["text"] for b in sec["blocks"])
+    out = tmp_path / "p.pdf"
+    r = run_cli("report", "--data-dir", pcn_pack_store, "--area", "QKK", "--out", out)
+    assert r.returncode == 0, r.stderr
+    text = flat(pdftext(out))
+    assert "Not loaded: this data store holds no primary care network" not in text
+    assert f"Primary care networks' staff in South East London, Dec 2021: {cli['All roles']['fte']:,.1f} FTE" in text
+    # under disclosure control the PCN page's rule applies: no headcount under 5 is shown
+    sdc = rp.build_pack(rp.load_store(pcn_pack_store, "2025-11", sdc=True), "QKK")
+    tab = next(b for s in sdc["sections"] if s["id"] == "primary_care" for b in s["blocks"] if b["kind"] == "table")
+    plain_small = [r for r in next(b for b in sec["blocks"] if b["kind"] == "table")["rows"]
+                   if r[2] != "suppressed" and 0 < float(r[2].replace(",", "")) < 5]
+    assert plain_small, "December 2021 has roles with headcount under 5 in South East London"
+    assert not [r for r in tab["rows"] if r[2] != "suppressed" and 0 < float(r[2].replace(",", "")) < 5]
+
+
+def test_population_is_read_as_the_app_reads_it(pcn_pack_store, real_store):
+    """The ranks' FTE per 100,000 rests on the population; the pack reads it as ui.data does (the store's
+    population_<LEVEL>.csv, else the ingested ONS sub-ICB file), for the demo, a store with the ONS file and one
+    without."""
+    from ui import data
+    for store in (REPO / "data" / "demo", pcn_pack_store, real_store):
+        app = data._population(str(store), ("test",), "ICS")
+        assert rp.population(store, "ICS") == app, store
+    assert len(rp.population(pcn_pack_store, "ICS")) == 42 and rp.population(real_store, "ICS") == {}
+    ranks = next(b for b in rp.build_pack(rp.load_store(pcn_pack_store, "2025-11"), "QKK")["sections"][0]["blocks"]
+                 if b["kind"] == "table" and b["columns"][0] == "Measure")
+    assert "FTE per 100,000 population" in [r[0] for r in ranks["rows"]], ranks["rows"]

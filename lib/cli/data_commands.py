@@ -138,14 +138,15 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_ingest)
 
     m = sub.add_parser("metrics", help="per-area workforce metrics for one period")
-    m.add_argument("--data-dir", default=d)
-    m.add_argument("--level", choices=["ICS", "STP"], default="ICS")
+    m.add_argument("--data-dir", default=d, help="store to read (default $WORKFORCE_DATA_DIR, else the demo store)")
+    m.add_argument("--level", choices=["ICS", "STP"], default="ICS",
+                   help="geography level: ICS (integrated care systems, default) or STP (the older partnerships)")
     m.add_argument("--period", help="YYYY-MM (end of period); default the latest loaded")
     m.add_argument("--by-staff-group", action="store_true", help="one row per area and staff group")
     m.add_argument("--basis", choices=["fte", "hc"], default="fte", help="leaver/joiner rates on FTE (default) or headcount")
     m.add_argument("--england", action="store_true", help="add an England row (ENG)")
     m.add_argument("--regions", action="store_true", help="add NHS England region rows (Y56..Y63)")
-    m.add_argument("--format", choices=["csv", "json"], default="csv")
+    m.add_argument("--format", choices=["csv", "json"], default="csv", help="output format (default csv)")
     m.add_argument("--footprint", help="show the period on the systems of this geography vintage: a year (2022, "
                    "2026) or key (ICS, ICS2026); default the vintage in force for the period. Organisations are "
                    "re-assigned to their system in that vintage (see lib/data/footprint.py)")

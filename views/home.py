@@ -1,0 +1,78 @@
+"""Headlines: England and every system for the chosen period."""
+from __future__ import annotations
+
+import streamlit as st
+
+from lib.insight import headlines, map_data as im
+from ui import data, inside, shell, state, stats_charts, tables
+
+ctx = st.session_state.get("ctx")
+st.title("NHS workforce headlines")
+state.show_url_notices()
+if ctx is None:
+    st.stop()
+shell.synthetic_marker(ctx)
+
+m = data.metrics(ctx.data_dir, ctx.level)
+
+
+def my_system(code: str) -> None:
+    """A leader's landing (issue 24): ?area=CODE (checked against the known systems) opens on that system's
+    summary, with England, the similar systems and which end is better beside each rate, and links onwards."""
+    from lib.insight import peers
+    name = ctx.area_names.get(code, code)
+    st.subheader(f"{inside.plain(name)}: summary, month ending {shell.period_label(ctx.period)}")
+    figs = headlines.headline_figures(m, code, ctx.period, ctx.previous_period, ctx.year_ago_period)
+    row = st.container(horizontal=True)
+    for fig in figs:
+        row.metric(fig.label, fig.value_text, fig.delta_text, delta_color=fig.delta_color, help=fig.help,
+                   border=True)
+    parts = inside.peer_parts(ctx.data_dir, ctx.level, ctx.period)
+    similar = [] if parts is None else list(peers.similar_systems(parts["profile"], code)["area_code"])
+    lines = peers.comparison_lines(m, code, ctx.period, similar)
+    if similar:
+        lines.append("Similar systems (size, care-setting mix, region; the rule is on Data and definitions): "
+                     + inside.plain("; ".join(ctx.area_names.get(c, c) for c in similar)) + ".")
+    note = None if parts is None else inside.hosted_note(parts["hosted"], code, ctx.area_names)
+    st.caption("  \n".join(lines) if lines else "No rates for this system in this month.")
+    if note:
+        st.caption(":material/local_hospital: " + note)
+    links = st.container(horizontal=True)
+    q = {"level": ctx.level, "period": ctx.period, "area": code}
+    for target, label, icon in (("views/profile.py", "System profile", ":material/account_box:"),
+                                ("views/turnover.py", "Turnover", ":material/sync_alt:"),
+                                ("views/role_mix.py", "Role mix", ":material/donut_small:"),
+                                ("views/what_if.py", "What-if studio", ":material/tune:")):
+        links.page_link(target, label=label, icon=icon, query_params=q)
+    st.caption("Bookmark this page's address to open on this system next time (nothing is stored about you).")
+    st.divider()
+
+
+mine = state.url_value("area", ["ENG", *ctx.area_names], "ENG")   # a known code only (never a path)
+if mine != "ENG":
+    my_system(mine)
+state.show_url_notices()
+
+eng = headlines.headline_figures(m, "ENG", ctx.period, ctx.previous_period, ctx.year_ago_period)
+st.subheader(f"England, {ctx.systems_label}, month ending {shell.period_label(ctx.period)}")
+cols = st.columns(5)
+for col, fig in zip(cols, eng):
+    col.metric(fig.label, fig.value_text, fig.delta_text, delta_color=fig.delta_color, help=fig.help,
+               border=True)
+st.caption("Change shown against the previous month; rates are monthly. " + headlines.COMPARISON_NOTE)
+if eng[-1].value is None:  # the turnover files carry no vacancies: say which file would fill the figure
+    st.caption(f"Vacancy rate: {im.EMPTY_MEASURE_HELP['vacancy_rate']}")
+shell.definition("fte", "headcount", "leaver_rate", "joiner_rate", "vacancy_rate")
+
+st.subheader(f"All {len(ctx.area_names)} systems")
+table = headlines.system_table(m, ctx.period)
+# one table style (ui.tables): rates as % with 2 decimals, FTE 1 dp, widths that fit 1440 px without a side scroll
+tables.show(table.drop(columns=["Code"]), column_config={
+    "System": st.column_config.TextColumn("System", width="medium", help="Hover a name to read it in full; the "
+                                          "download has the codes"),
+    "Region": st.column_config.TextColumn("Region", width=115)})
+shell.downloads(table, f"headlines_{ctx.level}_{ctx.period}", "home_table",
+                notes=[f"{ctx.source_label}; {ctx.systems_label}; period ending {ctx.period}; rates monthly, FTE basis",
+                       *([] if not ctx.synthetic else ["SYNTHETIC demo data - not real figures"])])
+
+stats_charts.what_changed_summary(ctx)  # systems showing special cause this month (SPC rules)
