@@ -76,11 +76,11 @@ def _chart_texts(at) -> list[tuple[str, ChartText]]:
     return out
 
 
-PAGES = [("pages/home.py", {}), ("pages/map.py", {"measure": "leaver_rate"}), ("pages/vacancy.py", {"area": "QKK"}),
-         ("pages/turnover.py", {"area": "QKK"}), ("pages/role_mix.py", {"area": "QKK"}),
-         ("pages/profile.py", {"area": "QKK"}), ("pages/sickness.py", {"area": "QKK"}),
-         ("pages/statistics.py", {}), ("pages/pcn_roles.py", {"area": "QKK"}), ("pages/what_if.py", {"area": "QKK"}),
-         ("pages/what_if.py", {"area": "QKK", "workshop": "1"})]
+PAGES = [("views/home.py", {}), ("views/map.py", {"measure": "leaver_rate"}), ("views/vacancy.py", {"area": "QKK"}),
+         ("views/turnover.py", {"area": "QKK"}), ("views/role_mix.py", {"area": "QKK"}),
+         ("views/profile.py", {"area": "QKK"}), ("views/sickness.py", {"area": "QKK"}),
+         ("views/statistics.py", {}), ("views/pcn_roles.py", {"area": "QKK"}), ("views/what_if.py", {"area": "QKK"}),
+         ("views/what_if.py", {"area": "QKK", "workshop": "1"})]
 
 
 @pytest.mark.parametrize("page,params", PAGES, ids=[f"{p[6:-3]}{'-workshop' if q.get('workshop') else ''}"
@@ -90,7 +90,7 @@ def test_every_chart_text_colour_is_stated_and_passes(page, params):
     at = open_app_page(page, params)
     open_on_request(at)  # the system tables and SPC sections built on request draw charts too
     texts = _chart_texts(at)
-    if page not in ("pages/home.py", "pages/sickness.py", "pages/pcn_roles.py"):  # no charts on the demo store
+    if page not in ("views/home.py", "views/sickness.py", "views/pcn_roles.py"):  # no charts on the demo store
         assert texts, f"no chart found on {page}"
     failing = [(name, t.where, t.colour, t.background, round(t.ratio, 2) if t.colour != "missing" else None)
                for name, t in texts if t.colour == "missing" or not t.passes]

@@ -32,7 +32,7 @@ def test_a_damaged_results_file_is_refused_by_name(tmp_path):
 
 
 def test_statement_quotes_the_measured_run():
-    at = open_app_page("pages/accessibility.py")
+    at = open_app_page("views/accessibility.py")
     intro = "\n".join(m.value for m in at.markdown)
     assert f"run on {S['runs']} page views on {S['date']}" in intro
     assert f"**{S['violations']} failures**" in intro and f"Last measured: {S['date']}" in intro
@@ -54,7 +54,7 @@ def test_statement_quotes_the_measured_run():
 
 
 def test_workshop_lever_chooser_refuses_a_fifth_and_says_why():
-    at = open_app_page("pages/what_if.py", {"area": "QKK", "workshop": "1"}, timeout=90)
+    at = open_app_page("views/what_if.py", {"area": "QKK", "workshop": "1"}, timeout=90)
     chooser = at.button_group(key="wi_live_chosen")
     assert chooser.value == ["nr_nursing_associate_trainees", "ret_change_pp"]
     four = ["nr_nursing_associate_trainees", "ret_change_pp", "up_share_pct", "demand_growth_pct"]

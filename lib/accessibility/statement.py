@@ -1,6 +1,6 @@
 """The measured accessibility results the statement quotes: lib/accessibility/results.json, written by
 tests/browser/test_axe.py (A11Y_RECORD=1) and checked against a fresh run on every test run, so the page cannot
-drift from the measurement. Plain Python: the page (pages/accessibility.py) only formats what is here."""
+drift from the measurement. Plain Python: the page (views/accessibility.py) only formats what is here."""
 from __future__ import annotations
 
 import json
