@@ -152,11 +152,11 @@ def organisations_body() -> None:
         trend_charts.show(line, f"org_trend_{org}", "org_trend", description=inside.plain(
             chart_text.measures_trend_description(long.dropna(subset=["value"])[["period", "measure", "value"]],
                                                   f"{info['org_name']}, {group}")))
-    if len(months) >= SPC_MONTHS:
+    if len(months) >= 2:   # from SPC_MONTHS the XmR chart, below a run chart (spc_section chooses)
         stats_charts.spc_section(m, org, group, "leaver_rate", until=ctx.period, key="org_spc", show_table=False)
     else:
-        st.info(f"An SPC chart needs {SPC_MONTHS} months of this organisation's figures; {len(months)} "
-                f"{'is' if len(months) == 1 else 'are'} loaded. Load more monthly turnover files.",
+        st.info(f"A run chart needs 2 months of this organisation's figures and an SPC chart {SPC_MONTHS}; "
+                f"{len(months)} {'is' if len(months) == 1 else 'are'} loaded. Load more monthly turnover files.",
                 icon=":material/info:")
 
     # ---- peers nationally

@@ -143,3 +143,41 @@ def test_spc_every_measure_and_england_or_a_region(real_store26):
             assert months[0] == "2025-10" and months[-1] == "2026-05" and len(months) == 8   # the gap kept
     r = run_cli("spc", "--data-dir", store, "--measure", "sickness_rate", "--area", "ENG")
     assert r.returncode == 2 and "no sickness absence figures" in r.stderr
+
+
+# ------------------------------------------------------------------------------------------------ the pages
+def _page_text(at) -> str:
+    return "\n".join(str(e.value) for kind in ("markdown", "caption", "info", "warning", "subheader")
+                     for e in getattr(at, kind))
+
+
+@pytest.fixture(scope="module")
+def turnover_and_sickness(real_store26, tmp_path_factory):
+    """Oct-25, Nov-25 and May-26 turnover with every real sickness month."""
+    from tests.conftest import _real_store_plus
+    return _real_store_plus(real_store26, tmp_path_factory, "turnover_sickness", SICKNESS_FILES)
+
+
+def test_sickness_page_draws_englands_run_chart_and_dates_its_figures(turnover_and_sickness, monkeypatch):
+    """The nine real months: a run chart of England's rate (median 4.88%), with its own month (Mar 2025) said beside
+    the figures while the sidebar's turnover period is May 2026."""
+    from tests.conftest import open_app_page
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(turnover_and_sickness))
+    at = open_app_page("pages/sickness.py", {})
+    assert not at.exception
+    t = _page_text(at)
+    assert "Run chart of 9 months: median **4.88%**" in t
+    assert "Only a trend (5 or more points rising or falling) can show" in t
+    assert "3 months without a value: left as gaps" in t
+    assert "Sickness absence figures are for Mar 2025, 14 months before May 2026 chosen in the sidebar" in t
+    specs = [str(e.proto.spec) for e in at.get("vega_lite_chart")] + [str(e.proto) for e in at.get("arrow_vega_lite_chart")]
+    assert any("(run chart)" in s for s in specs)
+
+
+def test_profile_draws_run_charts_on_three_months(real_store26, monkeypatch):
+    from tests.conftest import open_app_page
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store26))
+    at = open_app_page("pages/profile.py", {"area": "S0E4D"})
+    t = _page_text(at)
+    assert "Run chart of 3 months" in t and "Too few points for a verdict" in t and "9 more months" in t
+    assert "not enough months to judge" not in t

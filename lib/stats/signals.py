@@ -188,8 +188,10 @@ def run_view_of(s: pd.DataFrame, direction: str) -> RunView:
 def run_chart_note(summary: dict) -> str:
     """Why a run chart, and which rules its points can test."""
     n = summary["n_points"]
+    more = MIN_SPC_POINTS - n
     text = (f"{n} months: a run chart (median line), not an SPC chart. Making Data Count advises {MIN_SPC_POINTS} "
-            "or more points before setting process limits.")
+            f"or more points before setting process limits: {more} more month{'s' if more != 1 else ''} of data "
+            "needed for them.")
     if not summary["verdict_possible"]:
         text += f" Too few points for a verdict yet: {' and '.join(summary['too_few_for'])}."
     elif not summary["shift_possible"]:
