@@ -8,7 +8,7 @@ from lib.data import geography
 from lib.insight import calendar, chart_text, map_data as im
 from lib.insight.metrics import DEFINITIONS
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
-from ui import data, inside, on_request, profile_view, shell, state, trend_charts
+from ui import board_pack, data, inside, on_request, profile_view, shell, state, trend_charts
 
 ctx = st.session_state.get("ctx")
 st.title("System profile")
@@ -169,6 +169,7 @@ def profile_body() -> None:
 
     # ---- downloads
     st.subheader("Download this profile")
+    board_pack.button(ctx, area, "profile_board_pack")  # the whole system's report, built when clicked
     on_request.table_downloads(view["download"], f"profile_{area}_{ctx.level}_{ctx.period}", "profile_table",
                     notes=[f"{ctx.source_label}; {ctx.systems_label}; {names[area]} ({area}); period ending {ctx.period}; "
                            f"{group_text}", *([] if not ctx.synthetic else ["SYNTHETIC demo data - not real figures"])])

@@ -101,3 +101,96 @@ def test_page_names_demand_growth_beside_the_headline(real_store, monkeypatch):
     captions = [c.value for c in at.caption]
     first = next(c for c in captions if "With no lever moved" in c)
     assert "demand growth of 2.0% a year" in first and "not verified" in first and "% of the year-5 gap" in first
+
+
+def _qp(at, name):
+    v = at.query_params[name]
+    return v[0] if isinstance(v, list) else v
+
+
+def test_four_compared_scenarios_survive_a_reload_and_travel_in_the_link():
+    at = open_app_page("pages/what_if.py", {"area": "QKK"}, timeout=120)
+    at.session_state["wi_panel"] = "Compare scenarios"
+    at.run()
+    for n, name in ((0, "Plan A"), (50, "Plan B"), (100, "Plan C"), (150, "Plan D")):
+        at.slider(key="wi_c_nr_nursing_associate_trainees").set_value(n).run()
+        at.run()      # a lever reruns only the results fragment: a full run redraws the rest, as a browser keeps it
+        at.text_input(key="wi_name").set_value(name).run()
+        at.run()
+        at.button(key="wi_cmp_add").click().run()
+        at.run()
+    assert list(at.session_state["wi_saved"]) == ["Plan A", "Plan B", "Plan C", "Plan D"]
+    link = _qp(at, "cmp")
+    # a reload: a new session opens the same address
+    again = open_app_page("pages/what_if.py", {"area": "QKK", "cmp": link, "scn": _qp(at, "scn")}, timeout=120)
+    again.session_state["wi_panel"] = "Compare scenarios"
+    again.run()
+    saved = again.session_state["wi_saved"]
+    assert list(saved) == ["Plan A", "Plan B", "Plan C", "Plan D"]
+    assert Scenario.from_json(saved["Plan D"]).levers.new_roles[0].trainees_per_year == 150
+    cards = [m.value for m in again.markdown if m.value.startswith("**4. Plan D**")]
+    assert cards and "Nursing associates: 150 trainees a year" in cards[0]     # cards show the levers
+    # a damaged part is named and left out, the rest kept
+    three = "~".join(link.split("~")[:3])
+    bad = open_app_page("pages/what_if.py", {"area": "QKK", "cmp": three + "~s1.AAAA"}, timeout=120)
+    assert list(bad.session_state["wi_saved"]) == ["Plan A", "Plan B", "Plan C"]
+    assert any("could not be read and are left out" in x.value for x in bad.warning)
+
+
+def test_compare_straight_from_the_library(tmp_path, monkeypatch):
+    import shutil
+    from lib.data.loader import DEMO_DATA_DIR
+    from lib.whatif import library
+    store = tmp_path / "demo"
+    shutil.copytree(DEMO_DATA_DIR, store)
+    library.save(store, "Plan B", Scenario.from_dict({"area": "QKK", "levers": {"retention": [
+        {"staff_group": w.NURSES, "leaver_rate_change": -0.01}]}}), "bob@nhs.net")
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(store))
+    at = open_app_page("pages/what_if.py", {"area": "QKK"}, timeout=120)
+    at.session_state["wi_panel"] = "Save, load and share"
+    at.run()
+    shown = next(d.value for d in at.dataframe if "Saved by" in d.value)
+    assert shown["Levers"].tolist() == [f"{w.NURSES}: leaver rate -1.0 points"]
+    at.button(key="wi_lib_compare").click().run()
+    assert list(at.session_state["wi_saved"]) == ["Plan B"]
+    assert not at.exception
+
+
+def test_one_name_names_the_comparison_the_library_and_the_download(tmp_path, monkeypatch):
+    import shutil
+    from lib.data.loader import DEMO_DATA_DIR
+    store = tmp_path / "demo"
+    shutil.copytree(DEMO_DATA_DIR, store)
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(store))
+    from streamlit.delta_generator import DeltaGenerator
+    names: list = []
+    original = DeltaGenerator.download_button
+
+    def recording(self, label, data, *args, **kwargs):
+        names.append(kwargs.get("file_name"))
+        return original(self, label, data, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", recording)
+    import streamlit as st
+    bound = st.download_button
+    monkeypatch.setattr(st, "download_button", lambda label, data, *a, **k: (names.append(k.get("file_name")),
+                                                                            bound(label, data, *a, **k))[1])
+    at = open_app_page("pages/what_if.py", {"area": "QKK"}, timeout=120)
+    at.text_input(key="wi_name").set_value("Board option A").run()
+    at.run()
+    at.session_state["wi_panel"] = "Save, load and share"
+    at.run()
+    assert not [t for t in at.text_input if t.key in ("wi_cmp_name", "wi_lib_name")]
+    assert "Board_option_A.json" in names
+    at.button(key="wi_lib_save").click().run()
+    assert any("Saved 'Board option A'" in s.value for s in at.success)
+
+
+def test_change_log_numbers_stay_numbers():
+    from lib.whatif import library
+    rows = [library.log_row("ann", "Leaver rate change, points", -1.0, when="2026-12-07T10:00:00+00:00"),
+            library.log_row("ann", "Trainees", 40, when="2026-12-07T10:01:00+00:00"),
+            library.log_row("=cmd", "Scenario name", "-cmd", when="2026-12-07T10:02:00+00:00")]
+    text = library.log_csv(rows).decode("utf-8-sig")
+    assert ",-1\n" in text and "'-1" not in text and ",40\n" in text
+    assert "'-cmd" in text and "'=cmd" in text                      # text is still neutralised

@@ -97,7 +97,7 @@ def test_compare_panel_holds_up_to_four():
     at = open_page(area="QKK")
     for i, n in enumerate([0, 50, 100, 150, 200]):
         lever(at, "slider", "wi_c_nr_nursing_associate_trainees", n)
-        at.text_input(key="wi_cmp_name").set_value(f"NA {n}").run()
+        at.text_input(key="wi_name").set_value(f"NA {n}").run()   # one name box: the scenario's own
         btn = at.button(key="wi_cmp_add")
         if i < 4:
             btn.click().run()

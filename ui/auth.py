@@ -22,7 +22,7 @@ from lib.sharing import disclosure
 from lib.sharing import settings as settings_check
 from lib.data import loader
 from lib.data.schema import period_label
-from ui import state
+from ui import state, warm
 
 _LOG = logging.getLogger(__name__)
 ENV_CONTACT = "WORKFORCE_CONTACT"
@@ -172,6 +172,8 @@ def gate() -> None:
     if state.broken:  # fail closed: nobody in, whoever they are (the log says why)
         _only(_broken_page, "Not available")
     if not state.section("auth"):
+        return
+    if warm.is_warm_session():  # the server's own warm-up run (ui/warm.py): no user, its output is discarded
         return
     if not st.user.get("is_logged_in"):  # .get: absent when the session has no user info yet
         _only(_signin_page, "Sign in")

@@ -191,9 +191,13 @@ def export_zip(store: Path | str) -> bytes:
 # Change log
 # ------------------------------------------------------------------------------------------------
 def log_row(who: str, what: str, value, when: str | None = None) -> dict:
-    if isinstance(value, float):
-        value = f"{value:g}"
-    return {"when_utc": when or _now(), "who": str(who), "what": str(what), "value": str(value)}
+    """One change. A number stays a number (a lever moved to -1 is the number -1 in the CSV, not the text "'-1"
+    that formula neutralisation makes of a text "-1"); anything else is text."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = int(value) if float(value).is_integer() else float(f"{value:.6g}")
+    else:
+        value = str(value)
+    return {"when_utc": when or _now(), "who": str(who), "what": str(what), "value": value}
 
 
 def log_csv(rows: list[dict], notes: list[str] | None = None) -> bytes:

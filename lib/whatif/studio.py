@@ -919,3 +919,48 @@ def picture_notes(base: Baseline, area: str, group: str, a: Assumptions | None =
                + ("an illustrative assumption, not verified." if not _demand_verified(a).get("demand_growth")
                   else "an assumption."))
     return out
+
+
+# ------------------------------------------------------------------------------------------------
+# The comparison in the page address (issue 24: compared scenarios survive a reload and travel in a link)
+# ------------------------------------------------------------------------------------------------
+COMPARE_SEPARATOR = "~"      # not in URL-safe base64, so it cannot occur inside one scenario's link value
+
+
+def comparison_to_query(saved: dict[str, str]) -> str:
+    """The compared scenarios (name -> scenario JSON) as one URL value: each scenario's link value with the name
+    it was compared under, joined by '~'. ScenarioError when it would be too long for a link."""
+    from lib.whatif.scenario import MAX_QUERY_CHARS, to_query
+    parts = []
+    for name, js in list(saved.items())[:MAX_COMPARE]:
+        scn = Scenario.from_json(js)
+        scn.name = name
+        parts.append(to_query(scn))
+    out = COMPARE_SEPARATOR.join(parts)
+    if len(out) > MAX_QUERY_CHARS:
+        raise ScenarioError([f"the comparison is too long for a link ({len(out)} characters)"])
+    return out
+
+
+def comparison_from_query(text: str, baseline: Baseline | None = None) -> tuple[dict[str, str], list[str]]:
+    """(name -> scenario JSON, problems) from a `cmp` URL value: every part checked as a scenario link (and
+    against the loaded systems when `baseline` is given); a bad part is left out and named, never run."""
+    from lib.whatif.scenario import MAX_QUERY_CHARS, from_query
+    out: dict[str, str] = {}
+    problems: list[str] = []
+    if not isinstance(text, str) or len(text) > MAX_QUERY_CHARS:
+        return out, ["the comparison in the link is too long"]
+    for i, part in enumerate(text.split(COMPARE_SEPARATOR)[:MAX_COMPARE], start=1):
+        try:
+            scn = from_query(part)
+            errs = check_area(scn, baseline) if baseline is not None else []
+            if errs:
+                raise ScenarioError(errs)
+        except ScenarioError as exc:
+            problems.append(f"scenario {i}: {'; '.join(exc.errors)}"[:200])
+            continue
+        name = " ".join((scn.name or f"Scenario {i}").split())[:60]
+        while name in out:
+            name += " (2)"
+        out[name] = scn.to_json(None)
+    return out, problems

@@ -53,6 +53,14 @@ def page(ctx) -> None:
                 SS.setdefault("wi_msgs", []).append((
                     "warning", "The scenario in this link could not be read, so the default scenario is shown. "
                     f"({'; '.join(exc.errors)[:300]})"))
+        raw_cmp = st.query_params.get("cmp")
+        if raw_cmp and not SS.get("wi_saved"):     # the comparison of a shared link or a reload (issue 24)
+            saved, problems = w.comparison_from_query(str(raw_cmp), base)
+            SS["wi_saved"] = saved
+            if problems:
+                SS.setdefault("wi_msgs", []).append((
+                    "warning", "Some compared scenarios in this link could not be read and are left out: "
+                    + "; ".join(problems)[:300]))
     if SS.get("wi_pending"):
         area = Scenario.from_json(SS["wi_pending"]).area
         if area in options:
@@ -145,6 +153,7 @@ def studio(ctx, area: str, names: dict, top, below, view: str = "normal") -> Non
             st.query_params["scn"] = q
     except ScenarioError as exc:
         st.warning(f"This scenario is too large to share as a link ({exc.errors[0]}); save it as a file instead.")
+    sync_comparison_url()
     key = live_key(ctx)
     try:
         res = run_cached(*key, js)
@@ -161,3 +170,17 @@ def studio(ctx, area: str, names: dict, top, below, view: str = "normal") -> Non
     with below:
         summary_section(ctx, scn, res)
         panels(ctx, scn, res, names)
+
+
+def sync_comparison_url() -> None:
+    """The compared scenarios in the address (`cmp`), so they survive a reload and travel in a copied link."""
+    saved = SS.get("wi_saved") or {}
+    try:
+        q = w.comparison_to_query(saved) if saved else None
+    except ScenarioError:
+        q = None
+    if q is None:
+        if "cmp" in st.query_params and not saved:
+            del st.query_params["cmp"]
+    elif st.query_params.get("cmp") != q:
+        st.query_params["cmp"] = q

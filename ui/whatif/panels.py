@@ -13,7 +13,7 @@ from lib.whatif import library
 from lib.whatif import studio as w
 from lib.whatif.scenario import Scenario, ScenarioError
 from lib.sharing.redact import for_viewers
-from ui import charts, shell, tables
+from ui import board_pack, charts, shell, tables
 from ui.whatif.bridge_panel import bridge_panel
 from ui.whatif.results import plain_note, plain_source
 from ui.whatif.session import (SS, PANELS, baseline_cached, baseline, run_cached, monte_carlo, optimise, live_key,
@@ -50,14 +50,14 @@ def unique_name(name: str, saved: dict) -> str:
 
 
 def _add_to_comparison(scn_json: str, scn_name: str) -> None:
-    """Button callback: save under the typed name (made unique), then clear the box for the next one."""
+    """Button callback: add under the scenario's own name (the one name box, 'Scenario name' above the levers),
+    made unique; unnamed scenarios become 'Scenario N'."""
     saved: dict = SS.setdefault("wi_saved", {})
     if len(saved) >= w.MAX_COMPARE:
         return
-    typed = " ".join(str(SS.get("wi_cmp_name") or "").split())[:60]
-    name = unique_name(typed or scn_name or _next_name(saved), saved)
+    typed = " ".join(str(scn_name or "").split())[:60]
+    name = unique_name(typed or _next_name(saved), saved)
     saved[name] = scn_json
-    SS["wi_cmp_name"] = ""
     log_change("Added to the comparison", name)
 
 
@@ -102,16 +102,14 @@ def compare_picture_spec(spec: dict, rows: list[dict]) -> dict:
 
 
 def _add_row(scn: Scenario, saved: dict) -> None:
-    c1 = c2 = st.container(horizontal=True, vertical_alignment="bottom")   # one block: not columns (3 elements)
     full = len(saved) >= w.MAX_COMPARE
-    c1.text_input("Name for the comparison", key="wi_cmp_name", max_chars=60,
-                  placeholder=scn.name or _next_name(saved),
-                  help="Left empty, the scenario's own name or the next 'Scenario N' is used. A name already in the "
-                       "comparison gets (2), (3)... added: adding never replaces a row.")
-    c2.button("Add current scenario", key="wi_cmp_add", disabled=full, icon=":material/add:",
-              on_click=_add_to_comparison, args=(scn.to_json(None), scn.name))
-    if full:
-        st.caption(f"Up to {w.MAX_COMPARE} scenarios side by side: remove one to add another.")
+    row = st.container(horizontal=True, vertical_alignment="center")   # one block: not columns (3 elements)
+    row.button("Add current scenario", key="wi_cmp_add", disabled=full, icon=":material/add:",
+               on_click=_add_to_comparison, args=(scn.to_json(None), scn.name))
+    as_name = unique_name(" ".join(scn.name.split())[:60] or _next_name(saved), saved)
+    row.caption(f"Up to {w.MAX_COMPARE} scenarios side by side: remove one to add another." if full else
+                f"Adds it as '{as_name}': the name is the scenario's own ('Scenario name', above the levers; one "
+                "name for the comparison, the library and the downloaded file).".replace("[", "(").replace("]", ")"))
 
 
 def compare_panel(ctx, scn: Scenario, res, big: bool = False) -> None:
@@ -170,6 +168,8 @@ def compare_panel(ctx, scn: Scenario, res, big: bool = False) -> None:
                         notes=w.picture_notes(base_model, scn.area, group))
     if big:
         _add_row(scn, saved)
+    # the system's board pack with these scenarios (those of another system are named and left out there)
+    board_pack.button(ctx, scn.area, "wi_board_pack", scenarios=dict(saved))
     with st.expander("Comparison table", expanded=not big):
         tables.show(table, column_config={
             c: st.column_config.NumberColumn(format="percent" if "rate" in c else "%,.0f") for c in table.columns[3:]})
@@ -356,16 +356,17 @@ def save_panel(ctx, scn: Scenario, res) -> None:
 def library_section(ctx, scn: Scenario) -> None:
     """Named scenarios kept on the server beside the data: outlive the browser session, with who and when."""
     st.markdown("**Workshop library** (kept on the server with the data, for everyone using this data)")
-    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-    name = c1.text_input("Name to save under", key="wi_lib_name", max_chars=library.MAX_NAME_CHARS,
-                         placeholder=scn.name or "e.g. 40 nursing associates a year")
-    if c2.button("Save to the library", key="wi_lib_save", icon=":material/bookmark_add:"):
+    row = st.container(horizontal=True, vertical_alignment="center")
+    name = " ".join(scn.name.split())
+    if row.button("Save to the library", key="wi_lib_save", icon=":material/bookmark_add:", disabled=not name):
         try:
-            library.save(ctx.data_dir, name or scn.name, scn, auth_user())
-            log_change("Saved to the library", name or scn.name)
-            st.success(f"Saved {(name or scn.name)!r} to the library.")
+            library.save(ctx.data_dir, name, scn, auth_user())
+            log_change("Saved to the library", name)
+            st.success(f"Saved {name!r} to the library.")
         except (library.LibraryError, OSError) as exc:
             st.error(f"Not saved: {for_viewers(exc, ctx.data_dir)}")
+    row.caption(f"Saves it as '{name}' (the scenario's name, above the levers)." if name else
+                "Name the scenario first ('Scenario name', above the levers): the library keeps it under that name.")
     t, problems = library.entries(ctx.data_dir)
     for p in problems:
         st.warning(f"A library file could not be read and is not listed: {for_viewers(p, ctx.data_dir)}")
@@ -373,12 +374,29 @@ def library_section(ctx, scn: Scenario) -> None:
         st.caption("No scenarios in the library yet.")
         return
     shown = t.rename(columns={"name": "Name", "saved_by": "Saved by", "saved_at_utc": "Saved at (UTC)",
-                              "area": "System", "years": "Years"}).drop(columns=["file"])
+                              "area": "System", "years": "Years"}).drop(columns=["file"], errors="ignore")
+    shown["Levers"] = [_levers_text(ctx.data_dir, n) for n in t["name"]]
     st.dataframe(shown, hide_index=True, width="stretch", height=min(36 * (len(shown) + 1) + 4, 220))
     st.caption(f"You are {auth_user()}. Everyone here can load, compare and export any scenario; only the person "
                "who saved one can replace or delete it.")
-    c1, c2, c3, c4 = st.columns([2, 1, 1, 1.3], vertical_alignment="bottom")
+    saved: dict = SS.setdefault("wi_saved", {})
+    c1, c2, c5, c3, c4 = st.columns([2, 1, 1.3, 1, 1.3], vertical_alignment="bottom")
     pick = c1.selectbox("Library scenario", list(t["name"]), key="wi_lib_pick")
+    if c5.button("Add to comparison", key="wi_lib_compare", icon=":material/compare_arrows:",
+                 disabled=len(saved) >= w.MAX_COMPARE,
+                 help=f"Compare it beside the others (up to {w.MAX_COMPARE}) without loading it into the levers"):
+        try:
+            loaded = library.load(ctx.data_dir, pick)
+            errs = w.check_area(loaded, baseline(ctx))
+            if errs:
+                raise ScenarioError(errs)
+        except (library.LibraryError, ScenarioError) as exc:
+            st.error(f"Could not compare {pick!r}: {for_viewers(exc, ctx.data_dir)}")
+        else:
+            name = unique_name(pick, saved)
+            saved[name] = loaded.to_json(None)
+            log_change("Added to the comparison from the library", name)
+            st.success(f"Added {name!r} to the comparison ({len(saved)} of {w.MAX_COMPARE}): see Compare scenarios.")
     if c2.button("Load", key="wi_lib_load", icon=":material/input:"):
         try:
             loaded = library.load(ctx.data_dir, pick)
@@ -405,6 +423,14 @@ def library_section(ctx, scn: Scenario) -> None:
     c4.download_button("Export library (zip)", lambda: library.export_zip(ctx.data_dir),
                        file_name="what_if_library.zip", mime="application/zip", key="wi_lib_export",
                        icon=":material/download:", on_click="ignore")
+
+
+def _levers_text(data_dir, name: str) -> str:
+    """A library entry's levers in words (a row names what the scenario does, not only what it is called)."""
+    try:
+        return "; ".join(w.lever_summary(library.load(data_dir, name)))
+    except (library.LibraryError, ScenarioError, OSError):
+        return "(could not be read)"
 
 
 def change_log_section(ctx) -> None:

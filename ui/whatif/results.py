@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from lib.whatif import cards
 from lib.whatif import studio as w
 from lib.whatif.scenario import Scenario
 from ui import charts, shell, tables
-from ui.whatif.session import SCN_SCALE, SS, baseline_cached, live_key, money, workshop_on
+from ui.whatif.session import SCN_SCALE, SS, baseline_cached, live_key, workshop_on
 
 
 X_YEAR = {"field": "year", "type": "ordinal", "title": "Year", "axis": {"labelAngle": 0}}
@@ -139,41 +140,8 @@ def _arrow(cols: dict) -> bytes:
 
 def headline_figures(period: str, h: dict) -> list[dict]:
     """Label, value, delta text, colour and whether an arrow makes sense, for the four headline cards (`period`:
-    the data month the projection starts from)."""
-    b, s, T = h["baseline"], h["scenario"], h["horizon"]
-    d_gap = s["gap_end"] - b["gap_end"]
-    d_vr = 100 * (s["vacancy_rate_end"] - b["vacancy_rate_end"])
-    moved_gap, moved_vr = abs(d_gap) >= 0.5, abs(d_vr) >= 0.05
-    extra = s["total_cost"] - b["total_cost"]
-    d_pay = s["pay_bill_end"] - b["pay_bill_end"]
-    surplus = s["gap_end"] < -0.5      # capacity above demand: said as a surplus, not a negative gap (issue 24)
-    closes = w.year_short(s["year_gap_closes"], T)
-    return [
-        {"label": f"{'Surplus' if surplus else 'Gap'} in year {T} (FTE)", "value": shell.num(abs(s["gap_end"])),
-         "delta": f"{d_gap:+,.0f} FTE vs baseline" if moved_gap else "Same as baseline",
-         "delta_color": "inverse" if moved_gap else "off", "arrow": moved_gap,
-         "help": "Gap: demand minus capacity (FTE). Surplus: capacity above demand, a finding in its own right "
-                 f"(more staff than the demand assumption needs). Baseline: {w.gap_phrase(b['gap_end'])}."},
-        {"label": f"Surplus, year {T} (% of demand)" if surplus else f"Vacancy rate, year {T}",
-         "value": shell.pct(-s["gap_end"] / s["demand_end"], 1) if surplus and s["demand_end"] > 0 else
-         shell.pct(s["vacancy_rate_end"], 1),
-         "delta": f"{d_vr:+.1f} points vs baseline" if moved_vr else "Same as baseline",
-         "delta_color": "inverse" if moved_vr else "off", "arrow": moved_vr,
-         "help": "Vacancy rate: the gap (when positive) divided by demand. A surplus is shown as capacity above "
-                 "demand, as a share of demand. Baseline vacancy rate: " + shell.pct(b["vacancy_rate_end"], 1)},
-        {"label": "Surplus from" if surplus else "Gap closes", "value": closes,
-         "delta": f"Baseline: {w.year_short(b['year_gap_closes'], T).lower()}",
-         "delta_color": "off", "arrow": False,
-         "help": "First year in which capacity meets demand for this staff group: "
-                 f"{w.year_label(s['year_gap_closes'], period, T)}."},
-        {"label": "Extra cost, all years", "value": money(extra),
-         "delta": f"Pay bill, year {T}: {money(s['pay_bill_end'])} "
-                  + (f"({'+' if d_pay > 0 else '-'}{money(abs(d_pay))})" if abs(d_pay) >= 1 else "(same as baseline)"),
-         "delta_color": "off", "arrow": False,
-         "help": f"Pay bill, training, recruitment and retention costs summed over years 1-{T}, scenario minus "
-                 f"baseline. Pay bill in year {T}: {money(s['pay_bill_end'])} (baseline {money(b['pay_bill_end'])}). "
-                 f"Training cost in the scenario: {money(s['training_cost_total'])}."},
-    ]
+    the data month the projection starts from): lib.whatif.cards, which the board pack shows too."""
+    return cards.headline_cards(period, h)
 
 
 def _tip(field: str, kind: str = "quantitative", fmt: str | None = None, title: str | None = None) -> dict:

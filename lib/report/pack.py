@@ -1,0 +1,599 @@
+"""What the board pack says, as plain data: sections of sentences, tables and charts, in the order a board reads
+(issue 26). Every figure comes from the function the page that shows it calls:
+
+- headline figures, ranks, trends, role mix: lib.insight.map_data (System profile), over the metrics frame the app
+  builds (lib.insight.metrics.store_metrics -> lib.insight.coverage.covered_metrics -> lib.sharing.disclosure when
+  disclosure control is on: ui.data._metrics's three steps, `load_metrics` here);
+- the bridge: lib.insight.bridge.staff_in_post_bridge (ui.inside.bridge); SPC: lib.stats.signals.spc_view;
+- organisations: lib.insight.organisations (Organisations page); sickness: lib.insight.sickness (Sickness page);
+- scenarios: lib.whatif.studio (the what-if studio's baseline, run, headline, comparison) and
+  lib.insight.bridge.whatif_bridge ("Why it differs");
+- every chart's sentence: lib.insight.chart_text.
+
+Nothing here lays out a page (lib/report/render.py does) or draws (lib/report/charts.py builds the specs).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from lib.data import footprint, geography, loader
+from lib.data.schema import ALL_STAFF, month_add, period_label
+from lib.insight import bridge as br
+from lib.insight import chart_text, coverage, provenance
+from lib.insight import map_data as im
+from lib.insight import organisations as og
+from lib.insight import sickness as sk
+from lib.insight.metrics import DEFINITIONS, store_metrics
+from lib.report import charts
+from lib.sharing import disclosure
+from lib.stats import signals
+
+SECTIONS = [  # (id, title): the order a board reads
+    ("headlines", "Headline figures"),
+    ("staff", "Staff in post and why it moved"),
+    ("flows", "Leavers and joiners"),
+    ("vacancies", "Vacancies"),
+    ("mix", "Role mix against England"),
+    ("sickness", "Sickness absence"),
+    ("organisations", "The organisations of the system"),
+    ("primary_care", "Primary care: new roles"),
+    ("scenarios", "Scenarios"),
+    ("methods", "Definitions, methods and disclosure control"),
+]
+SECTION_TITLES = dict(SECTIONS)
+PROVISIONAL_MONTHS = 12  # fewer loaded months than a year: rates rest on few months (as the what-if baseline says)
+SYNTHETIC_MARK = "SYNTHETIC DEMO DATA - not real figures"
+BRIDGE_LEGEND = {"total": "Staff in post", "decrease": "Leavers / fall", "increase": "Joiners / rise",
+                 "residual": "Residual (not a published flow)"}
+WHATIF_LEGEND = {"total": "Staff in post (FTE)", "decrease": "Lever lowers FTE", "increase": "Lever raises FTE",
+                 "residual": "Other"}
+# Primary care (PCN) workforce is being added by another change: its source kinds, when a store holds them.
+PRIMARY_CARE_KINDS = ("pcn", "primary_care", "gp_workforce", "arrs")
+TERMS = {"fte": "Staff in post (FTE)", "headcount": "Headcount", "leaver_rate": "Leaver rate", "joiner_rate": "Joiner rate",
+         "vacancy_rate": "Vacancy rate", "fte_share": "Role mix (share of FTE)", "fte_growth": "FTE growth",
+         "fte_per_100k": "FTE per 100,000 population"}
+ORG_LIMIT = 25  # organisations listed (a system has 5-20; more would not fit one page without cutting)
+
+
+class PackError(ValueError):
+    """A pack cannot be built for this question (no data, unknown system or month); the message says why."""
+
+
+# ------------------------------------------------------------------------------------------------ inputs
+@dataclass
+class StoreFigures:
+    """What every pack of one store, footprint and month reads, loaded once (--area all shares it)."""
+    data_dir: str
+    key: str                      # geography key (ICS, ICS2026, STP)
+    period: str
+    periods: list[str]
+    metrics: pd.DataFrame         # every month, area, region, England, staff group (the app's frame)
+    frame: pd.DataFrame           # canonical rows of the month (bridge, organisations)
+    sickness: pd.DataFrame        # sickness rows (empty when none are loaded)
+    prov: dict
+    population: dict[str, float]
+    disclosure: bool
+    org_metrics: pd.DataFrame | None = None
+    org_problem: str | None = None
+    spare: dict = field(default_factory=dict)
+
+
+def population(data_dir, key: str) -> dict[str, float]:
+    """ONS population by area where the store supplies population_<KEY>.csv (as ui.data.population reads it)."""
+    p = Path(data_dir) / f"population_{key}.csv"
+    if not p.exists():
+        return {}
+    try:
+        df = pd.read_csv(p, dtype={"area_code": str})
+        return dict(zip(df["area_code"], pd.to_numeric(df["population"], errors="coerce")))
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def load_metrics(data_dir, key: str, sdc: bool) -> pd.DataFrame:
+    """The app's metrics frame (ui.data._metrics): every month, staff group, region and England; vacancy rates only
+    where figures cover the staff in post; counts under 5 hidden when disclosure control is on."""
+    m = store_metrics(data_dir, key, None, by_staff_group=True, basis="fte", include_england=True,
+                      include_regions=True)
+    m = coverage.covered_metrics(data_dir, key, m)
+    return disclosure.suppress_metrics(m) if sdc else m
+
+
+def load_store(data_dir, period: str | None, footprint_choice: str | None = None, level: str = "ICS",
+               sdc: bool = False) -> StoreFigures:
+    """Load once what the packs of one store and month need (the CLI); PackError names what is missing."""
+    data_dir = str(data_dir)
+    periods = loader.available_periods(data_dir, level)
+    if not periods:
+        raise PackError(f"no {level} data in {data_dir}; ingest files first (python -m lib ingest FILE --data-dir DIR)")
+    period = period or periods[-1]
+    if period not in periods:
+        raise PackError(f"--period {period!r} is not loaded at {level} level; loaded: {periods[0]} to {periods[-1]} "
+                        f"({len(periods)} months)")
+    try:
+        key = footprint.footprint_key(level, footprint_choice, period)
+    except ValueError as exc:
+        raise PackError(f"--footprint: {exc}") from None
+    return store_for(data_dir, key, period, periods, sdc)
+
+
+def store_for(data_dir, key: str, period: str, periods: list[str], sdc: bool,
+              metrics: pd.DataFrame | None = None) -> StoreFigures:
+    """The store's figures on geography key `key` for `period`. `metrics`: the app's cached frame for the same
+    store and disclosure setting (ui.data.metrics_for), so the pack a page offers shows the page's figures."""
+    data_dir = str(data_dir)
+    m = load_metrics(data_dir, key, sdc) if metrics is None else metrics
+    frame = footprint.load_frame(data_dir, key, periods=[period])
+    try:
+        sick = footprint.load_sickness(data_dir, key)
+    except (ValueError, OSError):
+        sick = pd.DataFrame()
+    store = StoreFigures(data_dir, key, period, list(periods), m, frame, sick, loader.provenance(data_dir),
+                         population(data_dir, key), sdc)
+    try:
+        om = og.org_metrics(frame, level=key)
+        store.org_metrics = og.suppress_org_metrics(om) if sdc else om
+    except og.NoOrganisations as exc:
+        store.org_problem = str(exc)
+    return store
+
+
+# ------------------------------------------------------------------------------------------------ blocks
+def text(t: str) -> dict:
+    return {"kind": "text", "text": t}
+
+
+def note(t: str) -> dict:
+    return {"kind": "note", "text": t}
+
+
+def subheading(t: str) -> dict:
+    return {"kind": "subheading", "text": t}
+
+
+def table(columns: list[str], rows: list[list[str]], align: list[str] | None = None, caption: str = "") -> dict:
+    return {"kind": "table", "columns": columns, "rows": rows,
+            "align": align or ["left"] + ["right"] * (len(columns) - 1), "caption": caption}
+
+
+def chart(spec: dict, sentence: str, title: str) -> dict:
+    """A chart and the sentence stating its key figures (shown beside it, and the image's alternative text)."""
+    return {"kind": "chart", "spec": spec, "text": sentence, "title": title,
+            "alt": f"Chart: {title}. {sentence}".strip()}
+
+
+def _num(x) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) or pd.isna(x) else float(x)
+
+
+def _count_text(x, digits: int = 1) -> str:
+    v = _num(x)
+    return "no data" if v is None else f"{v:,.{digits}f}"
+
+
+# ------------------------------------------------------------------------------------------------ sections
+def cover(store: StoreFigures, area: str, names: dict[str, str], scenarios: list) -> dict:
+    region = geography.REGIONS.get(geography.area_lookup_regions(store.key).get(area, ""), "")
+    synthetic = bool(store.prov.get("synthetic"))
+    months = [p for p in store.periods if p <= store.period]
+    provisional = len(months) < PROVISIONAL_MONTHS
+    lines = [f"{names[area]} ({area})", f"{region} region" if region else "",
+             f"{geography.vintage(store.key).title}", f"Month ending {period_label(store.period)}"]
+    return {"system": names[area], "code": area, "region": region, "period": store.period,
+            "period_label": period_label(store.period), "systems_label": geography.vintage(store.key).title,
+            "source": provenance.source_statement(store.prov), "synthetic": synthetic,
+            "provisional": provisional,
+            "provisional_text": (f"Provisional: {len(months)} month{'s' if len(months) != 1 else ''} loaded "
+                                 f"({provenance.month_span(months)}), fewer than 12. Trends and SPC readings rest on "
+                                 "few months; no change over 12 months can be shown; scenario baselines are "
+                                 "annualised from these months." if provisional else ""),
+            "disclosure": store.disclosure,
+            "generated": f"{dt.date.today():%-d %b %Y}",
+            "lines": [x for x in lines if x],
+            "scenarios": len(scenarios)}
+
+
+def headline_section(store: StoreFigures, area: str, names: dict[str, str]) -> list[dict]:
+    """The profile's headline figures (im.profile_figures) with their comparison months named, and the ranks."""
+    period = store.period
+    i = store.periods.index(period)
+    previous = store.periods[i - 1] if i > 0 else None
+    year_ago = month_add(period, -12) if month_add(period, -12) in store.periods else None
+    figs = im.profile_figures(store.metrics, area, period, previous, year_ago, ALL_STAFF)
+    prev_col = f"Change since {period_label(previous)}" if previous else "Change since previous month"
+    year_col = f"Change since {period_label(year_ago)}" if year_ago else "Change since 12 months earlier"
+    rows = [[f.label, f.value_text, f.change_previous_text or ("not loaded" if previous is None else "no data"),
+             f.change_year_text or ("not loaded" if year_ago is None else "no data"), f.england_text] for f in figs]
+    out = [{"kind": "figures", "items": [{"label": f.label, "value": f.value_text,
+                                          "sub": f"{f.change_previous_text} since {period_label(previous)}"
+                                          if previous and f.change_previous_text else ""} for f in figs]},
+           table(["Figure", f"{period_label(period)}", prev_col, year_col, "England"], rows,
+                 caption=f"All staff groups, month ending {period_label(period)}. Rates are monthly, FTE basis; "
+                         "changes in rates are percentage points."),
+           ]
+    missing = [t for t, p in ((f"the previous month ({period_label(month_add(period, -1))})", previous),
+                              (f"12 months earlier ({period_label(month_add(period, -12))})", year_ago)) if p is None]
+    if missing:
+        out.append(note("Not loaded, so no change is shown: " + " and ".join(missing) + "."))
+    ranks = im.rank_sentences(store.metrics, store.key, period, area, ALL_STAFF, store.population)
+    if len(ranks):
+        out.append(subheading("Where it ranks"))
+        out.append(table(["Measure", "Value", "Rank (1 = highest)"],
+                         [[r.label, r.value_text, r.phrase if pd.notna(r.rank) else "no figures, not ranked"]
+                          for r in ranks.itertuples()],
+                         align=["left", "right", "left"],
+                         caption=f"Among the {geography.vintage(store.key).title} with figures for "
+                                 f"{period_label(period)}."))
+    return out
+
+
+def _series_rows(tr: pd.DataFrame, measure_label: str) -> pd.DataFrame:
+    t = tr[tr["measure"] == measure_label].dropna(subset=["value"])
+    first = tr["series"].iloc[0] if len(tr) else None
+    order = [0 if s == first else 2 if s == "England" else 1 for s in t["series"]]
+    return pd.DataFrame({"month": t["period"].astype(str).to_numpy(), "series": t["series"].astype(str).to_numpy(),
+                         "order": order, "value": t["value"].astype(float).to_numpy()})
+
+
+def _trend_sentence(rows: pd.DataFrame, title: str, period: str, percent: bool) -> str:
+    roles = rows.assign(role=rows["order"].map({0: "System", 1: "Region", 2: "England"}),
+                        period=rows["month"])
+    return chart_text.trend_description(roles, title, percent=percent, period=period)
+
+
+def staff_section(store: StoreFigures, area: str, names: dict[str, str]) -> list[dict]:
+    """Staff in post over the loaded months (index, with region and England) and the bridge from the month
+    before (the profile's 'Why staff in post moved')."""
+    out: list[dict] = []
+    tr = im.trends(store.metrics, area, ALL_STAFF)
+    label = dict(im.TREND_MEASURES)["fte"]
+    rows = _series_rows(tr, label) if len(tr) else pd.DataFrame()
+    if len(rows):
+        sentence = _trend_sentence(rows, "Staff in post FTE (index, first loaded month = 100)", store.period, False)
+        out.append(chart(charts.series_lines(rows, None, ",.2~f", "Index"), sentence,
+                         "Staff in post FTE, index (first loaded month = 100)"))
+    i = store.periods.index(store.period)
+    if i == 0:
+        out.append(note("The bridge needs the month before the chosen one: only one month is loaded."))
+        return out
+    previous = store.periods[i - 1]
+    try:
+        b = br.staff_in_post_bridge(store.frame, area, previous, store.period, ALL_STAFF, "fte")
+    except (ValueError, br.BridgeError) as exc:
+        out.append(note(f"No bridge: {exc}"))
+        return out
+    if store.disclosure and (b.table["value"].abs() < disclosure.THRESHOLD).any() and \
+            (b.table["value"].abs() > 0).any():
+        small = b.table[(b.table["value"].abs() < disclosure.THRESHOLD) & (b.table["kind"] != "residual")]
+        if len(small):
+            out.append(note("The bridge is not shown: disclosure control hides a flow under 5."))
+            return out
+    title = f"Why staff in post moved, {names[area]}, {period_label(previous)} to {period_label(store.period)}"
+    sentence = chart_text.bridge_description(b.table, title, "FTE")
+    out.append(chart(charts.waterfall(b.table, "FTE", BRIDGE_LEGEND), sentence,
+                     f"Staff-in-post bridge, {period_label(previous)} to {period_label(store.period)} (FTE)"))
+    out.append(table(["Step", "Change (FTE)", "Running total (FTE)"],
+                     [[r.label, f"{r.value:+,.1f}" if r.kind != "total" else f"{r.value:,.1f}",
+                       f"{r.cumulative:,.1f}"] for r in b.table.itertuples()]))
+    for n in b.notes:
+        out.append(note(n))
+    return out
+
+
+def _spc_or_run(store: StoreFigures, area: str, key: str) -> list[dict]:
+    m = signals.measure(key)
+    fmt = ".2%"
+    try:
+        view = signals.spc_view(store.metrics, area, ALL_STAFF, key, until=store.period)
+    except signals.SignalError as exc:
+        tr = im.trends(store.metrics, area, ALL_STAFF)
+        label = dict(im.TREND_MEASURES)[key]
+        rows = _series_rows(tr, label) if len(tr) else pd.DataFrame()
+        out = []
+        if len(rows):
+            out.append(chart(charts.series_lines(rows, None, fmt), _trend_sentence(rows, label, store.period, True),
+                             f"{m.label}: run chart"))
+        out.append(text(f"SPC reading: {exc}"))
+        return out
+    title = f"{m.label}: {geography.area_names(store.key).get(area, area)}, {ALL_STAFF}"
+    sentence = chart_text.spc_description(view.chart, view.summary, title, percent=m.is_rate,
+                                          verdicts=signals.VERDICT, rule_words=signals.rule_words)
+    return [chart(charts.spc(view.chart, None, fmt), sentence, f"{m.label}: SPC chart")] + \
+        [note(n) for n in view.notes]
+
+
+def flows_section(store: StoreFigures, area: str) -> list[dict]:
+    out = [subheading("Leaver rate")] + _spc_or_run(store, area, "leaver_rate")
+    out += [subheading("Joiner rate")] + _spc_or_run(store, area, "joiner_rate")
+    row = im._one(store.metrics, area, store.period, ALL_STAFF)
+    if row is not None:
+        out.append(table(["Flow in " + period_label(store.period), "FTE", "Headcount"],
+                         [["Leavers", _count_text(row["leavers_fte"]), _count_text(row["leavers_hc"], 0)],
+                          ["Joiners", _count_text(row["joiners_fte"]), _count_text(row["joiners_hc"], 0)]]))
+    return out
+
+
+def vacancy_section(store: StoreFigures, area: str) -> list[dict]:
+    row = im._one(store.metrics, area, store.period, ALL_STAFF)
+    has = row is not None and _num(row.get("vacancy_rate")) is not None
+    if not has:
+        why = im.EMPTY_MEASURE_HELP["vacancy_rate"]
+        if row is not None and _num(row.get("vacancy_fte")) is not None:
+            why = ("Vacancy figures are loaded but cover less of the staff in post than the 95% the rate needs "
+                   "(lib.insight.coverage), so no rate is shown.")
+        return [text("Missing: no vacancy rate for this system and month."), note(why)]
+    out = _spc_or_run(store, area, "vacancy_rate")
+    groups = store.metrics[(store.metrics["area_code"] == area) & (store.metrics["period"] == store.period)
+                           & (store.metrics["staff_group"] != ALL_STAFF)].dropna(subset=["vacancy_rate"])
+    if len(groups):
+        out.append(table(["Staff group", "Vacancy FTE", "Vacancy rate"],
+                         [[r.staff_group, _count_text(r.vacancy_fte), im.fmt_value(r.vacancy_rate, "rate")]
+                          for r in groups.itertuples()]))
+    return out
+
+
+def mix_section(store: StoreFigures, area: str, names: dict[str, str]) -> list[dict]:
+    rm = im.role_mix(store.metrics, area, store.period)
+    if rm.empty:
+        return [note("No staff-group figures for this month.")]
+    sentence = chart_text.profile_mix_description(rm, names[area], store.period)
+    rows = pd.DataFrame({"category": list(rm["staff_group"]) * 2,
+                         "series": [names[area]] * len(rm) + ["England"] * len(rm),
+                         "value": list(rm["system_share"]) + list(rm["england_share"])})
+    out = [chart(charts.paired_bars(rows, list(rm["staff_group"]), (names[area], "England")), sentence,
+                 f"Role mix: {names[area]} and England, share of FTE")]
+    out.append(table(["Staff group", "FTE", "Share", "England share", "Difference (points)"],
+                     [[r.staff_group, im.fmt_value(r.system_fte, "count"), im.fmt_value(r.system_share, "rate"),
+                       im.fmt_value(r.england_share, "rate"),
+                       "no data" if pd.isna(r.difference) else f"{100 * r.difference:+.2f}"]
+                      for r in rm.itertuples()]))
+    return out
+
+
+def sickness_section(store: StoreFigures, area: str, names: dict[str, str]) -> list[dict]:
+    df = store.sickness
+    if df is None or df.empty:
+        return [text("Not loaded: no sickness absence figures are in this data store."),
+                note("Load NHS Digital's monthly sickness absence CSV with `python -m lib ingest FILE --data-dir DIR`.")]
+    months = sorted(df["period_end"].astype(str).unique())
+    at = max([p for p in months if p <= store.period] or months)
+    t = sk.system_table(df, at, ALL_STAFF, store.key)
+    row = t[t["code"] == area]
+    out: list[dict] = []
+    if at != store.period:
+        out.append(note(f"The latest sickness absence month loaded for this pack is {period_label(at)} "
+                        f"(NHS Digital publishes it later than staff in post)."))
+    if row.empty or pd.isna(row["sickness_rate"].iloc[0]):
+        out.append(text(f"No sickness absence figures for {names[area]} in {period_label(at)}."))
+        return out
+    r = row.iloc[0]
+    n = int(t["sickness_rate"].notna().sum())
+    phrase = im.rank_phrase(r["rank"], n, bool((t["sickness_rate"] == r["sickness_rate"]).sum() > 1),
+                            "sickness absence rate")
+    out.append(table(["Unit", f"Sickness absence rate, {period_label(at)}"],
+                     [[names[area], im.fmt_value(r["sickness_rate"], "rate")],
+                      [f"{r['region_name']} region", im.fmt_value(r["region_rate"], "rate")],
+                      ["England", im.fmt_value(r["england_rate"], "rate")]],
+                     caption=f"{names[area]}: {phrase}."))
+    if store.disclosure:
+        out.append(note("Organisations' sickness absence is not listed under disclosure control (days lost are not "
+                        "suppressed at organisation level)."))
+        return out
+    orgs = sk.rates(df[df["period_end"].astype(str) == at], "org", ALL_STAFF, store.key)
+    if "area_code" in orgs:
+        orgs = orgs[orgs["area_code"] == area]
+    if len(orgs) > 1:
+        tab = pd.DataFrame({"code": orgs["code"], "name": orgs["name"], "value": orgs["sickness_rate"]})
+        sentence = chart_text.ranking_description(tab, "Sickness absence rate", at,
+                                                  noun=f"organisations of {names[area]}",
+                                                  england=_num(r["england_rate"]))
+        out.append(chart(charts.ranked_bars(tab.head(ORG_LIMIT), ".1%", "Sickness absence rate",
+                                            _num(r["england_rate"])), sentence,
+                         f"Sickness absence rate by organisation, {period_label(at)}"))
+    return out
+
+
+def organisations_section(store: StoreFigures, area: str, names: dict[str, str]) -> list[dict]:
+    """The system's organisations ranked on the leaver rate (the Organisations page's table)."""
+    if store.org_metrics is None:
+        return [note(store.org_problem or "No organisation figures are loaded.")]
+    t = og.system_organisations(store.org_metrics, area, store.period, ALL_STAFF, None, "leaver_rate")
+    if t.empty:
+        return [note(f"No organisations of {names[area]} in {period_label(store.period)}.")]
+    eng = im._one(store.metrics, im.ENGLAND_CODE, store.period, ALL_STAFF)
+    tab = pd.DataFrame({"code": t["org_code"], "name": t["org_name"], "value": t["leaver_rate"]})
+    sentence = chart_text.ranking_description(tab, "Leaver rate (month)", store.period,
+                                              noun=f"organisations of {names[area]}",
+                                              england=None if eng is None else _num(eng["leaver_rate"]))
+    out = [chart(charts.ranked_bars(tab.head(ORG_LIMIT), ".2%", "Leaver rate (month)",
+                                    None if eng is None else _num(eng["leaver_rate"])), sentence,
+                 f"Leaver rate by organisation, {period_label(store.period)}")]
+    rows = [[str(r.org_name), str(r.cluster_group or ""), im.fmt_value(r.fte, "count"),
+             _count_text(r.leavers_fte), im.fmt_value(r.leaver_rate, "rate"), im.fmt_value(r.joiner_rate, "rate")]
+            for r in t.head(ORG_LIMIT).itertuples()]
+    out.append(table(["Organisation", "Care setting", "FTE", "Leavers (FTE)", "Leaver rate", "Joiner rate"], rows,
+                     align=["left", "left", "right", "right", "right", "right"],
+                     caption=f"Ranked by leaver rate (1 = highest), {period_label(store.period)}, all staff groups."
+                             + (f" First {ORG_LIMIT} of {len(t)}." if len(t) > ORG_LIMIT else "")))
+    return out
+
+
+def primary_care_section(store: StoreFigures) -> list[dict]:
+    kinds = {str(f.get("kind")) for f in store.prov.get("files", []) if isinstance(f, dict)}
+    loaded = sorted(k for k in kinds if k.startswith(PRIMARY_CARE_KINDS))
+    if not loaded:
+        return [text("Not loaded: this data store holds no primary care network (PCN) workforce figures, so the "
+                     "new roles in primary care (ARRS: clinical pharmacists, physician associates, first contact "
+                     "physiotherapists and others) are not shown."),
+                note("NHS Digital publishes the primary care network workforce quarterly; once it is loaded into "
+                     "the store this section reports it.")]
+    return [text(f"Primary care workforce files are loaded ({', '.join(loaded)}), but this pack does not yet "
+                 "report them: see the dashboard.")]
+
+
+def methods_section(store: StoreFigures) -> list[dict]:
+    keys = ["fte", "headcount", "leaver_rate", "joiner_rate", "vacancy_rate", "fte_share", "fte_growth"]
+    if store.population:
+        keys.append("fte_per_100k")
+    out = [subheading("Definitions"),
+           table(["Term", "Definition"], [[TERMS[k], DEFINITIONS[k]] for k in keys]
+                 + [["Sickness absence rate", sk.DEFINITION]], align=["left", "left"])]
+    out += [subheading("Methods"),
+            text("Aggregates (systems, regions, England) are ratios of sums, never means of rates. SPC charts are "
+                 "Making Data Count XmR charts (ported from NHSRplotthedots): process limits at the mean +/- 2.66 "
+                 "x the mean moving range; a special cause is a point outside the limits, a run of 7 on one side "
+                 "of the mean, a trend of 7, or 2 of 3 near a limit. Fewer than "
+                 f"{signals.MIN_SPC_POINTS} months give no SPC reading: the months loaded are shown as a run "
+                 "chart. The staff-in-post bridge is start - leavers + joiners + residual = end; the residual "
+                 "(changes of hours, reclassification) is not a published flow."),
+            text("Scenarios project staff in post a year at a time (stock-flow model): leavers and joiners at the "
+                 "baseline's rates, demand growing as the assumptions say; a lever's contribution is what adding "
+                 "it changes, levers added in a fixed order.")]
+    out += [subheading("Disclosure control"),
+            text("Applied: counts under 5 (staff in post, leavers, joiners, vacancies) are hidden, with the "
+                 "complementary cells that would reveal them, and the figures built from them (rates, the bridge, "
+                 "organisations' counts) are not shown." if store.disclosure else
+                 "Not applied: counts under 5 may appear. Build the pack with --disclosure-control (or the shared "
+                 "dashboard's disclosure control) before sharing it outside the organisation.")]
+    out.append(text("Source: " + provenance.source_statement(store.prov) + "."))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ scenarios
+def scenario_baseline(store: StoreFigures):
+    """The what-if baseline the studio uses (ui.whatif.session.baseline_hidden): the CLI's without disclosure
+    control, else built from the suppressed metrics of the evidence months. (baseline, {system: hidden groups})."""
+    from lib.whatif import studio as w
+    if "baseline" not in store.spare:
+        if not store.disclosure:
+            store.spare["baseline"] = (w.load_baseline(store.data_dir, store.key, store.period), {})
+        else:
+            window = w.evidence_periods(store.data_dir, store.key, store.period, store.periods)
+            store.spare["baseline"] = w.shared_baseline(store.metrics[store.metrics["period"].isin(window)],
+                                                        store.period)
+    return store.spare["baseline"]
+
+
+def scenario_section(store: StoreFigures, area: str, names: dict[str, str], scenarios: list) -> list[dict]:
+    """Each scenario's levers and four headline figures, the gap over time of all of them against the baseline,
+    and what drives each one's difference (the what-if bridge)."""
+    from lib.whatif import cards, studio as w
+    from lib.whatif.scenario import ScenarioError
+    if not scenarios:
+        return [text("No scenarios were given for this pack. Compare scenarios on the what-if page and download the "
+                     "board pack there, or pass scenario files: python -m lib report ... --scenario FILE.")]
+    base, hidden = scenario_baseline(store)
+    out: list[dict] = []
+    results, named = {}, []
+    for i, (name, scn) in enumerate(scenarios, start=1):
+        label = name or scn.name or f"Scenario {i}"
+        if scn.area != area:
+            out.append(note(f"{label}: it is for {scn.area}, not {area}, so it is left out of this pack."))
+            continue
+        problems = w.check_area(scn, base)
+        if problems:
+            out.append(note(f"{label}: cannot run: {'; '.join(problems)}"))
+            continue
+        try:
+            res = w.hide_groups(w.run(scn, base), hidden.get(area))
+        except ScenarioError as exc:
+            out.append(note(f"{label}: cannot run: {'; '.join(exc.errors)}"))
+            continue
+        results[label] = res
+        named.append((label, scn, res))
+    if not results:
+        return out
+    groups = set(next(iter(results.values())).column("summary", "staff_group"))
+    group = w.NURSES if w.NURSES in groups else sorted(groups)[0]
+    out.append(text(f"Figures are for {group} (the staff group the what-if page follows first), {names[area]}, "
+                    f"projected from {period_label(store.period)}; the gap is demand minus capacity in FTE."))
+    for label, scn, res in named:
+        h = w.headline(res, group)
+        out.append(subheading(f"{label} ({scn.horizon} years)"))
+        out.append({"kind": "bullets", "items": w.lever_summary(scn)})  # as the page's comparison cards
+        out.append({"kind": "figures", "items": [{"label": f["label"], "value": f["value"], "sub": f["delta"]}
+                                                 for f in cards.headline_cards(store.period, h)]})
+    gaps, _ = w.comparison(results, group)
+    first = next(iter(results.values()))
+    bl = w.gap_frame(first, group)
+    bl = bl[bl["scenario"] == w.SCENARIO_LABELS["baseline"]].assign(scenario="Baseline (no levers)")
+    data = pd.concat([bl, gaps], ignore_index=True)[["scenario", "year", "gap"]]
+    ends = gaps[gaps["year"] == gaps.groupby("scenario")["year"].transform("max")]
+    desc = ("Gap in the final year: " + "; ".join(f"{a} {b:,.0f} FTE" for a, b in zip(ends["scenario"], ends["gap"]))
+            + f"; baseline {bl['gap'].iloc[-1]:,.0f} FTE.")
+    out.append(subheading(f"Gap over time: {group}"))
+    out.append(chart(charts.scenario_gaps(data, None), desc, f"Gap over time: {group}"))
+    for label, scn, res in named:
+        if not br._lever_steps(scn.levers):
+            continue
+        try:
+            t = br.whatif_bridge(scn, base, figure="fte", staff_group=group, year=scn.horizon)
+        except (br.BridgeError, ScenarioError) as exc:
+            out.append(note(f"{label}: no bridge: {exc}"))
+            continue
+        names_ = ["Baseline", *_bridge_names(scn), "Scenario"]
+        t = t.assign(label=names_[:len(t)])
+        sentence = chart_text.whatif_bridge_description(t, group, scn.horizon)
+        short = t.assign(label=t["label"].str.removesuffix(f": {group}"))
+        out.append(subheading(f"What drives the difference: {label}"))
+        out.append(chart(charts.waterfall(short, "FTE", WHATIF_LEGEND), sentence,
+                         f"Why {group} FTE in year {scn.horizon} differs from the baseline: {label}"))
+    out.append(note("Levers are added one at a time (productivity, retention, recruitment, training places, new "
+                    "roles, upskilling); each bar is what adding that lever changed, and the bars sum exactly to "
+                    "the scenario." + (f" Baseline rates {base.months_label}." if getattr(base, "provisional", False)
+                                       else "")))
+    return out
+
+
+def _bridge_names(scn) -> list[str]:
+    """Lever names in the bridge's order (as ui.whatif.bridge_panel.lever_names)."""
+    from lib.whatif import studio as w
+    a = w.shared_assumptions().with_overrides(scn.assumptions)
+    out = []
+    for kind, _label, it in br._lever_steps(scn.levers):
+        if kind == "productivity_gain":
+            out.append(f"Productivity {100 * scn.levers.productivity_gain:+g}% a year")
+        elif kind == "retention":
+            pts = round(100 * it.leaver_rate_change, 6)
+            out.append(f"Leaver rate {abs(pts):g} point{'' if abs(pts) == 1 else 's'} "
+                       f"{'lower' if pts < 0 else 'higher'}: {it.staff_group}")
+        elif kind == "recruitment":
+            out.append(f"Extra recruitment: {it.staff_group}")
+        elif kind == "training_places":
+            out.append(f"Extra training places: {it.staff_group}")
+        elif kind == "new_roles":
+            out.append(f"New role: {w.role_label(it.role, a)}")
+        else:
+            out.append(f"Upskilling {it.from_staff_group} to {w.role_label(it.to_role, a)}")
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ the pack
+def build_pack(store: StoreFigures, area: str, scenarios: list | None = None) -> dict:
+    """The whole pack for one system: cover and sections (id, title, blocks) in board order."""
+    names = geography.area_names(store.key)
+    if area not in names:
+        raise PackError(f"--area {area!r} is not a system of the {geography.vintage(store.key).title}; expected one "
+                        f"of {', '.join(sorted(names))} (or all)")
+    scenarios = list(scenarios or [])
+    sections = {
+        "headlines": headline_section(store, area, names),
+        "staff": staff_section(store, area, names),
+        "flows": flows_section(store, area),
+        "vacancies": vacancy_section(store, area),
+        "mix": mix_section(store, area, names),
+        "sickness": sickness_section(store, area, names),
+        "organisations": organisations_section(store, area, names),
+        "primary_care": primary_care_section(store),
+        "scenarios": scenario_section(store, area, names, scenarios),
+        "methods": methods_section(store),
+    }
+    c = cover(store, area, names, scenarios)
+    return {"title": f"Board pack: {names[area]} ({area}), {period_label(store.period)}", "cover": c,
+            "header": f"{names[area]} ({area})", "synthetic_mark": SYNTHETIC_MARK if c["synthetic"] else "",
+            "sections": [{"id": k, "title": SECTION_TITLES[k], "blocks": sections[k]} for k, _ in SECTIONS]}
