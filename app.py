@@ -18,6 +18,7 @@ PAGES = [
     ("pages/turnover.py", "Turnover", ":material/sync_alt:", "turnover"),
     ("pages/role_mix.py", "Role mix", ":material/donut_small:", "role_mix"),
     ("pages/profile.py", "System profile", ":material/account_box:", "profile"),
+    ("pages/pcn_roles.py", "Primary care new roles", ":material/diversity_3:", "pcn_roles"),
     ("pages/organisations.py", "Inside a system", ":material/domain:", "organisations"),
     ("pages/sickness.py", "Sickness absence", ":material/sick:", "sickness"),
     ("pages/statistics.py", "Signal or noise", ":material/monitoring:", "statistics"),

@@ -8,7 +8,7 @@ from lib.insight import exports
 from lib.insight.choices import CHOICES
 from lib.insight.metrics import DEFINITIONS
 from lib.data.schema import STAFF_GROUP_ORDER
-from ui import shell, state
+from ui import pcn_view, shell, state
 
 ctx = st.session_state.get("ctx")
 st.title("Data and definitions")
@@ -47,3 +47,6 @@ st.dataframe(exports.vacancy_template_frame(), hide_index=True)
 st.download_button("Download vacancy template (CSV)", exports.vacancy_template_csv().encode("utf-8"),
                    file_name="vacancy_template.csv", mime="text/csv", icon=":material/download:", on_click="ignore")
 st.caption("Staff groups: " + "; ".join(STAFF_GROUP_ORDER))
+
+# ---- primary care networks' new roles and the what-if levers they evidence (ui/pcn_view.py)
+pcn_view.definitions()

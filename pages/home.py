@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib.data import geography
 from lib.insight import calendar, headlines, map_data as im
-from ui import data, shell, state, stats_charts, tables
+from ui import data, inside, shell, state, stats_charts, tables
 
 ctx = st.session_state.get("ctx")
 st.title("NHS workforce headlines")
@@ -14,6 +15,46 @@ if ctx is None:
 shell.synthetic_marker(ctx)
 
 m = data.metrics(ctx.data_dir, ctx.level)
+
+
+def my_system(code: str) -> None:
+    """A leader's landing (issue 24): ?area=CODE (checked against the known systems) opens on that system's
+    summary, with England, the similar systems and which end is better beside each rate, and links onwards."""
+    from lib.insight import peers
+    name = ctx.area_names.get(code, code)
+    st.subheader(f"{inside.plain(name)}: summary, month ending {shell.period_label(ctx.period)}")
+    figs = headlines.headline_figures(m, code, ctx.period, ctx.previous_period, ctx.year_ago_period)
+    row = st.container(horizontal=True)
+    for fig in figs:
+        row.metric(fig.label, fig.value_text, fig.delta_text, help=fig.help, border=True, **fig.delta_kwargs)
+    st.caption(calendar.comparison_caption(ctx.period, ctx.previous_period, ctx.year_ago_period))
+    parts = inside.peer_parts(ctx.data_dir, ctx.level, ctx.period)
+    similar = [] if parts is None else list(peers.similar_systems(parts["profile"], code)["area_code"])
+    lines = peers.comparison_lines(m, code, ctx.period, similar)
+    if similar:
+        lines.append("Similar systems (size, care-setting mix, region; the rule is on Data and definitions): "
+                     + inside.plain("; ".join(ctx.area_names.get(c, c) for c in similar)) + ".")
+    note = None if parts is None else inside.hosted_note(parts["hosted"], code, ctx.area_names)
+    st.caption("  \n".join(lines) if lines else "No rates for this system in this month.")
+    if note:
+        st.caption(":material/local_hospital: " + note)
+    links = st.container(horizontal=True)
+    q = {"level": ctx.level, "period": ctx.period, "area": code}
+    for target, label, icon in (("pages/profile.py", "System profile", ":material/account_box:"),
+                                ("pages/turnover.py", "Turnover", ":material/sync_alt:"),
+                                ("pages/role_mix.py", "Role mix", ":material/donut_small:"),
+                                ("pages/what_if.py", "What-if studio", ":material/tune:")):
+        links.page_link(target, label=label, icon=icon, query_params=q)
+    st.caption("Bookmark this page's address to open on this system next time (nothing is stored about you).")
+    st.divider()
+
+
+# a system of the footprint shown, or England (never a path); an old code says what it became (ui.state)
+mine = state.url_value("area", ["ENG", *sorted(geography.area_codes(ctx.level))], "ENG")
+if mine != "ENG":
+    my_system(mine)
+state.show_url_notices()
+
 eng = headlines.headline_figures(m, "ENG", ctx.period, ctx.previous_period, ctx.year_ago_period)
 st.subheader(f"England, {ctx.systems_label}, month ending {shell.period_label(ctx.period)}")
 cols = st.columns(5)

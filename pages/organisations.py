@@ -9,7 +9,7 @@ import streamlit as st
 from lib.data import geography
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
 from lib.insight import bridge as br
-from lib.insight import calendar, chart_text
+from lib.insight import axes, calendar, chart_text
 from lib.insight import organisations as og
 from lib.insight.metrics import DEFINITIONS
 from lib.sharing import disclosure
@@ -88,7 +88,9 @@ def organisations_body() -> None:
     bars = alt.Chart(chart_df).mark_bar(color="#005EB8").encode(
         y=alt.Y("org_name:N", sort=alt.EncodingSortField("pos", op="min"), title=None,
                 axis=alt.Axis(labelLimit=320, labelOverlap=False)),
-        x=alt.X("value:Q", title=label, axis=alt.Axis(format=".2%" if rate else ",.0f")),
+        # five ticks with as many decimals as tell them apart (labels every 0.05% crowded the axis)
+        x=alt.X("value:Q", title=label, axis=alt.Axis(format=axes.percent_format(chart_df["value"]) if rate
+                                                      else ",.0f", tickCount=5)),
         tooltip=[alt.Tooltip("org_name:N", title="Organisation"), alt.Tooltip("org_code:N", title="Code"),
                  alt.Tooltip("cluster_group:N", title="Care setting"),
                  alt.Tooltip("value:Q", title=label, format=".2%" if rate else ",.1f")]
@@ -100,7 +102,8 @@ def organisations_body() -> None:
         highlight=st.session_state.get("url_org")  # the organisation chosen below (a code of this table or none)
     ) or f"{label}: none of the {noun} has a figure to show for {group}, {when} (hidden by disclosure control or not published)."
     trend_charts.show(bars, f"organisations_{area}_{ctx.period}_{sort_by}", "org_rank",
-                      description=inside.plain(rank_text))
+                      description=inside.plain(rank_text),
+                      export_title=f"{label if group == ALL_STAFF else f'{label}, {group}'}: {noun}, {when}")
     shown = pd.DataFrame({
         "Rank": table["rank"], "Organisation": table["org_name"], "Code": table["org_code"],
         "Care setting": table["cluster_group"], "Peer group": table["benchmark_group"],

@@ -8,7 +8,7 @@ from lib.data import geography
 from lib.insight import calendar, chart_text, map_data as im
 from lib.insight.metrics import DEFINITIONS
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
-from ui import board_pack, data, inside, on_request, profile_view, shell, state, trend_charts
+from ui import board_pack, data, inside, on_request, pcn_view, profile_view, shell, state, trend_charts
 
 ctx = st.session_state.get("ctx")
 st.title("System profile")
@@ -166,6 +166,10 @@ def profile_body() -> None:
             "Share": st.column_config.NumberColumn(format="percent"),
             "England share": st.column_config.NumberColumn(format="percent"),
             "Difference (points)": st.column_config.NumberColumn(format="%+.2f")})
+
+    # ---- beside trust staff: primary care networks' new roles (own census month and source)
+    pcn_view.profile_panel(ctx.data_dir, ctx.level, area, trust_when=when, trust_source=ctx.source_label,
+                           trust_fte=None if rm.empty else float(rm["system_fte"].sum()))
 
     # ---- downloads
     st.subheader("Download this profile")

@@ -94,9 +94,7 @@ def fair_comparisons(area: str, label: str, when: str, export_notes: list[str]) 
                f"{inside.plain('; '.join(names))}.")
     m = data.metrics(ctx.data_dir, ctx.level)
     table = peers.mix_with_peers(m, area, ctx.period, list(similar["area_code"]))
-    share = st.column_config.NumberColumn(format="percent")
-    tables.show(table, key="mix_peers_table", column_config={
-        c: share for c in table.columns if c not in ("Staff group", "Among similar systems")})
+    tables.show(table, key="mix_peers_table")   # shares as % with 2 decimals, the one table style
     on_request.table_downloads(table, f"role_mix_similar_{ctx.level}_{area}_{ctx.period}", "mix_peers_dl",
                                notes=[*export_notes, peers.SIMILAR_RULE, "Similar systems: " + "; ".join(names)])
 

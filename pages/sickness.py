@@ -11,7 +11,7 @@ from lib.insight import calendar, chart_text
 from lib.insight import map_data as im
 from lib.insight import sickness as sk
 from lib.stats import signals
-from ui import charts, inside, map_view, shell, state, stats_charts, trend_charts
+from ui import charts, inside, map_view, shell, state, stats_charts, tables, trend_charts
 
 INFO = im.Measure("sickness_rate", "Sickness absence rate", "rate", "FTE days lost", "FTE days available", ())
 ENGLAND = sk.ENGLAND_CODE
@@ -66,8 +66,9 @@ def sickness_body() -> None:
         if len(r) and pd.notna(r["sickness_rate"].iloc[0]):
             r = r.iloc[0]
             k[1].metric(f"{names.get(area, area)}", shell.pct(r["sickness_rate"]), border=True)
-            k[2].metric(f"Rank among {int(table['sickness_rate'].notna().sum())} systems",
-                        f"{int(r['rank'])}", border=True, help="1 = highest sickness absence rate")
+            n = int(table["sickness_rate"].notna().sum())
+            k[2].metric(f"Rank among {n} systems (1 = highest absence)", f"{int(r['rank'])} of {n}", border=True,
+                        help=f"Lower absence is better: 1 is the highest sickness absence rate, {n} the lowest.")
     own = calendar.own_date_text("Sickness absence", month, ctx.period)   # their own date, beside them
     st.caption(f"{own} {sk.DEFINITION}" if own else sk.DEFINITION)
 
@@ -84,10 +85,11 @@ def sickness_body() -> None:
     scale = im.colour_scale(mt["value"], "rate")
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        deck = map_view.build_deck(mt, scale, "sickness_rate", ctx.level, None,
-                                   area if area != ENGLAND else None, info=INFO)
-        st.pydeck_chart(deck, key="sickness_deck", height=map_view.MAP_HEIGHT,
-                        alt=f"Map of the {ctx.systems_label} coloured by sickness absence rate")
+        # the hex cartogram in Vega-Lite, as on the Map page: the pydeck (WebGL) map was most of the 12-19 s this
+        # page took to open in a browser without a GPU (the server's rerun takes 0.3 s: py-spy, bench/README.md)
+        hexes = {**map_view.hex_spec(ctx.level), "datasets": {"hexes": map_view.hex_rows(
+            mt, scale, "sickness_rate", ctx.level, area if area != ENGLAND else None, info=INFO)}}
+        st.vega_lite_chart(spec=hexes, key="sickness_hex", width="content")
         trend_charts.show(map_view.legend_chart(scale, mt["value"].isna().any()), "", "sickness_legend",
                           downloads=False)
     with right:
@@ -156,14 +158,12 @@ def sickness_body() -> None:
     # ---- by organisation type and organisations
     st.subheader(f"By organisation type, {when}")
     bytype = sk.rates(cur, "org_type", group, ctx.level)
-    st.dataframe(pd.DataFrame({"Organisation type": bytype["code"], "Organisations": bytype["n_organisations"],
-                               "FTE days lost": bytype["fte_days_lost"],
-                               "FTE days available": bytype["fte_days_available"],
-                               "Sickness absence rate": bytype["sickness_rate"]}).sort_values(
-        "Sickness absence rate", ascending=False), hide_index=True, width="stretch", key="sickness_types",
-        column_config={"FTE days lost": st.column_config.NumberColumn(format="localized"),
-                       "FTE days available": st.column_config.NumberColumn(format="localized"),
-                       "Sickness absence rate": st.column_config.NumberColumn(format="percent")})
+    # the one table style (ui.tables): rates as % with 2 decimals, days to 1 decimal place with separators
+    tables.show(pd.DataFrame({"Organisation type": bytype["code"], "Organisations": bytype["n_organisations"],
+                              "FTE days lost": bytype["fte_days_lost"],
+                              "FTE days available": bytype["fte_days_available"],
+                              "Sickness absence rate": bytype["sickness_rate"]}).sort_values(
+        "Sickness absence rate", ascending=False), key="sickness_types")
     orgs = sk.rates(cur, "org", group, ctx.level)
     if area != ENGLAND:
         orgs = orgs[orgs["area_code"] == area]
@@ -176,10 +176,7 @@ def sickness_body() -> None:
                                                           else names.get(c, c)),
                           "FTE days lost": orgs["fte_days_lost"], "FTE days available": orgs["fte_days_available"],
                           "Sickness absence rate": orgs["sickness_rate"]})
-    st.dataframe(shown, hide_index=True, width="stretch", key="sickness_orgs",
-                 column_config={"FTE days lost": st.column_config.NumberColumn(format="localized"),
-                                "FTE days available": st.column_config.NumberColumn(format="localized"),
-                                "Sickness absence rate": st.column_config.NumberColumn(format="percent")})
+    tables.show(shown, key="sickness_orgs")
     shell.downloads(shown, f"sickness_{area}_{month}", "sickness_dl",
                     notes=[f"{ctx.source_label}; sickness absence; month {month}; {group}", sk.DEFINITION,
                            *(["SYNTHETIC demo figures - not real"] if synthetic else [])])

@@ -41,6 +41,20 @@ def _cached_view(figures: tuple, area: str, group: str, period: str) -> dict:
     return view
 
 
+def england_published_rates() -> None:
+    """England's published vacancy rates, where the what-if studio uses them for want of system figures (issue 24:
+    on real data no vacancy figure was shown anywhere while the studio silently used these)."""
+    from lib.whatif.studio import NATIONAL_VACANCY_SOURCE, national_vacancy_table
+    t = national_vacancy_table()
+    if t.empty:
+        return
+    st.subheader("England's published vacancy rates")
+    st.caption(f"Source: {NATIONAL_VACANCY_SOURCE}. England figures, not any system's: the what-if studio applies "
+               "them to a system's staff in post as its starting gap while no vacancy file is loaded, and says so "
+               "there. A system's own figures need the vacancy template (Data and definitions).")
+    tables.show(t, key="vacancy_england_published")   # rates as % with 2 decimals, the one table style
+
+
 # Page controls rerun only this fragment, not the whole app and its sidebar (the sidebar period reruns all).
 @st.fragment
 def vacancy_body() -> None:
@@ -63,6 +77,7 @@ def vacancy_body() -> None:
         st.info("No vacancy figures are loaded for this data. Vacancies below region level come from the Provider "
                 "Workforce Return: download the vacancy template on **Data and definitions**, fill it from your "
                 "extract and load it with `python -m lib ingest FILE --data-dir DIR`.", icon=":material/info:")
+        england_published_rates()
         return
 
     # Headline figures for the chosen area and period

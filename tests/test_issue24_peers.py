@@ -62,7 +62,7 @@ def test_real_similar_systems_and_quartiles(frame):
     t = peers.mix_with_peers(m, "QKK", "2025-11", list(s["area_code"])).set_index("Staff group")
     shares = m[(m["period"] == "2025-11") & m["area_code"].isin(s["area_code"]) &
                (m["staff_group"] == "Nurses & health visitors")]["fte_share"].astype(float)
-    assert t.loc["Nurses & health visitors", "Similar systems: median"] == pytest.approx(shares.median())
+    assert t.loc["Nurses & health visitors", "Similar systems' share: median"] == pytest.approx(shares.median())
     assert t.loc["Ambulance staff", "Among similar systems"] == "Above the peers' upper quartile"
 
 
@@ -73,7 +73,9 @@ def test_role_mix_page_marks_hosted_service_and_shows_peers(real_store, monkeypa
     assert "London Ambulance Service NHS Trust (ambulance trust" in warn
     md = " ".join(m.value for m in at.markdown)
     assert "against similar systems and England" in md
-    assert any("Similar systems: median" in list(d.value.columns) for d in at.dataframe)
+    peers_shown = next(d.value for d in at.dataframe if "Similar systems' share: median" in list(d.value.columns))
+    row = peers_shown.set_index("Staff group").loc["Ambulance staff"]
+    assert row["Share"] == pytest.approx(5.6588, abs=0.01)      # percent, as the table shows it
     at.toggle(key="mix_no_hosted").set_value(True).run()
     assert not at.exception
     assert any("without hosted regional services" in m.value for m in at.markdown)
@@ -86,3 +88,85 @@ def test_definitions_page_states_the_rules(real_store, monkeypatch):
     for want in ("Hosted regional services", "Similar systems", "Demand growth in the what-if studio", "Surplus",
                  "NHS Vacancy Statistics"):
         assert want in md, want
+
+
+def test_vacancy_page_on_real_data_shows_englands_published_rates(real_store, monkeypatch):
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    at = open_app_page("pages/vacancy.py", {}, timeout=120)
+    t = next(d.value for d in at.dataframe if "England vacancy rate" in d.value)
+    rates = dict(zip(t["Staff group"], t["England vacancy rate"]))
+    # the table shows percent values (ui.tables: 6.00%)
+    assert rates["Nurses & health visitors"] == pytest.approx(6.0) and rates["HCHS Doctors"] == pytest.approx(4.4)
+    assert set(t["As at"]) == {"2025-09-30"}
+    text = " ".join(c.value for c in at.caption)
+    assert "NHS Vacancy Statistics, England" in text and "30 September 2025" in text and "vacancy template" in text
+
+
+def test_leader_lands_on_their_system_from_one_link(real_store, monkeypatch):
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    at = open_app_page("pages/home.py", {"area": "QKK"}, timeout=120)
+    heads = [h.value for h in at.subheader]
+    assert heads[0].startswith("South East London: summary, month ending Nov 2025")
+    caps = " ".join(c.value for c in at.caption)
+    assert "Leaver rate 0.95%: England 0.89%; similar systems' middle half" in caps and "Lower is better" in caps
+    assert "London Ambulance Service NHS Trust" in caps
+    labels = [m.label for m in at.metric]
+    assert labels[:5] == ["Staff in post (FTE)", "Headcount", "Leaver rate (month)", "Joiner rate (month)",
+                          "Vacancy rate"]
+    # a code that is not a system: England only, with a notice, nothing from the link echoed as a path
+    bad = open_app_page("pages/home.py", {"area": "../../etc/passwd"}, timeout=120)
+    assert not any("summary, month ending" in h.value for h in bad.subheader)
+    assert any("not one we recognise" in i.value for i in bad.info)
+
+
+def test_comparison_lines_hand_case():
+    m = pd.DataFrame({"period": ["2025-11"] * 6, "staff_group": ["All staff groups"] * 6,
+                      "area_code": ["X", "ENG", "A", "B", "C", "D"],
+                      "leaver_rate": [0.02, 0.01, 0.008, 0.01, 0.012, 0.014]})
+    line = peers.comparison_lines(m, "X", "2025-11", ["A", "B", "C", "D"], measures=("leaver_rate",))[0]
+    # quartiles of 0.8, 1.0, 1.2, 1.4 (linear): 0.95, 1.10, 1.25
+    assert line == ("Leaver rate 2.00%: England 1.00%; similar systems' middle half 0.95% to 1.25% (median 1.10%): "
+                    "above their upper quartile. Lower is better.")
+
+
+def test_sickness_page_tables_rank_and_map(real_store_sickness, monkeypatch):
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store_sickness))
+    at = open_app_page("pages/sickness.py", {"area": "QKK"}, timeout=180)
+    rank = next(m for m in at.metric if m.label.startswith("Rank among"))
+    assert "(1 = highest absence)" in rank.label and " of " in rank.value and "Lower absence is better" in rank.help
+    types = next(d for d in at.dataframe if "Organisation type" in d.value.columns)
+    # the one table style: days to 1 decimal place (not "394,337.055"), rates as percent with 2 decimals
+    import json as _json
+    text = str(_json.loads(types.proto.columns or "{}"))
+    assert "%,.1f" in text and "%.2f%%" in text and "localized" not in text, text[:400]
+    assert not at.get("deck_gl_json_chart")                 # no WebGL map: the Vega-Lite hex cartogram instead
+    assert any("Hex cartogram" in c.proto.spec for c in at.get("vega_lite_chart"))
+
+
+def test_funnel_lower_limits_stop_at_zero():
+    import numpy as np
+    from lib.stats import signals
+    from ui import stats_charts
+    num = np.array([0, 1, 2, 30, 80, 150]); den = np.array([20, 40, 60, 1500, 4000, 8000])
+    res = signals.funnel(num, den, np.array(list("ABCDEF")))
+    assert (res.curve["lower_99_8"] == 0).any()          # the limits reach 0% for small sizes
+    view = signals.FunnelView(res, signals.funnel_units(res, {c: c for c in "ABCDEF"}), "2025-11", "leaver_rate", [])
+    chart = stats_charts.funnel_chart(view, "t").to_dict()
+    limits = next(v for k, v in chart["datasets"].items() if v and "limit" in v[0])
+    assert min(r["rate"] for r in limits) >= 0.0
+    # the y axis's domain is fixed and starts at 0% at the lowest (Vega's 'nice' rounding went below it)
+    scale = chart["layer"][0]["encoding"]["y"]["scale"]
+    assert scale["nice"] is False and scale["domain"][0] == 0.0
+
+
+def test_organisation_bars_have_five_ticks_and_a_picture_title(real_store, monkeypatch):
+    import json as _json
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    at = open_app_page("pages/organisations.py", {"area": "QKK"}, timeout=180)
+    spec = next(_json.loads(c.proto.spec) for c in at.get("vega_lite_chart") if '"org_name"' in c.proto.spec)
+    axis = spec["encoding"]["x"]["axis"]
+    assert axis["tickCount"] == 5 and axis["format"] in (".1%", ".2%", ".0%")
+    from ui.charts import title_from_words
+    assert title_from_words("Leaver rate of the organisations of South East London, Nov 2025: highest A 1.2%; "
+                            "lowest B 0.3%.", "organisations_QKK_2025-11_leaver_rate") == \
+        "Leaver rate of the organisations of South East London, Nov 2025: highest A 1.2%"

@@ -356,3 +356,77 @@ def test_disclosure_control_on_a_store_of_small_systems(small_data):
     assert not any(b["kind"] == "chart" and "bridge" in b["title"] for b in staff["blocks"]) or \
         not _small([("Change (FTE)", r[1]) for b in staff["blocks"] if b["kind"] == "table" for r in b["rows"]
                     if r[0] in ("Leavers", "Joiners")])
+
+
+def test_what_if_page_board_pack_carries_the_scenarios_compared(monkeypatch, tmp_path):
+    """On the what-if page (demo store), two scenarios added to the comparison: the 'Board pack (PDF)' download
+    there is the system's pack with both scenarios in it (the button's callable run as a click runs it)."""
+    from streamlit.delta_generator import DeltaGenerator
+    from tests.test_page_what_if import lever, open_page
+    captured = {}
+    original = DeltaGenerator.download_button
+
+    def recording(self, label, data, *args, **kwargs):
+        if kwargs.get("key") == "wi_board_pack":
+            captured["pack"] = (kwargs.get("file_name"), data)
+        return original(self, label, data, *args, **kwargs)
+
+    import streamlit
+    monkeypatch.setattr(DeltaGenerator, "download_button", recording)
+    monkeypatch.setattr(streamlit, "download_button", lambda *a, **k: recording(streamlit._main, *a, **k))
+    at = open_page(area="QKK")
+    for n in (50, 150):
+        lever(at, "slider", "wi_c_nr_nursing_associate_trainees", n)
+        at.text_input(key="wi_name").set_value(f"Associates {n}").run()
+        at.button(key="wi_cmp_add").click().run()
+    assert not at.exception and list(at.session_state["wi_saved"]) == ["Associates 50", "Associates 150"]
+    name, data = captured["pack"]
+    assert name == "board_pack_QKK_2025-11.pdf" and callable(data)
+    out = tmp_path / name
+    out.write_bytes(data())
+    text = flat(pdftext(out))
+    assert "Associates 50 (5 years)" in text and "Associates 150 (5 years)" in text
+    assert "2 compared" in text and rp.SYNTHETIC_MARK in text
+    assert "What drives the difference: Associates 150" in text
+
+
+@pytest.fixture(scope="module")
+def pcn_pack_store(real_store, tmp_path_factory) -> Path:
+    """The real Oct/Nov-25 store plus the real PCN census of December 2021 and the ONS sub-ICB population."""
+    from lib.data.ingest import ingest
+    from tests.conftest import REFERENCE, WORKFORCE
+    d = tmp_path_factory.mktemp("pcn_pack") / "store"
+    shutil.copytree(real_store, d)
+    dec21 = next((WORKFORCE / "pcn").glob("8.*December 2021*.csv"))
+    ingest([dec21, REFERENCE / "population" / "ICB Population estimates 2022.csv"], d)
+    return d
+
+
+def test_primary_care_section_once_pcn_figures_are_loaded(pcn_pack_store, tmp_path):
+    """With PCN files loaded the section reports the latest census (naming its date) with the figures of
+    `python -m lib roles` for the system, role by role; it no longer says 'not loaded'."""
+    r = run_cli("roles", "--data-dir", pcn_pack_store, "--period", "2021-12", "--per-population", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    cli = {x["role"]: x for x in json.loads(r.stdout) if x["area_code"] == "QKK"}
+    pack = rp.build_pack(rp.load_store(pcn_pack_store, "2025-11"), "QKK")
+    sec = next(s for s in pack["sections"] if s["id"] == "primary_care")
+    tab = next(b for b in sec["blocks"] if b["kind"] == "table")
+    assert tab["columns"] == ["Role", "FTE", "Headcount", "Per 100,000", "England per 100,000"]
+    assert tab["rows"][0][0] == "All roles" and len(tab["rows"]) == len(cli)
+    for role, fte, hc, per, _ in tab["rows"]:
+        assert (fte, hc, per) == (f"{cli[role]['fte']:,.1f}", f"{cli[role]['headcount']:,.0f}",
+                                  f"{cli[role]['fte_per_100k']:,.1f}"), role
+    assert any(b["kind"] == "note" and "PCN census of Dec 2021" in b["text"] for b in sec["blocks"])
+    out = tmp_path / "p.pdf"
+    r = run_cli("report", "--data-dir", pcn_pack_store, "--area", "QKK", "--out", out)
+    assert r.returncode == 0, r.stderr
+    text = flat(pdftext(out))
+    assert "Not loaded: this data store holds no primary care network" not in text
+    assert f"Primary care networks' staff in South East London, Dec 2021: {cli['All roles']['fte']:,.1f} FTE" in text
+    # under disclosure control the PCN page's rule applies: no headcount under 5 is shown
+    sdc = rp.build_pack(rp.load_store(pcn_pack_store, "2025-11", sdc=True), "QKK")
+    tab = next(b for s in sdc["sections"] if s["id"] == "primary_care" for b in s["blocks"] if b["kind"] == "table")
+    plain_small = [r for r in next(b for b in sec["blocks"] if b["kind"] == "table")["rows"]
+                   if r[2] != "suppressed" and 0 < float(r[2].replace(",", "")) < 5]
+    assert plain_small, "December 2021 has roles with headcount under 5 in South East London"
+    assert not [r for r in tab["rows"] if r[2] != "suppressed" and 0 < float(r[2].replace(",", "")) < 5]

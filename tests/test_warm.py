@@ -22,7 +22,7 @@ def _app_pages() -> list[str]:
 def test_every_page_of_the_app_is_warmed():
     from ui.warm import WARM_PAGES
     pages = _app_pages()
-    assert len(pages) == 12 and "turnover" in pages
+    assert len(pages) == 13 and "turnover" in pages and "pcn_roles" in pages
     assert sorted(WARM_PAGES) == sorted(pages)
 
 

@@ -154,6 +154,18 @@ def download_row(spec: dict | Callable[[], dict], name: str, key: str, *, title:
                         width="content")
 
 
+def title_from_words(description: str | None, name: str) -> str:
+    """A picture's title when its chart has none: the first sentence of its key-figures description (it names the
+    measure, the area and the month), never the file name ('Organisations qkk 2026-05 leaver rate')."""
+    import re
+    text = str(description or "").strip()
+    if text:
+        first = re.split(r"(?<=[.;])\s", text, maxsplit=1)[0].rstrip(".;")
+        head = first.split(": ", 1)[0] if len(first) > 110 else first
+        return head[:120]
+    return name.replace("_", " ").capitalize()
+
+
 def _spec_title(spec: dict) -> str:
     t = spec.get("title")
     if isinstance(t, dict):

@@ -12,7 +12,7 @@ import streamlit as st
 
 from lib.sharing import disclosure
 from lib.sharing.redact import for_viewers
-from lib.data import geography, loader
+from lib.data import geography, loader, pcn_store
 from lib.insight import coverage, trends
 from lib.insight.metrics import store_metrics
 from ui import auth, state
@@ -166,7 +166,14 @@ def provenance(data_dir: Path) -> dict:
 def _population(data_dir: str, snap: tuple, level: str) -> dict[str, float]:
     p = Path(data_dir) / f"population_{level}.csv"
     if not p.exists():
-        return {}
+        # else the ONS sub-ICB estimates ingested with `python -m lib ingest` (lib.data.formats.population)
+        if level not in ("ICS", "ICS2026"):
+            return {}
+        try:
+            pop = pcn_store.population(data_dir, level)
+        except (OSError, ValueError, KeyError):
+            return {}
+        return dict(zip(pop["area_code"], pop["population"].astype(float)))
     try:
         df = pd.read_csv(p, dtype={"area_code": str})
         return dict(zip(df["area_code"], pd.to_numeric(df["population"], errors="coerce")))
@@ -175,5 +182,6 @@ def _population(data_dir: str, snap: tuple, level: str) -> dict[str, float]:
 
 
 def population(data_dir: Path, level: str) -> dict[str, float]:
-    """ONS population by area code where the data directory supplies population_<LEVEL>.csv, else {}."""
+    """ONS population by area code where the data directory supplies population_<LEVEL>.csv, or the ONS sub-ICB
+    file was ingested into it; else {}."""
     return _population(str(data_dir), snapshot(data_dir), level)

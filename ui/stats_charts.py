@@ -204,6 +204,8 @@ def funnel_chart(view: signals.FunnelView, title: str, *, highlight: str | None 
         c = pd.concat([c, curve.iloc[[-1]]])
     long = c.melt(id_vars=["denominator"], value_vars=["lower_95", "upper_95", "lower_99_8", "upper_99_8"],
                   var_name="limit", value_name="rate")
+    # a rate cannot be below 0%: the lower limits stop at 0 (for small sizes they dipped below the axis' 0%)
+    long["rate"] = long["rate"].clip(lower=0.0)
     long["Limits"] = np.where(long["limit"].str.endswith("99_8"), "99.8% limits", "95% limits")
     long["side"] = np.where(long["limit"].str.startswith("lower"), "lower", "upper")
     u = view.units
@@ -230,8 +232,13 @@ def funnel_chart(view: signals.FunnelView, title: str, *, highlight: str | None 
     rng = [MDC_COMMON, "#9CCBEF", MDC_IMPROVEMENT, "#FCD58E", MDC_CONCERN, "#A89BC7", MDC_NEUTRAL]
     used = [(dv, r) for dv, r in zip(domain, rng) if dv in set(pts["Reading"])]
     x = alt.X("denominator:Q", title=m.size_label, axis=alt.Axis(format=",.0f"))
+    # the axis never goes below 0% (Vega's rounding of the domain put a "-0.5%" under limits that stop at 0)
+    vals = pd.concat([long["rate"], pts["Rate"]]).astype(float).dropna()
+    lo, hi = (float(vals.min()), float(vals.max())) if len(vals) else (0.0, 1.0)
+    pad = 0.05 * (hi - lo if hi > lo else max(hi, 0.01))
+    y_scale = alt.Scale(zero=False, nice=False, domain=[max(0.0, lo - pad), hi + pad])
     lines = alt.Chart(long).mark_line(color="#425563", strokeWidth=1.2).encode(
-        x=x, y=alt.Y("rate:Q", title=m.label, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False)),
+        x=x, y=alt.Y("rate:Q", title=m.label, axis=alt.Axis(format=fmt), scale=y_scale),
         strokeDash=alt.StrokeDash("Limits:N", scale=alt.Scale(domain=["95% limits", "99.8% limits"],
                                                               range=[[5, 4], [1, 0]]),
                                   legend=alt.Legend(orient="bottom", title=None)),

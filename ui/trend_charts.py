@@ -101,7 +101,9 @@ def show(chart: alt.TopLevelMixin | dict, name: str, key: str, *, downloads: boo
         box = on_request.chart_downloads(key)
         if box is not None:
             with box:  # rows as records, only when a picture is asked for
-                charts.download_row(lambda: _json_ready(spec), name, key, title=export_title)
+                charts.download_row(lambda: _json_ready(spec), name, key,
+                                    title=export_title or (None if charts._spec_title(spec) else
+                                                           charts.title_from_words(description, name)))
 
 # Analysis Function palette: system, region, England (England dashed so it reads in greyscale too)
 ROLE_COLOURS = {k: c for k, (c, _) in charts.COMPARATORS.items()}   # one visual language (ui.charts)

@@ -27,8 +27,8 @@ _LOG = logging.getLogger("workforce.warm")
 
 # url paths of app.PAGES, in the order a visitor most often opens them (tests/test_warm.py checks every page of
 # app.py is here). The accessibility page reads no data, so warming it only costs an import.
-WARM_PAGES: tuple[str, ...] = ("home", "turnover", "vacancy", "map", "role_mix", "profile", "organisations",
-                               "sickness", "statistics", "what_if", "data", "accessibility")
+WARM_PAGES: tuple[str, ...] = ("home", "turnover", "vacancy", "map", "role_mix", "profile", "pcn_roles",
+                               "organisations", "sickness", "statistics", "what_if", "data", "accessibility")
 
 _WARM_SESSIONS: set[str] = set()
 _PAGE_TIMEOUT_S = 300.0

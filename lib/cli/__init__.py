@@ -2,7 +2,8 @@
 
 Each command module defines add_cli(subparsers): data_commands (ingest, metrics, template, demo),
 stats_commands (spc, funnel), whatif_commands (scenario), insight_commands (bridge, sickness; organisation options of metrics),
-geography_commands (geography check/list/assignments), report_commands (report: the board pack PDF).
+geography_commands (geography check/list/assignments), report_commands (report: the board pack PDF),
+pcn_commands (roles), status_commands (status: what a store holds).
 Commands return an exit code: 0 ok, 2 bad input (message on stderr, never a traceback).
 """
 from __future__ import annotations
@@ -10,11 +11,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from lib.cli import (data_commands, geography_commands, insight_commands, report_commands, stats_commands,
-                     whatif_commands)
+from lib.cli import (data_commands, geography_commands, insight_commands, pcn_commands, report_commands,
+                     stats_commands, status_commands, whatif_commands)
 
 COMMAND_MODULES = (data_commands, stats_commands, whatif_commands, insight_commands, geography_commands,
-                   report_commands)
+                   report_commands, pcn_commands, status_commands)
 
 
 def build_parser() -> argparse.ArgumentParser:

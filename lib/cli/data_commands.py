@@ -10,7 +10,7 @@ from pathlib import Path
 from lib.cli import insight_commands
 from lib.insight import exports
 from lib.data import footprint, geography
-from lib.data.ingest import LOCAL_STORE, IngestError, ingest
+from lib.data.ingest import LOCAL_STORE, IngestError, dry_run, ingest
 from lib.data.loader import ENV_DATA_DIR, available_periods, default_data_dir
 from lib.insight.coverage import covered_metrics
 from lib.insight.metrics import store_metrics
@@ -20,7 +20,10 @@ from lib.sharing import disclosure
 
 def _ingest(args: argparse.Namespace) -> int:
     try:
-        parsed = ingest(args.files, args.data_dir, level=args.level)
+        if args.dry_run:
+            parsed, changes = dry_run(args.files, args.data_dir, level=args.level)
+        else:
+            parsed, changes = ingest(args.files, args.data_dir, level=args.level), []
     except IngestError as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -28,7 +31,12 @@ def _ingest(args: argparse.Namespace) -> int:
         periods = ", ".join(sorted(p.frame["period_end"].unique()))
         print(f"{p.path}: {p.kind}, {len(p.frame)} rows, {p.frame['area_code'].nunique()} areas, period {periods}"
               + (f" ({'; '.join(p.notes)})" if p.notes else ""))
-    print(f"stored in {Path(args.data_dir).resolve()}")
+    if args.dry_run:
+        for line in changes:
+            print(line)
+        print(f"dry run: nothing was written to {Path(args.data_dir).resolve()}")
+    else:
+        print(f"stored in {Path(args.data_dir).resolve()}")
     return 0
 
 
@@ -118,23 +126,27 @@ def _ingest_default() -> str:
 def add_cli(sub: argparse._SubParsersAction) -> None:
     d = str(default_data_dir())
     p = sub.add_parser("ingest", help="validate and load published CSV files into a data directory")
-    p.add_argument("files", nargs="+", help="Turnover benchmarking 2 CSV, Core 1 staff-in-post CSV, vacancy template "
-                                            "or NHS Digital sickness absence CSV")
+    p.add_argument("files", nargs="+", help="Turnover benchmarking 2 CSV, Core 1 staff-in-post CSV, vacancy template, "
+                                            "NHS Digital sickness absence CSV or Primary Care Networks Individual "
+                                            "Level CSV")
     p.add_argument("--data-dir", default=_ingest_default(),
                    help="store to write (default $WORKFORCE_DATA_DIR, else data/local/, git-ignored; never the "
                         "synthetic demo store)")
     p.add_argument("--level", choices=["ICS", "STP"], default="ICS", help="geography level of the files (default ICS)")
+    p.add_argument("--dry-run", action="store_true", help="check the files and say what would change in the store; "
+                                                          "write nothing")
     p.set_defaults(func=_ingest)
 
     m = sub.add_parser("metrics", help="per-area workforce metrics for one period")
-    m.add_argument("--data-dir", default=d)
-    m.add_argument("--level", choices=["ICS", "STP"], default="ICS")
+    m.add_argument("--data-dir", default=d, help="store to read (default $WORKFORCE_DATA_DIR, else the demo store)")
+    m.add_argument("--level", choices=["ICS", "STP"], default="ICS",
+                   help="geography level: ICS (integrated care systems, default) or STP (the older partnerships)")
     m.add_argument("--period", help="YYYY-MM (end of period); default the latest loaded")
     m.add_argument("--by-staff-group", action="store_true", help="one row per area and staff group")
     m.add_argument("--basis", choices=["fte", "hc"], default="fte", help="leaver/joiner rates on FTE (default) or headcount")
     m.add_argument("--england", action="store_true", help="add an England row (ENG)")
     m.add_argument("--regions", action="store_true", help="add NHS England region rows (Y56..Y63)")
-    m.add_argument("--format", choices=["csv", "json"], default="csv")
+    m.add_argument("--format", choices=["csv", "json"], default="csv", help="output format (default csv)")
     m.add_argument("--footprint", help="show the period on the systems of this geography vintage: a year (2022, "
                    "2026) or key (ICS, ICS2026); default the vintage in force for the period. Organisations are "
                    "re-assigned to their system in that vintage (see lib/data/footprint.py)")

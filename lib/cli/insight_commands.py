@@ -89,8 +89,16 @@ def organisation_metrics(args: argparse.Namespace, period: str) -> int:
         return 0
     if not args.by_staff_group:
         m = m[m["staff_group"] == ALL_STAFF]
-    _write(m.reset_index(drop=True), args.format)
+    _write(by_organisation_columns(m), args.format)
     return 0
+
+
+def by_organisation_columns(m):
+    """Organisation rows in their own words: org_code and org_name first, then the system they sit in (system_code,
+    system_name); no area_code/area_name, which held the organisation's code and name (issue 24)."""
+    m = m.drop(columns=[c for c in ("area_code", "area_name") if c in m.columns]).reset_index(drop=True)
+    first = [c for c in ("period", "org_code", "org_name", "system_code", "system_name", "region_code") if c in m]
+    return m[first + [c for c in m.columns if c not in first]]
 
 
 def _bridge(args: argparse.Namespace) -> int:
@@ -176,12 +184,15 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--area", required=True, help="system code of the footprint (e.g. QKK, S0E4D) or ENG")
     b.add_argument("--from", dest="from_month", required=True, help="YYYY-MM: staff in post at the end of this month")
     b.add_argument("--to", dest="to_month", required=True, help="YYYY-MM: to staff in post at the end of this month")
-    b.add_argument("--staff-group", default=ALL_STAFF)
+    b.add_argument("--staff-group", default=ALL_STAFF,
+                   help="an NHS Digital staff group, e.g. 'Nurses & health visitors' (default All staff groups)")
     b.add_argument("--org", help="bridge one organisation (its code) instead of the whole system")
-    b.add_argument("--basis", choices=["fte", "hc"], default="fte")
-    b.add_argument("--data-dir", default=d)
-    b.add_argument("--level", choices=["ICS", "STP"], default="ICS")
-    b.add_argument("--format", choices=["text", "csv", "json"], default="text")
+    b.add_argument("--basis", choices=["fte", "hc"], default="fte",
+                   help="full-time equivalent (fte, default) or headcount (hc)")
+    b.add_argument("--data-dir", default=d, help="store to read (default $WORKFORCE_DATA_DIR, else the demo store)")
+    b.add_argument("--level", choices=["ICS", "STP"], default="ICS", help="geography level (default ICS)")
+    b.add_argument("--format", choices=["text", "csv", "json"], default="text",
+                   help="text (a line a step, default), csv or json")
     b.add_argument("--footprint", help="count each organisation in its system on this geography vintage: a year "
                    "(2022, 2026) or key (ICS2026); default the vintage in force for the --to month")
     b.set_defaults(func=_guarded(_bridge))
@@ -192,9 +203,10 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
                    help="fte: staff in post in year N (default); gap: demand - capacity in year N")
     w.add_argument("--staff-group", help="one staff group (default: all roles)")
     w.add_argument("--period", help="YYYY-MM baseline period (default: latest loaded)")
-    w.add_argument("--data-dir", default=d)
-    w.add_argument("--level", choices=["ICS", "STP"], default="ICS")
-    w.add_argument("--format", choices=["text", "csv", "json"], default="text")
+    w.add_argument("--data-dir", default=d, help="store to read (default $WORKFORCE_DATA_DIR, else the demo store)")
+    w.add_argument("--level", choices=["ICS", "STP"], default="ICS", help="geography level (default ICS)")
+    w.add_argument("--format", choices=["text", "csv", "json"], default="text",
+                   help="text (a line a step, default), csv or json")
     w.add_argument("--footprint", help="run on the systems of this geography vintage: a year (2022, 2026) or key "
                    "(ICS2026); default the footprint the scenario file records, else the vintage in force for the "
                    "period (as the page)")

@@ -5,6 +5,7 @@ Each published format has its own module in lib/data/formats/ (header, checks, c
 * core1: NHS Digital "Core 1. Staff group - England, NHSE region, ICS and org" staff-in-post CSV
 * vacancy: the product's vacancy template (PWR-style; see data/README.md and VACANCY_TEMPLATE_COLUMNS)
 * sickness: NHS Digital sickness absence CSV, stored in its own small schema under sickness/
+* pcn: NHS Digital Primary Care Networks Individual Level CSV, stored aggregated in its own schema under pcn/
 Reading and number parsing are shared (lib.data.formats.common); the store and manifest are written once
 (lib.data.storage).
 
@@ -24,7 +25,7 @@ from lib.data.formats.common import (  # noqa: F401  (re-exported: callers impor
 from lib.data.schema import check_canonical
 from lib.data.storage import (  # noqa: F401  (re-exported)
     CHOOSE_STORE, DEMO_STORE, LOCAL_STORE, REPO_ROOT, STORE_DIR_MODE, STORE_FILE_MODE, _atomic_write_bytes,
-    atomic_write_bytes, partition_path, read_manifest, refuse_synthetic_store, sickness_partition_path,
+    atomic_write_bytes, partition_path, plan, read_manifest, refuse_synthetic_store, sickness_partition_path,
     sickness_table_bytes, store, table_bytes,
 )
 
@@ -64,6 +65,13 @@ def ingest(paths: list[str | Path], data_dir: str | Path, level: str = "ICS") ->
     parsed = [parse_file(p, level) for p in paths]
     store(parsed, data_dir)
     return parsed
+
+
+def dry_run(paths: list[str | Path], data_dir: str | Path, level: str = "ICS") -> tuple[list[Parsed], list[str]]:
+    """As ingest, with nothing written: the parsed files and what storing them would change (lines)."""
+    refuse_synthetic_store(data_dir)
+    parsed = [parse_file(p, level) for p in paths]
+    return parsed, plan(parsed, data_dir)
 
 
 __all__ = ["IngestError", "ingest", "refuse_synthetic_store", "LOCAL_STORE", "parse_file", "store", "read_manifest",

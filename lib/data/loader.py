@@ -238,16 +238,18 @@ def snapshot_id(data_dir: str | Path) -> tuple:
         if _store_file(rel) and info.type == pafs.FileType.File:
             items.append((rel, info.size, info.mtime_ns))
     # workforce files, then sickness files (each in path order), then the manifest
-    items.sort(key=lambda i: (i[0] == "manifest.json", i[0].startswith("sickness/"), i[0].split("/")))
+    items.sort(key=lambda i: (i[0] == "manifest.json", i[0].startswith(("sickness/", "pcn/", "population/")),
+                              i[0].split("/")))
     return (str(d.resolve()), tuple(items))
 
 
 def _store_file(rel: str) -> bool:
-    """level=*/period=*/*.parquet, sickness/level=*/period=*/*.parquet or manifest.json (paths relative to the store)."""
+    """level=*/period=*/*.parquet, sickness/, pcn/ or population/ level=*/period=*/*.parquet, or manifest.json
+    (paths relative to the store)."""
     if rel == "manifest.json":
         return True
     parts = rel.split("/")
-    if parts[0] == "sickness":
+    if parts[0] in ("sickness", "pcn", "population"):
         parts = parts[1:]
     return (len(parts) == 3 and parts[0].startswith("level=") and parts[1].startswith("period=")
             and parts[2].endswith(".parquet"))

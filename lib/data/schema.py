@@ -181,3 +181,50 @@ def conform_sickness(df: pd.DataFrame) -> pd.DataFrame:
     for m in SICKNESS_MEASURES:
         out[m] = pd.to_numeric(df[m], errors="raise").astype("float64") if m in df else float("nan")
     return out.reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------------------- primary care networks
+# NHS Digital "Primary Care Networks - <Month Year> Individual Level" files (one row per person and role) are stored
+# aggregated, never a row per person, in their own schema under <data_dir>/pcn/level=ICS/period=YYYY-MM/pcn.parquet:
+# one row per census month x PCN x sub-ICB location x ICB x staff group x staff role x data source. The files carry
+# 2022 ICB Q-codes for every quarter (history restated), so level is always ICS. data_source is "staff" (NWRS
+# Staff) or "contracted" (NWRS contracted services). headcount counts distinct UNIQUE_IDENTIFIERs in the cell, plus
+# one per row without an identifier (the contracted rows carry "NULL"); records counts the file's rows in the cell.
+PCN_KEY_COLUMNS: tuple[str, ...] = (
+    "period_end", "level", "area_code", "area_name", "region_code", "sub_icb_code", "sub_icb_name", "pcn_code",
+    "pcn_name", "staff_group", "staff_role", "data_source", "source",
+)
+PCN_MEASURES: tuple[str, ...] = ("fte", "headcount", "records")
+PCN_COLUMNS: tuple[str, ...] = PCN_KEY_COLUMNS + PCN_MEASURES
+PCN_UNIQUE_KEY: tuple[str, ...] = ("period_end", "level", "pcn_code", "sub_icb_code", "staff_group", "staff_role",
+                                   "data_source", "source")
+PCN_DATA_SOURCES: dict[str, str] = {"nwrs staff": "staff", "nwrs contracted services": "contracted"}
+PCN_ARROW_SCHEMA = pa.schema([(c, pa.string()) for c in PCN_KEY_COLUMNS]
+                             + [(m, pa.float64()) for m in PCN_MEASURES])
+
+
+def conform_pcn(df: pd.DataFrame) -> pd.DataFrame:
+    """df with exactly the PCN columns and dtypes."""
+    out = pd.DataFrame(index=df.index)
+    for c in PCN_KEY_COLUMNS:
+        out[c] = df[c].fillna("").astype(str) if c in df else ""
+    for m in PCN_MEASURES:
+        out[m] = pd.to_numeric(df[m], errors="raise").astype("float64") if m in df else float("nan")
+    return out.reset_index(drop=True)
+
+
+# ONS mid-2022 population of sub-ICB locations (lib.data.formats.population), under <data_dir>/population/.
+POPULATION_KEY_COLUMNS: tuple[str, ...] = ("period_end", "level", "area_code", "sub_icb_code", "sub_icb_name",
+                                           "sub_icb_ons_code", "source")
+POPULATION_COLUMNS: tuple[str, ...] = POPULATION_KEY_COLUMNS + ("population",)
+POPULATION_UNIQUE_KEY: tuple[str, ...] = ("period_end", "level", "sub_icb_code", "source")
+POPULATION_ARROW_SCHEMA = pa.schema([(c, pa.string()) for c in POPULATION_KEY_COLUMNS]
+                                    + [("population", pa.float64())])
+
+
+def conform_population(df: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame(index=df.index)
+    for c in POPULATION_KEY_COLUMNS:
+        out[c] = df[c].fillna("").astype(str) if c in df else ""
+    out["population"] = pd.to_numeric(df["population"], errors="raise").astype("float64")
+    return out.reset_index(drop=True)

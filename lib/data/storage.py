@@ -3,7 +3,7 @@ renamed into place, and manifest.json (files, sha256, kind, periods). Nothing he
 
 Tables: the canonical table (lib.data.schema.CANONICAL_COLUMNS) at DATA_DIR/level=L/period=P/<source>.parquet,
 upserted on UNIQUE_KEY and checked whole before it is written; and formats with their own schema (sickness) in
-a folder of their own (TABLES), upserted on their own key.
+a folder of their own (TABLES: sickness, pcn, population), upserted on their own key or replaced a period at a time.
 """
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ import pyarrow.parquet as pq
 
 from lib.data.formats.common import IngestError, Parsed
 from lib.data.schema import (
-    ARROW_SCHEMA, SICKNESS_ARROW_SCHEMA, SICKNESS_UNIQUE_KEY, UNIQUE_KEY, check_canonical, conform, conform_sickness,
+    ARROW_SCHEMA, PCN_ARROW_SCHEMA, PCN_UNIQUE_KEY, POPULATION_ARROW_SCHEMA, POPULATION_UNIQUE_KEY,
+    SICKNESS_ARROW_SCHEMA, SICKNESS_UNIQUE_KEY, UNIQUE_KEY, check_canonical, conform, conform_pcn, conform_population,
+    conform_sickness,
 )
 
 
@@ -41,6 +43,13 @@ class OwnTable:
 TABLES: dict[str, OwnTable] = {
     "sickness": OwnTable("sickness", SICKNESS_ARROW_SCHEMA, tuple(SICKNESS_UNIQUE_KEY), conform_sickness,
                          ("area_code", "org_code", "staff_group")),
+    # A PCN file is the whole census of its month: re-ingesting a month replaces it (a PCN or role dropped from a
+    # corrected file must not linger).
+    "pcn": OwnTable("pcn", PCN_ARROW_SCHEMA, PCN_UNIQUE_KEY, conform_pcn,
+                    ("area_code", "sub_icb_code", "pcn_code", "staff_group", "staff_role", "data_source"),
+                    replace_period=True),
+    "population": OwnTable("population", POPULATION_ARROW_SCHEMA, POPULATION_UNIQUE_KEY, conform_population,
+                           ("area_code", "sub_icb_code"), replace_period=True),
 }
 
 
@@ -171,24 +180,68 @@ def stage(parsed_files: list[Parsed], data_dir: str | Path) -> list[tuple[Path, 
     return staged
 
 
+def manifest_entry(p: Parsed) -> dict:
+    return {
+        "file": Path(p.path).name, "sha256": hashlib.sha256(Path(p.path).read_bytes()).hexdigest(), "kind": p.kind,
+        "rows": int(len(p.frame)), "periods": sorted(p.frame["period_end"].unique().tolist()),
+        "levels": sorted(p.frame["level"].unique().tolist()),
+        "ingested_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def updated_manifest(manifest: dict, entries: list[dict]) -> tuple[dict, list[str]]:
+    """The manifest with the new files' entries, and what they replace. A file already listed (same bytes) is
+    listed once; a file of the same kind and level for a period already listed replaces that period's entry (the
+    store's rows for it were replaced too), so a corrected file never leaves two entries for one period."""
+    files = [dict(f) for f in manifest.get("files", [])]
+    replaced: list[str] = []
+    for e in entries:
+        kept = []
+        for f in files:
+            if f.get("sha256") == e["sha256"]:
+                replaced.append(f"{f.get('file')} (same file, listed once)")
+                continue
+            if f.get("kind") == e["kind"] and set(f.get("levels", [])) == set(e["levels"]):
+                overlap = sorted(set(f.get("periods", [])) & set(e["periods"]))
+                if overlap:
+                    left = [q for q in f.get("periods", []) if q not in overlap]
+                    replaced.append(f"{f.get('file')} for {', '.join(overlap)}")
+                    if not left:
+                        continue
+                    f = {**f, "periods": left}
+            kept.append(f)
+        files = kept + [e]
+    return {**manifest, "files": files}, replaced
+
+
 def store(parsed_files: list[Parsed], data_dir: str | Path) -> list[Path]:
     """Write parsed files into the store (all were validated before this is called)."""
     data_dir = Path(data_dir)
     staged = stage(parsed_files, data_dir)
     for target, payload in staged:
         atomic_write_bytes(target, payload)
-    manifest = read_manifest(data_dir)
-    for p in parsed_files:
-        digest = hashlib.sha256(Path(p.path).read_bytes()).hexdigest()
-        manifest["files"] = [f for f in manifest.get("files", []) if f.get("sha256") != digest]
-        manifest["files"].append({
-            "file": Path(p.path).name, "sha256": digest, "kind": p.kind, "rows": int(len(p.frame)),
-            "periods": sorted(p.frame["period_end"].unique().tolist()),
-            "levels": sorted(p.frame["level"].unique().tolist()),
-            "ingested_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        })
+    manifest, _ = updated_manifest(read_manifest(data_dir), [manifest_entry(p) for p in parsed_files])
     atomic_write_bytes(data_dir / "manifest.json", json.dumps(manifest, indent=1).encode("utf-8"))
     return [t for t, _ in staged]
+
+
+def plan(parsed_files: list[Parsed], data_dir: str | Path) -> list[str]:
+    """What store() would change, one line each (nothing written): each partition added or replaced, with its rows
+    before and after, and each manifest entry replaced."""
+    data_dir = Path(data_dir)
+    lines = []
+    for target, payload in stage(parsed_files, data_dir):
+        after = pq.ParquetFile(pa.BufferReader(payload)).metadata.num_rows
+        rel = target.relative_to(data_dir)
+        if target.exists():
+            before = pq.ParquetFile(target).metadata.num_rows
+            lines.append(f"would replace {rel}: {before:,} rows -> {after:,} rows")
+        else:
+            lines.append(f"would add {rel}: {after:,} rows")
+    _, replaced = updated_manifest(read_manifest(data_dir), [manifest_entry(p) for p in parsed_files])
+    lines += [f"would replace manifest entry: {r}" for r in replaced]
+    lines.append(f"would list {len(parsed_files)} file(s) in {data_dir / 'manifest.json'}")
+    return lines
 
 
 # Real files go into a store of their own: never the embedded demo, never a store marked synthetic (its label

@@ -21,6 +21,10 @@ CHOICES: list[tuple[str, str]] = [
      "gap it applies England's published vacancy rate for the staff group (NHS Vacancy Statistics, England, 30 "
      "September 2025; the all-staff rate where no rate is published for the group) and says so, with source and "
      "date, on the page, in downloads and on pictures. A system's own figures need the vacancy template below."),
+    ("Stability index", "Not shown. The stability index (staff in post at the start of a year still in post at its "
+     "end, over staff in post at the start) needs person-level records (ESR) linking the two snapshots; the "
+     "published turnover files are counts, so it cannot be worked out from them. A 12-month rolling leaver rate is "
+     "shown on the Turnover page once 12 consecutive months are loaded (`python -m lib status` says how many are)."),
     ("Your system", "A link with ?area=CODE (a system's code, checked against the known systems of the geography "
      "shown) opens the Headlines page on that system's summary, and every page then starts on it. Bookmark the "
      "link to keep your choice: nothing is stored about you."),

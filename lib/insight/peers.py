@@ -130,8 +130,8 @@ def position(value: float, q1: float, q3: float) -> str:
 def mix_with_peers(m: pd.DataFrame, area: str, period: str, peers: list[str]) -> pd.DataFrame:
     """Per staff group: the system's share of FTE, the similar systems' quartiles, England's share and where the
     system falls among its peers. `m`: metrics by staff group (systems and England)."""
-    cols = ["Staff group", "Share", "Similar systems: lower quartile", "Similar systems: median",
-            "Similar systems: upper quartile", "England share", "Among similar systems"]
+    cols = ["Staff group", "Share", "Similar systems' share: lower quartile", "Similar systems' share: median",
+            "Similar systems' share: upper quartile", "England share", "Among similar systems"]
     p = m[(m["period"].astype(str) == period) & (m["staff_group"] != ALL_STAFF)]
     me = p[p["area_code"] == area].set_index("staff_group")["fte_share"].astype(float)
     if me.empty:
@@ -141,7 +141,36 @@ def mix_with_peers(m: pd.DataFrame, area: str, period: str, peers: list[str]) ->
     rows = []
     for g in me.index:
         q1, q2, q3 = quartiles(peer.loc[peer["staff_group"] == g, "fte_share"])
-        rows.append({"Staff group": g, "Share": me[g], "Similar systems: lower quartile": q1,
-                     "Similar systems: median": q2, "Similar systems: upper quartile": q3,
+        rows.append({"Staff group": g, "Share": me[g], "Similar systems' share: lower quartile": q1,
+                     "Similar systems' share: median": q2, "Similar systems' share: upper quartile": q3,
                      "England share": eng.get(g, float("nan")), "Among similar systems": position(me[g], q1, q3)})
     return pd.DataFrame(rows, columns=cols)
+
+
+# Which end of each measure is better, said beside every rank and comparison (issue 24).
+BETTER = {"leaver_rate": "lower", "joiner_rate": "higher", "vacancy_rate": "lower", "sickness_rate": "lower"}
+MEASURE_WORDS = {"leaver_rate": "Leaver rate", "joiner_rate": "Joiner rate", "vacancy_rate": "Vacancy rate"}
+
+
+def comparison_lines(m: pd.DataFrame, area: str, period: str, peers: list[str],
+                     measures: tuple[str, ...] = ("leaver_rate", "joiner_rate", "vacancy_rate"),
+                     group: str = ALL_STAFF) -> list[str]:
+    """One sentence per measure: the system's figure, England's, the similar systems' quartiles and where the
+    system falls among them, and which end is better. Measures with no figure for the system are left out."""
+    p = m[(m["period"].astype(str) == period) & (m["staff_group"] == group)].set_index("area_code")
+    if area not in p.index:
+        return []
+    out = []
+    for k in measures:
+        v = p.at[area, k] if k in p.columns else float("nan")
+        if pd.isna(v):
+            continue
+        eng = p.at["ENG", k] if "ENG" in p.index else float("nan")
+        q1, q2, q3 = quartiles(p.loc[p.index.isin(peers), k])
+        where = position(v, q1, q3).replace("the peers'", "their").lower()
+        peer_text = (f"similar systems' middle half {100 * q1:.2f}% to {100 * q3:.2f}% (median {100 * q2:.2f}%): "
+                     f"{where}" if not pd.isna(q2) else "no figures for similar systems")
+        eng_text = f"England {100 * eng:.2f}%" if not pd.isna(eng) else "no England figure"
+        out.append(f"{MEASURE_WORDS.get(k, k)} {100 * float(v):.2f}%: {eng_text}; {peer_text}. "
+                   f"{BETTER.get(k, 'lower').capitalize()} is better.")
+    return out

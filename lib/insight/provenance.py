@@ -14,7 +14,11 @@ PUBLICATIONS = {
     "turnover": "NHS Digital Turnover benchmarking 2",
     "staff_in_post": "NHS Digital staff in post (Core 1)",
     "vacancy": "vacancies from your vacancy template (Provider Workforce Return)",
+    "pcn": "NHS Digital Primary Care Networks workforce (quarterly census)",
+    "population": "ONS mid-2022 population",
 }
+# Published quarterly: a month every three is a complete run, said as one span.
+QUARTERLY = {"pcn"}
 SYNTHETIC_STATEMENT = "Synthetic demo data: shaped like England from public national figures, not real figures"
 
 
@@ -62,6 +66,13 @@ def source_statement(prov: dict) -> str:
     for kind in kinds:
         months = [p for f in files if f.get("kind") == kind for p in (f.get("periods") or [])
                   if isinstance(p, str)]
+        if kind in QUARTERLY and len(months) > 1:
+            qs = sorted(set(months))
+            gaps = sum(month_add(a, 3) != b for a, b in zip(qs, qs[1:]))
+            span = f"{period_label(qs[0])} to {period_label(qs[-1])}" + (f" ({gaps} gap{'s' if gaps > 1 else ''})"
+                                                                       if gaps else "")
+            parts.append(f"{PUBLICATIONS.get(kind, kind)}, {span}")
+            continue
         parts.append(f"{PUBLICATIONS.get(kind, kind)}, {month_span(months)}")
     stamps = sorted(str(f.get("ingested_at", "")) for f in files if f.get("ingested_at"))
     when = _date_text(stamps[-1]) if stamps else ""

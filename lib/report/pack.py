@@ -52,8 +52,6 @@ BRIDGE_LEGEND = {"total": "Staff in post", "decrease": "Leavers / fall", "increa
                  "residual": "Residual (not a published flow)"}
 WHATIF_LEGEND = {"total": "Staff in post (FTE)", "decrease": "Lever lowers FTE", "increase": "Lever raises FTE",
                  "residual": "Other"}
-# Primary care (PCN) workforce is being added by another change: its source kinds, when a store holds them.
-PRIMARY_CARE_KINDS = ("pcn", "primary_care", "gp_workforce", "arrs")
 TERMS = {"fte": "Staff in post (FTE)", "headcount": "Headcount", "leaver_rate": "Leaver rate", "joiner_rate": "Joiner rate",
          "vacancy_rate": "Vacancy rate", "fte_share": "Role mix (share of FTE)", "fte_growth": "FTE growth",
          "fte_per_100k": "FTE per 100,000 population"}
@@ -423,17 +421,90 @@ def organisations_section(store: StoreFigures, area: str, names: dict[str, str])
     return out
 
 
-def primary_care_section(store: StoreFigures) -> list[dict]:
-    kinds = {str(f.get("kind")) for f in store.prov.get("files", []) if isinstance(f, dict)}
-    loaded = sorted(k for k in kinds if k.startswith(PRIMARY_CARE_KINDS))
-    if not loaded:
+PCN_SOURCE = "NHS Digital, Primary Care Networks workforce (Individual Level files)"  # as ui.pcn_view says it
+
+
+def pcn_table(data_dir, key: str, period: str, sdc: bool) -> pd.DataFrame:
+    """Systems and England x staff role for one PCN census month: the PCN page's table (ui.pcn_view._table), small
+    cells hidden under disclosure control as it hides them."""
+    from lib.data import pcn_store
+    from lib.insight import pcn_roles
+    from lib.sharing import pcn_cells
+    f = pcn_store.on_footprint(pcn_store.load(data_dir), key)
+    pop = pcn_store.population(data_dir, key)
+    systems = list(geography.vintage(key).areas["code"])
+    t = pcn_roles.roles_table(f, period, population=pop if len(pop) else None, systems=systems)
+    e = pcn_roles.roles_table(f, period, by="england", population=pop if len(pop) else None)
+    t = pd.concat([t, e], ignore_index=True)
+    if sdc:
+        eng = pcn_roles.ENGLAND[0]
+        t = pcn_cells.hide_small_cells(pd.concat([t[t["area_code"] != eng], t[t["area_code"] == eng]],
+                                                 ignore_index=True), total_role=pcn_roles.ALL_ROLES, parent_code=eng)
+        if "population" in t:
+            t["fte_per_100k"] = t["fte"] / t["population"] * 100_000
+    return t
+
+
+def primary_care_section(store: StoreFigures, area: str | None = None, names: dict[str, str] | None = None
+                         ) -> list[dict]:
+    """Primary care networks' new roles (ARRS) in the system at the latest PCN census up to the pack's month: the
+    PCN page's figures (lib.insight.pcn_roles), or 'not loaded' and how to load them."""
+    from lib.data import pcn_store
+    from lib.insight import pcn_roles
+    try:
+        months = pcn_store.periods(store.data_dir)
+    except (OSError, ValueError):
+        months = []
+    if not months or area is None:
         return [text("Not loaded: this data store holds no primary care network (PCN) workforce figures, so the "
                      "new roles in primary care (ARRS: clinical pharmacists, physician associates, first contact "
                      "physiotherapists and others) are not shown."),
-                note("NHS Digital publishes the primary care network workforce quarterly; once it is loaded into "
-                     "the store this section reports it.")]
-    return [text(f"Primary care workforce files are loaded ({', '.join(loaded)}), but this pack does not yet "
-                 "report them: see the dashboard.")]
+                note("Load NHS Digital's quarterly 'Primary Care Networks - <Month Year> Individual Level' CSV with "
+                     "`python -m lib ingest FILE --data-dir DIR`; this section then reports it.")]
+    names = names or geography.area_names(store.key)
+    key = store.key if store.key in ("ICS", "ICS2026") else "ICS"  # PCN files carry ICBs (ui.pcn_view.footprint)
+    at = max([p for p in months if p <= store.period] or months)
+    t = pcn_table(store.data_dir, key, at, store.disclosure)
+    mine = t[t["area_code"] == area]
+    eng = t[t["area_code"] == pcn_roles.ENGLAND[0]].set_index("role")
+    if mine.empty:
+        return [note(f"No PCN figures for {names.get(area, area)} in {period_label(at)} (it may be a system of "
+                     "another footprint).")]
+    out: list[dict] = []
+    if at != store.period:
+        out.append(note(f"PCN census of {period_label(at)} (quarterly): a different date and source from the trust "
+                        f"figures of {period_label(store.period)}."))
+    tot = mine[mine["role"] == pcn_roles.ALL_ROLES].iloc[0]
+    roles = mine[mine["role"] != pcn_roles.ALL_ROLES].sort_values(["fte", "role"], ascending=[False, True])
+
+    def fte(v) -> str:
+        return "suppressed" if pd.isna(v) else f"{v:,.1f}"
+
+    def per(v) -> str:
+        return "-" if v is None or pd.isna(v) else f"{v:,.1f}"
+
+    has_pop = "fte_per_100k" in t
+    sentence = (f"Primary care networks' staff in {names.get(area, area)}, {period_label(at)}: {fte(tot['fte'])} FTE "
+                "in all roles" + (f" ({per(tot['fte_per_100k'])} per 100,000 people; England "
+                                  f"{per(eng.loc[pcn_roles.ALL_ROLES, 'fte_per_100k'])})" if has_pop else "")
+                + "; largest roles: " + "; ".join(f"{r} {fte(f)}" for r, f in zip(roles["role"].head(3),
+                                                                                 roles["fte"].head(3))) + ".")
+    bars = pd.DataFrame({"name": roles["role"].astype(str), "value": roles["fte"].astype(float)}).dropna()
+    if len(bars):
+        out.append(chart(charts.ranked_bars(bars.head(ORG_LIMIT), ",.0f", "FTE"), sentence,
+                         f"PCN staff by role, {names.get(area, area)}, {period_label(at)} (FTE)"))
+    else:
+        out.append(text(sentence))
+    cols = ["Role", "FTE", "Headcount"] + (["Per 100,000", "England per 100,000"] if has_pop else [])
+    rows = []
+    for r in pd.concat([mine[mine["role"] == pcn_roles.ALL_ROLES], roles]).itertuples():
+        row = [str(r.role), fte(r.fte), "suppressed" if pd.isna(r.headcount) else f"{r.headcount:,.0f}"]
+        if has_pop:
+            row += [per(r.fte_per_100k), per(eng["fte_per_100k"].get(r.role))]
+        rows.append(row)
+    out.append(table(cols, rows, caption=f"Source: {PCN_SOURCE}; census {period_label(at)}. Headcount counts a "
+                                         "person in two roles or PCNs in each."))
+    return out
 
 
 def methods_section(store: StoreFigures) -> list[dict]:
@@ -594,7 +665,7 @@ def build_pack(store: StoreFigures, area: str, scenarios: list | None = None) ->
         "mix": mix_section(store, area, names),
         "sickness": sickness_section(store, area, names),
         "organisations": organisations_section(store, area, names),
-        "primary_care": primary_care_section(store),
+        "primary_care": primary_care_section(store, area, names),
         "scenarios": scenario_section(store, area, names, scenarios),
         "methods": methods_section(store),
     }

@@ -26,7 +26,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 # FunnelPlotR hard-codes these rounded normal quantiles; using them keeps limits identical to the package.
 _PACKAGE_Z = {0.95: 1.959964, 0.998: 3.090232}
@@ -47,7 +46,8 @@ def z_for_level(level: float) -> float:
     for known, z in _PACKAGE_Z.items():
         if math.isclose(level, known, rel_tol=0, abs_tol=1e-12):
             return z
-    return float(norm.ppf(1 - (1 - level) / 2))
+    from scipy.stats import norm  # only for a level FunnelPlotR does not hard-code: scipy.stats costs ~1 s to import,
+    return float(norm.ppf(1 - (1 - level) / 2))  # which every `python -m lib` command paid
 
 
 def funnel_limits(target: float, denominators: Any, tau2: float = 0.0,

@@ -964,3 +964,26 @@ def comparison_from_query(text: str, baseline: Baseline | None = None) -> tuple[
             name += " (2)"
         out[name] = scn.to_json(None)
     return out, problems
+
+
+def national_vacancy_table(a: Assumptions | None = None) -> pd.DataFrame:
+    """England's published vacancy rates as the what-if studio uses them (assumptions 'national_vacancy_rates'):
+    staff group, rate, what it is (the group's own published rate, or the all-staff rate where none is published
+    for the group), reference date and whether the figure has been checked against the official tables."""
+    a = a or shared_assumptions()
+    rows = []
+    for g in KNOWN_STAFF_GROUPS:
+        rec = a.data.get("national_vacancy_rates", {}).get(g)
+        if not isinstance(rec, dict):
+            continue
+        src = str(rec.get("source", ""))
+        rows.append({"Staff group": g, "England vacancy rate": float(rec["value"]),
+                     "What it is": ("All-staff rate (none is published for this group)"
+                                    if src.startswith("No national figure") else "The group's published rate"),
+                     "As at": str(rec.get("as_at", "")),
+                     "Checked against the official tables": "no" if "[UNVERIFIED]" in src else "yes"})
+    return pd.DataFrame(rows)
+
+
+NATIONAL_VACANCY_SOURCE = ("NHS Vacancy Statistics, England (NHS England, experimental statistics), reference date "
+                           "30 September 2025, published 27 November 2025")

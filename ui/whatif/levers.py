@@ -7,6 +7,7 @@ import streamlit as st
 from lib.whatif import studio as w
 from ui.whatif.session import SS, C, LEVERS, rerun_results, rerun_both, baseline, log_change
 from ui.whatif.live_slider import live_slider
+from ui.whatif import role_evidence
 
 NICE_STEPS = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)
 
@@ -43,8 +44,9 @@ def live_levers(area: str, a) -> dict[str, tuple[str, str, tuple[float, float, f
     for r in a.new_role_ids:
         rec = a.new_role(r)
         k = f"nr_{r}_trainees"
+        cur = int(SS.get(C + k, 0) or 0)
         out[k] = (f"{rec['label']}: trainees a year", "trainees",
-                  trainee_range(area, rec["counts_towards"], int(SS.get(C + k, 0) or 0)))
+                  role_evidence.slider_range(area, r, trainee_range(area, rec["counts_towards"], cur), cur))
     out["ret_change_pp"] = (f"Change in leaver rate, {SS.get(C + 'ret_group', w.NURSES)} (points)", "points",
                             (-5.0, 5.0, 0.1))
     out["up_share_pct"] = ("Upskilling: share moved each year (%)", "%", (0.0, 20.0, 0.5))
@@ -119,11 +121,16 @@ def lever_panel(area: str) -> None:
         for r in a.new_role_ids:
             rec = a.new_role(r)
             k = f"nr_{r}_trainees"
-            lo, hi, step = trainee_range(area, rec["counts_towards"], int(SS.get(C + k, 0) or 0))
+            default = trainee_range(area, rec["counts_towards"], int(SS.get(C + k, 0) or 0))
+            lo, hi, step = role_evidence.slider_range(area, r, default, int(SS.get(C + k, 0) or 0))
+            observed = (lo, hi, step) != default
             _w("slider", f"{rec['label']}: trainees a year", k, min_value=lo, max_value=hi, step=step,
                help=f"Counts towards {rec['counts_towards']}. Recorded in NHS data as "
-                    f"{rec.get('recorded_in_data_as')}. Range 0 to {hi:,} in steps of {step:,} (about 5% of the "
-                    "staff group it supports); type a value into a saved scenario for more.")
+                    f"{rec.get('recorded_in_data_as')}. Range 0 to {hi:,} in steps of {step:,} ("
+                    + ("up to the fastest system's observed growth in primary care networks at this system's size"
+                       if observed else "about 5% of the staff group it supports")
+                    + "); type a value into a saved scenario for more.")
+            role_evidence.show(area, r)
         role = st.selectbox("Details for", a.new_role_ids, format_func=lambda r: a.new_role(r)["label"],
                             key="wi_role_detail")
         rec = a.new_role(role)

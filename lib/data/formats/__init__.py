@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from lib.data.formats import core1, sickness, turnover, vacancy
+from lib.data.formats import core1, pcn, population, sickness, turnover, vacancy
 
 # As listed to a person (the order they were added); DETECT_ORDER tries the most distinctive header first (a
 # sickness file may also carry a staff-group column).
-FORMATS: tuple[ModuleType, ...] = (turnover, core1, vacancy, sickness)
-DETECT_ORDER: tuple[ModuleType, ...] = (sickness, turnover, core1, vacancy)
+FORMATS: tuple[ModuleType, ...] = (turnover, core1, vacancy, sickness, pcn, population)
+DETECT_ORDER: tuple[ModuleType, ...] = (sickness, pcn, population, turnover, core1, vacancy)
 BY_KIND: dict[str, ModuleType] = {f.KIND: f for f in FORMATS}
 
 

@@ -214,3 +214,13 @@ def parse_month(text: str) -> str | None:
         except ValueError:
             continue
     return None
+
+
+def unused_columns(header: list[str], columns: tuple[str, ...], optional: tuple[str, ...] = ()) -> str:
+    """A note naming columns the format does not read ('' when none): never silently accepted."""
+    known = {c.lower() for c in (*columns, *optional)}
+    extra = [h for h in header if h.strip().lower() not in known]
+    if not extra:
+        return ""
+    return (f"row 1 (header): column(s) {', '.join(repr(h) for h in extra)} not read: not part of the published "
+            f"layout ({', '.join(columns)}); their values are not stored")

@@ -10,13 +10,14 @@ import numpy as np
 import pandas as pd
 
 from lib.data import geography
-from lib.data.formats.common import IngestError, Parsed, Rows, resolve_area, staff_group
+from lib.data.formats.common import IngestError, Parsed, Rows, resolve_area, staff_group, unused_columns
 from lib.data.schema import conform, is_period
 
 KIND = "turnover"
 TITLE = "the NHS Digital Turnover benchmarking 2 CSV"
 COLUMNS = ("PERIOD", "TYPE", "NHSE_REGION_CODE", "NHSE_REGION_NAME", "ICS_CODE", "ICS_NAME",
            "REPORTING_ORG_NAME", "REPORTING_ORG_CODE", "STAFF_GROUP_1_NAME", "HC", "FTE")
+OPTIONAL = ("CLUSTER_GROUP", "BENCHMARK_GROUP", "STP_CODE", "STP_NAME")  # read where given (older layouts lack them)
 TURNOVER_TYPES = {
     "denominator at start of period": "sip_start",
     "denominator at end of period": "sip_end",
@@ -124,4 +125,5 @@ def parse(path: Path, header: list[str], data: list[list[str]], level: str = "IC
     wide["level"] = level
     wide["area_name"] = wide["area_code"].map(geography.area_names(level))
     wide["source"] = "turnover"
-    return Parsed("turnover", str(path), conform(wide))
+    extra = unused_columns(header, COLUMNS, OPTIONAL)  # an extra column is said, never silently accepted
+    return Parsed("turnover", str(path), conform(wide), notes=[extra] if extra else [])

@@ -1,0 +1,106 @@
+"""Primary care network rows in the store (<data_dir>/pcn/level=ICS/period=YYYY-MM/pcn.parquet, written by
+lib.data.formats.pcn through lib.data.storage), and the population they are divided by.
+
+Footprints: the files carry the 42 ICBs of July 2022 for every quarter. On the 36 ICBs of April 2026 a PCN goes
+where its sub-ICB location goes (lib/data/sub_icb_2026.csv) when its ICB was split, else through the succession
+table (lib/data/vintages): Hertfordshire and West Essex and Suffolk and North East Essex are split by their
+sub-ICB locations; Frimley is a single sub-ICB location, so all of it goes to its default successor.
+
+Population: ONS mid-2022 estimates for sub-ICB locations, ingested like any published file (lib.data.formats.
+population), so a system's population on either footprint is the sum of the same sub-ICB locations its PCNs are
+counted in.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from lib.data import geography
+from lib.data.schema import PCN_ARROW_SCHEMA, PCN_COLUMNS, POPULATION_ARROW_SCHEMA, POPULATION_COLUMNS
+
+LEVEL = "ICS"
+SUB_ICB_2026 = Path(__file__).with_name("sub_icb_2026.csv")
+POPULATION_TITLE = "ONS mid-2022 population estimates (sub-ICB locations)"
+
+
+def periods(data_dir: str | Path) -> list[str]:
+    base = Path(data_dir) / "pcn" / f"level={LEVEL}"
+    return sorted(p.name.split("=", 1)[1] for p in base.glob("period=*") if any(p.glob("*.parquet")))
+
+
+def load(data_dir: str | Path, wanted: list[str] | None = None, problems: list[str] | None = None) -> pd.DataFrame:
+    """PCN rows (lib.data.schema.PCN_COLUMNS); an unreadable file is skipped and named in `problems`."""
+    return _load_table(data_dir, "pcn", PCN_COLUMNS, PCN_ARROW_SCHEMA, wanted, problems)
+
+
+def _load_table(data_dir, folder: str, columns, schema, wanted, problems) -> pd.DataFrame:
+    base = Path(data_dir) / folder / f"level={LEVEL}"
+    keep = set(wanted) if wanted is not None else None
+    tables = []
+    for pdir in sorted(base.glob("period=*")):
+        period = pdir.name.split("=", 1)[1]
+        if keep is not None and period not in keep:
+            continue
+        for f in sorted(x for x in pdir.glob("*.parquet") if not x.name.startswith(".")):
+            try:
+                t = pq.read_table(f, columns=list(columns)).cast(schema)
+            except (pa.ArrowException, OSError, ValueError, KeyError) as exc:
+                if problems is not None:
+                    problems.append(f"{f}: not a readable {folder} file ({str(exc)[:120]}); it is ignored")
+                continue
+            if t.num_rows and not pc.all(pc.equal(t["period_end"], period)).as_py():
+                if problems is not None:
+                    problems.append(f"{f}: holds rows of another month than its folder ({period}); it is ignored")
+                continue
+            tables.append(t)
+    if not tables:
+        return pd.DataFrame({f.name: pd.Series(dtype=f.type.to_pandas_dtype()) for f in schema})
+    return pa.concat_tables(tables).to_pandas()
+
+
+@lru_cache(maxsize=1)
+def sub_icb_successors() -> pd.DataFrame:
+    return pd.read_csv(SUB_ICB_2026, dtype=str, keep_default_na=False)
+
+
+def system_of(area_code: str, sub_icb_code: str, key: str) -> tuple[str | None, str]:
+    """(system code on footprint `key`, how) for a PCN in `sub_icb_code` of 2022 ICB `area_code`."""
+    target = geography.vintage(key)
+    if target.key == LEVEL:
+        return area_code, "as published"
+    if target.key == "ICS2026":
+        s = sub_icb_successors()
+        hit = s[(s["icb_code"] == area_code) & (s["sub_icb_code"] == sub_icb_code)]
+        if len(hit):
+            return hit["successor_code"].iloc[0], hit["how"].iloc[0]
+    return geography.translate(area_code, LEVEL, target.key)
+
+
+def on_footprint(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """PCN rows with area_code, area_name and region_code of footprint `key` (every row moved, none dropped)."""
+    if geography.vintage(key).key == LEVEL or frame.empty:
+        return frame
+    pairs = frame[["area_code", "sub_icb_code"]].drop_duplicates()
+    moved = {(a, s): system_of(a, s, key)[0] for a, s in pairs.itertuples(index=False)}
+    out = frame.copy()
+    out["area_code"] = [moved[(a, s)] for a, s in zip(frame["area_code"], frame["sub_icb_code"])]
+    if out["area_code"].isna().any():
+        raise ValueError(f"some systems have no successor on the {key} footprint")
+    out["area_name"] = out["area_code"].map(geography.area_names(key))
+    out["region_code"] = out["area_code"].map(geography.area_lookup_regions(key))
+    return out
+
+
+def population(data_dir: str | Path, key: str = LEVEL) -> pd.DataFrame:
+    """area_code, population (ONS mid-2022) of each system of footprint `key`, summed from the sub-ICB locations
+    in the store (python -m lib ingest "ICB Population estimates 2022.csv"); empty when none is loaded."""
+    df = _load_table(data_dir, "population", POPULATION_COLUMNS, POPULATION_ARROW_SCHEMA, None, None)
+    if df.empty:
+        return pd.DataFrame({"area_code": pd.Series(dtype=str), "population": pd.Series(dtype="float64")})
+    df["area_code"] = [system_of(a, s, key)[0] for a, s in zip(df["area_code"], df["sub_icb_code"])]
+    return df.groupby("area_code", as_index=False)["population"].sum()

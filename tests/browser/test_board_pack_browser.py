@@ -1,0 +1,39 @@
+"""The System profile's "Board pack (PDF)" download clicked in Chromium on the real Oct/Nov-25 store with the real
+sickness absence file: the browser receives the PDF (built when clicked, outside the script run), and it is South
+East London's pack with its sickness section filled; a screenshot of the button in place."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from tests.conftest import open_checked, serve_store
+
+
+@pytest.fixture(scope="module")
+def real_server(real_store_sickness, artifacts):
+    yield from serve_store(real_store_sickness)
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is installed by scripts/test.sh")
+def test_profile_board_pack_download(real_server, page, artifacts, tmp_path):
+    open_checked(page, real_server.url)  # root first: the app registers its pages
+    open_checked(page, f"{real_server.url}/profile?area=QKK")
+    button = page.get_by_role("button", name="Board pack (PDF)")
+    button.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(artifacts / "profile_board_pack_button.png"), full_page=False)
+    with page.expect_download(timeout=120000) as dl:
+        button.click()
+    download = dl.value
+    assert download.suggested_filename == "board_pack_QKK_2025-11.pdf"
+    out = tmp_path / download.suggested_filename
+    download.save_as(out)
+    assert out.read_bytes()[:5] == b"%PDF-"
+    text = " ".join(subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    assert "South East London" in text and "Month ending Nov 2025" in text
+    # the sickness file (March 2025) is in this store: the section reports it, naming its month
+    assert "The latest sickness absence month loaded for this pack is Mar 2025" in text
+    assert "Sickness absence rate, Mar 2025" in text
