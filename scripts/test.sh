@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything the tests need (virtual environment, Python packages, Debian's Chromium for the
-# browser tests, poppler-utils and fonts-liberation for the board pack) and run the whole suite. Extra
-# arguments go to pytest.
+# browser tests, poppler-utils and fonts-liberation for the board pack, PostgreSQL for the scenario
+# library's tests) and run the whole suite. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -9,6 +9,7 @@ SUDO=""; [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && SUDO="sudo"
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v nginx >/dev/null || need+=(nginx)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)  # tests/pg.py starts a throwaway server
 command -v pdftotext >/dev/null || need+=(poppler-utils)   # the board pack's tests read the PDF back
 [ -f /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf ] || need+=(fonts-liberation)  # its font
 if [ ${#need[@]} -gt 0 ]; then

@@ -68,7 +68,7 @@ def _texts(at) -> str:
 
 
 def test_headlines_name_the_months_and_count_the_footprints_systems(store26):
-    at = open_app_page("pages/home.py", {})
+    at = open_app_page("views/home.py", {})
     t = _texts(at)
     assert "May 2026 against Nov 2025, 6 months earlier" in t
     assert "Change shown against the previous month" not in t
@@ -77,18 +77,18 @@ def test_headlines_name_the_months_and_count_the_footprints_systems(store26):
     deltas = [(m.proto.delta, m.proto.direction, m.proto.color) for m in at.metric if m.proto.delta]
     assert deltas and all(d == "no change" for d, _, _ in deltas), deltas
     assert all(direction == 2 and colour == 2 for _, direction, colour in deltas), deltas   # NONE, GRAY
-    at = open_app_page("pages/home.py", {"footprint": "2022"})
+    at = open_app_page("views/home.py", {"footprint": "2022"})
     assert "All 42 systems" in [s.value for s in at.subheader]
 
 
 def test_headlines_on_the_demo_count_42(monkeypatch):
     monkeypatch.delenv("WORKFORCE_DATA_DIR", raising=False)
-    at = open_app_page("pages/home.py", {})
+    at = open_app_page("views/home.py", {})
     assert "All 42 systems" in [s.value for s in at.subheader]
 
 
 def test_trend_lines_break_at_missing_months(store26):
-    at = open_app_page("pages/turnover.py", {"area": "ENG"})
+    at = open_app_page("views/turnover.py", {"area": "ENG"})
     lines = _datasets(at)["lines"]
     months = lines["month"].str[:7]
     for m in GAP:   # every missing month is a row without a value, so no line joins Nov 2025 to May 2026
@@ -98,7 +98,7 @@ def test_trend_lines_break_at_missing_months(store26):
 
 
 def test_profile_arrows_name_both_months(store26):
-    at = open_app_page("pages/profile.py", {"area": "S0E4D"})
+    at = open_app_page("views/profile.py", {"area": "S0E4D"})
     t = _texts(at)
     assert "Arrows: May 2026 against Nov 2025, 6 months earlier" in t
     assert "(previous month)" not in t

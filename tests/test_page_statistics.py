@@ -14,7 +14,7 @@ APP = str(REPO / "app.py")
 
 
 def open_page(params: dict[str, str] | None = None) -> AppTest:
-    return open_app_page("pages/statistics.py", params)
+    return open_app_page("views/statistics.py", params)
 
 
 def chart_titles(at: AppTest) -> list[str]:

@@ -103,7 +103,7 @@ def test_pack_figures_are_the_profile_pages(qkk_pack, real_store, monkeypatch):
     """The System profile (AppTest, real store) shows the same headline figures as the pack's table."""
     from tests.conftest import open_app_page
     monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
-    at = open_app_page("pages/profile.py", {"area": "QKK", "period": "2025-11", "source": "dir"})
+    at = open_app_page("views/profile.py", {"area": "QKK", "period": "2025-11", "source": "dir"})
     shown = {m.label: m.value for m in at.metric}
     heads = next(b for b in qkk_pack["sections"][0]["blocks"] if b["kind"] == "table")
     for row in heads["rows"]:

@@ -163,7 +163,7 @@ def test_sickness_page_draws_englands_run_chart_and_dates_its_figures(turnover_a
     the figures while the sidebar's turnover period is May 2026."""
     from tests.conftest import open_app_page
     monkeypatch.setenv("WORKFORCE_DATA_DIR", str(turnover_and_sickness))
-    at = open_app_page("pages/sickness.py", {})
+    at = open_app_page("views/sickness.py", {})
     assert not at.exception
     t = _page_text(at)
     assert "Run chart of 9 months: median **4.88%**" in t
@@ -177,7 +177,7 @@ def test_sickness_page_draws_englands_run_chart_and_dates_its_figures(turnover_a
 def test_profile_draws_run_charts_on_three_months(real_store26, monkeypatch):
     from tests.conftest import open_app_page
     monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store26))
-    at = open_app_page("pages/profile.py", {"area": "S0E4D"})
+    at = open_app_page("views/profile.py", {"area": "S0E4D"})
     t = _page_text(at)
     assert "Run chart of 3 months" in t and "Too few points for a verdict" in t and "9 more months" in t
     assert "not enough months to judge" not in t

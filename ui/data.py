@@ -16,6 +16,7 @@ from lib.data import geography, loader, pcn_store
 from lib.insight import coverage, trends
 from lib.insight.metrics import store_metrics
 from ui import auth, state
+from ui.text import md
 
 DEMO_LABEL = "Synthetic demo data (embedded)"
 LOCAL_STORE = loader.REPO_ROOT / "data" / "local"
@@ -81,7 +82,7 @@ def metrics(data_dir: Path, level: str, periods: list[str] | None = None, basis:
         last = _LAST_GOOD.get(key)
         if last is None:
             raise
-        st.warning(f"The data directory could not be read just now ({for_viewers(exc, data_dir)[:200]}). Showing the figures "
+        st.warning(f"The data directory could not be read just now ({md(for_viewers(exc, data_dir)[:200])}). Showing the figures "
                    "loaded before; fix or remove the file named, and they refresh on the next interaction.",
                    icon=":material/warning:")
         return last[1].copy()
@@ -140,7 +141,7 @@ def _store_problems(data_dir: str, snap: tuple) -> list[str]:
 def show_store_problems(data_dir: Path) -> None:
     """Warn about store files refused by the loader (damaged, truncated, foreign); the rest is still served."""
     for msg in _store_problems(str(data_dir), snapshot(data_dir)):
-        st.warning(f"A file in the data directory was refused and is not used: {for_viewers(msg, data_dir)}",
+        st.warning(f"A file in the data directory was refused and is not used: {md(for_viewers(msg, data_dir))}",
                    icon=":material/warning:")
 
 

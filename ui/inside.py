@@ -19,8 +19,8 @@ from lib.insight import organisations as og
 from lib.sharing import disclosure
 from ui import auth, data, shell, trend_charts
 
-ORG_PAGE = "pages/organisations.py"
-SICKNESS_PAGE = "pages/sickness.py"
+ORG_PAGE = "views/organisations.py"
+SICKNESS_PAGE = "views/sickness.py"
 WATERFALL_COLOURS = {"total": "#005EB8", "decrease": "#801650", "increase": "#28A197", "residual": "#A285D1"}
 
 
@@ -139,7 +139,8 @@ _MD_SPECIAL = "\\`*_{}[]()#+-.!|<>~$"
 
 def plain(text: object) -> str:
     """A published name made safe for markdown (st.markdown, subheaders, captions): every markdown character is
-    escaped, so a name shows as published and can never become a link, emphasis or HTML."""
+    escaped, so a name shows as published and can never become a link, emphasis or HTML. (Values from a link or
+    a person go through ui.text.md, which also stops bare addresses becoming links.)"""
     return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))
 
 

@@ -257,7 +257,7 @@ def profile_panel(data_dir: Path, level: str, area: str, *, trust_fte: float | N
             f"{r} {'suppressed' if pd.isna(f) else f'{f:,.1f}'}" for r, f in zip(top["role"], top["fte"]))
             + f". Census {period_label(p)}: a different date and source from the trust figures. Source: {SOURCE}; "
               f"population: {POPULATION}.")
-        st.page_link("pages/pcn_roles.py", label="Primary care networks' new roles", icon=":material/diversity_3:",
+        st.page_link("views/pcn_roles.py", label="Primary care networks' new roles", icon=":material/diversity_3:",
                      query_params={"area": area})
 
 

@@ -1,4 +1,4 @@
-"""System profile (pages/profile.py): everything the page draws for one data snapshot, system, staff group and
+"""System profile (views/profile.py): everything the page draws for one data snapshot, system, staff group and
 period, computed once (st.cache_data), and its charts as fixed Vega-Lite specs (issue 16).
 
 A spec here never carries an area name, a figure or a format chosen from the figures: the system's and its

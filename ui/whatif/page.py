@@ -19,6 +19,7 @@ from lib.whatif import studio as w
 from lib.whatif.projection import ENGLAND
 from lib.whatif.scenario import Scenario, ScenarioError, from_query, to_query
 from ui import a11y, shell, state
+from ui.text import md
 from ui.whatif.session import (SS, C, RESULTS, WORKSHOP_KEY, baseline_hidden, baseline, run_cached, live_key,
                                apply_scenario, show_messages, show_errors, offer_moved, show_offer, workshop_from_url, workshop_on,
                                workshop_changed)
@@ -33,7 +34,7 @@ def page(ctx) -> None:
     try:
         base = baseline(ctx)            # also records the data key the fragment's reruns reuse
     except (ValueError, OSError) as exc:
-        st.error(f"The what-if model cannot start from the loaded data: {exc}. Choose another period or data source.")
+        st.error(f"The what-if model cannot start from the loaded data: {md(exc)}. Choose another period or data source.")
         return
     names = dict(zip(base.area_codes, base.area_names))
     options = [ENGLAND] + sorted(base.area_codes, key=lambda c: names[c] or c)
@@ -52,7 +53,7 @@ def page(ctx) -> None:
             except ScenarioError as exc:
                 SS.setdefault("wi_msgs", []).append((
                     "warning", "The scenario in this link could not be read, so the default scenario is shown. "
-                    f"({'; '.join(exc.errors)[:300]})"))
+                    f"({md('; '.join(exc.errors)[:300])})"))
         raw_cmp = st.query_params.get("cmp")
         if raw_cmp and not SS.get("wi_saved"):     # the comparison of a shared link or a reload (issue 24)
             saved, problems = w.comparison_from_query(str(raw_cmp), base)
@@ -60,7 +61,7 @@ def page(ctx) -> None:
             if problems:
                 SS.setdefault("wi_msgs", []).append((
                     "warning", "Some compared scenarios in this link could not be read and are left out: "
-                    + "; ".join(problems)[:300]))
+                    + md("; ".join(problems)[:300])))
     if SS.get("wi_pending"):
         area = Scenario.from_json(SS["wi_pending"]).area
         if area in options:
@@ -152,7 +153,7 @@ def studio(ctx, area: str, names: dict, top, below, view: str = "normal") -> Non
         if st.query_params.get("scn") != q:
             st.query_params["scn"] = q
     except ScenarioError as exc:
-        st.warning(f"This scenario is too large to share as a link ({exc.errors[0]}); save it as a file instead.")
+        st.warning(f"This scenario is too large to share as a link ({md(exc.errors[0])}); save it as a file instead.")
     sync_comparison_url()
     key = live_key(ctx)
     try:

@@ -40,10 +40,10 @@ def my_system(code: str) -> None:
         st.caption(":material/local_hospital: " + note)
     links = st.container(horizontal=True)
     q = {"level": ctx.level, "period": ctx.period, "area": code}
-    for target, label, icon in (("pages/profile.py", "System profile", ":material/account_box:"),
-                                ("pages/turnover.py", "Turnover", ":material/sync_alt:"),
-                                ("pages/role_mix.py", "Role mix", ":material/donut_small:"),
-                                ("pages/what_if.py", "What-if studio", ":material/tune:")):
+    for target, label, icon in (("views/profile.py", "System profile", ":material/account_box:"),
+                                ("views/turnover.py", "Turnover", ":material/sync_alt:"),
+                                ("views/role_mix.py", "Role mix", ":material/donut_small:"),
+                                ("views/what_if.py", "What-if studio", ":material/tune:")):
         links.page_link(target, label=label, icon=icon, query_params=q)
     st.caption("Bookmark this page's address to open on this system next time (nothing is stored about you).")
     st.divider()

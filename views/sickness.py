@@ -12,6 +12,7 @@ from lib.insight import map_data as im
 from lib.insight import sickness as sk
 from lib.stats import signals
 from ui import charts, inside, map_view, shell, state, stats_charts, tables, trend_charts
+from ui.text import md
 
 INFO = im.Measure("sickness_rate", "Sickness absence rate", "rate", "FTE days lost", "FTE days available", ())
 ENGLAND = sk.ENGLAND_CODE
@@ -153,7 +154,7 @@ def sickness_body() -> None:
         for line in stats_charts.icon_words(spc_v.summary, "sickness_rate"):
             st.markdown(line)
         for n in spc_v.notes:
-            st.warning(n, icon=":material/warning:")
+            st.warning(md(n), icon=":material/warning:")
 
     # ---- by organisation type and organisations
     st.subheader(f"By organisation type, {when}")
