@@ -76,6 +76,7 @@ def test_profile_shows_trust_staff_and_pcn_side_by_side(env):
     labels = [m.label for m in at.metric]
     assert "Trust staff, FTE (Nov 2025)" in labels and "PCN staff, FTE (Dec 2021)" in labels
     assert any("Census Dec 2021: a different date and source from the trust figures" in c.value for c in at.caption)
+    assert any("month ending Nov 2025. Source: NHS Digital Turnover benchmarking 2." in c.value for c in at.caption)
 
 
 def test_definitions_page_shows_lever_mapping(env):

@@ -168,7 +168,8 @@ def profile_body() -> None:
             "Difference (points)": st.column_config.NumberColumn(format="%+.2f")})
 
     # ---- beside trust staff: primary care networks' new roles (own census month and source)
-    pcn_view.profile_panel(ctx.data_dir, ctx.level, area, trust_when=when, trust_source=ctx.source_label,
+    pcn_view.profile_panel(ctx.data_dir, ctx.level, area, trust_when=when,
+                           trust_source=pcn_view.trust_publications(ctx.provenance, ctx.source_label),
                            trust_fte=None if rm.empty else float(rm["system_fte"].sum()))
 
     # ---- downloads
