@@ -71,8 +71,9 @@ def test_leader_path(real_server, page, artifacts, size):
     page.get_by_text("against similar systems and England").first.scroll_into_view_if_needed()
     page.wait_for_timeout(500)
     _shot(page, artifacts, f"leader_role_mix_peers_{tag}")
+    base = _open(page, real_server, "/map?area=QKK", size)      # like for like: the same server, the same load
     secs = _open(page, real_server, "/sickness?area=QKK", size)
-    print(f"\nSICKNESS PAGE OPEN {tag}: {secs:.1f} s")
+    print(f"\nPAGE OPEN {tag}: sickness {secs:.1f} s, map {base:.1f} s")
     _shot(page, artifacts, f"leader_sickness_{tag}")
 
 
