@@ -36,7 +36,7 @@ def test_ics_default_shows_spc_funnel_and_what_changed():
     assert titles[1].startswith("Leaver rate (month), All staff groups: 42 systems (ICBs of July 2022)")
     body = text(at)
     assert "Variation icon:" in body and "process limits" in body
-    assert "Pooled rate across systems" in body and "Spread ratio " in body  # plain words, not "phi" (issue 15)
+    assert "Pooled rate across systems" in body and "as much as chance alone would" in body  # plain words (issues 15, 24)
     assert "Outliers (outside the 99.8% limits)" in body or "No outliers" in body
     assert "What changed in Nov 2025" in body
     assert "Synthetic demo data" in body

@@ -102,7 +102,7 @@ def mix_spec() -> dict:
 
 # ---------------------------------------------------------------------------------------------- bridge
 BRIDGE_KINDS = {"total": "Staff in post", "decrease": "Leavers / fall", "increase": "Joiners / rise",
-                "residual": "Residual (not a published flow)"}
+                "residual": "Other changes: hours, regrading (not a published flow)"}
 
 
 def bridge_rows(table: pd.DataFrame) -> pd.DataFrame:

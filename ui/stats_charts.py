@@ -298,17 +298,18 @@ HOW_TO_READ_FUNNEL = (
     "from month to month than a large one's. A **funnel plot** draws each system at its size (the rate's "
     "denominator) with limits that narrow as size grows. Inside the 95% limits (dashed) a system is as expected "
     "for its size; outside the 99.8% limits (solid) it is an **outlier** worth looking into. When systems "
-    "differ by more than chance alone (overdispersion: the spread ratio is above 1) the limits are widened by the "
+    "differ by more than chance alone the limits are widened by the "
     "spread between systems, as the FunnelPlotR R package does, so that only real outliers stand out.")
 
 
 def overdispersion_note(view: signals.FunnelView) -> str:
     r = view.result
     if r.adjusted:
-        return (f"Spread ratio {r.phi:.2f}: systems differ more than chance alone would, so the limits are "
-                f"widened by the spread between systems ({r.tau2:.3g} on the arcsine scale).")
-    return (f"Spread ratio {r.phi:.2f} (not above 1): systems differ no more than chance would, so the limits are "
-            f"the plain ones for a proportion.")
+        times = f"{r.phi:,.0f}" if r.phi >= 10 else f"{r.phi:.1f}"
+        return (f"Systems differ about {times} times as much as chance alone would, so the limits are widened to "
+                "allow for real differences between systems: only the far outliers stand out.")
+    return ("Systems differ no more than chance alone would, so the limits are the plain ones for a rate of that "
+            "size.")
 
 
 # ----------------------------------------------------------------------------------------------------------
