@@ -168,6 +168,30 @@ def wait_for_app(page, timeout_ms: int = 30000) -> None:
     page.wait_for_timeout(300)
 
 
+RUN_COUNTER = """() => {
+    // counts script runs that start from now on (stApp's data-test-script-state turning to 'running'); a
+    // MutationObserver sees every attribute write, so a run that starts and ends between two polls still counts
+    const w = window;
+    if (w.__runObs) w.__runObs.disconnect();
+    w.__runsStarted = 0;
+    const app = document.querySelector("[data-testid='stApp']");
+    w.__runObs = new MutationObserver((records) => {
+        for (const r of records) if (r.target.getAttribute('data-test-script-state') === 'running') w.__runsStarted++;
+    });
+    w.__runObs.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+def after_rerun(page, action, timeout_ms: int = 60000) -> None:
+    """Do `action` (a click, a key press) and wait for the script run it starts to have started AND finished, and
+    for the page to settle: waits for the state it then checks, where wait_for_app alone can return before a rerun
+    has begun on a busy machine (the page still reads 'not running' from the run before)."""
+    page.evaluate(RUN_COUNTER)
+    action()
+    page.wait_for_function("() => window.__runsStarted > 0", timeout=timeout_ms)
+    wait_for_app(page, timeout_ms)
+
+
 def assert_no_exception(page) -> None:
     assert page.locator("[data-testid='stException']").count() == 0, "the page shows a Python exception"
     assert "Traceback" not in page.inner_text("body")

@@ -170,3 +170,10 @@ def test_organisation_bars_have_five_ticks_and_a_picture_title(real_store, monke
     assert title_from_words("Leaver rate of the organisations of South East London, Nov 2025: highest A 1.2%; "
                             "lowest B 0.3%.", "organisations_QKK_2025-11_leaver_rate") == \
         "Leaver rate of the organisations of South East London, Nov 2025: highest A 1.2%"
+
+
+def test_rankings_give_each_system_room():
+    from ui import map_view
+    spec = map_view.ranked_spec("rate", 42)
+    assert spec["height"] >= 42 * 20
+    assert spec["layer"][0]["encoding"]["y"]["axis"]["labelFontSize"] >= 12

@@ -27,11 +27,27 @@ WORKSHOP_CSS = """<style>
   padding-left: 2rem !important; padding-right: 2rem !important; }
 [data-testid="stMetricValue"] { font-size: 2rem; }
 [data-testid="stMetricLabel"] p { font-size: 1rem; }
+/* captions read from the back of a room: at least 16 px (they were 14 px) */
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: 1rem !important; }
+/* the chosen levers' tags show their whole name (Streamlit cut them: "Change in leaver rate, Nur...") */
+.st-key-wi_live_chosen [data-baseweb="tag"] { max-width: none !important; }
+.st-key-wi_live_chosen [data-baseweb="tag"] span { max-width: none !important; overflow: visible !important;
+  text-overflow: clip !important; white-space: normal !important; }
 </style>"""
 
 
 def focus_styles() -> None:
     st.html(FOCUS_CSS)
+
+
+COMPACT_TOP_CSS = """<style>
+.block-container, [data-testid="stMainBlockContainer"] { padding-top: 3.4rem !important; }
+</style>"""
+
+
+def compact_top() -> None:
+    """Less empty space above a page whose key chart must start above the fold (static CSS, no data)."""
+    st.html(COMPACT_TOP_CSS)
 
 
 def workshop_styles() -> None:

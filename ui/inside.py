@@ -86,7 +86,7 @@ def waterfall_chart(table: pd.DataFrame, unit: str, height: int = 300, legend: d
     w["Change"] = w["value"]
     w["Running total"] = w["cumulative"]
     legend = legend or {"total": "Staff in post", "decrease": "Leavers / fall", "increase": "Joiners / rise",
-                        "residual": "Residual (not a published flow)"}
+                        "residual": "Other changes: hours, regrading (not a published flow)"}
     w["Kind"] = w["kind"].map(legend)
     domain = [legend[k] for k in WATERFALL_COLOURS if legend[k] in set(w["Kind"])]
     rng = [WATERFALL_COLOURS[k] for k in WATERFALL_COLOURS if legend[k] in set(w["Kind"])]

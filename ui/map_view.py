@@ -167,6 +167,10 @@ def legend_chart(scale: ColourScale, has_missing: bool) -> alt.Chart:
             type="fit", contains="padding"))
 
 
+# a ranking row per system: 22 px and 12 px names (15 px rows of 10 px names crammed 42 systems together)
+RANK_ROW_PX = 22
+
+
 def ranked_chart(table: pd.DataFrame, scale: ColourScale, measure: str, selected: str | None,
                  info: Measure | None = None) -> alt.LayerChart:
     """Horizontal bars of every system, highest first, coloured as on the map; a tick marks each system's region
@@ -182,7 +186,7 @@ def ranked_chart(table: pd.DataFrame, scale: ColourScale, measure: str, selected
     fmt = ".1%" if kind == "rate" else ",.0f"
     d["pos"] = range(len(d))  # order as a field, not a list of names in the spec: new figures keep the spec as is
     y = alt.Y("name:N", sort=alt.EncodingSortField("pos", op="min"), title=None,
-              axis=alt.Axis(labelLimit=340, labelOverlap=False, labelFontSize=10))  # full names (e.g. Bath and North East Somerset, Swindon and Wiltshire)
+              axis=alt.Axis(labelLimit=340, labelOverlap=False, labelFontSize=12))  # full names (e.g. Bath and North East Somerset, Swindon and Wiltshire)
     tip = [alt.Tooltip("name:N", title="System"), alt.Tooltip("region_name:N", title="Region"),
            alt.Tooltip("value_text:N", title=ms.label), alt.Tooltip("numerator_text:N", title=ms.numerator),
            alt.Tooltip("denominator_text:N", title=ms.denominator),
@@ -204,7 +208,7 @@ def ranked_chart(table: pd.DataFrame, scale: ColourScale, measure: str, selected
                                       fontWeight="bold").encode(
             x="value:Q", y=alt.value(0), text="label:N")
         layers += [rule, text]
-    return alt.layer(*layers).properties(height=max(15 * len(d), 200))
+    return alt.layer(*layers).properties(height=max(RANK_ROW_PX * len(d), 200))
 
 
 # ------------------------------------------------------------------------------------------------ Vega-Lite form
@@ -321,7 +325,7 @@ def ranked_spec(kind: str, n_rows: int) -> dict:
     and number of systems: the measure's name is in the rows' tooltips and the page's heading and caption."""
     fmt = ".1%" if kind == "rate" else ",.0f"
     y = {"field": "name", "type": "nominal", "sort": {"field": "pos", "op": "min"}, "title": None,
-         "axis": {"labelLimit": 340, "labelOverlap": False, "labelFontSize": 10}}
+         "axis": {"labelLimit": 340, "labelOverlap": False, "labelFontSize": 12}}
     tip = [{"field": "system", "type": "nominal", "title": "System"},
            {"field": "region_name", "type": "nominal", "title": "Region"},
            {"field": "value_line", "type": "nominal", "title": "Figure"},
@@ -347,7 +351,7 @@ def ranked_spec(kind: str, n_rows: int) -> dict:
                      "fontWeight": "bold"},
             "encoding": {"x": {"field": "value", "type": "quantitative"}, "y": {"value": 0},
                          "text": {"field": "label", "type": "nominal"}}}
-    return {"$schema": _VL, "height": max(15 * n_rows, 200), "layer": [bars, ticks, rule, text]}
+    return {"$schema": _VL, "height": max(RANK_ROW_PX * n_rows, 200), "layer": [bars, ticks, rule, text]}
 
 
 def ranked_rows(table: pd.DataFrame, scale: ColourScale, measure: str, selected: str | None,

@@ -187,6 +187,17 @@ def scenario_gaps(rows: pd.DataFrame, title: str) -> dict:
         rows[["scenario", "year", "gap"]], title)
 
 
+def warm_renderer() -> "threading.Thread":
+    """Start vl-convert's JavaScript engine on a background thread (its first chart costs ~0.5 s of start-up, and
+    vl-convert releases the GIL): called before the figures are loaded, the start-up overlaps the store read."""
+    import threading
+    tiny = {"$schema": SCHEMA, "data": {"values": [{"x": 1}]}, "mark": "point",
+            "encoding": {"x": {"field": "x", "type": "quantitative"}}}
+    t = threading.Thread(target=to_svg, args=(tiny,), name="vl-convert-warm", daemon=True)
+    t.start()
+    return t
+
+
 def to_svg(spec: dict) -> str:
     """The chart as SVG (vl-convert, offline: the Vega project's own renderer)."""
     import vl_convert as vlc

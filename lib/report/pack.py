@@ -38,7 +38,7 @@ SECTIONS = [  # (id, title): the order a board reads
     ("staff", "Staff in post and why it moved"),
     ("flows", "Leavers and joiners"),
     ("vacancies", "Vacancies"),
-    ("mix", "Role mix against England"),
+    ("mix", "Role mix against England and similar systems"),
     ("sickness", "Sickness absence"),
     ("organisations", "The organisations of the system"),
     ("primary_care", "Primary care: new roles"),
@@ -82,10 +82,18 @@ class StoreFigures:
 
 
 def population(data_dir, key: str) -> dict[str, float]:
-    """ONS population by area where the store supplies population_<KEY>.csv (as ui.data.population reads it)."""
+    """ONS population by area as the app reads it (ui.data._population; tests/test_report.py checks they agree):
+    population_<KEY>.csv in the store, else the ONS sub-ICB estimates ingested into it (ICB footprints)."""
     p = Path(data_dir) / f"population_{key}.csv"
     if not p.exists():
-        return {}
+        if key not in ("ICS", "ICS2026"):
+            return {}
+        from lib.data import pcn_store
+        try:
+            pop = pcn_store.population(data_dir, key)
+        except (OSError, ValueError, KeyError):
+            return {}
+        return dict(zip(pop["area_code"], pop["population"].astype(float)))
     try:
         df = pd.read_csv(p, dtype={"area_code": str})
         return dict(zip(df["area_code"], pd.to_numeric(df["population"], errors="coerce")))
@@ -350,6 +358,37 @@ def mix_section(store: StoreFigures, area: str, names: dict[str, str]) -> list[d
                        im.fmt_value(r.england_share, "rate"),
                        "no data" if pd.isna(r.difference) else f"{100 * r.difference:+.2f}"]
                       for r in rm.itertuples()]))
+    return out + peer_mix(store, area, names)
+
+
+def peer_mix(store: StoreFigures, area: str, names: dict[str, str]) -> list[dict]:
+    """The Role mix page's fair comparison (lib.insight.peers): hosted regional services counted in the system,
+    and its mix against the similar systems' quartiles beside England. Nothing when the store has no
+    organisation rows (the demo)."""
+    from lib.insight import peers
+    rows = og.org_rows(store.frame)
+    if rows.empty:
+        return []
+    out: list[dict] = [subheading("Against similar systems")]
+    hosted = peers.hosted_services(rows, store.period)
+    h = hosted[hosted["system_code"] == area]
+    if len(h):
+        out.append(note(f"{names[area]}'s figures include hosted regional services, which serve people beyond the "
+                        "system: " + "; ".join(f"{r.org_name} ({r.kind}, {r.fte:,.0f} FTE, {100 * r.share:.1f}% of "
+                                               "the system's staff)" for r in h.itertuples())
+                        + ". They make the system's mix differ from England's for reasons that are not its own."))
+    similar = peers.similar_systems(peers.system_profile(rows, store.period), area)
+    if similar.empty:
+        return out
+    t = peers.mix_with_peers(store.metrics, area, store.period, list(similar["area_code"]))
+    pct = lambda v: im.fmt_value(v, "rate")  # noqa: E731
+    out.append(table(["Staff group", "Share", "Similar: lower quartile", "Similar: median", "Similar: upper quartile",
+                      "England share", "Among similar systems"],
+                     [[r[0], pct(r[1]), pct(r[2]), pct(r[3]), pct(r[4]), pct(r[5]), r[6]]
+                      for r in t.itertuples(index=False)],
+                     align=["left", "right", "right", "right", "right", "right", "left"],
+                     caption="Similar systems: " + "; ".join(names.get(c, c) for c in similar["area_code"])
+                             + f". {peers.SIMILAR_RULE}"))
     return out
 
 
@@ -585,10 +624,12 @@ def scenario_section(store: StoreFigures, area: str, names: dict[str, str], scen
                     f"projected from {period_label(store.period)}; the gap is demand minus capacity in FTE."))
     for label, scn, res in named:
         h = w.headline(res, group)
-        out.append(subheading(f"{label} ({scn.horizon} years)"))
-        out.append({"kind": "bullets", "items": w.lever_summary(scn)})  # as the page's comparison cards
-        out.append({"kind": "figures", "items": [{"label": f["label"], "value": f["value"], "sub": f["delta"]}
-                                                 for f in cards.headline_cards(store.period, h)]})
+        # one block: a scenario's name, levers and figures are never split across a page
+        out.append({"kind": "group", "blocks": [
+            subheading(f"{label} ({scn.horizon} years)"),
+            {"kind": "bullets", "items": w.lever_summary(scn)},  # as the page's comparison cards
+            {"kind": "figures", "items": [{"label": f["label"], "value": f["value"], "sub": f["delta"]}
+                                          for f in cards.headline_cards(store.period, h)]}]})
     gaps, _ = w.comparison(results, group)
     first = next(iter(results.values()))
     bl = w.gap_frame(first, group)
@@ -648,9 +689,15 @@ def _bridge_names(scn) -> list[str]:
 def build_pack(store: StoreFigures, area: str, scenarios: list | None = None) -> dict:
     """The whole pack for one system: cover and sections (id, title, blocks) in board order."""
     names = geography.area_names(store.key)
-    if area not in names:
+    if geography.area_kind(area) == "system":  # a system of another footprint is refused with what it became
+        try:
+            area = geography.area_on_footprint(area, store.key, "--area")[0]
+        except geography.AreaError as exc:
+            raise PackError(str(exc)) from None
+    systems = list(geography.vintage(store.key).areas["code"])
+    if area not in systems:
         raise PackError(f"--area {area!r} is not a system of the {geography.vintage(store.key).title}; expected one "
-                        f"of {', '.join(sorted(names))} (or all)")
+                        f"of {', '.join(sorted(systems))} (or all)")
     scenarios = list(scenarios or [])
     sections = {
         "headlines": headline_section(store, area, names),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import base64
 import os
-import secrets as pysecrets
 import shutil
 import subprocess
+import hashlib
 import zlib
 from pathlib import Path
 
@@ -14,7 +14,8 @@ import pytest
 
 from tests.conftest import REPO, run_cli
 
-GOOD = pysecrets.token_hex(32)
+# Fixed, not drawn per process: it appears in parametrised test ids, which every xdist worker must collect alike.
+GOOD = hashlib.sha256(b"tests/security: a strong cookie secret").hexdigest()
 EXAMPLE_COOKIE_SECRET = "REPLACE-with-64-hex-characters-from-secrets.token_hex-32"
 
 
@@ -244,7 +245,7 @@ def test_cli_applies_disclosure_control_when_asked_and_says_when_off(tmp_path):
 
 # ---------------------------------------------------------------- issue 22: secrets that must exist
 FULL_AUTH = {"redirect_uri": "https://x.nhs.uk/oauth2callback", "cookie_secret": GOOD, "client_id": "c",
-             "client_secret": pysecrets.token_hex(16), "server_metadata_url": "https://idp/.well-known/x"}
+             "client_secret": hashlib.sha256(b"tests/security: client secret").hexdigest()[:32], "server_metadata_url": "https://idp/.well-known/x"}
 
 
 @pytest.mark.parametrize("text,why", [

@@ -78,9 +78,9 @@ def page(ctx) -> None:
     head[1].toggle("Workshop mode", key=WORKSHOP_KEY, on_change=workshop_changed,
                    help="Projector layout: the levers you choose as live sliders beside the headline results, large "
                         "chart text, and a comparison view for up to four scenarios. Link: add ?workshop=1.")
-    if not ws:
-        st.caption(f"Projection starts from the month ending {shell.period_label(base.period)} ({ctx.systems_label}); "
-                   "year 1 is the 12 months after it. What the rates rest on is stated under the headline figures.")
+    if not ws:   # in the System box's help too; what the rates rest on is under the headline and the charts
+        head[0].caption(f"Projection from the month ending {shell.period_label(base.period)} "
+                        f"({ctx.systems_label}); year 1 is the 12 months after it.")
     show_messages()
     show_offer(names)
     if SS.get("wi_pending"):
