@@ -115,3 +115,15 @@ def test_map_uses_the_ingested_population_for_fte_per_100k(env):
     assert len(pop) == 42 and sum(pop.values()) == 57106398
     at = open_app_page("views/map.py", {"measure": "fte_per_100k"}, timeout=300)
     assert any("per 100,000" in s.value for s in at.subheader)
+
+
+def test_page_on_the_2026_footprint(env):
+    at = open_app_page("views/pcn_roles.py", {"footprint": "2026", "area": "D7T5G"}, timeout=300)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["England, all roles, Dec 2021"] == "9,887.7 FTE"
+    assert "Essex, FTE per 100,000 people" in metrics
+    assert any("Systems: ICBs of April 2026 (a PCN goes where its sub-ICB location goes" in c.value
+               for c in at.caption)
+    pcns = next(f.value for f in at.dataframe if "Sub-ICB location" in f.value.columns)
+    # Essex = Mid and South Essex + West Essex (07H) + North East Essex (06T)
+    assert {"07H", "06T"} <= {s.rsplit(" - ", 1)[-1].split()[0] for s in pcns["Sub-ICB location"]}

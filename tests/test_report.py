@@ -130,6 +130,17 @@ def test_pack_uses_the_pages_functions(qkk_pack, real_store):
     from lib.insight import chart_text
     mix_chart = [b for b in secs["mix"]["blocks"] if b["kind"] == "chart"][0]
     assert mix_chart["text"] == chart_text.profile_mix_description(rm, "South East London", "2025-11")
+    # against similar systems: the Role mix page's table (lib.insight.peers), London Ambulance Service named
+    from lib.insight import peers
+    rows = store.frame[store.frame["org_code"].fillna("") != ""]
+    similar = peers.similar_systems(peers.system_profile(rows, "2025-11"), "QKK")
+    page = peers.mix_with_peers(store.metrics, "QKK", "2025-11", list(similar["area_code"]))
+    peer_tab = [b for b in secs["mix"]["blocks"] if b["kind"] == "table"][1]
+    assert [r[0] for r in peer_tab["rows"]] == list(page["Staff group"])
+    assert [r[3] for r in peer_tab["rows"]] == [im.fmt_value(v, "rate") for v in page["Similar systems' share: median"]]
+    assert [r[6] for r in peer_tab["rows"]] == list(page["Among similar systems"])
+    assert any(b["kind"] == "note" and "London Ambulance Service NHS Trust (ambulance trust" in b["text"]
+               for b in secs["mix"]["blocks"])
     orgs = [b for b in secs["organisations"]["blocks"] if b["kind"] == "table"][0]
     assert len(orgs["rows"]) == 7 and orgs["rows"][0][0] == "South London and Maudsley NHS Foundation Trust"
 

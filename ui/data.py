@@ -37,7 +37,7 @@ def data_sources() -> dict[str, Path]:
     configured = configured or os.environ.get(loader.ENV_DATA_DIR, "").strip()
     if configured:
         p = Path(configured)
-        sources = {f"Data directory: {p.name or p}": p, **sources}
+        sources = {"Data loaded for this dashboard": p, **sources}   # words, not the folder's name
     elif (LOCAL_STORE / "manifest.json").exists():  # where `python -m lib ingest` writes without --data-dir
         sources = {"Your ingested files (data/local)": LOCAL_STORE, **sources}
     return sources

@@ -86,7 +86,7 @@ def waterfall_chart(table: pd.DataFrame, unit: str, height: int = 300, legend: d
     w["Change"] = w["value"]
     w["Running total"] = w["cumulative"]
     legend = legend or {"total": "Staff in post", "decrease": "Leavers / fall", "increase": "Joiners / rise",
-                        "residual": "Residual (not a published flow)"}
+                        "residual": "Other changes: hours, regrading (not a published flow)"}
     w["Kind"] = w["kind"].map(legend)
     domain = [legend[k] for k in WATERFALL_COLOURS if legend[k] in set(w["Kind"])]
     rng = [WATERFALL_COLOURS[k] for k in WATERFALL_COLOURS if legend[k] in set(w["Kind"])]
@@ -182,5 +182,5 @@ def hosted_note(hosted: pd.DataFrame, area: str, names: dict) -> str | None:
                       for r in h.itertuples())
     return (f"{plain(names.get(area, area))}'s figures include hosted regional services, which serve people beyond "
             f"the system: {items}. Their staff make the system look different from England for reasons that are "
-            "not the system's own; switch them off below to compare without them (Data and definitions says the "
-            "rule).")
+            "not the system's own. Role mix compares without them ('Leave out hosted regional services') and "
+            "with similar systems; Data and definitions says the rule.")

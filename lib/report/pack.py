@@ -38,7 +38,7 @@ SECTIONS = [  # (id, title): the order a board reads
     ("staff", "Staff in post and why it moved"),
     ("flows", "Leavers and joiners"),
     ("vacancies", "Vacancies"),
-    ("mix", "Role mix against England"),
+    ("mix", "Role mix against England and similar systems"),
     ("sickness", "Sickness absence"),
     ("organisations", "The organisations of the system"),
     ("primary_care", "Primary care: new roles"),
@@ -358,6 +358,37 @@ def mix_section(store: StoreFigures, area: str, names: dict[str, str]) -> list[d
                        im.fmt_value(r.england_share, "rate"),
                        "no data" if pd.isna(r.difference) else f"{100 * r.difference:+.2f}"]
                       for r in rm.itertuples()]))
+    return out + peer_mix(store, area, names)
+
+
+def peer_mix(store: StoreFigures, area: str, names: dict[str, str]) -> list[dict]:
+    """The Role mix page's fair comparison (lib.insight.peers): hosted regional services counted in the system,
+    and its mix against the similar systems' quartiles beside England. Nothing when the store has no
+    organisation rows (the demo)."""
+    from lib.insight import peers
+    rows = og.org_rows(store.frame)
+    if rows.empty:
+        return []
+    out: list[dict] = [subheading("Against similar systems")]
+    hosted = peers.hosted_services(rows, store.period)
+    h = hosted[hosted["system_code"] == area]
+    if len(h):
+        out.append(note(f"{names[area]}'s figures include hosted regional services, which serve people beyond the "
+                        "system: " + "; ".join(f"{r.org_name} ({r.kind}, {r.fte:,.0f} FTE, {100 * r.share:.1f}% of "
+                                               "the system's staff)" for r in h.itertuples())
+                        + ". They make the system's mix differ from England's for reasons that are not its own."))
+    similar = peers.similar_systems(peers.system_profile(rows, store.period), area)
+    if similar.empty:
+        return out
+    t = peers.mix_with_peers(store.metrics, area, store.period, list(similar["area_code"]))
+    pct = lambda v: im.fmt_value(v, "rate")  # noqa: E731
+    out.append(table(["Staff group", "Share", "Similar: lower quartile", "Similar: median", "Similar: upper quartile",
+                      "England share", "Among similar systems"],
+                     [[r[0], pct(r[1]), pct(r[2]), pct(r[3]), pct(r[4]), pct(r[5]), r[6]]
+                      for r in t.itertuples(index=False)],
+                     align=["left", "right", "right", "right", "right", "right", "left"],
+                     caption="Similar systems: " + "; ".join(names.get(c, c) for c in similar["area_code"])
+                             + f". {peers.SIMILAR_RULE}"))
     return out
 
 
@@ -658,6 +689,11 @@ def _bridge_names(scn) -> list[str]:
 def build_pack(store: StoreFigures, area: str, scenarios: list | None = None) -> dict:
     """The whole pack for one system: cover and sections (id, title, blocks) in board order."""
     names = geography.area_names(store.key)
+    if geography.area_kind(area) == "system":  # a system of another footprint is refused with what it became
+        try:
+            area = geography.area_on_footprint(area, store.key, "--area")[0]
+        except geography.AreaError as exc:
+            raise PackError(str(exc)) from None
     systems = list(geography.vintage(store.key).areas["code"])
     if area not in systems:
         raise PackError(f"--area {area!r} is not a system of the {geography.vintage(store.key).title}; expected one "
