@@ -331,6 +331,8 @@ def test_report_colours_are_the_apps():
         (ui_charts.SYSTEM_DASH, ui_charts.REGION_DASH, ui_charts.ENGLAND_DASH)
     assert charts.COMPARE_COLOURS == ui_charts.COMPARE_COLOURS and charts.BASELINE_COLOUR == ui_charts.BASELINE_COLOUR
     assert charts.WATERFALL_COLOURS == inside.WATERFALL_COLOURS
+    from ui import profile_view
+    assert rp.BRIDGE_LEGEND == profile_view.BRIDGE_KINDS  # the bridge's key in the page's words
     assert (charts.MDC_COMMON, charts.MDC_IMPROVEMENT, charts.MDC_CONCERN, charts.MDC_NEUTRAL) == \
         (stats_charts.MDC_COMMON, stats_charts.MDC_IMPROVEMENT, stats_charts.MDC_CONCERN, stats_charts.MDC_NEUTRAL)
 

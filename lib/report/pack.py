@@ -49,7 +49,7 @@ SECTION_TITLES = dict(SECTIONS)
 PROVISIONAL_MONTHS = 12  # fewer loaded months than a year: rates rest on few months (as the what-if baseline says)
 SYNTHETIC_MARK = "SYNTHETIC DEMO DATA - not real figures"
 BRIDGE_LEGEND = {"total": "Staff in post", "decrease": "Leavers / fall", "increase": "Joiners / rise",
-                 "residual": "Residual (not a published flow)"}
+                 "residual": "Other changes: hours, regrading (not a published flow)"}  # ui.profile_view.BRIDGE_KINDS
 WHATIF_LEGEND = {"total": "Staff in post (FTE)", "decrease": "Lever lowers FTE", "increase": "Lever raises FTE",
                  "residual": "Other"}
 TERMS = {"fte": "Staff in post (FTE)", "headcount": "Headcount", "leaver_rate": "Leaver rate", "joiner_rate": "Joiner rate",
