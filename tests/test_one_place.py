@@ -229,3 +229,9 @@ def test_optimiser_fan_and_bridges_run_on_the_new_icbs(real_store26, area):
         want = run[(run["scenario"] == scenario) & (run["year"] == 5)]["fte"].sum()
         got = out.loc[out["label"] == label, "value"].iloc[0]
         assert round(got) == round(want), (label, got, want)
+
+
+def test_board_pack_refuses_an_abolished_system_with_what_it_became(store, tmp_path):
+    r = run_cli("report", "--data-dir", store, "--area", "QU9", "--out", tmp_path / "x.pdf")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "it became part of Thames Valley (S0E4D)" in r.stderr

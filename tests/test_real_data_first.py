@@ -260,15 +260,18 @@ def test_turnover_on_real_data(on_real):
     assert "2 loaded (Oct-Nov 2025), 10 more needed" in _texts(at, "caption")
     at.session_state["turnover_spc_open"] = True  # the SPC is built only when its expander is opened (issue 16)
     at.run()
-    assert "not enough months to judge" in _texts(at, "info")
+    # two months: a run chart with no verdict (issue 21), saying how many more months process limits need
+    assert "Run chart of 2 months" in _texts(at, "markdown") and "Too few points for a verdict" in _texts(at, "markdown")
+    assert "10 more months" in _texts(at, "caption")
     at = open_app_page("views/turnover.py", {"window": "12m"})
     assert "10 more needed" in _texts(at, "info")
 
 
 def test_profile_on_real_data(on_real):
     at = open_app_page("views/profile.py", {"area": "QKK"})
-    text = _texts(at, "info", "caption")
-    assert "not enough months to judge" in text and "vacancy template" in text and REAL_STATEMENT in text
+    text = _texts(at, "info", "caption", "markdown")
+    assert "Run chart of 2 months" in text and "Too few points for a verdict" in text   # issue 21: a run chart
+    assert "vacancy template" in text and REAL_STATEMENT in text
     spec = at.get("vega_lite_chart")[0].proto.spec
     assert '"Vacancy rate"' not in spec  # no empty panel: a caption names the file instead
     assert "Vacancy rate: No vacancy figures are loaded" in text

@@ -182,5 +182,5 @@ def hosted_note(hosted: pd.DataFrame, area: str, names: dict) -> str | None:
                       for r in h.itertuples())
     return (f"{plain(names.get(area, area))}'s figures include hosted regional services, which serve people beyond "
             f"the system: {items}. Their staff make the system look different from England for reasons that are "
-            "not the system's own; switch them off below to compare without them (Data and definitions says the "
-            "rule).")
+            "not the system's own. Role mix compares without them ('Leave out hosted regional services') and "
+            "with similar systems; Data and definitions says the rule.")

@@ -13,7 +13,7 @@ import streamlit as st
 
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
 from lib.insight import bridge as br
-from lib.insight import chart_text, exports, map_data as im
+from lib.insight import calendar, chart_text, exports, map_data as im
 from lib.stats import signals
 from ui import charts, data, inside, map_view, stats_charts, trend_charts
 
@@ -37,6 +37,7 @@ def trends_rows(tr: pd.DataFrame) -> pd.DataFrame:
     """The rows of the trends grid from lib.insight.map_data.trends: month (local-time text, as Vega parses it),
     measure, series (the area's name), order (0 the system, 1 its region, 2 England), value, fte."""
     first = tr["series"].iloc[0] if len(tr) else None
+    tr = calendar.with_month_gaps(tr, ["measure", "series"])   # a missing month breaks the line (no join across)
     order = [0 if s == first else 2 if s == "England" else 1 for s in tr["series"]]
     return pd.DataFrame({"month": tr["period"].astype(str) + "-01T00:00:00", "measure": tr["measure"].astype(str),
                          "series": tr["series"].astype(str), "order": order,
@@ -148,10 +149,19 @@ def spc_parts(m: pd.DataFrame, area: str, area_name: str, group: str, measure: s
     the page's heading names the system and group) and axis format; its figures in words (the caption) and the
     icons' meaning. {'info': reason} when there is nothing to chart."""
     try:
-        view = signals.spc_view(m, area, group, measure, until=period)
+        view = signals.chart_view(m, area, group, measure, until=period)   # a run chart below 12 months
     except signals.SignalError as exc:
         return {"info": str(exc)}
     label = signals.measure(measure).label
+    if isinstance(view, signals.RunView):
+        spec = trend_charts.stable_spec(stats_charts.run_chart(view.chart, label, measure=measure,
+                                                               axis_format=SPC_FORMATS[measure]))
+        spec["description"] = charts.CAPTIONED
+        title = f"{label}: {area_name}, {group}"
+        return {"spec": spec, "title": title, "notes": [],
+                "caption": chart_text.run_chart_description(view.chart, view.summary, title, percent=True,
+                                                            verdicts=signals.VERDICT, rule_words=signals.rule_words),
+                "words": "  \n".join([*stats_charts.run_words(view.summary, measure), *view.notes])}
     spec = trend_charts.stable_spec(stats_charts.spc_chart(view.chart, label, measure=measure,
                                                            axis_format=SPC_FORMATS[measure]))
     spec["description"] = charts.CAPTIONED

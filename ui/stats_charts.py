@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lib.insight import chart_text
+from lib.insight import calendar, chart_text
 from lib.stats import signals
 from lib.data.schema import ALL_STAFF
 from lib.stats.spc import ASSURANCE_ICON_MEANINGS, VARIATION_ICON_MEANINGS
@@ -43,9 +43,11 @@ POINT_LABELS = {
     "special_cause_concern": "Special cause: concern",
     "special_cause_neutral_high": "Special cause: change",
     "special_cause_neutral_low": "Special cause: change",
+    "too_few_points": "Too few points to judge",
 }
-_POINT_DOMAIN = ["Common cause", "Special cause: improvement", "Special cause: concern", "Special cause: change"]
-_POINT_RANGE = [MDC_COMMON, MDC_IMPROVEMENT, MDC_CONCERN, MDC_NEUTRAL]
+_POINT_DOMAIN = ["Common cause", "Special cause: improvement", "Special cause: concern", "Special cause: change",
+                 "Too few points to judge"]
+_POINT_RANGE = [MDC_COMMON, MDC_IMPROVEMENT, MDC_CONCERN, MDC_NEUTRAL, "#AEB7BD"]
 # Vega renders these small charts as SVG (crisp on a projector; the browser test counts the marks).
 _SVG = {"embedOptions": {"renderer": "svg"}}
 
@@ -87,6 +89,9 @@ def spc_chart(spc_df: pd.DataFrame, title: str, *, measure: str = "fte", value_l
         "Rule": [signals.rule_words(r) if s else "" for r, s in zip(spc_df["special_cause_rule"],
                                                                       spc_df["special_cause"])],
     })
+    # a missing month is a row with no value: the line and the limits break there (lib.insight.calendar)
+    d = calendar.with_month_gaps(d, period="Period")
+    d["Month"] = d["Period"].astype(str) + "-01"
     d = d.replace({np.nan: None})
     x = alt.X("Month:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=8))
     base = alt.Chart(d).encode(x=x)
@@ -120,6 +125,68 @@ def spc_chart(spc_df: pd.DataFrame, title: str, *, measure: str = "fte", value_l
     if brk is not None:  # where the systems changed (geography vintages): earlier months are re-based
         layers.append(brk)
     return alt.layer(*layers).properties(title=title, height=height, usermeta=_SVG)
+
+
+def run_chart(run_df: pd.DataFrame, title: str, *, measure: str = "fte", value_label: str | None = None,
+              height: int = 300, axis_format: str | None = None) -> alt.LayerChart:
+    """Run chart (fewer than 12 months): grey line of values, the median (solid), points coloured by the run chart
+    rules (a shift of 6+ on one side of the median, a trend of 5+ rising or falling). run_df: lib.stats.signals
+    RunView.chart (period, y, median, point_type, special_cause_rule, special_cause). Missing months break the line."""
+    fmt = axis_format or _axis_format(measure, run_df["y"])
+    label = value_label or signals.MEASURES.get(measure, signals.MEASURES["fte"]).label
+    d = pd.DataFrame({
+        "Period": run_df["period"].astype(str), "Value": run_df["y"], "Median": run_df["median"],
+        "Reading": [POINT_LABELS.get(t, "Common cause") for t in run_df["point_type"]],
+        "Rule": [signals.rule_words(r) if sc else "" for r, sc in zip(run_df["special_cause_rule"],
+                                                                       run_df["special_cause"])]})
+    d = calendar.with_month_gaps(d, period="Period")
+    d["Month"] = d["Period"] + "-01"
+    d = d.replace({np.nan: None})
+    tip_fmt = ".2%" if fmt.endswith("%") else fmt
+    x = alt.X("Month:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=8))
+    base = alt.Chart(d).encode(x=x)
+    median = alt.Chart(pd.DataFrame({"Median": [float(run_df["median"].iloc[0])]})).mark_rule(
+        color="#231f20", strokeWidth=1.5).encode(y="Median:Q", tooltip=[alt.Tooltip("Median:Q", format=tip_fmt)])
+    line = base.mark_line(color=MDC_COMMON, strokeWidth=1.5).encode(
+        y=alt.Y("Value:Q", title=label, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False)))
+    points = base.mark_point(filled=True, size=55, opacity=1).encode(
+        y="Value:Q", color=alt.Color("Reading:N", scale=alt.Scale(domain=_POINT_DOMAIN, range=_POINT_RANGE),
+                                     legend=alt.Legend(orient="bottom", title=None, labelLimit=260)),
+        tooltip=[alt.Tooltip("Period:N"), alt.Tooltip("Value:Q", format=tip_fmt), "Reading:N", "Rule:N"],
+    ).transform_filter("datum.Value != null").properties(name="run_points")
+    return alt.layer(line, median, points).properties(title=f"{title} (run chart)", height=height, usermeta=_SVG)
+
+
+def run_words(summary: dict, measure: str) -> list[str]:
+    """A run chart's reading in words: the median, the latest month, and a shift or trend (or too few points)."""
+    m = signals.MEASURES.get(measure)
+    lines = [f"Run chart of {summary['n_points']} months: median **{value_text(measure, summary['median'])}**, "
+             f"latest **{value_text(measure, summary['last_value'])}**."]
+    if not summary["verdict_possible"]:
+        lines.append(f"Too few points for a verdict: {' and '.join(summary['too_few_for'])}.")
+    elif summary["last_rule"] in ("Shift", "Trend"):
+        what = signals.VERDICT.get(summary["last_point_type"], "change")
+        lines.append(f"**{summary['last_rule']} ({what}).** The latest month is part of "
+                     f"{signals.rule_words(summary['last_rule'])}.")
+    else:
+        lines.append("No shift (6 or more points in a row on one side of the median) and no trend (5 or more in a "
+                     "row rising or falling) up to the latest month.")
+    if m is not None and m.why_direction:
+        lines.append(f"Which way is better: {m.why_direction}")
+    return lines
+
+
+def run_section(view: signals.RunView, title: str, measure: str, key: str, axis_format: str | None = None) -> None:
+    """Draw a run chart with its reading (fewer than 12 months: Making Data Count advises a run chart)."""
+    m = signals.measure(measure)
+    description = chart_text.run_chart_description(view.chart, view.summary, title, percent=m.is_rate,
+                                                   verdicts=signals.VERDICT, rule_words=signals.rule_words)
+    trend_charts.show(run_chart(view.chart, title, measure=measure, axis_format=axis_format),
+                      f"run_{key}_{measure}", key=f"{key}_run", description=description, caption=False)
+    for line in run_words(view.summary, measure):
+        st.markdown(line)
+    for note in view.notes:
+        st.caption(note)
 
 
 def funnel_chart(view: signals.FunnelView, title: str, *, highlight: str | None = None,
@@ -279,7 +346,16 @@ def spc_section(metrics_df: pd.DataFrame, area_code: str, staff_group: str, meas
         else:
             view = signals.spc_view(metrics_df, area_code, staff_group, measure, until=until, target=target)
     except signals.SignalError as exc:
-        st.info(str(exc), icon=":material/info:")
+        try:   # fewer than 12 months: a run chart (median, shifts, trends), as Making Data Count advises
+            run = signals.chart_view(metrics_df, area_code, staff_group, measure, until=until)
+        except signals.SignalError:
+            run = None
+        if not isinstance(run, signals.RunView):
+            st.info(str(exc), icon=":material/info:")
+            return None
+        names = metrics_df.loc[metrics_df["area_code"] == area_code, "area_name"]
+        area_name = names.iloc[0] if len(names) else area_code
+        run_section(run, title or f"{signals.measure(measure).label}: {area_name}, {staff_group}", measure, key)
         return None
     if cache_key is None:
         names = metrics_df.loc[metrics_df["area_code"] == area_code, "area_name"]

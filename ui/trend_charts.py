@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.data import geography
-from lib.insight import axes
+from lib.insight import axes, calendar
 from lib.insight.trends import ROLE_ORDER
 from ui import charts, on_request
 
@@ -207,8 +207,10 @@ def trend_chart(series: pd.DataFrame, y_title: str, *, percent: bool = True, sel
     order = (df.drop_duplicates("series").assign(_r=lambda d: d["role"].map({r: i for i, r in enumerate(ROLE_ORDER)}))
              .sort_values("_r"))
     domain, roles = list(order["series"]), list(order["role"])
-    rows = pd.DataFrame({"month": _month_text(df["period"]), "series": df["series"].astype(str),
-                         "value": df["value"].astype(float)})
+    # a missing month is a row with no value, so the line breaks there instead of joining across (lib.insight.calendar)
+    rows = calendar.with_month_gaps(pd.DataFrame({"period": df["period"].astype(str), "series": df["series"].astype(str),
+                                                  "value": df["value"].astype(float)}), ["series"])
+    rows = pd.DataFrame({"month": _month_text(rows["period"]), "series": rows["series"], "value": rows["value"]})
     if axis_format:
         y_axis = {"format": axis_format}
     elif percent:  # decimals so that ticks differ (0.88%-0.95% is not "0.9% 0.9% 0.9%")
@@ -247,8 +249,11 @@ def trend_chart(series: pd.DataFrame, y_title: str, *, percent: bool = True, sel
 def flows_chart(flows: pd.DataFrame, unit: str, *, selected: str | None = None, height: int = 300) -> dict:
     """Leavers and joiners side by side each month, net change (joiners - leavers) as a line. A plain Vega-Lite
     dict with the rows as dataset `flows` (see trend_chart)."""
-    rows = pd.DataFrame({"month": _month_text(flows["period"]), "flow": flows["flow"].astype(str),
-                         "value": pd.to_numeric(flows["value"], errors="coerce").astype(float)})
+    # missing months: empty bands and a break in the net-change line (lib.insight.calendar)
+    rows = calendar.with_month_gaps(pd.DataFrame({
+        "period": flows["period"].astype(str), "flow": flows["flow"].astype(str),
+        "value": pd.to_numeric(flows["value"], errors="coerce").astype(float)}), ["flow"])
+    rows = pd.DataFrame({"month": _month_text(rows["period"]), "flow": rows["flow"], "value": rows["value"]})
     colour = {"field": "flow", "type": "nominal", "title": None,
               "scale": {"domain": list(FLOW_COLOURS), "range": list(FLOW_COLOURS.values())},
               "legend": {"orient": "bottom", "labelLimit": 400}}
@@ -333,6 +338,7 @@ def mix_small_multiples(over_time: pd.DataFrame, groups: list[str]) -> alt.Facet
     order = (df.drop_duplicates("series").assign(_r=lambda d: d["role"].map({r: i for i, r in enumerate(ROLE_ORDER)}))
              .sort_values("_r"))
     domain, roles = list(order["series"]), list(order["role"])
+    df = _month(calendar.with_month_gaps(df.drop(columns="month"), ["staff_group", "series"]))  # breaks at gaps
     base = alt.Chart().mark_line().encode(
         x=alt.X("month:T", title=None, axis=month_axis(df["period"], "%b %Y" if axes.month_ticks(df["period"])
                                                          else "%Y", tickCount=4)),

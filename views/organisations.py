@@ -9,7 +9,7 @@ import streamlit as st
 from lib.data import geography
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
 from lib.insight import bridge as br
-from lib.insight import axes, chart_text
+from lib.insight import axes, calendar, chart_text
 from lib.insight import organisations as og
 from lib.insight.metrics import DEFINITIONS
 from lib.sharing import disclosure
@@ -142,6 +142,7 @@ def organisations_body() -> None:
         long = series.melt(id_vars=["period"], value_vars=["leaver_rate", "joiner_rate"], var_name="measure",
                            value_name="value")
         long["measure"] = long["measure"].map({"leaver_rate": "Leaver rate", "joiner_rate": "Joiner rate"})
+        long = calendar.with_month_gaps(long, ["measure"])  # a missing month: an empty slot and a break in the line
         long["month"] = long["period"].map(shell.period_label)  # one label a month (a time axis repeats them)
         line = alt.Chart(long).mark_line(point=True).encode(
             x=alt.X("month:O", title=None, sort=list(map(shell.period_label, sorted(long["period"].unique()))),
@@ -152,13 +153,13 @@ def organisations_body() -> None:
             tooltip=["measure:N", alt.Tooltip("month:O", title="Month"), alt.Tooltip("value:Q", format=".2%")]
         ).properties(height=220)
         trend_charts.show(line, f"org_trend_{org}", "org_trend", description=inside.plain(
-            chart_text.measures_trend_description(long[["period", "measure", "value"]],
+            chart_text.measures_trend_description(long.dropna(subset=["value"])[["period", "measure", "value"]],
                                                   f"{info['org_name']}, {group}")))
-    if len(months) >= SPC_MONTHS:
+    if len(months) >= 2:   # from SPC_MONTHS the XmR chart, below a run chart (spc_section chooses)
         stats_charts.spc_section(m, org, group, "leaver_rate", until=ctx.period, key="org_spc", show_table=False)
     else:
-        st.info(f"An SPC chart needs {SPC_MONTHS} months of this organisation's figures; {len(months)} "
-                f"{'is' if len(months) == 1 else 'are'} loaded. Load more monthly turnover files.",
+        st.info(f"A run chart needs 2 months of this organisation's figures and an SPC chart {SPC_MONTHS}; "
+                f"{len(months)} {'is' if len(months) == 1 else 'are'} loaded. Load more monthly turnover files.",
                 icon=":material/info:")
 
     # ---- peers nationally

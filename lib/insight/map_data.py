@@ -326,6 +326,12 @@ class ProfileFigure:
     england_text: str
     delta_color: str
 
+    @property
+    def delta_kwargs(self) -> dict:
+        """st.metric delta_color and delta_arrow: no arrow and no colour when nothing changed."""
+        from lib.insight import calendar
+        return calendar.delta_kwargs(self.change_previous, self.kind, self.delta_color)
+
 
 def _one(m: pd.DataFrame, area: str, period: str | None, group: str) -> pd.Series | None:
     if period is None:
@@ -339,9 +345,8 @@ def _num(x) -> float | None:
 
 
 def _change_text(d: float | None, kind: str) -> str | None:
-    if d is None:
-        return None
-    return f"{100 * d:+.2f} pts" if kind == "rate" else f"{d:+,.0f}"
+    from lib.insight import calendar
+    return calendar.change_text(d, kind)   # "no change" when it rounds to zero (no arrow, no colour)
 
 
 def profile_figures(m: pd.DataFrame, area: str, period: str, previous: str | None, year_ago: str | None,

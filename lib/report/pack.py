@@ -689,6 +689,11 @@ def _bridge_names(scn) -> list[str]:
 def build_pack(store: StoreFigures, area: str, scenarios: list | None = None) -> dict:
     """The whole pack for one system: cover and sections (id, title, blocks) in board order."""
     names = geography.area_names(store.key)
+    if geography.area_kind(area) == "system":  # a system of another footprint is refused with what it became
+        try:
+            area = geography.area_on_footprint(area, store.key, "--area")[0]
+        except geography.AreaError as exc:
+            raise PackError(str(exc)) from None
     systems = list(geography.vintage(store.key).areas["code"])
     if area not in systems:
         raise PackError(f"--area {area!r} is not a system of the {geography.vintage(store.key).title}; expected one "

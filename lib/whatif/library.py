@@ -263,7 +263,8 @@ def _make_engine(url: sa.URL) -> sa.Engine:
 
 
 _ENGINES: dict[str, sa.Engine] = {}
-_READY: set[tuple[str, str, str]] = set()
+_READY: set[tuple[str, str]] = set()
+_IMPORTED: dict[tuple[str, str, str], frozenset] = {}
 _LOCK = threading.Lock()
 
 
@@ -525,8 +526,22 @@ def open_library(store: Path | str, database_url: str | None = None, library: st
     if (key, library) not in _READY:
         lib.create()
         _READY.add((key, library))
-    lib.import_files(Path(store) / DIR_NAME)
+    folder = Path(store) / DIR_NAME
+    seen = (key, library, str(folder))
+    listing = _listing(folder)
+    if listing and _IMPORTED.get(seen) != listing:  # a page run calls this often: read files only on a change
+        lib.import_files(folder)
+        _IMPORTED[seen] = listing
     return lib
+
+
+def _listing(folder: Path) -> frozenset:
+    """(name, size, mtime) of the folder's *.json files: what decides whether there may be something to import."""
+    try:
+        return frozenset((p.name, st.st_size, st.st_mtime_ns) for p in folder.glob("*.json")
+                         if (st := p.stat()) is not None)
+    except OSError:
+        return frozenset()
 
 
 def _unavailable(exc: SQLAlchemyError) -> LibraryError:

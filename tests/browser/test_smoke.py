@@ -1,5 +1,5 @@
 """Real-browser smoke test: the app opens in Chromium, finishes running and shows no exception."""
-from tests.conftest import after_rerun, assert_no_exception, wait_for_app
+from tests.conftest import after_rerun, assert_no_exception
 
 
 def test_app_opens_without_exception(app_server, page, artifacts):

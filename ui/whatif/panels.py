@@ -390,7 +390,7 @@ def library_section(ctx, scn: Scenario) -> None:
                "person who saved one can replace or delete it. Names differing only in capitals or Unicode form "
                "count as the same name.")
     saved: dict = SS.setdefault("wi_saved", {})
-    c1, c2, c5, c3, c4, c6 = st.columns([2, 1, 1.3, 1, 1.3, 1.3], vertical_alignment="bottom")
+    c1, c2, c5, c3, c4 = st.columns([2, 1, 1.3, 1, 1.3], vertical_alignment="bottom")
     pick = c1.selectbox("Library scenario", list(t["name"]), key="wi_lib_pick")
     if c5.button("Add to comparison", key="wi_lib_compare", icon=":material/compare_arrows:",
                  disabled=len(saved) >= w.MAX_COMPARE,
@@ -436,7 +436,8 @@ def library_section(ctx, scn: Scenario) -> None:
                        icon=":material/download:", on_click="ignore")
     notes = exports.standard_notes("What-if library change log", period=f"{shell.period_label(ctx.period)} "
                                    f"({ctx.level})", synthetic=ctx.synthetic)
-    c6.download_button("Library change log (CSV)", lambda: library.library_log_csv(ctx.data_dir, notes, db),
+    st.download_button("Library change log (CSV): who saved, replaced, deleted or imported what, when",
+                       lambda: library.library_log_csv(ctx.data_dir, notes, db),
                        file_name="what_if_library_changes.csv", mime="text/csv", key="wi_lib_changes",
                        icon=":material/history:", on_click="ignore")
 
