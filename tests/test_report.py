@@ -185,8 +185,10 @@ def test_every_section_source_and_period_in_board_order(qkk_pdf, real_store):
     assert "Missing: no vacancy rate for this system and month" in text
     assert "Not loaded: no sickness absence figures" in text
     assert "Not loaded: this data store holds no primary care network (PCN) workforce figures" in text
-    # the SPC reading in words (two months: a run chart, and why no SPC reading)
-    assert "SPC reading: Only 2 months have a value (Oct-Nov 2025)" in text
+    # the reading in words (two months: the profile's run chart, and why no SPC chart yet)
+    assert "Leaver rate (month): South East London, All staff groups. Run chart of 2 months, Oct-Nov 2025 (too few " \
+           "for process limits)" in text
+    assert "Reading: 2 months: a run chart (median line), not an SPC chart." in text
     # every chart's key-figures sentence is beside it (chart_text's words)
     assert "Why staff in post moved, South East London, Oct 2025 to Nov 2025 (FTE): 58,688.7 at the start" in text
     assert "Leaver rate (month) across 7 organisations of South East London, Nov 2025: highest South London and " \
