@@ -30,7 +30,9 @@ PAGES = [
 
 pages = [st.Page(str(HERE / f), title=t, icon=i, url_path=u, default=(u == "home"))
          for f, t, i, u in PAGES if (HERE / f).exists()]
-nav = st.navigation(pages)
+# expanded=True: with 13 pages Streamlit folds the menu after 10 ('View 3 more') and hides What-if studio, Data
+# and definitions and Accessibility from leaders.
+nav = st.navigation(pages, expanded=True)
 
 from ui import a11y, shell  # noqa: E402  (after set_page_config)
 

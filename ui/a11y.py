@@ -29,10 +29,14 @@ WORKSHOP_CSS = """<style>
 [data-testid="stMetricLabel"] p { font-size: 1rem; }
 /* captions read from the back of a room: at least 16 px (they were 14 px) */
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: 1rem !important; }
-/* the chosen levers' tags show their whole name (Streamlit cut them: "Change in leaver rate, Nur...") */
-.st-key-wi_live_chosen [data-baseweb="tag"] { max-width: none !important; }
-.st-key-wi_live_chosen [data-baseweb="tag"] span { max-width: none !important; overflow: visible !important;
-  text-overflow: clip !important; white-space: normal !important; }
+/* the chosen levers' tags show their whole name, on two rows if need be (Streamlit cut them in one scrolling row:
+   "Change in leaver rate, Nur...") */
+.st-key-wi_live_chosen [data-testid="stMultiSelectTagsContainer"],
+.st-key-wi_live_chosen [data-testid="stMultiSelectTagsContainer"] > span { flex-wrap: wrap !important;
+  overflow: visible !important; mask-image: none !important; -webkit-mask-image: none !important; }
+.st-key-wi_live_chosen [data-tag] { max-width: none !important; height: auto !important; }
+.st-key-wi_live_chosen [data-tag] > span { max-width: none !important; white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important; }
 </style>"""
 
 

@@ -1,5 +1,7 @@
 """Real-browser smoke test: the app opens in Chromium, finishes running and shows no exception."""
-from tests.conftest import after_rerun, assert_no_exception
+import ast
+
+from tests.conftest import REPO, after_rerun, assert_no_exception
 
 
 def test_app_opens_without_exception(app_server, page, artifacts):
@@ -8,6 +10,14 @@ def test_app_opens_without_exception(app_server, page, artifacts):
     assert "NHS workforce headlines" in body
     assert "Synthetic demo data" in body
     assert "Staff in post (FTE)" in body
+    # every page is listed in the sidebar menu: none folded behind "View N more"
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    titles = [elt.elts[1].value for node in ast.walk(ast.parse((REPO / "app.py").read_text()))
+              if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "PAGES" for t in node.targets)
+              for elt in node.value.elts]
+    assert len(titles) >= 13
+    missing = [t for t in titles if t not in nav]
+    assert not missing and "more" not in nav.lower(), (missing, nav)
     page.screenshot(path=str(artifacts / "home.png"), full_page=True)
 
 
