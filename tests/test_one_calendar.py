@@ -21,7 +21,7 @@ def test_comparison_names_both_months_and_their_distance():
     cap = calendar.comparison_caption("2026-05", "2025-11", None)
     assert "May 2026 against Nov 2025, 6 months earlier" in cap and "May 2025" in cap and "not loaded" in cap
     cap = calendar.comparison_caption("2026-05", "2026-04", "2025-05")
-    assert "May 2025" in cap and "not loaded" not in cap
+    assert cap == "Change shown: May 2026 against Apr 2026, the month before."
 
 
 def test_no_change_has_no_arrow_and_no_colour():
@@ -81,10 +81,14 @@ def test_headlines_name_the_months_and_count_the_footprints_systems(store26):
     assert "All 42 systems" in [s.value for s in at.subheader]
 
 
-def test_headlines_on_the_demo_count_42(monkeypatch):
+def test_headlines_on_the_demo_count_42_and_offer_the_year_earlier(monkeypatch):
     monkeypatch.delenv("WORKFORCE_DATA_DIR", raising=False)
     at = open_app_page("views/home.py", {})
     assert "All 42 systems" in [s.value for s in at.subheader]
+    t = _texts(at)
+    # the demo's months run consecutively: the month before, and the same month a year earlier with its changes
+    assert "against" in t and "the month before" in t
+    assert "12 months earlier: Staff in post (FTE) " in t
 
 
 def test_trend_lines_break_at_missing_months(store26):

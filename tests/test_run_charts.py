@@ -181,3 +181,20 @@ def test_profile_draws_run_charts_on_three_months(real_store26, monkeypatch):
     t = _page_text(at)
     assert "Run chart of 3 months" in t and "Too few points for a verdict" in t and "9 more months" in t
     assert "not enough months to judge" not in t
+
+
+def test_a_missing_month_is_a_gap_in_every_spc_reading():
+    """spc_view (the charts) and latest_signals ("what changed") read the same series: a month not loaded is a
+    point without a value, so no moving range joins the months either side of it (hand computation)."""
+    from lib.stats import signals
+    periods = [p for p in pd.period_range("2024-01", "2025-03", freq="M").strftime("%Y-%m") if p != "2024-07"]
+    y = np.array([1.0, 1.2, 0.9, 1.1, 1.0, 1.3, 0.8, 1.0, 1.2, 0.9, 1.1, 1.0, 1.1, 1.2]) / 100
+    m = pd.DataFrame({"period": periods, "period_months": 1, "area_code": "QE1", "area_name": "Somewhere",
+                      "staff_group": "All staff groups", "leaver_rate": y})
+    view = signals.spc_view(m, "QE1", "All staff groups", "leaver_rate")
+    assert list(view.chart["period"])[6] == "2024-07" and np.isnan(view.chart["y"].iloc[6])
+    ranges = np.abs(np.diff(y[:6])).tolist() + np.abs(np.diff(y[6:])).tolist()   # none across the gap
+    assert view.summary["mean"] == pytest.approx(y.mean())
+    assert view.summary["upl"] == pytest.approx(y.mean() + 2.66 * np.mean(ranges))
+    sig = signals.latest_signals(m, "All staff groups", "leaver_rate", "2025-03")
+    assert sig["upl"].iloc[0] == pytest.approx(view.summary["upl"]) and sig["points"].iloc[0] == 15

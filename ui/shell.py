@@ -76,7 +76,9 @@ def sidebar() -> Context | None:
     _footprint_in_level_param()
     if len(levels) == 1:   # nothing to choose: say what is shown, no one-option radio
         level = levels[0]
-        sb.caption(f"Systems: {geography.vintage(level).title}")
+        # the store level only: which systems (vintage) are shown is the footprint choice below, not the level's
+        # first vintage (this said "ICBs of July 2022" above a page of the 36 ICBs of April 2026)
+        sb.caption(f"Geography level: {level} ({'integrated care' if level == 'ICS' else 'STPs'})")
     else:
         level = state.radio("Geography level", "level", levels, default="ICS", container=sb, help=LEVEL_HELP)
     periods = data.periods(data_dir, level)

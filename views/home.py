@@ -60,8 +60,10 @@ st.subheader(f"England, {ctx.systems_label}, month ending {shell.period_label(ct
 cols = st.columns(5)
 for col, fig in zip(cols, eng):
     col.metric(fig.label, fig.value_text, fig.delta_text, help=fig.help, border=True, **fig.delta_kwargs)
+year_line = (headlines.year_change_line(m, "ENG", ctx.period, ctx.year_ago_period)
+             if ctx.year_ago_period != ctx.previous_period else None)   # the same month a year earlier, if loaded
 st.caption(calendar.comparison_caption(ctx.period, ctx.previous_period, ctx.year_ago_period) + " Rates are monthly. "
-           + headlines.COMPARISON_NOTE)
+           + headlines.COMPARISON_NOTE + (f"  \n{year_line}" if year_line else ""))
 if eng[-1].value is None:  # the turnover files carry no vacancies: say which file would fill the figure
     st.caption(f"Vacancy rate: {im.EMPTY_MEASURE_HELP['vacancy_rate']}")
 shell.definition("fte", "headcount", "leaver_rate", "joiner_rate", "vacancy_rate")

@@ -53,11 +53,9 @@ def comparison_caption(period: str, previous: str | None, year_ago: str | None) 
     if previous is None:
         return "No earlier month is loaded, so no change is shown."
     out = f"Change shown: {comparison_text(period, previous)}."
-    if year_ago is not None and year_ago != previous:
-        out += f" Same month a year earlier ({period_label(year_ago)}) is loaded: see the change since then."
-    elif year_ago is None:
+    if year_ago is None:
         out += f" The same month a year earlier ({period_label(month_add(period, -12))}) is not loaded."
-    return out
+    return out   # when it is loaded, the page offers the change since then (headlines.year_change_line)
 
 
 def is_no_change(d: float | None, kind: str) -> bool:

@@ -71,6 +71,19 @@ def headline_figures(m: pd.DataFrame, area: str, period: str, previous: str | No
     return out
 
 
+def year_change_line(m: pd.DataFrame, area: str, period: str, year_ago: str | None,
+                     group: str = ALL_STAFF) -> str | None:
+    """'Against May 2025, 12 months earlier: Staff in post (FTE) +1,234; ...' when the same month a year earlier is
+    loaded (None otherwise): the comparison that is free of seasonal intakes."""
+    if year_ago is None:
+        return None
+    figs = headline_figures(m, area, period, year_ago, None, group)
+    parts = [f"{f.label} {f.delta_text}" for f in figs if f.delta_text]
+    if not parts:
+        return None
+    return f"Against {calendar.comparison_text(period, year_ago).split(' against ', 1)[1]}: " + "; ".join(parts) + "."
+
+
 def systems_heading(level: str) -> str:
     """'All 36 systems': the systems of the footprint shown (not every code its level has ever had)."""
     return f"All {len(geography.area_codes(level))} systems"

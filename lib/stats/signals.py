@@ -22,7 +22,7 @@ from lib.stats.funnel import FunnelResult, funnel
 from lib.stats.spc import (SPECIAL_CAUSE_CONCERN, SPECIAL_CAUSE_IMPROVEMENT, SPECIAL_CAUSE_NEUTRAL_HIGH,
                      SPECIAL_CAUSE_NEUTRAL_LOW, TRIAL_LIMITS_BELOW, run_chart, run_chart_summary, spc,
                      spc_summary)
-from lib.data.schema import ALL_STAFF
+from lib.data.schema import ALL_STAFF, month_range
 from lib.insight import calendar
 from lib.insight.provenance import month_span
 
@@ -310,12 +310,17 @@ def latest_signals(metrics: pd.DataFrame, staff_group: str, key: str, period: st
     sub = sub.drop_duplicates(["area_code", "period"], keep="last")
     wide = sub.pivot(index="period", columns="area_code", values=key).sort_index()
     present = sub.assign(_p=True).pivot(index="period", columns="area_code", values="_p").sort_index()
+    monthly = bool(len(sub)) and bool((sub["period_months"] == 1).all())
+    if monthly and len(wide):  # one calendar, as spc_view: a month not loaded is a gap (no moving range across it)
+        months = month_range(str(wide.index[0]), str(wide.index[-1]))
+        wide, present = wide.reindex(months), present.reindex(months)
     rows = []
     for code in wide.columns:
         mask = present[code].fillna(False).to_numpy(dtype=bool)
         if not mask.any() or wide.index[mask][-1] != period:
             continue  # no figure for the chosen period: nothing to say about "this period"
-        y = wide[code].to_numpy(dtype=float)[mask]
+        first = int(np.flatnonzero(mask)[0])
+        y = (wide[code].to_numpy(dtype=float)[first:] if monthly else wide[code].to_numpy(dtype=float)[mask])
         if np.count_nonzero(~np.isnan(y)) < MIN_SPC_POINTS:
             continue  # too few months to set limits or name a verdict
         chart = spc(y, improvement_direction=m.direction)

@@ -74,3 +74,20 @@ def test_trend_line_breaks_across_the_missing_months(server26, page, artifacts):
     chart.scroll_into_view_if_needed()
     page.wait_for_timeout(800)
     chart.screenshot(path=str(artifacts / "trend_gap_s0e4d.png"))
+
+
+def test_headlines_and_profile_name_the_months_and_draw_run_charts(server26, page, artifacts):
+    page.set_viewport_size({"width": 1366, "height": 768})
+    server26.visit(page, "/")
+    page.wait_for_selector("[data-testid='stMetric']", timeout=60000)
+    body = page.inner_text("body")
+    assert "May 2026 against Nov 2025, 6 months earlier" in body and "All 36 systems" in body
+    assert "no change" in body
+    page.screenshot(path=str(artifacts / "headlines_may26.png"))
+    server26.visit(page, "/profile?area=S0E4D")
+    page.wait_for_selector("text=Signal or noise?", timeout=60000)
+    page.get_by_text("Signal or noise?").scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)
+    assert_no_exception(page)
+    assert "Run chart of 3 months" in page.inner_text("body")
+    page.screenshot(path=str(artifacts / "profile_run_chart_s0e4d.png"))
