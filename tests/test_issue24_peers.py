@@ -177,3 +177,9 @@ def test_rankings_give_each_system_room():
     spec = map_view.ranked_spec("rate", 42)
     assert spec["height"] >= 42 * 20
     assert spec["layer"][0]["encoding"]["y"]["axis"]["labelFontSize"] >= 12
+
+
+def test_map_ranking_says_which_end_is_better(real_store, monkeypatch):
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    at = open_app_page("views/map.py", {"measure": "leaver_rate"}, timeout=180)
+    assert any("highest first" in c.value and "Lower is better." in c.value for c in at.caption)

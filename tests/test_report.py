@@ -185,8 +185,10 @@ def test_every_section_source_and_period_in_board_order(qkk_pdf, real_store):
     assert "Missing: no vacancy rate for this system and month" in text
     assert "Not loaded: no sickness absence figures" in text
     assert "Not loaded: this data store holds no primary care network (PCN) workforce figures" in text
-    # the SPC reading in words (two months: a run chart, and why no SPC reading)
-    assert "SPC reading: Only 2 months have a value (Oct-Nov 2025)" in text
+    # the reading in words (two months: the profile's run chart, and why no SPC chart yet)
+    assert "Leaver rate (month): South East London, All staff groups. Run chart of 2 months, Oct-Nov 2025 (too few " \
+           "for process limits)" in text
+    assert "Reading: 2 months: a run chart (median line), not an SPC chart." in text
     # every chart's key-figures sentence is beside it (chart_text's words)
     assert "Why staff in post moved, South East London, Oct 2025 to Nov 2025 (FTE): 58,688.7 at the start" in text
     assert "Leaver rate (month) across 7 organisations of South East London, Nov 2025: highest South London and " \
@@ -331,6 +333,8 @@ def test_report_colours_are_the_apps():
         (ui_charts.SYSTEM_DASH, ui_charts.REGION_DASH, ui_charts.ENGLAND_DASH)
     assert charts.COMPARE_COLOURS == ui_charts.COMPARE_COLOURS and charts.BASELINE_COLOUR == ui_charts.BASELINE_COLOUR
     assert charts.WATERFALL_COLOURS == inside.WATERFALL_COLOURS
+    from ui import profile_view
+    assert rp.BRIDGE_LEGEND == profile_view.BRIDGE_KINDS  # the bridge's key in the page's words
     assert (charts.MDC_COMMON, charts.MDC_IMPROVEMENT, charts.MDC_CONCERN, charts.MDC_NEUTRAL) == \
         (stats_charts.MDC_COMMON, stats_charts.MDC_IMPROVEMENT, stats_charts.MDC_CONCERN, stats_charts.MDC_NEUTRAL)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib.insight import chart_text
+from lib.insight import chart_text, peers
 from lib.insight import map_data as im
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
 from ui import data, map_view, on_request, shell, state, trend_charts
@@ -139,7 +139,9 @@ def map_body() -> None:
         trend_charts.show(rank, f"ranking_{measure}_{ctx.level}_{ctx.period}", "map_rank", description=rank_words,
                           note=f"Bars: {ms.label.lower() if ms.label[1:2].islower() else ms.label} by system, highest "
                                "first. Grey ticks: each system's region average. Dotted dark grey line: England. "
-                               "Averages are ratios of sums over systems.")
+                               "Averages are ratios of sums over systems."
+                               + (f" {peers.BETTER[measure].capitalize()} is better." if measure in peers.BETTER
+                                  else ""))
         # every system's figures as CSV / Excel: the table and its files are built only when the popover is open
         on_request.table_downloads(lambda: im.export_table(table, measure, group, ctx.period),
                                    f"map_{measure}_{ctx.level}_{ctx.period}", "map_table",

@@ -49,10 +49,11 @@ SECTION_TITLES = dict(SECTIONS)
 PROVISIONAL_MONTHS = 12  # fewer loaded months than a year: rates rest on few months (as the what-if baseline says)
 SYNTHETIC_MARK = "SYNTHETIC DEMO DATA - not real figures"
 BRIDGE_LEGEND = {"total": "Staff in post", "decrease": "Leavers / fall", "increase": "Joiners / rise",
-                 "residual": "Residual (not a published flow)"}
+                 "residual": "Other changes: hours, regrading (not a published flow)"}  # ui.profile_view.BRIDGE_KINDS
 WHATIF_LEGEND = {"total": "Staff in post (FTE)", "decrease": "Lever lowers FTE", "increase": "Lever raises FTE",
                  "residual": "Other"}
-TERMS = {"fte": "Staff in post (FTE)", "headcount": "Headcount", "leaver_rate": "Leaver rate", "joiner_rate": "Joiner rate",
+TERMS = {"fte": "Staff in post (FTE)", "headcount": "Headcount", "leaver_rate": "Leaver rate",
+         "joiner_rate": "Joiner rate",
          "vacancy_rate": "Vacancy rate", "fte_share": "Role mix (share of FTE)", "fte_growth": "FTE growth",
          "fte_per_100k": "FTE per 100,000 population"}
 ORG_LIMIT = 25  # organisations listed (a system has 5-20; more would not fit one page without cutting)
@@ -292,30 +293,41 @@ def staff_section(store: StoreFigures, area: str, names: dict[str, str]) -> list
 
 
 def _spc_or_run(store: StoreFigures, area: str, key: str) -> list[dict]:
+    """The profile's chart of one rate (ui.profile_view.spc_parts): the XmR chart from 12 months, a run chart
+    below (lib.stats.signals.chart_view), its sentence and its reading in words; or why neither can be drawn."""
     m = signals.measure(key)
     fmt = ".2%"
-    try:
-        view = signals.spc_view(store.metrics, area, ALL_STAFF, key, until=store.period)
-    except signals.SignalError as exc:
-        tr = im.trends(store.metrics, area, ALL_STAFF)
-        label = dict(im.TREND_MEASURES)[key]
-        rows = _series_rows(tr, label) if len(tr) else pd.DataFrame()
-        out = []
-        if len(rows):
-            out.append(chart(charts.series_lines(rows, None, fmt), _trend_sentence(rows, label, store.period, True),
-                             f"{m.label}: run chart"))
-        out.append(text(f"SPC reading: {exc}"))
-        return out
     title = f"{m.label}: {geography.area_names(store.key).get(area, area)}, {ALL_STAFF}"
+    try:
+        view = signals.chart_view(store.metrics, area, ALL_STAFF, key, until=store.period)
+    except signals.SignalError as exc:
+        return [text(f"No SPC or run chart: {exc}")]
+    if isinstance(view, signals.RunView):
+        sentence = chart_text.run_chart_description(view.chart, view.summary, title, percent=m.is_rate,
+                                                    verdicts=signals.VERDICT, rule_words=signals.rule_words)
+        return [chart(charts.run(view.chart, None, fmt), sentence, f"{m.label}: run chart")] + \
+            [text(f"Reading: {n}") for n in view.notes]
     sentence = chart_text.spc_description(view.chart, view.summary, title, percent=m.is_rate,
                                           verdicts=signals.VERDICT, rule_words=signals.rule_words)
     return [chart(charts.spc(view.chart, None, fmt), sentence, f"{m.label}: SPC chart")] + \
         [note(n) for n in view.notes]
 
 
+def _rate_lines(store: StoreFigures, area: str, key: str) -> list[dict]:
+    """The rate for the system, its region and England over the loaded months (the profile's trend panel)."""
+    tr = im.trends(store.metrics, area, ALL_STAFF)
+    label = dict(im.TREND_MEASURES)[key]
+    rows = _series_rows(tr, label) if len(tr) else pd.DataFrame()
+    if not len(rows):
+        return []
+    return [chart(charts.series_lines(rows, None, ".2%"), _trend_sentence(rows, label, store.period, True),
+                  f"{label}: {geography.area_names(store.key).get(area, area)}, its region and England")]
+
+
 def flows_section(store: StoreFigures, area: str) -> list[dict]:
-    out = [subheading("Leaver rate")] + _spc_or_run(store, area, "leaver_rate")
-    out += [subheading("Joiner rate")] + _spc_or_run(store, area, "joiner_rate")
+    out: list[dict] = []
+    for key, label in (("leaver_rate", "Leaver rate"), ("joiner_rate", "Joiner rate")):
+        out += [subheading(label), *_rate_lines(store, area, key), *_spc_or_run(store, area, key)]
     row = im._one(store.metrics, area, store.period, ALL_STAFF)
     if row is not None:
         out.append(table(["Flow in " + period_label(store.period), "FTE", "Headcount"],
@@ -396,7 +408,8 @@ def sickness_section(store: StoreFigures, area: str, names: dict[str, str]) -> l
     df = store.sickness
     if df is None or df.empty:
         return [text("Not loaded: no sickness absence figures are in this data store."),
-                note("Load NHS Digital's monthly sickness absence CSV with `python -m lib ingest FILE --data-dir DIR`.")]
+                note("Load NHS Digital's monthly sickness absence CSV with "
+                     "`python -m lib ingest FILE --data-dir DIR`.")]
     months = sorted(df["period_end"].astype(str).unique())
     at = max([p for p in months if p <= store.period] or months)
     t = sk.system_table(df, at, ALL_STAFF, store.key)
@@ -557,10 +570,11 @@ def methods_section(store: StoreFigures) -> list[dict]:
             text("Aggregates (systems, regions, England) are ratios of sums, never means of rates. SPC charts are "
                  "Making Data Count XmR charts (ported from NHSRplotthedots): process limits at the mean +/- 2.66 "
                  "x the mean moving range; a special cause is a point outside the limits, a run of 7 on one side "
-                 "of the mean, a trend of 7, or 2 of 3 near a limit. Fewer than "
-                 f"{signals.MIN_SPC_POINTS} months give no SPC reading: the months loaded are shown as a run "
-                 "chart. The staff-in-post bridge is start - leavers + joiners + residual = end; the residual "
-                 "(changes of hours, reclassification) is not a published flow."),
+                 f"of the mean, a trend of 7, or 2 of 3 near a limit. Below {signals.MIN_SPC_POINTS} months a run "
+                 "chart is drawn instead (the median; a shift is 6 or more points on one side of it, a trend 5 or "
+                 "more rising or falling), as the dashboard does. The staff-in-post bridge is start - leavers + "
+                 "joiners + residual = end; the residual (changes of hours, reclassification) is not a published "
+                 "flow."),
             text("Scenarios project staff in post a year at a time (stock-flow model): leavers and joiners at the "
                  "baseline's rates, demand growing as the assumptions say; a lever's contribution is what adding "
                  "it changes, levers added in a fixed order.")]

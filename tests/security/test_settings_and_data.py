@@ -323,3 +323,14 @@ def test_markdown_escape_leaves_no_syntax(raw):
     fence = re.match(r"`+", span).group(0)
     assert span.endswith(fence) and fence not in span[len(fence):-len(fence)]
     assert span[len(fence):-len(fence)].strip().replace(WORD_JOINER, "") == raw.replace("\n", " ").strip()
+
+
+def test_manifest_kind_and_months_are_not_echoed_into_the_source_line():
+    """The store's manifest is not trusted text: the source statement (shown as Markdown on every page) names only
+    publications it knows and months of the form YYYY-MM."""
+    from lib.insight.provenance import source_statement
+    hostile = "![x](http://evil.example/x.png)"
+    line = source_statement({"files": [{"kind": hostile, "periods": ["2025-11", "[a](javascript:x)"],
+                                        "ingested_at": "2025-12-01T10:00:00"}]})
+    assert "evil" not in line and "javascript" not in line and "](" not in line
+    assert line == "Files of an unrecognised kind, Nov 2025; ingested 1 Dec 2025"
