@@ -62,12 +62,20 @@ def _health(port: int) -> bool:
         return False
 
 
-def start_server(data_dir: str | None, log_path: Path) -> tuple[subprocess.Popen, int]:
-    """One replica of app.py with the production settings on a free loopback port."""
+def _ready(port: int) -> bool:
+    try:
+        return urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=2).status == 200
+    except OSError:
+        return False
+
+
+def start_server(data_dir: str | None, log_path: Path, entry: str = "deploy/serve.py") -> tuple[subprocess.Popen, int]:
+    """One replica with the production settings on a free loopback port: deploy/serve.py (as deploy/run.sh, waited
+    for until /ready says its pages are warmed) or app.py (--entry app.py: the tree before issue 25)."""
     port = free_port()
     flags = subprocess.run([sys.executable, "deploy/flags.py", "deploy/config.production.toml"], cwd=REPO,
                            capture_output=True, text=True, check=True).stdout.split()
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), *flags,
+    cmd = [sys.executable, "-m", "streamlit", "run", entry, "--server.port", str(port), *flags,
            "--server.disconnectedSessionTTL", "2"]
     env = {**os.environ}
     env.pop("WORKFORCE_DISCLOSURE_CONTROL", None)
@@ -75,9 +83,9 @@ def start_server(data_dir: str | None, log_path: Path) -> tuple[subprocess.Popen
         env["WORKFORCE_DATA_DIR"] = data_dir
     log = open(log_path, "w")
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
-    deadline = time.time() + 90
+    deadline = time.time() + 300
     while time.time() < deadline:
-        if _health(port):
+        if _health(port) and (entry == "app.py" or _ready(port)):
             return proc, port
         time.sleep(0.3)
     proc.terminate()
@@ -89,9 +97,7 @@ def start_nginx(ports: list[int], tmp: Path) -> tuple[subprocess.Popen, int]:
     sys.path.insert(0, str(REPO))
     from tests.test_deploy_nginx import NGINX, _nginx_conf
     listen = free_port()
-    conf = _nginx_conf(tmp, listen, ports[0], ports[1] if len(ports) > 1 else ports[0])
-    if len(ports) > 2:
-        raise SystemExit("the nginx config names two replicas")
+    conf = _nginx_conf(tmp, listen, *ports)
     subprocess.run([NGINX, "-t", "-c", str(conf), "-p", str(tmp)], check=True, capture_output=True)
     proc = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(tmp)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.STDOUT)
@@ -298,10 +304,11 @@ async def run_phase(port: int, args, sessions: int, seconds: float, pids: list[i
             "rss_sessions_open_mb": round(open_rss, 1), "rss_peak_mb": round(peak, 1)}
 
 
-async def main_async(args) -> None:
+async def main_async(args) -> dict:
     import tempfile
     tmp = Path(tempfile.mkdtemp(prefix="bench_concurrency_"))
-    replicas = [start_server(args.data_dir, tmp / f"replica_{i}.log") for i in range(args.replicas)]
+    # started one after another: each warms its pages first (on 2 cores, several at once would crowd each other)
+    replicas = [start_server(args.data_dir, tmp / f"replica_{i}.log", args.entry) for i in range(args.replicas)]
     pids, ports = [p.pid for p, _ in replicas], [port for _, port in replicas]
     nginx = None
     if args.replicas > 1:
@@ -370,8 +377,8 @@ async def main_async(args) -> None:
           f"{many['client_cores_busy']} (of {os.cpu_count()})")
     print(f"RSS (all replicas): warm {rss_rest:.0f} MB, with {args.sessions} open {many['rss_sessions_open_mb']:.0f} MB "
           f"({per_session:.2f} MB/session), after they end {rss_after:.0f} MB, after a second round {rss_after2:.0f} MB")
-    if total_errors:
-        sys.exit(1)
+    report["errors_total"] = total_errors
+    return report
 
 
 def main() -> None:
@@ -383,11 +390,33 @@ def main() -> None:
     ap.add_argument("--page", default="turnover", help="page url path (app.py PAGES), e.g. what_if, home")
     ap.add_argument("--widget", default="Staff group", help="label of the selectbox or slider to change")
     ap.add_argument("--values", type=int, default=3, help="how many values each session cycles between")
-    ap.add_argument("--replicas", type=int, default=2, help="Streamlit replicas; 2 = behind nginx")
+    ap.add_argument("--replicas", default="2",
+                    help="Streamlit replicas; more than one = behind nginx. A list (2,4,6) runs each in turn in this "
+                         "process, each against its own one-session baseline, and prints a table at the end")
+    ap.add_argument("--entry", default="deploy/serve.py", choices=["deploy/serve.py", "app.py"],
+                    help="what each replica runs (app.py: no warm-up, as before issue 25)")
     ap.add_argument("--think", type=float, default=1.0, help="seconds a user waits between changes")
     ap.add_argument("--settle", type=float, default=15.0, help="seconds to wait after sessions end before measuring")
     ap.add_argument("--data-dir", help="WORKFORCE_DATA_DIR for the server (default: embedded demo data)")
-    asyncio.run(main_async(ap.parse_args()))
+    args = ap.parse_args()
+    counts = [int(x) for x in str(args.replicas).split(",") if x.strip()]
+    rows, errors = [], 0
+    for n in counts:
+        args.replicas = n
+        r = asyncio.run(main_async(args))
+        errors += r["errors_total"]
+        rows.append(r)
+    if len(rows) > 1:
+        print("\nreplicas | sessions/replica | alone p50/p95 ms | with %d p50/p95 ms | p95 ratio | errors | cores busy | "
+              "RSS warm MB | load avg start -> end" % args.sessions)
+        for r in rows:
+            c, o = r["concurrent"], r["solo"]
+            print(f"{r['replicas']} | {c['connections_per_replica']} | {o['p50_ms']}/{o['p95_ms']} | {c['p50_ms']}/"
+                  f"{c['p95_ms']} | {r['latency_ratio_p95']}x | {r['errors_total']} | {c['server_cores_busy']} | "
+                  f"{r['rss_mb_all_replicas']['warm_at_rest']} | {r['load_average_start'][0]} -> "
+                  f"{r['load_average_end'][0]}")
+    if errors:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

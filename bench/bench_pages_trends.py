@@ -1,8 +1,8 @@
 """Chromium latency of the Vacancies, Turnover and Role mix pages against a minimal Streamlit page.
 
 For each page: "open" = click its link in the sidebar until the script has finished and no skeletons remain
-(deep links to /vacancy etc. are not used: with a pages/ folder Streamlit serves them as legacy pages before
-app.py registers st.navigation); "group change" and "period change" = choose a value in the staff group /
+(deep links to /vacancy etc. are not used: a server's first session registers the pages of st.navigation, so
+a deep link before any visit finds no page); "group change" and "period change" = choose a value in the staff group /
 sidebar period selectbox until the rerun has finished. The baseline is bench/minimal_trends_app.py (open = page
 load; change = its one selectbox), or bench/minimal_app.py if present. Medians of --repeats runs; ratio printed.
 

@@ -26,6 +26,11 @@ if [ -z "${WORKFORCE_DATA_DIR:-}" ]; then
 elif [ ! -d "$WORKFORCE_DATA_DIR" ]; then
   echo "WORKFORCE_DATA_DIR=$WORKFORCE_DATA_DIR is not a directory" >&2; exit 2
 fi
+# The production configuration: every run needs a complete [auth] table (sign-in), or every viewer is refused
+# (lib/sharing/settings.py). Only a deliberate WORKFORCE_DEPLOYMENT=local serves without sign-in (e.g. a
+# failover test with no identity provider).
+export WORKFORCE_DEPLOYMENT=${WORKFORCE_DEPLOYMENT:-production}
+[ "$WORKFORCE_DEPLOYMENT" = local ] && echo "WORKFORCE_DEPLOYMENT=local: sign-in is not required" >&2
 mapfile -t FLAGS < <("$PY" deploy/flags.py deploy/config.production.toml)
 pids=()
 ready_pid=""

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything the tests need (virtual environment, Python packages, Debian's Chromium for the
-# browser tests, poppler-utils and fonts-liberation for the board pack) and run the whole suite. Extra
-# arguments go to pytest.
+# browser tests, poppler-utils and fonts-liberation for the board pack, PostgreSQL for the scenario
+# library's tests, axe-core from npm for the accessibility tests) and run the whole suite. Extra arguments go to
+# pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -9,14 +10,18 @@ SUDO=""; [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && SUDO="sudo"
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v nginx >/dev/null || need+=(nginx)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)  # tests/pg.py starts a throwaway server
 command -v pdftotext >/dev/null || need+=(poppler-utils)   # the board pack's tests read the PDF back
 [ -f /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf ] || need+=(fonts-liberation)  # its font
+command -v npm >/dev/null || need+=(nodejs npm)
 if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"
 fi
 if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+# axe-core, the accessibility engine the browser tests inject (tests/browser/test_axe.py), pinned by its lock file
+npm ci --prefix tests/browser/a11y --no-audit --no-fund --loglevel=error
 # Two or more workers (pytest-xdist): tests that start servers or drive Chromium stay together on one worker, in
 # order ("servers" group, tests/conftest.py); the in-process tests spread over the others. TEST_WORKERS=0: serial.
 WORKERS=${TEST_WORKERS:-$(.venv/bin/python -c 'import os; print(min(4, max(2, os.cpu_count() or 2)))')}

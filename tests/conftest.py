@@ -154,8 +154,7 @@ def page(browser_context):
 
 def wait_for_app(page, timeout_ms: int = 30000) -> None:
     """Wait like Streamlit's own e2e tests: connected, not running, no skeletons; and the script has drawn
-    something. On a cold server the page reads "not running" before its first run starts, while Streamlit still
-    shows its listing of the pages/ folder in the sidebar (no element yet)."""
+    something. On a cold server the page reads "not running" before its first run starts (no element yet)."""
     page.wait_for_selector("[data-testid='stApp']", timeout=timeout_ms)
     page.wait_for_function(
         """() => {
@@ -167,6 +166,30 @@ def wait_for_app(page, timeout_ms: int = 30000) -> None:
             return app.getAttribute('data-test-script-state') === 'notRunning' && !skeleton && !running && drawn;
         }""", timeout=timeout_ms)
     page.wait_for_timeout(300)
+
+
+RUN_COUNTER = """() => {
+    // counts script runs that start from now on (stApp's data-test-script-state turning to 'running'); a
+    // MutationObserver sees every attribute write, so a run that starts and ends between two polls still counts
+    const w = window;
+    if (w.__runObs) w.__runObs.disconnect();
+    w.__runsStarted = 0;
+    const app = document.querySelector("[data-testid='stApp']");
+    w.__runObs = new MutationObserver((records) => {
+        for (const r of records) if (r.target.getAttribute('data-test-script-state') === 'running') w.__runsStarted++;
+    });
+    w.__runObs.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+def after_rerun(page, action, timeout_ms: int = 60000) -> None:
+    """Do `action` (a click, a key press) and wait for the script run it starts to have started AND finished, and
+    for the page to settle: waits for the state it then checks, where wait_for_app alone can return before a rerun
+    has begun on a busy machine (the page still reads 'not running' from the run before)."""
+    page.evaluate(RUN_COUNTER)
+    action()
+    page.wait_for_function("() => window.__runsStarted > 0", timeout=timeout_ms)
+    wait_for_app(page, timeout_ms)
 
 
 def assert_no_exception(page) -> None:
@@ -248,24 +271,12 @@ def real_store_sickness(real_store, tmp_path_factory) -> Path:
     return _real_store_plus(real_store, tmp_path_factory, "real_store_sickness", [SICKNESS_MAR25])
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _apptest_runs_like_a_served_app():
-    """AppTest resets PagesManager.uses_pages_directory before every run, so every in-process run of a page would
-    start in Streamlit's legacy pages/ mode, and ui's guard (ui/__init__.py) would rerun it through app.py,
-    dropping that run's widget triggers (a button click). A served app leaves legacy mode once, on its first run
-    (tests/security/test_server_probes.py and tests/test_auth_oidc.py prove the guard on real servers); here each
-    AppTest run starts as a served app does after that. Servers started by tests are separate processes and keep
-    Streamlit's own behaviour."""
-    from streamlit.runtime.pages_manager import PagesManager
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    PagesManager.__init__ = init
-    yield
-    PagesManager.__init__ = original
+@pytest.fixture(scope="session")
+def real_store_all(real_store26, tmp_path_factory) -> Path:
+    """The real store with the May-26 file (2026 footprint) and the real March 2025 sickness file: every page has
+    data on it (tests/browser/test_axe.py serves it once for all of them). Read-only."""
+    require_reference()
+    return _real_store_plus(real_store26, tmp_path_factory, "real_store_all", [SICKNESS_MAR25])
 
 
 def serve_store(store: Path):

@@ -65,6 +65,6 @@ def test_a_deep_linked_period_changes_the_figures():
 
 
 def test_data_page_offers_the_template():
-    at = run(page="pages/data.py")
+    at = run(page="views/data.py")
     assert not at.exception
     assert any("Vacancy template" in s.value for s in at.subheader)

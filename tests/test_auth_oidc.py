@@ -105,7 +105,7 @@ def _sign_in(page, app_url: str, email: str) -> None:
 
 
 def test_first_request_after_start_deep_link_is_gated(signed_app, page):
-    """Streamlit 1.67 starts a process in legacy pages/-folder mode; ui.auth switches it off and reruns."""
+    """The first request to a fresh server, a deep link, gets the sign-in page."""
     page.goto(signed_app + "/data")  # must stay the first test to use signed_app
     wait_for_app(page)
     page.wait_for_function("() => document.body.innerText.includes('Sign in with your work account')",
@@ -117,8 +117,6 @@ def test_unauthenticated_visitor_sees_only_sign_in(signed_app, page, artifacts):
     for path in ("", "/map?level=ICS"):  # a deep link lands on the sign-in page too
         page.goto(signed_app + path)
         wait_for_app(page)
-        # a session that starts in Streamlit's legacy pages/ mode is rerun through app.py's gate (ui/__init__.py);
-        # on a busy machine wait_for_app can return between the two runs
         page.wait_for_function("() => document.body.innerText.includes('Sign in with your work account')",
                                timeout=30000)
         wait_for_app(page)

@@ -296,7 +296,7 @@ def test_hostile_names_stored_as_text_and_exported_neutralised(name, tmp_path, c
         cell = next(csv.reader([line]))[1]
         assert not cell.startswith(("=", "+", "-", "@")), f"formula-like cell exported: {cell!r}"
     if "<script>" in name:  # never rendered as HTML: no page puts data into unsafe_allow_html
-        offenders = [p for p in [*REPO.glob("pages/*.py"), *REPO.glob("ui/*.py"), REPO / "app.py"]
+        offenders = [p for p in [*REPO.glob("views/*.py"), *REPO.glob("ui/*.py"), REPO / "app.py"]
                      if "unsafe_allow_html=True" in p.read_text(encoding="utf-8")]
         for p in offenders:
             src_text = p.read_text(encoding="utf-8")

@@ -257,7 +257,7 @@ def test_page_on_the_real_store_says_what_the_baseline_rests_on(real_store, monk
 
     monkeypatch.setattr(DeltaGenerator, "download_button", recording)
     monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
-    at = open_app_page("pages/what_if.py", {}, timeout=180)
+    at = open_app_page("views/what_if.py", {}, timeout=180)
     at.session_state["wi_summary_open"] = True  # the all-groups table and its downloads are built when opened
     at.run()
     xlsx = [b for n, b in captured if str(n).startswith("what_if_ENG") and str(n).endswith(".xlsx")]
@@ -287,7 +287,7 @@ def test_page_with_disclosure_control_uses_the_same_evidence_window(real_store, 
     monkeypatch.setenv(disclosure.ENV_FLAG, "1")
     from tests.conftest import warm_disclosure_plan
     warm_disclosure_plan(real_store)
-    at = open_app_page("pages/what_if.py", {"area": "QKK"}, timeout=180)
+    at = open_app_page("views/what_if.py", {"area": "QKK"}, timeout=180)
     captions = "\n".join(c.value for c in at.caption)
     assert "from 2 months, Oct-Nov 2025: provisional" in captions
     assert "national default, not your system's figure" in captions

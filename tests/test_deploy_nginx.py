@@ -72,11 +72,15 @@ def _connections_to(port: int) -> int:
     return n
 
 
-def _nginx_conf(tmp: Path, listen: int, a: int, b: int) -> Path:
+def _nginx_conf(tmp: Path, listen: int, *ports: int) -> Path:
+    """The shipped site config with its upstream's server lines replaced by one per port (same options)."""
     site = (DEPLOY / "nginx-workforce.conf").read_text()
-    site = site.replace("127.0.0.1:8501", f"127.0.0.1:{a}").replace("127.0.0.1:8502", f"127.0.0.1:{b}")
+    lines = re.findall(r"^ *server 127\.0\.0\.1:85\d\d (.*);$", site, re.M)
+    assert lines and len(set(lines)) == 1, "the upstream's server lines should all carry the same options"
+    block = "\n".join(f"    server 127.0.0.1:{p} {lines[0]};" for p in ports)
+    site = re.sub(r"(?:^ *server 127\.0\.0\.1:85\d\d .*;\n)+", block + "\n", site, count=1, flags=re.M)
     site = site.replace("listen 127.0.0.1:8080;", f"listen 127.0.0.1:{listen};")
-    assert f"127.0.0.1:{a}" in site and f"127.0.0.1:{b}" in site and f":{listen};" in site
+    assert all(f"127.0.0.1:{p} " in site for p in ports) and f":{listen};" in site and ":8501 " not in site
     for d in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (tmp / d).mkdir(exist_ok=True)
     user = "user root;\n" if os.geteuid() == 0 else ""  # workers must reach the temp dirs
@@ -104,6 +108,9 @@ def cluster(tmp_path_factory, artifacts):
     a, b, listen = free_port(), free_port(), free_port()
     env = {**os.environ, "RUN_DIR": str(tmp), "PYTHON": str(Path(os.sys.executable))}
     env.pop("WORKFORCE_DISCLOSURE_CONTROL", None)
+    # Failover needs no identity provider: production settings with sign-in deliberately off (run.sh's default,
+    # WORKFORCE_DEPLOYMENT=production, refuses every viewer without [auth]: tests/security/test_server_probes.py)
+    env["WORKFORCE_DEPLOYMENT"] = "local"
     log = open(artifacts / "deploy_run.log", "w")
     replicas = subprocess.Popen(["bash", str(DEPLOY / "run.sh"), str(a), str(b)], cwd=REPO, env=env, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
@@ -224,6 +231,9 @@ def test_page_survives_its_replica_being_killed(cluster, page, artifacts):
     _see(page, "NHS workforce headlines")
     assert_no_exception(page)
     # and it still works: move to another page and change a sidebar setting
+    more = page.locator("[data-testid='stSidebarNavViewButton']")  # Streamlit folds a list of more than 10 pages
+    if more.count() and not page.get_by_role("link", name="Data and definitions").is_visible():
+        more.first.click()
     page.get_by_role("link", name="Data and definitions").click()
     _see(page, "Definitions (NHS Digital)")
     body = page.inner_text("body")

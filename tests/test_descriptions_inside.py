@@ -61,7 +61,7 @@ def _leaver_rate(rows: pd.DataFrame) -> float:
 
 # ------------------------------------------------------------------------------------------- Inside a system
 def test_organisation_ranking_trend_and_peer_funnel_state_their_figures(real, turnover):
-    at = open_app_page("pages/organisations.py", {"area": "QKK", "org": "RJ1"})
+    at = open_app_page("views/organisations.py", {"area": "QKK", "org": "RJ1"})
     orgs = turnover[(turnover["area_code"] == "QKK") & (turnover["period"] == NOV)
                     & (turnover["org_code"].fillna("") != "")]
     rates = orgs.groupby("org_name").apply(_leaver_rate, include_groups=False).sort_values(ascending=False)
@@ -105,7 +105,7 @@ def _bridge_words(rows: pd.DataFrame) -> str:
 
 
 def test_organisation_and_system_bridges_state_start_flows_and_end(real, turnover):
-    at = open_app_page("pages/organisations.py", {"area": "QKK", "org": "RJ1"})
+    at = open_app_page("views/organisations.py", {"area": "QKK", "org": "RJ1"})
     nov = turnover[turnover["period"] == NOV]
     rj1 = nov[nov["org_code"] == "RJ1"]
     d = described(at, f"Why staff in post moved, {rj1['org_name'].iloc[0]}: Oct 2025 to Nov 2025 (FTE): ")
@@ -116,7 +116,7 @@ def test_organisation_and_system_bridges_state_start_flows_and_end(real, turnove
 
 
 def test_profile_bridge_states_start_flows_and_end(real, turnover):
-    at = open_app_page("pages/profile.py", {"area": "QKK", "period": NOV, "group": ALL_STAFF})
+    at = open_app_page("views/profile.py", {"area": "QKK", "period": NOV, "group": ALL_STAFF})
     qkk = turnover[(turnover["period"] == NOV) & (turnover["area_code"] == "QKK")]
     d = described(at, "Why staff in post moved, ")
     assert d.endswith(_bridge_words(qkk)), d
@@ -131,7 +131,7 @@ def test_sickness_ranking_and_funnel_state_their_figures(real):
                                                                               "fte_days_available"]].sum()
     rate = (sy["fte_days_lost"] / sy["fte_days_available"]).sort_values(ascending=False)
     assert len(rate) == 42
-    at = open_app_page("pages/sickness.py", {"area": "QKK"})
+    at = open_app_page("views/sickness.py", {"area": "QKK"})
     names = at.session_state["ctx"].area_names
     rank = int((rate > rate["QKK"]).sum()) + 1
     d = described(at, "Sickness absence rate across 42 systems, Mar 2025: highest ")
@@ -152,7 +152,7 @@ def test_sickness_trend_and_spc_state_their_figures_on_demo_data():
         return rows["fte_days_lost"].sum() / rows["fte_days_available"].sum()
     qkk = s[s["area_code"] == "QKK"]
     region = s[(s["region_code"] == qkk["region_code"].iloc[0]) & (s["area_code"] != SICKNESS_OUTSIDE_SYSTEMS)]
-    at = open_app_page("pages/sickness.py", {"area": "QKK"})
+    at = open_app_page("views/sickness.py", {"area": "QKK"})
     name = at.session_state["ctx"].area_names["QKK"]
     months = sorted(qkk["period"].unique())
     from lib.data.schema import period_label
@@ -175,7 +175,7 @@ DOC = {"area": "ENG", "horizon": 5,
 
 def test_whatif_bridge_states_baseline_each_lever_and_scenario():
     from ui.whatif.session import run_cached
-    at = open_app_page("pages/what_if.py", {"scn": to_query(Scenario.from_dict(DOC))}, timeout=120)
+    at = open_app_page("views/what_if.py", {"scn": to_query(Scenario.from_dict(DOC))}, timeout=120)
     res = run_cached(*at.session_state["wi_key"], Scenario.from_dict(DOC).to_json(None))
     t = res.table[(res.table["role"] == NURSES) & (res.table["year"] == 5) & (res.table["area_code"] == "ENG")]
     base = float(t.loc[t["scenario"] == "baseline", "fte"].sum())
@@ -199,7 +199,7 @@ def test_map_ranking_states_highest_lowest_and_england(real, turnover):
     den = (per["sip_start_fte"] + per["sip_end_fte"]) / 2
     rate = (per["leavers_fte"] / den).sort_values(ascending=False)
     england = per["leavers_fte"].sum() / den.sum()  # ratio of sums over the systems
-    at = open_app_page("pages/map.py", {"measure": "leaver_rate", "period": NOV})
+    at = open_app_page("views/map.py", {"measure": "leaver_rate", "period": NOV})
     names = at.session_state["ctx"].area_names
     d = described(at, f"Leaver rate across {len(rate)} systems ({ALL_STAFF}), Nov 2025: ")
     assert len(rate) == 42
@@ -208,7 +208,7 @@ def test_map_ranking_states_highest_lowest_and_england(real, turnover):
 
 
 def test_accessibility_statement_lists_these_charts_as_met():
-    at = open_app_page("pages/accessibility.py")
+    at = open_app_page("views/accessibility.py")
     met, not_met = at.table[0].value, at.table[1].value
     charts = met.loc["Charts described in words"].iloc[1]
     for chart in ("the map's ranked bar chart", "Inside a system (organisations ranked",
@@ -224,7 +224,7 @@ def test_organisation_ranking_with_every_figure_hidden_says_so(real, monkeypatch
     from tests.conftest import warm_disclosure_plan
     monkeypatch.setenv("WORKFORCE_DISCLOSURE_CONTROL", "1")
     warm_disclosure_plan(real)
-    at = open_app_page("pages/organisations.py", {"area": "QKK", "org": "RJ1", "group": "Midwives"})
+    at = open_app_page("views/organisations.py", {"area": "QKK", "org": "RJ1", "group": "Midwives"})
     assert at.dataframe[0].value["Leaver rate"].isna().all()
     d = described(at, "Leaver rate (month): none of the organisations of South East London has a figure to show for Midwives")
     assert "hidden by disclosure control or not published" in d

@@ -192,7 +192,7 @@ KNOWN_GAPS = {
 
 def _pages() -> list:
     return [pytest.param(p, marks=pytest.mark.xfail(reason=KNOWN_GAPS[p], strict=False)) if p in KNOWN_GAPS else p
-            for p in sorted(f"pages/{f.name}" for f in (REPO / "pages").glob("*.py"))]
+            for p in sorted(f"views/{f.name}" for f in (REPO / "views").glob("*.py"))]
 
 
 def _run_page(page: str, monkeypatch, captured: list):
@@ -212,7 +212,7 @@ def _run_page(page: str, monkeypatch, captured: list):
                         lambda *a, **k: recording(streamlit._main, *a, **k))
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
     at.run()
-    if page != "pages/home.py":
+    if page != "views/home.py":
         at.switch_page(page)
         at.run()
     open_on_request(at)  # the system tables and the downloads behind popovers (built only when open, issue 16)
@@ -260,7 +260,7 @@ def test_page_shows_no_count_under_5_with_control_on(page, small_data, monkeypat
     for name, df in _download_frames(captured):
         problems += [f"download {name}: {p}" for p in small_cells(df)]
     assert not problems, problems
-    if page == "pages/home.py":  # AppTest drops the sidebar tree after switch_page, so check it once
+    if page == "views/home.py":  # AppTest drops the sidebar tree after switch_page, so check it once
         assert any(disclosure.NOTE in c.value for c in at.sidebar.caption)
 
 
@@ -269,7 +269,7 @@ def test_small_counts_do_show_with_control_off(small_data, monkeypatch):
     monkeypatch.setenv("WORKFORCE_DATA_DIR", str(small_data))
     monkeypatch.delenv(disclosure.ENV_FLAG, raising=False)
     captured: list = []
-    at = _run_page("pages/home.py", monkeypatch, captured)
+    at = _run_page("views/home.py", monkeypatch, captured)
     assert not at.exception
     assert any(small_cells(df.value) for df in at.dataframe)
     assert any(small_cells(df) for _, df in _download_frames(captured))
@@ -330,7 +330,7 @@ def test_turnover_net_change_is_not_shown_when_a_flow_is_hidden(small_data, monk
     from tests.conftest import open_app_page
     monkeypatch.setenv("WORKFORCE_DATA_DIR", str(small_data))
     monkeypatch.setenv(disclosure.ENV_FLAG, "1")
-    at = open_app_page("pages/turnover.py", {"area": "QE1", "group": "Midwives"})
+    at = open_app_page("views/turnover.py", {"area": "QE1", "group": "Midwives"})
     shown = {m.label: m.value for m in at.metric}
     leavers = next(v for k, v in shown.items() if k.startswith("Leavers"))
     net = next(v for k, v in shown.items() if k.startswith("Net change"))

@@ -14,10 +14,10 @@ from tests.conftest import open_app_page, open_downloads, open_on_request
 
 # AppTest tree nodes of the page body (title included) before this change: Map 36, Turnover 52, Vacancies 33,
 # Role mix 68 (demo data). The limits leave a little room, not the old counts.
-PAGES = {"pages/map.py": ({"measure": "leaver_rate"}, 24),
-         "pages/turnover.py": ({"area": "QKK"}, 36),
-         "pages/vacancy.py": ({"area": "QKK"}, 23),
-         "pages/role_mix.py": ({"area": "QKK"}, 42)}
+PAGES = {"views/map.py": ({"measure": "leaver_rate"}, 24),
+         "views/turnover.py": ({"area": "QKK"}, 36),
+         "views/vacancy.py": ({"area": "QKK"}, 23),
+         "views/role_mix.py": ({"area": "QKK"}, 42)}
 
 
 def count(node, c: collections.Counter) -> collections.Counter:
@@ -62,7 +62,7 @@ def test_page_sends_no_download_button_until_asked_and_every_one_after(page, mon
 
 def test_system_table_downloads_come_with_the_table():
     """Turnover and Vacancies: the system table's CSV / Excel buttons are there once the table is opened."""
-    for page in ("pages/turnover.py", "pages/vacancy.py"):
+    for page in ("views/turnover.py", "views/vacancy.py"):
         at = open_app_page(page, {"area": "QKK"})
         open_on_request(at)
         labels = [b.label for b in at.get("download_button")]
@@ -70,7 +70,7 @@ def test_system_table_downloads_come_with_the_table():
 
 
 def test_definitions_are_built_when_their_popover_opens():
-    at = open_app_page("pages/turnover.py", {"area": "QKK"})
+    at = open_app_page("views/turnover.py", {"area": "QKK"})
     assert not [m for m in at.markdown if m.value.startswith("**Leaver rate**")]
     at.session_state["turnover_definitions"] = True
     at.run()
@@ -79,7 +79,7 @@ def test_definitions_are_built_when_their_popover_opens():
 
 def test_fixed_note_shares_the_chart_caption():
     """The flows chart's caption gives its key figures, then the fixed note on its own line."""
-    at = open_app_page("pages/turnover.py", {"area": "QKK"})
+    at = open_app_page("views/turnover.py", {"area": "QKK"})
     caps = [c.value for c in at.caption if "Net change = joiners - leavers" in c.value]
     assert len(caps) == 1
     first, note = caps[0].split("  \n")

@@ -197,7 +197,7 @@ def test_cli_sickness_footprint(sick_store):
 def test_sickness_page_on_the_2026_footprint(sick_store, monkeypatch):
     monkeypatch.setenv("WORKFORCE_DATA_DIR", str(sick_store))
     monkeypatch.delenv("WORKFORCE_DISCLOSURE_CONTROL", raising=False)
-    at = open_app_page("pages/sickness.py", {"footprint": "2026", "area": "Z9B2Z"})
+    at = open_app_page("views/sickness.py", {"footprint": "2026", "area": "Z9B2Z"})
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["England, Mar 2025"] == "4.88%"
     assert "West and North London" in metrics

@@ -12,7 +12,7 @@ def spc_specs(at) -> list[str]:
 
 
 def test_turnover_spc_built_only_when_its_expander_is_open():
-    at = open_app_page("pages/turnover.py", {"area": "QKK", "group": "Midwives"})
+    at = open_app_page("views/turnover.py", {"area": "QKK", "group": "Midwives"})
     assert spc_specs(at) == []  # collapsed: nothing built or sent
     at.session_state["turnover_spc_open"] = True  # the expander's own state (key), as a click sets it
     at.run()
@@ -41,8 +41,8 @@ def test_system_tables_built_only_on_request():
     """Turnover and Vacancies send their 42-row system table only when it is opened (issue 16); opened, every
     system is there with its downloads, and it stays open when the selection changes."""
     from ui import on_request
-    for page, key, column in (("pages/turnover.py", on_request.TURNOVER_TABLE, "Leavers (FTE)"),
-                              ("pages/vacancy.py", on_request.VACANCY_TABLE, "Vacancy rate")):
+    for page, key, column in (("views/turnover.py", on_request.TURNOVER_TABLE, "Leavers (FTE)"),
+                              ("views/vacancy.py", on_request.VACANCY_TABLE, "Vacancy rate")):
         at = open_app_page(page, {"area": "QKK", "group": "Midwives"})
         assert not [d for d in at.dataframe if column in d.value.columns], page
         assert any(t.label == on_request.TABLE_LABEL and not t.value for t in at.toggle), page
@@ -62,7 +62,7 @@ def test_system_tables_built_only_on_request():
 def test_role_mix_group_change_reruns_only_its_section():
     """Following another staff group reruns only the group's chart and SPC fragment: the every-system heatmap and
     tables are not re-sent (AppTest then holds just that fragment's elements, as the browser keeps the rest)."""
-    at = open_app_page("pages/role_mix.py", {"area": "QKK", "group": "Midwives"})
+    at = open_app_page("views/role_mix.py", {"area": "QKK", "group": "Midwives"})
     n_tables = len(at.dataframe)
     assert n_tables >= 2
     at.selectbox(key="url_group").set_value("Nurses & health visitors").run()
@@ -92,10 +92,10 @@ def test_a_new_selection_changes_chart_rows_only_never_specs():
     the browser swaps rows into the drawn charts. (Key figures in a spec's description changed it on every
     selection and rebuilt every chart; they are in the caption, the spec says so in fixed words.)"""
     from ui.charts import CAPTIONED
-    for page, a, b in (("pages/turnover.py", {"area": "QKK", "group": "Midwives"},
+    for page, a, b in (("views/turnover.py", {"area": "QKK", "group": "Midwives"},
                         {"area": "QKK", "group": "Nurses & health visitors"}),
-                       ("pages/turnover.py", {"area": "QKK", "period": "2025-10"}, {"area": "QKK", "period": "2025-11"}),
-                       ("pages/vacancy.py", {"area": "QKK", "group": "Midwives"},
+                       ("views/turnover.py", {"area": "QKK", "period": "2025-10"}, {"area": "QKK", "period": "2025-11"}),
+                       ("views/vacancy.py", {"area": "QKK", "group": "Midwives"},
                         {"area": "QKK", "group": "Nurses & health visitors"})):
         before, after = _specs_without_rows(open_app_page(page, a)), _specs_without_rows(open_app_page(page, b))
         assert before and before == after, page
@@ -113,7 +113,7 @@ def test_profile_system_or_group_change_keeps_every_chart_spec():
     from ui.charts import CAPTIONED
 
     def charts(params: dict) -> tuple[list[dict], list[dict]]:
-        at = open_app_page("pages/profile.py", params)
+        at = open_app_page("views/profile.py", params)
         assert not at.exception
         rows = [{d.name: pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in e.proto.datasets}
                 for e in at.get("vega_lite_chart")]

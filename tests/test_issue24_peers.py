@@ -68,7 +68,7 @@ def test_real_similar_systems_and_quartiles(frame):
 
 def test_role_mix_page_marks_hosted_service_and_shows_peers(real_store, monkeypatch):
     monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
-    at = open_app_page("pages/role_mix.py", {"area": "QKK"}, timeout=180)
+    at = open_app_page("views/role_mix.py", {"area": "QKK"}, timeout=180)
     warn = " ".join(w.value for w in at.warning)
     assert "London Ambulance Service NHS Trust (ambulance trust" in warn
     md = " ".join(m.value for m in at.markdown)
@@ -83,7 +83,7 @@ def test_role_mix_page_marks_hosted_service_and_shows_peers(real_store, monkeypa
 
 def test_definitions_page_states_the_rules(real_store, monkeypatch):
     monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
-    at = open_app_page("pages/data.py", {}, timeout=120)
+    at = open_app_page("views/data.py", {}, timeout=120)
     md = " ".join(m.value for m in at.markdown)
     for want in ("Hosted regional services", "Similar systems", "Demand growth in the what-if studio", "Surplus",
                  "NHS Vacancy Statistics"):
@@ -92,7 +92,7 @@ def test_definitions_page_states_the_rules(real_store, monkeypatch):
 
 def test_vacancy_page_on_real_data_shows_englands_published_rates(real_store, monkeypatch):
     monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
-    at = open_app_page("pages/vacancy.py", {}, timeout=120)
+    at = open_app_page("views/vacancy.py", {}, timeout=120)
     t = next(d.value for d in at.dataframe if "England vacancy rate" in d.value)
     rates = dict(zip(t["Staff group"], t["England vacancy rate"]))
     # the table shows percent values (ui.tables: 6.00%)
@@ -104,7 +104,7 @@ def test_vacancy_page_on_real_data_shows_englands_published_rates(real_store, mo
 
 def test_leader_lands_on_their_system_from_one_link(real_store, monkeypatch):
     monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
-    at = open_app_page("pages/home.py", {"area": "QKK"}, timeout=120)
+    at = open_app_page("views/home.py", {"area": "QKK"}, timeout=120)
     heads = [h.value for h in at.subheader]
     assert heads[0].startswith("South East London: summary, month ending Nov 2025")
     caps = " ".join(c.value for c in at.caption)
@@ -114,7 +114,7 @@ def test_leader_lands_on_their_system_from_one_link(real_store, monkeypatch):
     assert labels[:5] == ["Staff in post (FTE)", "Headcount", "Leaver rate (month)", "Joiner rate (month)",
                           "Vacancy rate"]
     # a code that is not a system: England only, with a notice, nothing from the link echoed as a path
-    bad = open_app_page("pages/home.py", {"area": "../../etc/passwd"}, timeout=120)
+    bad = open_app_page("views/home.py", {"area": "../../etc/passwd"}, timeout=120)
     assert not any("summary, month ending" in h.value for h in bad.subheader)
     assert any("not one we recognise" in i.value for i in bad.info)
 
@@ -131,7 +131,7 @@ def test_comparison_lines_hand_case():
 
 def test_sickness_page_tables_rank_and_map(real_store_sickness, monkeypatch):
     monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store_sickness))
-    at = open_app_page("pages/sickness.py", {"area": "QKK"}, timeout=180)
+    at = open_app_page("views/sickness.py", {"area": "QKK"}, timeout=180)
     rank = next(m for m in at.metric if m.label.startswith("Rank among"))
     assert "(1 = highest absence)" in rank.label and " of " in rank.value and "Lower absence is better" in rank.help
     types = next(d for d in at.dataframe if "Organisation type" in d.value.columns)
@@ -141,3 +141,45 @@ def test_sickness_page_tables_rank_and_map(real_store_sickness, monkeypatch):
     assert "%,.1f" in text and "%.2f%%" in text and "localized" not in text, text[:400]
     assert not at.get("deck_gl_json_chart")                 # no WebGL map: the Vega-Lite hex cartogram instead
     assert any("Hex cartogram" in c.proto.spec for c in at.get("vega_lite_chart"))
+
+
+def test_funnel_lower_limits_stop_at_zero():
+    import numpy as np
+    from lib.stats import signals
+    from ui import stats_charts
+    num = np.array([0, 1, 2, 30, 80, 150]); den = np.array([20, 40, 60, 1500, 4000, 8000])
+    res = signals.funnel(num, den, np.array(list("ABCDEF")))
+    assert (res.curve["lower_99_8"] == 0).any()          # the limits reach 0% for small sizes
+    view = signals.FunnelView(res, signals.funnel_units(res, {c: c for c in "ABCDEF"}), "2025-11", "leaver_rate", [])
+    chart = stats_charts.funnel_chart(view, "t").to_dict()
+    limits = next(v for k, v in chart["datasets"].items() if v and "limit" in v[0])
+    assert min(r["rate"] for r in limits) >= 0.0
+    # the y axis's domain is fixed and starts at 0% at the lowest (Vega's 'nice' rounding went below it)
+    scale = chart["layer"][0]["encoding"]["y"]["scale"]
+    assert scale["nice"] is False and scale["domain"][0] == 0.0
+
+
+def test_organisation_bars_have_five_ticks_and_a_picture_title(real_store, monkeypatch):
+    import json as _json
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    at = open_app_page("views/organisations.py", {"area": "QKK"}, timeout=180)
+    spec = next(_json.loads(c.proto.spec) for c in at.get("vega_lite_chart") if '"org_name"' in c.proto.spec)
+    axis = spec["encoding"]["x"]["axis"]
+    assert axis["tickCount"] == 5 and axis["format"] in (".1%", ".2%", ".0%")
+    from ui.charts import title_from_words
+    assert title_from_words("Leaver rate of the organisations of South East London, Nov 2025: highest A 1.2%; "
+                            "lowest B 0.3%.", "organisations_QKK_2025-11_leaver_rate") == \
+        "Leaver rate of the organisations of South East London, Nov 2025: highest A 1.2%"
+
+
+def test_rankings_give_each_system_room():
+    from ui import map_view
+    spec = map_view.ranked_spec("rate", 42)
+    assert spec["height"] >= 42 * 20
+    assert spec["layer"][0]["encoding"]["y"]["axis"]["labelFontSize"] >= 12
+
+
+def test_map_ranking_says_which_end_is_better(real_store, monkeypatch):
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    at = open_app_page("views/map.py", {"measure": "leaver_rate"}, timeout=180)
+    assert any("highest first" in c.value and "Lower is better." in c.value for c in at.caption)

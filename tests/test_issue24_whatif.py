@@ -97,7 +97,7 @@ def test_comparison_picture_holds_every_scenario_and_its_caveats(base, artifacts
 
 def test_page_names_demand_growth_beside_the_headline(real_store, monkeypatch):
     monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
-    at = open_app_page("pages/what_if.py", {}, timeout=180)
+    at = open_app_page("views/what_if.py", {}, timeout=180)
     captions = [c.value for c in at.caption]
     first = next(c for c in captions if "With no lever moved" in c)
     assert "demand growth of 2.0% a year" in first and "not verified" in first and "% of the year-5 gap" in first
@@ -109,7 +109,7 @@ def _qp(at, name):
 
 
 def test_four_compared_scenarios_survive_a_reload_and_travel_in_the_link():
-    at = open_app_page("pages/what_if.py", {"area": "QKK"}, timeout=120)
+    at = open_app_page("views/what_if.py", {"area": "QKK"}, timeout=120)
     at.session_state["wi_panel"] = "Compare scenarios"
     at.run()
     for n, name in ((0, "Plan A"), (50, "Plan B"), (100, "Plan C"), (150, "Plan D")):
@@ -122,7 +122,7 @@ def test_four_compared_scenarios_survive_a_reload_and_travel_in_the_link():
     assert list(at.session_state["wi_saved"]) == ["Plan A", "Plan B", "Plan C", "Plan D"]
     link = _qp(at, "cmp")
     # a reload: a new session opens the same address
-    again = open_app_page("pages/what_if.py", {"area": "QKK", "cmp": link, "scn": _qp(at, "scn")}, timeout=120)
+    again = open_app_page("views/what_if.py", {"area": "QKK", "cmp": link, "scn": _qp(at, "scn")}, timeout=120)
     again.session_state["wi_panel"] = "Compare scenarios"
     again.run()
     saved = again.session_state["wi_saved"]
@@ -132,7 +132,7 @@ def test_four_compared_scenarios_survive_a_reload_and_travel_in_the_link():
     assert cards and "Nursing associates: 150 trainees a year" in cards[0]     # cards show the levers
     # a damaged part is named and left out, the rest kept
     three = "~".join(link.split("~")[:3])
-    bad = open_app_page("pages/what_if.py", {"area": "QKK", "cmp": three + "~s1.AAAA"}, timeout=120)
+    bad = open_app_page("views/what_if.py", {"area": "QKK", "cmp": three + "~s1.AAAA"}, timeout=120)
     assert list(bad.session_state["wi_saved"]) == ["Plan A", "Plan B", "Plan C"]
     assert any("could not be read and are left out" in x.value for x in bad.warning)
 
@@ -146,7 +146,7 @@ def test_compare_straight_from_the_library(tmp_path, monkeypatch):
     library.save(store, "Plan B", Scenario.from_dict({"area": "QKK", "levers": {"retention": [
         {"staff_group": w.NURSES, "leaver_rate_change": -0.01}]}}), "bob@nhs.net")
     monkeypatch.setenv("WORKFORCE_DATA_DIR", str(store))
-    at = open_app_page("pages/what_if.py", {"area": "QKK"}, timeout=120)
+    at = open_app_page("views/what_if.py", {"area": "QKK"}, timeout=120)
     at.session_state["wi_panel"] = "Save, load and share"
     at.run()
     shown = next(d.value for d in at.dataframe if "Saved by" in d.value)
@@ -175,7 +175,7 @@ def test_one_name_names_the_comparison_the_library_and_the_download(tmp_path, mo
     bound = st.download_button
     monkeypatch.setattr(st, "download_button", lambda label, data, *a, **k: (names.append(k.get("file_name")),
                                                                             bound(label, data, *a, **k))[1])
-    at = open_app_page("pages/what_if.py", {"area": "QKK"}, timeout=120)
+    at = open_app_page("views/what_if.py", {"area": "QKK"}, timeout=120)
     at.text_input(key="wi_name").set_value("Board option A").run()
     at.run()
     at.session_state["wi_panel"] = "Save, load and share"
@@ -183,7 +183,7 @@ def test_one_name_names_the_comparison_the_library_and_the_download(tmp_path, mo
     assert not [t for t in at.text_input if t.key in ("wi_cmp_name", "wi_lib_name")]
     assert "Board_option_A.json" in names
     at.button(key="wi_lib_save").click().run()
-    assert any("Saved 'Board option A'" in s.value for s in at.success)
+    assert any("Saved `Board option A` to the library." in s.value for s in at.success)  # the name as a code span
 
 
 def test_change_log_numbers_stay_numbers():

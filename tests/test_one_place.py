@@ -147,7 +147,7 @@ def _page_and_cli(store, tmp_path, monkeypatch, area: str, lever: float | None):
     points on nurses (None: no lever)."""
     from tests.test_page_what_if import lever as move, scn_param
     monkeypatch.setenv("WORKFORCE_DATA_DIR", store)
-    at = open_app_page("pages/what_if.py", {"area": area})
+    at = open_app_page("views/what_if.py", {"area": area})
     assert at.selectbox(key="url_area").value == area
     if lever is not None:
         move(at, "selectbox", "wi_c_ret_group", NURSES)
@@ -189,7 +189,7 @@ def test_an_old_link_to_an_abolished_system_offers_what_it_became(real_store26, 
     monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store26))
     old = Scenario.from_dict({"area": "QU9", "footprint": "ICS", "name": "Old BOB link",
                               "levers": {"retention": [{"staff_group": NURSES, "leaver_rate_change": -0.01}]}})
-    at = open_app_page("pages/what_if.py", {"scn": to_query(old)})
+    at = open_app_page("views/what_if.py", {"scn": to_query(old)})
     text = body(at)
     assert "The scenario in this link is for QU9" in text
     assert "it became part of Thames Valley (S0E4D)" in text
@@ -229,3 +229,9 @@ def test_optimiser_fan_and_bridges_run_on_the_new_icbs(real_store26, area):
         want = run[(run["scenario"] == scenario) & (run["year"] == 5)]["fte"].sum()
         got = out.loc[out["label"] == label, "value"].iloc[0]
         assert round(got) == round(want), (label, got, want)
+
+
+def test_board_pack_refuses_an_abolished_system_with_what_it_became(store, tmp_path):
+    r = run_cli("report", "--data-dir", store, "--area", "QU9", "--out", tmp_path / "x.pdf")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "it became part of Thames Valley (S0E4D)" in r.stderr

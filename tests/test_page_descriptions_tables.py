@@ -46,7 +46,7 @@ def _column_formats(at, column: str) -> dict[str, str]:
 
 def test_vacancy_chart_description_states_the_figures(demo_eng_sys):
     group = "Midwives"
-    at = open_app_page("pages/vacancy.py", {"level": "ICS", "area": "QKK", "group": group, "period": PERIOD})
+    at = open_app_page("views/vacancy.py", {"level": "ICS", "area": "QKK", "group": group, "period": PERIOD})
     assert not at.exception
     # hand computation: vacancy FTE / (vacancy FTE + staff in post FTE), system and England sums
     sys_rows = _sums(demo_eng_sys, group, "QKK")
@@ -67,7 +67,7 @@ def test_vacancy_chart_description_states_the_figures(demo_eng_sys):
 @pytest.mark.parametrize("basis,count_fmt", [("fte", "%,.1f"), ("hc", "%,d")])
 def test_turnover_chart_descriptions_and_table_formats(demo_eng_sys, basis, count_fmt):
     group = "All staff groups"
-    at = open_app_page("pages/turnover.py", {"level": "ICS", "area": "QKK", "group": group, "period": PERIOD,
+    at = open_app_page("views/turnover.py", {"level": "ICS", "area": "QKK", "group": group, "period": PERIOD,
                                               "basis": basis})
     assert not at.exception
     u = "fte" if basis == "fte" else "hc"
@@ -89,7 +89,7 @@ def test_turnover_chart_descriptions_and_table_formats(demo_eng_sys, basis, coun
 
 
 def test_role_mix_descriptions_and_table_formats(demo_eng_sys):
-    at = open_app_page("pages/role_mix.py", {"level": "ICS", "area": "QKK", "group": "Midwives", "period": PERIOD})
+    at = open_app_page("views/role_mix.py", {"level": "ICS", "area": "QKK", "group": "Midwives", "period": PERIOD})
     assert not at.exception
     f = demo_eng_sys[demo_eng_sys["staff_group"] != "All staff groups"]
     total = lambda r: r["sip_end_fte"].sum()  # noqa: E731
@@ -115,7 +115,7 @@ def _leaver_rate(rows: pd.DataFrame) -> float:
 
 def test_profile_trends_description(demo_eng_sys):
     group = "All staff groups"
-    at = open_app_page("pages/profile.py", {"level": "ICS", "area": "QKK", "group": group, "period": PERIOD})
+    at = open_app_page("views/profile.py", {"level": "ICS", "area": "QKK", "group": group, "period": PERIOD})
     assert not at.exception
     desc = [c for c in _captions(at) if c.startswith("Trends for ")]
     assert len(desc) == 1, _captions(at)
@@ -127,7 +127,7 @@ def test_profile_trends_description(demo_eng_sys):
 
 def test_funnel_description_and_aria(demo_eng_sys):
     group = "All staff groups"
-    at = open_app_page("pages/statistics.py", {"level": "ICS", "area": "QKK", "group": group, "period": PERIOD,
+    at = open_app_page("views/statistics.py", {"level": "ICS", "area": "QKK", "group": group, "period": PERIOD,
                                                 "measure": "leaver_rate"})
     assert not at.exception
     desc = [c for c in _captions(at) if c.startswith("Leaver rate (month) across ")]

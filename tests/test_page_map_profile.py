@@ -43,7 +43,7 @@ def vega(at: AppTest, name: str) -> tuple[dict, dict[str, pd.DataFrame]]:
 
 
 def test_map_default_sends_42_aggregate_rows():
-    at = run("pages/map.py")
+    at = run("views/map.py")
     t = texts(at)
     assert "Vacancy rate, all staff groups: ICBs of July 2022, month ending Nov 2025" in t
     assert "Synthetic demo data" in t
@@ -66,7 +66,7 @@ def test_map_values_colours_and_description_match_the_map_table():
     """Every hexagon's figure, colour and label colour are the map table's (CLI figures from the same store),
     the ranking is highest first with England's average, and the caption states the key figures."""
     from lib.insight import map_data as im
-    at = run("pages/map.py", measure="leaver_rate", group="Midwives")
+    at = run("views/map.py", measure="leaver_rate", group="Midwives")
     m = area_metrics(loader.load_frame(loader.DEMO_DATA_DIR, "ICS", periods=["2025-10", "2025-11"]), True)
     table = im.map_table(m, "ICS", "2025-11", "leaver_rate", "Midwives").set_index("code")
     scale = im.colour_scale(table["value"], "rate")
@@ -98,7 +98,7 @@ def test_map_measure_change_swaps_rows_into_fixed_specs():
     """Recolour in place: another measure or staff group sends the same three chart specs and the same element
     layout (so the browser swaps rows into the charts drawn); only the rows differ."""
     def snapshot(**q):
-        at = run("pages/map.py", **q)
+        at = run("views/map.py", **q)
         charts = {e.proto.spec: {d.name: d.data.data for d in e.proto.datasets} for e in at.get("vega_lite_chart")}
         body = next(b for b in at.main.children.values()  # the page's fragment
                     if any(type(e).__name__ == "Subheader" for e in getattr(b, "children", {}).values()))
@@ -114,7 +114,7 @@ def test_map_measure_change_swaps_rows_into_fixed_specs():
     assert la == lb == lc  # the elements keep their places: React keeps each chart (none rebuilt)
     assert all(a[s] != b[s] for s in a if "hexes" in a[s] or "bars" in a[s])  # new rows
 def test_map_bad_measure_and_group_are_friendly():
-    at = run("pages/map.py", measure="<script>alert(1)</script>", group="../../etc/passwd")
+    at = run("views/map.py", measure="<script>alert(1)</script>", group="../../etc/passwd")
     infos = " ".join(i.value for i in at.info)
     assert "measure value" in infos and "group value" in infos and "not one we recognise" in infos
     assert at.selectbox(key="url_measure").value == "vacancy_rate"
@@ -122,7 +122,7 @@ def test_map_bad_measure_and_group_are_friendly():
 
 
 def test_map_measure_and_group_from_link():
-    at = run("pages/map.py", measure="leaver_rate", group="Midwives", period="2025-06")
+    at = run("views/map.py", measure="leaver_rate", group="Midwives", period="2025-06")
     assert "Leaver rate, midwives: ICBs of July 2022, month ending Jun 2025" in texts(at)
     at.selectbox(key="url_measure").set_value("fte_per_100k").run()
     assert not at.exception
@@ -130,13 +130,13 @@ def test_map_measure_and_group_from_link():
 
 
 def test_map_share_needs_a_staff_group():
-    at = run("pages/map.py", measure="fte_share")
+    at = run("views/map.py", measure="fte_share")
     assert any("100% everywhere" in i.value for i in at.info)
     assert at.selectbox(key="url_group").value == "Nurses & health visitors"
 
 
 def test_map_stp_level_and_population_notice():
-    at = run("pages/map.py", level="STP", measure="fte_per_100k")
+    at = run("views/map.py", level="STP", measure="fte_per_100k")
     t = texts(at)
     assert "STPs of April 2021, month ending Jun 2022" in t
     assert any("needs population figures for STP" in i.value for i in at.info)
@@ -150,13 +150,13 @@ def test_map_bad_boundary_file_falls_back_to_hexes(tmp_path, monkeypatch):
     shutil.copytree(loader.DEMO_DATA_DIR, data)
     (data / "boundaries_ICS.geojson").write_text('{"type": "FeatureCollection", "features": [{"oops": 1}]}')
     monkeypatch.setenv(loader.ENV_DATA_DIR, str(data))
-    at = run("pages/map.py")
+    at = run("views/map.py")
     assert any("could not be used" in w.value and "hex cartogram" in w.value for w in at.warning)
     assert len(vega(at, "hexes")[1]["hexes"]) == 42
 
 
 def test_map_choose_a_system_from_the_list_outlines_it_and_links_the_profile():
-    at = run("pages/map.py", measure="leaver_rate")
+    at = run("views/map.py", measure="leaver_rate")
     at.selectbox(key="map_pick").set_value("QKK").run()
     assert not at.exception
     hexes = vega(at, "hexes")[1]["hexes"].set_index("code")
@@ -172,11 +172,11 @@ def test_map_hex_form_switch_keeps_the_pydeck_cartogram_for_the_bench(monkeypatc
     """WORKFORCE_MAP_FORM=deck (bench/bench_pages_map.py's comparison) draws the hexes with pydeck as before;
     anything else is the Vega-Lite form."""
     monkeypatch.setenv("WORKFORCE_MAP_FORM", "deck")
-    at = run("pages/map.py")
+    at = run("views/map.py")
     layer = next(L for L in deck_spec(at)["layers"] if L["id"] == "systems")
     assert len(layer["data"]) == 42 and layer["pickable"] and "html" not in deck_spec(at).get("tooltip", {})
     monkeypatch.setenv("WORKFORCE_MAP_FORM", "<script>")
-    at = run("pages/map.py")
+    at = run("views/map.py")
     assert not at.get("deck_gl_json_chart") and len(vega(at, "hexes")[1]["hexes"]) == 42
 
 
@@ -186,7 +186,7 @@ def _cli_row(level: str, period: str, code: str, group: str = "All staff groups"
 
 
 def test_profile_deep_link_values():
-    at = run("pages/profile.py", area="QKK", period="2025-11", group="Midwives")
+    at = run("views/profile.py", area="QKK", period="2025-11", group="Midwives")
     assert "South East London (QKK)" in [h.value for h in at.header]
     r = _cli_row("ICS", "2025-11", "QKK", "Midwives")
     metrics = {m.label: m.value for m in at.metric}
@@ -199,7 +199,7 @@ def test_profile_deep_link_values():
 
 
 def test_profile_bad_area_is_friendly_and_defaults_alphabetically():
-    at = run("pages/profile.py", area="../../etc/passwd")
+    at = run("views/profile.py", area="../../etc/passwd")
     assert any("area value" in i.value and "not one we recognise" in i.value for i in at.info)
     first = geography.areas("ICS").sort_values("short_name").iloc[0]
     assert f"{first['short_name']} ({first['code']})" in [h.value for h in at.header]
@@ -207,7 +207,7 @@ def test_profile_bad_area_is_friendly_and_defaults_alphabetically():
 
 @pytest.mark.parametrize("code", ["QKK", "QOP"])
 def test_profile_stp_level(code):
-    at = run("pages/profile.py", level="STP", area=code)
+    at = run("views/profile.py", level="STP", area=code)
     name = geography.area_names("STP")[code]
     assert f"{name} ({code})" in [h.value for h in at.header]
     r = _cli_row("STP", "2022-06", code)
@@ -215,7 +215,7 @@ def test_profile_stp_level(code):
 
 
 def test_profile_first_period_has_no_changes():
-    at = run("pages/profile.py", area="QKK", period="2022-08")
+    at = run("views/profile.py", area="QKK", period="2022-08")
     assert "No earlier month is loaded" in texts(at)
     assert all(m.delta in (None, "") for m in at.metric)
 
@@ -234,7 +234,7 @@ def test_map_draws_a_valid_ons_boundary_file(tmp_path, monkeypatch):
     shutil.copytree(loader.DEMO_DATA_DIR, data)
     shutil.copy(src, data / "boundaries_ICS.geojson")
     monkeypatch.setenv(loader.ENV_DATA_DIR, str(data))
-    at = run("pages/map.py")
+    at = run("views/map.py")
     assert not at.warning or not any("could not be used" in w.value for w in at.warning)
     at.radio(key="map_shape").set_value("ONS boundaries").run()
     assert not at.exception
@@ -247,7 +247,7 @@ def test_map_draws_a_valid_ons_boundary_file(tmp_path, monkeypatch):
 
 
 def test_profile_shows_spc_charts_for_leaver_and_vacancy_rate():
-    at = run("pages/profile.py", area="QKK")
+    at = run("views/profile.py", area="QKK")
     assert any(s.value == "Signal or noise?" for s in at.subheader)
     specs = [e.proto.spec for e in at.get("vega_lite_chart")]
     # SPC charts carry process limits as rules; one per rate

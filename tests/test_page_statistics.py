@@ -14,7 +14,7 @@ APP = str(REPO / "app.py")
 
 
 def open_page(params: dict[str, str] | None = None) -> AppTest:
-    return open_app_page("pages/statistics.py", params)
+    return open_app_page("views/statistics.py", params)
 
 
 def chart_titles(at: AppTest) -> list[str]:
@@ -36,7 +36,7 @@ def test_ics_default_shows_spc_funnel_and_what_changed():
     assert titles[1].startswith("Leaver rate (month), All staff groups: 42 systems (ICBs of July 2022)")
     body = text(at)
     assert "Variation icon:" in body and "process limits" in body
-    assert "Pooled rate across systems" in body and "Spread ratio " in body  # plain words, not "phi" (issue 15)
+    assert "Pooled rate across systems" in body and "as much as chance alone would" in body  # plain words (issues 15, 24)
     assert "Outliers (outside the 99.8% limits)" in body or "No outliers" in body
     assert "What changed in Nov 2025" in body
     assert "Synthetic demo data" in body
@@ -82,9 +82,10 @@ def test_fte_has_no_funnel_and_early_period_has_trial_limits():
     at = open_page({"measure": "fte", "period": "2023-03"})
     body = text(at)
     assert "is a count, not a rate" in body
-    # Aug 2022 to Mar 2023: 8 months, too few for limits or a verdict (issue 11): says how many more are needed
-    assert "not enough months to judge" in body and "4 more months" in body
-    assert len(at.get("vega_lite_chart")) == 0
+    # Aug 2022 to Mar 2023: 8 months, too few for limits (issue 11): a run chart instead (issue 21), saying how many
+    # more months limits need
+    assert "Run chart of 8 months" in body and "4 more months" in body
+    assert len(at.get("vega_lite_chart")) == 1
     at = open_page({"measure": "fte", "period": "2023-07"})  # 12 months: limits drawn, flagged as trial limits
     assert "trial limits" in text(at)
     assert len(at.get("vega_lite_chart")) == 1
@@ -118,9 +119,11 @@ def test_spc_section_for_other_pages(drop_vacancy, n):
         assert "trial limits" not in body
 
 
-def test_spc_section_with_six_months_draws_no_chart_and_says_how_many_more():
+def test_spc_section_with_six_months_draws_run_charts_and_says_how_many_more():
     at = AppTest.from_function(_section_app, args=(False, 6), default_timeout=60)
     at.run()
     assert not at.exception
-    assert len(at.get("vega_lite_chart")) == 0  # no limits, no verdict from 6 points
-    assert text(at).count("not enough months to judge") == 2 and "6 more months" in text(at)
+    assert len(at.get("vega_lite_chart")) == 2  # run charts: no limits from 6 points (issue 21)
+    body = text(at)
+    assert body.count("Run chart of 6 months") == 2 and "6 more months" in body
+    assert "(run chart)" in str(at.get("vega_lite_chart")[0].proto.spec)

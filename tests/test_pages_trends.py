@@ -14,7 +14,7 @@ from tests.conftest import open_app_page, open_on_request
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "data" / "demo"
-PAGES = ["pages/vacancy.py", "pages/turnover.py", "pages/role_mix.py"]
+PAGES = ["views/vacancy.py", "views/turnover.py", "views/role_mix.py"]
 
 
 def open_page(page: str, **params) -> AppTest:
@@ -40,7 +40,7 @@ def texts(at: AppTest) -> str:
 
 @pytest.mark.parametrize("level", ["ICS", "STP"])
 def test_vacancy_page(level):
-    at = open_page("pages/vacancy.py", level=level, area="QKK", group="Midwives")
+    at = open_page("views/vacancy.py", level=level, area="QKK", group="Midwives")
     t = table(at, "Vacancy rate")
     assert len(t) == 42 and set(t["Staff group"]) == {"Midwives"}
     assert t["Vacancy rate"].between(0, 100).all()  # shown as percent values (ui.tables: 2 dp)
@@ -51,7 +51,7 @@ def test_vacancy_page(level):
 
 @pytest.mark.parametrize("level", ["ICS", "STP"])
 def test_turnover_page_fte_and_headcount(level):
-    at = open_page("pages/turnover.py", level=level, area="QKK", group="Nurses & health visitors")
+    at = open_page("views/turnover.py", level=level, area="QKK", group="Nurses & health visitors")
     t = table(at, "Leavers (FTE)")
     assert len(t) == 42
     assert np.allclose(t["Net change (FTE, joiners - leavers)"], t["Joiners (FTE)"] - t["Leavers (FTE)"])
@@ -65,7 +65,7 @@ def test_turnover_page_fte_and_headcount(level):
 
 
 def test_turnover_12_month_view_and_early_period():
-    at = open_page("pages/turnover.py", level="ICS", area="Y56", window="12m", period="2022-09")
+    at = open_page("views/turnover.py", level="ICS", area="Y56", window="12m", period="2022-09")
     assert "12-month rolling" in texts(at)
     # only 2 months loaded up to Sep 2022: the rolling columns are blank, not an error
     assert table(at, "Leavers (FTE)")["Leaver rate (12-month rolling)"].isna().all()
@@ -73,7 +73,7 @@ def test_turnover_12_month_view_and_early_period():
 
 @pytest.mark.parametrize("level", ["ICS", "STP"])
 def test_role_mix_page(level):
-    at = open_page("pages/role_mix.py", level=level, area="QKK", group="Midwives")
+    at = open_page("views/role_mix.py", level=level, area="QKK", group="Midwives")
     e = table(at, "Expected FTE")
     assert len(e) == 13
     assert e["Expected FTE"].sum() == pytest.approx(e["FTE"].sum(), rel=1e-6)
@@ -84,13 +84,13 @@ def test_role_mix_page(level):
 
 
 def test_role_mix_for_england_explains_itself():
-    at = open_page("pages/role_mix.py", area="ENG")
+    at = open_page("views/role_mix.py", area="ENG")
     assert any("England is the comparator" in i.value for i in at.info)
     assert len(table(at, "HCHS Doctors")) == 42  # every system still shown
 
 
 def test_role_mix_ignores_all_staff_groups_from_another_page():
-    at = open_page("pages/role_mix.py", group="All staff groups")
+    at = open_page("views/role_mix.py", group="All staff groups")
     assert not any("not one we recognise" in i.value for i in at.info)
     assert at.selectbox(key="url_group").value == "Nurses & health visitors"
 
@@ -124,12 +124,12 @@ def no_vacancy_dir(tmp_path, monkeypatch):
 
 
 def test_vacancy_page_without_vacancy_data(no_vacancy_dir):
-    at = open_page("pages/vacancy.py")
+    at = open_page("views/vacancy.py")
     assert any("No vacancy figures are loaded" in i.value for i in at.info)
     assert not at.dataframe
 
 
 def test_turnover_page_with_two_months_only(no_vacancy_dir):
-    at = open_page("pages/turnover.py", window="12m")
+    at = open_page("views/turnover.py", window="12m")
     assert any("Not enough loaded months" in i.value for i in at.info)
     assert len(table(at, "Leavers (FTE)")) == 42

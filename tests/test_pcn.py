@@ -392,3 +392,17 @@ def test_lever_evidence_for_one_system(pcn_store_dir):
     # the preset is the upper quartile of systems' growth per 100,000, at Frimley's population
     spread = pcn_roles.pace_spread(g, "physician_associate")
     assert pa.fastest_quarter_per_year == pytest.approx(spread["upper_quartile"] * pa.population / 100_000)
+
+
+def test_roles_cli_disclosure_control_hides_small_cells(pcn_store_dir):
+    out = run_cli(*["roles", "--data-dir", str(pcn_store_dir), "--period", "2021-12", "--by", "pcn",
+                    "--disclosure-control"])
+    assert out.returncode == 0, out.stderr
+    df = pd.read_csv(io.StringIO(out.stdout))
+    shown = df.dropna(subset=["headcount"])
+    assert (shown["headcount"] >= 5).all() and df["headcount"].isna().any()
+    assert set(df.loc[df["headcount"].isna(), "suppressed"]) <= {"small count", "would reveal a small count"}
+    hidden = df["headcount"].isna()
+    # no PCN (row), and no system's PCNs in a role (they add up to the system's figure), with a single hidden cell
+    assert not (hidden.groupby(df["area_code"]).sum() == 1).any()
+    assert not (hidden.groupby([df["system_code"], df["role"]]).sum() == 1).any()

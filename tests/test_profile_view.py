@@ -30,7 +30,7 @@ def test_bridge_rows_cut_the_totals_at_the_floor_by_hand():
     assert list(rows["low"]) == [860.0, 950.0, 950.0, 1010.0, 860.0]
     assert list(rows["high"]) == [1000.0, 1000.0, 1010.0, 1015.0, 1015.0]
     assert list(rows["Kind"]) == ["Staff in post", "Leavers / fall", "Joiners / rise",
-                                  "Residual (not a published flow)", "Staff in post"]
+                                  "Other changes: hours, regrading (not a published flow)", "Staff in post"]
     assert list(rows["order"]) == [0, 1, 2, 3, 4]
 
 

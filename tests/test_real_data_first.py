@@ -232,7 +232,7 @@ def on_real(real_store, monkeypatch):
 
 
 def test_headlines_on_real_data(on_real):
-    at = open_app_page("pages/home.py")
+    at = open_app_page("views/home.py")
     text = _texts(at, "info", "caption", "success", "markdown")
     assert "not enough months to judge" in text and "10 more months" in text
     assert "No system shows special cause" not in text
@@ -243,45 +243,48 @@ def test_headlines_on_real_data(on_real):
 
 
 def test_map_opens_on_leaver_rate_without_vacancies(on_real):
-    at = open_app_page("pages/map.py")
+    at = open_app_page("views/map.py")
     assert at.selectbox(key="url_measure").value == "leaver_rate"
     assert not at.warning
     assert REAL_STATEMENT in _texts(at, "caption")
 
 
 def test_map_vacancy_panel_names_the_file(on_real):
-    at = open_app_page("pages/map.py", {"measure": "vacancy_rate"})
+    at = open_app_page("views/map.py", {"measure": "vacancy_rate"})
     assert any("vacancy template" in w.value and "python -m lib template" in w.value for w in at.warning)
 
 
 def test_turnover_on_real_data(on_real):
-    at = open_app_page("pages/turnover.py")
+    at = open_app_page("views/turnover.py")
     assert any(mt.label == "12-month leaver rate" and mt.value == "n/a" for mt in at.metric)
     assert "2 loaded (Oct-Nov 2025), 10 more needed" in _texts(at, "caption")
     at.session_state["turnover_spc_open"] = True  # the SPC is built only when its expander is opened (issue 16)
     at.run()
-    assert "not enough months to judge" in _texts(at, "info")
-    at = open_app_page("pages/turnover.py", {"window": "12m"})
+    # two months: a run chart with no verdict (issue 21), saying how many more months process limits need
+    assert "Run chart of 2 months" in _texts(at, "markdown") and "Too few points for a verdict" in _texts(at, "markdown")
+    assert "10 more months" in _texts(at, "caption")
+    at = open_app_page("views/turnover.py", {"window": "12m"})
     assert "10 more needed" in _texts(at, "info")
 
 
 def test_profile_on_real_data(on_real):
-    at = open_app_page("pages/profile.py", {"area": "QKK"})
-    text = _texts(at, "info", "caption")
-    assert "not enough months to judge" in text and "vacancy template" in text and REAL_STATEMENT in text
+    at = open_app_page("views/profile.py", {"area": "QKK"})
+    text = _texts(at, "info", "caption", "markdown")
+    assert "Run chart of 2 months" in text and "Too few points for a verdict" in text   # issue 21: a run chart
+    assert "vacancy template" in text and REAL_STATEMENT in text
     spec = at.get("vega_lite_chart")[0].proto.spec
     assert '"Vacancy rate"' not in spec  # no empty panel: a caption names the file instead
     assert "Vacancy rate: No vacancy figures are loaded" in text
 
 
 def test_vacancies_on_real_data_name_the_template(on_real):
-    at = open_app_page("pages/vacancy.py")
+    at = open_app_page("views/vacancy.py")
     assert any("vacancy template" in i.value for i in at.info)
 
 
 def test_vacancies_show_coverage_instead_of_a_rate(template_store, monkeypatch):
     monkeypatch.setenv(loader.ENV_DATA_DIR, str(template_store))
-    at = open_app_page("pages/vacancy.py", {"area": "QKK", "group": NURSES})
+    at = open_app_page("views/vacancy.py", {"area": "QKK", "group": NURSES})
     assert any("vacancies reported for 1 of 7 organisations, 40% of staff in post" in w.value for w in at.warning)
     assert not any(mt.label == "Vacancy rate" for mt in at.metric)
     open_on_request(at)  # the system table is built on request (issue 16): open it as a click does
@@ -291,17 +294,17 @@ def test_vacancies_show_coverage_instead_of_a_rate(template_store, monkeypatch):
 
 
 def test_role_mix_and_signal_on_real_data(on_real):
-    at = open_app_page("pages/role_mix.py")
+    at = open_app_page("views/role_mix.py")
     assert REAL_STATEMENT in _texts(at, "caption")
-    at = open_app_page("pages/statistics.py")
+    at = open_app_page("views/statistics.py")
     text = _texts(at, "info", "success")
     assert "not enough months to judge" in text and "No system shows special cause" not in text
 
 
 def test_deep_link_carries_the_source(on_real):
-    at = open_app_page("pages/home.py", {"source": "demo"})
+    at = open_app_page("views/home.py", {"source": "demo"})
     assert "Synthetic demo data" in _texts(at, "caption")
-    at = open_app_page("pages/home.py", {"source": "../../etc"})  # not a known source: the default, never a path
+    at = open_app_page("views/home.py", {"source": "../../etc"})  # not a known source: the default, never a path
     assert REAL_STATEMENT in _texts(at, "caption")
     assert at.query_params["source"] in ("dir", ["dir"])
 

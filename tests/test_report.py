@@ -16,6 +16,7 @@ from lib.data.schema import ALL_STAFF
 from lib.insight import map_data as im
 from lib.insight import provenance
 from lib.report import pack as rp
+from lib.report.render import blocks as all_blocks
 from tests.conftest import ARTIFACTS, REPO, run_cli
 from tests.test_disclosure import small_data  # noqa: F401 - the demo store scaled down to small counts (fixture)
 
@@ -103,7 +104,7 @@ def test_pack_figures_are_the_profile_pages(qkk_pack, real_store, monkeypatch):
     """The System profile (AppTest, real store) shows the same headline figures as the pack's table."""
     from tests.conftest import open_app_page
     monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
-    at = open_app_page("pages/profile.py", {"area": "QKK", "period": "2025-11", "source": "dir"})
+    at = open_app_page("views/profile.py", {"area": "QKK", "period": "2025-11", "source": "dir"})
     shown = {m.label: m.value for m in at.metric}
     heads = next(b for b in qkk_pack["sections"][0]["blocks"] if b["kind"] == "table")
     for row in heads["rows"]:
@@ -129,6 +130,17 @@ def test_pack_uses_the_pages_functions(qkk_pack, real_store):
     from lib.insight import chart_text
     mix_chart = [b for b in secs["mix"]["blocks"] if b["kind"] == "chart"][0]
     assert mix_chart["text"] == chart_text.profile_mix_description(rm, "South East London", "2025-11")
+    # against similar systems: the Role mix page's table (lib.insight.peers), London Ambulance Service named
+    from lib.insight import peers
+    rows = store.frame[store.frame["org_code"].fillna("") != ""]
+    similar = peers.similar_systems(peers.system_profile(rows, "2025-11"), "QKK")
+    page = peers.mix_with_peers(store.metrics, "QKK", "2025-11", list(similar["area_code"]))
+    peer_tab = [b for b in secs["mix"]["blocks"] if b["kind"] == "table"][1]
+    assert [r[0] for r in peer_tab["rows"]] == list(page["Staff group"])
+    assert [r[3] for r in peer_tab["rows"]] == [im.fmt_value(v, "rate") for v in page["Similar systems' share: median"]]
+    assert [r[6] for r in peer_tab["rows"]] == list(page["Among similar systems"])
+    assert any(b["kind"] == "note" and "London Ambulance Service NHS Trust (ambulance trust" in b["text"]
+               for b in secs["mix"]["blocks"])
     orgs = [b for b in secs["organisations"]["blocks"] if b["kind"] == "table"][0]
     assert len(orgs["rows"]) == 7 and orgs["rows"][0][0] == "South London and Maudsley NHS Foundation Trust"
 
@@ -140,8 +152,8 @@ def test_scenario_figures_are_the_what_if_pages(qkk_pack, real_store):
     from lib.whatif.scenario import Scenario
     from ui.whatif.results import headline_figures
     secs = {s["id"]: s for s in qkk_pack["sections"]}
-    cards = [b["items"] for b in secs["scenarios"]["blocks"] if b["kind"] == "figures"]
-    levers = [b["items"] for b in secs["scenarios"]["blocks"] if b["kind"] == "bullets"]
+    cards = [b["items"] for b in all_blocks(secs["scenarios"]["blocks"]) if b["kind"] == "figures"]
+    levers = [b["items"] for b in all_blocks(secs["scenarios"]["blocks"]) if b["kind"] == "bullets"]
     assert len(cards) == 2
     base = w.load_baseline(real_store, "ICS", "2025-11")
     for (name, lv), shown, shown_levers in zip(SCENARIOS.items(), cards, levers):
@@ -173,8 +185,10 @@ def test_every_section_source_and_period_in_board_order(qkk_pdf, real_store):
     assert "Missing: no vacancy rate for this system and month" in text
     assert "Not loaded: no sickness absence figures" in text
     assert "Not loaded: this data store holds no primary care network (PCN) workforce figures" in text
-    # the SPC reading in words (two months: a run chart, and why no SPC reading)
-    assert "SPC reading: Only 2 months have a value (Oct-Nov 2025)" in text
+    # the reading in words (two months: the profile's run chart, and why no SPC chart yet)
+    assert "Leaver rate (month): South East London, All staff groups. Run chart of 2 months, Oct-Nov 2025 (too few " \
+           "for process limits)" in text
+    assert "Reading: 2 months: a run chart (median line), not an SPC chart." in text
     # every chart's key-figures sentence is beside it (chart_text's words)
     assert "Why staff in post moved, South East London, Oct 2025 to Nov 2025 (FTE): 58,688.7 at the start" in text
     assert "Leaver rate (month) across 7 organisations of South East London, Nov 2025: highest South London and " \
@@ -209,10 +223,10 @@ def test_charts_are_vector_with_selectable_text(qkk_pack):
     assert len(svgs) >= 7
     for svg in svgs.values():
         assert svg.lstrip().startswith("<svg") and "<image" not in svg and "<text" in svg
-    n_charts = sum(b["kind"] == "chart" for s in data["sections"] for b in s["blocks"])
+    n_charts = sum(b["kind"] == "chart" for s in data["sections"] for b in all_blocks(s["blocks"]))
     assert n_charts == len(svgs)
     for s in qkk_pack["sections"]:
-        for b in s["blocks"]:
+        for b in all_blocks(s["blocks"]):
             if b["kind"] == "chart":
                 assert b["text"] and b["alt"].startswith("Chart: ") and b["text"] in b["alt"]
 
@@ -252,7 +266,7 @@ def _count_cells(pack: dict) -> list[tuple[str, str]]:
     """(column, cell) of every count a pack's tables show: staff in post, leavers, joiners, vacancies."""
     out = []
     for s in pack["sections"]:
-        for b in s["blocks"]:
+        for b in all_blocks(s["blocks"]):
             if b["kind"] != "table":
                 continue
             cols = b["columns"]
@@ -290,6 +304,8 @@ def test_disclosure_control_leaves_no_count_under_5(real_store, tmp_path):
 def test_cli_refuses_bad_input_plainly(real_store, tmp_path):
     r = run_cli("report", "--data-dir", real_store, "--area", "QXX", "--out", tmp_path / "x.pdf")
     assert r.returncode == 2 and "--area 'QXX' is not a system" in r.stderr and "Traceback" not in r.stderr
+    listed = r.stderr.split("expected one of ")[1].split(" (or all)")[0].split(", ")
+    assert len(listed) == 42 and "QKK" in listed  # the 42 ICBs of July 2022, nothing else
     r = run_cli("report", "--data-dir", real_store, "--area", "QKK", "--period", "2024-01", "--out", tmp_path / "x.pdf")
     assert r.returncode == 2 and "--period '2024-01' is not loaded" in r.stderr
     bad = tmp_path / "bad.json"
@@ -317,6 +333,8 @@ def test_report_colours_are_the_apps():
         (ui_charts.SYSTEM_DASH, ui_charts.REGION_DASH, ui_charts.ENGLAND_DASH)
     assert charts.COMPARE_COLOURS == ui_charts.COMPARE_COLOURS and charts.BASELINE_COLOUR == ui_charts.BASELINE_COLOUR
     assert charts.WATERFALL_COLOURS == inside.WATERFALL_COLOURS
+    from ui import profile_view
+    assert rp.BRIDGE_LEGEND == profile_view.BRIDGE_KINDS  # the bridge's key in the page's words
     assert (charts.MDC_COMMON, charts.MDC_IMPROVEMENT, charts.MDC_CONCERN, charts.MDC_NEUTRAL) == \
         (stats_charts.MDC_COMMON, stats_charts.MDC_IMPROVEMENT, stats_charts.MDC_CONCERN, stats_charts.MDC_NEUTRAL)
 
@@ -430,3 +448,17 @@ def test_primary_care_section_once_pcn_figures_are_loaded(pcn_pack_store, tmp_pa
                    if r[2] != "suppressed" and 0 < float(r[2].replace(",", "")) < 5]
     assert plain_small, "December 2021 has roles with headcount under 5 in South East London"
     assert not [r for r in tab["rows"] if r[2] != "suppressed" and 0 < float(r[2].replace(",", "")) < 5]
+
+
+def test_population_is_read_as_the_app_reads_it(pcn_pack_store, real_store):
+    """The ranks' FTE per 100,000 rests on the population; the pack reads it as ui.data does (the store's
+    population_<LEVEL>.csv, else the ingested ONS sub-ICB file), for the demo, a store with the ONS file and one
+    without."""
+    from ui import data
+    for store in (REPO / "data" / "demo", pcn_pack_store, real_store):
+        app = data._population(str(store), ("test",), "ICS")
+        assert rp.population(store, "ICS") == app, store
+    assert len(rp.population(pcn_pack_store, "ICS")) == 42 and rp.population(real_store, "ICS") == {}
+    ranks = next(b for b in rp.build_pack(rp.load_store(pcn_pack_store, "2025-11"), "QKK")["sections"][0]["blocks"]
+                 if b["kind"] == "table" and b["columns"][0] == "Measure")
+    assert "FTE per 100,000 population" in [r[0] for r in ranks["rows"]], ranks["rows"]

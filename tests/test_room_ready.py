@@ -4,6 +4,7 @@ Layout (above the fold, live drag, clipped tables, the map key) is checked in te
 from __future__ import annotations
 
 import io
+import re
 import json
 import zipfile
 
@@ -20,7 +21,7 @@ JARGON = ["1-(1-m)", "phi", "tau2", "vacancy_fte unknown", "`check`", "Seed", "M
 
 
 def open_what_if(**params):
-    return open_app_page("pages/what_if.py", params, timeout=90)
+    return open_app_page("views/what_if.py", params, timeout=90)
 
 
 def visible_text(at) -> str:
@@ -32,7 +33,12 @@ def visible_text(at) -> str:
         parts += [str(w.label) for w in getattr(at, kind)]
     parts += [m.label for m in at.metric] + [m.proto.delta for m in at.metric]
     parts += [str(t.label) for t in at.tabs] if hasattr(at, "tabs") else []
-    return "\n".join(parts)
+    return as_read("\n".join(parts))
+
+
+def as_read(text: str) -> str:
+    """Markdown as a person reads it: backslash escapes of punctuation and word joiners removed (ui.text.md)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text).replace("\u2060", "")
 
 
 def metric(at, start: str):
@@ -152,10 +158,10 @@ def test_chart_picture_is_built_only_when_asked_for(monkeypatch):
 def test_library_save_list_load_delete_export(tmp_path):
     scn = Scenario.from_dict({"schema_version": 1, "area": "QKK", "horizon": 7, "name": "40 NAs",
                               "levers": {"new_roles": [{"role": "nursing_associate", "trainees_per_year": 40}]}})
-    p = library.save(tmp_path, "40 nursing associates", scn, "ann@nhs.net", when="2026-11-29T10:00:00+00:00")
-    assert p.parent == tmp_path / "scenarios" and p.suffix == ".json"
+    assert library.save(tmp_path, "40 nursing associates", scn, "ann@nhs.net",
+                        when="2026-11-29T10:00:00+00:00") == "40 nursing associates"
+    assert (tmp_path / "scenarios" / "library.sqlite3").is_file()  # SQLite in the store (issue 22)
     library.save(tmp_path, "Retention first", Scenario(area="QKK"), "bob@nhs.net", when="2026-11-29T11:00:00+00:00")
-    assert not list((tmp_path / "scenarios").glob(".tmp-*")), "no temporary file left behind"
     t, problems = library.entries(tmp_path)
     assert problems == []
     assert t["name"].tolist() == ["Retention first", "40 nursing associates"]          # newest first
@@ -180,15 +186,17 @@ def test_library_names_damaged_files_and_refuses_bad_names(tmp_path):
     (tmp_path / "scenarios" / "wrong.json").write_text(json.dumps({"name": "x", "scenario": {"area": 5}}))
     t, problems = library.entries(tmp_path)
     assert t["name"].tolist() == ["Good"]
-    assert any(p.startswith("broken.json: not valid JSON") for p in problems)
-    assert any(p.startswith("wrong.json:") for p in problems)
+    assert any(p.startswith("scenarios/broken.json: not valid JSON") for p in problems), problems
+    assert any(p.startswith("scenarios/wrong.json:") for p in problems), problems
     with pytest.raises(library.LibraryError, match="needs a name"):
         library.save(tmp_path, "   ", Scenario(area="QKK"), "ann")
     with pytest.raises(library.LibraryError, match="at most 80"):
         library.save(tmp_path, "x" * 81, Scenario(area="QKK"), "ann")
-    # a name is never a path
-    p = library.save(tmp_path, "../../etc/passwd", Scenario(area="QKK"), "ann")
-    assert p.parent == tmp_path / "scenarios"
+    # a name is never a path: it is a value in the database
+    library.save(tmp_path, "../../etc/passwd", Scenario(area="QKK"), "ann")
+    assert "../../etc/passwd" in library.entries(tmp_path)[0]["name"].tolist()
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file() and "library.sqlite3" not in p.name) == [
+        "broken.json", "wrong.json"]
 
 
 def test_library_only_the_owner_overwrites_or_deletes(tmp_path):
@@ -225,18 +233,31 @@ def test_library_anonymous_when_sign_in_is_off_and_unreadable_entries_kept(tmp_p
     library.save(tmp_path, "Ann's", Scenario(area="QKK"), "ann@nhs.net")
     with pytest.raises(library.LibraryError, match="saved by ann@nhs.net"):
         library.save(tmp_path, "Ann's", Scenario(area="QKK"), library.ANONYMOUS)
-    # entries saved before owners were recorded ("local user") count as anonymous
-    old = tmp_path / "scenarios" / next(p.name for p in (tmp_path / "scenarios").glob("Local_plan_*.json"))
-    doc = json.loads(old.read_text())
-    old.write_text(json.dumps({**doc, "saved_by": "local user"}))
     assert library.owner(tmp_path, "Local plan") == library.ANONYMOUS
-    # a damaged file under a name has no known owner: never overwritten or deleted from the page (fail closed)
-    old.write_text("{not json")
-    with pytest.raises(library.LibraryError, match="cannot be read, so its owner is not known"):
-        library.save(tmp_path, "Local plan", Scenario(area="QKK"), library.ANONYMOUS)
-    with pytest.raises(library.LibraryError, match="cannot be read"):
-        library.delete(tmp_path, "Local plan", library.ANONYMOUS)
-    assert old.read_text() == "{not json"
+
+
+def test_library_files_from_before_are_imported_once_with_owners(tmp_path):
+    """scenarios/*.json (the library before issue 22) are imported on first use; "local user" (entries saved
+    before owners were recorded) counts as anonymous; a damaged file is listed, not imported, never fatal."""
+    d = tmp_path / "scenarios"
+    d.mkdir()
+    doc = {"name": "Old plan", "saved_by": "local user", "saved_at_utc": "2026-11-01T10:00:00+00:00",
+           "scenario": Scenario(area="QKK", horizon=4).to_dict()}
+    (d / "Old_plan_1.json").write_text(json.dumps(doc))
+    (d / "Ann_1.json").write_text(json.dumps({**doc, "name": "Ann's", "saved_by": "Ann@nhs.net"}))
+    (d / "broken.json").write_text("{not json")
+    t, problems = library.entries(tmp_path)
+    assert sorted(t["name"]) == ["Ann's", "Old plan"]
+    assert library.owner(tmp_path, "Old plan") == library.ANONYMOUS
+    assert library.owner(tmp_path, "Ann's") == "ann@nhs.net"
+    assert library.load(tmp_path, "Old plan").horizon == 4
+    assert problems == ["scenarios/broken.json: not valid JSON (Expecting property name enclosed in double quotes: "
+                        "line 1 column 2 (char 1))"]
+    # once: deleting an imported entry does not bring it back from its file
+    assert library.delete(tmp_path, "Old plan", None)
+    assert sorted(library.entries(tmp_path)[0]["name"]) == ["Ann's"]
+    log = library.changes(tmp_path)
+    assert sorted(log["what"]) == ["deleted", "imported", "imported"]
 
 
 def test_change_log_csv_is_formula_safe_with_notes():
@@ -371,7 +392,7 @@ def test_no_jargon_anywhere_on_the_page(panel):
 def test_workshop_mode_from_the_link_and_bad_flag():
     at = open_what_if(area="QKK", workshop="1")
     assert at.toggle(key="wi_workshop").value is True
-    chosen = at.multiselect(key="wi_live_chosen")
+    chosen = at.button_group(key="wi_live_chosen")
     assert chosen.value == ["nr_nursing_associate_trainees", "ret_change_pp"]
     # chart text at least 16 px for a room
     gap = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")
@@ -379,7 +400,7 @@ def test_workshop_mode_from_the_link_and_bad_flag():
     assert gap and gap[0]["config"]["axis"]["labelFontSize"] >= 16 and gap[0]["config"]["legend"]["labelFontSize"] >= 16
     bad = open_what_if(area="QKK", workshop="<script>")
     assert bad.toggle(key="wi_workshop").value is False
-    assert "workshop value" in visible_text(bad) and "<script>" not in visible_text(bad).replace("'<script>'", "")
+    assert "workshop value" in visible_text(bad) and "<script>" not in visible_text(bad).replace("`<script>`", "")
 
 
 def test_workshop_compare_view_shows_cards_and_chart_first():
@@ -404,7 +425,7 @@ def test_library_on_the_page_saves_with_who_and_when(tmp_path, monkeypatch):
     at.run()
     at.text_input(key="wi_name").set_value("Board option A").run()   # one name box: the scenario's own
     at.button(key="wi_lib_save").click().run()
-    assert any("Saved 'Board option A'" in s.value for s in at.success)
+    assert any("Saved `Board option A` to the library." in as_read(s.value) for s in at.success)
     t, _ = library.entries(store)
     assert t["name"].tolist() == ["Board option A"] and t["saved_by"].tolist() == ["anonymous (local)"]
     assert t["saved_at_utc"][0].startswith("20")
@@ -432,7 +453,8 @@ def _library_page(tmp_path, monkeypatch, who: str | None = None):
 def test_library_page_only_the_owner_may_replace_or_delete(tmp_path, monkeypatch):
     at, store = _library_page(tmp_path, monkeypatch)
     assert "You are anonymous (local). Everyone here can load, compare and export any scenario; only the person " \
-           "who saved one can replace or delete it." in visible_text(at)
+           "who saved one can replace or delete it. Names differing only in capitals or Unicode form count as " \
+           "the same name." in visible_text(at)
     shown = at.dataframe[-1].value if "Saved by" in at.dataframe[-1].value else next(
         d.value for d in at.dataframe if "Saved by" in d.value)
     assert dict(zip(shown["Name"], shown["Saved by"])) == {"Plan B": "bob@nhs.net", "Local plan": "anonymous (local)"}
@@ -442,7 +464,8 @@ def test_library_page_only_the_owner_may_replace_or_delete(tmp_path, monkeypatch
     assert delete.disabled and delete.help == "Only bob@nhs.net can delete it"
     at.text_input(key="wi_name").set_value("Plan B").run()
     at.button(key="wi_lib_save").click().run()
-    assert any("Not saved: Cannot overwrite 'Plan B': it was saved by bob@nhs.net" in e.value for e in at.error)
+    assert any("Not saved: Cannot overwrite 'Plan B': it was saved by bob@nhs.net" in as_read(e.value)
+               for e in at.error)
     assert library.load(store, "Plan B").horizon == 4 and library.owner(store, "Plan B") == "bob@nhs.net"
     at.button(key="wi_lib_load").click().run()
     assert not at.error
@@ -490,7 +513,7 @@ def test_auth_user_is_the_trusted_address(monkeypatch):
 # Other pages
 # ---------------------------------------------------------------------------------------------------------------
 def test_accessibility_statement_lists_met_and_not_met():
-    at = open_app_page("pages/accessibility.py")
+    at = open_app_page("views/accessibility.py")
     heads = [s.value for s in at.subheader]
     assert heads[:3] == ["What is met", "What is not met yet", "How this was checked"]
     met, not_met, checks = at.table[0].value, at.table[1].value, at.table[2].value
@@ -530,7 +553,7 @@ def test_contrast_figures_in_the_statement_are_the_colours_used():
     stated = {"#212B32": 14.4, charts.ENGLAND_COLOUR: 10.9, charts.REGION_COLOUR: 3.2, charts.SYSTEM_COLOUR: 10.2,
               charts.BASELINE_COLOUR: 3.8, charts.SCENARIO_COLOUR: 6.4}
     from tests.conftest import REPO
-    text = (REPO / "pages" / "accessibility.py").read_text(encoding="utf-8")
+    text = (REPO / "views" / "accessibility.py").read_text(encoding="utf-8")
     for colour, ratio in stated.items():
         assert round(_contrast(colour), 1) == ratio, colour
         assert ratio >= 3.0 and f"{ratio}:1" in text
@@ -542,12 +565,12 @@ def test_accessibility_page_is_registered():
     import ast
     from tests.conftest import REPO
     tree = ast.parse((REPO / "app.py").read_text())
-    pages = [n for n in ast.walk(tree) if isinstance(n, ast.Constant) and n.value == "pages/accessibility.py"]
+    pages = [n for n in ast.walk(tree) if isinstance(n, ast.Constant) and n.value == "views/accessibility.py"]
     assert pages
 
 
 def test_definitions_table_in_users_words():
-    at = open_app_page("pages/data.py")
+    at = open_app_page("views/data.py")
     defs = [t.value for t in at.table if "Definition" in t.value.columns][0]
     assert "Leaver rate" in defs.index and "FTE per 100,000 population" in defs.index
     assert not any("_" in str(i) for i in defs.index)
@@ -569,7 +592,7 @@ def test_profile_download_has_one_kind_of_number_a_column(monkeypatch):
         return original(self, label, b"", *args, **kwargs)
 
     monkeypatch.setattr(DeltaGenerator, "download_button", recording)
-    open_downloads(open_app_page("pages/profile.py", {"area": "QKK"}))  # built while its popover is open
+    open_downloads(open_app_page("views/profile.py", {"area": "QKK"}))  # built while its popover is open
     raw = [b for n, b in captured if str(n).startswith("profile_") and str(n).endswith(".csv")][0]
     df = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig")
     col = "Value (rates as fractions)"
@@ -583,7 +606,7 @@ def test_england_has_one_colour_on_every_page():
     import re
     from tests.conftest import REPO
     from ui import charts
-    for f in [*(REPO / "pages").glob("*.py"), *(REPO / "ui").rglob("*.py")]:
+    for f in [*(REPO / "views").glob("*.py"), *(REPO / "ui").rglob("*.py")]:
         src = f.read_text(encoding="utf-8")
         assert "#801650\"]  # Analysis Function palette: system, region, England" not in src, f
         assert not re.search(r"England.{0,80}#A285D1", src), f   # the lavender England of the role-mix chart
@@ -628,7 +651,7 @@ def _shares(rows: pd.DataFrame, area: str | None, period: str) -> pd.Series:
 
 
 def test_turnover_flows_chart_states_joiners_leavers_and_net(demo_rows):
-    at = open_app_page("pages/turnover.py", {"level": "ICS", "area": "QKK", "group": "All staff groups",
+    at = open_app_page("views/turnover.py", {"level": "ICS", "area": "QKK", "group": "All staff groups",
                                               "period": PERIOD, "basis": "fte"})
     d = _described(at, "Leavers and joiners for South East London (QKK) (FTE), Nov 2025: ")
     r = demo_rows[(demo_rows["area_code"] == "QKK") & (demo_rows["staff_group"] == "All staff groups")]
@@ -641,7 +664,7 @@ def test_turnover_flows_chart_states_joiners_leavers_and_net(demo_rows):
 
 
 def test_role_mix_secondary_charts_state_their_figures(demo_rows):
-    at = open_app_page("pages/role_mix.py", {"level": "ICS", "area": "QKK", "group": "Midwives", "period": PERIOD})
+    at = open_app_page("views/role_mix.py", {"level": "ICS", "area": "QKK", "group": "Midwives", "period": PERIOD})
     sys_s, eng_s = _shares(demo_rows, "QKK", PERIOD), _shares(demo_rows, None, PERIOD)
     # expected FTE = the system's total FTE x England's share; the group furthest above expected is named first
     now = demo_rows[(demo_rows["period"] == PERIOD) & (demo_rows["area_code"] == "QKK")
@@ -674,7 +697,7 @@ def test_role_mix_secondary_charts_state_their_figures(demo_rows):
 
 
 def test_profile_role_mix_chart_states_its_figures(demo_rows):
-    at = open_app_page("pages/profile.py", {"level": "ICS", "area": "QKK", "group": "All staff groups",
+    at = open_app_page("views/profile.py", {"level": "ICS", "area": "QKK", "group": "All staff groups",
                                              "period": PERIOD})
     sys_s, eng_s = _shares(demo_rows, "QKK", PERIOD), _shares(demo_rows, None, PERIOD)
     gap = (sys_s - eng_s).abs().sort_values(ascending=False)
@@ -692,8 +715,8 @@ def _xmr(values: list[float]) -> tuple[float, float, float]:
 
 
 @pytest.mark.parametrize("page,params,measure", [
-    ("pages/statistics.py", {"measure": "leaver_rate"}, "leaver"),
-    ("pages/profile.py", {}, "leaver"),
+    ("views/statistics.py", {"measure": "leaver_rate"}, "leaver"),
+    ("views/profile.py", {}, "leaver"),
 ])
 def test_spc_chart_description_states_latest_centre_limits_and_signal(demo_rows, page, params, measure):
     at = open_app_page(page, {"level": "ICS", "area": "QKK", "group": "All staff groups", "period": PERIOD,
@@ -703,7 +726,7 @@ def test_spc_chart_description_states_latest_centre_limits_and_signal(demo_rows,
     rates = list(m["leavers_fte"] / ((m["sip_start_fte"] + m["sip_end_fte"]) / 2))
     mean, lpl, upl = _xmr(rates)
     specs = [json.loads(e.proto.spec) for e in at.get("vega_lite_chart")]
-    if page == "pages/profile.py":  # a fixed spec (issue 16): title the measure, the figures in the caption under it
+    if page == "views/profile.py":  # a fixed spec (issue 16): title the measure, the figures in the caption under it
         assert any(s.get("title") == "Leaver rate (month)" for s in specs), [s.get("title") for s in specs]
         d = _described(at, "Leaver rate (month): South East London")
     else:
@@ -730,7 +753,7 @@ def test_spc_in_expanders_describes_the_chart(demo_rows):
     for k, v in {"level": "ICS", "area": "QKK", "group": "All staff groups", "period": PERIOD}.items():
         at.query_params[k] = v
     at.run()
-    at.switch_page("pages/vacancy.py")
+    at.switch_page("views/vacancy.py")
     at.session_state["vacancy_spc_open"] = True
     at.run()
     assert not at.exception
@@ -758,7 +781,7 @@ def test_secondary_chart_descriptions_on_the_real_files(real_store, monkeypatch)
     def fte(raw, kind, area=None, group="All staff groups"):
         r = raw[(raw["TYPE"] == kind) & (raw["STAFF_GROUP_1_NAME"] == group)]
         return r[r["ICS_CODE"] == area]["FTE"].sum() if area else r["FTE"].sum()
-    at = open_app_page("pages/turnover.py", {"level": "ICS", "area": "QKK", "group": "All staff groups",
+    at = open_app_page("views/turnover.py", {"level": "ICS", "area": "QKK", "group": "All staff groups",
                                               "period": PERIOD, "basis": "fte"})
     d = _described(at, "Leavers and joiners for South East London (QKK) (FTE), Nov 2025: ")
     j, lv = fte(nov, "Joiners", "QKK"), fte(nov, "Leavers", "QKK")
@@ -774,14 +797,14 @@ def test_secondary_chart_descriptions_on_the_real_files(real_store, monkeypatch)
     sys_s = own / own.sum()
     gap = (sys_s - eng_s).dropna()
     g = gap.abs().sort_values(ascending=False).index[0]
-    at = open_app_page("pages/profile.py", {"level": "ICS", "area": "QKK", "group": "All staff groups",
+    at = open_app_page("views/profile.py", {"level": "ICS", "area": "QKK", "group": "All staff groups",
                                              "period": PERIOD})
     d = _described(at, "Share of FTE by staff group for South East London, Nov 2025: largest differences")
     assert f"{g} {100 * sys_s[g]:.2f}% against England {100 * eng_s[g]:.2f}% ({100 * gap[g]:+.2f} points)" in d
     # two months: no SPC chart, so no SPC description; the page says why instead
     specs = [json.loads(e.proto.spec) for e in at.get("vega_lite_chart")]
     assert not any("SPC chart of" in str(s.get("description", "")) for s in specs)
-    at = open_app_page("pages/role_mix.py", {"level": "ICS", "area": "QKK", "group": "Midwives", "period": PERIOD})
+    at = open_app_page("views/role_mix.py", {"level": "ICS", "area": "QKK", "group": "Midwives", "period": PERIOD})
     expected = own.sum() * eng_s
     diff = (own.reindex(eng_s.index).fillna(0) - expected).sort_values(ascending=False)
     top = diff.index[0]

@@ -56,22 +56,27 @@ def test_spc_direction_target_and_fix(capsys):
 
 
 def test_spc_missing_values_in_list(capsys):
-    code, out, _ = run(["spc", "--values", "1,2,,2,1,NA,3", "--format", "json"], capsys)
+    code, out, _ = run(["spc", "--values", "1,2,,2,1,NA,3", "--format", "json", "--chart", "xmr"], capsys)
     assert code == 0
     pts = json.loads(out)["points"]
     assert pts[2]["y"] is None and pts[5]["y"] is None
     assert pts[0]["mean"] == pytest.approx(9 / 5)
+    # by default 5 values are a run chart (issue 21): the median, no mean or limits
+    code, out, _ = run(["spc", "--values", "1,2,,2,1,NA,3", "--format", "json"], capsys)
+    doc = json.loads(out)
+    assert doc["chart"] == "run" and doc["points"][0]["median"] == 2 and doc["points"][0]["mean"] is None
 
 
 def test_spc_csv_input_with_dates(tmp_path, capsys):
     f = tmp_path / "series.csv"
     pd.DataFrame({"month": ["2024-03-01", "2024-01-01", "2024-02-01"], "rate": [0.3, 0.1, 0.2]}).to_csv(f, index=False)
-    code, out, err = run(["spc", "--csv", str(f), "--column", "rate", "--date-column", "month"], capsys)
+    code, out, err = run(["spc", "--csv", str(f), "--column", "rate", "--date-column", "month", "--chart", "xmr"],
+                         capsys)
     assert code == 0
     df = pd.read_csv(io.StringIO(out))
     assert df["x"].tolist() == ["2024-01-01", "2024-02-01", "2024-03-01"]
     assert df["y"].tolist() == [0.1, 0.2, 0.3]
-    assert "trial limits" in err
+    assert "trial limits" in err and set(df["chart"]) == {"xmr"}
 
 
 @pytest.mark.parametrize("argv, message", [

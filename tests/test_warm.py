@@ -11,6 +11,14 @@ import pytest
 from tests.conftest import REPO
 
 
+def _run(coro):
+    """asyncio.run in a thread of its own: Playwright's sync API leaves an event loop running in this thread when
+    a browser test ran earlier in the same worker, and asyncio.run refuses to start inside one."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def _app_pages() -> list[str]:
     tree = ast.parse((REPO / "app.py").read_text())
     for node in ast.walk(tree):
@@ -59,15 +67,15 @@ def test_ready_route_says_warming_then_ready(monkeypatch):
     status = warm.WarmStatus()
     monkeypatch.setattr(warm, "STATUS", status)
     monkeypatch.setattr(serve, "WARM_ON", True)
-    r = asyncio.run(serve.ready(None))
+    r = _run(serve.ready(None))
     assert r.status_code == 503 and json.loads(r.body)["ready"] is False and r.headers["cache-control"] == "no-cache"
     status.ready, status.passes, status.pages = True, 1, {"home": "ok"}
-    r = asyncio.run(serve.ready(None))
+    r = _run(serve.ready(None))
     assert r.status_code == 200 and json.loads(r.body) == {"ready": True, "warming": False, "passes": 1,
                                                           "last_seconds": None, "pages": {"home": "ok"}}
     monkeypatch.setattr(serve, "WARM_ON", False)  # WORKFORCE_WARM=0: ready at once
     status.ready = False
-    assert asyncio.run(serve.ready(None)).status_code == 200
+    assert _run(serve.ready(None)).status_code == 200
 
 
 def test_serve_is_an_st_app_streamlit_run_discovers():

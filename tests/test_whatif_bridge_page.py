@@ -15,7 +15,7 @@ DOC = {"area": "ENG", "horizon": 5,
 
 
 def open_tab(**params):
-    at = open_app_page("pages/what_if.py", {"scn": to_query(Scenario.from_dict(DOC)), **params}, timeout=120)
+    at = open_app_page("views/what_if.py", {"scn": to_query(Scenario.from_dict(DOC)), **params}, timeout=120)
     at.session_state["wi_panel"] = "Why it differs"
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -31,7 +31,7 @@ def bridge_table(at):
 def expected(year: int):
     """The page's own scenario run (the result tables the studio draws), read independently of the bridge."""
     from ui.whatif.session import run_cached
-    at = open_app_page("pages/what_if.py", {"scn": to_query(Scenario.from_dict(DOC))}, timeout=120)
+    at = open_app_page("views/what_if.py", {"scn": to_query(Scenario.from_dict(DOC))}, timeout=120)
     key = at.session_state["wi_key"]
     res = run_cached(*key, Scenario.from_dict(DOC).to_json(None))
     t = res.table[(res.table["role"] == NURSES) & (res.table["year"] == year) & (res.table["area_code"] == "ENG")]
@@ -73,7 +73,7 @@ def test_bridge_tab_for_an_earlier_year():
 
 
 def test_no_lever_says_so():
-    at = open_app_page("pages/what_if.py", {"scn": to_query(Scenario(area="ENG"))}, timeout=120)
+    at = open_app_page("views/what_if.py", {"scn": to_query(Scenario(area="ENG"))}, timeout=120)
     at.session_state["wi_panel"] = "Why it differs"
     at.run()
     assert not at.exception
@@ -84,7 +84,7 @@ def test_lib_bridge_for_a_chosen_year_matches_the_run(tmp_path):
     """lib.insight.bridge.whatif_bridge(year=...): default = horizon; any year's last row = the run's FTE."""
     from lib.insight import bridge as br
     from ui.whatif.session import baseline_cached
-    at = open_app_page("pages/what_if.py", {"scn": to_query(Scenario.from_dict(DOC))}, timeout=120)
+    at = open_app_page("views/what_if.py", {"scn": to_query(Scenario.from_dict(DOC))}, timeout=120)
     base = baseline_cached(*at.session_state["wi_key"])
     scn = Scenario.from_dict(DOC)
     res = w.run(scn, base)

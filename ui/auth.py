@@ -51,14 +51,16 @@ def loaded_secrets() -> settings_check.Secrets:
 def _read_secrets() -> settings_check.Secrets:
     from streamlit import config
     files = [str(f) for f in (config.get_option("secrets.files") or [])]
-    state = settings_check.read_files(files, explicit=config.is_manually_set("secrets.files"))
+    named = config.is_manually_set("secrets.files")
+    production = settings_check.production()
+    state = settings_check.read_files(files, explicit=named, production=production)
     if not state.broken:
         try:  # Streamlit's own copy (AppTest sets secrets there directly)
             values = st.secrets.to_dict() if st.secrets.load_if_toml_exists() else {}
         except Exception as exc:  # noqa: BLE001 - anything unreadable is broken, never "no secrets"
             values, state = {}, settings_check.Secrets({}, f"secrets could not be loaded: {exc}")
         else:
-            state = settings_check.validate(values)
+            state = settings_check.validate(values, named=named, production=production)
     if state.broken:
         _log_once(logging.ERROR, f"dashboard refuses every viewer and keeps disclosure control on: {state.problem}")
     return state
@@ -152,8 +154,8 @@ def _broken_page() -> None:
 
 
 def _only(draw, title: str) -> None:
-    """Show one page and stop. Registering it with st.navigation keeps Streamlit from listing (or running)
-    the files in pages/ as a legacy multipage app; every URL path lands here."""
+    """Show one page and stop. Only this page is registered with st.navigation, so the session learns of no
+    other page; every URL path lands here."""
     pages = [st.Page(draw, title=title, url_path="signin", default=True)]
     # Register the path asked for too, so a deep link gets this page rather than a "page not found" dialog.
     path = urlparse(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]

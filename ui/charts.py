@@ -34,6 +34,25 @@ BASELINE_COLOUR, SCENARIO_COLOUR = "#768692", "#005EB8"   # NHS mid grey, NHS Bl
 COMPARE_COLOURS = ["#12436D", "#F46A25", "#801650", "#28A197"]
 COMPARE_SHAPES = ["circle", "square", "triangle-up", "diamond"]
 BIG_FONT_PX = 16
+# Chart text colours, stated in every spec (Streamlit's chart theme draws axis and legend text in #808495, 3.8:1 on
+# white, below the 4.5:1 that 10-14 px text needs): NHS dark grey for titles, NHS secondary text colour for axes,
+# legends and subtitles (6.4:1 on white). tests/test_a11y_contrast.py computes every chart's ratios.
+CHART_TEXT, CHART_TEXT_SECONDARY = "#212B32", "#4C6272"
+
+
+def text_config() -> dict:
+    """Vega-Lite config that states every chart text colour (axes, legends, titles, facet headers)."""
+    s = CHART_TEXT_SECONDARY
+    return {"axis": {"labelColor": s, "titleColor": s}, "legend": {"labelColor": s, "titleColor": s},
+            "title": {"color": CHART_TEXT, "subtitleColor": s}, "header": {"labelColor": s, "titleColor": s}}
+
+
+def with_text_colours(config: dict | None = None) -> dict:
+    """`config` with the chart text colours added where it does not set its own."""
+    out = {k: dict(v) if isinstance(v, dict) else v for k, v in (config or {}).items()}
+    for section, colours in text_config().items():
+        out[section] = {**colours, **(out.get(section) or {})}
+    return out
 
 
 def comparator_scale(names: dict[str, str]) -> tuple[alt.Scale, alt.Scale]:
@@ -112,8 +131,10 @@ def show_chart(chart: alt.TopLevelMixin, name: str, key: str, *, downloads: bool
     own description is the fixed CAPTIONED)."""
     if description:
         chart = chart.properties(description=CAPTIONED)
+    own = chart.config.to_dict() if getattr(chart, "config", alt.Undefined) is not alt.Undefined else {}
     if big:
-        chart = chart.configure(**{k: v for k, v in big_config().items() if k != "header"})
+        own = {**{k: v for k, v in big_config().items() if k != "header"}, **own}
+    chart = chart.configure(**with_text_colours(own))
     event = st.altair_chart(chart, key=key, **{"width": "stretch", **kwargs})
     if description:
         st.caption(description)
@@ -152,6 +173,18 @@ def download_row(spec: dict | Callable[[], dict], name: str, key: str, *, title:
     row.download_button("Download chart (SVG)", lambda: picture("svg"), file_name=f"{name}.svg",
                         mime="image/svg+xml", key=f"{key}_svg", icon=":material/image:", on_click="ignore",
                         width="content")
+
+
+def title_from_words(description: str | None, name: str) -> str:
+    """A picture's title when its chart has none: the first sentence of its key-figures description (it names the
+    measure, the area and the month), never the file name ('Organisations qkk 2026-05 leaver rate')."""
+    import re
+    text = str(description or "").strip()
+    if text:
+        first = re.split(r"(?<=[.;])\s", text, maxsplit=1)[0].rstrip(".;")
+        head = first.split(": ", 1)[0] if len(first) > 110 else first
+        return head[:120]
+    return name.replace("_", " ").capitalize()
 
 
 def _spec_title(spec: dict) -> str:

@@ -12,10 +12,11 @@ import streamlit as st
 
 from lib.sharing import joint
 from lib.sharing.redact import for_viewers
-from lib.data import geography, loader
+from lib.data import geography, loader, pcn_store
 from lib.insight import coverage, disclosure_plan, trends
 from lib.insight.metrics import store_metrics
 from ui import auth, state
+from ui.text import md
 
 DEMO_LABEL = "Synthetic demo data (embedded)"
 LOCAL_STORE = loader.REPO_ROOT / "data" / "local"
@@ -36,7 +37,7 @@ def data_sources() -> dict[str, Path]:
     configured = configured or os.environ.get(loader.ENV_DATA_DIR, "").strip()
     if configured:
         p = Path(configured)
-        sources = {f"Data directory: {p.name or p}": p, **sources}
+        sources = {"Data loaded for this dashboard": p, **sources}   # words, not the folder's name
     elif (LOCAL_STORE / "manifest.json").exists():  # where `python -m lib ingest` writes without --data-dir
         sources = {"Your ingested files (data/local)": LOCAL_STORE, **sources}
     return sources
@@ -97,7 +98,7 @@ def metrics(data_dir: Path, level: str, periods: list[str] | None = None, basis:
         last = _LAST_GOOD.get(key)
         if last is None:
             raise
-        st.warning(f"The data directory could not be read just now ({for_viewers(exc, data_dir)[:200]}). Showing the figures "
+        st.warning(f"The data directory could not be read just now ({md(for_viewers(exc, data_dir)[:200])}). Showing the figures "
                    "loaded before; fix or remove the file named, and they refresh on the next interaction.",
                    icon=":material/warning:")
         return last[1].copy()
@@ -156,7 +157,7 @@ def _store_problems(data_dir: str, snap: tuple) -> list[str]:
 def show_store_problems(data_dir: Path) -> None:
     """Warn about store files refused by the loader (damaged, truncated, foreign); the rest is still served."""
     for msg in _store_problems(str(data_dir), snapshot(data_dir)):
-        st.warning(f"A file in the data directory was refused and is not used: {for_viewers(msg, data_dir)}",
+        st.warning(f"A file in the data directory was refused and is not used: {md(for_viewers(msg, data_dir))}",
                    icon=":material/warning:")
 
 
@@ -182,7 +183,14 @@ def provenance(data_dir: Path) -> dict:
 def _population(data_dir: str, snap: tuple, level: str) -> dict[str, float]:
     p = Path(data_dir) / f"population_{level}.csv"
     if not p.exists():
-        return {}
+        # else the ONS sub-ICB estimates ingested with `python -m lib ingest` (lib.data.formats.population)
+        if level not in ("ICS", "ICS2026"):
+            return {}
+        try:
+            pop = pcn_store.population(data_dir, level)
+        except (OSError, ValueError, KeyError):
+            return {}
+        return dict(zip(pop["area_code"], pop["population"].astype(float)))
     try:
         df = pd.read_csv(p, dtype={"area_code": str})
         return dict(zip(df["area_code"], pd.to_numeric(df["population"], errors="coerce")))
@@ -191,5 +199,6 @@ def _population(data_dir: str, snap: tuple, level: str) -> dict[str, float]:
 
 
 def population(data_dir: Path, level: str) -> dict[str, float]:
-    """ONS population by area code where the data directory supplies population_<LEVEL>.csv, else {}."""
+    """ONS population by area code where the data directory supplies population_<LEVEL>.csv, or the ONS sub-ICB
+    file was ingested into it; else {}."""
     return _population(str(data_dir), snapshot(data_dir), level)

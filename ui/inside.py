@@ -20,8 +20,8 @@ from lib.insight import organisations as og
 from lib.sharing import disclosure, joint
 from ui import auth, data, shell, trend_charts
 
-ORG_PAGE = "pages/organisations.py"
-SICKNESS_PAGE = "pages/sickness.py"
+ORG_PAGE = "views/organisations.py"
+SICKNESS_PAGE = "views/sickness.py"
 WATERFALL_COLOURS = {"total": "#005EB8", "decrease": "#801650", "increase": "#28A197", "residual": "#A285D1"}
 
 
@@ -87,7 +87,7 @@ def waterfall_chart(table: pd.DataFrame, unit: str, height: int = 300, legend: d
     w["Change"] = w["value"]
     w["Running total"] = w["cumulative"]
     legend = legend or {"total": "Staff in post", "decrease": "Leavers / fall", "increase": "Joiners / rise",
-                        "residual": "Residual (not a published flow)"}
+                        "residual": "Other changes: hours, regrading (not a published flow)"}
     w["Kind"] = w["kind"].map(legend)
     domain = [legend[k] for k in WATERFALL_COLOURS if legend[k] in set(w["Kind"])]
     rng = [WATERFALL_COLOURS[k] for k in WATERFALL_COLOURS if legend[k] in set(w["Kind"])]
@@ -149,7 +149,8 @@ _MD_SPECIAL = "\\`*_{}[]()#+-.!|<>~$"
 
 def plain(text: object) -> str:
     """A published name made safe for markdown (st.markdown, subheaders, captions): every markdown character is
-    escaped, so a name shows as published and can never become a link, emphasis or HTML."""
+    escaped, so a name shows as published and can never become a link, emphasis or HTML. (Values from a link or
+    a person go through ui.text.md, which also stops bare addresses becoming links.)"""
     return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))
 
 
@@ -192,5 +193,5 @@ def hosted_note(hosted: pd.DataFrame, area: str, names: dict) -> str | None:
                       for r in h.itertuples())
     return (f"{plain(names.get(area, area))}'s figures include hosted regional services, which serve people beyond "
             f"the system: {items}. Their staff make the system look different from England for reasons that are "
-            "not the system's own; switch them off below to compare without them (Data and definitions says the "
-            "rule).")
+            "not the system's own. Role mix compares without them ('Leave out hosted regional services') and "
+            "with similar systems; Data and definitions says the rule.")

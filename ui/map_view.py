@@ -21,7 +21,7 @@ from ui import auth, charts, data, trend_charts
 
 LAYER_ID = "systems"
 MAP_HEIGHT = 560
-LABEL_DARK, LABEL_LIGHT = [33, 43, 50], [255, 255, 255]  # NHS dark grey on light fills, white on the darkest two
+LABEL_DARK, LABEL_LIGHT = [0, 0, 0], [255, 255, 255]  # black on light fills, white on the darkest two (map_data)
 # deck.gl's default label font: other families (sans-serif, Source Sans Pro; bold) drew blank glyphs in the
 # headless Chromium the tests use, so only the colour and size change here.
 
@@ -167,6 +167,10 @@ def legend_chart(scale: ColourScale, has_missing: bool) -> alt.Chart:
             type="fit", contains="padding"))
 
 
+# a ranking row per system: 22 px and 12 px names (15 px rows of 10 px names crammed 42 systems together)
+RANK_ROW_PX = 22
+
+
 def ranked_chart(table: pd.DataFrame, scale: ColourScale, measure: str, selected: str | None,
                  info: Measure | None = None) -> alt.LayerChart:
     """Horizontal bars of every system, highest first, coloured as on the map; a tick marks each system's region
@@ -182,7 +186,7 @@ def ranked_chart(table: pd.DataFrame, scale: ColourScale, measure: str, selected
     fmt = ".1%" if kind == "rate" else ",.0f"
     d["pos"] = range(len(d))  # order as a field, not a list of names in the spec: new figures keep the spec as is
     y = alt.Y("name:N", sort=alt.EncodingSortField("pos", op="min"), title=None,
-              axis=alt.Axis(labelLimit=340, labelOverlap=False, labelFontSize=10))  # full names (e.g. Bath and North East Somerset, Swindon and Wiltshire)
+              axis=alt.Axis(labelLimit=340, labelOverlap=False, labelFontSize=12))  # full names (e.g. Bath and North East Somerset, Swindon and Wiltshire)
     tip = [alt.Tooltip("name:N", title="System"), alt.Tooltip("region_name:N", title="Region"),
            alt.Tooltip("value_text:N", title=ms.label), alt.Tooltip("numerator_text:N", title=ms.numerator),
            alt.Tooltip("denominator_text:N", title=ms.denominator),
@@ -204,7 +208,7 @@ def ranked_chart(table: pd.DataFrame, scale: ColourScale, measure: str, selected
                                       fontWeight="bold").encode(
             x="value:Q", y=alt.value(0), text="label:N")
         layers += [rule, text]
-    return alt.layer(*layers).properties(height=max(15 * len(d), 200))
+    return alt.layer(*layers).properties(height=max(RANK_ROW_PX * len(d), 200))
 
 
 # ------------------------------------------------------------------------------------------------ Vega-Lite form
@@ -247,7 +251,7 @@ def hex_spec(level: str) -> dict:
               "encoding": {"x": x, "y": y, "text": {"field": "label", "type": "nominal"},
                            "color": {"field": "text_colour", "type": "nominal", "scale": None}, "tooltip": _TIP}}
     return {"$schema": _VL, "width": w, "height": h, "autosize": {"type": "none"},
-            "config": {"view": {"stroke": None}}, "data": {"name": "hexes"}, "layer": [hexes, labels],
+            "config": charts.with_text_colours({"view": {"stroke": None}}), "data": {"name": "hexes"}, "layer": [hexes, labels],
             # fixed words (Streamlit 1.67 writes st.vega_lite_chart(alt=...) into the spec, so changing figures
             # there rebuilt the chart on every change): the key figures are in the caption under the map
             "description": "Hex cartogram: one equal hexagon per system, placed roughly as on the map of England, "
@@ -274,7 +278,7 @@ def hex_rows(table: pd.DataFrame, scale: ColourScale, measure: str, level: str, 
     d = cells.merge(table[["code", "name", "region_name", "value", "value_text", "numerator_text",
                            "denominator_text"]], on="code", how="left")
     _tooltip_lines(d, scale, ms, selected)
-    d["text_colour"] = ["#212b32" if text_colour(c) == "#000000" else "#ffffff" for c in d["colour"]]
+    d["text_colour"] = [text_colour(c) for c in d["colour"]]  # at least 5.5:1 on every fill (map_data._TEXT_ON)
     d["aria"] = d["system"] + ", " + d["region_name"] + ": " + d["value_line"]
     return d[["code", "label", "x", "y", "colour", "text_colour", "system", "region_name", "value_line",
               "numerator_line", "denominator_line", "selected", "aria"]]
@@ -321,7 +325,7 @@ def ranked_spec(kind: str, n_rows: int) -> dict:
     and number of systems: the measure's name is in the rows' tooltips and the page's heading and caption."""
     fmt = ".1%" if kind == "rate" else ",.0f"
     y = {"field": "name", "type": "nominal", "sort": {"field": "pos", "op": "min"}, "title": None,
-         "axis": {"labelLimit": 340, "labelOverlap": False, "labelFontSize": 10}}
+         "axis": {"labelLimit": 340, "labelOverlap": False, "labelFontSize": 12}}
     tip = [{"field": "system", "type": "nominal", "title": "System"},
            {"field": "region_name", "type": "nominal", "title": "Region"},
            {"field": "value_line", "type": "nominal", "title": "Figure"},
@@ -347,7 +351,7 @@ def ranked_spec(kind: str, n_rows: int) -> dict:
                      "fontWeight": "bold"},
             "encoding": {"x": {"field": "value", "type": "quantitative"}, "y": {"value": 0},
                          "text": {"field": "label", "type": "nominal"}}}
-    return {"$schema": _VL, "height": max(15 * n_rows, 200), "layer": [bars, ticks, rule, text]}
+    return {"$schema": _VL, "height": max(RANK_ROW_PX * n_rows, 200), "layer": [bars, ticks, rule, text]}
 
 
 def ranked_rows(table: pd.DataFrame, scale: ColourScale, measure: str, selected: str | None,

@@ -224,6 +224,14 @@ def funnel_chart(units: pd.DataFrame, title: str, highlight: str | None = None) 
     return alt.layer(*layers).resolve_scale(color="independent").properties(title=title, height=380), words
 
 
+def trust_publications(provenance: dict, fallback: str) -> str:
+    """The trust publications a store holds, in words (e.g. 'NHS Digital Turnover benchmarking 2')."""
+    from lib.insight.provenance import PUBLICATIONS
+    files = [f for f in provenance.get("files", []) if isinstance(f, dict)]
+    kinds = [PUBLICATIONS[k] for k in ("turnover", "staff_in_post") if any(f.get("kind") == k for f in files)]
+    return "; ".join(kinds) or fallback
+
+
 def profile_panel(data_dir: Path, level: str, area: str, *, trust_fte: float | None = None,
                   trust_when: str = "", trust_source: str = "") -> None:
     """The System profile's trust staff and PCN new roles side by side, each with its own date and source."""
@@ -251,13 +259,13 @@ def profile_panel(data_dir: Path, level: str, area: str, *, trust_fte: float | N
         right.metric(f"PCN staff, FTE ({period_label(p)})",
                      "suppressed" if pd.isna(tot["fte"]) else f"{tot['fte']:,.1f}", border=True,
                      delta=None if per is None or pd.isna(per) else f"{per:,.1f} per 100,000 people",
-                     delta_color="off")
+                     delta_color="off", delta_arrow="off")
         top = mine[mine["role"] != pcn_roles.ALL_ROLES].sort_values("fte", ascending=False).head(4)
         st.caption("Largest roles: " + "; ".join(
             f"{r} {'suppressed' if pd.isna(f) else f'{f:,.1f}'}" for r, f in zip(top["role"], top["fte"]))
             + f". Census {period_label(p)}: a different date and source from the trust figures. Source: {SOURCE}; "
               f"population: {POPULATION}.")
-        st.page_link("pages/pcn_roles.py", label="Primary care networks' new roles", icon=":material/diversity_3:",
+        st.page_link("views/pcn_roles.py", label="Primary care networks' new roles", icon=":material/diversity_3:",
                      query_params={"area": area})
 
 

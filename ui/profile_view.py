@@ -1,4 +1,4 @@
-"""System profile (pages/profile.py): everything the page draws for one data snapshot, system, staff group and
+"""System profile (views/profile.py): everything the page draws for one data snapshot, system, staff group and
 period, computed once (st.cache_data), and its charts as fixed Vega-Lite specs (issue 16).
 
 A spec here never carries an area name, a figure or a format chosen from the figures: the system's and its
@@ -13,7 +13,7 @@ import streamlit as st
 
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
 from lib.insight import bridge as br
-from lib.insight import chart_text, exports, map_data as im
+from lib.insight import calendar, chart_text, exports, map_data as im
 from lib.sharing import disclosure
 from lib.stats import signals
 from ui import charts, data, inside, map_view, stats_charts, trend_charts
@@ -38,6 +38,7 @@ def trends_rows(tr: pd.DataFrame) -> pd.DataFrame:
     """The rows of the trends grid from lib.insight.map_data.trends: month (local-time text, as Vega parses it),
     measure, series (the area's name), order (0 the system, 1 its region, 2 England), value, fte."""
     first = tr["series"].iloc[0] if len(tr) else None
+    tr = calendar.with_month_gaps(tr, ["measure", "series"])   # a missing month breaks the line (no join across)
     order = [0 if s == first else 2 if s == "England" else 1 for s in tr["series"]]
     return pd.DataFrame({"month": tr["period"].astype(str) + "-01T00:00:00", "measure": tr["measure"].astype(str),
                          "series": tr["series"].astype(str), "order": order,
@@ -102,7 +103,7 @@ def mix_spec() -> dict:
 
 # ---------------------------------------------------------------------------------------------- bridge
 BRIDGE_KINDS = {"total": "Staff in post", "decrease": "Leavers / fall", "increase": "Joiners / rise",
-                "residual": "Residual (not a published flow)"}
+                "residual": "Other changes: hours, regrading (not a published flow)"}
 
 
 def bridge_rows(table: pd.DataFrame) -> pd.DataFrame:
@@ -149,10 +150,19 @@ def spc_parts(m: pd.DataFrame, area: str, area_name: str, group: str, measure: s
     the page's heading names the system and group) and axis format; its figures in words (the caption) and the
     icons' meaning. {'info': reason} when there is nothing to chart."""
     try:
-        view = signals.spc_view(m, area, group, measure, until=period)
+        view = signals.chart_view(m, area, group, measure, until=period)   # a run chart below 12 months
     except signals.SignalError as exc:
         return {"info": str(exc)}
     label = signals.measure(measure).label
+    if isinstance(view, signals.RunView):
+        spec = trend_charts.stable_spec(stats_charts.run_chart(view.chart, label, measure=measure,
+                                                               axis_format=SPC_FORMATS[measure]))
+        spec["description"] = charts.CAPTIONED
+        title = f"{label}: {area_name}, {group}"
+        return {"spec": spec, "title": title, "notes": [],
+                "caption": chart_text.run_chart_description(view.chart, view.summary, title, percent=True,
+                                                            verdicts=signals.VERDICT, rule_words=signals.rule_words),
+                "words": "  \n".join([*stats_charts.run_words(view.summary, measure), *view.notes])}
     spec = trend_charts.stable_spec(stats_charts.spc_chart(view.chart, label, measure=measure,
                                                            axis_format=SPC_FORMATS[measure]))
     spec["description"] = charts.CAPTIONED

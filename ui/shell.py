@@ -74,7 +74,13 @@ def sidebar() -> Context | None:
                  "or choose the demo data.")
         return None
     _footprint_in_level_param()
-    level = state.radio("Geography level", "level", levels, default="ICS", container=sb, help=LEVEL_HELP)
+    if len(levels) == 1:   # nothing to choose: say what is shown, no one-option radio
+        level = levels[0]
+        # the store level only: which systems (vintage) are shown is the footprint choice below, not the level's
+        # first vintage (this said "ICBs of July 2022" above a page of the 36 ICBs of April 2026)
+        sb.caption(f"Geography level: {level} ({'integrated care' if level == 'ICS' else 'STPs'})")
+    else:
+        level = state.radio("Geography level", "level", levels, default="ICS", container=sb, help=LEVEL_HELP)
     periods = data.periods(data_dir, level)
     period = state.selectbox("Period (month ending)", "period", periods[::-1], default=periods[-1],
                              format_func=period_label, container=sb)
@@ -124,7 +130,7 @@ def footprint_choice(level: str, period: str, sb) -> str:
     years = [v.year for v in vintages]
     default = geography.vintage_for(level, period).year
     labels = {v.year: v.label for v in vintages}
-    year = state.radio("Footprint", "footprint", years, default=default, container=sb,
+    year = state.radio("Show every month on the systems of", "footprint", years, default=default, container=sb,
                        format_func=lambda y: labels[y], help=FOOTPRINT_HELP)
     return geography.vintage(year).key
 

@@ -12,6 +12,7 @@ from typing import TypeVar
 import streamlit as st
 
 from lib.data import geography
+from ui.text import md, quoted
 
 MAX_PARAM_CHARS = 120
 
@@ -42,8 +43,9 @@ def once_per_run(key: str, compute: Callable[[], T]) -> T:
 
 def _notice(name: str, raw: str, default: str) -> None:
     shown = raw[:40] + ("..." if len(raw) > 40 else "")
-    st.session_state.setdefault("_url_notices", []).append(
-        f"The link's {name} value {shown!r} is not one we recognise, so {default!r} is shown instead.")
+    st.session_state.setdefault("_url_notices", []).append(  # the link's value as text, never Markdown
+        f"The link's {md(name)} value {quoted(shown)} is not one we recognise, so {quoted(default)} is shown "
+        "instead.")
 
 
 def url_value(name: str, allowed: Sequence[str], default: str) -> str:
@@ -54,8 +56,8 @@ def url_value(name: str, allowed: Sequence[str], default: str) -> str:
     if raw in allowed:
         return raw
     if (moved := _successor(raw, allowed)) is not None:  # an old link to a system abolished or formed since
-        st.session_state.setdefault("_url_notices", []).append(f"{moved[1]} The link showed {raw}; "
-                                                               f"{moved[0]} is shown instead.")
+        st.session_state.setdefault("_url_notices", []).append(f"{moved[1]} The link showed "  # product words
+                                                               f"{md(raw)}; {moved[0]} is shown instead.")
         return moved[0]
     _notice(name, raw, default)
     return default

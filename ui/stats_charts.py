@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lib.insight import chart_text
+from lib.insight import calendar, chart_text
 from lib.stats import signals
 from lib.data.schema import ALL_STAFF
 from lib.stats.spc import ASSURANCE_ICON_MEANINGS, VARIATION_ICON_MEANINGS
@@ -43,9 +43,11 @@ POINT_LABELS = {
     "special_cause_concern": "Special cause: concern",
     "special_cause_neutral_high": "Special cause: change",
     "special_cause_neutral_low": "Special cause: change",
+    "too_few_points": "Too few points to judge",
 }
-_POINT_DOMAIN = ["Common cause", "Special cause: improvement", "Special cause: concern", "Special cause: change"]
-_POINT_RANGE = [MDC_COMMON, MDC_IMPROVEMENT, MDC_CONCERN, MDC_NEUTRAL]
+_POINT_DOMAIN = ["Common cause", "Special cause: improvement", "Special cause: concern", "Special cause: change",
+                 "Too few points to judge"]
+_POINT_RANGE = [MDC_COMMON, MDC_IMPROVEMENT, MDC_CONCERN, MDC_NEUTRAL, "#AEB7BD"]
 # Vega renders these small charts as SVG (crisp on a projector; the browser test counts the marks).
 _SVG = {"embedOptions": {"renderer": "svg"}}
 
@@ -87,6 +89,9 @@ def spc_chart(spc_df: pd.DataFrame, title: str, *, measure: str = "fte", value_l
         "Rule": [signals.rule_words(r) if s else "" for r, s in zip(spc_df["special_cause_rule"],
                                                                       spc_df["special_cause"])],
     })
+    # a missing month is a row with no value: the line and the limits break there (lib.insight.calendar)
+    d = calendar.with_month_gaps(d, period="Period")
+    d["Month"] = d["Period"].astype(str) + "-01"
     d = d.replace({np.nan: None})
     x = alt.X("Month:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=8))
     base = alt.Chart(d).encode(x=x)
@@ -122,6 +127,68 @@ def spc_chart(spc_df: pd.DataFrame, title: str, *, measure: str = "fte", value_l
     return alt.layer(*layers).properties(title=title, height=height, usermeta=_SVG)
 
 
+def run_chart(run_df: pd.DataFrame, title: str, *, measure: str = "fte", value_label: str | None = None,
+              height: int = 300, axis_format: str | None = None) -> alt.LayerChart:
+    """Run chart (fewer than 12 months): grey line of values, the median (solid), points coloured by the run chart
+    rules (a shift of 6+ on one side of the median, a trend of 5+ rising or falling). run_df: lib.stats.signals
+    RunView.chart (period, y, median, point_type, special_cause_rule, special_cause). Missing months break the line."""
+    fmt = axis_format or _axis_format(measure, run_df["y"])
+    label = value_label or signals.MEASURES.get(measure, signals.MEASURES["fte"]).label
+    d = pd.DataFrame({
+        "Period": run_df["period"].astype(str), "Value": run_df["y"], "Median": run_df["median"],
+        "Reading": [POINT_LABELS.get(t, "Common cause") for t in run_df["point_type"]],
+        "Rule": [signals.rule_words(r) if sc else "" for r, sc in zip(run_df["special_cause_rule"],
+                                                                       run_df["special_cause"])]})
+    d = calendar.with_month_gaps(d, period="Period")
+    d["Month"] = d["Period"] + "-01"
+    d = d.replace({np.nan: None})
+    tip_fmt = ".2%" if fmt.endswith("%") else fmt
+    x = alt.X("Month:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=8))
+    base = alt.Chart(d).encode(x=x)
+    median = alt.Chart(pd.DataFrame({"Median": [float(run_df["median"].iloc[0])]})).mark_rule(
+        color="#231f20", strokeWidth=1.5).encode(y="Median:Q", tooltip=[alt.Tooltip("Median:Q", format=tip_fmt)])
+    line = base.mark_line(color=MDC_COMMON, strokeWidth=1.5).encode(
+        y=alt.Y("Value:Q", title=label, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False)))
+    points = base.mark_point(filled=True, size=55, opacity=1).encode(
+        y="Value:Q", color=alt.Color("Reading:N", scale=alt.Scale(domain=_POINT_DOMAIN, range=_POINT_RANGE),
+                                     legend=alt.Legend(orient="bottom", title=None, labelLimit=260)),
+        tooltip=[alt.Tooltip("Period:N"), alt.Tooltip("Value:Q", format=tip_fmt), "Reading:N", "Rule:N"],
+    ).transform_filter("datum.Value != null").properties(name="run_points")
+    return alt.layer(line, median, points).properties(title=f"{title} (run chart)", height=height, usermeta=_SVG)
+
+
+def run_words(summary: dict, measure: str) -> list[str]:
+    """A run chart's reading in words: the median, the latest month, and a shift or trend (or too few points)."""
+    m = signals.MEASURES.get(measure)
+    lines = [f"Run chart of {summary['n_points']} months: median **{value_text(measure, summary['median'])}**, "
+             f"latest **{value_text(measure, summary['last_value'])}**."]
+    if not summary["verdict_possible"]:
+        lines.append(f"Too few points for a verdict: {' and '.join(summary['too_few_for'])}.")
+    elif summary["last_rule"] in ("Shift", "Trend"):
+        what = signals.VERDICT.get(summary["last_point_type"], "change")
+        lines.append(f"**{summary['last_rule']} ({what}).** The latest month is part of "
+                     f"{signals.rule_words(summary['last_rule'])}.")
+    else:
+        lines.append("No shift (6 or more points in a row on one side of the median) and no trend (5 or more in a "
+                     "row rising or falling) up to the latest month.")
+    if m is not None and m.why_direction:
+        lines.append(f"Which way is better: {m.why_direction}")
+    return lines
+
+
+def run_section(view: signals.RunView, title: str, measure: str, key: str, axis_format: str | None = None) -> None:
+    """Draw a run chart with its reading (fewer than 12 months: Making Data Count advises a run chart)."""
+    m = signals.measure(measure)
+    description = chart_text.run_chart_description(view.chart, view.summary, title, percent=m.is_rate,
+                                                   verdicts=signals.VERDICT, rule_words=signals.rule_words)
+    trend_charts.show(run_chart(view.chart, title, measure=measure, axis_format=axis_format),
+                      f"run_{key}_{measure}", key=f"{key}_run", description=description, caption=False)
+    for line in run_words(view.summary, measure):
+        st.markdown(line)
+    for note in view.notes:
+        st.caption(note)
+
+
 def funnel_chart(view: signals.FunnelView, title: str, *, highlight: str | None = None,
                  height: int = 400) -> alt.LayerChart:
     """Funnel plot: each system's rate against its size (the rate's denominator), the pooled rate, 95% (dashed)
@@ -137,6 +204,8 @@ def funnel_chart(view: signals.FunnelView, title: str, *, highlight: str | None 
         c = pd.concat([c, curve.iloc[[-1]]])
     long = c.melt(id_vars=["denominator"], value_vars=["lower_95", "upper_95", "lower_99_8", "upper_99_8"],
                   var_name="limit", value_name="rate")
+    # a rate cannot be below 0%: the lower limits stop at 0 (for small sizes they dipped below the axis' 0%)
+    long["rate"] = long["rate"].clip(lower=0.0)
     long["Limits"] = np.where(long["limit"].str.endswith("99_8"), "99.8% limits", "95% limits")
     long["side"] = np.where(long["limit"].str.startswith("lower"), "lower", "upper")
     u = view.units
@@ -163,8 +232,13 @@ def funnel_chart(view: signals.FunnelView, title: str, *, highlight: str | None 
     rng = [MDC_COMMON, "#9CCBEF", MDC_IMPROVEMENT, "#FCD58E", MDC_CONCERN, "#A89BC7", MDC_NEUTRAL]
     used = [(dv, r) for dv, r in zip(domain, rng) if dv in set(pts["Reading"])]
     x = alt.X("denominator:Q", title=m.size_label, axis=alt.Axis(format=",.0f"))
+    # the axis never goes below 0% (Vega's rounding of the domain put a "-0.5%" under limits that stop at 0)
+    vals = pd.concat([long["rate"], pts["Rate"]]).astype(float).dropna()
+    lo, hi = (float(vals.min()), float(vals.max())) if len(vals) else (0.0, 1.0)
+    pad = 0.05 * (hi - lo if hi > lo else max(hi, 0.01))
+    y_scale = alt.Scale(zero=False, nice=False, domain=[max(0.0, lo - pad), hi + pad])
     lines = alt.Chart(long).mark_line(color="#425563", strokeWidth=1.2).encode(
-        x=x, y=alt.Y("rate:Q", title=m.label, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False)),
+        x=x, y=alt.Y("rate:Q", title=m.label, axis=alt.Axis(format=fmt), scale=y_scale),
         strokeDash=alt.StrokeDash("Limits:N", scale=alt.Scale(domain=["95% limits", "99.8% limits"],
                                                               range=[[5, 4], [1, 0]]),
                                   legend=alt.Legend(orient="bottom", title=None)),
@@ -224,17 +298,18 @@ HOW_TO_READ_FUNNEL = (
     "from month to month than a large one's. A **funnel plot** draws each system at its size (the rate's "
     "denominator) with limits that narrow as size grows. Inside the 95% limits (dashed) a system is as expected "
     "for its size; outside the 99.8% limits (solid) it is an **outlier** worth looking into. When systems "
-    "differ by more than chance alone (overdispersion: the spread ratio is above 1) the limits are widened by the "
+    "differ by more than chance alone the limits are widened by the "
     "spread between systems, as the FunnelPlotR R package does, so that only real outliers stand out.")
 
 
 def overdispersion_note(view: signals.FunnelView) -> str:
     r = view.result
     if r.adjusted:
-        return (f"Spread ratio {r.phi:.2f}: systems differ more than chance alone would, so the limits are "
-                f"widened by the spread between systems ({r.tau2:.3g} on the arcsine scale).")
-    return (f"Spread ratio {r.phi:.2f} (not above 1): systems differ no more than chance would, so the limits are "
-            f"the plain ones for a proportion.")
+        times = f"{r.phi:,.0f}" if r.phi >= 10 else f"{r.phi:.1f}"
+        return (f"Systems differ about {times} times as much as chance alone would, so the limits are widened to "
+                "allow for real differences between systems: only the far outliers stand out.")
+    return ("Systems differ no more than chance alone would, so the limits are the plain ones for a rate of that "
+            "size.")
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -271,7 +346,16 @@ def spc_section(metrics_df: pd.DataFrame, area_code: str, staff_group: str, meas
         else:
             view = signals.spc_view(metrics_df, area_code, staff_group, measure, until=until, target=target)
     except signals.SignalError as exc:
-        st.info(str(exc), icon=":material/info:")
+        try:   # fewer than 12 months: a run chart (median, shifts, trends), as Making Data Count advises
+            run = signals.chart_view(metrics_df, area_code, staff_group, measure, until=until)
+        except signals.SignalError:
+            run = None
+        if not isinstance(run, signals.RunView):
+            st.info(str(exc), icon=":material/info:")
+            return None
+        names = metrics_df.loc[metrics_df["area_code"] == area_code, "area_name"]
+        area_name = names.iloc[0] if len(names) else area_code
+        run_section(run, title or f"{signals.measure(measure).label}: {area_name}, {staff_group}", measure, key)
         return None
     if cache_key is None:
         names = metrics_df.loc[metrics_df["area_code"] == area_code, "area_name"]

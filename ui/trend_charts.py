@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.data import geography
-from lib.insight import axes
+from lib.insight import axes, calendar
 from lib.insight.trends import ROLE_ORDER
 from ui import charts, on_request
 
@@ -93,7 +93,8 @@ def show(chart: alt.TopLevelMixin | dict, name: str, key: str, *, downloads: boo
     spec = chart if isinstance(chart, dict) else stable_spec(chart)
     if description:
         spec = {**spec, "description": charts.CAPTIONED if caption else description}
-    st.vega_lite_chart(spec={**spec}, key=key, **{"width": "stretch", **kwargs})  # copy: Streamlit pops datasets
+    spec = {**spec, "config": charts.with_text_colours(spec.get("config"))}  # stated text colours (4.5:1)
+    st.vega_lite_chart(spec=spec, key=key, **{"width": "stretch", **kwargs})  # copy: Streamlit pops datasets
     words = [w for w in ((description if caption else None), note) if w]
     if words:
         st.caption("  \n".join(words))
@@ -101,7 +102,9 @@ def show(chart: alt.TopLevelMixin | dict, name: str, key: str, *, downloads: boo
         box = on_request.chart_downloads(key)
         if box is not None:
             with box:  # rows as records, only when a picture is asked for
-                charts.download_row(lambda: _json_ready(spec), name, key, title=export_title)
+                charts.download_row(lambda: _json_ready(spec), name, key,
+                                    title=export_title or (None if charts._spec_title(spec) else
+                                                           charts.title_from_words(description, name)))
 
 # Analysis Function palette: system, region, England (England dashed so it reads in greyscale too)
 ROLE_COLOURS = {k: c for k, (c, _) in charts.COMPARATORS.items()}   # one visual language (ui.charts)
@@ -205,8 +208,10 @@ def trend_chart(series: pd.DataFrame, y_title: str, *, percent: bool = True, sel
     order = (df.drop_duplicates("series").assign(_r=lambda d: d["role"].map({r: i for i, r in enumerate(ROLE_ORDER)}))
              .sort_values("_r"))
     domain, roles = list(order["series"]), list(order["role"])
-    rows = pd.DataFrame({"month": _month_text(df["period"]), "series": df["series"].astype(str),
-                         "value": df["value"].astype(float)})
+    # a missing month is a row with no value, so the line breaks there instead of joining across (lib.insight.calendar)
+    rows = calendar.with_month_gaps(pd.DataFrame({"period": df["period"].astype(str), "series": df["series"].astype(str),
+                                                  "value": df["value"].astype(float)}), ["series"])
+    rows = pd.DataFrame({"month": _month_text(rows["period"]), "series": rows["series"], "value": rows["value"]})
     if axis_format:
         y_axis = {"format": axis_format}
     elif percent:  # decimals so that ticks differ (0.88%-0.95% is not "0.9% 0.9% 0.9%")
@@ -245,8 +250,11 @@ def trend_chart(series: pd.DataFrame, y_title: str, *, percent: bool = True, sel
 def flows_chart(flows: pd.DataFrame, unit: str, *, selected: str | None = None, height: int = 300) -> dict:
     """Leavers and joiners side by side each month, net change (joiners - leavers) as a line. A plain Vega-Lite
     dict with the rows as dataset `flows` (see trend_chart)."""
-    rows = pd.DataFrame({"month": _month_text(flows["period"]), "flow": flows["flow"].astype(str),
-                         "value": pd.to_numeric(flows["value"], errors="coerce").astype(float)})
+    # missing months: empty bands and a break in the net-change line (lib.insight.calendar)
+    rows = calendar.with_month_gaps(pd.DataFrame({
+        "period": flows["period"].astype(str), "flow": flows["flow"].astype(str),
+        "value": pd.to_numeric(flows["value"], errors="coerce").astype(float)}), ["flow"])
+    rows = pd.DataFrame({"month": _month_text(rows["period"]), "flow": rows["flow"], "value": rows["value"]})
     colour = {"field": "flow", "type": "nominal", "title": None,
               "scale": {"domain": list(FLOW_COLOURS), "range": list(FLOW_COLOURS.values())},
               "legend": {"orient": "bottom", "labelLimit": 400}}
@@ -331,6 +339,7 @@ def mix_small_multiples(over_time: pd.DataFrame, groups: list[str]) -> alt.Facet
     order = (df.drop_duplicates("series").assign(_r=lambda d: d["role"].map({r: i for i, r in enumerate(ROLE_ORDER)}))
              .sort_values("_r"))
     domain, roles = list(order["series"]), list(order["role"])
+    df = _month(calendar.with_month_gaps(df.drop(columns="month"), ["staff_group", "series"]))  # breaks at gaps
     base = alt.Chart().mark_line().encode(
         x=alt.X("month:T", title=None, axis=month_axis(df["period"], "%b %Y" if axes.month_ticks(df["period"])
                                                          else "%Y", tickCount=4)),
@@ -348,7 +357,9 @@ def mix_small_multiples(over_time: pd.DataFrame, groups: list[str]) -> alt.Facet
     brk = _break_rows(df)
     if brk is not None:  # dashed mark in every panel where the systems changed (figures before are re-based)
         breaks = [m.strftime("%Y-%m") for m in brk["month"]]
-        layers.append(alt.Chart().mark_rule(color=BREAK_COLOUR, strokeDash=[4, 4], strokeWidth=1.2).encode(
+        # aria=False: in small multiples Vega gave these marks an image role with no name (axe-core svg-img-alt);
+        # the break is stated in words under the chart
+        layers.append(alt.Chart().mark_rule(color=BREAK_COLOUR, strokeDash=[4, 4], strokeWidth=1.2, aria=False).encode(
             x="month:T").transform_filter(alt.FieldOneOfPredicate(field="period", oneOf=breaks)))
     return alt.layer(*layers, data=df).facet(
         facet=alt.Facet("staff_group:N", sort=groups, title=None, header=alt.Header(labelFontWeight="bold")),

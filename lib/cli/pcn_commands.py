@@ -5,6 +5,8 @@ import argparse
 import json
 import sys
 
+import pandas as pd
+
 from lib.data import geography, pcn_store
 from lib.data.footprint import footprint_key
 from lib.data.loader import default_data_dir
@@ -48,9 +50,10 @@ def _roles(args: argparse.Namespace) -> int:
     sdc = getattr(args, "disclosure_control", False)
     if sdc:
         parent = out.groupby("role", as_index=False)[["fte", "headcount"]].sum().assign(area_code="__parent__")
+        # with --by pcn a system's PCNs in a role also add up to the system's figure (shown by --by area)
         out = pcn_cells.hide_small_cells(
-            __import__("pandas").concat([out, parent], ignore_index=True), total_role=pcn_roles.ALL_ROLES,
-            parent_code="__parent__")
+            pd.concat([out, parent], ignore_index=True), total_role=pcn_roles.ALL_ROLES, parent_code="__parent__",
+            also=(("system_code", "role"),) if args.by == "pcn" else ())
         out = out[out["area_code"] != "__parent__"].reset_index(drop=True)
     out.insert(1, "footprint", key)
     out["data_source"] = args.source

@@ -45,6 +45,8 @@ def read_scenarios(paths: list[str]) -> list[tuple[str, object]]:
 
 def _init_worker(store) -> None:
     global _STORE
+    from lib.report import charts
+    charts.warm_renderer()
     _STORE = store
 
 
@@ -64,6 +66,9 @@ def _report(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     sdc = disclosure_requested(args)
     scenarios = read_scenarios(args.scenario or [])
+    if args.area.lower() != "all":
+        from lib.report import charts
+        charts.warm_renderer()  # the chart renderer starts while the store is read
     try:
         store = rp.load_store(args.data_dir, args.period, args.footprint, args.level, sdc)
     except rp.PackError as exc:
@@ -93,7 +98,7 @@ def _report(args: argparse.Namespace) -> int:
         print(f"error: --out {folder}: with --area all, --out is a folder (one PDF a system)", file=sys.stderr)
         return 2
     folder.mkdir(parents=True, exist_ok=True)
-    areas = sorted(c for c in names if c in set(store.metrics["area_code"]))
+    areas = sorted(c for c in geography.vintage(store.key).areas["code"] if c in set(store.metrics["area_code"]))
     jobs = [(a, str(folder / f"board_pack_{a}_{store.period}.pdf")) for a in areas]
     workers = max(1, min(args.jobs or (os.cpu_count() or 1), len(jobs)))
     t_load = time.perf_counter() - t0

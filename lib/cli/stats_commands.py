@@ -23,11 +23,20 @@ import pandas as pd
 from lib.data import geography
 from lib.cli.data_commands import add_disclosure_option, disclosure_requested
 from lib.stats.funnel import funnel
-from lib.stats.spc import IMPROVEMENT_DIRECTIONS, spc, spc_summary
+from lib.insight import calendar
+from lib.stats.spc import (CHART_RUN, CHART_XMR, IMPROVEMENT_DIRECTIONS, chart_kind, run_chart, run_chart_summary, spc,
+                           spc_summary)
 
-MEASURES = ("leaver_rate", "vacancy_rate")
-# Lower leaver and vacancy rates are better (METHODS.md 3.1), so SPC colours rises as concern by default.
-MEASURE_DIRECTION = {"leaver_rate": "decrease", "vacancy_rate": "decrease"}
+FUNNEL_MEASURES = ("leaver_rate", "vacancy_rate", "joiner_rate")
+# Every charted measure of the pages: the store's rates and staff in post, and sickness absence (its own rows).
+SPC_MEASURES = ("leaver_rate", "joiner_rate", "vacancy_rate", "sickness_rate", "fte")
+MEASURES = SPC_MEASURES
+# Which way is better, as the pages say (lib.stats.signals.MEASURES; METHODS.md 3.1): lower leaver, vacancy and
+# sickness absence rates; neither for joiners or staff in post.
+MEASURE_DIRECTION = {"leaver_rate": "decrease", "vacancy_rate": "decrease", "sickness_rate": "decrease",
+                     "joiner_rate": "neutral", "fte": "neutral"}
+CHART_CHOICES = ("auto", "xmr", "run")
+RUN_EXTRA_COLUMNS = ("median", "relative_to_median", "in_shift")
 ALL_STAFF = "All staff groups"
 _MISSING = {"", "na", "nan", "null", "none"}
 
@@ -174,6 +183,8 @@ def _measure_parts(df: pd.DataFrame, measure: str) -> tuple[pd.Series, pd.Series
     """Numerator and denominator behind a rate, on the FTE basis lib.insight.metrics uses."""
     if measure == "leaver_rate":
         return df["leavers_fte"], (df["sip_start_fte"] + df["fte"]) / 2.0  # fte = staff in post at end
+    if measure == "joiner_rate":
+        return df["joiners_fte"], (df["sip_start_fte"] + df["fte"]) / 2.0
     return df["vacancy_fte"], df["vacancy_fte"] + df["fte"]
 
 
@@ -185,10 +196,38 @@ def _pick_staff_group(df: pd.DataFrame, staff_group: str) -> pd.DataFrame:
     return out
 
 
+def _sickness_series(args: argparse.Namespace, area: str) -> tuple[pd.Series, pd.Series, list[str]]:
+    """England's, a region's or a system's monthly sickness absence rate (lib.insight.sickness) on the footprint."""
+    from lib.data import footprint
+    from lib.data.loader import sickness_periods
+    from lib.insight import sickness as sk
+    periods = sickness_periods(args.data_dir, args.level)
+    if not periods:
+        raise InputError(f"no sickness absence figures in {args.data_dir}; ingest the NHS Digital sickness absence "
+                         "CSV first (python -m lib ingest FILE)")
+    try:
+        key = footprint.footprint_key(args.level, args.footprint, args.period or periods[-1])
+    except ValueError as exc:
+        raise InputError(f"--footprint: {exc}") from None
+    area = geography.area_on_footprint(area, key, "--area")[0]
+    by = {"england": "england", "region": "region"}.get(geography.area_kind(area), "area")
+    df = footprint.load_sickness(args.data_dir, key)
+    s = sk.trend(df, area, by, args.staff_group, key)
+    if args.period:
+        s = s[s["period"] <= args.period]
+    if s["sickness_rate"].notna().sum() == 0:
+        raise InputError(f"no sickness absence figures for {area} ({args.staff_group})")
+    s = calendar.with_month_gaps(s[["period", "sickness_rate"]])    # a month not loaded: a gap, never bridged
+    return (s["sickness_rate"].reset_index(drop=True), pd.to_datetime(s["period"], format="%Y-%m").reset_index(
+        drop=True), [])
+
+
 def _spc_series_from_data(args: argparse.Namespace) -> tuple[pd.Series, pd.Series, list[str]]:
     if not args.area:
         raise InputError("--area CODE is needed with --data-dir (the area whose monthly history to chart)")
     area = args.area.strip().upper()
+    if args.measure == "sickness_rate":
+        return _sickness_series(args, area)
     m = _area_metrics(args.data_dir, args.level, area_codes=[area], sdc=disclosure_requested(args),
                       footprint_choice=args.footprint, footprint_period=args.period)
     if m.empty:
@@ -203,6 +242,8 @@ def _spc_series_from_data(args: argparse.Namespace) -> tuple[pd.Series, pd.Serie
     monthly = monthly.sort_values("period")
     if args.period:
         monthly = monthly[monthly["period"] <= args.period]
+    if not notes:   # monthly figures: a month not loaded is a point without a value (no range bridges it)
+        monthly = calendar.with_month_gaps(monthly[["period", args.measure]])
     values = monthly[args.measure]
     if values.notna().sum() == 0:
         raise InputError(f"{args.measure} is not available for {area} ({args.staff_group})")
@@ -255,21 +296,62 @@ def _run_spc(args: argparse.Namespace) -> int:
             direction = direction or MEASURE_DIRECTION[args.measure]
         if len(values) == 0:
             raise InputError("no values to chart")
-        chart = spc(values, dates, improvement_direction=direction or "neutral", target=args.target,
-                    fix_after_n_points=args.fix_after, rebase=_parse_rebase(args.rebase),
-                    screen_outliers=not args.no_screen)
-        summary = spc_summary(chart)
+        kind = args.chart
+        if kind == "auto":   # Making Data Count: a run chart until there are 12 points for process limits
+            kind = CHART_XMR if (chart_kind(values) == CHART_XMR or args.fix_after or args.rebase) else CHART_RUN
+        if kind == CHART_RUN:
+            if args.fix_after or args.rebase or args.target is not None:
+                raise InputError("--fix-after, --rebase and --target are for the XmR chart (--chart xmr); a run "
+                                 "chart has a median and no limits")
+            chart = run_chart(values, dates, improvement_direction=direction or "neutral")
+            summary = run_chart_summary(chart)
+        else:
+            chart = spc(values, dates, improvement_direction=direction or "neutral", target=args.target,
+                        fix_after_n_points=args.fix_after, rebase=_parse_rebase(args.rebase),
+                        screen_outliers=not args.no_screen)
+            summary = {"chart": CHART_XMR, **spc_summary(chart)}
     except (ValueError, OSError, KeyError) as exc:
         return _fail(str(exc))
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
-    if summary["trial_limits"]:
+    if kind == CHART_RUN:
+        print(f"note: {_run_note(summary)}", file=sys.stderr)
+    elif summary["trial_limits"]:
         print("note: fewer than 13 points in the latest phase: these are trial limits", file=sys.stderr)
+    out = _one_shape(chart, kind)
     if args.format == "json":
-        _write_json({"summary": {k: _plain(v) for k, v in summary.items()}, "points": _records(chart)})
+        _write_json({"chart": kind, "summary": {k: _plain(v) for k, v in summary.items()}, "points": _records(out)})
     else:
-        _write_csv(chart)
+        _write_csv(out)
     return 0
+
+
+def _run_note(summary: dict) -> str:
+    from lib.stats.signals import run_chart_note
+    return run_chart_note(summary)
+
+
+def _one_shape(chart: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Both kinds in one set of columns: `chart` (xmr or run) first, then the XmR chart's columns (blank on a run
+    chart: no mean or limits), then the run chart's median, side of it and shift flag (blank on an XmR chart)."""
+    xmr_columns = [c for c in XMR_COLUMNS]
+    out = chart.copy()
+    if kind == CHART_RUN:
+        out["phase"] = 0
+        out["in_run"] = False
+        for c in xmr_columns:
+            if c not in out:
+                out[c] = np.nan
+    else:
+        for c in RUN_EXTRA_COLUMNS:
+            out[c] = np.nan
+    out.insert(0, "chart", kind)
+    return out[["chart", *xmr_columns, *RUN_EXTRA_COLUMNS]]
+
+
+XMR_COLUMNS = ("x", "y", "phase", "mean", "lpl", "upl", "near_lpl", "near_upl", "moving_range", "moving_range_used",
+               "relative_to_mean", "outside_limits", "close_to_limits", "in_trend", "in_two_of_three", "in_run",
+               "special_cause_rule", "special_cause", "point_type", "trial_limits", "target")
 
 
 def _run_funnel(args: argparse.Namespace) -> int:
@@ -304,10 +386,11 @@ def _run_funnel(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_data_options(p: argparse.ArgumentParser) -> None:
+def _add_data_options(p: argparse.ArgumentParser, measures: tuple[str, ...] = FUNNEL_MEASURES) -> None:
     p.add_argument("--data-dir", help="loaded workforce data (instead of --values/--csv)")
     p.add_argument("--level", choices=["ICS", "STP"], default="ICS", help="geography level (default ICS)")
-    p.add_argument("--measure", choices=MEASURES, default="leaver_rate", help="rate to analyse (default leaver_rate)")
+    p.add_argument("--measure", choices=measures, default="leaver_rate",
+                   help="measure to analyse (default leaver_rate)")
     p.add_argument("--staff-group", default=ALL_STAFF, help=f"staff group (default {ALL_STAFF!r})")
     p.add_argument("--footprint", help="with --data-dir: show the figures on the systems of this geography vintage: "
                    "a year (2022, 2026) or key (ICS2026); default the vintage in force for --period (spc: the last "
@@ -322,8 +405,12 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--csv", help="CSV file with a column of values")
     p.add_argument("--column", help="column of values in --csv")
     p.add_argument("--date-column", help="optional column of dates in --csv (points are sorted by it)")
-    _add_data_options(p)
-    p.add_argument("--area", help="area code for --data-dir, e.g. QKK")
+    _add_data_options(p, SPC_MEASURES)
+    p.add_argument("--area", help="area for --data-dir: ENG, a region (Y56...) or a system of the footprint (QKK, "
+                                  "S0E4D)")
+    p.add_argument("--chart", choices=CHART_CHOICES, default="auto",
+                   help="auto (default): the XmR chart from 12 points, a run chart (median, shifts of 6, trends of 5) "
+                        "below, as Making Data Count advises; xmr or run to choose")
     p.add_argument("--period", help="YYYY-MM: last period to chart with --data-dir (default all loaded)")
     p.add_argument("--direction", choices=IMPROVEMENT_DIRECTIONS,
                    help="which way is better (default neutral; decrease for leaver and vacancy rates)")

@@ -2,7 +2,7 @@
 
 Vega picks "nice" ticks on its own: between two months it draws eight ticks all labelled "Oct 2025", and a
 ".1%" axis over rates from 0.88% to 0.95% labels every tick "0.9%". These helpers give the chart builders
-(ui/trend_charts.py, pages/profile.py) one tick per loaded month when there are few months, and enough decimal
+(ui/trend_charts.py, views/profile.py) one tick per loaded month when there are few months, and enough decimal
 places that neighbouring percentage ticks differ.
 """
 from __future__ import annotations

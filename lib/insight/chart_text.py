@@ -364,3 +364,23 @@ def whatif_bridge_description(table: pd.DataFrame, group: str, year: int) -> str
     parts += [f"{r['label']} {_signed(float(r['value']))}" for _, r in table.iloc[1:-1].iterrows()]
     parts.append(f"scenario {_fmt(scen, False)} FTE ({_signed(scen - base)})")
     return f"Why {group} FTE in year {year} differs from the baseline: " + "; ".join(parts) + "."
+
+
+def run_chart_description(chart: pd.DataFrame, summary: dict, title: str, *, percent: bool, verdicts: dict,
+                          rule_words) -> str:
+    """'Sickness absence rate: England. Run chart of 9 months, Apr 2024-Mar 2025 (too few for process limits):
+    latest 4.88% in Mar 2025; median 4.87%. ...' From lib.stats.signals.RunView."""
+    if chart.empty:
+        return ""
+    have = chart[chart["y"].notna()]
+    periods = [str(p) for p in have["period"]]
+    text = (f"{title}. Run chart of {len(periods)} months, {month_span(periods)} (too few for process limits): "
+            f"latest {_fmt(summary['last_value'], percent)} in {period_label(str(chart['period'].iloc[-1]))}; "
+            f"median {_fmt(summary['median'], percent)}.")
+    if not summary["verdict_possible"]:
+        text += f" Too few points for a verdict ({' and '.join(summary['too_few_for'])})."
+    elif summary["last_point_type"] in verdicts:
+        text += f" The latest month is part of a {summary['last_rule'].lower()}: {rule_words(summary['last_rule'])}."
+    else:
+        text += " No shift (6 or more points on one side of the median) or trend (5 or more rising or falling)."
+    return text

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from lib.data import geography
+from lib.insight import calendar
 from lib.insight.metrics import DEFINITIONS
 from lib.data.schema import ALL_STAFF
 
@@ -21,6 +22,13 @@ class Figure:
     delta_text: str | None
     delta_color: str  # "normal" (up is good), "inverse" (up is bad), "off"
     help: str
+    change: float | None = None
+
+    @property
+    def delta_kwargs(self) -> dict:
+        """st.metric delta_color and delta_arrow: no arrow and no colour when nothing changed (lib.insight.calendar)."""
+        kind = "rate" if self.value_text.endswith("%") else "count"
+        return calendar.delta_kwargs(self.change, kind, self.delta_color)
 
 
 def _row(m: pd.DataFrame, area: str, period: str | None, group: str = ALL_STAFF) -> pd.Series | None:
@@ -36,11 +44,14 @@ def _fmt(x, kind: str) -> str:
     return f"{100 * x:.2f}%" if kind == "rate" else f"{x:,.0f}"
 
 
-def _delta(cur, prev, kind: str) -> str | None:
+def _change(cur, prev) -> float | None:
     if cur is None or prev is None or pd.isna(cur) or pd.isna(prev):
         return None
-    d = cur - prev
-    return f"{100 * d:+.2f} pts" if kind == "rate" else f"{d:+,.0f}"
+    return float(cur - prev)
+
+
+def _delta(cur, prev, kind: str) -> str | None:
+    return calendar.change_text(_change(cur, prev), kind)   # "no change" when it rounds to zero
 
 
 def headline_figures(m: pd.DataFrame, area: str, period: str, previous: str | None, year_ago: str | None,
@@ -56,8 +67,26 @@ def headline_figures(m: pd.DataFrame, area: str, period: str, previous: str | No
         v = None if cur is None else cur[col]
         p = None if prev is None else prev[col]
         out.append(Figure(label, None if v is None or pd.isna(v) else float(v), _fmt(v, kind),
-                          _delta(v, p, kind), color, DEFINITIONS.get(col, "")))
+                          _delta(v, p, kind), color, DEFINITIONS.get(col, ""), _change(v, p)))
     return out
+
+
+def year_change_line(m: pd.DataFrame, area: str, period: str, year_ago: str | None,
+                     group: str = ALL_STAFF) -> str | None:
+    """'Against May 2025, 12 months earlier: Staff in post (FTE) +1,234; ...' when the same month a year earlier is
+    loaded (None otherwise): the comparison that is free of seasonal intakes."""
+    if year_ago is None:
+        return None
+    figs = headline_figures(m, area, period, year_ago, None, group)
+    parts = [f"{f.label} {f.delta_text}" for f in figs if f.delta_text]
+    if not parts:
+        return None
+    return f"Against {calendar.comparison_text(period, year_ago).split(' against ', 1)[1]}: " + "; ".join(parts) + "."
+
+
+def systems_heading(level: str) -> str:
+    """'All 36 systems': the systems of the footprint shown (not every code its level has ever had)."""
+    return f"All {len(geography.area_codes(level))} systems"
 
 
 def system_table(m: pd.DataFrame, period: str, group: str = ALL_STAFF) -> pd.DataFrame:

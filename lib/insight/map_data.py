@@ -55,8 +55,9 @@ PER_100K_DEFINITION = ("Staff in post FTE at the end of the period x 100,000 / t
 # Colour-blind-safe sequential scale: viridis (5 classes), light (low) to dark (high), so darker = more.
 VIRIDIS_5 = ["#fde725", "#5ec962", "#21918c", "#3b528b", "#440154"]
 NO_DATA_COLOUR = "#bdbdbd"
-# Text on the light classes is dark, on the dark classes white (contrast on the hexes).
-_TEXT_ON = ["#000000", "#000000", "#ffffff", "#ffffff", "#ffffff"]
+# Text on the light classes is black, on the two darkest white: at least 5.5:1 on every class (the middle teal
+# #21918c gave white 3.8:1 and NHS dark grey 3.8:1; black is 5.5:1). tests/test_a11y_contrast.py checks each.
+_TEXT_ON = ["#000000", "#000000", "#000000", "#ffffff", "#ffffff"]
 
 
 # ------------------------------------------------------------------------------------------------ formatting
@@ -326,6 +327,12 @@ class ProfileFigure:
     england_text: str
     delta_color: str
 
+    @property
+    def delta_kwargs(self) -> dict:
+        """st.metric delta_color and delta_arrow: no arrow and no colour when nothing changed."""
+        from lib.insight import calendar
+        return calendar.delta_kwargs(self.change_previous, self.kind, self.delta_color)
+
 
 def _one(m: pd.DataFrame, area: str, period: str | None, group: str) -> pd.Series | None:
     if period is None:
@@ -339,9 +346,8 @@ def _num(x) -> float | None:
 
 
 def _change_text(d: float | None, kind: str) -> str | None:
-    if d is None:
-        return None
-    return f"{100 * d:+.2f} pts" if kind == "rate" else f"{d:+,.0f}"
+    from lib.insight import calendar
+    return calendar.change_text(d, kind)   # "no change" when it rounds to zero (no arrow, no colour)
 
 
 def profile_figures(m: pd.DataFrame, area: str, period: str, previous: str | None, year_ago: str | None,

@@ -7,6 +7,7 @@ A store marked synthetic is never described as anything but synthetic.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from lib.data.schema import month_add, period_label
 
@@ -53,6 +54,12 @@ def _date_text(iso: str) -> str:
     return f"{d.day} {d:%b %Y}"
 
 
+def _publication(kind: str) -> str:
+    """The publication's name; a kind this code does not know (a manifest written by hand or by a newer version) is
+    not echoed: the statement is shown as Markdown on every page, and a store's manifest is not trusted text."""
+    return PUBLICATIONS.get(kind, "Files of an unrecognised kind")
+
+
 def source_statement(prov: dict) -> str:
     """One line naming the publications, their months and the latest ingest date (or the synthetic label)."""
     if prov.get("synthetic"):
@@ -65,15 +72,15 @@ def source_statement(prov: dict) -> str:
     kinds += sorted({str(f.get("kind")) for f in files} - set(kinds))
     for kind in kinds:
         months = [p for f in files if f.get("kind") == kind for p in (f.get("periods") or [])
-                  if isinstance(p, str)]
+                  if isinstance(p, str) and re.fullmatch(r"\d{4}-\d{2}", p)]
         if kind in QUARTERLY and len(months) > 1:
             qs = sorted(set(months))
             gaps = sum(month_add(a, 3) != b for a, b in zip(qs, qs[1:]))
             span = f"{period_label(qs[0])} to {period_label(qs[-1])}" + (f" ({gaps} gap{'s' if gaps > 1 else ''})"
                                                                        if gaps else "")
-            parts.append(f"{PUBLICATIONS.get(kind, kind)}, {span}")
+            parts.append(f"{_publication(kind)}, {span}")
             continue
-        parts.append(f"{PUBLICATIONS.get(kind, kind)}, {month_span(months)}")
+        parts.append(f"{_publication(kind)}, {month_span(months)}")
     stamps = sorted(str(f.get("ingested_at", "")) for f in files if f.get("ingested_at"))
     when = _date_text(stamps[-1]) if stamps else ""
     return "; ".join(parts) + (f"; ingested {when}" if when else "")

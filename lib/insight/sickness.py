@@ -17,6 +17,7 @@ import pandas as pd
 
 from lib.data import geography
 from lib.data.schema import ALL_STAFF, SICKNESS_OUTSIDE_SYSTEMS
+from lib.insight import calendar
 from lib.stats import signals
 from lib.stats.funnel import funnel
 from lib.stats.spc import spc, spc_summary
@@ -110,17 +111,35 @@ def spc_view(df: pd.DataFrame, code: str, by: str = "area", staff_group: str = A
     s = trend(df, code, by, staff_group, level)
     if until is not None:
         s = s[s["period"] <= until]
-    s = s.dropna(subset=["sickness_rate"])
-    if len(s) < 2:
+    s = calendar.with_month_gaps(s)   # one calendar: a month not loaded is a gap, never bridged
+    if s["sickness_rate"].notna().sum() < 2:
         raise signals.SignalError(f"Only {len(s)} month(s) of sickness absence figures are loaded for this choice; "
                                   "an SPC chart needs a run of months (12 or more for firm limits). Load more "
                                   "monthly sickness absence files.")
     chart = spc(s["sickness_rate"].to_numpy(), pd.to_datetime(s["period"] + "-01"), improvement_direction="decrease")
     chart["period"] = s["period"].to_numpy()
     notes = []
-    if len(s) < 12:
-        notes.append(f"Only {len(s)} months: the limits are trial limits (12 or more months give firm limits).")
+    n = int(s["sickness_rate"].notna().sum())
+    if n < 12:
+        notes.append(f"Only {n} months: the limits are trial limits (12 or more months give firm limits).")
     return SicknessSpc(chart, spc_summary(chart, "decrease"), notes)
+
+
+def chart_view(df: pd.DataFrame, code: str, by: str = "area", staff_group: str = ALL_STAFF,
+               level: str = "ICS", until: str | None = None):
+    """From 12 months with a value the XmR chart (spc_view), below it a run chart (signals.RunView: median, shifts
+    and trends, Making Data Count); missing months are gaps in both. SignalError below 2 months."""
+    s = trend(df, code, by, staff_group, level)
+    if until is not None:
+        s = s[s["period"] <= until]
+    n = int(s["sickness_rate"].notna().sum())
+    if n >= signals.MIN_SPC_POINTS:
+        return spc_view(df, code, by, staff_group, level, until)
+    series = calendar.with_month_gaps(s[["period", "sickness_rate"]].rename(columns={"sickness_rate": "value"}))
+    if n < 2:
+        raise signals.SignalError(f"Only {n} month(s) of sickness absence figures are loaded for this choice; a run "
+                                  "chart needs 2 or more (an SPC chart 12). Load more monthly sickness absence files.")
+    return signals.run_view_of(series.reset_index(drop=True), "decrease")
 
 
 def funnel_view(df: pd.DataFrame, period: str, by: str = "area", staff_group: str = ALL_STAFF,

@@ -101,6 +101,34 @@ def spc(chart: pd.DataFrame, title: str, y_format: str) -> dict:
         d, title)
 
 
+def run(chart: pd.DataFrame, title: str | None, y_format: str) -> dict:
+    """Run chart as the app draws it below 12 months (ui.stats_charts.run_chart): values grey, points by Making Data
+    Count type, the median dashed. `chart`: lib.stats.signals.RunView.chart."""
+    d = pd.DataFrame({"month": chart["period"].astype(str) + "-01", "value": chart["y"].astype(float),
+                      "median": chart["median"].astype(float),
+                      "reading": [POINT_WORDS.get(t, "Common cause") for t in chart["point_type"]]})
+    months = sorted(d["month"])
+    x = {"field": "month", "type": "temporal", "title": None,
+         "axis": {"format": "%b %Y", "labelAngle": 0, **({"values": months} if len(months) <= 6 else
+                                                          {"tickCount": 6})}}
+    colour = dict(zip(POINT_WORDS.values(), POINT_COLOURS))
+    present = [p for p in POINT_WORDS.values() if p in set(d["reading"])]
+    return _spec({
+        "width": WIDTH, "height": 190,
+        "layer": [{"mark": {"type": "line", "color": INK, "strokeWidth": 1.2, "strokeDash": [6, 4]},
+                   "encoding": {"x": x, "y": {"field": "median", "type": "quantitative"}}},
+                  {"mark": {"type": "line", "color": MDC_COMMON, "strokeWidth": 1.5},
+                   "encoding": {"x": x, "y": {"field": "value", "type": "quantitative", "title": None,
+                                              "scale": {"zero": False}, "axis": {"format": y_format}}}},
+                  {"mark": {"type": "point", "filled": True, "size": 40, "opacity": 1},
+                   "transform": [{"filter": "datum.value != null"}],
+                   "encoding": {"x": x, "y": {"field": "value", "type": "quantitative"},
+                                "color": {"field": "reading", "type": "nominal", "title": None,
+                                          "scale": {"domain": present, "range": [colour[p] for p in present]},
+                                          "legend": {"columns": 3}}}}]},
+        d, title)
+
+
 def waterfall(table: pd.DataFrame, unit: str, legend: dict[str, str], title: str | None = None) -> dict:
     """A bridge as a waterfall (lib.insight.bridge.waterfall_frame: label, value, cumulative, kind, low, high,
     order): totals and steps; the axis starts just below the smallest total so the flows can be seen (as the
@@ -185,6 +213,17 @@ def scenario_gaps(rows: pd.DataFrame, title: str) -> dict:
                      "shape": {"field": "scenario", "type": "nominal", "sort": names, "legend": None,
                                "scale": {"domain": names, "range": ["circle", *COMPARE_SHAPES]}}}},
         rows[["scenario", "year", "gap"]], title)
+
+
+def warm_renderer() -> "threading.Thread":
+    """Start vl-convert's JavaScript engine on a background thread (its first chart costs ~0.5 s of start-up, and
+    vl-convert releases the GIL): called before the figures are loaded, the start-up overlaps the store read."""
+    import threading
+    tiny = {"$schema": SCHEMA, "data": {"values": [{"x": 1}]}, "mark": "point",
+            "encoding": {"x": {"field": "x", "type": "quantitative"}}}
+    t = threading.Thread(target=to_svg, args=(tiny,), name="vl-convert-warm", daemon=True)
+    t.start()
+    return t
 
 
 def to_svg(spec: dict) -> str:

@@ -38,7 +38,7 @@ SECTIONS = [  # (id, title): the order a board reads
     ("staff", "Staff in post and why it moved"),
     ("flows", "Leavers and joiners"),
     ("vacancies", "Vacancies"),
-    ("mix", "Role mix against England"),
+    ("mix", "Role mix against England and similar systems"),
     ("sickness", "Sickness absence"),
     ("organisations", "The organisations of the system"),
     ("primary_care", "Primary care: new roles"),
@@ -49,10 +49,11 @@ SECTION_TITLES = dict(SECTIONS)
 PROVISIONAL_MONTHS = 12  # fewer loaded months than a year: rates rest on few months (as the what-if baseline says)
 SYNTHETIC_MARK = "SYNTHETIC DEMO DATA - not real figures"
 BRIDGE_LEGEND = {"total": "Staff in post", "decrease": "Leavers / fall", "increase": "Joiners / rise",
-                 "residual": "Residual (not a published flow)"}
+                 "residual": "Other changes: hours, regrading (not a published flow)"}  # ui.profile_view.BRIDGE_KINDS
 WHATIF_LEGEND = {"total": "Staff in post (FTE)", "decrease": "Lever lowers FTE", "increase": "Lever raises FTE",
                  "residual": "Other"}
-TERMS = {"fte": "Staff in post (FTE)", "headcount": "Headcount", "leaver_rate": "Leaver rate", "joiner_rate": "Joiner rate",
+TERMS = {"fte": "Staff in post (FTE)", "headcount": "Headcount", "leaver_rate": "Leaver rate",
+         "joiner_rate": "Joiner rate",
          "vacancy_rate": "Vacancy rate", "fte_share": "Role mix (share of FTE)", "fte_growth": "FTE growth",
          "fte_per_100k": "FTE per 100,000 population"}
 ORG_LIMIT = 25  # organisations listed (a system has 5-20; more would not fit one page without cutting)
@@ -82,10 +83,18 @@ class StoreFigures:
 
 
 def population(data_dir, key: str) -> dict[str, float]:
-    """ONS population by area where the store supplies population_<KEY>.csv (as ui.data.population reads it)."""
+    """ONS population by area as the app reads it (ui.data._population; tests/test_report.py checks they agree):
+    population_<KEY>.csv in the store, else the ONS sub-ICB estimates ingested into it (ICB footprints)."""
     p = Path(data_dir) / f"population_{key}.csv"
     if not p.exists():
-        return {}
+        if key not in ("ICS", "ICS2026"):
+            return {}
+        from lib.data import pcn_store
+        try:
+            pop = pcn_store.population(data_dir, key)
+        except (OSError, ValueError, KeyError):
+            return {}
+        return dict(zip(pop["area_code"], pop["population"].astype(float)))
     try:
         df = pd.read_csv(p, dtype={"area_code": str})
         return dict(zip(df["area_code"], pd.to_numeric(df["population"], errors="coerce")))
@@ -284,30 +293,41 @@ def staff_section(store: StoreFigures, area: str, names: dict[str, str]) -> list
 
 
 def _spc_or_run(store: StoreFigures, area: str, key: str) -> list[dict]:
+    """The profile's chart of one rate (ui.profile_view.spc_parts): the XmR chart from 12 months, a run chart
+    below (lib.stats.signals.chart_view), its sentence and its reading in words; or why neither can be drawn."""
     m = signals.measure(key)
     fmt = ".2%"
-    try:
-        view = signals.spc_view(store.metrics, area, ALL_STAFF, key, until=store.period)
-    except signals.SignalError as exc:
-        tr = im.trends(store.metrics, area, ALL_STAFF)
-        label = dict(im.TREND_MEASURES)[key]
-        rows = _series_rows(tr, label) if len(tr) else pd.DataFrame()
-        out = []
-        if len(rows):
-            out.append(chart(charts.series_lines(rows, None, fmt), _trend_sentence(rows, label, store.period, True),
-                             f"{m.label}: run chart"))
-        out.append(text(f"SPC reading: {exc}"))
-        return out
     title = f"{m.label}: {geography.area_names(store.key).get(area, area)}, {ALL_STAFF}"
+    try:
+        view = signals.chart_view(store.metrics, area, ALL_STAFF, key, until=store.period)
+    except signals.SignalError as exc:
+        return [text(f"No SPC or run chart: {exc}")]
+    if isinstance(view, signals.RunView):
+        sentence = chart_text.run_chart_description(view.chart, view.summary, title, percent=m.is_rate,
+                                                    verdicts=signals.VERDICT, rule_words=signals.rule_words)
+        return [chart(charts.run(view.chart, None, fmt), sentence, f"{m.label}: run chart")] + \
+            [text(f"Reading: {n}") for n in view.notes]
     sentence = chart_text.spc_description(view.chart, view.summary, title, percent=m.is_rate,
                                           verdicts=signals.VERDICT, rule_words=signals.rule_words)
     return [chart(charts.spc(view.chart, None, fmt), sentence, f"{m.label}: SPC chart")] + \
         [note(n) for n in view.notes]
 
 
+def _rate_lines(store: StoreFigures, area: str, key: str) -> list[dict]:
+    """The rate for the system, its region and England over the loaded months (the profile's trend panel)."""
+    tr = im.trends(store.metrics, area, ALL_STAFF)
+    label = dict(im.TREND_MEASURES)[key]
+    rows = _series_rows(tr, label) if len(tr) else pd.DataFrame()
+    if not len(rows):
+        return []
+    return [chart(charts.series_lines(rows, None, ".2%"), _trend_sentence(rows, label, store.period, True),
+                  f"{label}: {geography.area_names(store.key).get(area, area)}, its region and England")]
+
+
 def flows_section(store: StoreFigures, area: str) -> list[dict]:
-    out = [subheading("Leaver rate")] + _spc_or_run(store, area, "leaver_rate")
-    out += [subheading("Joiner rate")] + _spc_or_run(store, area, "joiner_rate")
+    out: list[dict] = []
+    for key, label in (("leaver_rate", "Leaver rate"), ("joiner_rate", "Joiner rate")):
+        out += [subheading(label), *_rate_lines(store, area, key), *_spc_or_run(store, area, key)]
     row = im._one(store.metrics, area, store.period, ALL_STAFF)
     if row is not None:
         out.append(table(["Flow in " + period_label(store.period), "FTE", "Headcount"],
@@ -350,6 +370,37 @@ def mix_section(store: StoreFigures, area: str, names: dict[str, str]) -> list[d
                        im.fmt_value(r.england_share, "rate"),
                        "no data" if pd.isna(r.difference) else f"{100 * r.difference:+.2f}"]
                       for r in rm.itertuples()]))
+    return out + peer_mix(store, area, names)
+
+
+def peer_mix(store: StoreFigures, area: str, names: dict[str, str]) -> list[dict]:
+    """The Role mix page's fair comparison (lib.insight.peers): hosted regional services counted in the system,
+    and its mix against the similar systems' quartiles beside England. Nothing when the store has no
+    organisation rows (the demo)."""
+    from lib.insight import peers
+    rows = og.org_rows(store.frame)
+    if rows.empty:
+        return []
+    out: list[dict] = [subheading("Against similar systems")]
+    hosted = peers.hosted_services(rows, store.period)
+    h = hosted[hosted["system_code"] == area]
+    if len(h):
+        out.append(note(f"{names[area]}'s figures include hosted regional services, which serve people beyond the "
+                        "system: " + "; ".join(f"{r.org_name} ({r.kind}, {r.fte:,.0f} FTE, {100 * r.share:.1f}% of "
+                                               "the system's staff)" for r in h.itertuples())
+                        + ". They make the system's mix differ from England's for reasons that are not its own."))
+    similar = peers.similar_systems(peers.system_profile(rows, store.period), area)
+    if similar.empty:
+        return out
+    t = peers.mix_with_peers(store.metrics, area, store.period, list(similar["area_code"]))
+    pct = lambda v: im.fmt_value(v, "rate")  # noqa: E731
+    out.append(table(["Staff group", "Share", "Similar: lower quartile", "Similar: median", "Similar: upper quartile",
+                      "England share", "Among similar systems"],
+                     [[r[0], pct(r[1]), pct(r[2]), pct(r[3]), pct(r[4]), pct(r[5]), r[6]]
+                      for r in t.itertuples(index=False)],
+                     align=["left", "right", "right", "right", "right", "right", "left"],
+                     caption="Similar systems: " + "; ".join(names.get(c, c) for c in similar["area_code"])
+                             + f". {peers.SIMILAR_RULE}"))
     return out
 
 
@@ -357,7 +408,8 @@ def sickness_section(store: StoreFigures, area: str, names: dict[str, str]) -> l
     df = store.sickness
     if df is None or df.empty:
         return [text("Not loaded: no sickness absence figures are in this data store."),
-                note("Load NHS Digital's monthly sickness absence CSV with `python -m lib ingest FILE --data-dir DIR`.")]
+                note("Load NHS Digital's monthly sickness absence CSV with "
+                     "`python -m lib ingest FILE --data-dir DIR`.")]
     months = sorted(df["period_end"].astype(str).unique())
     at = max([p for p in months if p <= store.period] or months)
     t = sk.system_table(df, at, ALL_STAFF, store.key)
@@ -518,10 +570,11 @@ def methods_section(store: StoreFigures) -> list[dict]:
             text("Aggregates (systems, regions, England) are ratios of sums, never means of rates. SPC charts are "
                  "Making Data Count XmR charts (ported from NHSRplotthedots): process limits at the mean +/- 2.66 "
                  "x the mean moving range; a special cause is a point outside the limits, a run of 7 on one side "
-                 "of the mean, a trend of 7, or 2 of 3 near a limit. Fewer than "
-                 f"{signals.MIN_SPC_POINTS} months give no SPC reading: the months loaded are shown as a run "
-                 "chart. The staff-in-post bridge is start - leavers + joiners + residual = end; the residual "
-                 "(changes of hours, reclassification) is not a published flow."),
+                 f"of the mean, a trend of 7, or 2 of 3 near a limit. Below {signals.MIN_SPC_POINTS} months a run "
+                 "chart is drawn instead (the median; a shift is 6 or more points on one side of it, a trend 5 or "
+                 "more rising or falling), as the dashboard does. The staff-in-post bridge is start - leavers + "
+                 "joiners + residual = end; the residual (changes of hours, reclassification) is not a published "
+                 "flow."),
             text("Scenarios project staff in post a year at a time (stock-flow model): leavers and joiners at the "
                  "baseline's rates, demand growing as the assumptions say; a lever's contribution is what adding "
                  "it changes, levers added in a fixed order.")]
@@ -585,10 +638,12 @@ def scenario_section(store: StoreFigures, area: str, names: dict[str, str], scen
                     f"projected from {period_label(store.period)}; the gap is demand minus capacity in FTE."))
     for label, scn, res in named:
         h = w.headline(res, group)
-        out.append(subheading(f"{label} ({scn.horizon} years)"))
-        out.append({"kind": "bullets", "items": w.lever_summary(scn)})  # as the page's comparison cards
-        out.append({"kind": "figures", "items": [{"label": f["label"], "value": f["value"], "sub": f["delta"]}
-                                                 for f in cards.headline_cards(store.period, h)]})
+        # one block: a scenario's name, levers and figures are never split across a page
+        out.append({"kind": "group", "blocks": [
+            subheading(f"{label} ({scn.horizon} years)"),
+            {"kind": "bullets", "items": w.lever_summary(scn)},  # as the page's comparison cards
+            {"kind": "figures", "items": [{"label": f["label"], "value": f["value"], "sub": f["delta"]}
+                                          for f in cards.headline_cards(store.period, h)]}]})
     gaps, _ = w.comparison(results, group)
     first = next(iter(results.values()))
     bl = w.gap_frame(first, group)
@@ -648,9 +703,15 @@ def _bridge_names(scn) -> list[str]:
 def build_pack(store: StoreFigures, area: str, scenarios: list | None = None) -> dict:
     """The whole pack for one system: cover and sections (id, title, blocks) in board order."""
     names = geography.area_names(store.key)
-    if area not in names:
+    if geography.area_kind(area) == "system":  # a system of another footprint is refused with what it became
+        try:
+            area = geography.area_on_footprint(area, store.key, "--area")[0]
+        except geography.AreaError as exc:
+            raise PackError(str(exc)) from None
+    systems = list(geography.vintage(store.key).areas["code"])
+    if area not in systems:
         raise PackError(f"--area {area!r} is not a system of the {geography.vintage(store.key).title}; expected one "
-                        f"of {', '.join(sorted(names))} (or all)")
+                        f"of {', '.join(sorted(systems))} (or all)")
     scenarios = list(scenarios or [])
     sections = {
         "headlines": headline_section(store, area, names),

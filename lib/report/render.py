@@ -28,12 +28,20 @@ def prepare(pack: dict) -> tuple[dict, dict[str, str]]:
     out = copy.deepcopy(pack)
     svgs: dict[str, str] = {}
     for s in out["sections"]:
-        for b in s["blocks"]:
+        for b in blocks(s["blocks"]):
             if b.get("kind") == "chart":
                 key = f"chart-{len(svgs)}"
                 svgs[key] = charts.to_svg(b.pop("spec"))
                 b["svg"] = key
     return out, svgs
+
+
+def blocks(items: list[dict]):
+    """Every block, those inside groups included, in reading order."""
+    for b in items:
+        yield b
+        if b.get("kind") == "group":
+            yield from blocks(b["blocks"])
 
 
 def board_pack_pdf(pack: dict) -> bytes:

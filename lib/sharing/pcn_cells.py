@@ -23,9 +23,12 @@ PARENT = "__parent__"
 
 def hide_small_cells(grid: pd.DataFrame, *, unit: str = "area_code", role: str = "role", total_role: str,
                      parent_code: str | None = None, values: tuple[str, ...] = ("fte", "headcount"),
-                     extra: tuple[str, ...] = ("fte_per_100k",)) -> pd.DataFrame:
+                     extra: tuple[str, ...] = ("fte_per_100k",),
+                     also: tuple[tuple[str, ...], ...] = ()) -> pd.DataFrame:
     """A copy of `grid` with disclosive cells NaN and a `suppressed` column ('small count' or 'would reveal a
-    small count'). Rows whose unit is `parent_code` are the column totals (the parent's figure per role)."""
+    small count'). Rows whose unit is `parent_code` are the column totals (the parent's figure per role).
+    `also` names further sums whose totals are shown elsewhere (e.g. ("system_code", "role"): a system's PCNs in
+    a role add up to the system's figure for it), each treated like a row or column."""
     out = grid.reset_index(drop=True).copy()
     if out.empty:
         out[SUPPRESSED_COLUMN] = pd.Series(dtype=str)
@@ -37,10 +40,10 @@ def hide_small_cells(grid: pd.DataFrame, *, unit: str = "area_code", role: str =
     roles = out[role].astype(str).to_numpy()
     groups = [pd.Series(units).groupby(units).indices.values()]
     groups.append(pd.Series(roles).groupby(roles).indices.values())   # each role over units (+ the parent row)
+    for cols in also:
+        keys = out[list(cols)].fillna("").astype(str).agg("\x1f".join, axis=1).to_numpy()
+        groups.append(pd.Series(keys).groupby(keys).indices.values())
     members = [np.asarray(ix) for family in groups for ix in family]
-    if parent_code is None:
-        # without a parent row a column has no shown total; its members still sum to a total shown elsewhere
-        pass
     for _ in range(MAX_ROUNDS):
         changed = False
         for ix in members:

@@ -20,8 +20,10 @@ import pandas as pd
 from lib.data import geography
 from lib.stats.funnel import FunnelResult, funnel
 from lib.stats.spc import (SPECIAL_CAUSE_CONCERN, SPECIAL_CAUSE_IMPROVEMENT, SPECIAL_CAUSE_NEUTRAL_HIGH,
-                     SPECIAL_CAUSE_NEUTRAL_LOW, TRIAL_LIMITS_BELOW, spc, spc_summary)
-from lib.data.schema import ALL_STAFF
+                     SPECIAL_CAUSE_NEUTRAL_LOW, TRIAL_LIMITS_BELOW, run_chart, run_chart_summary, spc,
+                     spc_summary)
+from lib.data.schema import ALL_STAFF, month_range
+from lib.insight import calendar
 from lib.insight.provenance import month_span
 
 ENGLAND = "ENG"
@@ -73,6 +75,8 @@ RULE_WORDS = {
     "2 in 3 Below CL": "2 of 3 points close to the lower limit",
     "7 Points Above CL": "7 points in a row above the average",
     "7 Points Below CL": "7 points in a row below the average",
+    "Shift": "6 or more points in a row on one side of the median (a shift)",
+    "Trend": "5 or more points in a row rising or falling (a trend)",
 }
 
 
@@ -146,12 +150,77 @@ class SpcView:
 
 def _series_rows(rows: pd.DataFrame, key: str, until: str | None) -> pd.DataFrame:
     monthly = rows[rows["period_months"] == 1]
-    if monthly.empty:
+    annual = monthly.empty
+    if annual:
         monthly = rows  # annual-only extracts: chart what is there (the view says so)
     if until is not None:
         monthly = monthly[monthly["period"] <= until]
     out = monthly[["period", key]].rename(columns={key: "value"}).sort_values("period")
-    return out.drop_duplicates("period", keep="last").reset_index(drop=True)
+    out = out.drop_duplicates("period", keep="last").reset_index(drop=True)
+    # one calendar: a month not loaded is a point without a value (no moving range or run bridges it)
+    return out if annual else calendar.with_month_gaps(out).reset_index(drop=True)
+
+
+@dataclass
+class RunView:
+    """A run chart (fewer than MIN_SPC_POINTS months): lib.stats.spc.run_chart output plus `period`."""
+    chart: pd.DataFrame
+    summary: dict
+    notes: list[str] = field(default_factory=list)
+
+
+def run_view_of(s: pd.DataFrame, direction: str) -> RunView:
+    """Run chart of a (period, value) series; SignalError below 2 months with a value."""
+    n = int(s["value"].notna().sum())
+    if n < 2:
+        raise SignalError(f"Only {n} month{'s' if n != 1 else ''} with a value: a run chart needs at least 2.")
+    chart = run_chart(s["value"], pd.to_datetime(s["period"], format="%Y-%m"), improvement_direction=direction)
+    chart.insert(0, "period", s["period"].to_numpy())
+    summary = run_chart_summary(chart)
+    notes = [run_chart_note(summary)]
+    gaps = len(chart) - n
+    if gaps:
+        notes.append(f"{gaps} month{'s' if gaps > 1 else ''} without a value: left as gaps; a shift or trend is not "
+                     "read across them.")
+    return RunView(chart, summary, notes)
+
+
+def run_chart_note(summary: dict) -> str:
+    """Why a run chart, and which rules its points can test."""
+    n = summary["n_points"]
+    more = MIN_SPC_POINTS - n
+    text = (f"{n} months: a run chart (median line), not an SPC chart. Making Data Count advises {MIN_SPC_POINTS} "
+            f"or more points before setting process limits: {more} more month{'s' if more != 1 else ''} of data "
+            "needed for them.")
+    if not summary["verdict_possible"]:
+        text += f" Too few points for a verdict yet: {' and '.join(summary['too_few_for'])}."
+    elif not summary["shift_possible"]:
+        text += (" Only a trend (5 or more points rising or falling) can show: a shift (6 points on one side of the "
+                 "median) needs 12 points.")
+    return text
+
+
+def run_view(metrics: pd.DataFrame, area_code: str, staff_group: str, key: str, until: str | None = None) -> RunView:
+    """Run chart of one area's monthly history (for fewer than MIN_SPC_POINTS months)."""
+    m = measure(key)
+    rows = metrics[(metrics["area_code"] == area_code) & (metrics["staff_group"] == staff_group)]
+    s = _series_rows(rows, key, until)
+    if s.empty or s["value"].notna().sum() == 0:
+        raise SignalError(f"No {m.label.lower()} figures for this system and staff group.")
+    return run_view_of(s, m.direction)
+
+
+def chart_view(metrics: pd.DataFrame, area_code: str, staff_group: str, key: str, until: str | None = None,
+               target: float | None = None) -> "SpcView | RunView":
+    """The XmR chart from MIN_SPC_POINTS months, a run chart below (SignalError when neither can be drawn)."""
+    try:
+        return spc_view(metrics, area_code, staff_group, key, until=until, target=target)
+    except SignalError as exc:
+        rows = metrics[(metrics["area_code"] == area_code) & (metrics["staff_group"] == staff_group)]
+        s = _series_rows(rows, key, until)
+        if 2 <= s["value"].notna().sum() < MIN_SPC_POINTS:
+            return run_view_of(s, measure(key).direction)
+        raise exc
 
 
 def series(metrics: pd.DataFrame, area_code: str, staff_group: str, key: str,
@@ -241,12 +310,17 @@ def latest_signals(metrics: pd.DataFrame, staff_group: str, key: str, period: st
     sub = sub.drop_duplicates(["area_code", "period"], keep="last")
     wide = sub.pivot(index="period", columns="area_code", values=key).sort_index()
     present = sub.assign(_p=True).pivot(index="period", columns="area_code", values="_p").sort_index()
+    monthly = bool(len(sub)) and bool((sub["period_months"] == 1).all())
+    if monthly and len(wide):  # one calendar, as spc_view: a month not loaded is a gap (no moving range across it)
+        months = month_range(str(wide.index[0]), str(wide.index[-1]))
+        wide, present = wide.reindex(months), present.reindex(months)
     rows = []
     for code in wide.columns:
         mask = present[code].fillna(False).to_numpy(dtype=bool)
         if not mask.any() or wide.index[mask][-1] != period:
             continue  # no figure for the chosen period: nothing to say about "this period"
-        y = wide[code].to_numpy(dtype=float)[mask]
+        first = int(np.flatnonzero(mask)[0])
+        y = (wide[code].to_numpy(dtype=float)[first:] if monthly else wide[code].to_numpy(dtype=float)[mask])
         if np.count_nonzero(~np.isnan(y)) < MIN_SPC_POINTS:
             continue  # too few months to set limits or name a verdict
         chart = spc(y, improvement_direction=m.direction)

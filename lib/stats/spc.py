@@ -466,3 +466,158 @@ def spc_summary(chart: pd.DataFrame, improvement_direction: str | None = None,
         "assurance_meaning": ASSURANCE_ICON_MEANINGS.get(assurance) if assurance else None,
         "trial_limits": bool(last["trial_limits"]),
     }
+
+
+# --------------------------------------------------------------------------------------------------
+# Run charts: fewer than 12 points (Making Data Count; NHSRplotthedots' guidance, "Run chart rules")
+# --------------------------------------------------------------------------------------------------
+RUN_CHART_BELOW = 12          # from this many points the XmR chart with process limits; below it a run chart
+SHIFT_POINTS = 6              # a shift: 6 or more consecutive points all above, or all below, the median
+TREND_POINTS = 5              # a trend: 5 or more consecutive points all going up, or all going down
+CHART_XMR, CHART_RUN = "xmr", "run"
+RULE_SHIFT, RULE_TREND = "Shift", "Trend"
+RULE_TOO_FEW = "Too few points"       # fewer points than the shortest rule needs: no verdict either way
+TOO_FEW_POINTS = "too_few_points"
+RUN_COLUMNS = ("x", "y", "median", "relative_to_median", "in_shift", "in_trend", "special_cause_rule",
+               "special_cause", "point_type")
+
+
+def chart_kind(values: Any) -> str:
+    """'xmr' from RUN_CHART_BELOW points with a value, else 'run'."""
+    return CHART_XMR if np.count_nonzero(~np.isnan(_as_float(values))) >= RUN_CHART_BELOW else CHART_RUN
+
+
+def _shift_members(rel: np.ndarray) -> np.ndarray:
+    """Points that are part of a shift: SHIFT_POINTS or more consecutive points on one side of the median. Points
+    on the median neither break a run nor count towards it; a missing value breaks it."""
+    n = len(rel)
+    out = np.zeros(n, dtype=bool)
+    run: list[int] = []
+    side = 0.0
+
+    def close() -> None:
+        if len(run) >= SHIFT_POINTS:
+            out[run] = True
+
+    for i, r in enumerate(rel):
+        if np.isnan(r):
+            close()
+            run, side = [], 0.0
+        elif r == 0:
+            continue
+        elif r == side:
+            run.append(i)
+        else:
+            close()
+            run, side = [i], r
+    close()
+    return out
+
+
+def _trend_members(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(part of a trend, its direction +1/-1): TREND_POINTS or more consecutive points each higher (or lower) than
+    the one before. A repeated value neither breaks nor counts; a missing value breaks the trend."""
+    n = len(y)
+    out, sign = np.zeros(n, dtype=bool), np.zeros(n)
+    run: list[int] = []
+    direction = 0.0
+
+    def close() -> None:
+        if len(run) >= TREND_POINTS:
+            out[run] = True
+            sign[run] = direction
+
+    last = np.nan
+    for i, v in enumerate(y):
+        if np.isnan(v):
+            close()
+            run, direction, last = [], 0.0, np.nan
+            continue
+        if np.isnan(last):
+            run, direction, last = [i], 0.0, v
+            continue
+        step = np.sign(v - last)
+        if step == 0:
+            continue                      # a repeat: neither counts nor breaks
+        if direction == 0 or step == direction:
+            direction = step
+            run.append(i)
+        else:
+            close()
+            run, direction = [run[-1], i], step   # the turning point starts the new run
+        last = v
+    close()
+    return out, sign
+
+
+def run_chart(values: Any, dates: Any = None, *, improvement_direction: str = "neutral") -> pd.DataFrame:
+    """Run chart of `values` (one per period, in time order or with `dates`; NaN for a missing month): the median,
+    and the two run chart rules Making Data Count gives for fewer points than an XmR chart needs: a shift (6+
+    consecutive points on one side of the median) and a trend (5+ consecutive increases or decreases). A rule is
+    never read from fewer points than it needs. Columns: RUN_COLUMNS; point_type as the XmR chart names it
+    (special cause improvement / concern / neutral, by the improvement direction)."""
+    direction = _check_direction(improvement_direction)
+    try:
+        y = pd.to_numeric(pd.Series(list(values)), errors="raise").astype(float).to_numpy()
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"values must be numbers (blank or NaN for missing): {exc}") from exc
+    if dates is not None:
+        x = pd.Series(pd.to_datetime(pd.Series(list(dates)), errors="raise"))
+        if len(x) != len(y):
+            raise ValueError(f"dates ({len(x)}) and values ({len(y)}) differ in length")
+        order = np.argsort(x.to_numpy(), kind="stable")
+        x, y = x.iloc[order].reset_index(drop=True), y[order]
+    else:
+        x = pd.Series(np.arange(len(y)))
+    med = float(np.nanmedian(y)) if np.isfinite(y).any() else np.nan
+    with np.errstate(invalid="ignore"):
+        rel = np.where(np.isnan(y), np.nan, np.sign(y - med))
+    in_shift = _shift_members(rel)
+    in_trend, trend_sign = _trend_members(y)
+    rules, side = [], []
+    for i in range(len(y)):
+        if in_shift[i]:
+            rules.append(RULE_SHIFT)
+            side.append(rel[i])
+        elif in_trend[i]:
+            rules.append(RULE_TREND)
+            side.append(trend_sign[i])
+        else:
+            rules.append(RULE_COMMON_CAUSE)
+            side.append(0.0)
+    sign = _DIRECTION_SIGN[direction]
+    if np.count_nonzero(~np.isnan(y)) < TREND_POINTS:   # no rule can be read: no verdict, not "common cause"
+        rules = [RULE_TOO_FEW] * len(y)
+    types = []
+    for r, s in zip(rules, side):
+        if r == RULE_TOO_FEW:
+            types.append(TOO_FEW_POINTS)
+        elif r == RULE_COMMON_CAUSE:
+            types.append(COMMON_CAUSE)
+        elif sign == 0:
+            types.append(SPECIAL_CAUSE_NEUTRAL_HIGH if s > 0 else SPECIAL_CAUSE_NEUTRAL_LOW)
+        else:
+            types.append(SPECIAL_CAUSE_IMPROVEMENT if s == sign else SPECIAL_CAUSE_CONCERN)
+    out = pd.DataFrame({"x": x, "y": y, "median": np.full(len(y), med), "relative_to_median": rel,
+                        "in_shift": in_shift, "in_trend": in_trend, "special_cause_rule": rules,
+                        "special_cause": [r in (RULE_SHIFT, RULE_TREND) for r in rules], "point_type": types})
+    out.attrs.update({"improvement_direction": direction, "chart": CHART_RUN})
+    return out
+
+
+def run_chart_summary(chart: pd.DataFrame) -> dict[str, Any]:
+    """Headline of a run chart: points, median, which rules the points can test, what the last point shows."""
+    if chart.empty:
+        raise ValueError("no points to summarise")
+    n = int(np.count_nonzero(~np.isnan(chart["y"].to_numpy(dtype=float))))
+    last = chart.iloc[-1]
+    # At most half the points lie strictly on one side of their own median, so a shift of 6 needs 12 points: below
+    # that (every run chart here) only a trend can signal, and the summary says so rather than implying otherwise.
+    can = [f"a shift needs {2 * SHIFT_POINTS} points ({SHIFT_POINTS} on one side of the median)"
+           if n < 2 * SHIFT_POINTS else "", f"a trend needs {TREND_POINTS} points" if n < TREND_POINTS else ""]
+    return {"chart": CHART_RUN, "n_points": n, "median": float(last["median"]), "last_x": last["x"],
+            "last_value": float(last["y"]), "last_point_type": last["point_type"], "last_rule": last["special_cause_rule"],
+            "shift_possible": n >= 2 * SHIFT_POINTS, "trend_possible": n >= TREND_POINTS,
+            "shifts": int(chart["in_shift"].sum()), "trends": int(chart["in_trend"].sum()),
+            "too_few_for": [c for c in can if c],
+            "verdict_possible": n >= TREND_POINTS}

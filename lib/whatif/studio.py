@@ -832,12 +832,12 @@ def gap_driver_line(d: dict[str, Any], group: str) -> str:
     staff = (f"staff in post {'grow' if cap >= 0 else 'fall'} by {abs(cap):,.0f} FTE (leavers and joiners at the "
              f"loaded rates)")
     start, end = d["gap_start"], d["gap_end"]
-    move = (f"from {gap_phrase(start)} now to {gap_phrase(end)} in year {T}")
+    move = (f"{gap_phrase(start)} now to {gap_phrase(end)} in year {T}")
     share = d["demand_share_of_gap"]
     share_text = ("" if share is None or share <= 0 else f", more than the whole year-{T} gap" if share > 1 else
                   f", {100 * share:.0f}% of the year-{T} gap")
     return (f"With no lever moved, {group} go from {move}. Drivers: demand growth of {g}{prod} (an assumption, "
-            f"{status}; change it under All levers) adds {d['demand_added']:,.0f} FTE of demand{share_text}; {staff}.")
+            f"{status}; under All levers) adds {d['demand_added']:,.0f} FTE of demand{share_text}; {staff}.")
 
 
 def gap_phrase(gap: float) -> str:
@@ -987,3 +987,21 @@ def national_vacancy_table(a: Assumptions | None = None) -> pd.DataFrame:
 
 NATIONAL_VACANCY_SOURCE = ("NHS Vacancy Statistics, England (NHS England, experimental statistics), reference date "
                            "30 September 2025, published 27 November 2025")
+
+
+def caveat_line(base: Baseline, area: str, group: str, a: Assumptions | None = None) -> str:
+    """The baseline's two caveats in one short line under the headline (the full sentences are under the charts):
+    how many months the rates rest on, and where the gap now comes from."""
+    a = a or shared_assumptions()
+    bits = []
+    if base.provisional and base.months:
+        span = base.months_label.split(", ", 1)[-1].split(":")[0]
+        bits.append(f"Provisional: rates from {base.months} month{'s' if base.months != 1 else ''} ({span})")
+    if group in base.staff_groups:
+        j = base.staff_groups.index(group)
+        rows = list(range(len(base.area_codes))) if area == ENGLAND else [base.area_codes.index(area)]
+        fte = base.fte[rows, j]
+        if base.vacancy_default and not (base.vacancy_known[rows, j] & (fte > 0)).any():
+            bits.append(f"gap now from England's published vacancy rate, {100 * a.national_vacancy_rate(group):.1f}% "
+                        "(NHS Vacancy Statistics, 30 Sep 2025), not this system's figure")
+    return "; ".join(bits) + "." if bits else ""

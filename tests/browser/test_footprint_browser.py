@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import assert_no_exception, open_checked, serve_store, wait_for_app
+from tests.conftest import after_rerun, assert_no_exception, open_checked, serve_store
 
 MAP = ".st-key-map_hex [data-testid='stVegaLiteChart']"  # the hex cartogram (Vega-Lite)
 
@@ -27,9 +27,10 @@ def test_map_2026_and_switch_to_42(server26, page, artifacts):
     assert "ICBs of April 2026, month ending May 2026" in body
     assert "ICBs of April 2026 (36)" in body  # the footprint control in the sidebar
     page.screenshot(path=str(artifacts / "map_ics2026.png"), full_page=True)
-    page.get_by_text("ICBs of July 2022 (42)").click()
-    page.wait_for_timeout(300)
-    wait_for_app(page)
+    after_rerun(page, lambda: page.get_by_text("ICBs of July 2022 (42)").click())
+    # the run rewrites the link and the heading: wait for both, then check them
+    page.wait_for_function("() => location.search.includes('footprint=2022') && "
+                           "document.body.innerText.includes('ICBs of July 2022, month ending May 2026')", timeout=60000)
     assert_no_exception(page)
     assert "footprint=2022" in page.url
     assert "ICBs of July 2022, month ending May 2026" in page.inner_text("body")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import WORKFORCE, assert_no_exception, open_checked, serve_store, wait_for_app
+from tests.conftest import WORKFORCE, after_rerun, assert_no_exception, open_checked, serve_store, wait_for_app
 
 SICKNESS = WORKFORCE / "nhs_sickness_absence_2025-03.csv"
 
@@ -35,9 +35,10 @@ def test_organisation_deep_link_peers_bridge_and_care_setting(real_server, page,
     care.scroll_into_view_if_needed()  # back up from the peers section first: a click during the scroll only focuses
     page.wait_for_timeout(500)
     care.click()
-    page.get_by_role("option", name="Mental Health", exact=True).click()
-    page.wait_for_timeout(300)
-    wait_for_app(page)
+    after_rerun(page, lambda: page.get_by_role("option", name="Mental Health", exact=True).click())
+    # wait for the state checked below (the run rewrites the link and the count), not a fixed time
+    page.wait_for_function("() => location.search.includes('setting=Mental+Health') && "
+                           "document.body.innerText.includes('South East London (QKK): 2 organisations')", timeout=60000)
     assert_no_exception(page)
     body = page.inner_text("body")
     assert "South East London (QKK): 2 organisations" in body and "setting=Mental+Health" in page.url
@@ -54,7 +55,8 @@ def test_profile_bridge_waterfall_and_link(real_server, page, artifacts):
     link = page.get_by_text("Organisations inside South East London")
     assert link.count() >= 1
     link.first.click()
-    page.wait_for_timeout(300)
+    page.wait_for_function("() => location.pathname.endsWith('/organisations') && "
+                           "document.body.innerText.includes('South East London (QKK): 7 organisations')", timeout=60000)
     wait_for_app(page)
     assert "organisations" in page.url and "area=QKK" in page.url
     assert "South East London (QKK): 7 organisations" in page.inner_text("body")

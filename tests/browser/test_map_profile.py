@@ -8,7 +8,7 @@ import json
 import pytest
 
 from lib.data import hexmap
-from tests.conftest import assert_no_exception, open_checked, run_cli, serve_store, wait_for_app
+from tests.conftest import after_rerun, assert_no_exception, open_checked, run_cli, serve_store, wait_for_app
 from ui import map_view
 
 MAP = ".st-key-map_hex [data-testid='stVegaLiteChart']"  # the hex cartogram (Vega-Lite, no WebGL)
@@ -32,9 +32,7 @@ def app(app_server, page):
 
 def choose(page, label: str, option: str) -> None:
     page.get_by_label(label).first.click()
-    page.get_by_role("option", name=option, exact=True).click()
-    page.wait_for_timeout(200)  # let the rerun start before waiting for it to finish
-    wait_for_app(page)
+    after_rerun(page, lambda: page.get_by_role("option", name=option, exact=True).click())
 
 
 def hex_pixel(page, level: str, code: str) -> tuple[float, float]:
@@ -60,9 +58,7 @@ def hover_hex(page, level: str, code: str, tooltip: str) -> tuple[float, float]:
 
 def click_hex(page, level: str, code: str, tooltip: str) -> None:
     x, y = hover_hex(page, level, code, tooltip)
-    page.mouse.click(x, y)
-    page.wait_for_timeout(200)
-    wait_for_app(page)
+    after_rerun(page, lambda: page.mouse.click(x, y))
 
 
 def cli_metrics(level: str, period: str) -> list[dict]:

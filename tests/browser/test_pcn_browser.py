@@ -46,6 +46,10 @@ def test_pcn_page_at_1366(server, small):
     small.get_by_text("Growth a year by role: Frimley").first.scroll_into_view_if_needed()
     small.wait_for_timeout(1000)
     small.screenshot(path=str(ARTIFACTS / "pcn_page_1366_growth.png"))
+    small.get_by_text("Funnel plot: all roles per 100,000").first.scroll_into_view_if_needed()
+    small.mouse.wheel(0, -420)
+    small.wait_for_timeout(1000)
+    small.screenshot(path=str(ARTIFACTS / "pcn_page_1366_trend.png"))
     small.get_by_text("PCNs in Frimley, Dec 2021").first.scroll_into_view_if_needed()
     small.wait_for_timeout(1000)
     small.screenshot(path=str(ARTIFACTS / "pcn_page_1366_pcns.png"))
@@ -64,3 +68,14 @@ def test_what_if_lever_evidence_at_1366(server, small):
     small.wait_for_timeout(500)
     wait_for_app(small)
     assert_no_exception(small)
+
+
+def test_profile_panel_at_1366(server, small):
+    _open(server, small, "/profile?area=QNQ")
+    head = small.get_by_text("Trust staff and primary care networks' new roles").first
+    head.wait_for(timeout=90000)
+    head.scroll_into_view_if_needed()
+    small.wait_for_timeout(1000)
+    small.screenshot(path=str(ARTIFACTS / "pcn_profile_1366.png"))
+    body = small.inner_text("body")
+    assert "PCN staff, FTE (Dec 2021)" in body and "Trust staff, FTE (Nov 2025)" in body

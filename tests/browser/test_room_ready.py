@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import assert_no_exception, wait_for_app
+from tests.conftest import after_rerun, assert_no_exception, wait_for_app
 
 
 @pytest.fixture
@@ -160,10 +160,10 @@ def test_map_colour_key_and_download_buttons(room_server, page, artifacts):
     # keyboard path: the system chooser beside the map takes focus and picks a system
     page.get_by_label("Choose a system (keyboard or list)").focus()
     page.keyboard.type("South Yorkshire")
-    page.wait_for_timeout(500)
-    page.keyboard.press("Enter")
-    wait_for_app(page)
-    page.wait_for_timeout(500)
+    page.get_by_role("option", name="South Yorkshire", exact=False).first.wait_for()  # the list has filtered
+    after_rerun(page, lambda: page.keyboard.press("Enter"))
+    page.wait_for_function("() => document.body.innerText.includes('Open the profile of South Yorkshire')",
+                           timeout=60000)
     _shot(page, artifacts, "map_1440x900")
     assert "Open the profile of South Yorkshire" in page.inner_text("body")
 

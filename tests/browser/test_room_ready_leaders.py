@@ -45,7 +45,7 @@ def test_turnover_table_and_tiles_fit_1440(srv, page, artifacts):
     assert grid.is_visible()
 
 
-# Turnover system table headings and their widths on screen (pages/turnover.py); System's is per table
+# Turnover system table headings and their widths on screen (views/turnover.py); System's is per table
 TURNOVER_HEADINGS = {"Leavers": 75, "Joiners": 75, "Net change": 85, "Leaver rate": 82, "Joiner rate": 82,
                      "Year leaver rate": 108, "Year joiner rate": 108, "Staff in post": 90}
 TABLE_FONT = '400 14px "Source Sans", sans-serif'   # Streamlit's table font (theme font size sm)

@@ -81,7 +81,7 @@ def test_spc_and_funnel_draw_the_right_points(app_server, page, artifacts, demo_
     for name in expected:
         assert f"{name} (" in body
     assert f"Outliers (outside the 99.8% limits): {len(expected)}" in body
-    assert "Spread ratio" in body and "What changed in Nov 2025" in body
+    assert "chance alone would" in body and "What changed in Nov 2025" in body
 
     page.locator("[data-testid='stVegaLiteChart']").nth(0).screenshot(path=str(artifacts / "statistics_spc.png"))
     page.locator("[data-testid='stVegaLiteChart']").nth(1).screenshot(path=str(artifacts / "statistics_funnel.png"))

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.conftest import REPO, assert_no_exception, wait_for_app, run_cli
+from tests.conftest import REPO, after_rerun, assert_no_exception, wait_for_app, run_cli
 
 DEMO = REPO / "data" / "demo"
 # (level, period label in the sidebar, period key) chosen away from the latest so the change is real
@@ -79,9 +79,7 @@ def open_on_request(page) -> None:
     """Open the page's system table, drawn on request (issue 16), as a reader does; it then stays open."""
     toggle = page.locator("[data-testid='stCheckbox']", has_text="Show every system: table and downloads")
     if toggle.count() and not toggle.first.locator("input").is_checked():
-        toggle.first.locator("label").click()
-        page.wait_for_timeout(300)
-        wait_for_app(page)
+        after_rerun(page, lambda: toggle.first.locator("label").click())
 
 
 def check_table(page, must_have: str, key_col: str, expected: dict[str, dict], columns: dict[str, str]) -> int:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import base64
 import os
-import secrets as pysecrets
 import shutil
 import subprocess
+import hashlib
 import zlib
 from pathlib import Path
 
@@ -14,7 +14,8 @@ import pytest
 
 from tests.conftest import REPO, run_cli
 
-GOOD = pysecrets.token_hex(32)
+# Fixed, not drawn per process: it appears in parametrised test ids, which every xdist worker must collect alike.
+GOOD = hashlib.sha256(b"tests/security: a strong cookie secret").hexdigest()
 EXAMPLE_COOKIE_SECRET = "REPLACE-with-64-hex-characters-from-secrets.token_hex-32"
 
 
@@ -240,3 +241,96 @@ def test_cli_applies_disclosure_control_when_asked_and_says_when_off(tmp_path):
         df = pd.read_csv(io.StringIO(on.stdout))
         for c in ("leavers_fte", "joiners_fte", "fte", "sip_start_fte", "leavers_hc", "headcount"):
             assert not (df[c] < 5).any(), c
+
+
+# ---------------------------------------------------------------- issue 22: secrets that must exist
+FULL_AUTH = {"redirect_uri": "https://x.nhs.uk/oauth2callback", "cookie_secret": GOOD, "client_id": "c",
+             "client_secret": hashlib.sha256(b"tests/security: client secret").hexdigest()[:32], "server_metadata_url": "https://idp/.well-known/x"}
+
+
+@pytest.mark.parametrize("text,why", [
+    ("", "holds no settings"),
+    ("# nothing yet\n\n# [auth]\n", "holds no settings"),
+    (f'[Auth]\ncookie_secret = "{GOOD}"\n', "[Auth]"),
+    (f'[oauth]\ncookie_secret = "{GOOD}"\n', "[oauth]"),
+    (f'[auth]\ncookie_secret = "{GOOD}"\n[workforc]\ndisclosure_control = false\n', "[workforc]"),
+    ('contact = "x@nhs.net"\n', "[contact]"),  # a key outside any table
+])
+def test_named_file_with_nothing_known_is_broken(text, why, tmp_path, settings):
+    s = settings.read_files([_write(tmp_path, text)], explicit=True)
+    assert s.broken and why in s.problem, s.problem
+
+
+def test_unknown_table_is_broken_even_in_the_default_location(tmp_path, settings):
+    assert settings.read_files([_write(tmp_path, "[Auth]\nclient_id = 'x'\n")], explicit=False).broken
+    assert not settings.read_files([_write(tmp_path, "")], explicit=False).broken  # default list, empty: local run
+    assert not settings.read_files([_write(tmp_path, "[workforce]\ndisclosure_control = true\n")],
+                                   explicit=True).broken
+
+
+def test_production_needs_a_complete_auth_table(settings):
+    assert settings.validate({"workforce": {"disclosure_control": True}}, production=True).broken
+    assert settings.validate({}, production=True).broken
+    partial = {k: v for k, v in FULL_AUTH.items() if k != "client_secret"}
+    assert "client_secret" in settings.validate({"auth": partial}, production=True).problem
+    assert not settings.validate({"auth": partial}).broken  # outside production the gate shows sign-in anyway
+    assert not settings.validate({"auth": FULL_AUTH}, production=True).broken
+    named = {"redirect_uri": FULL_AUTH["redirect_uri"], "cookie_secret": GOOD,
+             "microsoft": {k: FULL_AUTH[k] for k in ("client_id", "client_secret", "server_metadata_url")}}
+    assert not settings.validate({"auth": named}, production=True).broken  # [auth.microsoft]
+
+
+@pytest.mark.parametrize("value,prod", [("production", True), ("prod", True), ("Production", True), ("", False),
+                                        ("local", False)])
+def test_production_is_any_value_but_local(value, prod, settings):
+    assert settings.production({"WORKFORCE_DEPLOYMENT": value}) is prod
+    assert settings.production({}) is False
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n", '[Auth]\nclient_id = "x"\n',
+                                  '[workforce]\ndisclosure_control = false\n[oauth]\nclient_id = "x"\n'])
+def test_named_file_saying_nothing_known_keeps_disclosure_on(text, tmp_path, monkeypatch, caplog):
+    """Disclosure control stays on unless a valid file turns it off: here the file even says false."""
+    from streamlit import config
+    from ui import auth
+    p = _write(tmp_path, text)
+    monkeypatch.setattr(config, "is_manually_set", lambda name: name == "secrets.files")
+    real = config.get_option
+    monkeypatch.setattr(config, "get_option", lambda name: [str(p)] if name == "secrets.files" else real(name))
+    monkeypatch.delenv("WORKFORCE_DISCLOSURE_CONTROL", raising=False)
+    auth._LOGGED.clear()
+    with caplog.at_level("ERROR", logger="ui.auth"):
+        assert auth.disclosure_on() is True
+        assert auth.auth_configured() is True
+    assert any("refuses every viewer" in r.message for r in caplog.records)
+
+
+@pytest.mark.parametrize("raw", ["![x](http://evil/x.png)", "[click](javascript:alert(1))", "**bold** _i_ `c`",
+                                 "# heading\n- item", ":red[colour] :material/home:", "$x^2$", "<b>html</b>",
+                                 "a\\]b", "1. list", "www.evil.example a@b.example `tick` ``two``"])
+def test_markdown_escape_leaves_no_syntax(raw):
+    """ui.text.md: every character Markdown could act on is escaped, so a query or file value shows as typed."""
+    import re
+    from ui.text import MARKDOWN_SPECIAL, WORD_JOINER, md, quoted
+    out = md(raw)
+    assert "\n" not in out
+    unescaped = re.sub(r"\\.", "", out)  # what is left once every escaped character is removed
+    assert not any(ch in MARKDOWN_SPECIAL for ch in unescaped), (raw, out)
+    read = re.sub(r"\\(.)", r"\1", out)
+    assert read.replace(WORD_JOINER, "") == raw.replace("\n", " ")  # read back, it is the same text
+    assert not re.search(r"https?:/|www\.|\w@", read), read  # no bare address left to become a link
+    span = quoted(raw)  # a code span: fenced by more backticks than any run inside
+    fence = re.match(r"`+", span).group(0)
+    assert span.endswith(fence) and fence not in span[len(fence):-len(fence)]
+    assert span[len(fence):-len(fence)].strip().replace(WORD_JOINER, "") == raw.replace("\n", " ").strip()
+
+
+def test_manifest_kind_and_months_are_not_echoed_into_the_source_line():
+    """The store's manifest is not trusted text: the source statement (shown as Markdown on every page) names only
+    publications it knows and months of the form YYYY-MM."""
+    from lib.insight.provenance import source_statement
+    hostile = "![x](http://evil.example/x.png)"
+    line = source_statement({"files": [{"kind": hostile, "periods": ["2025-11", "[a](javascript:x)"],
+                                        "ingested_at": "2025-12-01T10:00:00"}]})
+    assert "evil" not in line and "javascript" not in line and "](" not in line
+    assert line == "Files of an unrecognised kind, Nov 2025; ingested 1 Dec 2025"

@@ -19,6 +19,7 @@ from lib.whatif import studio as w
 from lib.whatif.projection import ENGLAND
 from lib.whatif.scenario import Scenario, ScenarioError, from_query, to_query
 from ui import a11y, shell, state
+from ui.text import md
 from ui.whatif.session import (SS, C, RESULTS, WORKSHOP_KEY, baseline_hidden, baseline, run_cached, live_key,
                                apply_scenario, show_messages, show_errors, offer_moved, show_offer, workshop_from_url, workshop_on,
                                workshop_changed)
@@ -33,7 +34,7 @@ def page(ctx) -> None:
     try:
         base = baseline(ctx)            # also records the data key the fragment's reruns reuse
     except (ValueError, OSError) as exc:
-        st.error(f"The what-if model cannot start from the loaded data: {exc}. Choose another period or data source.")
+        st.error(f"The what-if model cannot start from the loaded data: {md(exc)}. Choose another period or data source.")
         return
     names = dict(zip(base.area_codes, base.area_names))
     options = [ENGLAND] + sorted(base.area_codes, key=lambda c: names[c] or c)
@@ -52,7 +53,7 @@ def page(ctx) -> None:
             except ScenarioError as exc:
                 SS.setdefault("wi_msgs", []).append((
                     "warning", "The scenario in this link could not be read, so the default scenario is shown. "
-                    f"({'; '.join(exc.errors)[:300]})"))
+                    f"({md('; '.join(exc.errors)[:300])})"))
         raw_cmp = st.query_params.get("cmp")
         if raw_cmp and not SS.get("wi_saved"):     # the comparison of a shared link or a reload (issue 24)
             saved, problems = w.comparison_from_query(str(raw_cmp), base)
@@ -60,7 +61,7 @@ def page(ctx) -> None:
             if problems:
                 SS.setdefault("wi_msgs", []).append((
                     "warning", "Some compared scenarios in this link could not be read and are left out: "
-                    + "; ".join(problems)[:300]))
+                    + md("; ".join(problems)[:300])))
     if SS.get("wi_pending"):
         area = Scenario.from_json(SS["wi_pending"]).area
         if area in options:
@@ -77,9 +78,9 @@ def page(ctx) -> None:
     head[1].toggle("Workshop mode", key=WORKSHOP_KEY, on_change=workshop_changed,
                    help="Projector layout: the levers you choose as live sliders beside the headline results, large "
                         "chart text, and a comparison view for up to four scenarios. Link: add ?workshop=1.")
-    if not ws:
-        st.caption(f"Projection starts from the month ending {shell.period_label(base.period)} ({ctx.systems_label}); "
-                   "year 1 is the 12 months after it. What the rates rest on is stated under the headline figures.")
+    if not ws:   # in the System box's help too; what the rates rest on is under the headline and the charts
+        head[0].caption(f"Projection from the month ending {shell.period_label(base.period)} "
+                        f"({ctx.systems_label}); year 1 is the 12 months after it.")
     show_messages()
     show_offer(names)
     if SS.get("wi_pending"):
@@ -102,8 +103,7 @@ def page(ctx) -> None:
     a = w.shared_assumptions()
     levers = live_levers(area, a)
     default = [k for k in (f"nr_{a.new_role_ids[0]}_trainees", "ret_change_pp") if k in levers]
-    chosen = head[2].multiselect("Levers on screen (up to 4)", list(levers), default=default, max_selections=4,
-                                 key="wi_live_chosen", format_func=lambda k: levers[k][0])
+    chosen = lever_chooser(head[2], levers, default)
     view = head[3].segmented_control("Show", WORKSHOP_VIEWS, default=WORKSHOP_VIEWS[0], key="wi_ws_view",
                                      required=True) or WORKSHOP_VIEWS[0]
     live = SS.get("wi_live_values", {})
@@ -132,6 +132,33 @@ def page(ctx) -> None:
             lever_panel(area)
 
 
+MAX_LIVE = 4
+LIVE_CHOSEN = "wi_live_chosen"
+
+
+def _keep_at_most_four() -> None:
+    """A fifth lever is refused (the previous choice stays) and the person is told why."""
+    now = list(SS.get(LIVE_CHOSEN) or [])
+    if len(now) > MAX_LIVE:
+        SS[LIVE_CHOSEN] = [k for k in SS.get("wi_live_chosen_prev", now) if k in now][:MAX_LIVE]
+        SS["wi_live_too_many"] = True
+    else:
+        SS["wi_live_chosen_prev"] = now
+
+
+def lever_chooser(box, levers: dict, default: list[str]) -> list[str]:
+    """The levers shown as live sliders: toggle buttons in a popover. (A multiselect's chips are 15x7 px remove
+    targets and carry an aria-label on a span with no role, which axe-core flags; pills are real buttons with
+    aria-pressed, 24 px or more.)"""
+    with box.popover("Levers on screen (up to 4)", icon=":material/tune:", width="stretch"):
+        chosen = st.pills("Levers on screen (up to 4)", list(levers), default=default, selection_mode="multi",
+                          key=LIVE_CHOSEN, format_func=lambda k: levers[k][0], on_change=_keep_at_most_four,
+                          label_visibility="collapsed")
+        if SS.pop("wi_live_too_many", False):
+            st.caption("Up to four levers fit beside the results: take one off first.")
+    return list(chosen or [])[:MAX_LIVE]
+
+
 @st.fragment(key=RESULTS)
 def studio(ctx, area: str, names: dict, top, below, view: str = "normal") -> None:
     for k, v in (SS.get("wi_live_values") or {}).items():   # workshop mode: the live sliders' values
@@ -152,7 +179,7 @@ def studio(ctx, area: str, names: dict, top, below, view: str = "normal") -> Non
         if st.query_params.get("scn") != q:
             st.query_params["scn"] = q
     except ScenarioError as exc:
-        st.warning(f"This scenario is too large to share as a link ({exc.errors[0]}); save it as a file instead.")
+        st.warning(f"This scenario is too large to share as a link ({md(exc.errors[0])}); save it as a file instead.")
     sync_comparison_url()
     key = live_key(ctx)
     try:

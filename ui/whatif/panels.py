@@ -14,10 +14,12 @@ from lib.whatif import studio as w
 from lib.whatif.scenario import Scenario, ScenarioError
 from lib.sharing.redact import for_viewers
 from ui import board_pack, charts, shell, tables
+from ui.text import md, quoted
 from ui.whatif.bridge_panel import bridge_panel
 from ui.whatif.results import plain_note, plain_source
 from ui.whatif.session import (SS, PANELS, baseline_cached, baseline, run_cached, monte_carlo, optimise, live_key,
-                               reset_editor, load_later, show_errors, log_change, auth_user, money, offer_moved)
+                               reset_editor, load_later, show_errors, log_change, auth_user, money, offer_moved,
+                               library_url)
 
 
 def panels(ctx, scn: Scenario, res, names: dict) -> None:
@@ -83,7 +85,7 @@ def compare_chart_spec(n_series: int, group: str, big: bool = False) -> dict:
             "tooltip": [{"field": "scenario", "type": "nominal", "title": "Scenario"},
                         {"field": "year", "type": "ordinal", "title": "Year"},
                         {"field": "gap", "type": "quantitative", "title": "Gap (FTE)", "format": ",.0f"}]},
-        **({"config": charts.big_config()} if big else {}),
+        "config": charts.with_text_colours(charts.big_config() if big else None),
     }
 
 
@@ -131,7 +133,7 @@ def compare_panel(ctx, scn: Scenario, res, big: bool = False) -> None:
         except ScenarioError as exc:
             problems.append(f"{n}: {'; '.join(exc.errors)}")
     for p in problems:
-        st.warning(f"Cannot run {p}")
+        st.warning(f"Cannot run {md(p)}")
     if not runs:
         return
     gaps, table = w.comparison(runs, group)
@@ -140,13 +142,13 @@ def compare_panel(ctx, scn: Scenario, res, big: bool = False) -> None:
         T = int(r["Years"])
         closes = w.year_short(None if pd.isna(r["Gap closes (year)"]) else int(r["Gap closes (year)"]), T)
         with col.container(border=True):
-            st.markdown(f"**{i + 1}. {r['Scenario']}**  \n"
+            st.markdown(f"**{i + 1}. {md(r['Scenario'])}**  \n"
                         f"{'Surplus' if r['Gap in final year (FTE)'] < -0.5 else 'Gap'} in year {T}: "
                         f"**{shell.num(abs(r['Gap in final year (FTE)']))} FTE**  \n"
                         f"{'Surplus from' if r['Gap in final year (FTE)'] < -0.5 else 'Gap closes'}: **{closes}**  \n"
                         f"Extra cost: **{money(r['Extra cost over baseline, all years (£)'])}**  \n"
                         + ":gray[" + "; ".join(w.lever_summary(Scenario.from_json(saved[r["Scenario"]])))
-                        .replace("[", "(").replace("]", ")") + "]")
+                        .replace("[", "(").replace("]", ")") + "]")  # the product's own words for the levers
     base = w.gap_frame(res, group)
     base = base[base["scenario"] == w.SCENARIO_LABELS["baseline"]].assign(scenario="Baseline (no levers)")
     data = pd.concat([base, gaps], ignore_index=True)[["scenario", "year", "gap"]]
@@ -176,7 +178,7 @@ def compare_panel(ctx, scn: Scenario, res, big: bool = False) -> None:
     c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
     pick = c1.selectbox("Saved scenario", list(saved), key="wi_cmp_pick")
     if c2.button("Load into the levers", key="wi_cmp_load"):
-        load_later(Scenario.from_json(saved[pick]), f"Loaded {pick!r} from the comparison.")
+        load_later(Scenario.from_json(saved[pick]), f"Loaded {quoted(pick)} from the comparison.")
     if c3.button("Remove", key="wi_cmp_remove"):
         saved.pop(pick, None)
         st.rerun(scope="fragment")
@@ -208,7 +210,7 @@ def optimiser_panel(ctx, scn: Scenario, res) -> None:
     try:
         mix = optimise(*args)
     except (ScenarioError, ValueError) as exc:
-        st.error(f"The optimiser could not run: {exc}")
+        st.error(f"The optimiser could not run: {md(exc)}")
         return
     if not mix.success:
         st.warning(mix.message, icon=":material/block:")
@@ -302,7 +304,7 @@ def assumptions_panel(ctx, scn: Scenario, res) -> None:
     st.caption("New-role training lag, cost and substitution ratio, and demand growth and productivity, are set "
                "with the lever controls.")
     for e in SS.pop("wi_assump_errors", []):
-        st.error(f"Not applied: {e}")
+        st.error(f"Not applied: {md(e)}")
     key = f"wi_editor_{SS.get('wi_editor_ver', 0)}"
     shown = t.assign(section=t["section"].map(lambda v: SECTION_WORDS.get(v, str(v).replace("_", " ").capitalize())),
                      field=t["field"].map(lambda v: str(v).replace("_", " ")),
@@ -343,7 +345,7 @@ def save_panel(ctx, scn: Scenario, res) -> None:
         up = st.file_uploader("Scenario file (JSON)", type=["json"], key="wi_upload")
         if up is not None and SS.get("wi_upload_done") != up.file_id:
             SS["wi_upload_done"] = up.file_id
-            _load_text(up.getvalue(), f"file {up.name!r}")
+            _load_text(up.getvalue(), f"file {quoted(up.name)}")
         text = st.text_area("Or paste scenario JSON", key="wi_paste", height=120)
         if st.button("Load pasted JSON", key="wi_paste_go"):
             _load_text(text, "the pasted text")
@@ -354,31 +356,39 @@ def save_panel(ctx, scn: Scenario, res) -> None:
 
 
 def library_section(ctx, scn: Scenario) -> None:
-    """Named scenarios kept on the server beside the data: outlive the browser session, with who and when."""
-    st.markdown("**Workshop library** (kept on the server with the data, for everyone using this data)")
+    """Named scenarios kept on the server (lib.whatif.library: SQLite in the store, or the deployment's database):
+    outlive the browser session, with who and when; the library's own change log downloads as CSV."""
+    db = library_url()
+    where = "in the deployment's database" if db else "on the server with the data"
+    st.markdown(f"**Workshop library** (kept {where}, for everyone using this data)")
     row = st.container(horizontal=True, vertical_alignment="center")
     name = " ".join(scn.name.split())
     if row.button("Save to the library", key="wi_lib_save", icon=":material/bookmark_add:", disabled=not name):
         try:
-            library.save(ctx.data_dir, name, scn, auth_user())
+            name = library.save(ctx.data_dir, name, scn, auth_user(), database_url=db)
             log_change("Saved to the library", name)
-            st.success(f"Saved {name!r} to the library.")
+            st.success(f"Saved {quoted(name)} to the library.")
         except (library.LibraryError, OSError) as exc:
-            st.error(f"Not saved: {for_viewers(exc, ctx.data_dir)}")
-    row.caption(f"Saves it as '{name}' (the scenario's name, above the levers)." if name else
+            st.error(f"Not saved: {md(for_viewers(exc, ctx.data_dir))}")
+    row.caption(f"Saves it as {quoted(name)} (the scenario's name, above the levers)." if name else
                 "Name the scenario first ('Scenario name', above the levers): the library keeps it under that name.")
-    t, problems = library.entries(ctx.data_dir)
+    try:
+        t, problems = library.entries(ctx.data_dir, database_url=db)
+    except (library.LibraryError, OSError) as exc:
+        st.warning(f"The library cannot be shown just now: {md(for_viewers(exc, ctx.data_dir))}",
+                   icon=":material/warning:")
+        return
     for p in problems:
-        st.warning(f"A library file could not be read and is not listed: {for_viewers(p, ctx.data_dir)}")
+        st.warning(f"A library entry could not be read and is not listed: {md(for_viewers(p, ctx.data_dir))}")
     if t.empty:
         st.caption("No scenarios in the library yet.")
         return
     shown = t.rename(columns={"name": "Name", "saved_by": "Saved by", "saved_at_utc": "Saved at (UTC)",
-                              "area": "System", "years": "Years"}).drop(columns=["file"], errors="ignore")
-    shown["Levers"] = [_levers_text(ctx.data_dir, n) for n in t["name"]]
+                              "area": "System", "years": "Years", "levers": "Levers"})
     st.dataframe(shown, hide_index=True, width="stretch", height=min(36 * (len(shown) + 1) + 4, 220))
-    st.caption(f"You are {auth_user()}. Everyone here can load, compare and export any scenario; only the person "
-               "who saved one can replace or delete it.")
+    st.caption(f"You are {md(auth_user())}. Everyone here can load, compare and export any scenario; only the "
+               "person who saved one can replace or delete it. Names differing only in capitals or Unicode form "
+               "count as the same name.")
     saved: dict = SS.setdefault("wi_saved", {})
     c1, c2, c5, c3, c4 = st.columns([2, 1, 1.3, 1, 1.3], vertical_alignment="bottom")
     pick = c1.selectbox("Library scenario", list(t["name"]), key="wi_lib_pick")
@@ -386,51 +396,50 @@ def library_section(ctx, scn: Scenario) -> None:
                  disabled=len(saved) >= w.MAX_COMPARE,
                  help=f"Compare it beside the others (up to {w.MAX_COMPARE}) without loading it into the levers"):
         try:
-            loaded = library.load(ctx.data_dir, pick)
+            loaded = library.load(ctx.data_dir, pick, database_url=db)
             errs = w.check_area(loaded, baseline(ctx))
             if errs:
                 raise ScenarioError(errs)
         except (library.LibraryError, ScenarioError) as exc:
-            st.error(f"Could not compare {pick!r}: {for_viewers(exc, ctx.data_dir)}")
+            st.error(f"Could not compare {quoted(pick)}: {md(for_viewers(exc, ctx.data_dir))}")
         else:
             name = unique_name(pick, saved)
             saved[name] = loaded.to_json(None)
             log_change("Added to the comparison from the library", name)
-            st.success(f"Added {name!r} to the comparison ({len(saved)} of {w.MAX_COMPARE}): see Compare scenarios.")
+            st.success(f"Added {quoted(name)} to the comparison ({len(saved)} of {w.MAX_COMPARE}): see Compare "
+                       "scenarios.")
     if c2.button("Load", key="wi_lib_load", icon=":material/input:"):
         try:
-            loaded = library.load(ctx.data_dir, pick)
-            if offer_moved(loaded, baseline(ctx), f"Library scenario {pick!r}"):
+            loaded = library.load(ctx.data_dir, pick, database_url=db)
+            if offer_moved(loaded, baseline(ctx), f"Library scenario {quoted(pick)}"):
                 st.rerun(scope="app")
             errs = w.check_area(loaded, baseline(ctx))
             if errs:
                 raise ScenarioError(errs)
         except (library.LibraryError, ScenarioError) as exc:
-            st.error(f"Could not load {pick!r}: {for_viewers(exc, ctx.data_dir)}")
+            st.error(f"Could not load {quoted(pick)}: {md(for_viewers(exc, ctx.data_dir))}")
         else:
-            load_later(loaded, f"Loaded {pick!r} from the workshop library.")
-    me, owner = auth_user(), library.owner(ctx.data_dir, pick)
+            load_later(loaded, f"Loaded {quoted(pick)} from the workshop library.")
+    me, owner = auth_user(), library.owner(ctx.data_dir, pick, database_url=db)
     mine = owner is not None and library.may_change(owner, me)
     if c3.button("Delete", key="wi_lib_delete", icon=":material/delete:", disabled=not mine,
                  help=None if mine else f"Only {owner or 'its owner'} can delete it"):
         try:
-            library.delete(ctx.data_dir, pick, me)
+            library.delete(ctx.data_dir, pick, me, database_url=db)
         except library.LibraryError as exc:
-            st.error(str(exc))
+            st.error(md(exc))
         else:
             log_change("Deleted from the library", pick)
             st.rerun(scope="fragment")
-    c4.download_button("Export library (zip)", lambda: library.export_zip(ctx.data_dir),
+    c4.download_button("Export library (zip)", lambda: library.export_zip(ctx.data_dir, database_url=db),
                        file_name="what_if_library.zip", mime="application/zip", key="wi_lib_export",
                        icon=":material/download:", on_click="ignore")
-
-
-def _levers_text(data_dir, name: str) -> str:
-    """A library entry's levers in words (a row names what the scenario does, not only what it is called)."""
-    try:
-        return "; ".join(w.lever_summary(library.load(data_dir, name)))
-    except (library.LibraryError, ScenarioError, OSError):
-        return "(could not be read)"
+    notes = exports.standard_notes("What-if library change log", period=f"{shell.period_label(ctx.period)} "
+                                   f"({ctx.level})", synthetic=ctx.synthetic)
+    st.download_button("Library change log (CSV): who saved, replaced, deleted or imported what, when",
+                       lambda: library.library_log_csv(ctx.data_dir, notes, db),
+                       file_name="what_if_library_changes.csv", mime="text/csv", key="wi_lib_changes",
+                       icon=":material/history:", on_click="ignore")
 
 
 def change_log_section(ctx) -> None:
@@ -455,4 +464,4 @@ def _load_text(raw, what: str) -> None:
     except ScenarioError as exc:
         show_errors(f"Could not load {what}: it is not a valid scenario. Nothing was changed.", exc.errors)
         return
-    load_later(scn, f"Loaded scenario {scn.name or ''} from {what}.".replace("  ", " "))
+    load_later(scn, f"Loaded scenario {quoted(scn.name) if scn.name else ''} from {what}.".replace("  ", " "))

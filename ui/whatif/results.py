@@ -87,7 +87,9 @@ def headlines(ctx, res, hidden: list[str]) -> str:
                    delta_arrow="auto" if f["arrow"] else "off", border=True, help=f["help"])
     # one element, a line each (each element costs the browser a few ms on every move); the gap's drivers first,
     # beside the headline (issue 24: the baseline gap grew with no lever moved and the page never said why)
-    st.caption("  \n".join([f"**{v['drivers']}**", *v["lines"]]))
+    # the full sentences on what the rates rest on are under the charts (results), so the gap chart starts above
+    # the fold at 1366x768; the short caveat stays here
+    st.caption("  \n".join(x for x in (f"**{v['drivers']}**", v["caveat"]) if x))
     return group
 
 
@@ -117,6 +119,7 @@ def view_cached(data_dir: str, snap: str, level: str, period: str, sdc: bool, sc
         "figures": headline_figures(period, h),
         "lines": w.baseline_lines(baseline_cached(*key), res.scenario.area, group, a),
         "drivers": w.gap_driver_line(w.gap_drivers(res, group, "baseline", a), group),
+        "caveat": w.caveat_line(baseline_cached(*key), res.scenario.area, group, a),
         "gap": _arrow({k: g[k] for k in ("scenario", "year", "gap", "demand", "capacity")}),
         "gap_desc": describe_gap(g, group),
         "vac": _arrow({k: g[k] for k in ("scenario", "year", "vacancy_rate")}),
@@ -192,8 +195,7 @@ def _draw(data, spec: dict, key: str) -> None:
     chart with a bottom legend overlapped the one below it after its rows were swapped."""
     height = spec.pop("height") + (130 if workshop_on() else 110)
     spec["autosize"] = {"type": "fit", "contains": "padding"}
-    if workshop_on():
-        spec["config"] = charts.big_config()
+    spec["config"] = charts.with_text_colours(charts.big_config() if workshop_on() else spec.get("config"))
     if isinstance(data, bytes):   # rows already in Arrow (view_cached): a named dataset, which Streamlit passes through
         spec["datasets"], spec["data"] = {"rows": data}, {"name": "rows"}
         data = None
@@ -221,7 +223,7 @@ def results(ctx, scn: Scenario, res, group: str, split=None) -> None:
     # elements where two columns were 3
     c1, c2 = (st.container(), split.container()) if ws else _pair()
     with c1:
-        spec = _line("gap", "Gap (FTE; below 0: surplus)", [_tip("scenario", "nominal"), _tip("year", "ordinal"),
+        spec = _line("gap", "Gap (FTE)", [_tip("scenario", "nominal"), _tip("year", "ordinal"),
                                           _tip("gap", fmt=",.0f"), _tip("demand", fmt=",.0f"),
                                           _tip("capacity", fmt=",.0f")],
                      f"Gap: {group}", 230 if ws else 260, zero_rule=True)
@@ -257,8 +259,8 @@ def _rest(v: dict) -> None:
                         ":gray[None in this scenario: add new-role trainees, upskilling, recruitment or retention.]")
         else:
             _draw(v["cost"], _spec_costs(), "wi_ch_cost")
-    if v["notes"]:
-        st.caption("  \n".join(v["notes"]))
+    if v["notes"] or v["lines"]:
+        st.caption("  \n".join([*v["lines"], *v["notes"]]))
 
 
 def long_summary(tbl: pd.DataFrame, T: int) -> pd.DataFrame:

@@ -30,19 +30,26 @@ def _growth(data_dir: str, snap: tuple, key: str, roles: tuple[str, ...]):
     return ev.growth_table(frame, pop, list(roles), key)
 
 
+@st.cache_data(max_entries=128, show_spinner=False)
+def _evidence(data_dir: str, snap: tuple, key: str, labels: tuple[tuple[str, str], ...], system: str,
+              sdc: bool) -> dict[str, ev.Evidence]:
+    g = _growth(data_dir, snap, key, tuple(r for r, _ in labels))
+    if g is None:
+        return {}
+    return ev.evidence(g, system, dict(labels), key, disclosure=sdc)
+
+
 def evidence(area: str) -> dict[str, ev.Evidence]:
-    """lever role -> Evidence for the studio's area ({} when no PCN files or population are loaded)."""
+    """lever role -> Evidence for the studio's area ({} when no PCN files or population are loaded); computed once
+    per store snapshot, footprint, system and disclosure setting (the lever panel asks for it twice a lever)."""
     ctx = SS.get("ctx")
     if ctx is None:
         return {}
     key = _footprint(ctx.level)
     a = w.shared_assumptions()
-    labels = {r: a.new_role(r)["label"] for r in a.new_role_ids}
-    g = _growth(str(ctx.data_dir), data.snapshot(ctx.data_dir), key, tuple(labels))
-    if g is None:
-        return {}
-    system = area if area in set(geography.vintage(key).areas["code"]) else ENGLAND
-    return ev.evidence(g, system, labels, key, disclosure=auth.disclosure_on())
+    labels = tuple((r, a.new_role(r)["label"]) for r in a.new_role_ids)
+    system = area if area in geography.area_codes(key) else ENGLAND
+    return _evidence(str(ctx.data_dir), data.snapshot(ctx.data_dir), key, labels, system, auth.disclosure_on())
 
 
 def slider_range(area: str, role: str, default: tuple[int, int, int], current: int = 0) -> tuple[int, int, int]:
@@ -66,9 +73,12 @@ def _apply_preset(role: str, value: float, label: str) -> None:
 
 def show(area: str, role: str) -> None:
     """The evidence sentence under a lever, the preset button, and what stays unverified."""
-    e = evidence(area).get(role)
+    found = evidence(area)
+    e = found.get(role)
     if e is None:
-        st.caption("No primary care network figures loaded: this lever's range is the default, not observed.")
+        if not found and role == w.shared_assumptions().new_role_ids[0]:  # said once, under the first lever
+            st.caption("No primary care network figures (or no population) loaded: these levers' ranges are the "
+                       "defaults, not observed growth.")
         return
     st.caption(f":material/query_stats: {e.text()}  \nSource: {ev.SOURCE}; mapped to published roles: "
                f"{', '.join(e.published_roles) or 'none'} (see Data and definitions).")

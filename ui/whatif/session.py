@@ -17,6 +17,7 @@ from lib.whatif import uncertainty
 from lib.whatif import studio as w
 from lib.whatif.scenario import Scenario
 from ui import auth, charts, data
+from ui.text import md, quoted
 
 SS = st.session_state
 C = "wi_c_"                      # prefix of lever widget keys
@@ -164,12 +165,12 @@ def show_offer(names: dict) -> None:
 
 
 def show_messages() -> None:
-    for kind, msg in SS.pop("wi_msgs", []):
+    for kind, msg in SS.pop("wi_msgs", []):  # names and values in them are escaped where they are written
         getattr(st, kind)(msg, icon=":material/info:" if kind == "info" else None)
 
 
 def show_errors(title: str, errors: list[str]) -> None:
-    st.error(title + "\n\n" + "\n".join(f"- {e}" for e in errors[:12]), icon=":material/error:")
+    st.error(title + "\n\n" + "\n".join(f"- {md(e)}" for e in errors[:12]), icon=":material/error:")
 
 
 def rerun_results() -> None:
@@ -207,7 +208,7 @@ def workshop_from_url() -> None:
         SS[WORKSHOP_KEY] = str(raw) == "1"
     else:
         shown = str(raw)[:20]
-        SS.setdefault("wi_msgs", []).append(("info", f"The link's workshop value {shown!r} is not one we "
+        SS.setdefault("wi_msgs", []).append(("info", f"The link's workshop value {quoted(shown)} is not one we "
                                                      "recognise (use 1 or 0), so the normal layout is shown."))
 
 
@@ -226,6 +227,13 @@ def log_change(what: str, value) -> None:
     """One row of the session's change log (downloadable as CSV from the save panel)."""
     from lib.whatif import library
     SS.setdefault("wi_log", []).append(library.log_row(auth_user(), what, value))
+
+
+def library_url() -> str | None:
+    """The deployment's library database ([workforce] database_url in the secrets, checked by
+    lib.sharing.settings), or None: SQLite in the store."""
+    url = auth.settings().get("database_url")
+    return str(url) if url else None
 
 
 def auth_user() -> str:

@@ -79,8 +79,8 @@ def pcn_body() -> None:
         if len(r) and pd.notna(r["value"].iloc[0]):
             n = int(mt_all["value"].notna().sum())
             k[2].metric(f"{names.get(area, area)}, FTE per 100,000 people", f"{r['value'].iloc[0]:,.1f}",
-                        delta=f"rank {int(r['rank'].iloc[0])} of {n} (1 = most)", delta_color="off", border=True,
-                        help="Rank 1 = the most FTE per 100,000 people.")
+                        delta=f"rank {int(r['rank'].iloc[0])} of {n} (1 = most)", delta_color="off",
+                        delta_arrow="off", border=True, help="Rank 1 = the most FTE per 100,000 people.")
 
     # ---- map and ranking
     if has_pop:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib.insight import headlines, map_data as im
+from lib.data import geography
+from lib.insight import calendar, headlines, map_data as im
 from ui import data, inside, shell, state, stats_charts, tables
 
 ctx = st.session_state.get("ctx")
@@ -25,8 +26,8 @@ def my_system(code: str) -> None:
     figs = headlines.headline_figures(m, code, ctx.period, ctx.previous_period, ctx.year_ago_period)
     row = st.container(horizontal=True)
     for fig in figs:
-        row.metric(fig.label, fig.value_text, fig.delta_text, delta_color=fig.delta_color, help=fig.help,
-                   border=True)
+        row.metric(fig.label, fig.value_text, fig.delta_text, help=fig.help, border=True, **fig.delta_kwargs)
+    st.caption(calendar.comparison_caption(ctx.period, ctx.previous_period, ctx.year_ago_period))
     parts = inside.peer_parts(ctx.data_dir, ctx.level, ctx.period)
     similar = [] if parts is None else list(peers.similar_systems(parts["profile"], code)["area_code"])
     lines = peers.comparison_lines(m, code, ctx.period, similar)
@@ -39,16 +40,17 @@ def my_system(code: str) -> None:
         st.caption(":material/local_hospital: " + note)
     links = st.container(horizontal=True)
     q = {"level": ctx.level, "period": ctx.period, "area": code}
-    for target, label, icon in (("pages/profile.py", "System profile", ":material/account_box:"),
-                                ("pages/turnover.py", "Turnover", ":material/sync_alt:"),
-                                ("pages/role_mix.py", "Role mix", ":material/donut_small:"),
-                                ("pages/what_if.py", "What-if studio", ":material/tune:")):
+    for target, label, icon in (("views/profile.py", "System profile", ":material/account_box:"),
+                                ("views/turnover.py", "Turnover", ":material/sync_alt:"),
+                                ("views/role_mix.py", "Role mix", ":material/donut_small:"),
+                                ("views/what_if.py", "What-if studio", ":material/tune:")):
         links.page_link(target, label=label, icon=icon, query_params=q)
     st.caption("Bookmark this page's address to open on this system next time (nothing is stored about you).")
     st.divider()
 
 
-mine = state.url_value("area", ["ENG", *ctx.area_names], "ENG")   # a known code only (never a path)
+# a system of the footprint shown, or England (never a path); an old code says what it became (ui.state)
+mine = state.url_value("area", ["ENG", *sorted(geography.area_codes(ctx.level))], "ENG")
 if mine != "ENG":
     my_system(mine)
 state.show_url_notices()
@@ -57,14 +59,16 @@ eng = headlines.headline_figures(m, "ENG", ctx.period, ctx.previous_period, ctx.
 st.subheader(f"England, {ctx.systems_label}, month ending {shell.period_label(ctx.period)}")
 cols = st.columns(5)
 for col, fig in zip(cols, eng):
-    col.metric(fig.label, fig.value_text, fig.delta_text, delta_color=fig.delta_color, help=fig.help,
-               border=True)
-st.caption("Change shown against the previous month; rates are monthly. " + headlines.COMPARISON_NOTE)
+    col.metric(fig.label, fig.value_text, fig.delta_text, help=fig.help, border=True, **fig.delta_kwargs)
+year_line = (headlines.year_change_line(m, "ENG", ctx.period, ctx.year_ago_period)
+             if ctx.year_ago_period != ctx.previous_period else None)   # the same month a year earlier, if loaded
+st.caption(calendar.comparison_caption(ctx.period, ctx.previous_period, ctx.year_ago_period) + " Rates are monthly. "
+           + headlines.COMPARISON_NOTE + (f"  \n{year_line}" if year_line else ""))
 if eng[-1].value is None:  # the turnover files carry no vacancies: say which file would fill the figure
     st.caption(f"Vacancy rate: {im.EMPTY_MEASURE_HELP['vacancy_rate']}")
 shell.definition("fte", "headcount", "leaver_rate", "joiner_rate", "vacancy_rate")
 
-st.subheader(f"All {len(ctx.area_names)} systems")
+st.subheader(headlines.systems_heading(ctx.level))
 table = headlines.system_table(m, ctx.period)
 # one table style (ui.tables): rates as % with 2 decimals, FTE 1 dp, widths that fit 1440 px without a side scroll
 tables.show(table.drop(columns=["Code"]), column_config={

@@ -9,7 +9,7 @@ import streamlit as st
 from lib.data import geography
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
 from lib.insight import bridge as br
-from lib.insight import chart_text
+from lib.insight import axes, calendar, chart_text
 from lib.insight import organisations as og
 from lib.insight.metrics import DEFINITIONS
 from lib.sharing import disclosure
@@ -89,7 +89,9 @@ def organisations_body() -> None:
     bars = alt.Chart(chart_df).mark_bar(color="#005EB8").encode(
         y=alt.Y("org_name:N", sort=alt.EncodingSortField("pos", op="min"), title=None,
                 axis=alt.Axis(labelLimit=320, labelOverlap=False)),
-        x=alt.X("value:Q", title=label, axis=alt.Axis(format=".2%" if rate else ",.0f")),
+        # five ticks with as many decimals as tell them apart (labels every 0.05% crowded the axis)
+        x=alt.X("value:Q", title=label, axis=alt.Axis(format=axes.percent_format(chart_df["value"]) if rate
+                                                      else ",.0f", tickCount=5)),
         tooltip=[alt.Tooltip("org_name:N", title="Organisation"), alt.Tooltip("org_code:N", title="Code"),
                  alt.Tooltip("cluster_group:N", title="Care setting"),
                  alt.Tooltip("value:Q", title=label, format=".2%" if rate else ",.1f")]
@@ -101,7 +103,8 @@ def organisations_body() -> None:
         highlight=st.session_state.get("url_org")  # the organisation chosen below (a code of this table or none)
     ) or f"{label}: none of the {noun} has a figure to show for {group}, {when} (hidden by disclosure control or not published)."
     trend_charts.show(bars, f"organisations_{area}_{ctx.period}_{sort_by}", "org_rank",
-                      description=inside.plain(rank_text))
+                      description=inside.plain(rank_text),
+                      export_title=f"{label if group == ALL_STAFF else f'{label}, {group}'}: {noun}, {when}")
     shown = pd.DataFrame({
         "Rank": table["rank"], "Organisation": table["org_name"], "Code": table["org_code"],
         "Care setting": table["cluster_group"], "Peer group": table["benchmark_group"],
@@ -140,6 +143,7 @@ def organisations_body() -> None:
         long = series.melt(id_vars=["period"], value_vars=["leaver_rate", "joiner_rate"], var_name="measure",
                            value_name="value")
         long["measure"] = long["measure"].map({"leaver_rate": "Leaver rate", "joiner_rate": "Joiner rate"})
+        long = calendar.with_month_gaps(long, ["measure"])  # a missing month: an empty slot and a break in the line
         long["month"] = long["period"].map(shell.period_label)  # one label a month (a time axis repeats them)
         line = alt.Chart(long).mark_line(point=True).encode(
             x=alt.X("month:O", title=None, sort=list(map(shell.period_label, sorted(long["period"].unique()))),
@@ -150,13 +154,13 @@ def organisations_body() -> None:
             tooltip=["measure:N", alt.Tooltip("month:O", title="Month"), alt.Tooltip("value:Q", format=".2%")]
         ).properties(height=220)
         trend_charts.show(line, f"org_trend_{org}", "org_trend", description=inside.plain(
-            chart_text.measures_trend_description(long[["period", "measure", "value"]],
+            chart_text.measures_trend_description(long.dropna(subset=["value"])[["period", "measure", "value"]],
                                                   f"{info['org_name']}, {group}")))
-    if len(months) >= SPC_MONTHS:
+    if len(months) >= 2:   # from SPC_MONTHS the XmR chart, below a run chart (spc_section chooses)
         stats_charts.spc_section(m, org, group, "leaver_rate", until=ctx.period, key="org_spc", show_table=False)
     else:
-        st.info(f"An SPC chart needs {SPC_MONTHS} months of this organisation's figures; {len(months)} "
-                f"{'is' if len(months) == 1 else 'are'} loaded. Load more monthly turnover files.",
+        st.info(f"A run chart needs 2 months of this organisation's figures and an SPC chart {SPC_MONTHS}; "
+                f"{len(months)} {'is' if len(months) == 1 else 'are'} loaded. Load more monthly turnover files.",
                 icon=":material/info:")
 
     # ---- peers nationally

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib.insight import chart_text
+from lib.insight import chart_text, peers
 from lib.insight import map_data as im
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
 from ui import data, map_view, on_request, shell, state, trend_charts
+from ui.text import md
 
 CLICK_HINT = ("Click a system on the map to see its figures and open its profile. "
               "Hover for name, value, numerator and denominator.")
@@ -97,7 +98,7 @@ def map_body() -> None:
                        + im.EMPTY_MEASURE_HELP.get(measure, "The data loaded does not include them."),
                        icon=":material/warning:")
         if problem:
-            st.warning(problem, icon=":material/warning:")
+            st.warning(md(problem), icon=":material/warning:")
 
     description = fig["description"] if vega else im.map_description(table, measure, group)
     left, right = st.columns([3, 2], gap="medium")
@@ -127,7 +128,7 @@ def map_body() -> None:
             r = table[table["code"] == selected].iloc[0]
             st.markdown(f"**{r['name']}** ({r['region_name']})  \n{ms.label}: **{r['value_text']}**  \n"
                         f"{ms.numerator}: {r['numerator_text']}; {ms.denominator}: {r['denominator_text']}")
-            st.page_link("pages/profile.py", label=f"Open the profile of {r['name']}", icon=":material/account_box:",
+            st.page_link("views/profile.py", label=f"Open the profile of {r['name']}", icon=":material/account_box:",
                          query_params={"source": st.query_params.get("source", ""), "level": ctx.level,
                                        "period": ctx.period, "area": selected, "group": group})
     with right:
@@ -138,7 +139,9 @@ def map_body() -> None:
         trend_charts.show(rank, f"ranking_{measure}_{ctx.level}_{ctx.period}", "map_rank", description=rank_words,
                           note=f"Bars: {ms.label.lower() if ms.label[1:2].islower() else ms.label} by system, highest "
                                "first. Grey ticks: each system's region average. Dotted dark grey line: England. "
-                               "Averages are ratios of sums over systems.")
+                               "Averages are ratios of sums over systems."
+                               + (f" {peers.BETTER[measure].capitalize()} is better." if measure in peers.BETTER
+                                  else ""))
         # every system's figures as CSV / Excel: the table and its files are built only when the popover is open
         on_request.table_downloads(lambda: im.export_table(table, measure, group, ctx.period),
                                    f"map_{measure}_{ctx.level}_{ctx.period}", "map_table",

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.data import geography
-from lib.insight import chart_text, map_data as im
+from lib.insight import calendar, chart_text, map_data as im
 from lib.insight.metrics import DEFINITIONS
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
 from ui import board_pack, data, inside, on_request, pcn_view, profile_view, shell, state, trend_charts
@@ -44,9 +44,10 @@ def _headline_caption(figs, prev_text: str | None, year_text: str | None) -> str
     """One caption under the headline figures (not one under each): the change since 12 months earlier, England,
     and what the arrows mean."""
     since = (f"Since {year_text}: " + "; ".join(f"{f.label} **{f.change_year_text or 'no data'}**" for f in figs)
-             if year_text else "12 months earlier: not loaded")
+             if year_text else f"The same month a year earlier ({shell.period_label(shell.month_add(ctx.period, -12))}) "
+             "is not loaded")
     england = "England: " + "; ".join(f"{f.label} {f.england_text}" for f in figs)
-    arrows = ((f"Arrows: change since {prev_text} (previous month). " if prev_text else
+    arrows = ((f"Arrows: {calendar.comparison_text(ctx.period, ctx.previous_period)}. " if prev_text else
                "No earlier month is loaded, so no change is shown. ") + "Rates are monthly, FTE basis. Leavers are "
               "summed over organisations, so moves between organisations inside a system count.")
     return "  \n".join([since, england, arrows])
@@ -87,8 +88,8 @@ def profile_body() -> None:
     figs, ranks = view["figs"], view["ranks"]
     st.subheader("Headline figures")
     for col, f in zip(st.columns(len(figs)), figs):
-        col.metric(f.label, f.value_text, f.change_previous_text, delta_color=f.delta_color, border=True,
-                   help=DEFINITIONS.get(f.column))
+        col.metric(f.label, f.value_text, f.change_previous_text, border=True, help=DEFINITIONS.get(f.column),
+                   **f.delta_kwargs)
     st.caption(_headline_caption(figs, prev_text, year_text))
     _definitions(["fte", "headcount", "leaver_rate", "joiner_rate", "vacancy_rate",
                   *[k for r in ranks["measure"] for k in im.definitions_for(r)], "fte_share"])
@@ -167,7 +168,8 @@ def profile_body() -> None:
             "Difference (points)": st.column_config.NumberColumn(format="%+.2f")})
 
     # ---- beside trust staff: primary care networks' new roles (own census month and source)
-    pcn_view.profile_panel(ctx.data_dir, ctx.level, area, trust_when=when, trust_source=ctx.source_label,
+    pcn_view.profile_panel(ctx.data_dir, ctx.level, area, trust_when=when,
+                           trust_source=pcn_view.trust_publications(ctx.provenance, ctx.source_label),
                            trust_fte=None if rm.empty else float(rm["system_fte"].sum()))
 
     # ---- downloads

@@ -75,8 +75,7 @@ def fair_comparisons(area: str, label: str, when: str, export_notes: list[str]) 
     if parts is None or area not in ctx.area_names:
         return
     note = inside.hosted_note(parts["hosted"], area, ctx.area_names)
-    if note:
-        st.warning(note, icon=":material/local_hospital:")
+    if note:   # the warning itself is under the page's heading (hosted_warning); here the mix without them
         if st.toggle("Leave out hosted regional services (this system and England)", key="mix_no_hosted"):
             shown = trends.expected_mix(parts["without_hosted"], area, ctx.period)
             st.markdown(f"**{label} without hosted regional services: more or fewer than expected (FTE)**")
@@ -97,6 +96,14 @@ def fair_comparisons(area: str, label: str, when: str, export_notes: list[str]) 
     tables.show(table, key="mix_peers_table")   # shares as % with 2 decimals, the one table style
     on_request.table_downloads(table, f"role_mix_similar_{ctx.level}_{area}_{ctx.period}", "mix_peers_dl",
                                notes=[*export_notes, peers.SIMILAR_RULE, "Similar systems: " + "; ".join(names)])
+
+
+def hosted_warning(area: str) -> None:
+    """Under the comparison's heading, before any figure: hosted regional services counted in this system."""
+    parts = inside.peer_parts(ctx.data_dir, ctx.level, ctx.period)
+    note = None if parts is None else inside.hosted_note(parts["hosted"], area, ctx.area_names)
+    if note:
+        st.warning(note, icon=":material/local_hospital:")
 
 
 GROUP_SECTION = "role_mix_group"
@@ -163,6 +170,7 @@ def role_mix_body() -> None:
         return
 
     st.subheader(f"{label} against England, month ending {when}")
+    hosted_warning(area)
     if area == "ENG":
         st.info("England is the comparator. Choose a system or region to compare its mix with England's.",
                 icon=":material/info:")

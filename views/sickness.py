@@ -7,11 +7,12 @@ import streamlit as st
 
 from lib.data import geography
 from lib.data.schema import ALL_STAFF, SICKNESS_OUTSIDE_SYSTEMS
-from lib.insight import chart_text
+from lib.insight import calendar, chart_text
 from lib.insight import map_data as im
 from lib.insight import sickness as sk
 from lib.stats import signals
 from ui import charts, inside, map_view, shell, state, stats_charts, tables, trend_charts
+from ui.text import md
 
 INFO = im.Measure("sickness_rate", "Sickness absence rate", "rate", "FTE days lost", "FTE days available", ())
 ENGLAND = sk.ENGLAND_CODE
@@ -69,7 +70,8 @@ def sickness_body() -> None:
             n = int(table["sickness_rate"].notna().sum())
             k[2].metric(f"Rank among {n} systems (1 = highest absence)", f"{int(r['rank'])} of {n}", border=True,
                         help=f"Lower absence is better: 1 is the highest sickness absence rate, {n} the lowest.")
-    st.caption(sk.DEFINITION)
+    own = calendar.own_date_text("Sickness absence", month, ctx.period)   # their own date, beside them
+    st.caption(f"{own} {sk.DEFINITION}" if own else sk.DEFINITION)
 
     # ---- map and ranking
     st.subheader(f"Every system, {when}")
@@ -135,10 +137,13 @@ def sickness_body() -> None:
                                                    axis_format=".2%"), f"sickness_trend_{area}", "sickness_trend",
                           description=chart_text.trend_description(series, what, period=month))
     try:
-        spc_v = sk.spc_view(df, area, by, group, ctx.level)
+        spc_v = sk.chart_view(df, area, by, group, ctx.level)   # from 12 months XmR, below a run chart
     except signals.SignalError as exc:
+        spc_v = None
         st.info(str(exc), icon=":material/info:")
-    else:
+    if isinstance(spc_v, signals.RunView):
+        stats_charts.run_section(spc_v, f"Sickness absence rate: {label}", "sickness_rate", f"sickness_{area}")
+    elif spc_v is not None:
         spc_title = f"Sickness absence rate: {label}"
         charts.show_chart(stats_charts.spc_chart(spc_v.chart, spc_title, measure="sickness_rate"),
                           f"sickness_spc_{area}", key="sickness_spc",
@@ -149,7 +154,7 @@ def sickness_body() -> None:
         for line in stats_charts.icon_words(spc_v.summary, "sickness_rate"):
             st.markdown(line)
         for n in spc_v.notes:
-            st.warning(n, icon=":material/warning:")
+            st.warning(md(n), icon=":material/warning:")
 
     # ---- by organisation type and organisations
     st.subheader(f"By organisation type, {when}")

@@ -90,7 +90,7 @@ else:
             shell.downloads(table, f"funnel_{ctx.level}_{measure}_{ctx.period}", "stats_funnel_dl",
                             notes=[title, f"pooled rate {view.result.target:.6f}; spread ratio "
                                           f"{view.result.phi:.4f}; spread between systems {view.result.tau2:.6g} "
-                                          "(arcsine scale); FunnelPlotR method"])
+                                          "(FunnelPlotR method)"])
 with st.expander("Why funnel plots, not league tables"):
     st.markdown(stats_charts.HOW_TO_READ_FUNNEL)
 

@@ -1,0 +1,66 @@
+"""The accessibility statement quotes the measured results (lib/accessibility/results.json, written by
+tests/browser/test_axe.py), and the workshop's lever chooser that replaced the multiselect axe-core flagged."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lib.accessibility import statement
+from tests.conftest import open_app_page
+
+RESULTS = statement.load()
+S = statement.summary(RESULTS)
+
+
+def test_results_file_is_whole_and_clean():
+    assert S["violations"] == 0 and S["runs"] >= 30 and S["demo_runs"] and S["real_runs"]
+    assert RESULTS["axe_version"].startswith("4.14") and "wcag22aa" in RESULTS["tags"]
+    for rule, _runs, _n, checked in statement.needs_review(RESULTS):
+        assert checked != "Not reviewed yet.", rule
+    assert statement.date_text("2026-12-07") == "7 December 2026"
+
+
+def test_a_damaged_results_file_is_refused_by_name(tmp_path):
+    bad = tmp_path / "results.json"
+    bad.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ValueError, match=str(bad)):
+        statement.load(bad)
+    bad.write_text(json.dumps({"runs": []}), encoding="utf-8")
+    with pytest.raises(ValueError, match="lack 'measured_on'"):
+        statement.load(bad)
+
+
+def test_statement_quotes_the_measured_run():
+    at = open_app_page("views/accessibility.py")
+    intro = "\n".join(m.value for m in at.markdown)
+    assert f"run on {S['runs']} page views on {S['date']}" in intro
+    assert f"**{S['violations']} failures**" in intro and f"Last measured: {S['date']}" in intro
+    met, not_met, checks, runs, review, tabs = (t.value for t in at.table[:6])
+    assert list(met.columns) == ["WCAG 2.2 criterion", "How", "How it was checked"]
+    assert {"Skip to the page's choosers", "Target size", "Names, roles and values"} <= set(met.index)
+    assert "axe run" in met.loc["Contrast"].iloc[2] and "computed ratio" in met.loc["Contrast"].iloc[2]
+    assert "Keyboard walk" in met.loc["Skip to the page's choosers"].iloc[2]
+    # the tables are the results file, row for row
+    assert len(runs) == S["runs"] and int(runs["Failures"].sum()) == 0
+    assert list(review.index) == [r[0] for r in statement.needs_review(RESULTS)]
+    assert list(review["Elements"].astype(str)) == [str(r[2]) for r in statement.needs_review(RESULTS)]
+    rows = statement.tab_rows(RESULTS)
+    assert list(tabs.index) == [r[0] for r in rows] and list(tabs["Through the skip link"]) == [r[3] for r in rows]
+    # the default map is an SVG chart; only the boundary and sickness maps are WebGL canvases
+    assert "The default map (a hex cartogram) is an SVG chart" in not_met.loc["Map picture"].iloc[1]
+    assert "The map is a WebGL canvas" not in not_met.loc["Map picture"].iloc[1]
+    assert "axe-core" in checks.index
+
+
+def test_workshop_lever_chooser_refuses_a_fifth_and_says_why():
+    at = open_app_page("views/what_if.py", {"area": "QKK", "workshop": "1"}, timeout=90)
+    chooser = at.button_group(key="wi_live_chosen")
+    assert chooser.value == ["nr_nursing_associate_trainees", "ret_change_pp"]
+    four = ["nr_nursing_associate_trainees", "ret_change_pp", "up_share_pct", "demand_growth_pct"]
+    chooser.set_value(four).run()
+    assert at.button_group(key="wi_live_chosen").value == four
+    five = [*four, "nr_physician_associate_trainees"]
+    at.button_group(key="wi_live_chosen").set_value(five).run()
+    assert at.button_group(key="wi_live_chosen").value == four           # the fifth is refused
+    assert any("Up to four levers" in c.value for c in at.caption)
