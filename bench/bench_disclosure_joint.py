@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from lib.insight.disclosure_plan import viewer_plan  # noqa: E402
-from tests.test_disclosure_joint import _tables  # noqa: E402
+from tests.test_disclosure_joint_real import _tables  # noqa: E402
 from tests.security.joint_attack import recovered  # noqa: E402
 
 MEASURES = {"staff in post": "fte", "staff in post at start": "sip_start_fte", "leavers": "leavers_hc",
@@ -78,7 +78,7 @@ def main() -> int:
     b = counts(jt, args.period)[["hidden"]].rename(columns={"hidden": "hidden jointly"})
     out = pd.concat([a, b], axis=1)
     out["more"] = out["hidden jointly"] - out["hidden per table"]
-    print(out.to_markdown(index=False) if hasattr(out, "to_markdown") else out.to_string(index=False))
+    print(out.to_string(index=False))
     if not args.no_attack:
         for name, tabs in (("per table", per_table), ("joint", jt)):
             t1 = time.perf_counter()
