@@ -23,7 +23,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from lib.insight.disclosure_plan import viewer_plan  # noqa: E402
-from tests.test_disclosure_joint_real import _tables  # noqa: E402
+sys.path.insert(0, "/tmp/i22s")  # the real-store tables builder (not landed yet)
+from test_disclosure_joint_real import _tables  # noqa: E402
 from tests.security.joint_attack import recovered  # noqa: E402
 
 MEASURES = {"staff in post": "fte", "staff in post at start": "sip_start_fte", "leavers": "leavers_hc",
