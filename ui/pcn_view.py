@@ -286,8 +286,9 @@ def definitions() -> None:
         "- Growth a year: FTE in the latest quarter minus FTE a year earlier (or since the role was first "
         "published, annualised). A role not published in a quarter is missing there, not zero. March 2020 was an "
         "early, partial collection (188 PCNs).\n"
-        "- On the ICBs of April 2026 a PCN goes where its sub-ICB location goes when its ICB was split; Frimley is "
-        "one sub-ICB location, so all of it goes to Thames Valley (its default successor).")
+        "- On the ICBs of April 2026 a PCN goes where its sub-ICB location goes when its ICB was split; an ICB "
+        "published as a single sub-ICB location (QNQ, abolished in 2026) goes whole to its default successor (Thames "
+        "Valley), since the files cannot separate the parts that went elsewhere.")
     st.markdown("**What-if levers and the published roles that evidence them**")
     a = w.shared_assumptions()
     m = role_evidence.mapping()

@@ -157,7 +157,7 @@ def vacancy_template_frame() -> pd.DataFrame:
         "org_code": ["RJ1", "RJ1", ""],
         "staff_group": ["Nurses & health visitors", "HCHS Doctors", "Midwives"],
         "vacancy_fte": [512.4, 61.0, 35.5],
-        "establishment_fte": [7010.2, "", ""],
+        "establishment_fte": [7010.2, None, None],  # optional: left empty (NaN writes as an empty CSV cell; a "" made Arrow refuse the column)
     })
 
 
