@@ -324,9 +324,10 @@ def run_cli(*args: str, env: dict | None = None, drop_env: tuple[str, ...] = ())
     return subprocess.CompletedProcess(["python", "-m", "lib", *map(str, args)], code, out.getvalue(), err.getvalue())
 
 
-# Tests that start servers or drive Chromium run one after another on one xdist worker ("servers" group: they
-# share session servers and the browser, and their timeouts assume the browser has a core); the rest spread over
-# the other workers. Without `-n` the marker does nothing.
+# Tests that start servers or drive Chromium are marked ("servers" group). scripts/test.sh distributes by file
+# (--dist loadfile): each file's tests run on one worker, so a module's servers and the axe sweep start once.
+# --dist loadgroup would keep the group on one worker, but pytest-xdist 3.8 groups by rewriting Item._nodeid,
+# which pytest 9 no longer reads (node ids come from Item._id): the groups were silently ignored.
 SERVER_TEST_FILES = ("tests/browser/", "tests/security/test_server_probes.py", "tests/test_auth_oidc.py",
                      "tests/test_deploy_nginx.py")
 
