@@ -52,7 +52,8 @@ def test_real_data_pages_read_right(real_server, page, artifacts):
     page.screenshot(path=str(artifacts / "real_turnover.png"), full_page=True)
 
     body = _open(page, f"{base}/profile?area=QKK")
-    assert "not enough months to judge" in body and STATEMENT.search(body)
+    # two months: a run chart with no verdict (issue 21), not an empty SPC chart
+    assert "Too few points for a verdict" in body and "(run chart)" in body and STATEMENT.search(body)
     page.screenshot(path=str(artifacts / "real_profile.png"), full_page=True)
     assert "source=dir" in page.url  # the deep link carries the data source
 

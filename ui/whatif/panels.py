@@ -157,8 +157,9 @@ def compare_panel(ctx, scn: Scenario, res, big: bool = False) -> None:
     desc = ("Gap in the final year: " + "; ".join(f"{a} {b:,.0f} FTE" for a, b in zip(ends["scenario"], ends["gap"]))
             + f"; baseline {base['gap'].iloc[-1]:,.0f} FTE.")
     spec["description"] = desc
-    if big:
-        spec["height"] = 250
+    # the cards now carry each scenario's levers (a line or two more): a lower chart keeps four scenarios' cards
+    # and the whole chart on a 1366x768 screen (tests/browser/test_room_ready.py)
+    spec["height"] = 220 if big else 240
     height = spec.pop("height") + 70 + (30 if big else 24) + (20 if big else 0)
     spec["autosize"] = {"type": "fit", "contains": "padding"}
     st.vega_lite_chart(data, spec, key="wi_ch_cmp", width="stretch", height=height)
