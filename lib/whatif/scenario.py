@@ -38,17 +38,11 @@ import numpy as np
 import pandas as pd
 
 from lib.data import geography
+from lib.data.schema import ALL_STAFF, STAFF_GROUPS
 from lib.whatif.assumptions import AssumptionError, Assumptions, load_assumptions
 from lib.whatif.projection import ENGLAND, Baseline, ModelInputs, Projection, project, year_gap_closes
 
-try:
-    from lib.data.schema import ALL_STAFF, STAFF_GROUPS
-    KNOWN_STAFF_GROUPS = [g for g in STAFF_GROUPS if g != ALL_STAFF]
-except ImportError:  # foundation not present: the labels from BRIEF.md
-    KNOWN_STAFF_GROUPS = ["HCHS Doctors", "Nurses & health visitors", "Midwives", "Ambulance staff",
-                          "Scientific, therapeutic & technical staff", "Support to doctors, nurses & midwives",
-                          "Support to ambulance staff", "Support to ST&T staff", "Senior managers", "Managers",
-                          "Central functions", "Hotel, property & estates", "Unknown classification"]
+KNOWN_STAFF_GROUPS = [g for g in STAFF_GROUPS if g != ALL_STAFF]
 
 SCHEMA_VERSION = 1
 MAX_HORIZON = 10
