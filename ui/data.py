@@ -181,21 +181,7 @@ def provenance(data_dir: Path) -> dict:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _population(data_dir: str, snap: tuple, level: str) -> dict[str, float]:
-    p = Path(data_dir) / f"population_{level}.csv"
-    if not p.exists():
-        # else the ONS sub-ICB estimates ingested with `python -m lib ingest` (lib.data.formats.population)
-        if level not in ("ICS", "ICS2026"):
-            return {}
-        try:
-            pop = pcn_store.population(data_dir, level)
-        except (OSError, ValueError, KeyError):
-            return {}
-        return dict(zip(pop["area_code"], pop["population"].astype(float)))
-    try:
-        df = pd.read_csv(p, dtype={"area_code": str})
-        return dict(zip(df["area_code"], pd.to_numeric(df["population"], errors="coerce")))
-    except (OSError, ValueError, KeyError):
-        return {}
+    return pcn_store.population_by_area(data_dir, level)  # snap: the cache key, so new files are read afresh
 
 
 def population(data_dir: Path, level: str) -> dict[str, float]:

@@ -104,3 +104,22 @@ def population(data_dir: str | Path, key: str = LEVEL) -> pd.DataFrame:
         return pd.DataFrame({"area_code": pd.Series(dtype=str), "population": pd.Series(dtype="float64")})
     df["area_code"] = [system_of(a, s, key)[0] for a, s in zip(df["area_code"], df["sub_icb_code"])]
     return df.groupby("area_code", as_index=False)["population"].sum()
+
+
+def population_by_area(data_dir, key: str) -> dict[str, float]:
+    """ONS population by area, as the app, the board pack and the map read it: population_<KEY>.csv in the store,
+    else the ONS sub-ICB estimates ingested into it (ICB footprints only); {} when neither can be read."""
+    p = Path(data_dir) / f"population_{key}.csv"
+    if not p.exists():
+        if key not in ("ICS", "ICS2026"):
+            return {}
+        try:
+            pop = population(data_dir, key)
+        except (OSError, ValueError, KeyError):
+            return {}
+        return dict(zip(pop["area_code"], pop["population"].astype(float)))
+    try:
+        df = pd.read_csv(p, dtype={"area_code": str})
+        return dict(zip(df["area_code"], pd.to_numeric(df["population"], errors="coerce")))
+    except (OSError, ValueError, KeyError):
+        return {}

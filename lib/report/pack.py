@@ -83,23 +83,9 @@ class StoreFigures:
 
 
 def population(data_dir, key: str) -> dict[str, float]:
-    """ONS population by area as the app reads it (ui.data._population; tests/test_report.py checks they agree):
-    population_<KEY>.csv in the store, else the ONS sub-ICB estimates ingested into it (ICB footprints)."""
-    p = Path(data_dir) / f"population_{key}.csv"
-    if not p.exists():
-        if key not in ("ICS", "ICS2026"):
-            return {}
-        from lib.data import pcn_store
-        try:
-            pop = pcn_store.population(data_dir, key)
-        except (OSError, ValueError, KeyError):
-            return {}
-        return dict(zip(pop["area_code"], pop["population"].astype(float)))
-    try:
-        df = pd.read_csv(p, dtype={"area_code": str})
-        return dict(zip(df["area_code"], pd.to_numeric(df["population"], errors="coerce")))
-    except (OSError, ValueError, KeyError):
-        return {}
+    """ONS population by area as the app reads it (one reading: lib.data.pcn_store.population_by_area)."""
+    from lib.data import pcn_store
+    return pcn_store.population_by_area(data_dir, key)
 
 
 def load_metrics(data_dir, key: str, sdc: bool) -> pd.DataFrame:
