@@ -165,7 +165,64 @@ def wait_for_app(page, timeout_ms: int = 30000) -> None:
             const drawn = document.querySelector("[data-testid='stElementContainer']");
             return app.getAttribute('data-test-script-state') === 'notRunning' && !skeleton && !running && drawn;
         }""", timeout=timeout_ms)
-    page.wait_for_timeout(300)
+    wait_for_quiet(page, timeout_ms=timeout_ms)
+
+
+# The page has stopped changing: no DOM mutation (element, attribute or text) anywhere for `quiet_ms`. Streamlit
+# applies a run's last deltas and removes stale elements after the script state reads 'not running', and Vega and the
+# data grid redraw at a new size by rewriting their canvas or SVG: all of it is a mutation this observer sees.
+QUIET_JS = """() => {
+    const w = window;
+    if (w.__quietObs) w.__quietObs.disconnect();
+    w.__lastMutation = performance.now();
+    w.__quietObs = new MutationObserver(() => { w.__lastMutation = performance.now(); });
+    w.__quietObs.observe(document.documentElement, {subtree: true, childList: true, attributes: true,
+                                                    characterData: true});
+}"""
+
+
+def wait_for_quiet(page, quiet_ms: int = 200, timeout_ms: int = 30000) -> None:
+    """Wait until the page has not changed for `quiet_ms` (see QUIET_JS): after a scroll, a window resize or a
+    run, before a screenshot or a measurement of what is drawn. Waits for the state, however long the machine takes
+    to reach it; `quiet_ms` only says how long "stopped" must last."""
+    page.evaluate(QUIET_JS)
+    page.wait_for_function("(q) => performance.now() - window.__lastMutation >= q", arg=quiet_ms,
+                           timeout=timeout_ms)
+
+
+# Every chart and table a person can see has drawn: a Vega chart has its drawing surface (canvas.marks or svg.marks;
+# Vega draws after the script run, from a chunk the browser may still be loading), a data grid in the window its
+# canvas (the grid draws only once scrolled into view). Hidden ones (a closed tab or expander) are not waited for.
+CHARTS_DRAWN_JS = """() => {
+    const shown = (e) => e.getClientRects().length > 0;
+    const inView = (e) => { const r = e.getBoundingClientRect();
+                            return r.bottom > 0 && r.top < window.innerHeight && r.right > 0 && r.left < window.innerWidth; };
+    const charts = [...document.querySelectorAll("[data-testid='stVegaLiteChart']")].filter(shown);
+    const grids = [...document.querySelectorAll("[data-testid='stDataFrame']")].filter(shown).filter(inView);
+    return charts.every(c => c.querySelector('canvas.marks, svg.marks'))
+        && grids.every(g => g.querySelector('canvas'));
+}"""
+
+
+def wait_for_charts(page, timeout_ms: int = 60000) -> None:
+    """Wait until every visible chart and table has drawn (CHARTS_DRAWN_JS)."""
+    page.wait_for_function(CHARTS_DRAWN_JS, timeout=timeout_ms)
+
+
+def wait_for_app_idle(page, timeout_ms: int = 60000) -> None:
+    """The page as a person sees it once it is done: the script run finished (wait_for_app), every visible chart
+    and table drawn, and nothing changing any more. Use it before a screenshot or a check of what is drawn, and after
+    a scroll or a window resize (charts redraw at their new size)."""
+    wait_for_app(page, timeout_ms)
+    wait_for_charts(page, timeout_ms)
+    wait_for_quiet(page, timeout_ms=timeout_ms)
+
+
+def wait_for_url_param(page, name: str, value: str, timeout_ms: int = 60000) -> None:
+    """Wait until the page's link carries `name=value`: Streamlit rewrites the URL from the run a choice starts, and
+    on a busy machine that can land after the figures have changed (so a check of the URL waits for the URL)."""
+    page.wait_for_function("([n, v]) => new URLSearchParams(location.search).get(n) === v", arg=[name, value],
+                           timeout=timeout_ms)
 
 
 RUN_COUNTER = """() => {
