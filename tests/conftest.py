@@ -168,14 +168,18 @@ def wait_for_app(page, timeout_ms: int = 30000) -> None:
     wait_for_quiet(page, timeout_ms=timeout_ms)
 
 
-# The page has stopped changing: no DOM mutation (element, attribute or text) anywhere for `quiet_ms`. Streamlit
-# applies a run's last deltas and removes stale elements after the script state reads 'not running', and Vega and the
-# data grid redraw at a new size by rewriting their canvas or SVG: all of it is a mutation this observer sees.
+# The page has stopped changing: no DOM mutation (element, attribute or text) and no scrolling anywhere for
+# `quiet_ms`. Streamlit applies a run's last deltas and removes stale elements after the script state reads 'not
+# running', Vega and the data grid redraw at a new size by rewriting their canvas or SVG (mutations this observer
+# sees), and a smooth scroll moves for a while after scrollIntoView returns (scroll events, captured anywhere).
 QUIET_JS = """() => {
     const w = window;
     if (w.__quietObs) w.__quietObs.disconnect();
+    if (w.__quietScroll) document.removeEventListener('scroll', w.__quietScroll, true);
     w.__lastMutation = performance.now();
-    w.__quietObs = new MutationObserver(() => { w.__lastMutation = performance.now(); });
+    w.__quietScroll = () => { w.__lastMutation = performance.now(); };
+    document.addEventListener('scroll', w.__quietScroll, true);
+    w.__quietObs = new MutationObserver(w.__quietScroll);
     w.__quietObs.observe(document.documentElement, {subtree: true, childList: true, attributes: true,
                                                     characterData: true});
 }"""

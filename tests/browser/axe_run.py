@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.conftest import wait_for_app_idle
+
 AXE_DIR = Path(__file__).resolve().parent / "a11y"
 AXE_JS = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -28,7 +30,7 @@ def whole_page_on_screen(page, width: int = 1440, max_height: int = 30000) -> in
             break
         height = want
         page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_timeout(400)
+        wait_for_app_idle(page)  # charts redraw at the new size, grids now in the window draw
     return height
 
 
@@ -62,7 +64,7 @@ def run_axe(page, width: int = 1440) -> dict:
     if not AXE_JS.exists():
         raise FileNotFoundError(f"{AXE_JS} missing: run `npm ci` in {AXE_DIR} (scripts/test.sh does)")
     whole_page_on_screen(page, width)
-    page.wait_for_timeout(600)  # Vega redraws at the new size
+    wait_for_app_idle(page)  # Vega redraws at the new size
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE_JS))
     return page.evaluate(_RUN_JS, [TAGS, CHART_TEXT])
@@ -137,7 +139,8 @@ def tab_walk(page, limit: int = 45) -> dict:
         return out
     page.get_by_text("Skip to main content", exact=True).focus()
     page.keyboard.press("Enter")
-    page.wait_for_timeout(200)
+    # the link's click handler focuses Streamlit's main section (id stMain): Tab goes on from there
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'stMain'", timeout=30000)
     for i in range(2, limit + 1):
         page.keyboard.press("Tab")
         if page.evaluate(_IS_CHOOSER_JS):

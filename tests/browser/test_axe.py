@@ -20,7 +20,7 @@ import pytest
 
 from lib.accessibility import statement
 from tests.browser.axe_run import AXE_JS, TAGS, chart_text_count, run_axe, tab_walk
-from tests.conftest import REPO, Server, assert_no_exception, wait_for_app
+from tests.conftest import REPO, Server, after_rerun, assert_no_exception, wait_for_app, wait_for_app_idle
 
 WIDTH = 1440
 RECORD = os.environ.get("A11Y_RECORD") == "1"
@@ -40,17 +40,21 @@ def _menu() -> dict[str, str]:
 TITLES = _menu()
 
 
-def _click_and_settle(page, role: str, name: str, then: str | None = None) -> None:
-    page.get_by_role(role, name=name, exact=True).first.click()
+def _click_and_settle(page, role: str, name: str, then: str | None = None, rerun: bool = False) -> None:
+    """Click, wait for the run the click starts (`rerun`: an on-request popover reruns its fragment) and for the
+    button `then` it shows, then for the page to settle."""
+    click = page.get_by_role(role, name=name, exact=True).first.click
+    if rerun:
+        after_rerun(page, click)
+    else:
+        click()
     if then:
         page.get_by_role("button", name=then).first.wait_for(timeout=30000)
-    page.wait_for_timeout(300)
-    wait_for_app(page)
+    wait_for_app_idle(page)
 
 
 def _compare_view(page) -> None:
-    page.get_by_text("Compare scenarios", exact=True).first.click()
-    wait_for_app(page)
+    after_rerun(page, lambda: page.get_by_text("Compare scenarios", exact=True).first.click())
     page.get_by_role("button", name="Add current scenario").click()
     page.wait_for_function("() => document.body.innerText.includes('1. Scenario 1')", timeout=30000)
     wait_for_app(page)
@@ -62,7 +66,7 @@ def _levers_popover(page) -> None:
 
 
 def _download_popover(page) -> None:
-    _click_and_settle(page, "button", "Download chart", then="Download chart (PNG)")
+    _click_and_settle(page, "button", "Download chart", then="Download chart (PNG)", rerun=True)
 
 
 def _definitions_popover(page) -> None:

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import open_checked, serve_store
+from tests.conftest import open_checked, serve_store, wait_for_app_idle
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def test_profile_board_pack_download(real_server, page, artifacts, tmp_path):
     open_checked(page, f"{real_server.url}/profile?area=QKK")
     button = page.get_by_role("button", name="Board pack (PDF)")
     button.scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
+    wait_for_app_idle(page)
     page.screenshot(path=str(artifacts / "profile_board_pack_button.png"), full_page=False)
     with page.expect_download(timeout=120000) as dl:
         button.click()

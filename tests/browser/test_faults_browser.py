@@ -6,7 +6,7 @@ import pytest
 
 from lib.cli import main as cli_main
 from lib.data.ingest import partition_path
-from tests.conftest import REPO, TURNOVER_NOV25, TURNOVER_OCT25, Server, assert_no_exception, wait_for_app
+from tests.conftest import REPO, TURNOVER_NOV25, TURNOVER_OCT25, Server, after_rerun, assert_no_exception, wait_for_app
 from tests.test_faults import small_extract
 
 
@@ -20,11 +20,9 @@ def data_server(tmp_path, artifacts):
 
 
 def rerun(page) -> None:
-    """Rerun the open session as a user would (the "R" shortcut), then wait for it to finish."""
+    """Rerun the open session as a user would (the "R" shortcut), then wait for that run to start and finish."""
     page.locator("[data-testid='stApp']").click(position={"x": 700, "y": 5})
-    page.keyboard.press("r")
-    page.wait_for_timeout(400)
-    wait_for_app(page)
+    after_rerun(page, lambda: page.keyboard.press("r"))
 
 
 def test_new_and_corrupt_extracts_in_an_open_session(data_server, page, artifacts, tmp_path):

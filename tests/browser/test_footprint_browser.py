@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import after_rerun, assert_no_exception, open_checked, serve_store
+from tests.conftest import after_rerun, assert_no_exception, open_checked, serve_store, wait_for_app_idle
 
 MAP = ".st-key-map_hex [data-testid='stVegaLiteChart']"  # the hex cartogram (Vega-Lite)
 
@@ -22,7 +22,7 @@ def test_map_2026_and_switch_to_42(server26, page, artifacts):
     open_page(page, server26.url)
     open_page(page, f"{server26.url}/map?measure=leaver_rate")
     page.wait_for_selector(MAP, timeout=30000)
-    page.wait_for_timeout(1000)  # Vega draws after the page settles
+    wait_for_app_idle(page)  # Vega draws after the script run
     body = page.inner_text("body")
     assert "ICBs of April 2026, month ending May 2026" in body
     assert "ICBs of April 2026 (36)" in body  # the footprint control in the sidebar
@@ -34,7 +34,7 @@ def test_map_2026_and_switch_to_42(server26, page, artifacts):
     assert_no_exception(page)
     assert "footprint=2022" in page.url
     assert "ICBs of July 2022, month ending May 2026" in page.inner_text("body")
-    page.wait_for_timeout(1500)
+    wait_for_app_idle(page)
     page.screenshot(path=str(artifacts / "map_ics2022_of_may26.png"), full_page=True)
 
 
@@ -42,13 +42,13 @@ def test_rebased_trend_marks_the_break(server26, page, artifacts):
     open_page(page, server26.url)
     open_page(page, f"{server26.url}/turnover?footprint=2026&area=Z9B2Z")
     page.wait_for_selector("[data-testid='stVegaLiteChart']", timeout=30000)
-    page.wait_for_timeout(1000)
+    wait_for_app_idle(page)
     assert "West and North London" in page.inner_text("body")
     page.screenshot(path=str(artifacts / "trend_rebased_wnl.png"), full_page=True)
     charts = page.locator("[data-testid='stVegaLiteChart']")
     flows = charts.nth(charts.count() - 1)
     flows.scroll_into_view_if_needed()
-    page.wait_for_timeout(800)
+    wait_for_app_idle(page)
     flows.screenshot(path=str(artifacts / "flows_rebased_wnl.png"))
 
 

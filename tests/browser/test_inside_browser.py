@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import WORKFORCE, after_rerun, assert_no_exception, open_checked, serve_store, wait_for_app
+from tests.conftest import WORKFORCE, after_rerun, assert_no_exception, open_checked, serve_store, wait_for_app, \
+    wait_for_app_idle, wait_for_quiet
 
 SICKNESS = WORKFORCE / "nhs_sickness_absence_2025-03.csv"
 
@@ -25,15 +26,15 @@ def test_organisation_deep_link_peers_bridge_and_care_setting(real_server, page,
     assert "Guy's and St Thomas' NHS Foundation Trust" in body
     assert "Against its peers: Acute - Teaching" in body
     assert "Staff in post at the end: 58,861.3" in body
-    page.wait_for_timeout(800)
+    wait_for_app_idle(page)
     page.screenshot(path=str(artifacts / "inside_system_QKK_RJ1.png"), full_page=True)
     page.get_by_text("Against its peers: Acute - Teaching").scroll_into_view_if_needed()
-    page.wait_for_timeout(800)
+    wait_for_app_idle(page)
     page.screenshot(path=str(artifacts / "inside_system_RJ1_peers.png"), full_page=False)
     # choose a care setting in the page: only mental-health trusts remain
     care = page.locator("[data-testid='stSelectbox']").filter(has_text="Care setting").get_by_role("combobox")
     care.scroll_into_view_if_needed()  # back up from the peers section first: a click during the scroll only focuses
-    page.wait_for_timeout(500)
+    wait_for_quiet(page)               # the scroll has ended: nothing moves any more
     care.click()
     after_rerun(page, lambda: page.get_by_role("option", name="Mental Health", exact=True).click())
     # wait for the state checked below (the run rewrites the link and the count), not a fixed time
@@ -50,7 +51,7 @@ def test_profile_bridge_waterfall_and_link(real_server, page, artifacts):
     open_page(page, f"{real_server.url}/profile?area=QKK")
     heading = page.get_by_text("Why staff in post moved", exact=True)
     heading.scroll_into_view_if_needed()
-    page.wait_for_timeout(800)
+    wait_for_app_idle(page)
     page.screenshot(path=str(artifacts / "profile_bridge_QKK.png"), full_page=False)
     link = page.get_by_text("Organisations inside South East London")
     assert link.count() >= 1
@@ -70,8 +71,8 @@ def test_sickness_page_map_and_funnel(real_server, page, artifacts):
     # the map is the hex cartogram in Vega-Lite (issue 24: the WebGL map was the page's cost), beside the funnel
     assert page.locator("[data-testid='stDeckGlJsonChart']").count() == 0
     assert page.locator("[data-testid='stVegaLiteChart']").count() >= 2
-    page.wait_for_timeout(1500)
+    wait_for_app_idle(page)
     page.screenshot(path=str(artifacts / "sickness_QKK.png"), full_page=True)
     page.get_by_text("Funnel plot: systems of different size").scroll_into_view_if_needed()
-    page.wait_for_timeout(800)
+    wait_for_app_idle(page)
     page.screenshot(path=str(artifacts / "sickness_QKK_funnel.png"), full_page=False)

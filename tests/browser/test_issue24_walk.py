@@ -9,7 +9,7 @@ import pytest
 
 from lib.whatif import studio as w
 from lib.whatif.scenario import Scenario, to_query
-from tests.conftest import Server, REPO, assert_no_exception, wait_for_app
+from tests.conftest import Server, REPO, after_rerun, assert_no_exception, wait_for_app, wait_for_app_idle
 
 SIZES = [(1366, 768), (1920, 1080)]
 
@@ -69,7 +69,7 @@ def test_leader_path(real_server, page, artifacts, size):
     assert "London Ambulance Service NHS Trust" in page.inner_text("body")
     _shot(page, artifacts, f"leader_role_mix_{tag}")
     page.get_by_text("against similar systems and England").first.scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
+    wait_for_app_idle(page, 120000)
     _shot(page, artifacts, f"leader_role_mix_peers_{tag}")
     base = _open(page, real_server, "/map?area=QKK", size)      # like for like: the same server, the same load
     secs = _open(page, real_server, "/sickness?area=QKK", size)
@@ -85,10 +85,9 @@ def test_facilitator_path(real_server, page, artifacts, size):
     body = page.inner_text("body")
     assert "Drivers: demand growth of 2.0% a year" in body
     _shot(page, artifacts, f"facilitator_studio_{tag}")
-    page.get_by_text("Compare scenarios", exact=True).first.click()
-    wait_for_app(page, 120000)
+    after_rerun(page, lambda: page.get_by_text("Compare scenarios", exact=True).first.click(), 120000)
     page.get_by_text("Gap over time").first.scroll_into_view_if_needed()
-    page.wait_for_timeout(1500)
+    wait_for_app_idle(page, 120000)
     body = page.inner_text("body")
     for n in ("A: 40 nursing associates a year", "D: all three together"):
         assert n in body

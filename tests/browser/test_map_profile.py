@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from lib.data import hexmap
-from tests.conftest import after_rerun, assert_no_exception, open_checked, run_cli, serve_store, wait_for_app
+from tests.conftest import after_rerun, assert_no_exception, open_checked, run_cli, serve_store, wait_for_app, \
+    wait_for_app_idle
 from ui import map_view
 
 MAP = ".st-key-map_hex [data-testid='stVegaLiteChart']"  # the hex cartogram (Vega-Lite, no WebGL)
@@ -45,14 +47,20 @@ def hex_pixel(page, level: str, code: str) -> tuple[float, float]:
 
 
 def hover_hex(page, level: str, code: str, tooltip: str) -> tuple[float, float]:
-    """Hover a hex until Vega's tooltip names the system (the chart is drawn and its rows arrived)."""
+    """Hover a hex until Vega's tooltip names the system (the chart is drawn and its rows arrived): each move waits
+    up to 3 s for the tooltip itself, then nudges the pointer (Vega shows a tooltip on a pointer move over a mark)."""
+    wait_for_app_idle(page)
     x, y = hex_pixel(page, level, code)
-    for attempt in range(20):
+    for attempt in range(10):
         page.mouse.move(x - 2 + attempt % 3, y)
-        page.wait_for_timeout(250)
-        tip = page.locator("#vg-tooltip-element")
-        if tip.count() and tip.first.is_visible() and tooltip in tip.first.inner_text():
+        try:
+            page.wait_for_function("""(name) => { const t = document.getElementById('vg-tooltip-element');
+                if (!t || !t.getClientRects().length) return false; const st = getComputedStyle(t);
+                return st.visibility !== 'hidden' && st.opacity !== '0' && t.innerText.includes(name); }""", arg=tooltip,
+                                   timeout=3000)
             return x, y
+        except PlaywrightTimeout:
+            continue
     raise AssertionError(f"no tooltip for {tooltip} at ({x:.0f}, {y:.0f})")
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from lib.data import ingest
-from tests.conftest import ARTIFACTS, REFERENCE, TURNOVER_NOV25, TURNOVER_OCT25, serve_store, wait_for_app, \
-    assert_no_exception
+from tests.conftest import ARTIFACTS, REFERENCE, TURNOVER_NOV25, TURNOVER_OCT25, after_rerun, assert_no_exception, \
+    serve_store, wait_for_app_idle
 
 PCN_FILES = sorted((REFERENCE / "workforce" / "pcn").glob("*.csv"), key=lambda p: int(p.name.split(".")[0]))
 POPULATION = REFERENCE / "population" / "ICB Population estimates 2022.csv"
@@ -39,19 +39,23 @@ def test_pcn_page_at_1366(server, small):
     _open(server, small, "/pcn_roles?area=QNQ")
     small.get_by_text("Growth a year by role: Frimley").first.wait_for(timeout=60000)
     small.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=60000)
-    small.wait_for_timeout(1500)
+    wait_for_app_idle(small)
     small.screenshot(path=str(ARTIFACTS / "pcn_page_1366_top.png"))
     body = small.inner_text("body")
     assert "9,887.7 FTE" in body and "rank 33 of 42 (1 = most)" in body
     small.get_by_text("Growth a year by role: Frimley").first.scroll_into_view_if_needed()
-    small.wait_for_timeout(1000)
+    wait_for_app_idle(small)
     small.screenshot(path=str(ARTIFACTS / "pcn_page_1366_growth.png"))
     small.get_by_text("Funnel plot: all roles per 100,000").first.scroll_into_view_if_needed()
+    top = small.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollTop")
     small.mouse.wheel(0, -420)
-    small.wait_for_timeout(1000)
+    # the wheel scrolls after it returns: wait for the scroll to happen, then for nothing to move
+    small.wait_for_function("(t) => document.querySelector(\"[data-testid='stMain']\").scrollTop !== t", arg=top,
+                            timeout=30000)
+    wait_for_app_idle(small)
     small.screenshot(path=str(ARTIFACTS / "pcn_page_1366_trend.png"))
     small.get_by_text("PCNs in Frimley, Dec 2021").first.scroll_into_view_if_needed()
-    small.wait_for_timeout(1000)
+    wait_for_app_idle(small)
     small.screenshot(path=str(ARTIFACTS / "pcn_page_1366_pcns.png"))
 
 
@@ -60,13 +64,11 @@ def test_what_if_lever_evidence_at_1366(server, small):
     text = small.get_by_text("Physician associates in Frimley's PCNs").first
     text.wait_for(timeout=90000)
     text.scroll_into_view_if_needed()
-    small.wait_for_timeout(1000)
+    wait_for_app_idle(small)
     small.screenshot(path=str(ARTIFACTS / "pcn_whatif_evidence_1366.png"))
     assert "+2.5 FTE a year (Dec 2020 to Dec 2021)" in small.inner_text("body")
     button = small.get_by_role("button", name="Grow at the pace of the fastest quarter of systems (5.2 FTE a year)")
-    button.click()
-    small.wait_for_timeout(500)
-    wait_for_app(small)
+    after_rerun(small, button.click)
     assert_no_exception(small)
 
 
@@ -75,7 +77,7 @@ def test_profile_panel_at_1366(server, small):
     head = small.get_by_text("Trust staff and primary care networks' new roles").first
     head.wait_for(timeout=90000)
     head.scroll_into_view_if_needed()
-    small.wait_for_timeout(1000)
+    wait_for_app_idle(small)
     small.screenshot(path=str(ARTIFACTS / "pcn_profile_1366.png"))
     body = small.inner_text("body")
     assert "PCN staff, FTE (Dec 2021)" in body and "Trust staff, FTE (Nov 2025)" in body

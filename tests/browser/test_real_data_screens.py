@@ -12,7 +12,7 @@ import re
 import pytest
 
 from lib.data import loader
-from tests.conftest import Server, assert_no_exception, wait_for_app
+from tests.conftest import Server, assert_no_exception, wait_for_app_idle
 
 STATEMENT = re.compile(r"NHS Digital Turnover benchmarking 2, Oct-Nov 2025; ingested \d+ \w{3} \d{4}")
 
@@ -26,8 +26,7 @@ def real_server(real_store, artifacts):
 
 def _open(page, url: str) -> str:
     page.goto(url)
-    wait_for_app(page, timeout_ms=60000)
-    page.wait_for_timeout(1500)  # charts draw after the script finishes
+    wait_for_app_idle(page, timeout_ms=60000)  # charts draw after the script finishes
     assert_no_exception(page)
     return page.inner_text("body")
 

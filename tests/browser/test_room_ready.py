@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import after_rerun, assert_no_exception, wait_for_app
+from tests.conftest import after_rerun, assert_no_exception, wait_for_app, wait_for_app_idle, wait_for_quiet
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def _scroll_top(page) -> None:
     """The discussion view: the page scrolled to its top (Streamlit scrolls its main section, not the window)."""
     page.evaluate("() => { const m = document.querySelector(\"[data-testid='stMain']\") || document.scrollingElement;"
                   " m.scrollTo(0, 0); window.scrollTo(0, 0); }")
-    page.wait_for_timeout(500)
+    wait_for_quiet(page)  # the scroll has ended
 
 
 def _first_visit(page, srv) -> None:
@@ -83,6 +83,8 @@ def test_live_slider_updates_results_while_dragging(room_server, page, artifacts
     page.mouse.down()
     for i in range(1, 16):                                    # drag, never releasing the button
         page.mouse.move(s["x"] + 4 + i * s["width"] / 30, y)
+        # kept on purpose: a person's drag takes time between moves, and the check is that results change while
+        # the button is held; this paces the drag, it does not wait for a state (the wait below does)
         page.wait_for_timeout(60)
     page.wait_for_function(
         "(g) => { const m = [...document.querySelectorAll(\"[data-testid='stMetric']\")]"
@@ -104,23 +106,24 @@ def test_four_scenario_comparison_fits_1366x768(room_server, page, artifacts):
     _first_visit(page, room_server)
     _open(page, room_server.url + "/what_if?area=QKK&workshop=1", 1366, 768)
     page.wait_for_selector(".lv input[type=range]", timeout=30000)
-    page.get_by_text("Compare scenarios", exact=True).first.click()
-    wait_for_app(page)
+    after_rerun(page, lambda: page.get_by_text("Compare scenarios", exact=True).first.click())
     slider = page.locator(".lv input[type=range]")
     for i in range(4):
         if i:
             # move the first lever with the keyboard (the view keeps the levers in 'All levers')
-            page.get_by_text("Levers and results", exact=True).first.click()
-            wait_for_app(page)
+            after_rerun(page, lambda: page.get_by_text("Levers and results", exact=True).first.click())
             slider.first.focus()
-            for _ in range(3):
-                page.keyboard.press("ArrowRight")
-            page.wait_for_timeout(400)
+            value = slider.first.input_value()
+
+            def three_steps():
+                for _ in range(3):
+                    page.keyboard.press("ArrowRight")
+            after_rerun(page, three_steps)
+            page.wait_for_function("([e, v]) => e.value !== v", arg=[slider.first.element_handle(), value],
+                                   timeout=30000)
             wait_for_app(page)
-            page.get_by_text("Compare scenarios", exact=True).first.click()
-            wait_for_app(page)
-        page.wait_for_timeout(500)
-        wait_for_app(page)
+            after_rerun(page, lambda: page.get_by_text("Compare scenarios", exact=True).first.click())
+        wait_for_app_idle(page)
         page.get_by_role("button", name="Add current scenario").click()
         page.wait_for_function("(n) => document.body.innerText.includes(n)", arg=f"{i + 1}. Scenario {i + 1}",
                                timeout=20000)
@@ -173,10 +176,9 @@ def test_tables_do_not_clip_columns_at_1440(room_server, page, artifacts, path):
     _first_visit(page, room_server)
     _open(page, room_server.url + path, 1440, 900)
     if "what_if" in path:
-        page.get_by_text("All staff groups: baseline beside scenario").click()
-        page.wait_for_timeout(800)
+        after_rerun(page, lambda: page.get_by_text("All staff groups: baseline beside scenario").click())
         page.locator("[data-testid='stDataFrame']").first.scroll_into_view_if_needed()
-        page.wait_for_timeout(300)
+        wait_for_app_idle(page)  # the grid draws once in view
     _shot(page, artifacts, "tables_1440_" + ("what_if" if "what_if" in path else "home"))
     grids = page.locator("[data-testid='stDataFrame']")
     assert grids.count() >= 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import assert_no_exception, wait_for_app
+from tests.conftest import after_rerun, assert_no_exception, wait_for_app, wait_for_app_idle
 
 
 @pytest.fixture(scope="module")
@@ -19,9 +19,9 @@ def _open(page, srv, path: str) -> None:
     srv.visit(page, path)
     toggle = page.locator("[data-testid='stCheckbox']", has_text="Show every system: table and downloads")
     if toggle.count() and not toggle.first.locator("input").is_checked():
-        toggle.first.locator("label").click()  # the system table is drawn on request (issue 16), as a reader asks
-        page.wait_for_timeout(300)
-        wait_for_app(page)
+        # the system table is drawn on request (issue 16), as a reader asks: wait for the run the click starts
+        after_rerun(page, lambda: toggle.first.locator("label").click())
+    wait_for_app_idle(page)
 
 
 def test_turnover_table_and_tiles_fit_1440(srv, page, artifacts):
@@ -38,7 +38,7 @@ def test_turnover_table_and_tiles_fit_1440(srv, page, artifacts):
     assert "Leaver rate (monthly) for South East London" in page.inner_text("body")
     grid = page.locator("[data-testid='stDataFrame']").last
     grid.scroll_into_view_if_needed()
-    page.wait_for_timeout(800)
+    wait_for_app_idle(page)  # the grid draws its canvas once in view
     page.screenshot(path=str(artifacts / "leaders_turnover_1440x900.png"))
     # the grid is a canvas (no cell text in the DOM): number formats are asserted in
     # tests/test_page_descriptions_tables.py; this screenshot is read by eye (names whole, pinned on the left)
@@ -61,7 +61,7 @@ def test_turnover_table_shows_every_name_and_heading_whole_at_1440(srv, page, ar
     _open(page, srv, "/turnover?area=QKK")
     grid = page.locator("[data-testid='stDataFrame']").last
     grid.scroll_into_view_if_needed()
-    page.wait_for_timeout(800)
+    wait_for_app_idle(page)  # the grid draws its canvas once in view
     page.evaluate("document.fonts.ready")
     widths = page.evaluate("""([font, texts]) => { const c = document.createElement('canvas').getContext('2d');
         c.font = font; return texts.map(t => c.measureText(t).width); }""", [TABLE_FONT, names[-3:] + list(TURNOVER_HEADINGS)])
@@ -84,7 +84,7 @@ def test_map_ranking_keeps_long_names(srv, page, artifacts):
     _open(page, srv, "/map?measure=leaver_rate")
     rank = page.locator("[data-testid='stVegaLiteChart']").last
     rank.scroll_into_view_if_needed()
-    page.wait_for_timeout(1000)
+    wait_for_app_idle(page)
     page.screenshot(path=str(artifacts / "leaders_map_1440x900.png"), full_page=True)
     svg_text = rank.evaluate("el => [...el.querySelectorAll('text')].map(t => t.textContent).join('|')")
     if svg_text:  # SVG renderer: the label text itself is checked; canvas: the screenshot is read by eye
@@ -111,9 +111,8 @@ def test_200_percent_zoom_has_no_sideways_scroll(srv, browser, artifacts):
         found = {}
         for path in ZOOM_PAGES:
             page.goto(srv.url + path)
-            wait_for_app(page)
+            wait_for_app_idle(page)  # charts drawn and sized after their first draw
             assert_no_exception(page)
-            page.wait_for_timeout(1200)  # charts sized after their first draw
             r = page.evaluate(OVERFLOW_JS)
             assert r["width"] == 720
             if r["main"] > 1 or r["doc"] > 1 or r["over"]:
@@ -127,7 +126,7 @@ def test_200_percent_zoom_has_no_sideways_scroll(srv, browser, artifacts):
             wait_for_app(page)
             chart = page.locator("[data-testid='stVegaLiteChart']").nth(nth)
             chart.scroll_into_view_if_needed()
-            page.wait_for_timeout(1000)
+            wait_for_app_idle(page)
             page.screenshot(path=str(artifacts / f"leaders_zoom200_{path.strip('/').split('?')[0]}.png"))
     finally:
         ctx.close()

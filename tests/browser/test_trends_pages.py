@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.conftest import REPO, after_rerun, assert_no_exception, wait_for_app, run_cli
+from tests.conftest import REPO, after_rerun, assert_no_exception, run_cli, wait_for_app, wait_for_app_idle
 
 DEMO = REPO / "data" / "demo"
 # (level, period label in the sidebar, period key) chosen away from the latest so the change is real
@@ -28,21 +29,19 @@ def cli_metrics(level: str, period: str) -> list[dict]:
 def open_page(page, base_url: str, title: str) -> None:
     page.goto(base_url + "/")
     wait_for_app(page, 90000)
-    page.locator("[data-testid='stSidebarNav'] a", has_text=title).first.click()
-    wait_for_app(page, 90000)
+    after_rerun(page, lambda: page.locator("[data-testid='stSidebarNav'] a", has_text=title).first.click(), 90000)
 
 
 def set_level(page, level: str) -> None:
-    page.locator("[data-testid='stSidebar'] [data-testid='stRadio'] label", has_text=level).first.click()
-    wait_for_app(page, 90000)
+    after_rerun(page, lambda: page.locator("[data-testid='stSidebar'] [data-testid='stRadio'] label",
+                                          has_text=level).first.click(), 90000)
 
 
 def choose(page, label: str, option: str) -> None:
     box = page.get_by_role("combobox", name=label, exact=True)
     box.click()
     box.fill(option)
-    page.get_by_role("option", name=option, exact=True).first.click()
-    wait_for_app(page, 90000)
+    after_rerun(page, lambda: page.get_by_role("option", name=option, exact=True).first.click(), 90000)
 
 
 def grid(page, must_have: str) -> list[dict[str, str]]:
@@ -83,10 +82,13 @@ def open_on_request(page) -> None:
 
 
 def check_table(page, must_have: str, key_col: str, expected: dict[str, dict], columns: dict[str, str]) -> int:
-    """Compare every drawn row's columns with the CLI record for its key; retry briefly while the grid redraws."""
+    """Compare every drawn row's columns with the CLI record for its key; read again while the grid redraws (up to
+    60 s: the grid's accessible table is rewritten after the run, later on a busy machine)."""
     open_on_request(page)
+    wait_for_app_idle(page)
     problems: list[str] = []
-    for _ in range(20):
+    deadline = time.monotonic() + 60
+    while True:
         rows = grid(page, must_have)
         problems = []
         checked = 0
@@ -102,13 +104,15 @@ def check_table(page, must_have: str, key_col: str, expected: dict[str, dict], c
                         problems.append(f"{r[key_col]} {shown_col}: shown {r[shown_col]}, CLI {rec[cli_col]}")
         if rows and not problems and checked >= 8:
             return checked
-        page.wait_for_timeout(250)
+        if time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(250)  # a poll interval: the loop waits for the rows it checks, not for a fixed time
     pytest.fail(f"table does not match the CLI: {problems[:5] or 'no rows drawn'}")
 
 
 def screenshot(page, artifacts, name: str) -> None:
     page.set_viewport_size({"width": 1600, "height": 3600})
-    page.wait_for_timeout(600)
+    wait_for_app_idle(page)  # charts redraw at the new width, grids now in view draw their canvas
     page.screenshot(path=str(artifacts / name), full_page=True)
     page.set_viewport_size({"width": 1600, "height": 1000})
 
@@ -172,8 +176,7 @@ def test_turnover_page_matches_cli(app_server, wide_page, artifacts):
                                                      "Leaver rate": "leaver_rate", "Joiner rate": "joiner_rate"})
         screenshot(page, artifacts, f"turnover_{level}.png")
     # headcount basis: the CLI's default --basis is FTE, so compare the counts only
-    page.locator("[data-testid='stRadio'] label", has_text="Headcount").first.click()
-    wait_for_app(page, 90000)
+    after_rerun(page, lambda: page.locator("[data-testid='stRadio'] label", has_text="Headcount").first.click(), 90000)
     assert_no_exception(page)
     cli = {r["area_name"]: r for r in cli_metrics("STP", "2021-03") if r["staff_group"] == "Nurses & health visitors"}
     check_table(page, "Leavers", "System", cli, {"Leavers": "leavers_hc", "Joiners": "joiners_hc"})

@@ -11,7 +11,7 @@ import pytest
 
 from lib.data import geography
 from lib.whatif.scenario import from_query
-from tests.conftest import assert_no_exception, serve_store, wait_for_app
+from tests.conftest import assert_no_exception, serve_store, wait_for_app, wait_for_app_idle
 
 NEW_2026 = ["D7T5G", "S0E4D", "S1Y5D", "S9B9J", "T6Y0W", "Z9B2Z"]
 NAMES = dict(zip(geography.vintage("ICS2026").areas["code"], geography.vintage("ICS2026").areas["short_name"]))
@@ -68,11 +68,11 @@ def test_trend_line_breaks_across_the_missing_months(server26, page, artifacts):
     page.set_viewport_size({"width": 1366, "height": 768})
     server26.visit(page, "/turnover?area=S0E4D")
     page.wait_for_selector("[data-testid='stVegaLiteChart']", timeout=60000)
-    page.wait_for_timeout(1500)
+    wait_for_app_idle(page)
     assert_no_exception(page)
     chart = page.locator("[data-testid='stVegaLiteChart']").first
     chart.scroll_into_view_if_needed()
-    page.wait_for_timeout(800)
+    wait_for_app_idle(page)
     chart.screenshot(path=str(artifacts / "trend_gap_s0e4d.png"))
 
 
@@ -87,7 +87,7 @@ def test_headlines_and_profile_name_the_months_and_draw_run_charts(server26, pag
     server26.visit(page, "/profile?area=S0E4D")
     page.wait_for_selector("text=Signal or noise?", timeout=60000)
     page.get_by_text("Signal or noise?").scroll_into_view_if_needed()
-    page.wait_for_timeout(1500)
+    wait_for_app_idle(page)
     assert_no_exception(page)
     assert "Run chart of 3 months" in page.inner_text("body")
     page.screenshot(path=str(artifacts / "profile_run_chart_s0e4d.png"))
