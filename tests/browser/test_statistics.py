@@ -11,7 +11,7 @@ from lib.data import loader
 from lib.stats import signals
 from lib.insight.metrics import area_metrics
 from lib.data.schema import ALL_STAFF
-from tests.conftest import assert_no_exception, wait_for_app
+from tests.conftest import after_rerun, assert_no_exception, wait_for_app
 
 TIMEOUT = 120_000
 
@@ -27,8 +27,8 @@ def open_statistics(page, base_url: str) -> None:
     # in this layout (see the report), so the test goes the way a person clicks.
     page.goto(base_url + "/")
     wait_for_app(page, TIMEOUT)
-    page.locator("[data-testid='stSidebarNav'] a", has_text="Signal or noise").first.click()
-    wait_for_app(page, TIMEOUT)
+    after_rerun(page, lambda: page.locator("[data-testid='stSidebarNav'] a", has_text="Signal or noise").first.click(),
+                TIMEOUT)
     page.wait_for_selector("[data-testid='stVegaLiteChart'] g.spc_points_marks", timeout=TIMEOUT)
 
 
@@ -36,8 +36,7 @@ def choose(page, label: str, option: str) -> None:
     box = page.get_by_role("combobox", name=label, exact=True)
     box.click()
     box.fill(option)
-    page.locator("[role='option']").filter(has_text=option).first.click()
-    wait_for_app(page, TIMEOUT)
+    after_rerun(page, lambda: page.locator("[role='option']").filter(has_text=option).first.click(), TIMEOUT)
 
 
 def marks(page, name: str) -> int:

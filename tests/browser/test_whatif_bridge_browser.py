@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from lib.whatif.scenario import Scenario, to_query
-from tests.conftest import assert_no_exception, wait_for_app
+from tests.conftest import assert_no_exception, wait_for_app, wait_for_app_idle
 
 NURSES = "Nurses & health visitors"
 DOC = {"area": "ENG", "horizon": 5,
@@ -26,4 +26,5 @@ def test_why_it_differs_tab_draws_the_waterfall(app_server, page, artifacts):
     text = panel.inner_text()
     assert "Leaver rate 1 point lower" in text and "The largest contribution, +" in text
     panel.scroll_into_view_if_needed()
+    wait_for_app_idle(page)  # the waterfall drawn and the scroll ended before the picture
     panel.screenshot(path=str(artifacts / "whatif_bridge_tab.png"))
