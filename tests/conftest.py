@@ -152,7 +152,7 @@ def page(browser_context):
     pg.close()
 
 
-def wait_for_app(page, timeout_ms: int = 30000) -> None:
+def wait_for_app(page, timeout_ms: int = 60000) -> None:
     """Wait like Streamlit's own e2e tests: connected, not running, no skeletons; and the script has drawn
     something. On a cold server the page reads "not running" before its first run starts (no element yet)."""
     page.wait_for_selector("[data-testid='stApp']", timeout=timeout_ms)
@@ -347,10 +347,11 @@ def serve_store(store: Path):
     srv.stop()
 
 
-def open_checked(page, url: str) -> None:
-    """Open a URL, wait for the app to settle and fail on any shown exception."""
+def open_checked(page, url: str, timeout_ms: int = 120000) -> None:
+    """Open a URL, wait for the app to settle and fail on any shown exception (a server's first visit fills its
+    caches: minutes on a busy machine for a real store, hence the long ceiling; the wait ends when the app does)."""
     page.goto(url)
-    wait_for_app(page)
+    wait_for_app(page, timeout_ms)
     assert_no_exception(page)
 
 

@@ -27,8 +27,9 @@ def open_page(page, url: str) -> None:
 @pytest.fixture
 def app(app_server, page):
     # The first request of a fresh server can route a page URL before app.py registers st.navigation: open the
-    # root first so every later URL goes through the app's navigation.
-    open_page(page, app_server.url)
+    # root first so every later URL goes through the app's navigation (Server.visit does, once per server, and waits
+    # for that first run however long the cold caches take on a busy machine).
+    app_server.visit(page)
     return app_server.url
 
 

@@ -1,7 +1,7 @@
 """Real-browser smoke test: the app opens in Chromium, finishes running and shows no exception."""
 import ast
 
-from tests.conftest import REPO, after_rerun, assert_no_exception
+from tests.conftest import REPO, after_rerun, assert_no_exception, wait_for_url_param
 
 
 def test_app_opens_without_exception(app_server, page, artifacts):
@@ -36,9 +36,10 @@ def test_sidebar_period_change_updates_figures_and_url(app_server, page):
     page.keyboard.type("Nov 2024")  # the option list is virtualised: filter, then pick
     after_rerun(page, lambda: page.get_by_role("option", name="Nov 2024").click())
     assert_no_exception(page)
-    # the URL is rewritten by the run the choice started: wait for that state, then check the figure moved with it
-    page.wait_for_function("() => new URLSearchParams(location.search).get('period') === '2024-11'", timeout=30000)
+    # Streamlit can rewrite the URL later than it draws the new figures (it failed once under load with the URL
+    # still at 2025-11): wait for each state itself, the URL and the figure, then check them
+    wait_for_url_param(page, "period", "2024-11")
     page.wait_for_function("""(old) => { const e = document.querySelector("[data-testid='stMetricValue']");
-                                          return e !== null && e.innerText !== old; }""", arg=fte, timeout=30000)
+                                          return e !== null && e.innerText !== old; }""", arg=fte, timeout=60000)
     assert "period=2024-11" in page.url
     assert page.locator("[data-testid='stMetricValue']").first.inner_text() != fte

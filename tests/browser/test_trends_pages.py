@@ -8,8 +8,10 @@ import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.conftest import REPO, after_rerun, assert_no_exception, run_cli, wait_for_app, wait_for_app_idle
+from tests.conftest import REPO, after_rerun, assert_no_exception, run_cli, wait_for_app, wait_for_app_idle, \
+    wait_for_url_param
 
 DEMO = REPO / "data" / "demo"
 # (level, period label in the sidebar, period key) chosen away from the latest so the change is real
@@ -118,13 +120,12 @@ def screenshot(page, artifacts, name: str) -> None:
 
 
 def url_param(page, name: str, expect: str | None = None) -> str | None:
-    """The link's `name` parameter; with `expect`, first wait (up to 30 s) for the link to carry it: on a busy
-    machine the rerun that rewrites the link can start after wait_for_app has already returned."""
+    """The link's `name` parameter; with `expect`, first wait (up to 60 s) for the link to carry it: Streamlit can
+    rewrite the link later than it draws the figures of the run."""
     if expect is not None:
         try:
-            page.wait_for_function("([n, v]) => new URLSearchParams(location.search).get(n) === v",
-                                   arg=[name, expect], timeout=30000)
-        except Exception:
+            wait_for_url_param(page, name, expect)
+        except PlaywrightTimeout:
             pass  # the assertion that follows reports the value actually found
     return parse_qs(urlparse(page.url).query).get(name, [None])[0]
 
