@@ -24,6 +24,8 @@ ratio to DuckDB, with the machine's load average before and after (timings on a 
     .venv/bin/python bench/bench_data_scale.py --engines duckdb,lib-area --before /tmp/before  # main, interleaved
     .venv/bin/python bench/bench_data_scale.py --app          # the dashboard's call on the demo data
     .venv/bin/python bench/bench_data_scale.py --warm 12,60,120 --repeat 7 --keep /tmp/dscale   # issue 25
+    .venv/bin/python bench/bench_data_scale.py --warm 12,60,120 --repeat 7 --keep /tmp/dscale --before /tmp/before
+        # ... and another checkout (`git archive`, this script copied into its bench/), alternated in one run
 """
 from __future__ import annotations
 
@@ -242,7 +244,8 @@ def app_use(data_dir: Path, repeat: int) -> None:
                   f"CPU {load_cpu:.0f} + {metrics_cpu:.0f} ms (medians of {repeat})")
 
 
-def warm_scale(months_list: list[int], orgs_per_ics: int, repeat: int, keep: Path | None) -> None:
+def warm_scale(months_list: list[int], orgs_per_ics: int, repeat: int, keep: Path | None,
+               json_out: Path | None = None) -> list[dict]:
     """Issue 25: the app's metrics call (lib.insight.metrics.store_metrics, as ui/data.py makes it) against DuckDB's
     bare query for the same answer, in ONE warm process (a server is long-running: the first call of each, which
     pays imports and one-off set-up, is run and not counted), interleaved call by call, at each history length.
@@ -276,7 +279,10 @@ def warm_scale(months_list: list[int], orgs_per_ics: int, repeat: int, keep: Pat
             t0 = time.perf_counter()
             loader.store_problems(d, "ICS")
             checks = time.perf_counter() - t0
-            worst = compare(lib_call(), duck_call())
+            answer = lib_call()
+            if json_out is not None:
+                answer.to_parquet(json_out)
+            worst = compare(answer, duck_call())
             r = {"months": months, "lib_ms": 1000 * statistics.median(t_lib), "duck_ms": 1000 * statistics.median(t_duck),
                  "lib_cpu_ms": 1000 * statistics.median(c_lib), "duck_cpu_ms": 1000 * statistics.median(c_duck),
                  "ratio": statistics.median(a / b for a, b in zip(t_lib, t_duck)), "checks_ms": 1000 * checks,
@@ -294,6 +300,47 @@ def warm_scale(months_list: list[int], orgs_per_ics: int, repeat: int, keep: Pat
     finally:
         if keep is None:
             shutil.rmtree(root, ignore_errors=True)
+    print(f"end: {load_average()}")
+    return rows
+
+
+def warm_before_after(months_list: list[int], orgs_per_ics: int, repeat: int, keep: Path, before: Path,
+                      rounds: int) -> None:
+    """--warm with --before: the warm measurement in the tree `before` (its own copy of this script) and in this
+    one, alternated history length by history length and round by round in one run, each process timing its own
+    metrics call against its own bare DuckDB query (ratios compare; absolute times move with the machine's load).
+    Also checks the two trees' answers are identical to the bit."""
+    import pandas as pd
+    print(f"start: {load_average()}", flush=True)
+    got: dict[tuple[str, int], list[dict]] = {}
+    for rnd in range(rounds):
+        for months in months_list:
+            for tree, repo in (("before", before), ("now", REPO)):
+                out = keep / f"answer_{tree}_m{months}.parquet"
+                cmd = [sys.executable, str(repo / "bench" / Path(__file__).name), "--warm", str(months),
+                       "--repeat", str(repeat), "--orgs-per-ics", str(orgs_per_ics), "--keep", str(keep),
+                       "--json-out", str(out)]
+                proc = subprocess.run(cmd, capture_output=True, text=True, cwd=repo)
+                if proc.returncode != 0:
+                    raise SystemExit(f"{tree} failed:\n{proc.stderr}")
+                row = json.loads(proc.stdout.strip().splitlines()[-1])[0]
+                got.setdefault((tree, months), []).append(row)
+                print(f"round {rnd + 1} {tree:6s} {months:4d} months: metrics {row['lib_ms']:.0f} ms "
+                      f"(CPU {row['lib_cpu_ms']:.0f}), DuckDB {row['duck_ms']:.0f} ms (CPU {row['duck_cpu_ms']:.0f}): "
+                      f"{row['ratio']:.2f}x | {load_average()}", flush=True)
+    print("\n| months | before: metrics / DuckDB ms, ratio | now: metrics / DuckDB ms, ratio | answers |")
+    print("|---|---|---|---|")
+    for months in months_list:
+        cells = []
+        for tree in ("before", "now"):
+            rs = got[(tree, months)]
+            cells.append(f"{statistics.median(r['lib_ms'] for r in rs):.0f} / "
+                         f"{statistics.median(r['duck_ms'] for r in rs):.0f}, "
+                         f"**{statistics.median(r['ratio'] for r in rs):.2f}x** "
+                         f"(CPU {statistics.median(r['lib_cpu_ms'] / r['duck_cpu_ms'] for r in rs):.2f}x)")
+        a, b = (pd.read_parquet(keep / f"answer_{t}_m{months}.parquet") for t in ("before", "now"))
+        cells.append("identical to the bit" if a.equals(b) else "DIFFER")
+        print(f"| {months} | " + " | ".join(cells) + " |")
     print(f"end: {load_average()}")
 
 
@@ -315,6 +362,8 @@ def main() -> None:
     ap.add_argument("--warm", metavar="MONTHS,...",
                     help="instead: the app's metrics call vs DuckDB's bare query in one warm process at each history "
                          "length, e.g. --warm 12,60,120 (issue 25)")
+    ap.add_argument("--rounds", type=int, default=2, help="with --warm and --before: rounds of both trees")
+    ap.add_argument("--json-out", help=argparse.SUPPRESS)
     ap.add_argument("--engine", help=argparse.SUPPRESS)
     ap.add_argument("--data-dir", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
@@ -323,8 +372,16 @@ def main() -> None:
         print(json.dumps(run_engine(args.engine, Path(args.data_dir), Path(args.out))))
         return
     if args.warm:
-        warm_scale([int(x) for x in args.warm.split(",")], args.orgs_per_ics * (10 if args.stress else 1),
-                   args.repeat, Path(args.keep) if args.keep else None)
+        months = [int(x) for x in args.warm.split(",")]
+        orgs = args.orgs_per_ics * (10 if args.stress else 1)
+        if args.before:
+            keep = Path(args.keep or tempfile.mkdtemp(prefix="bench_scale_warm_"))
+            warm_before_after(months, orgs, args.repeat, keep, Path(args.before).resolve(), args.rounds)
+            return
+        rows = warm_scale(months, orgs, args.repeat, Path(args.keep) if args.keep else None,
+                          Path(args.json_out) if args.json_out else None)
+        if args.json_out:
+            print(json.dumps(rows))
         return
     if args.app:
         print(load_average())
