@@ -197,10 +197,10 @@ def wait_for_quiet(page, quiet_ms: int = 200, timeout_ms: int = 30000) -> None:
 # Every chart and table a person can see has drawn: a Vega chart has its drawing surface (canvas.marks or svg.marks;
 # Vega draws after the script run, from a chunk the browser may still be loading), a data grid wholly inside the
 # window its canvas (a grid below the window, or only partly in it, may not draw until scrolled to: measured on
-# Headlines, a grid with 144 of its 400 px in the window had no canvas after 4 s). Hidden ones (a closed tab or
-# expander) are not waited for.
+# Headlines, a grid with 144 of its 400 px in the window had no canvas after 4 s). Hidden ones are not waited for:
+# checkVisibility is false inside a closed expander (a <details> whose content keeps its layout box but is not drawn).
 CHARTS_DRAWN_JS = """() => {
-    const shown = (e) => e.getClientRects().length > 0;
+    const shown = (e) => e.checkVisibility({contentVisibilityAuto: true, opacityProperty: true, visibilityProperty: true});
     const inView = (e) => { const r = e.getBoundingClientRect();
                             return r.top >= 0 && r.bottom <= window.innerHeight && r.left >= 0 && r.right <= window.innerWidth; };
     const charts = [...document.querySelectorAll("[data-testid='stVegaLiteChart']")].filter(shown);
