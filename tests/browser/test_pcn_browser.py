@@ -47,11 +47,12 @@ def test_pcn_page_at_1366(server, small):
     wait_for_app_idle(small)
     small.screenshot(path=str(ARTIFACTS / "pcn_page_1366_growth.png"))
     small.get_by_text("Funnel plot: all roles per 100,000").first.scroll_into_view_if_needed()
-    top = small.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollTop")
+    small.mouse.move(800, 400)  # over the main section (the wheel scrolls what is under the pointer)
+    small.evaluate("() => { window.__scrolled = false;"
+                   " document.addEventListener('scroll', () => { window.__scrolled = true; }, {capture: true, once: true}); }")
     small.mouse.wheel(0, -420)
     # the wheel scrolls after it returns: wait for the scroll to happen, then for nothing to move
-    small.wait_for_function("(t) => document.querySelector(\"[data-testid='stMain']\").scrollTop !== t", arg=top,
-                            timeout=30000)
+    small.wait_for_function("() => window.__scrolled", timeout=30000)
     wait_for_app_idle(small)
     small.screenshot(path=str(ARTIFACTS / "pcn_page_1366_trend.png"))
     small.get_by_text("PCNs in Frimley, Dec 2021").first.scroll_into_view_if_needed()
