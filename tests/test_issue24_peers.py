@@ -183,3 +183,84 @@ def test_map_ranking_says_which_end_is_better(real_store, monkeypatch):
     monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
     at = open_app_page("views/map.py", {"measure": "leaver_rate"}, timeout=180)
     assert any("highest first" in c.value and "Lower is better." in c.value for c in at.caption)
+
+
+# ---- peers beside England on the Turnover and System profile pages (real Oct/Nov-25 files, hand computations)
+def _hand_rates(rows: pd.DataFrame, kind: str, by: str = "area_code") -> pd.Series:
+    """A rate by hand from the published organisation rows of one month (all staff groups, FTE): the flow over the
+    mean of staff in post at the start and end (NHS Digital's definition)."""
+    g = rows.groupby(by)
+    return g[f"{kind}_fte"].sum() / ((g["sip_start_fte"].sum() + g["sip_end_fte"].sum()) / 2)
+
+
+def _nov_all_staff(frame):
+    return frame[(frame["period_end"].astype(str) == "2025-11") & (frame["staff_group"] == "All staff groups")]
+
+
+def _row(table: pd.DataFrame, measure: str) -> pd.Series:
+    return table.set_index("Measure").loc[measure]
+
+
+def _hand_peer_figures(frame, kind: str) -> dict:
+    import numpy as np
+    rows = _nov_all_staff(frame)
+    similar = list(peers.similar_systems(peers.system_profile(frame, "2025-11"), "QKK")["area_code"])
+    rates = _hand_rates(rows, kind)
+    q1, q2, q3 = np.percentile(rates[similar].to_numpy(), [25, 50, 75])   # linear interpolation, by hand
+    eng = rows[f"{kind}_fte"].sum() / ((rows["sip_start_fte"].sum() + rows["sip_end_fte"].sum()) / 2)
+    # without hosted regional services: QKK without London Ambulance Service and any specialist trust
+    kept = rows[~(rows["cluster_group"].eq("Ambulance") | rows["benchmark_group"].eq("Acute - Specialist"))]
+    return {"similar": similar, "system": rates["QKK"], "q": (q1, q2, q3), "england": eng,
+            "system_nohost": _hand_rates(kept, kind)["QKK"]}
+
+
+def test_turnover_page_shows_similar_systems_beside_england(real_store, frame, monkeypatch):
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    at = open_app_page("views/turnover.py", {"area": "QKK"}, timeout=180)
+    assert any("against similar systems and England" in m.value for m in at.markdown)
+    warn = " ".join(w.value for w in at.warning)
+    assert "London Ambulance Service NHS Trust (ambulance trust" in warn      # the hosted service is named
+    table = next(d.value for d in at.dataframe if "Similar systems' rate: median" in d.value.columns)
+    for kind, measure in (("leavers", "Leaver rate"), ("joiners", "Joiner rate")):
+        hand = _hand_peer_figures(frame, kind)
+        row = _row(table, measure)                       # the table shows percent values (ui.tables)
+        assert row["System's rate"] == pytest.approx(100 * hand["system"], rel=1e-9)
+        assert row["England's rate"] == pytest.approx(100 * hand["england"], rel=1e-9)
+        for col, q in zip(("lower quartile", "median", "upper quartile"), hand["q"]):
+            assert row[f"Similar systems' rate: {col}"] == pytest.approx(100 * q, rel=1e-9), col
+        assert row["System's rate without hosted regional services"] == pytest.approx(100 * hand["system_nohost"],
+                                                                                      rel=1e-9)
+        want = ("Above the peers' upper quartile" if hand["system"] > hand["q"][2] else
+                "Below the peers' lower quartile" if hand["system"] < hand["q"][0] else "Within the peers' middle half")
+        assert row["Among similar systems"] == want
+    assert _row(table, "Leaver rate")["Better"] == "Lower is better"
+    assert _row(table, "Joiner rate")["Better"] == "Higher is better"
+    assert "12-month leaver rate" not in set(table["Measure"])           # two months loaded: no rolling figure
+    names = next(c.value for c in at.caption if c.value.startswith("Similar systems (closest"))
+    from lib.data import geography
+    for code in _hand_peer_figures(frame, "leavers")["similar"]:
+        assert geography.area_names("ICS")[code] in names.replace("\\", ""), code
+    # England and regions have no similar systems: no table
+    eng = open_app_page("views/turnover.py", {"area": "ENG"}, timeout=180)
+    assert not any("Similar systems' rate: median" in d.value.columns for d in eng.dataframe)
+
+
+def test_profile_page_shows_similar_systems_beside_england(real_store, frame, monkeypatch):
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    at = open_app_page("views/profile.py", {"area": "QKK"}, timeout=180)
+    assert "London Ambulance Service NHS Trust (ambulance trust" in " ".join(w.value for w in at.warning)
+    table = next(d.value for d in at.dataframe if "Similar systems' rate: median" in d.value.columns)
+    hand = _hand_peer_figures(frame, "leavers")
+    row = _row(table, "Leaver rate")
+    assert row["System's rate"] == pytest.approx(100 * hand["system"], rel=1e-9)
+    assert row["Similar systems' rate: median"] == pytest.approx(100 * hand["q"][1], rel=1e-9)
+    assert "Vacancy rate" not in set(table["Measure"])           # the turnover files carry no vacancies
+    # role mix: the similar systems' median share beside England's, by hand from the organisation rows
+    mix = next(d.value for d in at.dataframe if "Similar systems' share: median" in d.value.columns)
+    nov = frame[frame["period_end"].astype(str) == "2025-11"]
+    amb = nov[nov["staff_group"] == "Ambulance staff"].groupby("area_code")["sip_end_fte"].sum()
+    tot = _nov_all_staff(frame).groupby("area_code")["sip_end_fte"].sum()
+    share = (amb.reindex(tot.index).fillna(0.0) / tot)[hand["similar"]]
+    got = mix.set_index("Staff group").loc["Ambulance staff"]
+    assert got["Similar systems' share: median"] == pytest.approx(share.median(), rel=1e-9)
+    assert got["Among similar systems"] == "Above the peers' upper quartile"

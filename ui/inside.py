@@ -18,7 +18,7 @@ from lib.insight import chart_text
 from lib.insight import disclosure_plan
 from lib.insight import organisations as og
 from lib.sharing import disclosure, joint
-from ui import auth, data, shell, trend_charts
+from ui import auth, data, on_request, shell, tables, trend_charts
 
 ORG_PAGE = "views/organisations.py"
 SICKNESS_PAGE = "views/sickness.py"
@@ -195,3 +195,77 @@ def hosted_note(hosted: pd.DataFrame, area: str, names: dict) -> str | None:
             f"the system: {items}. Their staff make the system look different from England for reasons that are "
             "not the system's own. Role mix compares without them ('Leave out hosted regional services') and "
             "with similar systems; Data and definitions says the rule.")
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _rates_table(figures: tuple, area: str, group: str, period: str, measures: tuple[str, ...],
+                 similar: tuple[str, ...], with_nohost: bool) -> pd.DataFrame:
+    # computed once per data snapshot and selection: a rerun does not load the metrics frame again (issue 16)
+    from lib.insight import peers
+    data_dir, snap, level, _, sdc = figures[:5]
+    nohost = _peer_parts(data_dir, snap, level, period, sdc)["without_hosted"] if with_nohost else None
+    return peers.rates_with_peers(data.metrics_for(*figures), area, period, list(similar), measures, group,
+                                  without_hosted=nohost)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _mix_table(figures: tuple, area: str, period: str, similar: tuple[str, ...]) -> pd.DataFrame:
+    from lib.insight import peers
+    return peers.mix_with_peers(data.metrics_for(*figures), area, period, list(similar))
+
+
+def mix_against_peers(ctx, figures: tuple, area: str) -> pd.DataFrame | None:
+    """The system's share of FTE by staff group beside its similar systems' quartiles and England's
+    (lib.insight.peers.mix_with_peers), computed once per snapshot and selection; None for a region, England, a
+    store without organisation rows or one that cannot be read just now."""
+    from lib.insight import peers
+    if area not in geography.area_codes(ctx.level):
+        return None
+    parts = peer_parts(ctx.data_dir, ctx.level, ctx.period)
+    similar = [] if parts is None else list(peers.similar_systems(parts["profile"], area)["area_code"])
+    if not similar:
+        return None
+    try:
+        return _mix_table(figures, area, ctx.period, tuple(similar))
+    except Exception:  # noqa: BLE001 - store unreadable: the page's figures show the last good ones with a warning
+        return None
+
+
+def rates_against_peers(ctx, figures: tuple, area: str, group: str, measures: tuple[str, ...], *, key: str,
+                        title: str) -> pd.DataFrame | None:
+    """Beside a comparison with England (issue 24): the system's rates, England's and its similar systems'
+    quartiles (lib.insight.peers.rates_with_peers), with any hosted regional service counted in the system named
+    above the table and, on an FTE basis, its rates without them. `figures`: the page's data.figures_key. Systems
+    only; None when nothing is drawn (a region, England, a store without organisation rows, or one that cannot be
+    read just now: the page's own figures say so)."""
+    from lib.insight import peers
+    if area not in geography.area_codes(ctx.level):
+        return None
+    parts = peer_parts(ctx.data_dir, ctx.level, ctx.period)
+    similar = [] if parts is None else list(peers.similar_systems(parts["profile"], area)["area_code"])
+    if not similar:
+        return None
+    note = hosted_note(parts["hosted"], area, ctx.area_names)
+    basis = figures[3]
+    try:   # the figures without hosted services are of the FTE basis and the month (not 12-month rolling)
+        table = _rates_table(figures, area, group, ctx.period, tuple(measures), tuple(similar),
+                             bool(note) and basis == "fte")
+    except Exception:  # noqa: BLE001 - store unreadable: the page's figures show the last good ones with a warning
+        return None
+    if table.empty:
+        return None
+    names = "; ".join(ctx.area_names.get(c, c) for c in similar)
+    st.markdown(f"**{title}**")
+    if note:
+        st.warning(note, icon=":material/local_hospital:")
+    tables.show(table, key=key)
+    st.caption(f"Similar systems (closest in size, care-setting mix and region; Data and definitions says the rule): "
+               f"{plain(names)}. Quartiles are of these systems, the system itself left out; the middle half lies "
+               "between the lower and upper quartile.")
+    on_request.table_downloads(table, f"{key}_{ctx.level}_{area}_{ctx.period}", f"{key}_dl",
+                               notes=[f"{ctx.source_label}; {ctx.systems_label}; month ending {ctx.period}; staff "
+                                      f"group {group}; {basis.upper() if basis == 'fte' else 'headcount'} basis",
+                                      peers.SIMILAR_RULE, "Similar systems: " + names,
+                                      *([peers.HOSTED_RULE] if note else []),
+                                      *(["SYNTHETIC demo data - not real figures"] if ctx.synthetic else [])])
+    return table
