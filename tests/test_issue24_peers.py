@@ -264,3 +264,55 @@ def test_profile_page_shows_similar_systems_beside_england(real_store, frame, mo
     got = mix.set_index("Staff group").loc["Ambulance staff"]
     assert got["Similar systems' share: median"] == pytest.approx(share.median(), rel=1e-9)
     assert got["Among similar systems"] == "Above the peers' upper quartile"
+
+
+# ---- a leader's own system: one link, and a choice this browser remembers (ui.my_system)
+def test_one_link_opens_my_system_summary_and_says_what_to_bookmark(real_store, monkeypatch):
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    at = open_app_page("views/home.py", {"system": "QKK"}, timeout=180)
+    assert at.subheader[0].value.startswith("South East London: summary, month ending Nov 2025")
+    assert [c.value for c in at.code] == ["?area=QKK"]      # no browser address in a test: the relative link
+    assert any(m.value.startswith("**Link to this summary**: bookmark it") for m in at.markdown)
+    # a 2026 code on the 2022 footprint of the Oct/Nov-25 files: the system it corresponds to, with a notice
+    moved = open_app_page("views/home.py", {"area": "S0E4D"}, timeout=180)
+    assert moved.subheader[0].value.startswith("Buckinghamshire, Oxfordshire and Berkshire West: summary")
+    assert any("Thames Valley (S0E4D) was formed on 1 April 2026" in i.value for i in moved.info)
+
+
+def test_england_landing_offers_one_choice_that_opens_the_summary(real_store, monkeypatch):
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    at = open_app_page("views/home.py", {}, timeout=180)
+    assert not any("summary, month ending" in h.value for h in at.subheader)
+    at.selectbox(key="my_system_pick").set_value("QKK").run()
+    assert not at.exception
+    assert at.subheader[0].value.startswith("South East London: summary")
+    assert at.query_params["area"] in ("QKK", ["QKK"])
+
+
+def test_remembered_system_opens_the_summary_and_a_bad_cookie_opens_england(real_store, monkeypatch):
+    from ui import my_system
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    monkeypatch.setattr(my_system, "_cookie", lambda: "QKK")      # what the browser sent when the session began
+    at = open_app_page("views/home.py", {}, timeout=180)
+    assert at.subheader[0].value.startswith("South East London: summary")
+    assert any("Opened on the system this browser remembers" in c.value for c in at.caption)
+    at.button(key="my_system_forget").click().run()                # Forget: England again, in this session too
+    assert not any("summary, month ending" in h.value for h in at.subheader)
+    assert at.session_state[my_system.SESSION_KEY] == ""
+    # a link wins over the remembered choice
+    other = open_app_page("views/home.py", {"area": "QUA"}, timeout=180)
+    assert other.subheader[0].value.startswith("Black Country: summary")
+    # a tampered cookie is checked against the list of systems like a link: England, nothing echoed
+    for bad in ("<script>alert(1)</script>", "../../etc/passwd", "qkk", "ENG", "Y56"):
+        monkeypatch.setattr(my_system, "_cookie", lambda bad=bad: bad)
+        b = open_app_page("views/home.py", {}, timeout=180)
+        assert not any("summary, month ending" in h.value for h in b.subheader), bad
+        assert not any(bad in x.value for x in [*b.markdown, *b.caption, *b.info]), bad
+
+
+def test_remember_writes_only_the_checked_code():
+    from ui import my_system
+    assert my_system.system_of("QKK", "ICS") == "QKK"
+    assert my_system.system_of("S0E4D", "ICS") == "QU9"            # a 2026 system shown as its 2022 area
+    for bad in (None, "", "QKK; Path=/", "qkk", "E54000030", "x" * 500):
+        assert my_system.system_of(bad, "ICS") is None, bad
