@@ -184,7 +184,12 @@ def peer_parts(data_dir: Path, level: str, period: str) -> dict | None:
     return _peer_parts(str(data_dir), data.snapshot(data_dir), level, period, auth.disclosure_on())
 
 
-def hosted_note(hosted: pd.DataFrame, area: str, names: dict) -> str | None:
+ROLE_MIX_TAIL = ("Role mix compares without them ('Leave out hosted regional services') and with similar systems; "
+                 "Data and definitions says the rule.")
+RATES_TAIL = "The table gives the system's rates without them (FTE basis); Data and definitions says the rule."
+
+
+def hosted_note(hosted: pd.DataFrame, area: str, names: dict, tail: str = ROLE_MIX_TAIL) -> str | None:
     """The warning a system's figures need when a hosted regional service is counted in them (names escaped)."""
     h = hosted[hosted["system_code"] == area]
     if h.empty:
@@ -193,8 +198,7 @@ def hosted_note(hosted: pd.DataFrame, area: str, names: dict) -> str | None:
                       for r in h.itertuples())
     return (f"{plain(names.get(area, area))}'s figures include hosted regional services, which serve people beyond "
             f"the system: {items}. Their staff make the system look different from England for reasons that are "
-            "not the system's own. Role mix compares without them ('Leave out hosted regional services') and "
-            "with similar systems; Data and definitions says the rule.")
+            f"not the system's own. {tail}")
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -245,8 +249,9 @@ def rates_against_peers(ctx, figures: tuple, area: str, group: str, measures: tu
     similar = [] if parts is None else list(peers.similar_systems(parts["profile"], area)["area_code"])
     if not similar:
         return None
-    note = hosted_note(parts["hosted"], area, ctx.area_names)
     basis = figures[3]
+    note = hosted_note(parts["hosted"], area, ctx.area_names,
+                       RATES_TAIL if basis == "fte" else "Data and definitions says the rule.")
     try:   # the figures without hosted services are of the FTE basis and the month (not 12-month rolling)
         table = _rates_table(figures, area, group, ctx.period, tuple(measures), tuple(similar),
                              bool(note) and basis == "fte")
