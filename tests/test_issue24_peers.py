@@ -221,7 +221,7 @@ def test_turnover_page_shows_similar_systems_beside_england(real_store, frame, m
     warn = " ".join(w.value for w in at.warning)
     assert "London Ambulance Service NHS Trust (ambulance trust" in warn      # the hosted service is named
     table = next(d.value for d in at.dataframe if "Similar systems' rate: median" in d.value.columns)
-    for kind, measure in (("leavers", "Leaver rate"), ("joiners", "Joiner rate")):
+    for kind, measure in (("leavers", "Leaver rate (lower is better)"), ("joiners", "Joiner rate (higher is better)")):
         hand = _hand_peer_figures(frame, kind)
         row = _row(table, measure)                       # the table shows percent values (ui.tables)
         assert row["System's rate"] == pytest.approx(100 * hand["system"], rel=1e-9)
@@ -233,9 +233,8 @@ def test_turnover_page_shows_similar_systems_beside_england(real_store, frame, m
         want = ("Above the peers' upper quartile" if hand["system"] > hand["q"][2] else
                 "Below the peers' lower quartile" if hand["system"] < hand["q"][0] else "Within the peers' middle half")
         assert row["Among similar systems"] == want
-    assert _row(table, "Leaver rate")["Better"] == "Lower is better"
-    assert _row(table, "Joiner rate")["Better"] == "Higher is better"
-    assert "12-month leaver rate" not in set(table["Measure"])           # two months loaded: no rolling figure
+    # which end is better said in the measure's cell; two months loaded: no 12-month rolling rows
+    assert list(table["Measure"]) == ["Leaver rate (lower is better)", "Joiner rate (higher is better)"]
     names = next(c.value for c in at.caption if c.value.startswith("Similar systems (closest"))
     from lib.data import geography
     for code in _hand_peer_figures(frame, "leavers")["similar"]:
@@ -251,10 +250,10 @@ def test_profile_page_shows_similar_systems_beside_england(real_store, frame, mo
     assert "London Ambulance Service NHS Trust (ambulance trust" in " ".join(w.value for w in at.warning)
     table = next(d.value for d in at.dataframe if "Similar systems' rate: median" in d.value.columns)
     hand = _hand_peer_figures(frame, "leavers")
-    row = _row(table, "Leaver rate")
+    row = _row(table, "Leaver rate (lower is better)")
     assert row["System's rate"] == pytest.approx(100 * hand["system"], rel=1e-9)
     assert row["Similar systems' rate: median"] == pytest.approx(100 * hand["q"][1], rel=1e-9)
-    assert "Vacancy rate" not in set(table["Measure"])           # the turnover files carry no vacancies
+    assert not any(m.startswith("Vacancy rate") for m in table["Measure"])   # turnover files carry no vacancies
     # role mix: the similar systems' median share beside England's, by hand from the organisation rows
     mix = next(d.value for d in at.dataframe if "Similar systems' share: median" in d.value.columns)
     nov = frame[frame["period_end"].astype(str) == "2025-11"]
@@ -316,3 +315,23 @@ def test_remember_writes_only_the_checked_code():
     assert my_system.system_of("S0E4D", "ICS") == "QU9"            # a 2026 system shown as its 2022 area
     for bad in (None, "", "QKK; Path=/", "qkk", "E54000030", "x" * 500):
         assert my_system.system_of(bad, "ICS") is None, bad
+
+
+def test_rates_with_peers_hand_case():
+    m = pd.DataFrame({"period": ["2025-11"] * 6, "staff_group": ["All staff groups"] * 6,
+                      "area_code": ["X", "ENG", "A", "B", "C", "D"],
+                      "leaver_rate": [0.02, 0.01, 0.008, 0.01, 0.012, 0.014],
+                      "joiner_rate": [float("nan"), 0.011, 0.01, 0.01, 0.01, 0.01]})
+    nohost = pd.DataFrame({"period": ["2025-11"] * 2, "staff_group": ["All staff groups"] * 2,
+                           "area_code": ["X", "ENG"], "leaver_rate": [0.015, 0.0098]})
+    t = peers.rates_with_peers(m, "X", "2025-11", ["A", "B", "C", "D"], ("leaver_rate", "joiner_rate"),
+                               without_hosted=nohost)
+    assert list(t.columns) == peers.RATE_COLUMNS + peers.NOHOST_COLUMNS
+    assert list(t["Measure"]) == ["Leaver rate"]                    # no joiner figure for X: no row
+    r = t.iloc[0]
+    # quartiles of 0.8, 1.0, 1.2, 1.4 (linear interpolation): 0.95, 1.10, 1.25
+    assert (r["Similar systems' rate: lower quartile"], r["Similar systems' rate: median"],
+            r["Similar systems' rate: upper quartile"]) == pytest.approx((0.0095, 0.011, 0.0125))
+    assert r["Among similar systems"] == "Above the peers' upper quartile" and r["Better"] == "Lower is better"
+    assert (r[peers.NOHOST_COLUMNS[0]], r[peers.NOHOST_COLUMNS[1]]) == (0.015, 0.0098)
+    assert peers.rates_with_peers(m, "Z", "2025-11", ["A"]).empty

@@ -263,7 +263,20 @@ def rates_against_peers(ctx, figures: tuple, area: str, group: str, measures: tu
     st.markdown(f"**{title}**")
     if note:
         st.warning(note, icon=":material/local_hospital:")
-    tables.show(table, key=key)
+    # on screen: short headings and which end is better inside the measure's cell, so the table fits 1366 px
+    # without a sideways scroll; the download keeps the full headings and the 'Better' column
+    shown = table.assign(Measure=table["Measure"] + " (" + table["Better"].str.replace(" is better", "").str.lower()
+                         + " is better)").drop(columns=["Better"])
+    short = {"System's rate": "System", "England's rate": "England", "Similar systems' rate: lower quartile":
+             "Peers' lower quartile", "Similar systems' rate: median": "Peers' median",
+             "Similar systems' rate: upper quartile": "Peers' upper quartile",
+             "System's rate without hosted regional services": "System without hosted",
+             "England's rate without hosted regional services": "England without hosted"}
+    tables.show(shown, key=key, column_config={
+        "Measure": st.column_config.TextColumn("Measure", width=190),
+        "Among similar systems": st.column_config.TextColumn("Among similar systems (peers)", width=215),
+        **{c: st.column_config.NumberColumn(label, width=None if "quartile" in c or "hosted" in c else 70)
+           for c, label in short.items() if c in shown.columns}})
     st.caption(f"Similar systems (closest in size, care-setting mix and region; Data and definitions says the rule): "
                f"{plain(names)}. Quartiles are of these systems, the system itself left out; the middle half lies "
                "between the lower and upper quartile.")
