@@ -263,20 +263,8 @@ def rates_against_peers(ctx, figures: tuple, area: str, group: str, measures: tu
     st.markdown(f"**{title}**")
     if note:
         st.warning(note, icon=":material/local_hospital:")
-    # on screen: short headings and which end is better inside the measure's cell, so the table fits 1366 px
-    # without a sideways scroll; the download keeps the full headings and the 'Better' column
-    shown = table.assign(Measure=table["Measure"] + " (" + table["Better"].str.replace(" is better", "").str.lower()
-                         + " is better)").drop(columns=["Better"])
-    short = {"System's rate": "System", "England's rate": "England", "Similar systems' rate: lower quartile":
-             "Peers' lower quartile", "Similar systems' rate: median": "Peers' median",
-             "Similar systems' rate: upper quartile": "Peers' upper quartile",
-             "System's rate without hosted regional services": "System without hosted",
-             "England's rate without hosted regional services": "England without hosted"}
-    tables.show(shown, key=key, column_config={
-        "Measure": st.column_config.TextColumn("Measure", width=190),
-        "Among similar systems": st.column_config.TextColumn("Among similar systems (peers)", width=215),
-        **{c: st.column_config.NumberColumn(label, width=None if "quartile" in c or "hosted" in c else 70)
-           for c, label in short.items() if c in shown.columns}})
+    shown, cfg = _rates_on_screen(table)
+    tables.show(shown, key=key, column_config=cfg)
     st.caption(f"Similar systems (closest in size, care-setting mix and region; Data and definitions says the rule): "
                f"{plain(names)}. Quartiles are of these systems, the system itself left out; the middle half lies "
                "between the lower and upper quartile.")
@@ -287,3 +275,28 @@ def rates_against_peers(ctx, figures: tuple, area: str, group: str, measures: tu
                                       *([peers.HOSTED_RULE] if note else []),
                                       *(["SYNTHETIC demo data - not real figures"] if ctx.synthetic else [])])
     return table
+
+
+def _rates_on_screen(table: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """(the peers' rates table as shown, its column_config): which end is better inside the measure's cell, the
+    similar systems' middle half as one 'lower to upper quartile' cell and England without hosted services left to
+    the download, with short headings, so it fits 1366 px without a sideways scroll (the download keeps every
+    column, unrounded)."""
+    q1, q3 = table["Similar systems' rate: lower quartile"], table["Similar systems' rate: upper quartile"]
+    half = [f"{100 * a:.2f}% to {100 * b:.2f}%" if pd.notna(a) and pd.notna(b) else "-" for a, b in zip(q1, q3)]
+    shown = table.assign(Measure=table["Measure"] + " (" + table["Better"].str.lower() + ")")
+    shown.insert(3, "Similar systems' middle half", half)
+    shown = shown.drop(columns=["Better", "Similar systems' rate: lower quartile",
+                                "Similar systems' rate: upper quartile",
+                                "England's rate without hosted regional services"], errors="ignore")
+    cfg = {"Measure": st.column_config.TextColumn("Measure", width=200),
+           "System's rate": st.column_config.NumberColumn("System", width=70),
+           "England's rate": st.column_config.NumberColumn("England", width=70),
+           "Similar systems' middle half": st.column_config.TextColumn(
+               "Similar systems' middle half", width=190, help="Lower to upper quartile of the similar systems"),
+           "Similar systems' rate: median": st.column_config.NumberColumn("Their median", width=95),
+           "Among similar systems": st.column_config.TextColumn("Among similar systems", width=215),
+           "System's rate without hosted regional services": st.column_config.NumberColumn(
+               "System without hosted services", width=200,
+               help="The system's rate without its hosted regional services (the download adds England's)")}
+    return shown, cfg
