@@ -17,6 +17,7 @@ from lib.insight import bridge as br
 from lib.insight import chart_text
 from lib.insight import disclosure_plan
 from lib.insight import organisations as og
+from lib.insight import peers
 from lib.sharing import disclosure, joint
 from ui import auth, data, on_request, shell, tables, trend_charts
 
@@ -165,7 +166,6 @@ def link_to_organisations(ctx, area: str, group: str = ALL_STAFF, label: str | N
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _peer_parts(data_dir: str, snap: tuple, level: str, period: str, sdc: bool) -> dict | None:
-    from lib.insight import peers
     from lib.insight.metrics import area_metrics
     f = _org_frame(data_dir, snap, level)
     if f.empty:
@@ -205,16 +205,24 @@ def hosted_note(hosted: pd.DataFrame, area: str, names: dict, tail: str = ROLE_M
 def _rates_table(figures: tuple, area: str, group: str, period: str, measures: tuple[str, ...],
                  similar: tuple[str, ...], with_nohost: bool) -> pd.DataFrame:
     # computed once per data snapshot and selection: a rerun does not load the metrics frame again (issue 16)
-    from lib.insight import peers
     data_dir, snap, level, _, sdc = figures[:5]
     nohost = _peer_parts(data_dir, snap, level, period, sdc)["without_hosted"] if with_nohost else None
     return peers.rates_with_peers(data.metrics_for(*figures), area, period, list(similar), measures, group,
                                   without_hosted=nohost)
 
 
+def similar_of(ctx, area: str) -> tuple[dict, list[str]] | None:
+    """(peer_parts, the similar systems' codes) for a system of the footprint shown; None for a region, England or
+    a store without organisation rows (the demo)."""
+    if area not in geography.area_codes(ctx.level):
+        return None
+    parts = peer_parts(ctx.data_dir, ctx.level, ctx.period)
+    similar = [] if parts is None else list(peers.similar_systems(parts["profile"], area)["area_code"])
+    return (parts, similar) if similar else None
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
 def _mix_table(figures: tuple, area: str, period: str, similar: tuple[str, ...]) -> pd.DataFrame:
-    from lib.insight import peers
     return peers.mix_with_peers(data.metrics_for(*figures), area, period, list(similar))
 
 
@@ -222,15 +230,11 @@ def mix_against_peers(ctx, figures: tuple, area: str) -> pd.DataFrame | None:
     """The system's share of FTE by staff group beside its similar systems' quartiles and England's
     (lib.insight.peers.mix_with_peers), computed once per snapshot and selection; None for a region, England, a
     store without organisation rows or one that cannot be read just now."""
-    from lib.insight import peers
-    if area not in geography.area_codes(ctx.level):
-        return None
-    parts = peer_parts(ctx.data_dir, ctx.level, ctx.period)
-    similar = [] if parts is None else list(peers.similar_systems(parts["profile"], area)["area_code"])
-    if not similar:
+    found = similar_of(ctx, area)
+    if found is None:
         return None
     try:
-        return _mix_table(figures, area, ctx.period, tuple(similar))
+        return _mix_table(figures, area, ctx.period, tuple(found[1]))
     except Exception:  # noqa: BLE001 - store unreadable: the page's figures show the last good ones with a warning
         return None
 
@@ -242,13 +246,10 @@ def rates_against_peers(ctx, figures: tuple, area: str, group: str, measures: tu
     above the table and, on an FTE basis, its rates without them. `figures`: the page's data.figures_key. Systems
     only; None when nothing is drawn (a region, England, a store without organisation rows, or one that cannot be
     read just now: the page's own figures say so)."""
-    from lib.insight import peers
-    if area not in geography.area_codes(ctx.level):
+    found = similar_of(ctx, area)
+    if found is None:
         return None
-    parts = peer_parts(ctx.data_dir, ctx.level, ctx.period)
-    similar = [] if parts is None else list(peers.similar_systems(parts["profile"], area)["area_code"])
-    if not similar:
-        return None
+    parts, similar = found
     basis = figures[3]
     note = hosted_note(parts["hosted"], area, ctx.area_names,
                        RATES_TAIL if basis == "fte" else "Data and definitions says the rule.")
