@@ -106,7 +106,7 @@ def _forget() -> None:
     st.session_state["_my_system_write"] = "forget"
 
 
-def link_and_remember(code: str, name: str, how: str) -> None:
+def link_and_remember(code: str, name: str) -> None:
     """Under a system's summary: the link to bookmark (st.code has a copy button), and Remember / Forget."""
     st.markdown(f"**Link to this summary**: bookmark it or copy it (the button at the right of the address) to "
                 f"open {name}'s summary straight away.")
@@ -116,8 +116,7 @@ def link_and_remember(code: str, name: str, how: str) -> None:
     if mine:
         row.button("Forget this system", key="my_system_forget", icon=":material/bookmark_remove:",
                    on_click=_forget, help="This browser opens on England again")
-        row.caption(("Opened on the system this browser remembers. " if how == "remembered" else "")
-                    + "This browser opens Headlines on this system (a cookie holding only its code).")
+        row.caption("This browser opens Headlines on this system (a cookie holding only its code).")
     else:
         row.button(f"Remember {name} on this browser", key="my_system_remember", icon=":material/bookmark_add:",
                    on_click=_remember, args=(code,),

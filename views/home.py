@@ -24,6 +24,9 @@ def my_system(code: str, how: str = "link") -> None:
     from lib.insight import peers
     name = ctx.area_names.get(code, code)
     st.subheader(f"{inside.plain(name)}: summary, month ending {shell.period_label(ctx.period)}")
+    if how == "remembered":   # said at the top: the plain address opened on a system, not England
+        st.caption(":material/bookmark: Opened on the system this browser remembers; 'Forget this system', under the "
+                   "summary, opens England again.")
     figs = headlines.headline_figures(m, code, ctx.period, ctx.previous_period, ctx.year_ago_period)
     row = st.container(horizontal=True)
     for fig in figs:
@@ -46,7 +49,7 @@ def my_system(code: str, how: str = "link") -> None:
                                 ("views/role_mix.py", "Role mix", ":material/donut_small:"),
                                 ("views/what_if.py", "What-if studio", ":material/tune:")):
         links.page_link(target, label=label, icon=icon, query_params=q)
-    my_system_ui.link_and_remember(code, inside.plain(name), how)
+    my_system_ui.link_and_remember(code, inside.plain(name))
     st.divider()
 
 
