@@ -221,12 +221,12 @@ def test_bridge_in_words_start_leavers_joiners_residual_end():
     from lib.insight.chart_text import bridge_description
     # 1000 - 50 + 60 + 5 = 1015 (a one-month bridge: no restatement step)
     t = pd.DataFrame({"label": ["Staff in post at the start", "Leavers", "Joiners",
-                                "Residual: changes of hours and reclassification", "Staff in post at the end"],
+                                "Other changes (hours, moves between staff groups)", "Staff in post at the end"],
                       "value": [1000.0, -50.0, 60.0, 5.0, 1015.0], "kind": ["total", "decrease", "increase",
                                                                            "residual", "total"]})
     assert bridge_description(t, "Alpha: Oct 2025 to Nov 2025", "FTE") == (
-        "Alpha: Oct 2025 to Nov 2025 (FTE): 1,000.0 at the start; 50.0 leavers; 60.0 joiners; residual: changes of "
-        "hours and reclassification +5.0; 1,015.0 at the end (+15.0 in all).")
+        "Alpha: Oct 2025 to Nov 2025 (FTE): 1,000.0 at the start; 50.0 leavers; 60.0 joiners; other changes "
+        "(hours, moves between staff groups) +5.0; 1,015.0 at the end (+15.0 in all).")
     # two months: the restatement between files is its own step; a fall is signed
     t2 = pd.concat([t.iloc[:4], pd.DataFrame({"label": ["Restatement between files", "Staff in post at the end"],
                                               "value": [-25.0, 990.0], "kind": ["residual", "total"]})])

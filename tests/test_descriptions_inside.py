@@ -100,8 +100,8 @@ def _bridge_words(rows: pd.DataFrame) -> str:
     start, end = rows["sip_start_fte"].sum(), rows["sip_end_fte"].sum()
     lv, jn = rows["leavers_fte"].sum(), rows["joiners_fte"].sum()
     resid = end - start - jn + lv
-    return (f"(FTE): {start:,.1f} at the start; {lv:,.1f} leavers; {jn:,.1f} joiners; residual: changes of hours "
-            f"and reclassification {resid:+,.1f}; {end:,.1f} at the end ({end - start:+,.1f} in all).")
+    return (f"(FTE): {start:,.1f} at the start; {lv:,.1f} leavers; {jn:,.1f} joiners; other changes (hours, moves "
+            f"between staff groups) {resid:+,.1f}; {end:,.1f} at the end ({end - start:+,.1f} in all).")
 
 
 def test_organisation_and_system_bridges_state_start_flows_and_end(real, turnover):

@@ -84,3 +84,60 @@ def test_the_page_download_carries_notes_above_the_table(monkeypatch):
         notes, table = exports.read_csv_export(body)
         assert any(n.startswith("Source: NHS Digital") for n in notes) and "synthetic" in " ".join(notes).lower()
         assert "notes" not in table.columns and len(table) > 0
+
+
+# ---------------------------------------------------------------------------------------------- board pack failure
+def test_a_board_pack_that_fails_says_so_on_the_page_without_a_traceback(monkeypatch):
+    """The pack builder raises (as a broken renderer or a full disk would): the System profile shows what went wrong
+    and what to do, no exception element, no traceback, and offers no file; the page's figures stay."""
+    from ui import board_pack
+
+    from tests.conftest import open_app_page
+
+    def broken(*args, **kwargs):
+        raise OSError("[Errno 28] No space left on device: '/srv/secret/store/tmp.pdf'")
+
+    monkeypatch.setattr(board_pack, "build", broken)
+    at = open_app_page("views/profile.py", {"area": "QKK"})
+    metrics_before = [m.value for m in at.metric]
+    at.button(key="profile_board_pack").click().run()
+    assert not at.exception
+    msgs = [e.value for e in at.error]
+    assert len(msgs) == 1, msgs
+    msg = msgs[0]
+    assert msg.startswith("**The board pack could not be built.**")
+    assert "What to do: try again" in msg and "tell the dashboard's administrator" in msg
+    assert "Traceback" not in msg and "OSError" not in msg and "/srv/secret" not in msg and "Errno" not in msg
+    assert not [b for b in at.get("download_button") if b.proto.label == board_pack.SAVE_LABEL]
+    assert [m.value for m in at.metric] == metrics_before
+
+
+def test_a_board_pack_refused_by_its_own_checks_gives_the_reason_in_words(monkeypatch):
+    from lib.report import pack as rp
+    from ui import board_pack
+
+    from tests.conftest import open_app_page
+
+    def refused(*args, **kwargs):
+        raise rp.PackError("--area 'QXX' is not a system of the Integrated Care Boards of 2022; expected one of ...")
+
+    monkeypatch.setattr(board_pack, "build", refused)
+    at = open_app_page("views/profile.py", {"area": "QKK"})
+    at.button(key="profile_board_pack").click().run()
+    assert not at.exception
+    (msg,) = [e.value for e in at.error]
+    assert "Reason: area 'QXX' is not a system of the Integrated Care Boards of 2022" in msg.replace("\\", "")
+    assert "--area" not in msg
+
+
+def test_a_board_pack_that_builds_is_offered_for_saving():
+    from ui import board_pack
+
+    from tests.conftest import open_app_page
+    at = open_app_page("views/profile.py", {"area": "QKK"})
+    assert not [b for b in at.get("download_button") if b.proto.label == board_pack.SAVE_LABEL]  # nothing built yet
+    at.button(key="profile_board_pack").click().run()
+    assert not at.exception and not at.error
+    assert [b.proto.label for b in at.get("download_button") if b.proto.label == board_pack.SAVE_LABEL] == \
+        [board_pack.SAVE_LABEL]
+    assert at.session_state["profile_board_pack_built"][1][:5] == b"%PDF-"

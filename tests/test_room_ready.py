@@ -529,7 +529,7 @@ def test_accessibility_statement_lists_met_and_not_met():
     assert "No person has yet tested the dashboard with a screen reader" in intro and "200%" in intro
     assert "Screen readers, zoom and high contrast: not tested by a person" in set(not_met.index)
     assert {"Reflow at 400% (320 px wide)", "Map picture", "Chart tooltips",
-            "Wide tables on smaller screens and the STP footprints"} <= set(not_met.index)
+            "Wide tables on smaller screens and the STP areas"} <= set(not_met.index)
     assert {"Secondary charts on the leader pages", "Charts on other pages"}.isdisjoint(not_met.index)
     # and what was done instead
     assert {"Chart descriptions", "200% zoom (stand-in)", "Tables at 1440x900", "Screen readers"} <= set(checks.index)

@@ -251,8 +251,8 @@ def profile_panel(data_dir: Path, level: str, area: str, *, trust_fte: float | N
         t = table(data_dir, level, p)
         mine = t[t["area_code"] == area]
         if mine.empty:
-            st.caption(f"No PCN figures for this system in {period_label(p)} (it may be a system of another "
-                       "footprint).")
+            st.caption(f"No PCN figures for this system in {period_label(p)} (it may be a system under other ICB "
+                       "boundaries).")
             return
         tot = mine[mine["role"] == pcn_roles.ALL_ROLES].iloc[0]
         per = tot.get("fte_per_100k")

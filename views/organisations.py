@@ -71,7 +71,7 @@ def organisations_body() -> None:
     if auth.disclosure_on():
         st.caption(disclosure.NOTE + " At organisation level too: an organisation's counts under 5 are hidden, "
                    "and more where a hidden figure could be worked out from the totals of any tables shown "
-                   "together (systems on each footprint, regions, England, care settings, staff groups).")
+                   "together (systems under each year's ICB boundaries, regions, England, care settings, staff groups).")
 
     when = shell.period_label(ctx.period)
     table = og.system_organisations(m, area, ctx.period, group, None if setting == ALL_SETTINGS else setting, sort_by)

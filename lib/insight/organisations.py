@@ -165,7 +165,7 @@ def peer_comparison(m: pd.DataFrame, org_code: str, period: str, staff_group: st
         else:
             notes.append("Fewer than two peers have figures: no funnel plot.")
         if view is not None and len(view.units) < 10:
-            notes.append(f"Only {len(view.units)} peers: the overdispersion estimate is rough.")
+            notes.append(f"Only {len(view.units)} peers: the estimate of how much they differ beyond chance is rough.")
     rank = peers.loc[peers["org_code"] == org_code, "rank"].iloc[0]
     side = {} if view is None else dict(zip(view.units["area_code"], view.units["side"]))
     table = pd.DataFrame({"org_code": peers["org_code"], "org_name": peers["org_name"],
