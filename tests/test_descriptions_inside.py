@@ -213,7 +213,7 @@ def test_accessibility_statement_lists_these_charts_as_met():
     charts = met.loc["Charts described in words"].iloc[1]
     for chart in ("the map's ranked bar chart", "Inside a system (organisations ranked",
                   "its peers' funnel plot", "Sickness absence (systems ranked, funnel plot, trend, SPC chart)",
-                  "(start, leavers, joiners, residual, end)", "'Why it differs' waterfall"):
+                  "(start, leavers, joiners, other changes, end)", "'Why it differs' waterfall"):
         assert chart in charts, chart
     assert "Charts on other pages" not in set(not_met.index)
     assert "Sickness absence map has a short text alternative only" in not_met.loc["Map picture"].iloc[1]

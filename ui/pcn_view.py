@@ -220,7 +220,8 @@ def funnel_chart(units: pd.DataFrame, title: str, highlight: str | None = None) 
                       .encode(x=x, y=y))
     above, below = (pts["Reading"] == dom[1]).sum(), (pts["Reading"] == dom[2]).sum()
     words = (f"England's pooled figure is {res.target * 100_000:,.1f} FTE per 100,000 people; {above} systems are "
-             f"above the 99.8% limit and {below} below it (limits widened for overdispersion as FunnelPlotR does).")
+             f"above the 99.8% limit and {below} below it (limits widened for real differences between systems, as "
+             "FunnelPlotR does).")
     return alt.layer(*layers).resolve_scale(color="independent").properties(title=title, height=380), words
 
 

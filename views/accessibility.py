@@ -76,7 +76,7 @@ MET = [
      "bar chart (highest, lowest, England, the chosen system's rank); Inside a system (organisations ranked, the "
      "organisation's leaver and joiner rates over time, its peers' funnel plot); Sickness absence (systems ranked, "
      "funnel plot, trend, SPC chart); the 'Why staff in post moved' waterfalls on System profile and Inside a "
-     "system (start, leavers, joiners, residual, end) and the what-if studio's 'Why it differs' waterfall "
+     "system (start, leavers, joiners, other changes, end) and the what-if studio's 'Why it differs' waterfall "
      "(baseline, each lever, scenario). Every other SPC chart (Signal or noise, System profile, Inside a system, "
      "and the 'Signal or noise?' sections of Vacancies, Turnover and Role mix) states the latest value, the "
      "average (centre line), the process limits and any signal in its description, and the same figures are "

@@ -30,7 +30,7 @@ CARE_SETTING_DEFINITION = ("Care setting is NHS Digital's CLUSTER_GROUP of each 
                            "setting sums only the organisations of that setting in the system.")
 PEER_DEFINITION = ("Peers are the organisations of the same NHS Digital BENCHMARK_GROUP across England (for example "
                    "\"Acute - Teaching\"). Funnel limits (95% and 99.8%) are around the peers' pooled rate, "
-                   "adjusted for overdispersion as FunnelPlotR does.")
+                   "widened for real differences between organisations, as FunnelPlotR does.")
 
 
 class NoOrganisations(ValueError):
