@@ -99,7 +99,7 @@ def test_spc_description_common_cause_and_signal():
     assert spc_description(chart, summary, "Leaver rate (month): Alpha, All staff groups", percent=True,
                            verdicts=VERDICT, rule_words=rule_words) == (
         "Leaver rate (month): Alpha, All staff groups. SPC chart of 3 months, Oct-Dec 2025: latest 0.90% in Dec 2025; "
-        "average (centre line) 1.00%; process limits 0.70% to 1.30%. The latest month is common cause variation "
+        "average (centre line) 1.00%; process limits 0.70% to 1.30%. The latest month is within the usual variation "
         "(no signal). Trial limits: too few months to trust them fully.")
     chart = _spc_chart([100.0, 101.0, 140.0], ["common_cause", "common_cause", "special_cause_neutral_high"],
                        ["Common Cause", "Common Cause", "Above UCL"])
@@ -108,8 +108,8 @@ def test_spc_description_common_cause_and_signal():
     assert spc_description(chart, summary, "Staff in post (FTE): Alpha", percent=False, verdicts=VERDICT,
                            rule_words=rule_words) == (
         "Staff in post (FTE): Alpha. SPC chart of 3 months, Oct-Dec 2025: latest 140.0 in Dec 2025; average (centre "
-        "line) 113.7; process limits 60.0 to 130.0. The latest month is a special cause (change upwards): a point "
-        "above the upper process limit. 1 of 3 months are special causes (1 change upwards).")
+        "line) 113.7; process limits 60.0 to 130.0. The latest month is unusual (change upwards): a point "
+        "above the upper process limit. 1 of 3 months are unusual (1 change upwards).")
     assert spc_description(chart.iloc[0:0], summary, "x", percent=False, verdicts=VERDICT, rule_words=rule_words) == ""
 
 

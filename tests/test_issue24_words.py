@@ -4,7 +4,8 @@ sections and definition popovers open, and every word it sends is read: text, la
 the charts' specs (titles, legends, tooltips, descriptions). A technical term (lib.insight.glossary.JARGON:
 special cause, vintage, footprint, residual, data directory, arcsine, spread ratio, geography level, ...) may
 appear only on Data and definitions, where the glossary explains it. The hex maps' short labels (BSol, WNL, S&S)
-must come with a key that names every system."""
+must come with a key that names every system. Every chart legend on the way shows its labels whole (labelLimit 0:
+Vega cut them at 160 px, "Buckinghamshire, Oxfor...")."""
 from __future__ import annotations
 
 import json
@@ -74,6 +75,36 @@ def open_everything(page: str):
     return at
 
 
+def _legends(x, out: list[dict]) -> list[dict]:
+    if isinstance(x, dict):
+        for k, v in x.items():
+            if k == "legend" and isinstance(v, dict):
+                out.append(v)
+            elif k != "config":
+                _legends(v, out)
+    elif isinstance(x, list):
+        for v in x:
+            _legends(v, out)
+    return out
+
+
+def cut_legends(at) -> list[str]:
+    """Legends of the page's charts that Vega would cut: a labelLimit other than 0 (no limit), or none stated
+    where the chart's config does not lift Vega's default of 160 px ("Buckinghamshire, Oxfor...")."""
+    return legends_cut([json.loads(el.proto.spec) for el in [*at.get("vega_lite_chart"),
+                                                             *at.get("arrow_vega_lite_chart")]])
+
+
+def legends_cut(specs: list[dict]) -> list[str]:
+    bad = []
+    for spec in specs:
+        default = ((spec.get("config") or {}).get("legend") or {}).get("labelLimit")
+        for leg in _legends(spec, []):
+            if leg.get("labelLimit", default) != 0:
+                bad.append(f"{spec.get('title') or spec.get('description', '')[:60]}: {leg}")
+    return bad
+
+
 def jargon_in(texts: list[str]) -> list[str]:
     return sorted({f"{m.group(0)!r} in ...{t[max(0, m.start() - 60):m.end() + 60]}..."
                    for t in texts for m in WORDS.finditer(t)})
@@ -99,11 +130,11 @@ def store(request, monkeypatch):
     return request.param
 
 
-def test_no_jargon_outside_the_definitions_page(store):
+def test_no_jargon_outside_the_definitions_page_and_no_cut_legend(store):
     found = {}
     for page in PAGES:
         at = open_everything(page)
-        hits = jargon_in(page_text(at))
+        hits = jargon_in(page_text(at)) + cut_legends(at)
         if hits:
             found[page] = hits
         if page in ("views/map.py", "views/sickness.py"):
@@ -126,3 +157,7 @@ def test_the_walker_catches_jargon():
     assert jargon_in(["Geography level: ICS"]) and jargon_in(["on the 2026 footprint"])
     assert jargon_in(['{"title": "Residual: changes of hours"}']) and jargon_in(["spread ratio 509.68"])
     assert not jargon_in(["The latest month is unusual (concern)", "Areas: Integrated care systems (ICBs)"])
+    # and a legend Vega would cut
+    assert legends_cut([{"encoding": {"color": {"legend": {"orient": "bottom"}}}}])
+    assert legends_cut([{"encoding": {"color": {"legend": {"labelLimit": 260}}}, "config": {"legend": {"labelLimit": 0}}}])
+    assert not legends_cut([{"encoding": {"color": {"legend": {"orient": "bottom"}}}, "config": {"legend": {"labelLimit": 0}}}])

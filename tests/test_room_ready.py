@@ -739,10 +739,10 @@ def test_spc_chart_description_states_latest_centre_limits_and_signal(demo_rows,
             f"process limits {100 * lpl:.2f}% to {100 * upl:.2f}%.") in d
     # the signal in words: the same reading the icon words under the chart give
     body = "\n".join(m.value for m in at.markdown)
-    if "Variation icon: Common cause" in body:
-        assert "The latest month is common cause variation (no signal)." in d
+    if "Variation icon: Usual variation" in body:
+        assert "The latest month is within the usual variation (no signal)." in d
     else:
-        assert "The latest month is a special cause (" in d
+        assert "The latest month is unusual (" in d
 
 
 def test_spc_in_expanders_describes_the_chart(demo_rows):

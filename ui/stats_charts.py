@@ -118,7 +118,7 @@ def spc_chart(spc_df: pd.DataFrame, title: str, *, measure: str = "fte", value_l
     layers.append(base.mark_point(filled=True, size=55, opacity=1).encode(
         y="Value:Q",
         color=alt.Color("Reading:N", scale=alt.Scale(domain=_POINT_DOMAIN, range=_POINT_RANGE),
-                        legend=alt.Legend(orient="bottom", title=None, labelLimit=260)),
+                        legend=alt.Legend(orient="bottom", title=None, labelLimit=0)),
         tooltip=tooltip,
     ).transform_filter("datum.Value != null").properties(name="spc_points"))
     brk = trend_charts.break_rules(pd.DataFrame({"month": pd.to_datetime(d["Month"])}))
@@ -151,7 +151,7 @@ def run_chart(run_df: pd.DataFrame, title: str, *, measure: str = "fte", value_l
         y=alt.Y("Value:Q", title=label, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False)))
     points = base.mark_point(filled=True, size=55, opacity=1).encode(
         y="Value:Q", color=alt.Color("Reading:N", scale=alt.Scale(domain=_POINT_DOMAIN, range=_POINT_RANGE),
-                                     legend=alt.Legend(orient="bottom", title=None, labelLimit=260)),
+                                     legend=alt.Legend(orient="bottom", title=None, labelLimit=0)),
         tooltip=[alt.Tooltip("Period:N"), alt.Tooltip("Value:Q", format=tip_fmt), "Reading:N", "Rule:N"],
     ).transform_filter("datum.Value != null").properties(name="run_points")
     return alt.layer(line, median, points).properties(title=f"{title} (run chart)", height=height, usermeta=_SVG)
@@ -241,7 +241,7 @@ def funnel_chart(view: signals.FunnelView, title: str, *, highlight: str | None 
         x=x, y=alt.Y("rate:Q", title=m.label, axis=alt.Axis(format=fmt), scale=y_scale),
         strokeDash=alt.StrokeDash("Limits:N", scale=alt.Scale(domain=["95% limits", "99.8% limits"],
                                                               range=[[5, 4], [1, 0]]),
-                                  legend=alt.Legend(orient="bottom", title=None)),
+                                  legend=alt.Legend(orient="bottom", title=None, labelLimit=0)),
         detail="limit:N")
     target = alt.Chart(pd.DataFrame({"Pooled rate": [view.result.target]})).mark_rule(
         color="#231f20", strokeWidth=1.2).encode(y="Pooled rate:Q")
@@ -250,7 +250,7 @@ def funnel_chart(view: signals.FunnelView, title: str, *, highlight: str | None 
     points = alt.Chart(pts).mark_point(filled=True, size=70, opacity=0.95).encode(
         x=alt.X("Size:Q"), y="Rate:Q",
         color=alt.Color("Reading:N", scale=alt.Scale(domain=[d_ for d_, _ in used], range=[r for _, r in used]),
-                        legend=alt.Legend(orient="bottom", title=None, labelLimit=260, columns=3)),
+                        legend=alt.Legend(orient="bottom", title=None, labelLimit=0, columns=3)),
         tooltip=tip).properties(name="funnel_points")
     labels = alt.Chart(pts[pts["outlier"] | pts["selected"]]).mark_text(
         align="left", dx=7, dy=-7, fontSize=11, color="#231f20").encode(x="Size:Q", y="Rate:Q", text="System:N")
