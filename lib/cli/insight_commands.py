@@ -8,6 +8,7 @@ import sys
 
 import pandas as pd
 
+from lib.cli import areas
 from lib.data import footprint, geography
 from lib.data.loader import available_periods, default_data_dir, sickness_periods
 from lib.data.schema import ALL_STAFF, is_period, known_staff_group_labels, normalise_staff_group
@@ -115,14 +116,12 @@ def _bridge(args: argparse.Namespace) -> int:
         if not is_period(getattr(args, name)):
             raise ValueError(f"--{name.split('_')[0]} {getattr(args, name)!r} is not a month; expected YYYY-MM")
     key = footprint_key_or_fail(args.level, args.footprint, args.to_month)
-    area, _ = geography.area_on_footprint(args.area, key, "--area")
-    if geography.area_kind(area) == "region":
-        raise ValueError(f"--area {area}: the bridge is for one system or England (ENG); {area} is a region")
+    area = args.area_check(args)  # lib.cli.areas.bridge_area: a system of the footprint or England
     group = _staff_group(args.staff_group)
     frame = footprint.load_frame(args.data_dir, key, area_codes=None if area == br.ENGLAND_CODE else [area])
     b = br.staff_in_post_bridge(frame, area, args.from_month, args.to_month, group, args.basis, org_code=args.org)
     if args.format == "text":
-        name = geography.area_names(key).get(area, "England" if area == br.ENGLAND_CODE else area)
+        name = geography.area_name_lookup(key).get(area, "England" if area == br.ENGLAND_CODE else area)
         print(f"{name} ({args.org or area}), {group}")
         for line in br.bridge_text(b):
             print("  " + line)
@@ -168,6 +167,7 @@ def _whatif_bridge(args: argparse.Namespace) -> int:
     period = args.period or periods[-1]
     if period not in periods:
         raise ValueError(f"--period {period!r} not loaded at {args.level} level; loaded: {', '.join(periods)}")
+    args.area_check(args)  # lib.cli.areas.scenario_area: the file's area on the footprint, before the baseline
     # the baseline the page and `scenario` use (evidence window, vacancy coverage, national default vacancies)
     baseline = load_baseline(args.data_dir, scenario_footprint(args, scn, period), period)
     group = _staff_group(args.staff_group) if args.staff_group else None
@@ -204,7 +204,7 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
                    help="text (a line a step, default), csv or json")
     b.add_argument("--footprint", help="count each organisation in its system on this geography vintage: a year "
                    "(2022, 2026) or key (ICS2026); default the vintage in force for the --to month")
-    b.set_defaults(func=_guarded(_bridge))
+    b.set_defaults(func=_guarded(_bridge), area_check=areas.bridge_area)
 
     w = sub.add_parser("whatif-bridge", help="what-if bridge: baseline, each lever's contribution, scenario")
     w.add_argument("--scenario", required=True, help="scenario JSON file (schema_version 1)")
@@ -219,7 +219,7 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     w.add_argument("--footprint", help="run on the systems of this geography vintage: a year (2022, 2026) or key "
                    "(ICS2026); default the footprint the scenario file records, else the vintage in force for the "
                    "period (as the page)")
-    w.set_defaults(func=_guarded(_whatif_bridge))
+    w.set_defaults(func=_guarded(_whatif_bridge), area_check=areas.scenario_area)
 
     s = sub.add_parser("sickness", help="sickness absence rate (days lost / days available) by unit")
     s.add_argument("--by", choices=list(sk.BY), default="area")

@@ -91,7 +91,7 @@ def on_footprint(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     out["area_code"] = [moved[(a, s)] for a, s in zip(frame["area_code"], frame["sub_icb_code"])]
     if out["area_code"].isna().any():
         raise ValueError(f"some systems have no successor on the {key} footprint")
-    out["area_name"] = out["area_code"].map(geography.area_names(key))
+    out["area_name"] = out["area_code"].map(geography.area_name_lookup(key))
     out["region_code"] = out["area_code"].map(geography.area_lookup_regions(key))
     return out
 

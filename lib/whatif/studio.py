@@ -444,6 +444,19 @@ def check_area(scn: Scenario, baseline: Baseline) -> list[str]:
     return []
 
 
+def link_area(raw: str, baseline: Baseline) -> str:
+    """The what-if page's check of a link's `area`: the command line's own (lib.data.geography.area_on_footprint on the
+    baseline's footprint, as lib.cli.areas.scenario_area), then England or a system of the loaded data. AreaError
+    (a ValueError) otherwise."""
+    from lib.data import geography
+    code = (geography.area_on_footprint(raw, baseline.footprint, "area")[0] if baseline.footprint
+            else geography.check_area(raw, "area"))
+    problems = check_area(Scenario(area=code), baseline)
+    if problems:
+        raise geography.AreaError(problems[0])
+    return code
+
+
 def moved_scenario(scn: Scenario, baseline: Baseline) -> tuple[Scenario, str] | None:
     """A scenario whose area is a system of another footprint (an old link or file naming an abolished ICB), moved
     to the system it became on the baseline's footprint, with the sentence saying so; None when it needs no move
