@@ -70,11 +70,7 @@ def _metrics(args: argparse.Namespace) -> int:
     out = covered_metrics(args.data_dir, key, out)
     if plan is not None:
         out = joint.apply(out, plan, "area", key)
-    if args.format == "json":
-        json.dump(json.loads(out.to_json(orient="records", double_precision=15)), sys.stdout, indent=1)
-        sys.stdout.write("\n")
-    else:
-        sys.stdout.write(exports.to_csv_text(out, float_format="%.10g"))
+    insight_commands.write_table(out, args.format)
     return 0
 
 

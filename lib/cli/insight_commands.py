@@ -25,7 +25,8 @@ MAX_SCENARIO_BYTES = 1_000_000
 PEER_MEASURES = ("leaver_rate", "joiner_rate", "vacancy_rate")
 
 
-def _write(out: pd.DataFrame, fmt: str) -> None:
+def write_table(out: pd.DataFrame, fmt: str) -> None:
+    """A command's table on stdout: JSON records, or CSV (spreadsheet formulas neutralised; floats to 10 digits)."""
     if fmt == "json":
         json.dump(json.loads(out.to_json(orient="records", double_precision=15)), sys.stdout, indent=1)
         sys.stdout.write("\n")
@@ -68,7 +69,7 @@ def organisation_metrics(args: argparse.Namespace, period: str, plan: joint.Plan
             out = joint.apply(out, plan, "care", key, args.care_setting)
         if not args.by_staff_group:
             out = out[out["staff_group"] == ALL_STAFF]
-        _write(out.reset_index(drop=True), args.format)
+        write_table(out.reset_index(drop=True), args.format)
         return 0
     m = org_metrics()
     if args.area:
@@ -95,11 +96,11 @@ def organisation_metrics(args: argparse.Namespace, period: str, plan: joint.Plan
             for c in ("numerator", "denominator", "lower_95", "upper_95", "lower_99_8", "upper_99_8"):
                 out[c] = out["org_code"].map(lim[c])
             out["pooled_rate"] = cmp.funnel.result.target
-        _write(out, args.format)
+        write_table(out, args.format)
         return 0
     if not args.by_staff_group:
         m = m[m["staff_group"] == ALL_STAFF]
-    _write(by_organisation_columns(m), args.format)
+    write_table(by_organisation_columns(m), args.format)
     return 0
 
 
@@ -128,7 +129,7 @@ def _bridge(args: argparse.Namespace) -> int:
         for n in b.notes:
             print("note: " + n)
     else:
-        _write(b.table.assign(area_code=b.area_code, staff_group=group, basis=b.basis,
+        write_table(b.table.assign(area_code=b.area_code, staff_group=group, basis=b.basis,
                               start_month=b.start_month, end_month=b.end_month), args.format)
     return 0
 
@@ -145,7 +146,7 @@ def _sickness(args: argparse.Namespace) -> int:
     df = footprint.load_sickness(args.data_dir, key, periods=None if args.trend else [period])
     out = sk.rates(df if args.trend else df[df["period_end"] == period], args.by, _staff_group(args.staff_group),
                    key)
-    _write(out, args.format)
+    write_table(out, args.format)
     return 0
 
 
@@ -183,7 +184,7 @@ def _whatif_bridge(args: argparse.Namespace) -> int:
         for r in out.itertuples():
             print(f"  {r.label}: {'' if r.kind == 'total' else ('+' if r.value >= 0 else '')}{r.value:,.1f}")
     else:
-        _write(out, args.format)
+        write_table(out, args.format)
     return 0
 
 
