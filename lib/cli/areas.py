@@ -85,4 +85,9 @@ def report_area(args: argparse.Namespace) -> str:
     if args.area.strip().lower() == "all":
         return "all"
     key = _key(args, _latest(args))
-    return geography.area_on_footprint(geography.resolve_area(args.area, key) or args.area, key, "--area")[0]
+    try:
+        return geography.area_on_footprint(geography.resolve_area(args.area, key) or args.area, key, "--area")[0]
+    except geography.AreaError as exc:   # a pack is one system's: name the footprint's systems
+        systems = sorted(geography.area_codes(key))
+        raise geography.AreaError(f"{exc} A board pack is for a system of the {geography.vintage(key).title}: "
+                                  f"expected one of {', '.join(systems)} (or all)") from None
