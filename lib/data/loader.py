@@ -268,7 +268,8 @@ def load_frame(data_dir: str | Path, level: str, periods: list[str] | None = Non
 
 def load_area_frame(data_dir: str | Path, level: str, periods: list[str] | None = None,
                     area_codes: list[str] | None = None, sources: list[str] | None = None,
-                    problems: list[str] | None = None, names: bool = True, over=None) -> pd.DataFrame:
+                    problems: list[str] | None = None, names: bool = True, over=None,
+                    groups: int | None = None) -> pd.DataFrame:
     """As load_frame, with organisations summed: one row per period x area x staff group x source.
 
     Same canonical columns and dtypes (org_code and org_name empty; names and period_start from the area's
@@ -284,19 +285,31 @@ def load_area_frame(data_dir: str | Path, level: str, periods: list[str] | None 
     when a footer has none) (lib.insight.metrics.store_metrics sums and rates them in one query, so the area rows
     never leave the engine). None when no file is left. A file the engine cannot read is refused by name and the
     query run again without it, as for the frame.
+
+    groups (with over): the accepted files are split into up to `groups` runs of whole, consecutive periods, over is
+    called on each side by side on the engine's pool (engine.side_by_side), and the result is the list of over's
+    results in period order ([] when no file is left). For a query whose rows of one period never meet another's
+    (the metrics), that is the same answer, to the bit, from several cores.
     """
-    return _load(data_dir, level, periods, area_codes, sources, problems, by_area=True, names=names, over=over)
+    return _load(data_dir, level, periods, area_codes, sources, problems, by_area=True, names=names, over=over,
+                 groups=groups)
 
 
-def _load(data_dir, level, periods, area_codes, sources, problems, by_area: bool, names: bool = True, over=None):
+def _load(data_dir, level, periods, area_codes, sources, problems, by_area: bool, names: bool = True, over=None,
+          groups: int | None = None):
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise DataDirError(f"data directory {data_dir} does not exist; ingest files into it first "
                            f"(python -m lib ingest FILE --data-dir {data_dir})")
     parts = _partitions(data_dir, level, problems)
     wanted = set(periods) if periods is not None else None
-    files = [f for p, fs in parts.items() if wanted is None or p in wanted for f in fs
-             if sources is None or f.stem in sources]
+    by_period = [[f for f in fs if sources is None or f.stem in sources]
+                 for p, fs in parts.items() if wanted is None or p in wanted]
+    if over is not None and groups is not None:
+        runs = [[f for fs in run for f in fs] for run in _runs([fs for fs in by_period if fs], groups)]
+        out = engine.side_by_side(lambda files: _read(files, area_codes, by_area, problems, names, over), runs)
+        return [r for r in out if r is not None]
+    files = [f for fs in by_period for f in fs]
     table = _read(files, area_codes, by_area, problems, names, over)
     if over is not None:
         return table
@@ -304,6 +317,12 @@ def _load(data_dir, level, periods, area_codes, sources, problems, by_area: bool
         return pd.DataFrame({c: pd.Series(dtype=ARROW_SCHEMA.field(c).type.to_pandas_dtype())
                              for c in CANONICAL_COLUMNS})
     return table.to_pandas()
+
+
+def _runs(items: list, n: int) -> list[list]:
+    """items cut into min(n, len(items)) consecutive runs of near-equal length, in order."""
+    n = max(1, min(n, len(items)))
+    return [items[i * len(items) // n:(i + 1) * len(items) // n] for i in range(n)] if items else []
 
 
 _TEXT_COLUMNS = [f.name for f in ARROW_SCHEMA if pa.types.is_string(f.type)]
