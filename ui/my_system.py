@@ -42,12 +42,17 @@ _COMPONENT = st.components.v2.component("workforce_my_system_cookie", html="", j
 
 
 def system_of(raw: object, level: str) -> str | None:
-    """The system of the footprint shown that `raw` names: one of its codes, or the code a system of another
-    vintage became (lib.data.geography's succession tables); None otherwise. A lookup in lists, never a pattern."""
+    """The system of the footprint shown that `raw` names: one of its codes (lib.data.geography.area_on_footprint,
+    the command line's own check), or the code a system of another vintage became (the succession tables); None
+    otherwise. A lookup in lists, never a pattern."""
     text = str(raw or "").strip()[:state.MAX_PARAM_CHARS]
     allowed = geography.area_codes(level)
-    if text in allowed:
-        return text
+    try:
+        code = geography.area_on_footprint(text, level)[0]
+    except ValueError:
+        code = None
+    if code in allowed:
+        return code
     moved = state.successor(text, list(allowed))
     return moved[0] if moved is not None else None
 
@@ -65,8 +70,9 @@ def chosen(level: str) -> tuple[str, str]:
     remembered choice; a link value that is not a system says so (ui.state's notice) and England is shown."""
     allowed = ["ENG", *sorted(geography.area_codes(level))]
     for param in ("area", "system"):
-        if st.query_params.get(param):
-            code = state.url_value(param, allowed, "ENG")
+        if st.query_params.get(param):   # the command line's own check of an area, then the footprint's list
+            code = state.url_value(param, allowed, "ENG",
+                                   check=lambda raw: geography.area_on_footprint(raw, level)[0])
             return code, "link" if code != "ENG" else ""
     mine = remembered(level)
     return (mine, "remembered") if mine else ("ENG", "")
