@@ -24,6 +24,8 @@ ratio to DuckDB, with the machine's load average before and after (timings on a 
     .venv/bin/python bench/bench_data_scale.py --engines duckdb,lib-area --before /tmp/before  # main, interleaved
     .venv/bin/python bench/bench_data_scale.py --app          # the dashboard's call on the demo data
     .venv/bin/python bench/bench_data_scale.py --warm 12,60,120 --repeat 7 --keep /tmp/dscale   # issue 25
+    .venv/bin/python bench/bench_data_scale.py --warm 12,60,120 --repeat 7 --keep /tmp/dscale --before /tmp/before
+        # ... and another checkout (`git archive`, this script copied into its bench/), alternated in one run
 """
 from __future__ import annotations
 
@@ -242,7 +244,8 @@ def app_use(data_dir: Path, repeat: int) -> None:
                   f"CPU {load_cpu:.0f} + {metrics_cpu:.0f} ms (medians of {repeat})")
 
 
-def warm_scale(months_list: list[int], orgs_per_ics: int, repeat: int, keep: Path | None) -> None:
+def warm_scale(months_list: list[int], orgs_per_ics: int, repeat: int, keep: Path | None,
+               json_out: Path | None = None) -> list[dict]:
     """Issue 25: the app's metrics call (lib.insight.metrics.store_metrics, as ui/data.py makes it) against DuckDB's
     bare query for the same answer, in ONE warm process (a server is long-running: the first call of each, which
     pays imports and one-off set-up, is run and not counted), interleaved call by call, at each history length.
@@ -250,6 +253,7 @@ def warm_scale(months_list: list[int], orgs_per_ics: int, repeat: int, keep: Pat
     timed apart with the cache cleared (what a data change costs once)."""
     import duckdb
     from lib.data import loader
+    from lib.insight import metrics
     from lib.insight.metrics import store_metrics
     root = keep or Path(tempfile.mkdtemp(prefix="bench_scale_warm_"))
     con = duckdb.connect()  # threads allowed (DuckDB's default: every core)
@@ -264,28 +268,50 @@ def warm_scale(months_list: list[int], orgs_per_ics: int, repeat: int, keep: Pat
             lib_call = (lambda d=d: store_metrics(d, "ICS", by_staff_group=True, include_regions=True,
                                                   include_england=True)[QUESTION_COLUMNS])
             duck_call = (lambda sql=sql: con.execute(sql).df())
-            lib_call(), duck_call()  # first calls: one-off costs, not counted
-            t_lib, t_duck, c_lib, c_duck = [], [], [], []
+            split = getattr(metrics, "MONTHS_PER_QUERY", None)  # a long history split across cores (issue 25)
+
+            def one_query(lib_call=lib_call):  # the same call with the history as ONE query (no split)
+                metrics.MONTHS_PER_QUERY = 10 ** 9
+                try:
+                    return lib_call()
+                finally:
+                    metrics.MONTHS_PER_QUERY = split
+            calls = [(duck_call, [], []), (lib_call, [], [])]
+            if split is not None and months // split > 1:
+                calls.append((one_query, [], []))
+            for call, _, _ in calls:
+                call()  # first calls: one-off costs, not counted
             for _ in range(repeat):
-                for call, ts, cs in ((duck_call, t_duck, c_duck), (lib_call, t_lib, c_lib)):
+                for call, ts, cs in calls:
                     t0, c0 = time.perf_counter(), time.process_time()
                     out = call()
                     ts.append(time.perf_counter() - t0)
                     cs.append(time.process_time() - c0)
+            (_, t_duck, c_duck), (_, t_lib, c_lib) = calls[:2]
+            one = calls[2] if len(calls) > 2 else None
             loader._CHECKED.clear()
             t0 = time.perf_counter()
             loader.store_problems(d, "ICS")
             checks = time.perf_counter() - t0
-            worst = compare(lib_call(), duck_call())
+            answer = lib_call()
+            if json_out is not None:
+                answer.to_parquet(json_out)
+            worst = compare(answer, duck_call())
             r = {"months": months, "lib_ms": 1000 * statistics.median(t_lib), "duck_ms": 1000 * statistics.median(t_duck),
                  "lib_cpu_ms": 1000 * statistics.median(c_lib), "duck_cpu_ms": 1000 * statistics.median(c_duck),
                  "ratio": statistics.median(a / b for a, b in zip(t_lib, t_duck)), "checks_ms": 1000 * checks,
                  "rows": len(out), "worst": worst}
+            if one is not None:
+                r.update(one_ms=1000 * statistics.median(one[1]), one_cpu_ms=1000 * statistics.median(one[2]),
+                         one_ratio=statistics.median(a / b for a, b in zip(one[1], t_duck)))
             rows.append(r)
             print(f"{months:4d} months: metrics call {r['lib_ms']:.0f} ms (CPU {r['lib_cpu_ms']:.0f}), DuckDB bare "
                   f"{r['duck_ms']:.0f} ms (CPU {r['duck_cpu_ms']:.0f}): {r['ratio']:.2f}x (median of {repeat} paired "
                   f"ratios; goal <= 1.2x at 120); per-file checks once after a data change {checks * 1000:.0f} ms; "
                   f"{r['rows']} rows, answers agree to {worst:.1e} | {load_average()}", flush=True)
+            if one is not None:
+                print(f"      the same call as one query (no split across cores): {r['one_ms']:.0f} ms (CPU "
+                      f"{r['one_cpu_ms']:.0f}): {r['one_ratio']:.2f}x", flush=True)
         if len(rows) > 1:
             a, b = rows[0], rows[-1]
             slope = (b["lib_ms"] - a["lib_ms"]) / (b["months"] - a["months"])
@@ -294,6 +320,50 @@ def warm_scale(months_list: list[int], orgs_per_ics: int, repeat: int, keep: Pat
     finally:
         if keep is None:
             shutil.rmtree(root, ignore_errors=True)
+    print(f"end: {load_average()}")
+    return rows
+
+
+def warm_before_after(months_list: list[int], orgs_per_ics: int, repeat: int, keep: Path, before: Path,
+                      rounds: int) -> None:
+    """--warm with --before: the warm measurement in the tree `before` (its own copy of this script) and in this
+    one, alternated history length by history length and round by round in one run, each process timing its own
+    metrics call against its own bare DuckDB query (ratios compare; absolute times move with the machine's load).
+    Also checks the two trees' answers are identical to the bit."""
+    import pandas as pd
+    print(f"start: {load_average()}", flush=True)
+    got: dict[tuple[str, int], list[dict]] = {}
+    for rnd in range(rounds):
+        for months in months_list:
+            for tree, repo in (("before", before), ("now", REPO)):
+                out = keep / f"answer_{tree}_m{months}.parquet"
+                cmd = [sys.executable, str(repo / "bench" / Path(__file__).name), "--warm", str(months),
+                       "--repeat", str(repeat), "--orgs-per-ics", str(orgs_per_ics), "--keep", str(keep),
+                       "--json-out", str(out)]
+                proc = subprocess.run(cmd, capture_output=True, text=True, cwd=repo)
+                if proc.returncode != 0:
+                    raise SystemExit(f"{tree} failed:\n{proc.stderr}")
+                row = json.loads(proc.stdout.strip().splitlines()[-1])[0]
+                got.setdefault((tree, months), []).append(row)
+                print(f"round {rnd + 1} {tree:6s} {months:4d} months: metrics {row['lib_ms']:.0f} ms "
+                      f"(CPU {row['lib_cpu_ms']:.0f}), DuckDB {row['duck_ms']:.0f} ms (CPU {row['duck_cpu_ms']:.0f}): "
+                      f"{row['ratio']:.2f}x | {load_average()}", flush=True)
+    print("\n| months | before: metrics / DuckDB ms, ratio | now: metrics / DuckDB ms, ratio | answers |")
+    print("|---|---|---|---|")
+    for months in months_list:
+        cells = []
+        for tree in ("before", "now"):
+            rs = got[(tree, months)]
+            cells.append(f"{statistics.median(r['lib_ms'] for r in rs):.0f} / "
+                         f"{statistics.median(r['duck_ms'] for r in rs):.0f}, "
+                         f"**{statistics.median(r['ratio'] for r in rs):.2f}x** "
+                         f"(CPU {statistics.median(r['lib_cpu_ms'] / r['duck_cpu_ms'] for r in rs):.2f}x)")
+        ones = [r["one_ratio"] for r in got[("now", months)] if "one_ratio" in r]
+        if ones:
+            cells[-1] += f"; as one query {statistics.median(ones):.2f}x"
+        a, b = (pd.read_parquet(keep / f"answer_{t}_m{months}.parquet") for t in ("before", "now"))
+        cells.append("identical to the bit" if a.equals(b) else "DIFFER")
+        print(f"| {months} | " + " | ".join(cells) + " |")
     print(f"end: {load_average()}")
 
 
@@ -315,6 +385,8 @@ def main() -> None:
     ap.add_argument("--warm", metavar="MONTHS,...",
                     help="instead: the app's metrics call vs DuckDB's bare query in one warm process at each history "
                          "length, e.g. --warm 12,60,120 (issue 25)")
+    ap.add_argument("--rounds", type=int, default=2, help="with --warm and --before: rounds of both trees")
+    ap.add_argument("--json-out", help=argparse.SUPPRESS)
     ap.add_argument("--engine", help=argparse.SUPPRESS)
     ap.add_argument("--data-dir", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
@@ -323,8 +395,16 @@ def main() -> None:
         print(json.dumps(run_engine(args.engine, Path(args.data_dir), Path(args.out))))
         return
     if args.warm:
-        warm_scale([int(x) for x in args.warm.split(",")], args.orgs_per_ics * (10 if args.stress else 1),
-                   args.repeat, Path(args.keep) if args.keep else None)
+        months = [int(x) for x in args.warm.split(",")]
+        orgs = args.orgs_per_ics * (10 if args.stress else 1)
+        if args.before:
+            keep = Path(args.keep or tempfile.mkdtemp(prefix="bench_scale_warm_"))
+            warm_before_after(months, orgs, args.repeat, keep, Path(args.before).resolve(), args.rounds)
+            return
+        rows = warm_scale(months, orgs, args.repeat, Path(args.keep) if args.keep else None,
+                          Path(args.json_out) if args.json_out else None)
+        if args.json_out:
+            print(json.dumps(rows))
         return
     if args.app:
         print(load_average())

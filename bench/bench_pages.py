@@ -2,6 +2,7 @@
 when the screen does.
 
     .venv/bin/python bench/bench_pages.py [--repeats 3] [--pages turnover,map] [--gpu both|on|off]
+    .venv/bin/python bench/bench_pages.py --pages turnover,vacancy,what-if --gpu off --before /tmp/before
 
 Servers (same flags as tests/conftest.Server, so Streamlit's defaults): `app.py`, and two baselines:
 * bench/minimal_select_app.py - one selectbox and one metric (the baseline for every select change),
@@ -299,6 +300,10 @@ def main() -> int:
                     help="also measure a bare page (a 'Staff group' select and charts only) after each select change, "
                          "e.g. bench/bare_charts_app.py")
     ap.add_argument("--chromium-arg", action="append", default=[], help="extra Chromium switch for both browsers")
+    ap.add_argument("--before", default="", metavar="TREE",
+                    help="also serve TREE/app.py (another checkout, e.g. `git archive` of main) and make every change "
+                         "on it right after the same change on this tree's app, in the same browser (before/after in "
+                         "one run)")
     a = ap.parse_args()
     only = {s.strip() for s in a.pages.split(",") if s.strip()}
     pages = [p for p in PAGES if not only or p[0] in only]
@@ -310,6 +315,8 @@ def main() -> int:
                "slider": Server(REPO / "bench" / "minimal_app.py")}
     if a.bare_app:
         servers["charts"] = Server(REPO / a.bare_app)
+    if a.before:
+        servers["before"] = Server(Path(a.before).resolve() / "app.py", log_name="server_before")
     # (mode, page) -> {"page"/"base"/"charts"/"open": [measurements]}
     res: dict[tuple[str, str], dict[str, list[dict]]] = {}
     try:
@@ -323,8 +330,10 @@ def main() -> int:
                     ctx = b.new_context(viewport={"width": 1400, "height": 1000})
                     tabs[m] = {k: Tab(ctx, s, a.quiet_ms, a.first_wait_s, browser=b) for k, s in servers.items()}
                     for k in tabs[m]:
-                        if k != "app":
+                        if k not in ("app", "before"):
                             tabs[m][k].open()
+                    if "before" in tabs[m]:
+                        tabs[m]["before"].open()
                     homes[m] = tabs[m]["app"].open()
                 n = {m: {"select": 0, "slider": 0, "charts": 0} for m in modes}
                 for name, link, kind, change, _goal in pages:
@@ -340,11 +349,19 @@ def main() -> int:
                                 if not nav.is_visible() and more.count():  # Streamlit folds a long page list
                                     more.first.click()
                                 opened[m] = app.measure(nav.click)
+                                if "before" in tabs[m]:
+                                    bp = tabs[m]["before"].page
+                                    bnav = bp.locator("[data-testid='stSidebarNav'] a", has_text=link).first
+                                    bmore = bp.get_by_role("button", name=re.compile(r"^View \d+ more"))
+                                    if not bnav.is_visible() and bmore.count():
+                                        bmore.first.click()
+                                    tabs[m]["before"].measure(bnav.click)
                         line = []
                         for i in range(a.changes):
                             for m in modes:
                                 t = tabs[m]
                                 x = t["app"].measure(*change(t["app"].page, i))
+                                xb = t["before"].measure(*change(t["before"].page, i)) if "before" in t else None
                                 bt = t[kind]
                                 if kind == "select":
                                     base = bt.measure(*choose(bt.page, "Staff group", ("Midwives", "Managers")[n[m][kind] % 2]))
@@ -355,9 +372,12 @@ def main() -> int:
                                     ch = t["charts"].measure(*choose(t["charts"].page, "Staff group", GROUPS[n[m]["charts"] % 2]))
                                     n[m]["charts"] += 1
                                 n[m][kind] += 1
-                                r = res.setdefault((m, name), {"page": [], "base": [], "charts": [], "open": []})
+                                r = res.setdefault((m, name), {"page": [], "base": [], "charts": [], "open": [],
+                                                               "before": []})
                                 if rep >= 0:
                                     r["page"].append(x)
+                                    if xb:
+                                        r["before"].append(xb)
                                     r["base"].append(base)
                                     if ch:
                                         r["charts"].append(ch)
@@ -406,6 +426,13 @@ def main() -> int:
               f"{med(r['base'], 'main_ms'):>10.0f}{med(r['page'], 'gpu_ms'):>7.0f}{med(r['page'], 'chrome_ms'):>7.0f}"
               f"{med(r['page'], 'kb'):>6.1f}{med(r['page'], 'elements'):>6.0f}"
               + ("" if goal is None or m != "nogpu" else ("  within goal" if ratio <= goal else "  OVER goal")))
+        if r["before"]:
+            bf = r["before"]
+            br = statistics.median(x["ms"] / b["ms"] for x, b in zip(bf, r["base"]))
+            print(f"{'':<11}{m:>6}  before ({a.before}): frame {med(bf, 'ms'):.0f} ms, ratio {br:.2f}, DOM "
+                  f"{med(bf, 'dom_ms'):.0f} ms, server CPU {med(bf, 'cpu_ms'):.0f} ms, main {med(bf, 'main_ms'):.0f} ms, "
+                  f"{med(bf, 'kb'):.1f} KB, {med(bf, 'elements'):.0f} elements; now/before frame "
+                  f"{statistics.median(x['ms'] / b['ms'] for x, b in zip(r['page'], bf)):.2f}x (median of pairs)")
         if r["charts"]:
             c = r["charts"]
             print(f"{'':<11}{m:>6}  bare chart page ({a.bare_app}): frame {med(c, 'ms'):.0f} ms, DOM "

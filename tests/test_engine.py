@@ -116,9 +116,14 @@ def _store_with_damaged_pages(real_store, tmp_path):
     return store, bad
 
 
-def test_fused_query_refuses_a_damaged_file_by_name_and_serves_the_rest(real_store, tmp_path):
+@pytest.mark.parametrize("split", [False, True])
+def test_fused_query_refuses_a_damaged_file_by_name_and_serves_the_rest(real_store, tmp_path, monkeypatch, split):
     """A file whose footer is fine but whose pages are not fails inside the one query: it is named, and the
-    query is run again without it (same figures as the other month alone)."""
+    query is run again without it (same figures as the other month alone). split: each month its own query, side
+    by side (a long history): the damaged month's query is refused and the other month's served."""
+    if split:
+        monkeypatch.setattr(metrics, "MONTHS_PER_QUERY", 1)
+        monkeypatch.setattr(engine, "cores", lambda: 2)
     store, bad = _store_with_damaged_pages(real_store, tmp_path)
     m = metrics.store_metrics(store, "ICS", None, include_england=True)
     assert set(m["period"]) == {"2025-10"}
@@ -184,3 +189,37 @@ def test_engine_queries_take_values_as_parameters_never_as_sql_text():
     odd = "Q'); DROP TABLE x; --"
     assert engine.query("SELECT $v AS v", {"v": odd}).column("v").to_pylist() == [odd]
     assert engine.text_list(["a'b"]) == "['a''b']"
+
+
+@pytest.mark.parametrize("store_name", ["real_store", "vacancy_store"])
+def test_a_history_split_across_cores_gives_the_figures_of_one_query(store_name, request, monkeypatch):
+    """A long history is queried as runs of whole months side by side (one core each): the same rows, order and
+    figures, to the bit, as one query over every month (a month's figures never read another month's rows)."""
+    store = request.getfixturevalue(store_name)
+    kw = dict(include_england=True, include_regions=True)
+    monkeypatch.setattr(metrics, "MONTHS_PER_QUERY", 10_000)
+    one = metrics.store_metrics(store, "ICS", None, **kw)
+    calls = []
+    real_table = metrics.metrics_table
+    monkeypatch.setattr(metrics, "metrics_table", lambda *a, **k: calls.append(k["params"]["files"]) or
+                        real_table(*a, **k))
+    monkeypatch.setattr(metrics, "MONTHS_PER_QUERY", 1)
+    monkeypatch.setattr(engine, "cores", lambda: 2)
+    split = metrics.store_metrics(store, "ICS", None, **kw)
+    assert len(calls) == 2 and not set(calls[0]) & set(calls[1])  # two queries, each over its own month's files
+    assert {p.split("period=")[1][:7] for p in calls[0]} == {"2025-10"}
+    assert split["period"].unique().tolist() == ["2025-10", "2025-11"]
+    pd.testing.assert_frame_equal(split, one, check_exact=True)
+
+
+def test_metrics_come_in_the_published_order(real_store):
+    """Month, then systems, regions, England, each by code, then staff groups in their own order (the engine's
+    rows are put in this order after the query)."""
+    from lib.data.schema import STAFF_GROUP_ORDER
+    m = metrics.store_metrics(real_store, "ICS", None, include_england=True, include_regions=True)
+    kind = np.where(m["area_code"] == "ENG", 2, np.where(m["area_code"].str.fullmatch(r"Y\d\d"), 1, 0))
+    key = pd.DataFrame({"period": m["period"], "kind": kind, "area": m["area_code"],
+                        "group": m["staff_group"].map(STAFF_GROUP_ORDER.index)})
+    assert key.equals(key.sort_values(["period", "kind", "area", "group"]))
+    assert m.groupby(["period", "area_code"]).size().min() > 5 and len(m) == len(m.drop_duplicates(
+        ["period", "area_code", "staff_group"]))

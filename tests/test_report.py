@@ -303,7 +303,7 @@ def test_disclosure_control_leaves_no_count_under_5(real_store, tmp_path):
 # ------------------------------------------------------------------------------------------------ refusals
 def test_cli_refuses_bad_input_plainly(real_store, tmp_path):
     r = run_cli("report", "--data-dir", real_store, "--area", "QXX", "--out", tmp_path / "x.pdf")
-    assert r.returncode == 2 and "--area 'QXX' is not a system" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 2 and "--area: 'QXX' is not an NHS system" in r.stderr and "Traceback" not in r.stderr
     listed = r.stderr.split("expected one of ")[1].split(" (or all)")[0].split(", ")
     assert len(listed) == 42 and "QKK" in listed  # the 42 ICBs of July 2022, nothing else
     r = run_cli("report", "--data-dir", real_store, "--area", "QKK", "--period", "2024-01", "--out", tmp_path / "x.pdf")

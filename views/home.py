@@ -66,6 +66,8 @@ st.caption(calendar.comparison_caption(ctx.period, ctx.previous_period, ctx.year
            + headlines.COMPARISON_NOTE + (f"  \n{year_line}" if year_line else ""))
 if eng[-1].value is None:  # the turnover files carry no vacancies: say which file would fill the figure
     st.caption(f"Vacancy rate: {im.EMPTY_MEASURE_HELP['vacancy_rate']}")
+else:                      # the vacancy figure's own date and source, beside it
+    st.caption(calendar.own_date_line(calendar.VACANCIES, ctx.period, calendar.VACANCY_TEMPLATE_SOURCE))
 shell.definition("fte", "headcount", "leaver_rate", "joiner_rate", "vacancy_rate")
 
 st.subheader(headlines.systems_heading(ctx.level))

@@ -6,11 +6,14 @@ store (lib/data/loader.py) and compute figures (lib/insight/metrics.py) through 
 figures come from the same SQL by construction.
 
 One in-memory database per process (two: all cores, and one thread for the metrics), holding nothing between calls
-but DuckDB's own caches; each thread queries it through its own cursor.
+but DuckDB's own caches; each thread queries it through its own cursor. Independent one-thread queries (the metrics of
+separate groups of months) run side by side on the process's pool (`side_by_side`), one core each.
 """
 from __future__ import annotations
 
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
 import pyarrow as pa
@@ -20,6 +23,7 @@ Error = duckdb.Error  # what a failed query raises (unreadable file, wrong type,
 _LOCAL = threading.local()
 _DATABASES: dict[str, duckdb.DuckDBPyConnection] = {}
 _LOCK = threading.Lock()
+_POOL: list[ThreadPoolExecutor] = []
 
 
 def _database(threads: int | None) -> duckdb.DuckDBPyConnection:
@@ -61,6 +65,28 @@ def query(sql: str, params: dict | None = None, tables: dict[str, pa.Table] | No
     finally:
         for name in names:
             con.unregister(name)
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def side_by_side(fn, items: list) -> list:
+    """[fn(item) for item in items], run on the process's pool (one worker a core, shared by every session: a busy
+    server queues here rather than oversubscribing the cores). Each worker thread has its own cursors, so one-thread
+    queries run in parallel (DuckDB releases the interpreter lock while it works) and each adds its sums in the same
+    order as it would alone. Results in the order of `items`; the first exception is raised."""
+    if len(items) <= 1:
+        return [fn(item) for item in items]
+    with _LOCK:
+        if not _POOL:
+            _POOL.append(ThreadPoolExecutor(max_workers=cores(), thread_name_prefix="engine"))
+        pool = _POOL[0]
+    return list(pool.map(fn, items))
 
 
 def quoted(name: str) -> str:

@@ -268,7 +268,8 @@ def load_frame(data_dir: str | Path, level: str, periods: list[str] | None = Non
 
 def load_area_frame(data_dir: str | Path, level: str, periods: list[str] | None = None,
                     area_codes: list[str] | None = None, sources: list[str] | None = None,
-                    problems: list[str] | None = None, names: bool = True, over=None) -> pd.DataFrame:
+                    problems: list[str] | None = None, names: bool = True, over=None,
+                    groups: int | None = None) -> pd.DataFrame:
     """As load_frame, with organisations summed: one row per period x area x staff group x source.
 
     Same canonical columns and dtypes (org_code and org_name empty; names and period_start from the area's
@@ -284,19 +285,31 @@ def load_area_frame(data_dir: str | Path, level: str, periods: list[str] | None 
     when a footer has none) (lib.insight.metrics.store_metrics sums and rates them in one query, so the area rows
     never leave the engine). None when no file is left. A file the engine cannot read is refused by name and the
     query run again without it, as for the frame.
+
+    groups (with over): the accepted files are split into up to `groups` runs of whole, consecutive periods, over is
+    called on each side by side on the engine's pool (engine.side_by_side), and the result is the list of over's
+    results in period order ([] when no file is left). For a query whose rows of one period never meet another's
+    (the metrics), that is the same answer, to the bit, from several cores.
     """
-    return _load(data_dir, level, periods, area_codes, sources, problems, by_area=True, names=names, over=over)
+    return _load(data_dir, level, periods, area_codes, sources, problems, by_area=True, names=names, over=over,
+                 groups=groups)
 
 
-def _load(data_dir, level, periods, area_codes, sources, problems, by_area: bool, names: bool = True, over=None):
+def _load(data_dir, level, periods, area_codes, sources, problems, by_area: bool, names: bool = True, over=None,
+          groups: int | None = None):
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise DataDirError(f"data directory {data_dir} does not exist; ingest files into it first "
                            f"(python -m lib ingest FILE --data-dir {data_dir})")
     parts = _partitions(data_dir, level, problems)
     wanted = set(periods) if periods is not None else None
-    files = [f for p, fs in parts.items() if wanted is None or p in wanted for f in fs
-             if sources is None or f.stem in sources]
+    by_period = [[f for f in fs if sources is None or f.stem in sources]
+                 for p, fs in parts.items() if wanted is None or p in wanted]
+    if over is not None and groups is not None:
+        runs = [[f for fs in run for f in fs] for run in _runs([fs for fs in by_period if fs], groups)]
+        out = engine.side_by_side(lambda files: _read(files, area_codes, by_area, problems, names, over), runs)
+        return [r for r in out if r is not None]
+    files = [f for fs in by_period for f in fs]
     table = _read(files, area_codes, by_area, problems, names, over)
     if over is not None:
         return table
@@ -304,6 +317,12 @@ def _load(data_dir, level, periods, area_codes, sources, problems, by_area: bool
         return pd.DataFrame({c: pd.Series(dtype=ARROW_SCHEMA.field(c).type.to_pandas_dtype())
                              for c in CANONICAL_COLUMNS})
     return table.to_pandas()
+
+
+def _runs(items: list, n: int) -> list[list]:
+    """items cut into min(n, len(items)) consecutive runs of near-equal length, in order."""
+    n = max(1, min(n, len(items)))
+    return [items[i * len(items) // n:(i + 1) * len(items) // n] for i in range(n)] if items else []
 
 
 _TEXT_COLUMNS = [f.name for f in ARROW_SCHEMA if pa.types.is_string(f.type)]
@@ -451,17 +470,32 @@ def provenance(data_dir: str | Path) -> dict:
     return out
 
 
+def table_periods(data_dir: str | Path, folder: str, level: str) -> list[str]:
+    """Months with rows in a table of its own (storage.TABLES: <data_dir>/<folder>/level=L/period=P/*.parquet)."""
+    base = Path(data_dir) / folder / f"level={level}"
+    return sorted(p.name.split("=", 1)[1] for p in base.glob("period=*") if any(p.glob("*.parquet")))
+
+
 def sickness_periods(data_dir: str | Path, level: str) -> list[str]:
     """Months with sickness absence rows at a level (its own store: <data_dir>/sickness/level=L/period=P/)."""
-    base = Path(data_dir) / "sickness" / f"level={level}"
-    return sorted(p.name.split("=", 1)[1] for p in base.glob("period=*") if any(p.glob("*.parquet")))
+    return table_periods(data_dir, "sickness", level)
 
 
 def load_sickness(data_dir: str | Path, level: str, periods: list[str] | None = None,
                   problems: list[str] | None = None) -> pd.DataFrame:
     """Sickness absence rows (lib.data.schema.SICKNESS_COLUMNS) for a level; an unreadable file is skipped and
     named in `problems`, never fatal."""
-    base = Path(data_dir) / "sickness" / f"level={level}"
+    return load_table(data_dir, "sickness", level, SICKNESS_COLUMNS, SICKNESS_ARROW_SCHEMA, periods, problems,
+                      "sickness absence")
+
+
+def load_table(data_dir: str | Path, folder: str, level: str, columns, schema: pa.Schema,
+               periods: list[str] | None = None, problems: list[str] | None = None,
+               what: str | None = None) -> pd.DataFrame:
+    """Rows of a table of its own (sickness, pcn, population) for a level and the `periods` asked (None: all),
+    cast to `schema`. A file that cannot be read, or holds rows of another month than its folder, is skipped and
+    named in `problems` ('not a readable <what> file'), never fatal."""
+    base = Path(data_dir) / folder / f"level={level}"
     wanted = set(periods) if periods is not None else None
     tables = []
     for pdir in sorted(base.glob("period=*")):
@@ -470,10 +504,10 @@ def load_sickness(data_dir: str | Path, level: str, periods: list[str] | None = 
             continue
         for f in sorted(x for x in pdir.glob("*.parquet") if not x.name.startswith(".")):
             try:
-                t = pq.read_table(f, columns=list(SICKNESS_COLUMNS)).cast(SICKNESS_ARROW_SCHEMA)
+                t = pq.read_table(f, columns=list(columns)).cast(schema)
             except (pa.ArrowException, OSError, ValueError, KeyError) as exc:
                 if problems is not None:
-                    problems.append(f"{f}: not a readable sickness absence file ({str(exc)[:120]}); it is ignored")
+                    problems.append(f"{f}: not a readable {what or folder} file ({str(exc)[:120]}); it is ignored")
                 continue
             if t.num_rows and not pc.all(pc.equal(t["period_end"], period)).as_py():
                 if problems is not None:
@@ -481,5 +515,5 @@ def load_sickness(data_dir: str | Path, level: str, periods: list[str] | None = 
                 continue
             tables.append(t)
     if not tables:
-        return pd.DataFrame({f.name: pd.Series(dtype=f.type.to_pandas_dtype()) for f in SICKNESS_ARROW_SCHEMA})
+        return pd.DataFrame({f.name: pd.Series(dtype=f.type.to_pandas_dtype()) for f in schema})
     return pa.concat_tables(tables).to_pandas()

@@ -48,7 +48,7 @@ def directory(frame: pd.DataFrame, level: str = "ICS") -> pd.DataFrame:
     if rows.empty:
         return pd.DataFrame(columns=ORG_COLUMNS)
     latest = rows.sort_values("period_end").groupby("org_code", sort=False).last().reset_index()
-    names = geography.area_names(level)
+    names = geography.area_name_lookup(level)
     out = pd.DataFrame({
         "org_code": latest["org_code"], "org_name": latest["org_name"], "system_code": latest["area_code"],
         "system_name": latest["area_code"].map(names).fillna(latest["area_code"]),

@@ -49,7 +49,7 @@ def rates(df: pd.DataFrame, by: str = "area", staff_group: str = ALL_STAFF, leve
         key, names = "org_code", rows.groupby("org_code")["org_name"].first()
     elif by == "area":
         rows = rows[rows["area_code"] != SICKNESS_OUTSIDE_SYSTEMS]
-        key, names = "area_code", pd.Series(geography.area_names(level))
+        key, names = "area_code", pd.Series(geography.area_name_lookup(level))
     elif by == "region":
         rows = rows[(rows["area_code"] != SICKNESS_OUTSIDE_SYSTEMS) & (rows["region_code"] != "")]
         key, names = "region_code", pd.Series(geography.REGIONS)

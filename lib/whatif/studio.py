@@ -444,6 +444,19 @@ def check_area(scn: Scenario, baseline: Baseline) -> list[str]:
     return []
 
 
+def link_area(raw: str, baseline: Baseline) -> str:
+    """The what-if page's check of a link's `area`: the command line's own (lib.data.geography.area_on_footprint on the
+    baseline's footprint, as lib.cli.areas.scenario_area), then England or a system of the loaded data. AreaError
+    (a ValueError) otherwise."""
+    from lib.data import geography
+    code = (geography.area_on_footprint(raw, baseline.footprint, "area")[0] if baseline.footprint
+            else geography.check_area(raw, "area"))
+    problems = check_area(Scenario(area=code), baseline)
+    if problems:
+        raise geography.AreaError(problems[0])
+    return code
+
+
 def moved_scenario(scn: Scenario, baseline: Baseline) -> tuple[Scenario, str] | None:
     """A scenario whose area is a system of another footprint (an old link or file naming an abolished ICB), moved
     to the system it became on the baseline's footprint, with the sentence saying so; None when it needs no move
@@ -914,6 +927,8 @@ def picture_notes(base: Baseline, area: str, group: str, a: Assumptions | None =
                        "elsewhere England's published vacancy rate (NHS Vacancy Statistics, 30 Sep 2025).")
         else:
             out.append("Starting gap: the systems' own vacancies (vacancy template).")
+        # each kind of vacancy figure used, with its own date (issue 21: figures of another month say so)
+        out += [vacancy_date_line(b, a) + "." for b, used in ((base, own > 0), (None, base.vacancy_default)) if used]
     g = a.value("demand", "demand_growth")
     out.append(f"Demand growth {100 * g:.1f}% a year unless a scenario sets it: "
                + ("an illustrative assumption, not verified." if not _demand_verified(a).get("demand_growth")
@@ -985,6 +1000,26 @@ def national_vacancy_table(a: Assumptions | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+NATIONAL_VACANCY_SHORT_SOURCE = "NHS Vacancy Statistics, England"
+
+
+def national_vacancy_month(a: Assumptions | None = None) -> str:
+    """The month England's published vacancy rates are for: their reference date ('as_at' in the assumptions)."""
+    a = a or shared_assumptions()
+    dates = {str(rec.get("as_at", ""))[:7] for rec in a.data.get("national_vacancy_rates", {}).values()
+             if isinstance(rec, dict)}
+    return max(d for d in dates if d)
+
+
+def vacancy_date_line(base: Baseline | None = None, a: Assumptions | None = None) -> str:
+    """'Vacancies: Sep 2025 (NHS Vacancy Statistics, England)' beside England's published rates (base None), or
+    'Vacancies: <the baseline's month> (vacancy template, ...)' beside the systems' own vacancies."""
+    from lib.insight.calendar import VACANCIES, VACANCY_TEMPLATE_SOURCE, own_date_line
+    if base is not None:
+        return own_date_line(VACANCIES, base.period, VACANCY_TEMPLATE_SOURCE)
+    return own_date_line(VACANCIES, national_vacancy_month(a), NATIONAL_VACANCY_SHORT_SOURCE)
+
+
 NATIONAL_VACANCY_SOURCE = ("NHS Vacancy Statistics, England (NHS England, experimental statistics), reference date "
                            "30 September 2025, published 27 November 2025")
 
@@ -1004,4 +1039,5 @@ def caveat_line(base: Baseline, area: str, group: str, a: Assumptions | None = N
         if base.vacancy_default and not (base.vacancy_known[rows, j] & (fte > 0)).any():
             bits.append(f"gap now from England's published vacancy rate, {100 * a.national_vacancy_rate(group):.1f}% "
                         "(NHS Vacancy Statistics, 30 Sep 2025), not this system's figure")
+            bits.append(vacancy_date_line(None, a))        # the figure's own date, beside it
     return "; ".join(bits) + "." if bits else ""
