@@ -53,3 +53,15 @@ def test_demo_vacancy_figures_say_their_month_and_source(monkeypatch):
     assert line in [c.value for c in at.caption], body(at)
     at = open_app_page("views/home.py")
     assert line in [c.value for c in at.caption], body(at)
+    at = open_app_page("views/profile.py")
+    assert any(m.label == "Vacancy rate" and m.value != "-" for m in at.metric)
+    assert any(c.value.endswith(line) for c in at.caption), body(at)
+
+
+def test_no_vacancy_line_where_no_vacancy_figure_is_shown(real_store, monkeypatch):
+    """The real turnover files carry no vacancies: Headlines and the profile say which file fills the figure, and
+    no 'Vacancies: <month>' line stands beside an empty figure."""
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    for page in ("views/home.py", "views/profile.py"):
+        text = body(open_app_page(page))
+        assert "Vacancies: Nov 2025 (vacancy template" not in text, page

@@ -50,7 +50,9 @@ def _headline_caption(figs, prev_text: str | None, year_text: str | None) -> str
     arrows = ((f"Arrows: {calendar.comparison_text(ctx.period, ctx.previous_period)}. " if prev_text else
                "No earlier month is loaded, so no change is shown. ") + "Rates are monthly, FTE basis. Leavers are "
               "summed over organisations, so moves between organisations inside a system count.")
-    return "  \n".join([since, england, arrows])
+    vacancies = [calendar.own_date_line(calendar.VACANCIES, ctx.period, calendar.VACANCY_TEMPLATE_SOURCE)
+                 for f in figs if f.column == "vacancy_rate" and f.value is not None and not pd.isna(f.value)]
+    return "  \n".join([since, england, arrows, *vacancies])   # the vacancy figure's own date, beside it
 
 
 def _definitions(keys: list[str]) -> None:

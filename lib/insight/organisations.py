@@ -30,7 +30,7 @@ CARE_SETTING_DEFINITION = ("Care setting is NHS Digital's CLUSTER_GROUP of each 
                            "setting sums only the organisations of that setting in the system.")
 PEER_DEFINITION = ("Peers are the organisations of the same NHS Digital BENCHMARK_GROUP across England (for example "
                    "\"Acute - Teaching\"). Funnel limits (95% and 99.8%) are around the peers' pooled rate, "
-                   "adjusted for overdispersion as FunnelPlotR does.")
+                   "widened for real differences between organisations, as FunnelPlotR does.")
 
 
 class NoOrganisations(ValueError):
@@ -165,7 +165,7 @@ def peer_comparison(m: pd.DataFrame, org_code: str, period: str, staff_group: st
         else:
             notes.append("Fewer than two peers have figures: no funnel plot.")
         if view is not None and len(view.units) < 10:
-            notes.append(f"Only {len(view.units)} peers: the overdispersion estimate is rough.")
+            notes.append(f"Only {len(view.units)} peers: the estimate of how much they differ beyond chance is rough.")
     rank = peers.loc[peers["org_code"] == org_code, "rank"].iloc[0]
     side = {} if view is None else dict(zip(view.units["area_code"], view.units["side"]))
     table = pd.DataFrame({"org_code": peers["org_code"], "org_name": peers["org_name"],

@@ -160,5 +160,6 @@ def funnel_view(df: pd.DataFrame, period: str, by: str = "area", staff_group: st
     units = signals.funnel_units(res, names)
     notes = list(res.notes)
     if len(units) < 10:
-        notes.append(f"Only {len(units)} units have figures: the overdispersion estimate is rough.")
+        notes.append(f"Only {len(units)} units have figures: the estimate of how much they differ beyond chance "
+                     "is rough.")
     return signals.FunnelView(res, units, period, MEASURE, notes)

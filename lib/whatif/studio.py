@@ -1037,7 +1037,7 @@ def caveat_line(base: Baseline, area: str, group: str, a: Assumptions | None = N
         rows = list(range(len(base.area_codes))) if area == ENGLAND else [base.area_codes.index(area)]
         fte = base.fte[rows, j]
         if base.vacancy_default and not (base.vacancy_known[rows, j] & (fte > 0)).any():
-            bits.append(f"gap now from England's published vacancy rate, {100 * a.national_vacancy_rate(group):.1f}% "
-                        "(NHS Vacancy Statistics, 30 Sep 2025), not this system's figure")
-            bits.append(vacancy_date_line(None, a))        # the figure's own date, beside it
+            bits.append(f"gap now from England's published vacancy rate, {100 * a.national_vacancy_rate(group):.1f}%, "
+                        "not this system's figure")
+            bits.append(vacancy_date_line(None, a))        # the figure's own date and source, beside it
     return "; ".join(bits) + "." if bits else ""
