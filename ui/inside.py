@@ -294,7 +294,7 @@ def _rates_on_screen(table: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
            "System's rate": st.column_config.NumberColumn("System", width=70),
            "England's rate": st.column_config.NumberColumn("England", width=70),
            "Similar systems' middle half": st.column_config.TextColumn(
-               "Similar systems' middle half", width=160, help="Lower to upper quartile of the similar systems"),
+               "Peers' middle half", width=160, help="Lower to upper quartile of the similar systems (peers)"),
            "Similar systems' rate: median": st.column_config.NumberColumn("Their median", width=90),
            "Among similar systems": st.column_config.TextColumn("Among similar systems", width=205),
            "System's rate without hosted regional services": st.column_config.NumberColumn(
