@@ -38,14 +38,14 @@ MDC_CONCERN = "#FAB428"
 MDC_NEUTRAL = "#361475"
 MDC_TARGET = "#DE1B1B"
 POINT_LABELS = {
-    "common_cause": "Common cause",
-    "special_cause_improvement": "Special cause: improvement",
-    "special_cause_concern": "Special cause: concern",
-    "special_cause_neutral_high": "Special cause: change",
-    "special_cause_neutral_low": "Special cause: change",
+    "common_cause": "Usual variation",
+    "special_cause_improvement": "Unusual: improvement",
+    "special_cause_concern": "Unusual: concern",
+    "special_cause_neutral_high": "Unusual: change",
+    "special_cause_neutral_low": "Unusual: change",
     "too_few_points": "Too few points to judge",
 }
-_POINT_DOMAIN = ["Common cause", "Special cause: improvement", "Special cause: concern", "Special cause: change",
+_POINT_DOMAIN = ["Usual variation", "Unusual: improvement", "Unusual: concern", "Unusual: change",
                  "Too few points to judge"]
 _POINT_RANGE = [MDC_COMMON, MDC_IMPROVEMENT, MDC_CONCERN, MDC_NEUTRAL, "#AEB7BD"]
 # Vega renders these small charts as SVG (crisp on a projector; the browser test counts the marks).
@@ -85,7 +85,7 @@ def spc_chart(spc_df: pd.DataFrame, title: str, *, measure: str = "fte", value_l
         "Value": spc_df["y"], "Average": spc_df["mean"], "Lower limit": spc_df["lpl"],
         "Upper limit": spc_df["upl"], "near_lpl": spc_df["near_lpl"], "near_upl": spc_df["near_upl"],
         "phase": spc_df["phase"].astype(int),
-        "Reading": [POINT_LABELS.get(t, "Common cause") for t in spc_df["point_type"]],
+        "Reading": [POINT_LABELS.get(t, "Usual variation") for t in spc_df["point_type"]],
         "Rule": [signals.rule_words(r) if s else "" for r, s in zip(spc_df["special_cause_rule"],
                                                                       spc_df["special_cause"])],
     })
@@ -118,7 +118,7 @@ def spc_chart(spc_df: pd.DataFrame, title: str, *, measure: str = "fte", value_l
     layers.append(base.mark_point(filled=True, size=55, opacity=1).encode(
         y="Value:Q",
         color=alt.Color("Reading:N", scale=alt.Scale(domain=_POINT_DOMAIN, range=_POINT_RANGE),
-                        legend=alt.Legend(orient="bottom", title=None, labelLimit=260)),
+                        legend=alt.Legend(orient="bottom", title=None, labelLimit=0)),
         tooltip=tooltip,
     ).transform_filter("datum.Value != null").properties(name="spc_points"))
     brk = trend_charts.break_rules(pd.DataFrame({"month": pd.to_datetime(d["Month"])}))
@@ -136,7 +136,7 @@ def run_chart(run_df: pd.DataFrame, title: str, *, measure: str = "fte", value_l
     label = value_label or signals.MEASURES.get(measure, signals.MEASURES["fte"]).label
     d = pd.DataFrame({
         "Period": run_df["period"].astype(str), "Value": run_df["y"], "Median": run_df["median"],
-        "Reading": [POINT_LABELS.get(t, "Common cause") for t in run_df["point_type"]],
+        "Reading": [POINT_LABELS.get(t, "Usual variation") for t in run_df["point_type"]],
         "Rule": [signals.rule_words(r) if sc else "" for r, sc in zip(run_df["special_cause_rule"],
                                                                        run_df["special_cause"])]})
     d = calendar.with_month_gaps(d, period="Period")
@@ -151,7 +151,7 @@ def run_chart(run_df: pd.DataFrame, title: str, *, measure: str = "fte", value_l
         y=alt.Y("Value:Q", title=label, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False)))
     points = base.mark_point(filled=True, size=55, opacity=1).encode(
         y="Value:Q", color=alt.Color("Reading:N", scale=alt.Scale(domain=_POINT_DOMAIN, range=_POINT_RANGE),
-                                     legend=alt.Legend(orient="bottom", title=None, labelLimit=260)),
+                                     legend=alt.Legend(orient="bottom", title=None, labelLimit=0)),
         tooltip=[alt.Tooltip("Period:N"), alt.Tooltip("Value:Q", format=tip_fmt), "Reading:N", "Rule:N"],
     ).transform_filter("datum.Value != null").properties(name="run_points")
     return alt.layer(line, median, points).properties(title=f"{title} (run chart)", height=height, usermeta=_SVG)
@@ -241,7 +241,7 @@ def funnel_chart(view: signals.FunnelView, title: str, *, highlight: str | None 
         x=x, y=alt.Y("rate:Q", title=m.label, axis=alt.Axis(format=fmt), scale=y_scale),
         strokeDash=alt.StrokeDash("Limits:N", scale=alt.Scale(domain=["95% limits", "99.8% limits"],
                                                               range=[[5, 4], [1, 0]]),
-                                  legend=alt.Legend(orient="bottom", title=None)),
+                                  legend=alt.Legend(orient="bottom", title=None, labelLimit=0)),
         detail="limit:N")
     target = alt.Chart(pd.DataFrame({"Pooled rate": [view.result.target]})).mark_rule(
         color="#231f20", strokeWidth=1.2).encode(y="Pooled rate:Q")
@@ -250,7 +250,7 @@ def funnel_chart(view: signals.FunnelView, title: str, *, highlight: str | None 
     points = alt.Chart(pts).mark_point(filled=True, size=70, opacity=0.95).encode(
         x=alt.X("Size:Q"), y="Rate:Q",
         color=alt.Color("Reading:N", scale=alt.Scale(domain=[d_ for d_, _ in used], range=[r for _, r in used]),
-                        legend=alt.Legend(orient="bottom", title=None, labelLimit=260, columns=3)),
+                        legend=alt.Legend(orient="bottom", title=None, labelLimit=0, columns=3)),
         tooltip=tip).properties(name="funnel_points")
     labels = alt.Chart(pts[pts["outlier"] | pts["selected"]]).mark_text(
         align="left", dx=7, dy=-7, fontSize=11, color="#231f20").encode(x="Size:Q", y="Rate:Q", text="System:N")
@@ -271,7 +271,7 @@ def icon_words(summary: dict, measure: str) -> list[str]:
     m = signals.MEASURES.get(measure)
     lines = []
     icon = summary["variation_icon"]
-    name = {"common_cause": "Common cause", "improvement_high": "Improvement (higher is better)",
+    name = {"common_cause": "Usual variation", "improvement_high": "Improvement (higher is better)",
             "improvement_low": "Improvement (lower is better)", "concern_high": "Concern (higher is worse)",
             "concern_low": "Concern (lower is worse)", "neutral_high": "Change upwards",
             "neutral_low": "Change downwards"}.get(icon, icon)
@@ -288,11 +288,12 @@ def icon_words(summary: dict, measure: str) -> list[str]:
 HOW_TO_READ_SPC = (
     "Each dot is one month. The solid line is the average; the dashed lines are the **process limits** "
     "(average +/- 2.66 x the average month-to-month change, about 3 sigma). Values between the limits are "
-    "**common cause** variation: the usual ups and downs of this process, not worth explaining month by month. "
-    "A **special cause** (coloured dot) is flagged when: a point falls outside a limit; 7 points in a row rise "
+    "**usual variation**: the ups and downs of this process, not worth explaining month by month. "
+    "An **unusual** point (coloured dot) is flagged when: a point falls outside a limit; 7 points in a row rise "
     "or fall; 7 points in a row sit on one side of the average; or 2 of 3 points sit near a limit (beyond two "
     "thirds of the way) on the same side. Blue = improvement, orange = concern, purple = a change where "
-    "neither direction is better. Method: NHS England Making Data Count, as the NHSRplotthedots R package.")
+    "neither direction is better. Method: NHS England Making Data Count, as the NHSRplotthedots R package (its "
+    "terms are explained on Data and definitions).")
 HOW_TO_READ_FUNNEL = (
     "League tables rank every system even when the differences are chance: a small system's rate swings more "
     "from month to month than a large one's. A **funnel plot** draws each system at its size (the rate's "
@@ -432,10 +433,10 @@ def what_changed_summary(ctx, *, staff_group: str = ALL_STAFF, key: str = "what_
         return None
     with st.spinner("Checking every system's SPC chart..."):
         changes = what_changed(ctx, staff_group)
-    st.caption(f"Systems whose latest month ({shell.period_label(ctx.period)}) is a special cause on its own "
-               f"SPC chart ({staff_group}); everything else is common cause variation. Concerns first.")
+    st.caption(f"Systems whose latest month ({shell.period_label(ctx.period)}) is unusual on its own chart over "
+               f"time ({staff_group}); everything else is within the usual variation. Concerns first.")
     if changes.empty:
-        st.success("No system shows special cause variation this month on leaver, joiner or vacancy rate or "
+        st.success("No system shows unusual variation this month on leaver, joiner or vacancy rate or "
                    "staff in post: the changes are within the usual ups and downs.", icon=":material/check:")
         return changes
     systems = changes[changes["area_code"] != signals.ENGLAND]

@@ -93,6 +93,7 @@ def sickness_body() -> None:
         st.vega_lite_chart(spec=hexes, key="sickness_hex", width="content")
         trend_charts.show(map_view.legend_chart(scale, mt["value"].isna().any()), "", "sickness_legend",
                           downloads=False)
+        map_view.hex_key(ctx.level)
     with right:
         what = "Sickness absence rate" if group == ALL_STAFF else f"Sickness absence rate, {group}"
         trend_charts.show(map_view.ranked_chart(mt, scale, "sickness_rate", area if area != ENGLAND else None,

@@ -236,6 +236,13 @@ def hex_layout(level: str = "ICS", *, gap: float = 0.04) -> pd.DataFrame:
     return pd.DataFrame(out).sort_values(["row", "col"], ascending=[False, True], ignore_index=True)
 
 
+def label_key(level: str = "ICS") -> list[tuple[str, str]]:
+    """(label, system name) for every hexagon of the level, by label: the key that says what "BSol" or "S&S" on
+    the cartogram stands for (a hexagon has room for a few letters, not a name)."""
+    lay = hex_layout(level)
+    return sorted(zip(lay["label"].astype(str), lay["short_name"].astype(str)), key=lambda t: t[0].lower())
+
+
 def hex_labels(level: str = "ICS") -> pd.DataFrame:
     """Label positions for a TextLayer: code, label, lon, lat (hexagon centres)."""
     return hex_layout(level)[["code", "label", "lon", "lat"]]

@@ -164,7 +164,7 @@ MONTHS_PER_QUERY = 24
 def lookups(level: str) -> tuple[dict[str, pa.Table], dict]:
     """The tables and parameters metrics_sql reads besides the rows: each area's region and name at `level`."""
     regions = geography.area_lookup_regions(level)
-    names = {**geography.REGIONS, **geography.area_names(level), ENGLAND_CODE: ENGLAND_NAME}
+    names = {**geography.REGIONS, **geography.area_name_lookup(level), ENGLAND_CODE: ENGLAND_NAME}
     tables = {"_regions": pa.table({"area_code": pa.array(list(regions), pa.string()),
                                     "region_code": pa.array(list(regions.values()), pa.string())}),
               "_names": pa.table({"area_code": pa.array(list(names), pa.string()),
