@@ -36,7 +36,8 @@ TABLE_LABEL = "Show every system: table and downloads"
 # Session keys of the pages' on-request sections (tests open them as a click does: at.session_state[key] = True)
 TURNOVER_TABLE, VACANCY_TABLE = "turnover_table_open", "vacancy_table_open"
 TURNOVER_JOINERS = "turnover_joiner_chart_open"
-KEYS = (TURNOVER_TABLE, VACANCY_TABLE, TURNOVER_JOINERS)
+SICKNESS_ORGS = "sickness_orgs_open"   # Sickness absence, England: every organisation's row
+KEYS = (TURNOVER_TABLE, VACANCY_TABLE, TURNOVER_JOINERS, SICKNESS_ORGS)
 
 
 def popover(label: str, key: str, *, icon: str | None = None, help: str | None = None):
