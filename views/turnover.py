@@ -11,6 +11,7 @@ from ui import data, inside, on_request, shell, state, stats_charts, tables, tre
 
 BASIS_LABELS = {"fte": "FTE", "hc": "Headcount"}
 WINDOW_LABELS = {"month": "Monthly", "12m": "12-month rolling"}
+PEER_MEASURES = ("leaver_rate", "joiner_rate", "leaver_rate_12m", "joiner_rate_12m")  # rows with a figure shown
 
 ctx = st.session_state.get("ctx")
 st.title("Turnover: leavers and joiners")
@@ -109,6 +110,9 @@ def turnover_body() -> None:
                     else "n/a", border=True, help=trends.ROLLING_NOTE)
         if not rolling_ok:
             st.caption(f"12-month leaver rate: {trends.rolling_need(ctx.periods, ctx.period)}")
+        # beside England: the similar systems' quartiles, and hosted regional services named (issue 24)
+        inside.rates_against_peers(ctx, figures, area, group, PEER_MEASURES, key="turnover_peers",
+                                   title=f"{label} against similar systems and England, month ending {when} ({unit})")
 
     st.subheader("Leaver and joiner rates over time")
     window = state.radio("Rates", "window", list(WINDOW_LABELS), default="month", format_func=WINDOW_LABELS.get)
