@@ -27,7 +27,8 @@ def section(label: str, key: str):
 TABLE_LABEL = "Show every system: table and downloads"
 # Session keys of the pages' on-request sections (tests open them as a click does: at.session_state[key] = True)
 TURNOVER_TABLE, VACANCY_TABLE = "turnover_table_open", "vacancy_table_open"
-KEYS = (TURNOVER_TABLE, VACANCY_TABLE)
+SICKNESS_ORGS = "sickness_orgs_open"   # Sickness absence, England: every organisation's row
+KEYS = (TURNOVER_TABLE, VACANCY_TABLE, SICKNESS_ORGS)
 
 
 def popover(label: str, key: str, *, icon: str | None = None, help: str | None = None):
