@@ -119,24 +119,15 @@ def turnover_body() -> None:
     if window != wanted:  # the radio corrected a bad value: fetch that view
         view = fetch(window)
     charts = view["charts"]
-
-    def rate_chart(kind: str) -> None:
+    for kind in ("leaver", "joiner"):
         title, spec = charts[kind]
+        st.markdown(f"**{title}**")
         if spec is not None:
             trend_charts.show(spec, f"{kind}_rate_{window}_{ctx.level}_{area}", f"turnover_{kind}_trend",
                               description=view["descriptions"][kind])
         else:
             st.info("Not enough loaded months for this view. " + trends.rolling_need(ctx.periods, ctx.period)
                     if window == "12m" else "No figures for this selection.", icon=":material/info:")
-
-    st.markdown(f"**{charts['leaver'][0]}**")
-    rate_chart("leaver")
-    # The joiner rate on request (issue 25: each chart drawn costs the browser on every change; joiners are also in
-    # the headline figures and the flows chart below). Opened once, it stays open while the selection changes.
-    joiners = on_request.expander("Joiner rate over time", on_request.TURNOVER_JOINERS)
-    if joiners is not None:
-        with joiners:
-            rate_chart("joiner")
     if window == "12m":
         st.caption(trends.ROLLING_NOTE)
     shell.definition("leaver_rate", "joiner_rate", key="turnover_definitions")
