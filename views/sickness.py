@@ -129,7 +129,8 @@ def sickness_body() -> None:
         # the hex cartogram in Vega-Lite, as on the Map page: the pydeck (WebGL) map was most of the 12-19 s this
         # page took to open in a browser without a GPU (the server's rerun takes 0.3 s: py-spy, bench/README.md)
         st.vega_lite_chart(spec={**fig["hexes"]}, key="sickness_hex", width="content")
-        trend_charts.show(fig["legend"], "", "sickness_legend", downloads=False)
+        # the map page's height: without one the key's 'fit' autosize drew a title and no bands
+        trend_charts.show(fig["legend"], "", "sickness_legend", downloads=False, height=map_view.LEGEND_HEIGHT_PX)
         map_view.hex_key(ctx.level)
     with right:
         trend_charts.show(fig["rank"], f"sickness_rank_{month}", "sickness_rank", description=fig["rank_words"])
