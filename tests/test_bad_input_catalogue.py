@@ -292,6 +292,7 @@ def test_hostile_names_stored_as_text_and_exported_neutralised(name, tmp_path, c
     f = loader.load_frame(tmp_path / "d", "ICS")
     assert name in set(f["org_name"])  # stored verbatim, as text
     exported = exports.to_csv_bytes(f[["org_code", "org_name"]]).decode("utf-8-sig")
+    assert exported.splitlines()[0] == "org_code,org_name"  # no notes: the table alone
     for line in exported.splitlines()[1:]:
         cell = next(csv.reader([line]))[1]
         assert not cell.startswith(("=", "+", "-", "@")), f"formula-like cell exported: {cell!r}"

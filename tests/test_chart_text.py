@@ -99,7 +99,7 @@ def test_spc_description_common_cause_and_signal():
     assert spc_description(chart, summary, "Leaver rate (month): Alpha, All staff groups", percent=True,
                            verdicts=VERDICT, rule_words=rule_words) == (
         "Leaver rate (month): Alpha, All staff groups. SPC chart of 3 months, Oct-Dec 2025: latest 0.90% in Dec 2025; "
-        "average (centre line) 1.00%; process limits 0.70% to 1.30%. The latest month is common cause variation "
+        "average (centre line) 1.00%; process limits 0.70% to 1.30%. The latest month is within the usual variation "
         "(no signal). Trial limits: too few months to trust them fully.")
     chart = _spc_chart([100.0, 101.0, 140.0], ["common_cause", "common_cause", "special_cause_neutral_high"],
                        ["Common Cause", "Common Cause", "Above UCL"])
@@ -108,8 +108,8 @@ def test_spc_description_common_cause_and_signal():
     assert spc_description(chart, summary, "Staff in post (FTE): Alpha", percent=False, verdicts=VERDICT,
                            rule_words=rule_words) == (
         "Staff in post (FTE): Alpha. SPC chart of 3 months, Oct-Dec 2025: latest 140.0 in Dec 2025; average (centre "
-        "line) 113.7; process limits 60.0 to 130.0. The latest month is a special cause (change upwards): a point "
-        "above the upper process limit. 1 of 3 months are special causes (1 change upwards).")
+        "line) 113.7; process limits 60.0 to 130.0. The latest month is unusual (change upwards): a point "
+        "above the upper process limit. 1 of 3 months are unusual (1 change upwards).")
     assert spc_description(chart.iloc[0:0], summary, "x", percent=False, verdicts=VERDICT, rule_words=rule_words) == ""
 
 
@@ -221,12 +221,12 @@ def test_bridge_in_words_start_leavers_joiners_residual_end():
     from lib.insight.chart_text import bridge_description
     # 1000 - 50 + 60 + 5 = 1015 (a one-month bridge: no restatement step)
     t = pd.DataFrame({"label": ["Staff in post at the start", "Leavers", "Joiners",
-                                "Residual: changes of hours and reclassification", "Staff in post at the end"],
+                                "Other changes (hours, moves between staff groups)", "Staff in post at the end"],
                       "value": [1000.0, -50.0, 60.0, 5.0, 1015.0], "kind": ["total", "decrease", "increase",
                                                                            "residual", "total"]})
     assert bridge_description(t, "Alpha: Oct 2025 to Nov 2025", "FTE") == (
-        "Alpha: Oct 2025 to Nov 2025 (FTE): 1,000.0 at the start; 50.0 leavers; 60.0 joiners; residual: changes of "
-        "hours and reclassification +5.0; 1,015.0 at the end (+15.0 in all).")
+        "Alpha: Oct 2025 to Nov 2025 (FTE): 1,000.0 at the start; 50.0 leavers; 60.0 joiners; other changes "
+        "(hours, moves between staff groups) +5.0; 1,015.0 at the end (+15.0 in all).")
     # two months: the restatement between files is its own step; a fall is signed
     t2 = pd.concat([t.iloc[:4], pd.DataFrame({"label": ["Restatement between files", "Staff in post at the end"],
                                               "value": [-25.0, 990.0], "kind": ["residual", "total"]})])

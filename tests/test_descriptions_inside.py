@@ -100,8 +100,8 @@ def _bridge_words(rows: pd.DataFrame) -> str:
     start, end = rows["sip_start_fte"].sum(), rows["sip_end_fte"].sum()
     lv, jn = rows["leavers_fte"].sum(), rows["joiners_fte"].sum()
     resid = end - start - jn + lv
-    return (f"(FTE): {start:,.1f} at the start; {lv:,.1f} leavers; {jn:,.1f} joiners; residual: changes of hours "
-            f"and reclassification {resid:+,.1f}; {end:,.1f} at the end ({end - start:+,.1f} in all).")
+    return (f"(FTE): {start:,.1f} at the start; {lv:,.1f} leavers; {jn:,.1f} joiners; other changes (hours, moves "
+            f"between staff groups) {resid:+,.1f}; {end:,.1f} at the end ({end - start:+,.1f} in all).")
 
 
 def test_organisation_and_system_bridges_state_start_flows_and_end(real, turnover):
@@ -213,7 +213,7 @@ def test_accessibility_statement_lists_these_charts_as_met():
     charts = met.loc["Charts described in words"].iloc[1]
     for chart in ("the map's ranked bar chart", "Inside a system (organisations ranked",
                   "its peers' funnel plot", "Sickness absence (systems ranked, funnel plot, trend, SPC chart)",
-                  "(start, leavers, joiners, residual, end)", "'Why it differs' waterfall"):
+                  "(start, leavers, joiners, other changes, end)", "'Why it differs' waterfall"):
         assert chart in charts, chart
     assert "Charts on other pages" not in set(not_met.index)
     assert "Sickness absence map has a short text alternative only" in not_met.loc["Map picture"].iloc[1]

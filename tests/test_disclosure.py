@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from lib.insight import exports
 from lib.sharing import disclosure
 from lib.sharing.disclosure import enabled, parse_flag, small_counts, suppress_metrics
 from lib.data.loader import DEMO_DATA_DIR
@@ -228,7 +229,7 @@ def _download_frames(captured) -> list[tuple[str, pd.DataFrame]]:
             continue
         name = str(name)
         if name.endswith(".csv"):
-            out.append((name, pd.read_csv(io.BytesIO(raw))))
+            out.append((name, exports.read_csv_export(raw)[1]))
         elif name.endswith(".xlsx"):
             out += [(f"{name}:{s}", df) for s, df in pd.read_excel(io.BytesIO(raw), sheet_name=None).items()]
     return out

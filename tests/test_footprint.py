@@ -129,7 +129,8 @@ def with_2027(tmp_path, monkeypatch):
     vintages, succ = geography.load_vintages(tmp_path)
     monkeypatch.setattr(geography, "VINTAGES", vintages)
     monkeypatch.setattr(geography, "SUCCESSIONS", succ)
-    caches = (geography.translate, geography.area_lookup, geography._area_names, geography._regions_of)
+    caches = (geography.translate, geography.area_lookup, geography._area_names, geography._area_name_lookup,
+              geography._regions_of)
     for c in caches:
         c.cache_clear()
     yield

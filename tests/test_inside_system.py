@@ -367,7 +367,7 @@ def test_cli_bridge_metrics_and_sickness(real_store, tmp_path, nov):
     r = cli("bridge", "--area", "QKK", "--from", "2025-10", "--to", "2025-11", "--data-dir", d)
     assert r.returncode == 0, r.stderr
     assert "Staff in post at the start: 58,688.7" in r.stdout and "Staff in post at the end: 58,861.3" in r.stdout
-    assert "Residual: changes of hours and reclassification: -39.9" in r.stdout
+    assert "Other changes (hours, moves between staff groups): -39.9" in r.stdout
     r = cli("bridge", "--area", "QKK", "--from", "2025-10", "--to", "2025-11", "--staff-group", NURSES,
             "--basis", "hc", "--format", "json", "--data-dir", d)
     assert [s["value"] for s in json.loads(r.stdout)] == [17385, -133, 249, 9, 17510]

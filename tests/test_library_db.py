@@ -70,7 +70,7 @@ def test_save_list_load_replace_delete_export_and_change_log(backend):
         ["bob@nhs.net", "deleted", "Retention first"], ["ann@nhs.net", "replaced", "40 nursing associates"],
         ["bob@nhs.net", "saved", "Retention first"], ["ann@nhs.net", "saved", "40 nursing associates"]]
     csv = library.library_log_csv(store, ["What-if library change log"], url).decode("utf-8-sig")
-    assert csv.splitlines()[0] == "when_utc,who,what,name,detail,notes"
+    assert csv.splitlines()[:3] == ["# What-if library change log", "", "when_utc,who,what,name,detail"]
 
 
 def test_refused_owner_change_writes_nothing(backend):

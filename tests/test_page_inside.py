@@ -51,7 +51,7 @@ def test_organisations_of_a_system_ranked_with_bridge_and_peers(real):
     assert "of 51**" in t
     # the system's bridge closes to its published end figure
     assert "Staff in post at the start: 58,688.7" in t and "Staff in post at the end: 58,861.3" in t
-    assert "Residual: changes of hours and reclassification: -39.9" in t
+    assert "Other changes (hours, moves between staff groups): -39.9" in t
     # two months loaded: a run chart (issue 21), with no verdict from two points, and the months limits need
     assert "Run chart of 2 months" in t and "Too few points for a verdict" in t and "10 more months" in t
     assert at.query_params["org"] == "RJ1"

@@ -235,8 +235,8 @@ def test_headlines_on_real_data(on_real):
     at = open_app_page("views/home.py")
     text = _texts(at, "info", "caption", "success", "markdown")
     assert "not enough months to judge" in text and "10 more months" in text
-    assert "No system shows special cause" not in text
-    assert not [s for s in at.success if "special cause" in s.value]  # the sidebar's "Real data" label is a success
+    assert "No system shows unusual variation" not in text
+    assert not [s for s in at.success if "unusual" in s.value]  # the sidebar's "Real data" label is a success
     assert REAL_STATEMENT in text
     assert "vacancy template" in text  # the empty vacancy figure names the file that fills it
     assert at.query_params["source"] == ["dir"] or at.query_params["source"] == "dir"
@@ -298,7 +298,7 @@ def test_role_mix_and_signal_on_real_data(on_real):
     assert REAL_STATEMENT in _texts(at, "caption")
     at = open_app_page("views/statistics.py")
     text = _texts(at, "info", "success")
-    assert "not enough months to judge" in text and "No system shows special cause" not in text
+    assert "not enough months to judge" in text and "No system shows unusual variation" not in text
 
 
 def test_deep_link_carries_the_source(on_real):

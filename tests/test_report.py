@@ -111,8 +111,7 @@ def test_pack_figures_are_the_profile_pages(qkk_pack, real_store, monkeypatch):
         assert shown[row[0]] == row[1], row
     assert len(heads["rows"]) == 5
     # and the page offers the board pack beside its other downloads
-    labels = [str(getattr(e, "proto", e)) for e in at.get("download_button")]
-    assert any("Board pack (PDF)" in x for x in labels), labels
+    assert at.button(key="profile_board_pack").proto.label == "Board pack (PDF)"
 
 
 def test_pack_uses_the_pages_functions(qkk_pack, real_store):
@@ -303,7 +302,7 @@ def test_disclosure_control_leaves_no_count_under_5(real_store, tmp_path):
 # ------------------------------------------------------------------------------------------------ refusals
 def test_cli_refuses_bad_input_plainly(real_store, tmp_path):
     r = run_cli("report", "--data-dir", real_store, "--area", "QXX", "--out", tmp_path / "x.pdf")
-    assert r.returncode == 2 and "--area 'QXX' is not a system" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 2 and "--area: 'QXX' is not an NHS system" in r.stderr and "Traceback" not in r.stderr
     listed = r.stderr.split("expected one of ")[1].split(" (or all)")[0].split(", ")
     assert len(listed) == 42 and "QKK" in listed  # the 42 ICBs of July 2022, nothing else
     r = run_cli("report", "--data-dir", real_store, "--area", "QKK", "--period", "2024-01", "--out", tmp_path / "x.pdf")
@@ -376,32 +375,24 @@ def test_disclosure_control_on_a_store_of_small_systems(small_data):
                     if r[0] in ("Leavers", "Joiners")])
 
 
-def test_what_if_page_board_pack_carries_the_scenarios_compared(monkeypatch, tmp_path):
-    """On the what-if page (demo store), two scenarios added to the comparison: the 'Board pack (PDF)' download
-    there is the system's pack with both scenarios in it (the button's callable run as a click runs it)."""
-    from streamlit.delta_generator import DeltaGenerator
+def test_what_if_page_board_pack_carries_the_scenarios_compared(tmp_path):
+    """On the what-if page (demo store), two scenarios added to the comparison: 'Board pack (PDF)' clicked there
+    builds the system's pack with both scenarios in it, offered by 'Save board pack (PDF)'."""
     from tests.test_page_what_if import lever, open_page
-    captured = {}
-    original = DeltaGenerator.download_button
-
-    def recording(self, label, data, *args, **kwargs):
-        if kwargs.get("key") == "wi_board_pack":
-            captured["pack"] = (kwargs.get("file_name"), data)
-        return original(self, label, data, *args, **kwargs)
-
-    import streamlit
-    monkeypatch.setattr(DeltaGenerator, "download_button", recording)
-    monkeypatch.setattr(streamlit, "download_button", lambda *a, **k: recording(streamlit._main, *a, **k))
     at = open_page(area="QKK")
     for n in (50, 150):
         lever(at, "slider", "wi_c_nr_nursing_associate_trainees", n)
         at.text_input(key="wi_name").set_value(f"Associates {n}").run()
         at.button(key="wi_cmp_add").click().run()
     assert not at.exception and list(at.session_state["wi_saved"]) == ["Associates 50", "Associates 150"]
-    name, data = captured["pack"]
-    assert name == "board_pack_QKK_2025-11.pdf" and callable(data)
-    out = tmp_path / name
-    out.write_bytes(data())
+    at.button(key="wi_board_pack").click().run()
+    assert not at.exception and not at.error
+    assert [b.proto.label for b in at.get("download_button") if b.proto.label.startswith("Save board")] == \
+        ["Save board pack (PDF)"]
+    assert any(c.value.startswith("Ready: board_pack_QKK_2025-11.pdf (") for c in at.caption)
+    pdf = at.session_state["wi_board_pack_built"][1]
+    out = tmp_path / "board_pack_QKK_2025-11.pdf"
+    out.write_bytes(pdf)
     text = flat(pdftext(out))
     assert "Associates 50 (5 years)" in text and "Associates 150 (5 years)" in text
     assert "2 compared" in text and rp.SYNTHETIC_MARK in text

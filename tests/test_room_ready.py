@@ -56,15 +56,15 @@ def test_csv_numbers_rounded_as_shown_and_notes_carried():
                        "Share": ["0.88%", "1.5%"], "Cost (£)": [1234.5678, 2.0]})
     notes = exports.standard_notes("Headlines", system="Leeds (QWO)", period="Nov 2025 (ICS)", synthetic=True)
     raw = exports.to_csv_bytes(df, notes=notes).decode("utf-8-sig")
-    back = pd.read_csv(io.StringIO(raw))
+    got_notes, back = exports.read_csv_export(raw)
     assert list(back.columns) == ["System", "FTE", "Headcount", "Leaver rate (fraction)", "Share (fraction)",
-                                  "Cost (£)", "notes"]
+                                  "Cost (£)"]
     assert back["FTE"].tolist() == [9608.0, 1467.3]                      # FTE 1 dp, not 9608.029999999999
     assert "25085," in raw and "25085.0" not in raw                      # headcount whole
     assert back["Leaver rate (fraction)"].tolist() == [0.008812, 0.0095]
     assert back["Share (fraction)"].tolist() == [0.0088, 0.015]          # "0.88%" text became a fraction
     assert back["System"][0] == "'=HYPERLINK(1)"                        # formula neutralised
-    text = " ".join(back["notes"].dropna())
+    text = " ".join(got_notes)
     for want in ("Headlines", "System: Leeds (QWO)", "Period: Nov 2025 (ICS)", "Source: NHS Digital", "SYNTHETIC"):
         assert want in text, want
 
@@ -264,10 +264,10 @@ def test_change_log_csv_is_formula_safe_with_notes():
     rows = [library.log_row("ann", "Nursing associates: trainees a year", 40, when="2026-11-29T10:00:00+00:00"),
             library.log_row("=cmd", "Scenario name", "+SUM(A1)", when="2026-11-29T10:01:00+00:00")]
     raw = library.log_csv(rows, ["What-if studio change log", exports.SYNTHETIC_NOTE]).decode("utf-8-sig")
-    back = pd.read_csv(io.StringIO(raw), dtype=str)
-    assert back.columns.tolist() == ["when_utc", "who", "what", "value", "notes"]
+    got_notes, back = exports.read_csv_export(raw, dtype=str)
+    assert back.columns.tolist() == ["when_utc", "who", "what", "value"]
     assert back["value"].tolist() == ["40", "'+SUM(A1)"] and back["who"][1] == "'=cmd"
-    assert "SYNTHETIC" in " ".join(back["notes"].dropna())
+    assert got_notes == ["What-if studio change log", exports.SYNTHETIC_NOTE]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -375,7 +375,7 @@ def test_compare_add_twice_keeps_two_rows_and_says_the_next_name():
     assert Scenario.from_json(saved["Scenario 2"]).levers.new_roles[0].trainees_per_year == 100
     spec = json.loads(at.get("vega_lite_chart")[-1].proto.spec)
     assert spec["encoding"]["x"]["axis"]["labelAngle"] == 0 and spec["encoding"]["color"]["legend"]["labelLimit"] == 0
-    assert "Gap in the final year: Scenario 1" in visible_text(at)
+    assert "In the final year: Scenario 1: a gap of" in visible_text(at)
 
 
 @pytest.mark.parametrize("panel", ["Compare scenarios", "Least-cost mix", "Uncertainty", "Assumptions",
@@ -529,7 +529,7 @@ def test_accessibility_statement_lists_met_and_not_met():
     assert "No person has yet tested the dashboard with a screen reader" in intro and "200%" in intro
     assert "Screen readers, zoom and high contrast: not tested by a person" in set(not_met.index)
     assert {"Reflow at 400% (320 px wide)", "Map picture", "Chart tooltips",
-            "Wide tables on smaller screens and the STP footprints"} <= set(not_met.index)
+            "Wide tables on smaller screens and the STP areas"} <= set(not_met.index)
     assert {"Secondary charts on the leader pages", "Charts on other pages"}.isdisjoint(not_met.index)
     # and what was done instead
     assert {"Chart descriptions", "200% zoom (stand-in)", "Tables at 1440x900", "Screen readers"} <= set(checks.index)
@@ -594,11 +594,11 @@ def test_profile_download_has_one_kind_of_number_a_column(monkeypatch):
     monkeypatch.setattr(DeltaGenerator, "download_button", recording)
     open_downloads(open_app_page("views/profile.py", {"area": "QKK"}))  # built while its popover is open
     raw = [b for n, b in captured if str(n).startswith("profile_") and str(n).endswith(".csv")][0]
-    df = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig")
+    got_notes, df = exports.read_csv_export(raw)
     col = "Value (rates as fractions)"
     assert pd.api.types.is_numeric_dtype(df[col]), df[col].tolist()
-    assert not df.astype(str).apply(lambda c: c.str.endswith("%")).drop(columns=["notes"]).any().any()
-    assert "SYNTHETIC" in " ".join(df["notes"].dropna())
+    assert not df.astype(str).apply(lambda c: c.str.endswith("%")).any().any()
+    assert "SYNTHETIC" in " ".join(got_notes)
 
 
 def test_england_has_one_colour_on_every_page():
@@ -739,10 +739,10 @@ def test_spc_chart_description_states_latest_centre_limits_and_signal(demo_rows,
             f"process limits {100 * lpl:.2f}% to {100 * upl:.2f}%.") in d
     # the signal in words: the same reading the icon words under the chart give
     body = "\n".join(m.value for m in at.markdown)
-    if "Variation icon: Common cause" in body:
-        assert "The latest month is common cause variation (no signal)." in d
+    if "Variation icon: Usual variation" in body:
+        assert "The latest month is within the usual variation (no signal)." in d
     else:
-        assert "The latest month is a special cause (" in d
+        assert "The latest month is unusual (" in d
 
 
 def test_spc_in_expanders_describes_the_chart(demo_rows):

@@ -145,7 +145,7 @@ def test_spc_table_words():
     v = signals.spc_view(m, "QE1", ALL_STAFF, "leaver_rate")
     t = signals.spc_table(v.chart, "Leaver rate")
     assert list(t.columns) == ["Period", "Leaver rate", "Average", "Lower process limit", "Upper process limit",
-                               "Special cause", "Rule", "Reading"]
+                               "Unusual", "Rule", "Reading"]
     assert t["Reading"].iloc[-1] == "concern"
     # the 20 months before the step all sit below the overall average: a run, read as improvement (lower is better)
     assert t["Rule"].iloc[0] == "7 points in a row below the average" and t["Reading"].iloc[0] == "improvement"

@@ -573,7 +573,7 @@ def test_variation_icons_and_meanings():
     assert variation_icon("common_cause", "neutral") == "common_cause"
     assert set(S.VARIATION_ICON_MEANINGS) == {"common_cause", "improvement_high", "improvement_low",
                                               "concern_high", "concern_low", "neutral_high", "neutral_low"}
-    assert "Common cause" in S.VARIATION_ICON_MEANINGS["common_cause"]
+    assert "Usual variation" in S.VARIATION_ICON_MEANINGS["common_cause"]
     assert "consistently meet" in S.ASSURANCE_ICON_MEANINGS["consistent_pass"]
 
 

@@ -48,6 +48,11 @@ label:has(input[type="checkbox"]:focus-visible) {
 /* a focused menu link must not look like the current page: ring, no page highlight */
 [data-testid="stSidebarNavLink"]:focus-visible { background-color: transparent !important; }
 [data-testid="stSidebarNavLink"][aria-current="page"] { font-weight: 700; }
+/* headline figures' notes (metric deltas) whole, on two lines if need be: Streamlit cut them with an ellipsis
+   ("Pay bill, year 5: £2.98bn (sa...") */
+[data-testid="stMetricDelta"] { height: auto !important; }
+[data-testid="stMetricDelta"] .stMarkdownEllipsis, [data-testid="stMetricDelta"] p { white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important; }
 /* wide screens: 32 px side margins instead of Streamlit's 80, so a table of every system (13 columns' worth on
    Turnover) fits 1440 px without hiding a column or cutting a system name (the projector layout sets its own) */
 @media (min-width: 1200px) {

@@ -43,7 +43,8 @@ CHART_TEXT, CHART_TEXT_SECONDARY = "#212B32", "#4C6272"
 def text_config() -> dict:
     """Vega-Lite config that states every chart text colour (axes, legends, titles, facet headers)."""
     s = CHART_TEXT_SECONDARY
-    return {"axis": {"labelColor": s, "titleColor": s}, "legend": {"labelColor": s, "titleColor": s},
+    # legend labels whole: Vega cuts them at 160 px by default ("Buckinghamshire, Oxfor..."); 0 means no limit
+    return {"axis": {"labelColor": s, "titleColor": s}, "legend": {"labelColor": s, "titleColor": s, "labelLimit": 0},
             "title": {"color": CHART_TEXT, "subtitleColor": s}, "header": {"labelColor": s, "titleColor": s}}
 
 

@@ -17,6 +17,7 @@ from lib.data import boundaries
 from lib.data import hexmap
 from lib.insight import map_data as im
 from lib.insight.map_data import MEASURES, NO_DATA_COLOUR, ColourScale, Measure, fmt_value, hex_to_rgb, text_colour
+from ui.text import md
 from ui import auth, charts, data, trend_charts
 
 LAYER_ID = "systems"
@@ -414,6 +415,13 @@ def default_measure(figures: tuple, period: str, available: list[str]) -> str:
 
 
 HEX_FORMS = ("vega", "deck")
+
+
+def hex_key(level: str) -> None:
+    """What each hexagon's letters stand for (lib.data.hexmap.label_key), folded under the cartogram: every
+    short label with its system's full name, so no abbreviation is left unexplained."""
+    with st.expander("Key to the hexagon labels"):
+        st.caption("; ".join(f"**{md(lab)}** {md(name)}" for lab, name in hexmap.label_key(level)))
 
 
 def hex_form() -> str:

@@ -169,7 +169,7 @@ def trend_chart(t: pd.DataFrame, roles: list[str], title: str, per_100k: bool = 
     x = alt.X("quarter:O", sort=order, title=None, axis=alt.Axis(labelAngle=0, values=order))
     y_title = "FTE per 100,000 people" if col != "fte" else "FTE"
     y = alt.Y("value:Q", title=y_title)
-    colour = alt.Color("role:N", title="Role", legend=alt.Legend(orient="bottom", columns=3, labelLimit=240))
+    colour = alt.Color("role:N", title="Role", legend=alt.Legend(orient="bottom", columns=3, labelLimit=0))
     line = alt.Chart(d).mark_line(strokeWidth=2).encode(x=x, y=y, color=colour, detail="segment:N")
     pts = alt.Chart(d).mark_point(filled=True, size=45).encode(
         x=x, y=y, color=colour, tooltip=[alt.Tooltip("role:N", title="Role"), alt.Tooltip("quarter:N", title="Quarter"),
@@ -204,12 +204,12 @@ def funnel_chart(units: pd.DataFrame, title: str, highlight: str | None = None) 
         x=alt.X("denominator:Q", title="Population (ONS mid-2022)", axis=alt.Axis(format=",.0f")), y=y,
         strokeDash=alt.StrokeDash("Limits:N", scale=alt.Scale(domain=["95% limits", "99.8% limits"],
                                                               range=[[5, 4], [1, 0]]),
-                                  legend=alt.Legend(orient="bottom", title=None)), detail="limit:N")
+                                  legend=alt.Legend(orient="bottom", title=None, labelLimit=0)), detail="limit:N")
     target = alt.Chart(pd.DataFrame({"t": [res.target * 100_000]})).mark_rule(color="#231f20").encode(y="t:Q")
     dom = ["Within limits", "Above the 99.8% limit", "Below the 99.8% limit"]
     points = alt.Chart(pts).mark_point(filled=True, size=70).encode(
         x=x, y=y, color=alt.Color("Reading:N", scale=alt.Scale(domain=dom, range=["#768692", "#005EB8", "#ED8B00"]),
-                                  legend=alt.Legend(orient="bottom", title=None)),
+                                  legend=alt.Legend(orient="bottom", title=None, labelLimit=0)),
         tooltip=["System:N", alt.Tooltip("per_100k:Q", format=",.1f", title="FTE per 100,000"),
                  alt.Tooltip("FTE:Q", format=",.1f"), alt.Tooltip("Population:Q", format=",.0f"), "Reading:N"])
     label = alt.Chart(pts[pts["selected"] | (pts["Reading"] != "Within limits")]).mark_text(
@@ -220,7 +220,8 @@ def funnel_chart(units: pd.DataFrame, title: str, highlight: str | None = None) 
                       .encode(x=x, y=y))
     above, below = (pts["Reading"] == dom[1]).sum(), (pts["Reading"] == dom[2]).sum()
     words = (f"England's pooled figure is {res.target * 100_000:,.1f} FTE per 100,000 people; {above} systems are "
-             f"above the 99.8% limit and {below} below it (limits widened for overdispersion as FunnelPlotR does).")
+             f"above the 99.8% limit and {below} below it (limits widened for real differences between systems, as "
+             "FunnelPlotR does).")
     return alt.layer(*layers).resolve_scale(color="independent").properties(title=title, height=380), words
 
 
@@ -251,8 +252,8 @@ def profile_panel(data_dir: Path, level: str, area: str, *, trust_fte: float | N
         t = table(data_dir, level, p)
         mine = t[t["area_code"] == area]
         if mine.empty:
-            st.caption(f"No PCN figures for this system in {period_label(p)} (it may be a system of another "
-                       "footprint).")
+            st.caption(f"No PCN figures for this system in {period_label(p)} (it may be a system under other ICB "
+                       "boundaries).")
             return
         tot = mine[mine["role"] == pcn_roles.ALL_ROLES].iloc[0]
         per = tot.get("fte_per_100k")

@@ -57,7 +57,9 @@ def _trend_panel(column: str, label: str, ticks) -> dict:
                   "axis": {"format": "%b %Y", **({"values": ticks} if ticks else {})}},
             "y": {"field": "value", "type": "quantitative", "title": None, "scale": {"zero": False},
                   "axis": {"format": axis_fmt}},
-            "color": {**series, "title": None, "scale": {"range": SERIES_COLOURS}, "legend": {"orient": "bottom"}},
+            "color": {**series, "title": None, "scale": {"range": SERIES_COLOURS},
+                      # whole names, one a row: "Buckinghamshire, Oxfordshire and Berkshire West" was cut at 160 px
+                      "legend": {"orient": "bottom", "direction": "vertical", "labelLimit": 0}},
             "strokeDash": {**series, "legend": None, "scale": {"range": SERIES_DASHES}},
             "tooltip": [{"field": "series", "type": "nominal", "title": "Series"},
                         {"field": "month", "type": "temporal", "title": "Month", "format": "%b %Y"},
@@ -95,7 +97,7 @@ def mix_spec() -> dict:
                 "yOffset": series,
                 "x": {"field": "share", "type": "quantitative", "title": "Share of FTE", "axis": {"format": ".0%"}},
                 "color": {**series, "title": None, "scale": {"range": [SERIES_COLOURS[0], SERIES_COLOURS[2]]},
-                          "legend": {"orient": "bottom"}},
+                          "legend": {"orient": "bottom", "direction": "vertical", "labelLimit": 0}},
                 "tooltip": [{"field": "series", "type": "nominal", "title": "Series"},
                             {"field": "staff_group", "type": "nominal", "title": "Staff group"},
                             {"field": "share", "type": "quantitative", "title": "Share of FTE", "format": ".2%"}]}}
@@ -133,7 +135,7 @@ def bridge_spec(unit: str) -> dict:
                          "y2": {"field": "high"},
                          "color": {"field": "Kind", "type": "nominal",
                                    "scale": {"domain": list(BRIDGE_KINDS.values()), "range": colours},
-                                   "legend": {"orient": "bottom", "title": None, "labelLimit": 300}},
+                                   "legend": {"orient": "bottom", "title": None, "labelLimit": 0}},
                          "tooltip": [{"field": "Step", "type": "nominal"},
                                      {"field": "Change", "type": "quantitative", "format": ",.1f"},
                                      {"field": "Running total", "type": "quantitative", "format": ",.1f"}]}}

@@ -13,9 +13,10 @@ from lib.insight.metrics import DEFINITIONS
 from lib.data.schema import month_add, period_label  # noqa: F401  (pages call shell.period_label)
 from ui import data, state
 
-LEVEL_HELP = ("ICS: the Integrated Care Systems/Boards (42 from July 2022, 36 from April 2026; choose the "
-              "footprint below). STP: the 42 Sustainability and Transformation Partnerships of April 2021 (earlier "
-              "periods).")
+LEVEL_HELP = ("Integrated care systems: the Integrated Care Boards' areas (42 from July 2022, 36 from April 2026; "
+              "choose which boundaries below). STPs: the 42 Sustainability and Transformation Partnerships of April "
+              "2021 (earlier months).")
+LEVEL_WORDS = {"ICS": "Integrated care systems (ICBs)", "STP": "STPs of April 2021 (earlier months)"}
 
 
 @dataclass(frozen=True)
@@ -76,18 +77,20 @@ def sidebar() -> Context | None:
     _footprint_in_level_param()
     if len(levels) == 1:   # nothing to choose: say what is shown, no one-option radio
         level = levels[0]
-        # the store level only: which systems (vintage) are shown is the footprint choice below, not the level's
-        # first vintage (this said "ICBs of July 2022" above a page of the 36 ICBs of April 2026)
-        sb.caption(f"Geography level: {level} ({'integrated care' if level == 'ICS' else 'STPs'})")
+        # the store level only: which systems (which year's boundaries) are shown is the choice below, not the
+        # level's first boundaries (this said "ICBs of July 2022" above a page of the 36 ICBs of April 2026)
+        sb.caption(f"Areas: {LEVEL_WORDS.get(level, level)}")
     else:
-        level = state.radio("Geography level", "level", levels, default="ICS", container=sb, help=LEVEL_HELP)
+        level = state.radio("Areas", "level", levels, default="ICS", container=sb, help=LEVEL_HELP,
+                            format_func=lambda lv: LEVEL_WORDS.get(lv, lv))
     periods = data.periods(data_dir, level)
     period = state.selectbox("Period (month ending)", "period", periods[::-1], default=periods[-1],
                              format_func=period_label, container=sb)
     key = footprint_choice(level, period, sb)
     synthetic = bool(prov.get("synthetic"))
     info = prov["levels"][level]
-    sb.caption(f"**{src_label}**  \n{level}: {period_label(info['first'])} to {period_label(info['last'])} "
+    sb.caption(f"**{src_label}**  \n{LEVEL_WORDS.get(level, level)}: {period_label(info['first'])} to "
+               f"{period_label(info['last'])} "
                f"({info['count']} monthly periods)")
     statement = provenance.source_statement(prov)
     st.session_state["_source_statement"] = statement  # written into every download (see downloads)
@@ -104,11 +107,11 @@ def sidebar() -> Context | None:
     return Context(data_dir, src_label, synthetic, key, period, tuple(periods), prov)
 
 
-FOOTPRINT_HELP = ("Which systems every month is shown on. Months of another geography are re-based: each "
-                  "organisation is counted in its system on the chosen footprint (from the latest loaded month of "
-                  "that footprint it appears in; otherwise, and for ICBs' own staff, by the succession of its "
-                  "system, a split ICB going to the successor that took the larger part). Nothing is dropped: "
-                  "England and regional totals are the same on every footprint.")
+FOOTPRINT_HELP = ("Which systems every month is shown on. Months published on other ICB boundaries are re-counted: "
+                  "each organisation is counted in its system under the chosen boundaries (from the latest loaded "
+                  "month on those boundaries it appears in; otherwise, and for ICBs' own staff, by what its system "
+                  "became, a split ICB going to the successor that took the larger part). Nothing is dropped: "
+                  "England and regional totals are the same whichever boundaries are chosen.")
 
 
 def _footprint_in_level_param() -> None:

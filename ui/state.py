@@ -48,14 +48,24 @@ def _notice(name: str, raw: str, default: str) -> None:
         "instead.")
 
 
-def url_value(name: str, allowed: Sequence[str], default: str) -> str:
+def url_value(name: str, allowed: Sequence[str], default: str, check: Callable[[str], str] | None = None) -> str:
+    """The link's value of `name` when it is in `allowed` (and, with `check`, when check(value) accepts it: the
+    command line's own check of an area, lib.data.geography.area_on_footprint); else a successor or the default."""
     raw = st.query_params.get(name)
     if raw is None or raw == "":
         return default
     raw = str(raw)[:MAX_PARAM_CHARS]
-    if raw in allowed:
+    if check is not None:
+        try:
+            raw = check(raw)
+        except ValueError:
+            pass                  # refused: what it became (below), or the default with a notice
+        else:
+            if raw in allowed:
+                return raw
+    elif raw in allowed:
         return raw
-    if (moved := _successor(raw, allowed)) is not None:  # an old link to a system abolished or formed since
+    if (moved := successor(raw, allowed)) is not None:  # an old link to a system abolished or formed since
         st.session_state.setdefault("_url_notices", []).append(f"{moved[1]} The link showed "  # product words
                                                                f"{md(raw)}; {moved[0]} is shown instead.")
         return moved[0]
@@ -63,7 +73,7 @@ def url_value(name: str, allowed: Sequence[str], default: str) -> str:
     return default
 
 
-def _successor(code: str, allowed: Sequence[str]) -> tuple[str, str] | None:
+def successor(code: str, allowed: Sequence[str]) -> tuple[str, str] | None:
     """(what a system code of another geography vintage became on the shown one, a sentence saying so)."""
     for key in geography.VINTAGES:
         moved = geography.became(code, key)
@@ -78,8 +88,10 @@ def show_url_notices() -> None:
 
 
 def selectbox(label: str, param: str, options: Sequence[str], default: str | None = None, *,
-              format_func: Callable[[str], str] = str, container=st, help: str | None = None) -> str:
-    """A selectbox whose value lives in the URL (?param=value) and survives reruns and page changes."""
+              format_func: Callable[[str], str] = str, container=st, help: str | None = None,
+              check: Callable[[str], str] | None = None) -> str:
+    """A selectbox whose value lives in the URL (?param=value) and survives reruns and page changes; `check`
+    validates the link's value as well (see url_value)."""
     options = list(options)
     if not options:
         raise ValueError(f"no options for {label}")
@@ -87,7 +99,7 @@ def selectbox(label: str, param: str, options: Sequence[str], default: str | Non
     key = f"url_{param}"
     current = st.session_state.get(key)
     if current not in options:
-        st.session_state[key] = url_value(param, options, fallback)
+        st.session_state[key] = url_value(param, options, fallback, check)
     value = container.selectbox(label, options, key=key, format_func=format_func, help=help)
     st.query_params[param] = value
     return value

@@ -27,6 +27,7 @@ import streamlit as st
 
 from lib.insight import calendar, chart_text
 from lib.stats import signals
+from lib.stats.funnel import funnel_limits
 from lib.data.schema import ALL_STAFF
 from lib.stats.spc import ASSURANCE_ICON_MEANINGS, VARIATION_ICON_MEANINGS
 from ui import auth, data, shell, trend_charts
@@ -38,14 +39,14 @@ MDC_CONCERN = "#FAB428"
 MDC_NEUTRAL = "#361475"
 MDC_TARGET = "#DE1B1B"
 POINT_LABELS = {
-    "common_cause": "Common cause",
-    "special_cause_improvement": "Special cause: improvement",
-    "special_cause_concern": "Special cause: concern",
-    "special_cause_neutral_high": "Special cause: change",
-    "special_cause_neutral_low": "Special cause: change",
+    "common_cause": "Usual variation",
+    "special_cause_improvement": "Unusual: improvement",
+    "special_cause_concern": "Unusual: concern",
+    "special_cause_neutral_high": "Unusual: change",
+    "special_cause_neutral_low": "Unusual: change",
     "too_few_points": "Too few points to judge",
 }
-_POINT_DOMAIN = ["Common cause", "Special cause: improvement", "Special cause: concern", "Special cause: change",
+_POINT_DOMAIN = ["Usual variation", "Unusual: improvement", "Unusual: concern", "Unusual: change",
                  "Too few points to judge"]
 _POINT_RANGE = [MDC_COMMON, MDC_IMPROVEMENT, MDC_CONCERN, MDC_NEUTRAL, "#AEB7BD"]
 # Vega renders these small charts as SVG (crisp on a projector; the browser test counts the marks).
@@ -85,7 +86,7 @@ def spc_chart(spc_df: pd.DataFrame, title: str, *, measure: str = "fte", value_l
         "Value": spc_df["y"], "Average": spc_df["mean"], "Lower limit": spc_df["lpl"],
         "Upper limit": spc_df["upl"], "near_lpl": spc_df["near_lpl"], "near_upl": spc_df["near_upl"],
         "phase": spc_df["phase"].astype(int),
-        "Reading": [POINT_LABELS.get(t, "Common cause") for t in spc_df["point_type"]],
+        "Reading": [POINT_LABELS.get(t, "Usual variation") for t in spc_df["point_type"]],
         "Rule": [signals.rule_words(r) if s else "" for r, s in zip(spc_df["special_cause_rule"],
                                                                       spc_df["special_cause"])],
     })
@@ -118,7 +119,7 @@ def spc_chart(spc_df: pd.DataFrame, title: str, *, measure: str = "fte", value_l
     layers.append(base.mark_point(filled=True, size=55, opacity=1).encode(
         y="Value:Q",
         color=alt.Color("Reading:N", scale=alt.Scale(domain=_POINT_DOMAIN, range=_POINT_RANGE),
-                        legend=alt.Legend(orient="bottom", title=None, labelLimit=260)),
+                        legend=alt.Legend(orient="bottom", title=None, labelLimit=0)),
         tooltip=tooltip,
     ).transform_filter("datum.Value != null").properties(name="spc_points"))
     brk = trend_charts.break_rules(pd.DataFrame({"month": pd.to_datetime(d["Month"])}))
@@ -136,7 +137,7 @@ def run_chart(run_df: pd.DataFrame, title: str, *, measure: str = "fte", value_l
     label = value_label or signals.MEASURES.get(measure, signals.MEASURES["fte"]).label
     d = pd.DataFrame({
         "Period": run_df["period"].astype(str), "Value": run_df["y"], "Median": run_df["median"],
-        "Reading": [POINT_LABELS.get(t, "Common cause") for t in run_df["point_type"]],
+        "Reading": [POINT_LABELS.get(t, "Usual variation") for t in run_df["point_type"]],
         "Rule": [signals.rule_words(r) if sc else "" for r, sc in zip(run_df["special_cause_rule"],
                                                                        run_df["special_cause"])]})
     d = calendar.with_month_gaps(d, period="Period")
@@ -151,7 +152,7 @@ def run_chart(run_df: pd.DataFrame, title: str, *, measure: str = "fte", value_l
         y=alt.Y("Value:Q", title=label, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False)))
     points = base.mark_point(filled=True, size=55, opacity=1).encode(
         y="Value:Q", color=alt.Color("Reading:N", scale=alt.Scale(domain=_POINT_DOMAIN, range=_POINT_RANGE),
-                                     legend=alt.Legend(orient="bottom", title=None, labelLimit=260)),
+                                     legend=alt.Legend(orient="bottom", title=None, labelLimit=0)),
         tooltip=[alt.Tooltip("Period:N"), alt.Tooltip("Value:Q", format=tip_fmt), "Reading:N", "Rule:N"],
     ).transform_filter("datum.Value != null").properties(name="run_points")
     return alt.layer(line, median, points).properties(title=f"{title} (run chart)", height=height, usermeta=_SVG)
@@ -189,6 +190,25 @@ def run_section(view: signals.RunView, title: str, measure: str, key: str, axis_
         st.caption(note)
 
 
+LIMIT_POINTS = 60  # points per limit line, spaced evenly on a log scale of size: smooth where the funnel bends
+
+
+def _limit_lines(curve: pd.DataFrame, result) -> pd.DataFrame:
+    """The four limit lines as long rows (denominator, limit, rate) at LIMIT_POINTS sizes spaced evenly in
+    log(size) between the curve's ends, computed exactly there (lib.stats.funnel.funnel_limits, the result's
+    target and the spread it used). The drawing curve is on a fine linear grid: 250 rows of it a line sent 87 KB for
+    the sickness funnel (sizes up to millions of days) and bent in too few points where it curves most."""
+    cols = ["lower_95", "upper_95", "lower_99_8", "upper_99_8"]
+    x = curve["denominator"].to_numpy(dtype=float)
+    if len(x) > LIMIT_POINTS and x[0] > 0:
+        grid = np.geomspace(x[0], x[-1], LIMIT_POINTS)
+        c = funnel_limits(result.target, grid, result.tau2 if result.adjusted else 0.0, result.levels)
+    else:
+        c = curve
+    c = c[["denominator", *cols]].round({"denominator": 1, **{k: 7 for k in cols}})
+    return c.melt(id_vars=["denominator"], value_vars=cols, var_name="limit", value_name="rate")
+
+
 def funnel_chart(view: signals.FunnelView, title: str, *, highlight: str | None = None,
                  height: int = 400) -> alt.LayerChart:
     """Funnel plot: each system's rate against its size (the rate's denominator), the pooled rate, 95% (dashed)
@@ -198,16 +218,10 @@ def funnel_chart(view: signals.FunnelView, title: str, *, highlight: str | None 
     curve = view.result.curve
     # Start the limits near the smallest system: from a denominator of 3 they would stretch the axis to 70%.
     curve = curve[curve["denominator"] >= 0.5 * float(view.units["denominator"].min())]
-    step = max(1, len(curve) // 250)  # the limits are smooth: 250 points draw them well
-    c = curve.iloc[::step]
-    if c.index[-1] != curve.index[-1]:
-        c = pd.concat([c, curve.iloc[[-1]]])
-    long = c.melt(id_vars=["denominator"], value_vars=["lower_95", "upper_95", "lower_99_8", "upper_99_8"],
-                  var_name="limit", value_name="rate")
+    long = _limit_lines(curve, view.result)
     # a rate cannot be below 0%: the lower limits stop at 0 (for small sizes they dipped below the axis' 0%)
     long["rate"] = long["rate"].clip(lower=0.0)
     long["Limits"] = np.where(long["limit"].str.endswith("99_8"), "99.8% limits", "95% limits")
-    long["side"] = np.where(long["limit"].str.startswith("lower"), "lower", "upper")
     u = view.units
     better = {"decrease": "below", "increase": "above"}.get(m.direction)
 
@@ -241,7 +255,7 @@ def funnel_chart(view: signals.FunnelView, title: str, *, highlight: str | None 
         x=x, y=alt.Y("rate:Q", title=m.label, axis=alt.Axis(format=fmt), scale=y_scale),
         strokeDash=alt.StrokeDash("Limits:N", scale=alt.Scale(domain=["95% limits", "99.8% limits"],
                                                               range=[[5, 4], [1, 0]]),
-                                  legend=alt.Legend(orient="bottom", title=None)),
+                                  legend=alt.Legend(orient="bottom", title=None, labelLimit=0)),
         detail="limit:N")
     target = alt.Chart(pd.DataFrame({"Pooled rate": [view.result.target]})).mark_rule(
         color="#231f20", strokeWidth=1.2).encode(y="Pooled rate:Q")
@@ -250,7 +264,7 @@ def funnel_chart(view: signals.FunnelView, title: str, *, highlight: str | None 
     points = alt.Chart(pts).mark_point(filled=True, size=70, opacity=0.95).encode(
         x=alt.X("Size:Q"), y="Rate:Q",
         color=alt.Color("Reading:N", scale=alt.Scale(domain=[d_ for d_, _ in used], range=[r for _, r in used]),
-                        legend=alt.Legend(orient="bottom", title=None, labelLimit=260, columns=3)),
+                        legend=alt.Legend(orient="bottom", title=None, labelLimit=0, columns=3)),
         tooltip=tip).properties(name="funnel_points")
     labels = alt.Chart(pts[pts["outlier"] | pts["selected"]]).mark_text(
         align="left", dx=7, dy=-7, fontSize=11, color="#231f20").encode(x="Size:Q", y="Rate:Q", text="System:N")
@@ -271,7 +285,7 @@ def icon_words(summary: dict, measure: str) -> list[str]:
     m = signals.MEASURES.get(measure)
     lines = []
     icon = summary["variation_icon"]
-    name = {"common_cause": "Common cause", "improvement_high": "Improvement (higher is better)",
+    name = {"common_cause": "Usual variation", "improvement_high": "Improvement (higher is better)",
             "improvement_low": "Improvement (lower is better)", "concern_high": "Concern (higher is worse)",
             "concern_low": "Concern (lower is worse)", "neutral_high": "Change upwards",
             "neutral_low": "Change downwards"}.get(icon, icon)
@@ -288,11 +302,12 @@ def icon_words(summary: dict, measure: str) -> list[str]:
 HOW_TO_READ_SPC = (
     "Each dot is one month. The solid line is the average; the dashed lines are the **process limits** "
     "(average +/- 2.66 x the average month-to-month change, about 3 sigma). Values between the limits are "
-    "**common cause** variation: the usual ups and downs of this process, not worth explaining month by month. "
-    "A **special cause** (coloured dot) is flagged when: a point falls outside a limit; 7 points in a row rise "
+    "**usual variation**: the ups and downs of this process, not worth explaining month by month. "
+    "An **unusual** point (coloured dot) is flagged when: a point falls outside a limit; 7 points in a row rise "
     "or fall; 7 points in a row sit on one side of the average; or 2 of 3 points sit near a limit (beyond two "
     "thirds of the way) on the same side. Blue = improvement, orange = concern, purple = a change where "
-    "neither direction is better. Method: NHS England Making Data Count, as the NHSRplotthedots R package.")
+    "neither direction is better. Method: NHS England Making Data Count, as the NHSRplotthedots R package (its "
+    "terms are explained on Data and definitions).")
 HOW_TO_READ_FUNNEL = (
     "League tables rank every system even when the differences are chance: a small system's rate swings more "
     "from month to month than a large one's. A **funnel plot** draws each system at its size (the rate's "
@@ -432,10 +447,10 @@ def what_changed_summary(ctx, *, staff_group: str = ALL_STAFF, key: str = "what_
         return None
     with st.spinner("Checking every system's SPC chart..."):
         changes = what_changed(ctx, staff_group)
-    st.caption(f"Systems whose latest month ({shell.period_label(ctx.period)}) is a special cause on its own "
-               f"SPC chart ({staff_group}); everything else is common cause variation. Concerns first.")
+    st.caption(f"Systems whose latest month ({shell.period_label(ctx.period)}) is unusual on its own chart over "
+               f"time ({staff_group}); everything else is within the usual variation. Concerns first.")
     if changes.empty:
-        st.success("No system shows special cause variation this month on leaver, joiner or vacancy rate or "
+        st.success("No system shows unusual variation this month on leaver, joiner or vacancy rate or "
                    "staff in post: the changes are within the usual ups and downs.", icon=":material/check:")
         return changes
     systems = changes[changes["area_code"] != signals.ENGLAND]

@@ -230,7 +230,7 @@ def trend_chart(series: pd.DataFrame, y_title: str, *, percent: bool = True, sel
                   "axis": y_axis},
             "color": {**series_enc, "title": None, "scale": {"domain": domain,
                                                                "range": [ROLE_COLOURS[r] for r in roles]},
-                      "legend": {"orient": "bottom", "labelLimit": 400}},
+                      "legend": {"orient": "bottom", "labelLimit": 0}},
             "strokeDash": {**series_enc, "legend": None,
                            "scale": {"domain": domain, "range": [ROLE_DASH[r] for r in roles]}},
             "tooltip": [{"field": "series", "type": "nominal", "title": "Area"},
@@ -257,7 +257,7 @@ def flows_chart(flows: pd.DataFrame, unit: str, *, selected: str | None = None, 
     rows = pd.DataFrame({"month": _month_text(rows["period"]), "flow": rows["flow"], "value": rows["value"]})
     colour = {"field": "flow", "type": "nominal", "title": None,
               "scale": {"domain": list(FLOW_COLOURS), "range": list(FLOW_COLOURS.values())},
-              "legend": {"orient": "bottom", "labelLimit": 400}}
+              "legend": {"orient": "bottom", "labelLimit": 0}}
     tip = [{"field": "month", "type": "temporal", "title": "Month", "format": "%b %Y"},
            {"field": "flow", "type": "nominal", "title": "Flow"},
            {"field": "value", "type": "quantitative", "title": unit, "format": ",.1f"}]
@@ -294,7 +294,7 @@ def mix_bars(expected: pd.DataFrame, area_label: str, height: int = 380) -> alt.
         x=alt.X("share:Q", title="Share of FTE", axis=alt.Axis(format=".0%")),
         color=alt.Color("who:N", title=None, scale=alt.Scale(domain=[area_label, "England"],
                                                              range=[ROLE_COLOURS["System"], ROLE_COLOURS["England"]]),
-                        legend=alt.Legend(orient="bottom", labelLimit=400)),
+                        legend=alt.Legend(orient="bottom", labelLimit=0)),
         tooltip=[alt.Tooltip("Staff group:N"), alt.Tooltip("who:N", title="Area"),
                  alt.Tooltip("share:Q", title="Share of FTE", format=".2%")],
     ).properties(height=height)
@@ -309,7 +309,7 @@ def expected_chart(expected: pd.DataFrame, height: int = 380) -> alt.Chart:
         color=alt.Color("More or fewer than expected:N", title=None,
                         scale=alt.Scale(domain=["More", "Fewer", "As expected"],
                                         range=["#12436D", "#F46A25", "#3D3D3D"]),
-                        legend=alt.Legend(orient="bottom", labelLimit=400)),
+                        legend=alt.Legend(orient="bottom", labelLimit=0)),
         tooltip=[alt.Tooltip("Staff group:N"), alt.Tooltip("FTE:Q", format=",.1f"),
                  alt.Tooltip("Expected FTE:Q", format=",.1f"), alt.Tooltip("Difference (FTE):Q", format="+,.1f"),
                  alt.Tooltip("Difference (percentage points):Q", format="+.2f")],
@@ -346,7 +346,7 @@ def mix_small_multiples(over_time: pd.DataFrame, groups: list[str]) -> alt.Facet
         y=alt.Y("share:Q", title=None, axis=alt.Axis(format=".0%", tickCount=3), scale=alt.Scale(zero=True)),
         color=alt.Color("series:N", title=None, sort=domain,
                         scale=alt.Scale(domain=domain, range=[ROLE_COLOURS[r] for r in roles]),
-                        legend=alt.Legend(orient="bottom", labelLimit=400)),
+                        legend=alt.Legend(orient="bottom", labelLimit=0)),
         strokeDash=alt.StrokeDash("series:N", sort=domain, legend=None,
                                   scale=alt.Scale(domain=domain, range=[ROLE_DASH[r] for r in roles])),
         tooltip=[alt.Tooltip("staff_group:N", title="Staff group"), alt.Tooltip("series:N", title="Area"),

@@ -76,7 +76,7 @@ MET = [
      "bar chart (highest, lowest, England, the chosen system's rank); Inside a system (organisations ranked, the "
      "organisation's leaver and joiner rates over time, its peers' funnel plot); Sickness absence (systems ranked, "
      "funnel plot, trend, SPC chart); the 'Why staff in post moved' waterfalls on System profile and Inside a "
-     "system (start, leavers, joiners, residual, end) and the what-if studio's 'Why it differs' waterfall "
+     "system (start, leavers, joiners, other changes, end) and the what-if studio's 'Why it differs' waterfall "
      "(baseline, each lever, scenario). Every other SPC chart (Signal or noise, System profile, Inside a system, "
      "and the 'Signal or noise?' sections of Vacancies, Turnover and Role mix) states the latest value, the "
      "average (centre line), the process limits and any signal in its description, and the same figures are "
@@ -84,7 +84,7 @@ MET = [
      "Automated (AppTest: each sentence and its figures checked against sums worked out separately)"),
     ("Tables fit a 1440 px screen", "1.4.10 Reflow (good practice at full size)",
      "The Turnover table of every system shows every system name whole and every column at 1440x900 (ICB "
-     "footprints), without a sideways scroll; so do the tables on Headlines and the what-if studio.",
+     "boundaries of 2022 and 2026), without a sideways scroll; so do the tables on Headlines and the what-if studio.",
      "Automated (Chromium, measured in the table's own font); screenshots read by the team"),
     ("One number style in tables", "1.3.1 Info and relationships (good practice)",
      "Tables on Vacancies, Turnover and Role mix show rates with 2 decimals (0.90%, never 0.9%), FTE with 1 "
@@ -127,7 +127,7 @@ NOT_MET = [
      "Not checked. At 200% (720 px wide) no page's main content runs past the window's right edge on the seven "
      "pages checked; tables then scroll sideways inside themselves (allowed for data tables) and some long staff "
      "group names are cut in them: the CSV and Excel downloads carry them whole."),
-    ("Wide tables on smaller screens and the STP footprints", "1.4.10 Reflow",
+    ("Wide tables on smaller screens and the STP areas", "1.4.10 Reflow",
      "At 1366 px wide the Turnover table of every system scrolls sideways by about 50 px, and with STP names "
      "(up to 67 characters) by about 80 px at 1440 px; the system name stays pinned on the left while it scrolls. "
      "Tables on other pages are not yet checked at 1440 px. Every column is also in the CSV and Excel downloads."),
@@ -164,7 +164,7 @@ CHECKS = [
     ("axe-core", f"{AXE}. Every page opened from its link, plus: the what-if studio in workshop mode (with its "
      "lever chooser open, and the compare view holding a scenario), Turnover with a Download chart and a "
      "Definitions popover open, Inside a system with an organisation chosen, Sickness absence with a system chosen, "
-     "and every page on the 2026 footprint. Results per page below; what axe could not decide is listed with what "
+     "and every page on the 2026 ICB boundaries. Results per page below; what axe could not decide is listed with what "
      "was checked instead."),
     ("Keyboard and focus",
      "Automated (Chromium): a Tab walk from the top of every page to its first chooser, straight and through the "

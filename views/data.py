@@ -6,6 +6,7 @@ import streamlit as st
 
 from lib.insight import exports
 from lib.insight.choices import CHOICES
+from lib.insight.glossary import GLOSSARY
 from lib.insight.metrics import DEFINITIONS
 from lib.data.schema import STAFF_GROUP_ORDER
 from ui import pcn_view, shell, state
@@ -30,6 +31,9 @@ MEASURE_WORDS = {"leaver_rate": "Leaver rate", "joiner_rate": "Joiner rate", "va
                  "fte_growth": "Growth in FTE", "fte_per_100k": "FTE per 100,000 population"}
 st.table(pd.DataFrame({"Measure": [MEASURE_WORDS.get(k, k.replace("_", " ").capitalize()) for k in DEFINITIONS],
                        "Definition": list(DEFINITIONS.values())}).set_index("Measure"))
+
+st.subheader("Words on these pages, and the technical terms behind them")
+st.table(pd.DataFrame(GLOSSARY, columns=["On the pages", "Technical term", "What it means"]).set_index("On the pages"))
 
 st.subheader("Choices made, and why")
 for title, text in CHOICES:

@@ -117,6 +117,8 @@ def map_body() -> None:
             st.caption(description if selected else f"{description}  \n{CLICK_HINT}")
             trend_charts.show(map_view.legend_chart(scale, table["value"].isna().any()), "", "map_legend",
                               downloads=False, height=map_view.LEGEND_HEIGHT_PX)
+        if not use_shapes:  # the hexagons carry short labels: the key names every system
+            map_view.hex_key(ctx.level)
         # the map itself cannot take keyboard focus: the same choice from a list, beside it
         by_name = table.sort_values("name")
         names = dict(zip(by_name["code"], by_name["name"]))

@@ -71,7 +71,7 @@ def organisations_body() -> None:
     if auth.disclosure_on():
         st.caption(disclosure.NOTE + " At organisation level too: an organisation's counts under 5 are hidden, "
                    "and more where a hidden figure could be worked out from the totals of any tables shown "
-                   "together (systems on each footprint, regions, England, care settings, staff groups).")
+                   "together (systems under each year's ICB boundaries, regions, England, care settings, staff groups).")
 
     when = shell.period_label(ctx.period)
     table = og.system_organisations(m, area, ctx.period, group, None if setting == ALL_SETTINGS else setting, sort_by)
@@ -150,7 +150,7 @@ def organisations_body() -> None:
                     axis=alt.Axis(labelAngle=0)),
             y=alt.Y("value:Q", title="Rate (month)", axis=alt.Axis(format=".2%")),
             color=alt.Color("measure:N", title=None, scale=alt.Scale(range=["#12436D", "#28A197"]),
-                            legend=alt.Legend(orient="bottom")),
+                            legend=alt.Legend(orient="bottom", labelLimit=0)),
             tooltip=["measure:N", alt.Tooltip("month:O", title="Month"), alt.Tooltip("value:Q", format=".2%")]
         ).properties(height=220)
         trend_charts.show(line, f"org_trend_{org}", "org_trend", description=inside.plain(

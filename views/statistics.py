@@ -88,9 +88,9 @@ else:
                          | {c: st.column_config.NumberColumn(format="localized")
                             for c in ("Numerator (FTE)", "Denominator (FTE)")})
             shell.downloads(table, f"funnel_{ctx.level}_{measure}_{ctx.period}", "stats_funnel_dl",
-                            notes=[title, f"pooled rate {view.result.target:.6f}; spread ratio "
-                                          f"{view.result.phi:.4f}; spread between systems {view.result.tau2:.6g} "
-                                          "(FunnelPlotR method)"])
+                            notes=[title, f"Pooled rate across systems (the centre line): {pooled}",
+                                   stats_charts.overdispersion_note(view),
+                                   "Limits as the FunnelPlotR R package sets them (see Data and definitions)"])
 with st.expander("Why funnel plots, not league tables"):
     st.markdown(stats_charts.HOW_TO_READ_FUNNEL)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib.insight import chart_text, coverage, trends
+from lib.insight import calendar, chart_text, coverage, trends
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
 from ui import data, inside, on_request, shell, state, stats_charts, tables, trend_charts
 
@@ -44,11 +44,12 @@ def _cached_view(figures: tuple, area: str, group: str, period: str) -> dict:
 def england_published_rates() -> None:
     """England's published vacancy rates, where the what-if studio uses them for want of system figures (issue 24:
     on real data no vacancy figure was shown anywhere while the studio silently used these)."""
-    from lib.whatif.studio import NATIONAL_VACANCY_SOURCE, national_vacancy_table
+    from lib.whatif.studio import NATIONAL_VACANCY_SOURCE, national_vacancy_table, vacancy_date_line
     t = national_vacancy_table()
     if t.empty:
         return
     st.subheader("England's published vacancy rates")
+    st.caption(vacancy_date_line())   # their own date, beside them (not the month chosen in the sidebar)
     st.caption(f"Source: {NATIONAL_VACANCY_SOURCE}. England figures, not any system's: the what-if studio applies "
                "them to a system's staff in post as its starting gap while no vacancy file is loaded, and says so "
                "there. A system's own figures need the vacancy template (Data and definitions).")
@@ -98,6 +99,7 @@ def vacancy_body() -> None:
         k.metric("Vacancy FTE", shell.num(r["vacancy_fte"], 1), border=True)
         k.metric("Staff in post FTE", shell.num(r["fte"], 1), border=True)
         k.metric("England vacancy rate", shell.pct(eng_rate) if eng_rate is not None else "-", border=True)
+        st.caption(calendar.own_date_line(calendar.VACANCIES, ctx.period, calendar.VACANCY_TEMPLATE_SOURCE))
         # coverage beside every rate built from partial figures (a region or England: covered systems only)
         shown = [(r, trends.area_kind(area) != trends.SYSTEM)] + (
             [(pd.Series(view["eng"]), True)] if view["eng"] is not None else [])

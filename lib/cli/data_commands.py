@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from lib.cli import insight_commands
+from lib.cli import areas, insight_commands
 from lib.insight import disclosure_plan, exports
 from lib.data import footprint
 from lib.data.ingest import LOCAL_STORE, IngestError, dry_run, ingest
@@ -56,6 +56,7 @@ def _metrics(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: --footprint: {exc}", file=sys.stderr)
         return 2
+    args.area = args.area_check(args)  # lib.cli.areas: checked against the vintages before anything is read
     # disclosure control: the hidden cells of every table a viewer can reach, chosen together (lib.sharing.joint),
     # the same plan the app applies, so an export and the page hide the same cells
     plan = disclosure_plan.viewer_plan(args.data_dir, args.level) if sdc else None
@@ -69,11 +70,7 @@ def _metrics(args: argparse.Namespace) -> int:
     out = covered_metrics(args.data_dir, key, out)
     if plan is not None:
         out = joint.apply(out, plan, "area", key)
-    if args.format == "json":
-        json.dump(json.loads(out.to_json(orient="records", double_precision=15)), sys.stdout, indent=1)
-        sys.stdout.write("\n")
-    else:
-        sys.stdout.write(exports.to_csv_text(out, float_format="%.10g"))
+    insight_commands.write_table(out, args.format)
     return 0
 
 
@@ -152,7 +149,7 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
                    help="with --peer-group: the rate to rank and funnel (default leaver_rate)")
     m.add_argument("--staff-group", default="All staff groups", help="with --peer-group: staff group")
     add_disclosure_option(m)
-    m.set_defaults(func=_metrics)
+    m.set_defaults(func=_metrics, area_check=areas.metrics_area)
 
     g = sub.add_parser("demo", help="regenerate the embedded synthetic demo data (deterministic)")
     g.add_argument("--out", default="data/demo")

@@ -8,6 +8,7 @@ import sys
 
 import pandas as pd
 
+from lib.cli import areas
 from lib.data import footprint, geography
 from lib.data.loader import available_periods, default_data_dir, sickness_periods
 from lib.data.schema import ALL_STAFF, is_period, known_staff_group_labels, normalise_staff_group
@@ -24,7 +25,8 @@ MAX_SCENARIO_BYTES = 1_000_000
 PEER_MEASURES = ("leaver_rate", "joiner_rate", "vacancy_rate")
 
 
-def _write(out: pd.DataFrame, fmt: str) -> None:
+def write_table(out: pd.DataFrame, fmt: str) -> None:
+    """A command's table on stdout: JSON records, or CSV (spreadsheet formulas neutralised; floats to 10 digits)."""
     if fmt == "json":
         json.dump(json.loads(out.to_json(orient="records", double_precision=15)), sys.stdout, indent=1)
         sys.stdout.write("\n")
@@ -67,7 +69,7 @@ def organisation_metrics(args: argparse.Namespace, period: str, plan: joint.Plan
             out = joint.apply(out, plan, "care", key, args.care_setting)
         if not args.by_staff_group:
             out = out[out["staff_group"] == ALL_STAFF]
-        _write(out.reset_index(drop=True), args.format)
+        write_table(out.reset_index(drop=True), args.format)
         return 0
     m = org_metrics()
     if args.area:
@@ -94,11 +96,11 @@ def organisation_metrics(args: argparse.Namespace, period: str, plan: joint.Plan
             for c in ("numerator", "denominator", "lower_95", "upper_95", "lower_99_8", "upper_99_8"):
                 out[c] = out["org_code"].map(lim[c])
             out["pooled_rate"] = cmp.funnel.result.target
-        _write(out, args.format)
+        write_table(out, args.format)
         return 0
     if not args.by_staff_group:
         m = m[m["staff_group"] == ALL_STAFF]
-    _write(by_organisation_columns(m), args.format)
+    write_table(by_organisation_columns(m), args.format)
     return 0
 
 
@@ -115,21 +117,19 @@ def _bridge(args: argparse.Namespace) -> int:
         if not is_period(getattr(args, name)):
             raise ValueError(f"--{name.split('_')[0]} {getattr(args, name)!r} is not a month; expected YYYY-MM")
     key = footprint_key_or_fail(args.level, args.footprint, args.to_month)
-    area, _ = geography.area_on_footprint(args.area, key, "--area")
-    if geography.area_kind(area) == "region":
-        raise ValueError(f"--area {area}: the bridge is for one system or England (ENG); {area} is a region")
+    area = args.area_check(args)  # lib.cli.areas.bridge_area: a system of the footprint or England
     group = _staff_group(args.staff_group)
     frame = footprint.load_frame(args.data_dir, key, area_codes=None if area == br.ENGLAND_CODE else [area])
     b = br.staff_in_post_bridge(frame, area, args.from_month, args.to_month, group, args.basis, org_code=args.org)
     if args.format == "text":
-        name = geography.area_names(key).get(area, "England" if area == br.ENGLAND_CODE else area)
+        name = geography.area_name_lookup(key).get(area, "England" if area == br.ENGLAND_CODE else area)
         print(f"{name} ({args.org or area}), {group}")
         for line in br.bridge_text(b):
             print("  " + line)
         for n in b.notes:
             print("note: " + n)
     else:
-        _write(b.table.assign(area_code=b.area_code, staff_group=group, basis=b.basis,
+        write_table(b.table.assign(area_code=b.area_code, staff_group=group, basis=b.basis,
                               start_month=b.start_month, end_month=b.end_month), args.format)
     return 0
 
@@ -146,7 +146,7 @@ def _sickness(args: argparse.Namespace) -> int:
     df = footprint.load_sickness(args.data_dir, key, periods=None if args.trend else [period])
     out = sk.rates(df if args.trend else df[df["period_end"] == period], args.by, _staff_group(args.staff_group),
                    key)
-    _write(out, args.format)
+    write_table(out, args.format)
     return 0
 
 
@@ -168,6 +168,7 @@ def _whatif_bridge(args: argparse.Namespace) -> int:
     period = args.period or periods[-1]
     if period not in periods:
         raise ValueError(f"--period {period!r} not loaded at {args.level} level; loaded: {', '.join(periods)}")
+    args.area_check(args)  # lib.cli.areas.scenario_area: the file's area on the footprint, before the baseline
     # the baseline the page and `scenario` use (evidence window, vacancy coverage, national default vacancies)
     baseline = load_baseline(args.data_dir, scenario_footprint(args, scn, period), period)
     group = _staff_group(args.staff_group) if args.staff_group else None
@@ -183,7 +184,7 @@ def _whatif_bridge(args: argparse.Namespace) -> int:
         for r in out.itertuples():
             print(f"  {r.label}: {'' if r.kind == 'total' else ('+' if r.value >= 0 else '')}{r.value:,.1f}")
     else:
-        _write(out, args.format)
+        write_table(out, args.format)
     return 0
 
 
@@ -204,7 +205,7 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
                    help="text (a line a step, default), csv or json")
     b.add_argument("--footprint", help="count each organisation in its system on this geography vintage: a year "
                    "(2022, 2026) or key (ICS2026); default the vintage in force for the --to month")
-    b.set_defaults(func=_guarded(_bridge))
+    b.set_defaults(func=_guarded(_bridge), area_check=areas.bridge_area)
 
     w = sub.add_parser("whatif-bridge", help="what-if bridge: baseline, each lever's contribution, scenario")
     w.add_argument("--scenario", required=True, help="scenario JSON file (schema_version 1)")
@@ -219,7 +220,7 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     w.add_argument("--footprint", help="run on the systems of this geography vintage: a year (2022, 2026) or key "
                    "(ICS2026); default the footprint the scenario file records, else the vintage in force for the "
                    "period (as the page)")
-    w.set_defaults(func=_guarded(_whatif_bridge))
+    w.set_defaults(func=_guarded(_whatif_bridge), area_check=areas.scenario_area)
 
     s = sub.add_parser("sickness", help="sickness absence rate (days lost / days available) by unit")
     s.add_argument("--by", choices=list(sk.BY), default="area")

@@ -7,11 +7,12 @@ import sys
 
 import pandas as pd
 
+from lib.cli import insight_commands
 from lib.data import geography, pcn_store
 from lib.data.footprint import footprint_key
 from lib.data.loader import default_data_dir
 from lib.data.schema import is_period
-from lib.insight import exports, pcn_roles
+from lib.insight import pcn_roles
 from lib.sharing import pcn_cells
 
 
@@ -62,11 +63,7 @@ def _roles(args: argparse.Namespace) -> int:
               file=sys.stderr)
     print(f"note: {period}: every role published that month is listed for every area (0 where none); "
           "headcount sums PCN x role cells (a person in two roles counts in each)", file=sys.stderr)
-    if args.format == "json":
-        json.dump(json.loads(out.to_json(orient="records", double_precision=15)), sys.stdout, indent=1)
-        sys.stdout.write("\n")
-    else:
-        sys.stdout.write(exports.to_csv_text(out, float_format="%.10g"))
+    insight_commands.write_table(out, args.format)
     return 0
 
 

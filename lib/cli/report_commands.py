@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+from lib.cli import areas
 from lib.cli.data_commands import add_disclosure_option, disclosure_requested
 
 MAX_SCENARIO_BYTES = 1_000_000
@@ -64,6 +65,7 @@ def _report(args: argparse.Namespace) -> int:
     from lib.data import geography
     from lib.report import pack as rp, render
     t0 = time.perf_counter()
+    args.area_check(args)  # lib.cli.areas.report_area: 'all' or a system of the footprint, before the store is read
     sdc = disclosure_requested(args)
     scenarios = read_scenarios(args.scenario or [])
     if args.area.lower() != "all":
@@ -138,4 +140,4 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
                                  "folder")
     p.add_argument("--jobs", type=int, help="with --area all: worker processes (default: the number of cores)")
     add_disclosure_option(p)
-    p.set_defaults(func=_report)
+    p.set_defaults(func=_report, area_check=areas.report_area)

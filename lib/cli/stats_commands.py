@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lib.cli import areas
 from lib.data import geography
 from lib.cli.data_commands import add_disclosure_option, disclosure_requested
 from lib.stats.funnel import funnel
@@ -225,7 +226,7 @@ def _sickness_series(args: argparse.Namespace, area: str) -> tuple[pd.Series, pd
 def _spc_series_from_data(args: argparse.Namespace) -> tuple[pd.Series, pd.Series, list[str]]:
     if not args.area:
         raise InputError("--area CODE is needed with --data-dir (the area whose monthly history to chart)")
-    area = args.area.strip().upper()
+    area = args.area_check(args)  # lib.cli.areas.spc_area: checked against the vintages before anything is read
     if args.measure == "sickness_rate":
         return _sickness_series(args, area)
     m = _area_metrics(args.data_dir, args.level, area_codes=[area], sdc=disclosure_requested(args),
@@ -420,7 +421,7 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-screen", action="store_true",
                    help="do not screen large moving ranges (as the NHS England Excel tool)")
     p.add_argument("--format", choices=["csv", "json"], default="csv")
-    p.set_defaults(func=_run_spc)
+    p.set_defaults(func=_run_spc, area_check=areas.spc_area)
 
     f = sub.add_parser("funnel", help="funnel plot of proportions across units (FunnelPlotR method)",
                        description="Proportion funnel plot with 95%% and 99.8%% limits, adjusted for "

@@ -36,6 +36,7 @@ def _run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 2
         key = scenario_footprint(args, scn, period)
+        args.area_check(args)  # lib.cli.areas.scenario_area: the file's area on the footprint, before the baseline
         baseline = load_baseline(args.data_dir, key, period)
         result = run_scenario(scn, baseline, include_systems=not args.england_only)
     except ScenarioError as exc:
@@ -86,4 +87,5 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:
                    help="table: area x role x year; summary: per staff group (year the gap closes); costs: per year")
     p.add_argument("--footprint", help=FOOTPRINT_HELP)
     p.add_argument("--england-only", action="store_true", help="for area ENG, leave out the per-system rows")
-    p.set_defaults(func=_run)
+    from lib.cli import areas
+    p.set_defaults(func=_run, area_check=areas.scenario_area)

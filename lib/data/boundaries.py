@@ -95,7 +95,7 @@ def _level_lookup(level: str) -> tuple[dict[str, str], dict[str, str]]:
             for k in (y, geography.REGION_ONS[y], name):
                 look[k.strip().lower()] = y
         return look, dict(geography.REGIONS)
-    a = geography.areas(level)  # this vintage's systems only (area_names spans every vintage of the level)
+    a = geography.areas(level)  # this vintage's systems only (area_name_lookup spans every vintage of the level)
     return geography.area_lookup(level), dict(zip(a["code"], a["short_name"]))
 
 

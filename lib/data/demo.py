@@ -158,7 +158,7 @@ def generate(level: str) -> pd.DataFrame:
     df["period_start"] = df["period_end"].map(lambda p: month_add(p, -1))
     df["period_months"] = 1
     df["level"] = level
-    df["area_name"] = df["area_code"].map(geography.area_names(level))
+    df["area_name"] = df["area_code"].map(geography.area_name_lookup(level))
     df["region_code"] = df["area_code"].map(geography.area_lookup_regions(level))
     df["org_code"] = ""
     df["org_name"] = ""
@@ -189,7 +189,7 @@ def generate_sickness() -> pd.DataFrame:
     available = (staff["sip_end_fte"].to_numpy() * days).round(2)
     out = pd.DataFrame({
         "period_end": staff["period_end"], "level": "ICS", "area_code": staff["area_code"],
-        "area_name": staff["area_code"].map(geography.area_names("ICS")), "region_code": staff["region_code"],
+        "area_name": staff["area_code"].map(geography.area_name_lookup("ICS")), "region_code": staff["region_code"],
         "org_code": staff["area_code"], "org_name": "All organisations in the system (synthetic)", "org_type": "",
         "staff_group": ALL_STAFF, "source": "demo", "fte_days_lost": (rate * available).round(2),
         "fte_days_available": available})

@@ -80,7 +80,7 @@ def rebase(frame: pd.DataFrame, key: str, seen: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     codes, _ = _assign(out, key, level, seen)
     c, uniq = pd.factorize(codes)
-    names, regions = geography.area_names(key), geography.area_lookup_regions(key)
+    names, regions = geography.area_name_lookup(key), geography.area_lookup_regions(key)
     out["area_code"] = codes
     out["area_name"] = np.array([names.get(u, "") for u in uniq], dtype=object)[c]
     region = np.array([regions.get(u) for u in uniq], dtype=object)[c]
@@ -179,7 +179,7 @@ def assignments(data_dir: str | Path, key: str, period: str) -> pd.DataFrame:
                   zip(out["from_code"], out["rule"])]
     out = out.groupby(["org_code", "org_name", "from_code", "to_code", "rule", "how"], as_index=False, dropna=False)[
         ["sip_end_fte", "leavers_fte", "joiners_fte"]].sum(min_count=1)
-    names = geography.area_names(key)
+    names = geography.area_name_lookup(key)
     out.insert(3, "from_name", out["from_code"].map(names))
     out.insert(5, "to_name", out["to_code"].map(names))
     return out.sort_values(["to_code", "org_code"], ignore_index=True)
@@ -220,7 +220,7 @@ def rebase_sickness(frame: pd.DataFrame, key: str, seen: pd.DataFrame) -> pd.Dat
     codes, _ = _assign(out, key, level, seen)
     outside = out["area_code"].astype(str).to_numpy() == SICKNESS_OUTSIDE_SYSTEMS
     codes = np.where(outside, SICKNESS_OUTSIDE_SYSTEMS, codes).astype(object)  # outside systems stays outside
-    names, regions = geography.area_names(key), geography.area_lookup_regions(key)
+    names, regions = geography.area_name_lookup(key), geography.area_lookup_regions(key)
     region = np.array([regions.get(c) for c in codes], dtype=object)
     name = np.array([names.get(c) for c in codes], dtype=object)
     out["area_code"] = codes

@@ -285,14 +285,27 @@ def _level_areas(level: str) -> pd.DataFrame:
 
 
 @lru_cache(maxsize=16)
-def _area_names(level: str) -> tuple[tuple[str, str], ...]:
+def _area_names(key: str) -> tuple[tuple[str, str], ...]:
+    a = vintage(key).areas
+    return tuple(zip(a["code"], a["short_name"]))
+
+
+def area_names(key: str) -> dict[str, str]:
+    """Code -> short name for the systems of ONE footprint (the vintage `key`): the list a page or command shows.
+    To name rows whose codes may be of any vintage of the level (a file being read), use area_name_lookup."""
+    return dict(_area_names(key))
+
+
+@lru_cache(maxsize=16)
+def _area_name_lookup(level: str) -> tuple[tuple[str, str], ...]:
     a = _level_areas(level)
     return tuple(zip(a["code"], a["short_name"]))
 
 
-def area_names(level: str) -> dict[str, str]:
-    """Code -> short name, for every system of the level's vintages (so figures of any period have names)."""
-    return dict(_area_names(level))
+def area_name_lookup(level: str) -> dict[str, str]:
+    """Code -> short name for every system of the level's vintages (the key's own vintage wins a clash), so rows of
+    any period have names. Not a list to show: area_names(key) is one footprint's."""
+    return dict(_area_name_lookup(level))
 
 
 @lru_cache(maxsize=16)

@@ -470,17 +470,32 @@ def provenance(data_dir: str | Path) -> dict:
     return out
 
 
+def table_periods(data_dir: str | Path, folder: str, level: str) -> list[str]:
+    """Months with rows in a table of its own (storage.TABLES: <data_dir>/<folder>/level=L/period=P/*.parquet)."""
+    base = Path(data_dir) / folder / f"level={level}"
+    return sorted(p.name.split("=", 1)[1] for p in base.glob("period=*") if any(p.glob("*.parquet")))
+
+
 def sickness_periods(data_dir: str | Path, level: str) -> list[str]:
     """Months with sickness absence rows at a level (its own store: <data_dir>/sickness/level=L/period=P/)."""
-    base = Path(data_dir) / "sickness" / f"level={level}"
-    return sorted(p.name.split("=", 1)[1] for p in base.glob("period=*") if any(p.glob("*.parquet")))
+    return table_periods(data_dir, "sickness", level)
 
 
 def load_sickness(data_dir: str | Path, level: str, periods: list[str] | None = None,
                   problems: list[str] | None = None) -> pd.DataFrame:
     """Sickness absence rows (lib.data.schema.SICKNESS_COLUMNS) for a level; an unreadable file is skipped and
     named in `problems`, never fatal."""
-    base = Path(data_dir) / "sickness" / f"level={level}"
+    return load_table(data_dir, "sickness", level, SICKNESS_COLUMNS, SICKNESS_ARROW_SCHEMA, periods, problems,
+                      "sickness absence")
+
+
+def load_table(data_dir: str | Path, folder: str, level: str, columns, schema: pa.Schema,
+               periods: list[str] | None = None, problems: list[str] | None = None,
+               what: str | None = None) -> pd.DataFrame:
+    """Rows of a table of its own (sickness, pcn, population) for a level and the `periods` asked (None: all),
+    cast to `schema`. A file that cannot be read, or holds rows of another month than its folder, is skipped and
+    named in `problems` ('not a readable <what> file'), never fatal."""
+    base = Path(data_dir) / folder / f"level={level}"
     wanted = set(periods) if periods is not None else None
     tables = []
     for pdir in sorted(base.glob("period=*")):
@@ -489,10 +504,10 @@ def load_sickness(data_dir: str | Path, level: str, periods: list[str] | None = 
             continue
         for f in sorted(x for x in pdir.glob("*.parquet") if not x.name.startswith(".")):
             try:
-                t = pq.read_table(f, columns=list(SICKNESS_COLUMNS)).cast(SICKNESS_ARROW_SCHEMA)
+                t = pq.read_table(f, columns=list(columns)).cast(schema)
             except (pa.ArrowException, OSError, ValueError, KeyError) as exc:
                 if problems is not None:
-                    problems.append(f"{f}: not a readable sickness absence file ({str(exc)[:120]}); it is ignored")
+                    problems.append(f"{f}: not a readable {what or folder} file ({str(exc)[:120]}); it is ignored")
                 continue
             if t.num_rows and not pc.all(pc.equal(t["period_end"], period)).as_py():
                 if problems is not None:
@@ -500,5 +515,5 @@ def load_sickness(data_dir: str | Path, level: str, periods: list[str] | None = 
                 continue
             tables.append(t)
     if not tables:
-        return pd.DataFrame({f.name: pd.Series(dtype=f.type.to_pandas_dtype()) for f in SICKNESS_ARROW_SCHEMA})
+        return pd.DataFrame({f.name: pd.Series(dtype=f.type.to_pandas_dtype()) for f in schema})
     return pa.concat_tables(tables).to_pandas()

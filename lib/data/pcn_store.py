@@ -16,11 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
-
-from lib.data import geography
+from lib.data import geography, loader
 from lib.data.schema import PCN_ARROW_SCHEMA, PCN_COLUMNS, POPULATION_ARROW_SCHEMA, POPULATION_COLUMNS
 
 LEVEL = "ICS"
@@ -29,38 +25,12 @@ POPULATION_TITLE = "ONS mid-2022 population estimates (sub-ICB locations)"
 
 
 def periods(data_dir: str | Path) -> list[str]:
-    base = Path(data_dir) / "pcn" / f"level={LEVEL}"
-    return sorted(p.name.split("=", 1)[1] for p in base.glob("period=*") if any(p.glob("*.parquet")))
+    return loader.table_periods(data_dir, "pcn", LEVEL)
 
 
 def load(data_dir: str | Path, wanted: list[str] | None = None, problems: list[str] | None = None) -> pd.DataFrame:
     """PCN rows (lib.data.schema.PCN_COLUMNS); an unreadable file is skipped and named in `problems`."""
-    return _load_table(data_dir, "pcn", PCN_COLUMNS, PCN_ARROW_SCHEMA, wanted, problems)
-
-
-def _load_table(data_dir, folder: str, columns, schema, wanted, problems) -> pd.DataFrame:
-    base = Path(data_dir) / folder / f"level={LEVEL}"
-    keep = set(wanted) if wanted is not None else None
-    tables = []
-    for pdir in sorted(base.glob("period=*")):
-        period = pdir.name.split("=", 1)[1]
-        if keep is not None and period not in keep:
-            continue
-        for f in sorted(x for x in pdir.glob("*.parquet") if not x.name.startswith(".")):
-            try:
-                t = pq.read_table(f, columns=list(columns)).cast(schema)
-            except (pa.ArrowException, OSError, ValueError, KeyError) as exc:
-                if problems is not None:
-                    problems.append(f"{f}: not a readable {folder} file ({str(exc)[:120]}); it is ignored")
-                continue
-            if t.num_rows and not pc.all(pc.equal(t["period_end"], period)).as_py():
-                if problems is not None:
-                    problems.append(f"{f}: holds rows of another month than its folder ({period}); it is ignored")
-                continue
-            tables.append(t)
-    if not tables:
-        return pd.DataFrame({f.name: pd.Series(dtype=f.type.to_pandas_dtype()) for f in schema})
-    return pa.concat_tables(tables).to_pandas()
+    return loader.load_table(data_dir, "pcn", LEVEL, PCN_COLUMNS, PCN_ARROW_SCHEMA, wanted, problems)
 
 
 @lru_cache(maxsize=1)
@@ -91,7 +61,7 @@ def on_footprint(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     out["area_code"] = [moved[(a, s)] for a, s in zip(frame["area_code"], frame["sub_icb_code"])]
     if out["area_code"].isna().any():
         raise ValueError(f"some systems have no successor on the {key} footprint")
-    out["area_name"] = out["area_code"].map(geography.area_names(key))
+    out["area_name"] = out["area_code"].map(geography.area_name_lookup(key))
     out["region_code"] = out["area_code"].map(geography.area_lookup_regions(key))
     return out
 
@@ -99,7 +69,7 @@ def on_footprint(frame: pd.DataFrame, key: str) -> pd.DataFrame:
 def population(data_dir: str | Path, key: str = LEVEL) -> pd.DataFrame:
     """area_code, population (ONS mid-2022) of each system of footprint `key`, summed from the sub-ICB locations
     in the store (python -m lib ingest "ICB Population estimates 2022.csv"); empty when none is loaded."""
-    df = _load_table(data_dir, "population", POPULATION_COLUMNS, POPULATION_ARROW_SCHEMA, None, None)
+    df = loader.load_table(data_dir, "population", LEVEL, POPULATION_COLUMNS, POPULATION_ARROW_SCHEMA)
     if df.empty:
         return pd.DataFrame({"area_code": pd.Series(dtype=str), "population": pd.Series(dtype="float64")})
     df["area_code"] = [system_of(a, s, key)[0] for a, s in zip(df["area_code"], df["sub_icb_code"])]

@@ -36,7 +36,8 @@ from lib.insight.metrics import area_metrics
 from lib.whatif.scenario import Levers, run_scenario
 
 ENGLAND_CODE = "ENG"
-RESIDUAL_LABEL = "Residual: changes of hours and reclassification"
+# the closing difference in a leader's words (an analyst's "residual"; Data and definitions names both)
+RESIDUAL_LABEL = "Other changes (hours, moves between staff groups)"
 RESTATEMENT_LABEL = "Restatement between files"
 BRIDGE_COLUMNS = ["step", "label", "value", "cumulative", "kind"]
 
@@ -123,9 +124,9 @@ def staff_in_post_bridge(frame: pd.DataFrame, area_code: str, start_month: str, 
     notes = [f"{unit_word}; staff in post at the end of {period_label(start_month)} to the end of "
              f"{period_label(end_month)} ({len(months)} monthly period{'s' if len(months) > 1 else ''} of the NHS "
              "Digital turnover benchmarking files).",
-             "The residual is what the published flows do not explain: changes of contracted hours of staff who "
-             "stayed, and staff reclassified between staff groups; it is the difference that closes the bridge, not "
-             "a published figure."]
+             "'Other changes' is what the published leavers and joiners do not explain: changes of contracted hours "
+             "of staff who stayed, and staff moved between staff groups; it is the difference that closes the "
+             "bridge, not a published figure."]
     if not org_code:
         notes.append("Leavers and joiners are summed over organisations, so moves between organisations inside the "
                      "system appear as both a leaver and a joiner.")

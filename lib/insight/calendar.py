@@ -150,3 +150,13 @@ def own_date_text(what: str, month: str, period: str) -> str | None:
     when = f"{abs(n)} month{'s' if abs(n) != 1 else ''} {'before' if n > 0 else 'after'}"
     return (f"{what} figures are for {period_label(month)}, {when} {period_label(period)} chosen in the sidebar "
             "(they are published for their own months).")
+
+
+VACANCIES = "Vacancies"
+VACANCY_TEMPLATE_SOURCE = "vacancy template, Provider Workforce Return"
+
+
+def own_date_line(what: str, month: str, source: str) -> str:
+    """'Vacancies: Sep 2025 (NHS Vacancy Statistics, England)': the month a kind of figure is for and where it comes
+    from, shown beside figures whose date can differ from the chosen period (vacancies, sickness, primary care)."""
+    return f"{what}: {period_label(month)} ({source})"

@@ -116,7 +116,7 @@ def spc_description(chart: pd.DataFrame, summary: dict, title: str, *, percent: 
                     rule_words) -> str:
     """'Leaver rate (month): South East London, All staff groups. SPC chart of 24 months, Dec 2023-Nov 2025:
     latest 0.95% in Nov 2025; average (centre line) 0.90%; process limits 0.70% to 1.10%. The latest month is
-    common cause variation (no signal).' From lib.stats.signals.SpcView (chart with period, y, point_type,
+    within the usual variation (no signal).' From lib.stats.signals.SpcView (chart with period, y, point_type,
     special_cause, phase; summary from lib.stats.spc.spc_summary). `verdicts` maps point types to words
     (lib.stats.signals.VERDICT) and `rule_words` names a rule (lib.stats.signals.rule_words): passed in so this
     module stays free of the statistics package. Empty chart -> ''."""
@@ -131,16 +131,16 @@ def spc_description(chart: pd.DataFrame, summary: dict, title: str, *, percent: 
     if summary["last_value"] != summary["last_value"]:
         text += " The latest month has no value, so it cannot signal anything."
     elif summary["last_point_type"] in verdicts:
-        text += (f" The latest month is a special cause ({verdicts[summary['last_point_type']]}): "
+        text += (f" The latest month is unusual ({verdicts[summary['last_point_type']]}): "
                  f"{rule_words(summary['last_rule'])}.")
     else:
-        text += " The latest month is common cause variation (no signal)."
+        text += " The latest month is within the usual variation (no signal)."
     phase = chart[chart["phase"] == chart["phase"].iloc[-1]]
     special = phase[phase["special_cause"].astype(bool)]
     if len(special):
         counts = special["point_type"].map(verdicts).value_counts()
         kinds = ", ".join(f"{n} {v}" for v, n in counts.items())
-        text += f" {len(special)} of {len(phase)} months are special causes ({kinds})."
+        text += f" {len(special)} of {len(phase)} months are unusual ({kinds})."
     if summary.get("trial_limits"):
         text += " Trial limits: too few months to trust them fully."
     return text
@@ -333,7 +333,7 @@ def units_funnel_description(units: pd.DataFrame, target: float, measure: str, p
 
 def bridge_description(table: pd.DataFrame, title: str, unit: str) -> str:
     """'Why staff in post moved, Alpha, Oct 2025 to Nov 2025 (FTE): 1,000.0 at the start; 50.0 leavers; 60.0
-    joiners; residual: changes of hours and reclassification +5.0; 1,015.0 at the end (+15.0 in all).' The
+    joiners; other changes (hours, moves between staff groups) +5.0; 1,015.0 at the end (+15.0 in all).' The
     staff-in-post waterfall in words, from lib.insight.bridge's table (label, value, kind; first and last rows
     are the start and end totals). Empty input -> ''."""
     if table.empty:

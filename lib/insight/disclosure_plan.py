@@ -5,17 +5,28 @@ for fair comparisons, systems and England without their hosted regional services
 table of its own (system minus the cut = the hosted services' figures), so it is added here. Primary-care role
 tables (issue 23) go in the same way: a TableProvider in EXTRA_TABLES. The app (ui.data) and the CLI
 (`--disclosure-control`) both call viewer_plan, so they hide the same cells.
+
+The plan is computed once per store identity and kept beside the canonical Parquet, in
+`<store>/.disclosure_plan/<level>-<key>/` (written to a temporary directory, then renamed). The key is a hash of the
+store's Parquet files' contents and of the code and geography the plan is built from, so a new extract (or a change
+to the rule) computes a new plan and every replica, the app and the CLI read the same one. A store that cannot be
+written (a read-only deployment) computes the plan in memory; a saved plan that cannot be read is computed again.
 """
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
+from lib.data import footprint, geography, loader
 from lib.insight import peers
 from lib.insight.metrics import SOURCE_PRIORITY
-from lib.sharing import joint
+from lib.sharing import disclosure, joint
 
 NOHOST = "nohost"  # table kind: systems and England without hosted regional services
 
@@ -37,6 +48,72 @@ def hosted_free_tables(units: pd.DataFrame, footprints: Sequence[str]) -> pd.Dat
 EXTRA_TABLES: tuple[joint.TableProvider, ...] = (hosted_free_tables,)
 
 
-def viewer_plan(data_dir: str | Path, level: str) -> joint.Plan:
-    """The hidden cells of every table a signed-in viewer can reach in the store (lib.sharing.joint.store_plan)."""
+PLAN_DIR = ".disclosure_plan"
+# the code and data a plan is built from: a change to any of them makes a new key
+_SOURCES = (Path(joint.__file__), Path(disclosure.__file__), Path(__file__), Path(peers.__file__),
+            Path(footprint.__file__), Path(geography.__file__))
+
+
+def plan_key(data_dir: str | Path, level: str) -> str:
+    """The identity of a store's plan: its level, its Parquet files (path and content), the plan's code and the
+    geography vintages. Not file times: a copied store keeps its plan, a re-ingested file with new figures does not."""
+    h = hashlib.sha256(f"level={geography.store_level(level)}\n".encode())
+    d = Path(data_dir)
+    for rel, size, _mtime in loader.snapshot_id(d)[1]:
+        if rel == "manifest.json":  # its ingest times change when nothing else does
+            continue
+        h.update(f"{rel}\0{size}\0".encode())
+        h.update(hashlib.sha256((d / rel).read_bytes()).digest())
+    vintages = Path(geography.__file__).parent / "vintages"
+    for p in (*_SOURCES, *sorted(vintages.glob("*.csv"))):
+        h.update(p.name.encode())
+        h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()[:24]
+
+
+def compute_plan(data_dir: str | Path, level: str) -> joint.Plan:
+    """The hidden cells of every table a signed-in viewer can reach in the store, computed (lib.sharing.joint)."""
     return joint.store_plan(data_dir, level, extra_tables=EXTRA_TABLES, source_priority=SOURCE_PRIORITY)
+
+
+def plan_path(data_dir: str | Path, level: str) -> Path:
+    """Where the store's plan for this level is kept."""
+    return Path(data_dir) / PLAN_DIR / f"{geography.store_level(level)}-{plan_key(data_dir, level)}"
+
+
+def viewer_plan(data_dir: str | Path, level: str) -> joint.Plan:
+    """The hidden cells of every table a signed-in viewer can reach in the store: the saved plan for the store's
+    current files, or computed (compute_plan) and saved for the next caller. The app (ui.data) and the CLI call this."""
+    target = plan_path(data_dir, level)
+    if target.is_dir():
+        try:
+            return joint.load_plan(target)
+        except ValueError:
+            pass  # damaged: computed again below and replaced
+    plan = compute_plan(data_dir, level)
+    if plan_path(data_dir, level) == target:  # the files did not change while it was computed
+        _save(plan, target)
+    return plan
+
+
+def _save(plan: joint.Plan, target: Path) -> None:
+    """Write the plan atomically (temporary directory, then rename) and remove older plans of the level. A store
+    that cannot be written keeps no copy: the plan was computed and is returned all the same."""
+    try:
+        target.parent.mkdir(exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
+    except OSError:
+        return
+    try:
+        joint.save_plan(plan, tmp / "plan")
+        if target.is_dir():  # damaged copy (load failed): replace it
+            shutil.rmtree(target, ignore_errors=True)
+        os.rename(tmp / "plan", target)
+    except OSError:
+        pass  # another process renamed its copy first (same key, same plan), or the disk refused: nothing to keep
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    level = target.name.rsplit("-", 1)[0]
+    for old in target.parent.glob(f"{level}-*"):
+        if old != target and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)

@@ -3,8 +3,10 @@
 Downloads from the app (to_csv_bytes / to_excel_bytes) carry notes (title, system, period, source and the
 synthetic label where it applies: `standard_notes`) and numbers rounded as the screen shows them
 (`as_shown`): FTE to 1 decimal place, headcounts as whole numbers, rates and shares as fractions (not "0.9%"
-text) in a column whose name says "(fraction)". The CSV carries the notes in a last column "notes" (one note a
-row from the top, so the file stays one plain table); Excel puts them on a "notes" sheet.
+text) in a column whose name says "(fraction)". The CSV carries the notes in a block of its own at the top: one
+"# note" line each (a single quoted cell, so a spreadsheet shows each note whole in column A), then one blank
+line, then the data table with its header (`read_csv_export` splits the two; pandas reads the table with
+`skiprows`). Notes are never spread down a column of unrelated rows. Excel puts them on a "notes" sheet.
 
 Any text cell starting with = + - @ (or a tab / carriage return) is prefixed with a single quote,
 so a spreadsheet shows it as text instead of running it as a formula (OWASP CSV injection).
@@ -12,6 +14,7 @@ Numbers stay numbers: a negative number is not text and is left alone.
 """
 from __future__ import annotations
 
+import csv
 import io
 import re
 
@@ -112,31 +115,46 @@ def as_shown(df: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns=renames)
 
 
-def with_notes_column(df: pd.DataFrame, notes: list[str] | None) -> pd.DataFrame:
-    """The table with a last column "notes": note i on row i (the last row holds any notes left over, joined by
-    ' | '), so the CSV stands alone and still reads as one plain table in any spreadsheet or CSV reader."""
+NOTE_PREFIX = "# "
+
+
+def notes_block(notes: list[str] | None) -> str:
+    """The CSV's notes block: one '# note' line each (quoted by the csv module when it holds a comma or a quote;
+    line breaks inside a note become spaces), then one blank line. Empty when there are no notes. A note never
+    starts a cell with = + - @: the block's cells all start with '#'."""
     if not notes:
-        return df
-    out = df.reset_index(drop=True).copy()
-    col = "notes" if "notes" not in out.columns else "export notes"
-    if len(out) == 0:
-        return pd.DataFrame({**{c: [] for c in out.columns}, col: [" | ".join(notes)]})
-    vals = [""] * len(out)
-    for i, n in enumerate(notes):
-        j = min(i, len(out) - 1)
-        vals[j] = n if not vals[j] else f"{vals[j]} | {n}"
-    out[col] = vals
-    return out
+        return ""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    for n in notes:
+        w.writerow([NOTE_PREFIX + " ".join(str(n).split())])
+    return buf.getvalue() + "\n"
 
 
 def to_csv_bytes(df: pd.DataFrame, source: str | None = None, *, notes: list[str] | None = None,
                  rounded: bool = True) -> bytes:
     """UTF-8 CSV with a BOM (so Excel opens names such as "Guy's and St Thomas'" correctly); numbers as shown;
     `source` (where the figures come from) as a column "Data source"; the notes (title, system, period, source,
-    synthetic label) in a last column "notes"."""
+    synthetic label) in their own block above the table (`notes_block`). The one CSV writer of the app's
+    downloads (tables, the library's change logs)."""
     if source:
         df = df.assign(**{"Data source": source})
-    return ("\ufeff" + to_csv_text(with_notes_column(as_shown(df) if rounded else df, notes))).encode("utf-8")
+    body = to_csv_text(as_shown(df) if rounded else df)
+    return ("\ufeff" + notes_block(notes) + body).encode("utf-8")
+
+
+def read_csv_export(raw: bytes | str, **read_csv_kwargs) -> tuple[list[str], pd.DataFrame]:
+    """(notes, table) of a CSV written by to_csv_bytes: the leading '# ' lines up to the first blank line are the
+    notes; the rest is read by pandas as a plain table."""
+    text = raw.decode("utf-8-sig") if isinstance(raw, (bytes, bytearray)) else raw.lstrip("\ufeff")
+    notes: list[str] = []
+    rest = text
+    if text.startswith(NOTE_PREFIX) or text.startswith('"' + NOTE_PREFIX):
+        head, sep, rest = text.partition("\n\n")
+        if not sep:
+            raise ValueError("CSV export: notes block without the blank line that ends it")
+        notes = [row[0][len(NOTE_PREFIX):] for row in csv.reader(io.StringIO(head)) if row]
+    return notes, pd.read_csv(io.StringIO(rest), **read_csv_kwargs)
 
 
 def to_excel_bytes(df: pd.DataFrame, sheet_name: str = "data", notes: list[str] | None = None, *,

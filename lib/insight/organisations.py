@@ -30,7 +30,7 @@ CARE_SETTING_DEFINITION = ("Care setting is NHS Digital's CLUSTER_GROUP of each 
                            "setting sums only the organisations of that setting in the system.")
 PEER_DEFINITION = ("Peers are the organisations of the same NHS Digital BENCHMARK_GROUP across England (for example "
                    "\"Acute - Teaching\"). Funnel limits (95% and 99.8%) are around the peers' pooled rate, "
-                   "adjusted for overdispersion as FunnelPlotR does.")
+                   "widened for real differences between organisations, as FunnelPlotR does.")
 
 
 class NoOrganisations(ValueError):
@@ -48,7 +48,7 @@ def directory(frame: pd.DataFrame, level: str = "ICS") -> pd.DataFrame:
     if rows.empty:
         return pd.DataFrame(columns=ORG_COLUMNS)
     latest = rows.sort_values("period_end").groupby("org_code", sort=False).last().reset_index()
-    names = geography.area_names(level)
+    names = geography.area_name_lookup(level)
     out = pd.DataFrame({
         "org_code": latest["org_code"], "org_name": latest["org_name"], "system_code": latest["area_code"],
         "system_name": latest["area_code"].map(names).fillna(latest["area_code"]),
@@ -165,7 +165,7 @@ def peer_comparison(m: pd.DataFrame, org_code: str, period: str, staff_group: st
         else:
             notes.append("Fewer than two peers have figures: no funnel plot.")
         if view is not None and len(view.units) < 10:
-            notes.append(f"Only {len(view.units)} peers: the overdispersion estimate is rough.")
+            notes.append(f"Only {len(view.units)} peers: the estimate of how much they differ beyond chance is rough.")
     rank = peers.loc[peers["org_code"] == org_code, "rank"].iloc[0]
     side = {} if view is None else dict(zip(view.units["area_code"], view.units["side"]))
     table = pd.DataFrame({"org_code": peers["org_code"], "org_name": peers["org_name"],

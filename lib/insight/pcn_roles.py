@@ -71,7 +71,7 @@ def roles_table(frame: pd.DataFrame, period: str, *, by: str = "area", source: s
     sums = u.groupby([*keys, "staff_group", "staff_role"], as_index=False, sort=True)[["fte", "headcount"]].sum()
     units = u[keys].drop_duplicates()
     if by == "area" and systems is not None:
-        names = geography.area_names(_key_of(systems))
+        names = geography.area_name_lookup(_key_of(systems))
         extra = pd.DataFrame({"unit_code": [s for s in systems if s not in set(units["unit_code"])]})
         extra["unit_name"] = extra["unit_code"].map(names)
         units = pd.concat([units, extra], ignore_index=True)

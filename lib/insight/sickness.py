@@ -49,7 +49,7 @@ def rates(df: pd.DataFrame, by: str = "area", staff_group: str = ALL_STAFF, leve
         key, names = "org_code", rows.groupby("org_code")["org_name"].first()
     elif by == "area":
         rows = rows[rows["area_code"] != SICKNESS_OUTSIDE_SYSTEMS]
-        key, names = "area_code", pd.Series(geography.area_names(level))
+        key, names = "area_code", pd.Series(geography.area_name_lookup(level))
     elif by == "region":
         rows = rows[(rows["area_code"] != SICKNESS_OUTSIDE_SYSTEMS) & (rows["region_code"] != "")]
         key, names = "region_code", pd.Series(geography.REGIONS)
@@ -160,5 +160,6 @@ def funnel_view(df: pd.DataFrame, period: str, by: str = "area", staff_group: st
     units = signals.funnel_units(res, names)
     notes = list(res.notes)
     if len(units) < 10:
-        notes.append(f"Only {len(units)} units have figures: the overdispersion estimate is rough.")
+        notes.append(f"Only {len(units)} units have figures: the estimate of how much they differ beyond chance "
+                     "is rough.")
     return signals.FunnelView(res, units, period, MEASURE, notes)

@@ -66,7 +66,7 @@ def area_label(level: str, code: str) -> str:
         return ENGLAND_NAME
     if code in geography.REGIONS:
         return f"{geography.REGIONS[code]} region"
-    name = geography.area_names(level).get(code)
+    name = geography.area_name_lookup(level).get(code)
     return f"{name} ({code})" if name else code
 
 

@@ -47,6 +47,7 @@ by (period, table, unit code, staff group); a row the plan does not know is hidd
 """
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -56,6 +57,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
+from threadpoolctl import threadpool_limits
 
 from lib.data import geography, loader
 from lib.data.footprint import rebase, seen_systems
@@ -354,7 +356,9 @@ def determined(rows: sp.csr_matrix, shown: np.ndarray, block: np.ndarray | None 
               f"(rank {Q.shape[1]}), blocks {len(blocks)}, tested {len(test)}", flush=True)
     det = np.zeros(len(test), dtype=bool)
     uses: dict[int, np.ndarray] = {}
-    var_single = {int(rows.indices[rows.indptr[r]]): int(r) for r in np.flatnonzero(single)}
+    var_single = np.full(rows.shape[1], -1, dtype=np.int64)  # base cell -> the row showing it alone
+    srow_ix = np.flatnonzero(single)
+    var_single[rows.indices[rows.indptr[:-1][srow_ix]]] = srow_ix
     RS_T = rows[srows].T.tocsr()
     C_T = MS[crows].T.tocsr()
     # ||(I - Pi) h||^2 = ||h||^2 - ||P h||^2 - ||Q^T h||^2 with Pi = P + Q Q^T the projector onto the shown rows'
@@ -390,8 +394,8 @@ def determined(rows: sp.csr_matrix, shown: np.ndarray, block: np.ndarray | None 
         full = rows[test[ix]].toarray() - (RS_T @ y.T).T
         for j, i in enumerate(ix):
             used = srows[np.abs(y[j]) > USE_TOL]
-            ks = np.flatnonzero(known & (np.abs(full[j]) > USE_TOL))
-            used = np.concatenate([used, [var_single[k] for k in ks if k in var_single]]).astype(np.int64)
+            ks = var_single[known & (np.abs(full[j]) > USE_TOL)]
+            used = np.concatenate([used, ks[ks >= 0]]).astype(np.int64)
             uses[int(test[i])] = used
     return test[det], uses
 
@@ -641,11 +645,10 @@ def _plan_from_base(base: pd.DataFrame, footprints: Sequence[str], extra_tables:
                 used = used[shown[used]]
                 if len(used) == 0:
                     continue
-                pairs = list(zip(fam.row_mg[used].tolist(), fam.row_cell[used].tolist()))
                 c = cost[fam.row_mg[used], fam.row_cell[used]]
                 near = close[cell_agg[fam.row_cell[r]], cell_agg[fam.row_cell[used]]]
-                best = int(np.lexsort((used, c, -near))[0])
-                picks.add(pairs[best])
+                best = used[int(np.lexsort((used, c, -near))[0])]
+                picks.add((int(fam.row_mg[best]), int(fam.row_cell[best])))
         for i, c in picks:
             hidden[i, c] = True
         added_by_round.append(int(hidden.sum()) - before)
@@ -666,7 +669,11 @@ def plan_frame(frame: pd.DataFrame, footprints: dict[str, pd.DataFrame],
     """The plan for canonical rows (`frame`, as published) and the same rows on each footprint offered.
     source_priority: which source's figures count where several give one (lib.insight.metrics.SOURCE_PRIORITY)."""
     base = base_rows(frame, footprints) if source_priority is None else base_rows(frame, footprints, source_priority)
-    return _plan_from_base(base, list(footprints), extra_tables, stock_flow)
+    # One BLAS thread: the solver's dense products are small (a few hundred unknowns a block) and many; with
+    # OpenBLAS's threads on a shared 2-core machine they cost 5x the CPU (py-spy: 53 s against 9 s on the real
+    # Oct/Nov-25 store), the threads spinning for each other.
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _plan_from_base(base, list(footprints), extra_tables, stock_flow)
 
 
 def store_plan(data_dir: str | Path, level: str, extra_tables: Sequence[TableProvider] = (),
@@ -678,6 +685,40 @@ def store_plan(data_dir: str | Path, level: str, extra_tables: Sequence[TablePro
     keys = [v.key for v in geography.level_vintages(store)]
     fps = {k: rebase(frame, k, seen_systems(data_dir, k)) if not frame.empty else frame for k in keys}
     return plan_frame(frame, fps, extra_tables, source_priority=source_priority)
+
+
+# ---------------------------------------------------------------------------------------------- kept on disk
+PLAN_FILES = ("tables.parquet", "cells.parquet", "plan.json")
+
+
+def save_plan(plan: Plan, directory: str | Path) -> None:
+    """Write a plan as two Parquet tables and a JSON note into `directory` (made here; it must not exist yet).
+    Plain data, never pickle: a plan is read back from a data directory."""
+    d = Path(directory)
+    d.mkdir(parents=True)
+    plan.tables.to_parquet(d / "tables.parquet", index=False)
+    plan.cells.to_parquet(d / "cells.parquet", index=False)
+    meta = {"footprints": list(plan.footprints), "stock_flow_exact": bool(plan.stock_flow_exact),
+            "stats": json.loads(json.dumps(plan.stats, default=float))}
+    (d / "plan.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+def load_plan(directory: str | Path) -> Plan:
+    """A plan written by save_plan. Raises ValueError when a file is missing or not what save_plan writes."""
+    d = Path(directory)
+    try:
+        meta = json.loads((d / "plan.json").read_text(encoding="utf-8"))
+        tables = pd.read_parquet(d / "tables.parquet")
+        cells = pd.read_parquet(d / "cells.parquet")
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{d}: not a saved disclosure plan ({exc})") from exc
+    need_t = {"period", "kind", "footprint", "setting", "code", "agg"}
+    need_c = {"period", "agg", "staff_group", *(f"{x}:{mg}" for mg in MEASURE_GROUPS
+                                                for x in ("present", "primary", "hidden"))}
+    if not (need_t <= set(tables.columns) and need_c <= set(cells.columns)
+            and isinstance(meta.get("footprints"), list)):
+        raise ValueError(f"{d}: a saved disclosure plan lacks columns it needs")
+    return Plan(tables, cells, tuple(meta["footprints"]), bool(meta.get("stock_flow_exact")), meta.get("stats", {}))
 
 
 # ------------------------------------------------------------------------------------------------ applying it

@@ -66,6 +66,7 @@ VERDICT = {
     SPECIAL_CAUSE_NEUTRAL_HIGH: "change upwards",
     SPECIAL_CAUSE_NEUTRAL_LOW: "change downwards",
 }
+USUAL = "usual variation"  # SPC's "common cause", in a leader's words (Data and definitions explains both)
 RULE_WORDS = {
     "Above UCL": "a point above the upper process limit",
     "Below LCL": "a point below the lower process limit",
@@ -119,7 +120,7 @@ def measure(key: str) -> Measure:
 
 
 def rule_words(rule: str) -> str:
-    return RULE_WORDS.get(rule, "no special cause")
+    return RULE_WORDS.get(rule, "nothing unusual")
 
 
 def numerator_denominator(df: pd.DataFrame, key: str) -> tuple[pd.Series, pd.Series]:
@@ -279,9 +280,9 @@ def spc_table(chart: pd.DataFrame, value_name: str) -> pd.DataFrame:
         "Average": chart["mean"],
         "Lower process limit": chart["lpl"],
         "Upper process limit": chart["upl"],
-        "Special cause": chart["special_cause"],
+        "Unusual": chart["special_cause"],
         "Rule": [rule_words(r) if s else "" for r, s in zip(chart["special_cause_rule"], chart["special_cause"])],
-        "Reading": [VERDICT.get(t, "common cause") for t in chart["point_type"]],
+        "Reading": [VERDICT.get(t, USUAL) for t in chart["point_type"]],
     })
     return out
 
@@ -331,7 +332,7 @@ def latest_signals(metrics: pd.DataFrame, staff_group: str, key: str, period: st
             "lpl": float(last["lpl"]), "upl": float(last["upl"]),
             "special_cause": bool(last["special_cause"]), "rule": last["special_cause_rule"],
             "rule_words": rule_words(last["special_cause_rule"]) if last["special_cause"] else "",
-            "point_type": last["point_type"], "verdict": VERDICT.get(last["point_type"], "common cause"),
+            "point_type": last["point_type"], "verdict": VERDICT.get(last["point_type"], USUAL),
             "points": len(chart), "trial_limits": bool(last["trial_limits"]),
         })
     return pd.DataFrame(rows, columns=cols)
@@ -432,7 +433,8 @@ def funnel_view(metrics: pd.DataFrame, level: str, staff_group: str, key: str, p
     for r in res.excluded.itertuples():
         notes.append(f"{names.get(r.label, r.label)} left out: {r.reason}.")
     if len(units) < 10:
-        notes.append(f"Only {len(units)} systems have figures: the overdispersion estimate is rough.")
+        notes.append(f"Only {len(units)} systems have figures: the estimate of how much they differ beyond chance "
+                     "is rough.")
     return FunnelView(res, units, period, key, notes)
 
 

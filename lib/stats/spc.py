@@ -55,20 +55,22 @@ INCONSISTENT = "inconsistent"
 # Plain-English meanings of the NHS England "Making Data Count" icons (keys as NHSRplotthedots names
 # its icon files).
 VARIATION_ICON_MEANINGS: dict[str, str] = {
-    "common_cause": "Common cause variation: no significant change; the points vary within the "
-                    "range expected from this process.",
-    "improvement_high": "Special cause variation of an improving nature, where higher is better: "
-                        "something has changed the process for the better.",
-    "improvement_low": "Special cause variation of an improving nature, where lower is better: "
-                       "something has changed the process for the better.",
-    "concern_high": "Special cause variation of a concerning nature, where higher is worse: "
-                    "something has changed the process and needs looking into.",
-    "concern_low": "Special cause variation of a concerning nature, where lower is worse: "
-                   "something has changed the process and needs looking into.",
-    "neutral_high": "Special cause variation upwards, where neither direction is better: the process "
-                    "has changed (higher values).",
-    "neutral_low": "Special cause variation downwards, where neither direction is better: the process "
-                   "has changed (lower values).",
+    # in a leader's words: "unusual" / "usual variation" (SPC's special / common cause, explained on the Data and
+    # definitions page, lib.insight.choices)
+    "common_cause": "Usual variation: no significant change; the points vary within the range expected from "
+                    "this process.",
+    "improvement_high": "Unusual variation, improving (higher is better): something has changed the process for "
+                        "the better.",
+    "improvement_low": "Unusual variation, improving (lower is better): something has changed the process for "
+                       "the better.",
+    "concern_high": "Unusual variation, concerning (higher is worse): something has changed the process and "
+                    "needs looking into.",
+    "concern_low": "Unusual variation, concerning (lower is worse): something has changed the process and needs "
+                   "looking into.",
+    "neutral_high": "Unusual variation upwards, where neither direction is better: the process has changed "
+                    "(higher values).",
+    "neutral_low": "Unusual variation downwards, where neither direction is better: the process has changed "
+                   "(lower values).",
 }
 ASSURANCE_ICON_MEANINGS: dict[str, str] = {
     CONSISTENT_PASS: "The system is expected to consistently meet the target: the target lies outside "

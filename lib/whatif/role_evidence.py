@@ -156,7 +156,7 @@ def evidence(g: pd.DataFrame, system: str, labels: dict[str, str], footprint: st
     """lever role -> Evidence for `system` (a code of `footprint`, or 'ENG') from growth_table(). With
     disclosure control on, a system whose role headcount is under 5 at either end of the growth window has its
     figure and growth hidden (its pace rank and the spread of systems still show: they reveal no count)."""
-    names = geography.area_names(footprint)
+    names = geography.area_name_lookup(footprint)
     system_name = "England" if system == pcn_roles.ENGLAND[0] else names.get(system, system)
     end = g.attrs.get("end")
     roles_all = g.attrs.get("roles", [])

@@ -449,7 +449,7 @@ def area_not_in_baseline(area: str, baseline: Baseline) -> str:
     an abolished system became)."""
     where = f"the loaded data for {baseline.period or '?'}"
     if baseline.footprint:
-        where += f" on the {geography.vintage(baseline.footprint).title} footprint"
+        where += f" (systems: {geography.vintage(baseline.footprint).title})"
     if geography.area_kind(area) == "region":
         return (f"area: {area} is a region ({geography.REGIONS[area]}); the what-if model runs one system or "
                 "England (the sum of systems)")

@@ -444,6 +444,19 @@ def check_area(scn: Scenario, baseline: Baseline) -> list[str]:
     return []
 
 
+def link_area(raw: str, baseline: Baseline) -> str:
+    """The what-if page's check of a link's `area`: the command line's own (lib.data.geography.area_on_footprint on the
+    baseline's footprint, as lib.cli.areas.scenario_area), then England or a system of the loaded data. AreaError
+    (a ValueError) otherwise."""
+    from lib.data import geography
+    code = (geography.area_on_footprint(raw, baseline.footprint, "area")[0] if baseline.footprint
+            else geography.check_area(raw, "area"))
+    problems = check_area(Scenario(area=code), baseline)
+    if problems:
+        raise geography.AreaError(problems[0])
+    return code
+
+
 def moved_scenario(scn: Scenario, baseline: Baseline) -> tuple[Scenario, str] | None:
     """A scenario whose area is a system of another footprint (an old link or file naming an abolished ICB), moved
     to the system it became on the baseline's footprint, with the sentence saying so; None when it needs no move
@@ -840,11 +853,30 @@ def gap_driver_line(d: dict[str, Any], group: str) -> str:
             f"{status}; under All levers) adds {d['demand_added']:,.0f} FTE of demand{share_text}; {staff}.")
 
 
+def is_surplus(gap: float) -> bool:
+    """Capacity above demand by half an FTE or more: said as a surplus (a positive figure), never a negative gap.
+    The one test the cards, the comparison cards, their caption and the board pack share (issue 24)."""
+    return bool(gap < -0.5)
+
+
+def gap_word(gap: float) -> str:
+    """'Surplus' or 'Gap', as a card's label starts."""
+    return "Surplus" if is_surplus(gap) else "Gap"
+
+
 def gap_phrase(gap: float) -> str:
     """'a gap of 1,200 FTE', 'a surplus of 80 FTE' (capacity above demand), 'no gap'."""
-    if abs(gap) < 0.5:
-        return "no gap"
-    return f"a gap of {gap:,.0f} FTE" if gap > 0 else f"a surplus of {-gap:,.0f} FTE"
+    if is_surplus(gap):
+        return f"a surplus of {-gap:,.0f} FTE"
+    return f"a gap of {gap:,.0f} FTE" if gap >= 0.5 else "no gap"
+
+
+def final_year_caption(ends: pd.DataFrame, baseline_gap: float) -> str:
+    """The comparison chart's key figures: each scenario's final-year gap or surplus, then the baseline's, in the
+    cards' words ('Retain and recruit: a surplus of 1,146 FTE', not '-1,146 FTE'). `ends`: scenario, gap."""
+    parts = [f"{name}: {gap_phrase(float(gap))}" for name, gap in zip(ends["scenario"], ends["gap"])]
+    return ("In the final year: " + "; ".join([*parts, f"baseline (no levers): {gap_phrase(float(baseline_gap))}"])
+            + ". Below 0 on the chart is a surplus (capacity above demand).")
 
 
 def lever_summary(scn: Scenario, a: Assumptions | None = None) -> list[str]:
@@ -914,6 +946,8 @@ def picture_notes(base: Baseline, area: str, group: str, a: Assumptions | None =
                        "elsewhere England's published vacancy rate (NHS Vacancy Statistics, 30 Sep 2025).")
         else:
             out.append("Starting gap: the systems' own vacancies (vacancy template).")
+        # each kind of vacancy figure used, with its own date (issue 21: figures of another month say so)
+        out += [vacancy_date_line(b, a) + "." for b, used in ((base, own > 0), (None, base.vacancy_default)) if used]
     g = a.value("demand", "demand_growth")
     out.append(f"Demand growth {100 * g:.1f}% a year unless a scenario sets it: "
                + ("an illustrative assumption, not verified." if not _demand_verified(a).get("demand_growth")
@@ -985,6 +1019,26 @@ def national_vacancy_table(a: Assumptions | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+NATIONAL_VACANCY_SHORT_SOURCE = "NHS Vacancy Statistics, England"
+
+
+def national_vacancy_month(a: Assumptions | None = None) -> str:
+    """The month England's published vacancy rates are for: their reference date ('as_at' in the assumptions)."""
+    a = a or shared_assumptions()
+    dates = {str(rec.get("as_at", ""))[:7] for rec in a.data.get("national_vacancy_rates", {}).values()
+             if isinstance(rec, dict)}
+    return max(d for d in dates if d)
+
+
+def vacancy_date_line(base: Baseline | None = None, a: Assumptions | None = None) -> str:
+    """'Vacancies: Sep 2025 (NHS Vacancy Statistics, England)' beside England's published rates (base None), or
+    'Vacancies: <the baseline's month> (vacancy template, ...)' beside the systems' own vacancies."""
+    from lib.insight.calendar import VACANCIES, VACANCY_TEMPLATE_SOURCE, own_date_line
+    if base is not None:
+        return own_date_line(VACANCIES, base.period, VACANCY_TEMPLATE_SOURCE)
+    return own_date_line(VACANCIES, national_vacancy_month(a), NATIONAL_VACANCY_SHORT_SOURCE)
+
+
 NATIONAL_VACANCY_SOURCE = ("NHS Vacancy Statistics, England (NHS England, experimental statistics), reference date "
                            "30 September 2025, published 27 November 2025")
 
@@ -1002,6 +1056,7 @@ def caveat_line(base: Baseline, area: str, group: str, a: Assumptions | None = N
         rows = list(range(len(base.area_codes))) if area == ENGLAND else [base.area_codes.index(area)]
         fte = base.fte[rows, j]
         if base.vacancy_default and not (base.vacancy_known[rows, j] & (fte > 0)).any():
-            bits.append(f"gap now from England's published vacancy rate, {100 * a.national_vacancy_rate(group):.1f}% "
-                        "(NHS Vacancy Statistics, 30 Sep 2025), not this system's figure")
+            bits.append(f"gap now from England's published vacancy rate, {100 * a.national_vacancy_rate(group):.1f}%, "
+                        "not this system's figure")
+            bits.append(vacancy_date_line(None, a))        # the figure's own date and source, beside it
     return "; ".join(bits) + "." if bits else ""

@@ -96,9 +96,9 @@ DEMO = [Run("demo", "/" + p) for p in TITLES] + [
     Run("demo", "/turnover?area=QKK", "Definitions popover open", _definitions_popover),
 ]
 OCT_NOV_25 = "footprint=2022&period=2025-11"
-REAL = [Run("real", "/" + p, "2026 footprint (May 2026)") for p in TITLES] + [
-    Run("real", f"/map?{OCT_NOV_25}&measure=leaver_rate", "Nov 2025, 2022 footprint", shot="real_map"),
-    Run("real", f"/profile?{OCT_NOV_25}&area=QKK", "Nov 2025, 2022 footprint"),
+REAL = [Run("real", "/" + p, "2026 ICB boundaries (May 2026)") for p in TITLES] + [
+    Run("real", f"/map?{OCT_NOV_25}&measure=leaver_rate", "Nov 2025, 2022 ICB boundaries", shot="real_map"),
+    Run("real", f"/profile?{OCT_NOV_25}&area=QKK", "Nov 2025, 2022 ICB boundaries"),
     Run("real", f"/organisations?{OCT_NOV_25}&area=QKK&org=RJ1", "an organisation chosen (Nov 2025)"),
     Run("real", "/sickness?footprint=2022&area=QKK", "a system chosen (March 2025)", shot="real_sickness"),
 ]

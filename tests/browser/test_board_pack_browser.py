@@ -1,6 +1,6 @@
-"""The System profile's "Board pack (PDF)" download clicked in Chromium on the real Oct/Nov-25 store with the real
-sickness absence file: the browser receives the PDF (built when clicked, outside the script run), and it is South
-East London's pack with its sickness section filled; a screenshot of the button in place."""
+"""The System profile's "Board pack (PDF)" clicked in Chromium on the real Oct/Nov-25 store with the real sickness
+absence file: the pack is built (its fragment reruns), "Save board pack (PDF)" gives the browser the PDF, and it is
+South East London's pack with its sickness section filled; a screenshot of the buttons in place."""
 from __future__ import annotations
 
 import shutil
@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import open_checked, serve_store, wait_for_app_idle
+from tests.conftest import after_rerun, open_checked, serve_store, wait_for_app_idle, wait_for_quiet
 
 
 @pytest.fixture(scope="module")
@@ -22,10 +22,14 @@ def test_profile_board_pack_download(real_server, page, artifacts, tmp_path):
     open_checked(page, f"{real_server.url}/profile?area=QKK")
     button = page.get_by_role("button", name="Board pack (PDF)")
     button.scroll_into_view_if_needed()
+    wait_for_quiet(page)  # the scroll has ended: a click during it can miss the button
+    after_rerun(page, button.click, timeout_ms=120000)  # the pack is built in the button's fragment
+    save = page.get_by_role("button", name="Save board pack (PDF)")
+    save.wait_for(timeout=120000)
     wait_for_app_idle(page)
     page.screenshot(path=str(artifacts / "profile_board_pack_button.png"), full_page=False)
     with page.expect_download(timeout=120000) as dl:
-        button.click()
+        save.click()
     download = dl.value
     assert download.suggested_filename == "board_pack_QKK_2025-11.pdf"
     out = tmp_path / download.suggested_filename

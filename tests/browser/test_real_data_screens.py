@@ -38,7 +38,7 @@ def test_real_data_pages_read_right(real_server, page, artifacts):
 
     body = _open(page, f"{base}/")  # Headlines is the default page (its URL is the root)
     assert STATEMENT.search(body), "real data is named on the Headlines page"
-    assert "not enough months to judge" in body and "No system shows special cause" not in body
+    assert "not enough months to judge" in body and "No system shows unusual variation" not in body
     page.screenshot(path=str(artifacts / "real_headlines.png"), full_page=True)
 
     body = _open(page, f"{base}/map")

@@ -16,6 +16,7 @@ value solved from the same factors.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +24,7 @@ import pandas as pd
 import scipy.linalg
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
+from threadpoolctl import threadpool_limits
 
 from lib.data import geography
 from lib.data.schema import ALL_STAFF
@@ -64,11 +66,17 @@ def _members(org: pd.DataFrame, fp_systems: dict[str, dict[str, str]], table: Ta
     return out
 
 
-def recovered(tables: list[Table], fp_systems: dict[str, dict[str, str]], period: str
-              ) -> tuple[list[tuple], dict[str, int]]:
+def recovered(tables: list[Table], fp_systems: dict[str, dict[str, str]], period: str,
+              columns: tuple[str, ...] = tuple(COLUMNS)) -> tuple[list[tuple], dict[str, int]]:
     """([(table, code, staff group, column, solved, true)] for hidden cells under 5 pinned down exactly,
     {column: hidden cells under 5 attacked}). fp_systems: footprint -> {organisation: its system}, as the
-    organisation table on that footprint shows it."""
+    organisation table on that footprint shows it. columns: which of COLUMNS to attack (default all)."""
+    with threadpool_limits(limits=1, user_api="blas"):  # many mid-sized products: BLAS threads only spin (py-spy)
+        return _recovered(tables, fp_systems, period, columns)
+
+
+def _recovered(tables: list[Table], fp_systems: dict[str, dict[str, str]], period: str,
+               columns: tuple[str, ...]) -> tuple[list[tuple], dict[str, int]]:
     org_t = next(t for t in tables if t.kind == "org")
     org_shown = org_t.shown[org_t.shown["period"] == period].set_index(["area_code", "staff_group"])
     org_truth = org_t.truth[org_t.truth["period"] == period].set_index(["area_code", "staff_group"])
@@ -77,7 +85,9 @@ def recovered(tables: list[Table], fp_systems: dict[str, dict[str, str]], period
     groups = sorted(set(org_truth.index.get_level_values(1)) - {ALL_STAFF})
     out: list[tuple] = []
     attacked: dict[str, int] = {}
-    for col, additive in COLUMNS.items():
+    factors: dict[bytes, tuple] = {}  # QR by the equations' pattern: FTE and headcount of a flow share it
+    for col in columns:
+        additive = COLUMNS[col]
         truth_s = org_truth[col]
         shown_s = org_shown[col].reindex(truth_s.index)
         truth = {k: float(v) for k, v in truth_s.items() if pd.notna(v)}  # cells that exist
@@ -148,21 +158,33 @@ def recovered(tables: list[Table], fp_systems: dict[str, dict[str, str]], period
                 null_parts[c] = (cols, np.zeros((len(cols), 0)), np.zeros((0, 0)), np.zeros(0))
                 continue
             # an orthonormal basis of the row space: Householder QR with column pivoting of M^T
-            Qm, Rm, perm = scipy.linalg.qr(Mc.T, mode="economic", pivoting=True)
+            pattern = hashlib.sha256(Mc.tobytes() + np.asarray(Mc.shape).tobytes()).digest()
+            if pattern not in factors:
+                factors[pattern] = scipy.linalg.qr(Mc.T, mode="economic", pivoting=True)
+            Qm, Rm, perm = factors[pattern]
             d = np.abs(np.diag(Rm))
             rank = int((d > 1e-9 * max(1.0, d[0] if len(d) else 1.0)).sum())
             null_parts[c] = (cols, Qm[:, :rank], Rm[:rank, :rank], b[rws][perm[:rank]])
-        for name, code, g, coef, const, true in targets:
-            pinned, value = True, const
-            comps = {label[j] for j in coef}
-            for c in comps:
-                cols, Qr, R11, bp = null_parts[c]
-                a = np.array([coef.get(j, 0.0) for j in cols])
-                if np.linalg.norm(a - Qr @ (Qr.T @ a)) > 1e-7:  # not in the row space: free to move
-                    pinned = False
-                    break
-                # a = M^T y: the value is y . b (M^T P = Q R, so y[perm] = [R11^-1 Q^T a, 0])
-                value += float(scipy.linalg.solve_triangular(R11, Qr.T @ a) @ bp) if len(bp) else 0.0
-            if pinned:
-                out.append((name, code, g, col, value, true))
+        # every target at once, per component (one product per component, not one per target)
+        T = sp.csr_matrix((np.fromiter((x for t in targets for x in t[3].values()), dtype=float),
+                           (np.repeat(np.arange(len(targets)), [len(t[3]) for t in targets]),
+                            np.fromiter((j for t in targets for j in t[3]), dtype=np.int64))),
+                          shape=(len(targets), n))
+        pinned = np.ones(len(targets), dtype=bool)
+        value = np.array([t[4] for t in targets], dtype=float)
+        Tc_all = T.tocsc()
+        for c, (cols, Qr, R11, bp) in null_parts.items():
+            Tc = Tc_all[:, cols].tocsr()
+            tix = np.flatnonzero(np.diff(Tc.indptr) > 0)
+            for s0 in range(0, len(tix), 500):
+                ix = tix[s0:s0 + 500]
+                A = Tc[ix].toarray()
+                P = A @ Qr
+                # not in the row space: free to move
+                pinned[ix] &= np.linalg.norm(A - P @ Qr.T, axis=1) <= 1e-7
+                if len(bp):  # a = M^T y: the value is y . b (M^T P = Q R, so y[perm] = [R11^-1 Q^T a, 0])
+                    value[ix] += scipy.linalg.solve_triangular(R11, P.T).T @ bp
+        for k in np.flatnonzero(pinned):
+            name, code, g, _, _, true = targets[k]
+            out.append((name, code, g, col, float(value[k]), true))
     return out, attacked

@@ -72,7 +72,7 @@ def page(ctx) -> None:
     st.html(HEADLINE_CSS)                     # static CSS: equal headline cards
     head = st.columns([3, 1.4] if not ws else [2, 1.3, 3.2, 2.4], vertical_alignment="bottom")
     area = state.selectbox("System", "area", options, default=ENGLAND, help="England is the sum of the systems.",
-                           container=head[0],
+                           container=head[0], check=lambda raw: w.link_area(raw, base),
                            format_func=lambda c: "England (sum of systems)" if c == ENGLAND else f"{names[c]} ({c})")
     SS["wi_area_label"] = "England" if area == ENGLAND else f"{names[area]} ({area})"
     head[1].toggle("Workshop mode", key=WORKSHOP_KEY, on_change=workshop_changed,
@@ -82,6 +82,7 @@ def page(ctx) -> None:
         head[0].caption(f"Projection from the month ending {shell.period_label(base.period)} "
                         f"({ctx.systems_label}); year 1 is the 12 months after it.")
     show_messages()
+    state.show_url_notices()   # a link's area of another footprint: what it became (ui.state.url_value)
     show_offer(names)
     if SS.get("wi_pending"):
         apply_scenario(Scenario.from_json(SS.pop("wi_pending")))

@@ -26,7 +26,8 @@ HEADLINE_CSS = """<style>
 .st-key-wi_heads > div { flex: 1 1 auto !important; min-width: 0 !important; }
 .st-key-wi_row_gap > div, .st-key-wi_row_pay > div { flex: 1 1 0 !important; min-width: 0 !important; }
 </style>"""
-SCN_COLOUR = {"field": "scenario", "type": "nominal", "scale": SCN_SCALE, "title": None, "legend": {"orient": "bottom"}}
+SCN_COLOUR = {"field": "scenario", "type": "nominal", "scale": SCN_SCALE, "title": None,
+              "legend": {"orient": "bottom", "labelLimit": 0}}
 
 
 def plain_note(note: str) -> str:
@@ -172,9 +173,9 @@ def _spec_fte() -> dict:
     return {"title": "FTE by role (solid: scenario, dashed: baseline)", "height": 240, "mark": {"type": "line"},
             "encoding": {"x": X_YEAR, "y": {"field": "fte", "type": "quantitative", "title": "FTE"},
                          "color": {"field": "role_label", "type": "nominal", "title": None,
-                                   "legend": {"orient": "right", "labelLimit": 260}},
+                                   "legend": {"orient": "right", "labelLimit": 0}},
                          "strokeDash": {"field": "scenario", "type": "nominal", "title": None,
-                                        "sort": list(w.SCENARIO_LABELS.values())[::-1], "legend": {"orient": "right"}},
+                                        "sort": list(w.SCENARIO_LABELS.values())[::-1], "legend": {"orient": "right", "labelLimit": 0}},
                          "tooltip": [_tip("role_label", "nominal", title="Role"), _tip("scenario", "nominal"),
                                      _tip("year", "ordinal"), _tip("fte", fmt=",.0f", title="FTE")]}}
 
@@ -184,7 +185,7 @@ def _spec_costs() -> dict:
             "encoding": {"x": X_YEAR, "y": {"field": "pounds_k", "type": "quantitative", "title": "£ thousand a year",
                                             "stack": "zero"},
                          "color": {"field": "measure", "type": "nominal", "title": None,
-                                   "legend": {"orient": "bottom", "columns": 2}},
+                                   "legend": {"orient": "bottom", "columns": 2, "labelLimit": 0}},
                          "tooltip": [_tip("year", "ordinal"), _tip("measure", "nominal"),
                                      _tip("pounds_k", fmt=",.1f", title="£ thousand")]}}
 

@@ -140,7 +140,7 @@ def offer_moved(scn: Scenario, base, what: str) -> bool:
     if moved is None:
         return False
     new, text = moved
-    SS["wi_offer"] = (new.to_json(None), f"{what} is for {scn.area}, which is not a system of the footprint shown. "
+    SS["wi_offer"] = (new.to_json(None), f"{what} is for {scn.area}, which is not a system under the ICB boundaries shown. "
                                          f"{text}")
     return True
 

@@ -75,7 +75,7 @@ def parse(path: Path, header: list[str], data: list[list[str]], level: str = "IC
     df["period_start"] = df["period_end"]
     df["period_months"] = 0  # a snapshot, not a period of flows
     df["level"] = level
-    df["area_name"] = df["area_code"].map(geography.area_names(level))
+    df["area_name"] = df["area_code"].map(geography.area_name_lookup(level))
     df["source"] = "staff_in_post"
     return Parsed("staff_in_post", str(path), conform(df),
                   notes=[f"used {'ICS area' if area_rows else 'Organisation'} rows"])

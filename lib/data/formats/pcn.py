@@ -185,7 +185,7 @@ def aggregate(people: pd.DataFrame) -> pd.DataFrame:
     out["ids"] = out["ids"].fillna(0).astype("int64")
     out["headcount"] = out["ids"] + out["unidentified"]
     out["level"] = LEVEL
-    out["area_name"] = out["area_code"].map(geography.area_names(LEVEL))
+    out["area_name"] = out["area_code"].map(geography.area_name_lookup(LEVEL))
     out["source"] = KIND
     return conform_pcn(out)
 

@@ -49,7 +49,7 @@ def parse(path: Path, header: list[str], data: list[list[str]], level: str = "IC
                                              f"{', '.join(geography.areas(level)['code'])} or QZZ (outside any system)")
                 area_name = region = ""
             else:
-                area_name, region = geography.area_names(level)[area], regions[area]
+                area_name, region = geography.area_name_lookup(level)[area], regions[area]
                 given = rows.get(r, "NHSE_REGION_CODE") if rows.has("NHSE_REGION_CODE") else ""
                 if given and given != region:
                     rows.error(line, "NHSE_REGION_CODE", f"{given!r} disagrees with the region of {area} "

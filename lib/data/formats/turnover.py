@@ -123,7 +123,7 @@ def parse(path: Path, header: list[str], data: list[list[str]], level: str = "IC
         absent = present[typ].isna().to_numpy() if typ in present else np.ones(len(wide), dtype=bool)
         wide[m] = wide[m].mask(absent & wide[m].isna().to_numpy(), 0.0)
     wide["level"] = level
-    wide["area_name"] = wide["area_code"].map(geography.area_names(level))
+    wide["area_name"] = wide["area_code"].map(geography.area_name_lookup(level))
     wide["source"] = "turnover"
     extra = unused_columns(header, COLUMNS, OPTIONAL)  # an extra column is said, never silently accepted
     return Parsed("turnover", str(path), conform(wide), notes=[extra] if extra else [])

@@ -54,7 +54,7 @@ def parse(path: Path, header: list[str], data: list[list[str]], level: str = "IC
     rows.finish()
     df = pd.DataFrame(recs, columns=["period_start", "period_end", "period_months", "level", "area_code",
                                      "region_code", "org_code", "staff_group", "vacancy_fte", "establishment_fte"])
-    df["area_name"] = [geography.area_names(lv)[a] for lv, a in zip(df["level"], df["area_code"])]
+    df["area_name"] = [geography.area_name_lookup(lv)[a] for lv, a in zip(df["level"], df["area_code"])]
     df["org_name"] = ""
     df["source"] = "vacancy"
     return Parsed("vacancy", str(path), conform(df))
