@@ -120,13 +120,23 @@ FTE_COLUMNS = ("fte", "fte_in_training", "effective_fte", "capacity_contributed"
                "joiners_other", "trained_in", "recruited", "upskilled_in", "upskilled_out", "trainees")
 
 
-def shared_baseline(metrics: pd.DataFrame, period: str, footprint: str = "") -> tuple[Baseline, dict[str, list[str]]]:
+def shared_baseline(metrics: pd.DataFrame, period: str, footprint: str = "", plan=None
+                    ) -> tuple[Baseline, dict[str, list[str]]]:
     """Baseline from disclosure-controlled metrics (ui.data.metrics with control on), and per system the staff
     groups whose staff in post is suppressed there. Those start at 0 FTE, so England sums only the shown
-    systems, and the page leaves them out of every figure for that system (see `hide_groups`)."""
+    systems, and the page leaves them out of every figure for that system (see `hide_groups`).
+    Metrics not yet controlled (no `suppressed` column) are controlled here with `plan`, the store's joint plan
+    (lib.insight.disclosure_plan, as the pages and the board pack), on geography key `footprint`; without a plan
+    they are refused: a per-table rule would let a sum between the tables give a hidden cell back."""
     from lib.sharing import disclosure
     from lib.data.geography import REGIONS
-    m = metrics if disclosure.SUPPRESSED_COLUMN in metrics else disclosure.suppress_metrics(metrics)
+    if disclosure.SUPPRESSED_COLUMN in metrics:
+        m = metrics
+    elif plan is None:
+        raise ValueError("shared_baseline needs disclosure-controlled metrics or the store's disclosure plan")
+    else:
+        from lib.insight.disclosure_plan import shown
+        m = shown(metrics, plan, "area", footprint)
     m = m[~m["area_code"].isin(list(REGIONS)) & (m["period"].astype(str) <= period)]
     base = baseline_from_metrics(m, period=period, vacancy_rates=national_vacancy_rates())
     base.footprint = footprint
