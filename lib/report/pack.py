@@ -650,8 +650,7 @@ def scenario_section(store: StoreFigures, area: str, names: dict[str, str], scen
         except (br.BridgeError, ScenarioError) as exc:
             out.append(note(f"{label}: no bridge: {exc}"))
             continue
-        names_ = ["Baseline", *_bridge_names(scn), "Scenario"]
-        t = t.assign(label=names_[:len(t)])
+        t = w.plain_bridge_table(t, scn)  # lever names as the studio's "Why it differs" tab
         sentence = chart_text.whatif_bridge_description(t, group, scn.horizon)
         short = t.assign(label=t["label"].str.removesuffix(f": {group}"))
         out.append(subheading(f"What drives the difference: {label}"))
@@ -661,29 +660,6 @@ def scenario_section(store: StoreFigures, area: str, names: dict[str, str], scen
                     "roles, upskilling); each bar is what adding that lever changed, and the bars sum exactly to "
                     "the scenario." + (f" Baseline rates {base.months_label}." if getattr(base, "provisional", False)
                                        else "")))
-    return out
-
-
-def _bridge_names(scn) -> list[str]:
-    """Lever names in the bridge's order (as ui.whatif.bridge_panel.lever_names)."""
-    from lib.whatif import studio as w
-    a = w.shared_assumptions().with_overrides(scn.assumptions)
-    out = []
-    for kind, _label, it in br._lever_steps(scn.levers):
-        if kind == "productivity_gain":
-            out.append(f"Productivity {100 * scn.levers.productivity_gain:+g}% a year")
-        elif kind == "retention":
-            pts = round(100 * it.leaver_rate_change, 6)
-            out.append(f"Leaver rate {abs(pts):g} point{'' if abs(pts) == 1 else 's'} "
-                       f"{'lower' if pts < 0 else 'higher'}: {it.staff_group}")
-        elif kind == "recruitment":
-            out.append(f"Extra recruitment: {it.staff_group}")
-        elif kind == "training_places":
-            out.append(f"Extra training places: {it.staff_group}")
-        elif kind == "new_roles":
-            out.append(f"New role: {w.role_label(it.role, a)}")
-        else:
-            out.append(f"Upskilling {it.from_staff_group} to {w.role_label(it.to_role, a)}")
     return out
 
 

@@ -278,6 +278,37 @@ def role_label(role: str, a: Assumptions | None = None) -> str:
     return a.new_role(role).get("label", role) if role in a.new_role_ids else role
 
 
+def lever_names(scn: Scenario) -> list[str]:
+    """Plain-English names of the scenario's levers, in the what-if bridge's order (lib.insight.bridge._lever_steps):
+    the studio's "Why it differs" tab and the board pack name them alike."""
+    from lib.insight import bridge as br
+    a = shared_assumptions().with_overrides(scn.assumptions)
+    out = []
+    for kind, _label, it in br._lever_steps(scn.levers):
+        if kind == "productivity_gain":
+            out.append(f"Productivity {100 * scn.levers.productivity_gain:+g}% a year")
+        elif kind == "retention":
+            pts = round(100 * it.leaver_rate_change, 6)
+            out.append(f"Leaver rate {abs(pts):g} point{'' if abs(pts) == 1 else 's'} "
+                       f"{'lower' if pts < 0 else 'higher'}: {it.staff_group}")
+        elif kind == "recruitment":
+            out.append(f"Extra recruitment: {it.staff_group}")
+        elif kind == "training_places":
+            out.append(f"Extra training places: {it.staff_group}")
+        elif kind == "new_roles":
+            out.append(f"New role: {role_label(it.role, a)}")
+        else:
+            out.append(f"Upskilling {it.from_staff_group} to {role_label(it.to_role, a)}")
+    return out
+
+
+def plain_bridge_table(table: pd.DataFrame, scn: Scenario) -> pd.DataFrame:
+    """A what-if bridge (lib.insight.bridge.whatif_bridge) with lever names in plain English (first row baseline,
+    last row scenario)."""
+    names = ["Baseline", *lever_names(scn), "Scenario"]
+    return table.assign(label=names[:len(table)])
+
+
 def scenario_from_controls(c: dict[str, Any], area: str, name: str = "", extras: dict | None = None,
                            overrides: dict | None = None, a: Assumptions | None = None,
                            footprint: str | None = None) -> Scenario:
