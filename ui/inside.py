@@ -290,14 +290,14 @@ def _rates_on_screen(table: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     shown = shown.drop(columns=["Better", "Similar systems' rate: lower quartile",
                                 "Similar systems' rate: upper quartile",
                                 "England's rate without hosted regional services"], errors="ignore")
-    cfg = {"Measure": st.column_config.TextColumn("Measure", width=200),
+    cfg = {"Measure": st.column_config.TextColumn("Measure", width=190),
            "System's rate": st.column_config.NumberColumn("System", width=70),
            "England's rate": st.column_config.NumberColumn("England", width=70),
            "Similar systems' middle half": st.column_config.TextColumn(
-               "Similar systems' middle half", width=190, help="Lower to upper quartile of the similar systems"),
-           "Similar systems' rate: median": st.column_config.NumberColumn("Their median", width=95),
-           "Among similar systems": st.column_config.TextColumn("Among similar systems", width=215),
+               "Peers' middle half", width=160, help="Lower to upper quartile of the similar systems (peers)"),
+           "Similar systems' rate: median": st.column_config.NumberColumn("Their median", width=90),
+           "Among similar systems": st.column_config.TextColumn("Among similar systems", width=205),
            "System's rate without hosted regional services": st.column_config.NumberColumn(
-               "System without hosted services", width=200,
+               "Without hosted services", width=175,
                help="The system's rate without its hosted regional services (the download adds England's)")}
     return shown, cfg
