@@ -300,6 +300,7 @@ def main() -> int:
                     help="also measure a bare page (a 'Staff group' select and charts only) after each select change, "
                          "e.g. bench/bare_charts_app.py")
     ap.add_argument("--chromium-arg", action="append", default=[], help="extra Chromium switch for both browsers")
+    ap.add_argument("--bare-query", default="", help="query string for the bare page, e.g. charts=1 (one chart)")
     ap.add_argument("--before", default="", metavar="TREE",
                     help="also serve TREE/app.py (another checkout, e.g. `git archive` of main) and make every change "
                          "on it right after the same change on this tree's app, in the same browser (before/after in "
@@ -331,7 +332,7 @@ def main() -> int:
                     tabs[m] = {k: Tab(ctx, s, a.quiet_ms, a.first_wait_s, browser=b) for k, s in servers.items()}
                     for k in tabs[m]:
                         if k not in ("app", "before"):
-                            tabs[m][k].open()
+                            tabs[m][k].open("/?" + a.bare_query if k == "charts" and a.bare_query else "/")
                     if "before" in tabs[m]:
                         tabs[m]["before"].open()
                     homes[m] = tabs[m]["app"].open()

@@ -183,3 +183,155 @@ def test_map_ranking_says_which_end_is_better(real_store, monkeypatch):
     monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
     at = open_app_page("views/map.py", {"measure": "leaver_rate"}, timeout=180)
     assert any("highest first" in c.value and "Lower is better." in c.value for c in at.caption)
+
+
+# ---- peers beside England on the Turnover and System profile pages (real Oct/Nov-25 files, hand computations)
+def _hand_rates(rows: pd.DataFrame, kind: str, by: str = "area_code") -> pd.Series:
+    """A rate by hand from the published organisation rows of one month (all staff groups, FTE): the flow over the
+    mean of staff in post at the start and end (NHS Digital's definition)."""
+    g = rows.groupby(by)
+    return g[f"{kind}_fte"].sum() / ((g["sip_start_fte"].sum() + g["sip_end_fte"].sum()) / 2)
+
+
+def _nov_all_staff(frame):
+    return frame[(frame["period_end"].astype(str) == "2025-11") & (frame["staff_group"] == "All staff groups")]
+
+
+def _row(table: pd.DataFrame, measure: str) -> pd.Series:
+    return table.set_index("Measure").loc[measure]
+
+
+def _hand_peer_figures(frame, kind: str) -> dict:
+    import numpy as np
+    rows = _nov_all_staff(frame)
+    similar = list(peers.similar_systems(peers.system_profile(frame, "2025-11"), "QKK")["area_code"])
+    rates = _hand_rates(rows, kind)
+    q1, q2, q3 = np.percentile(rates[similar].to_numpy(), [25, 50, 75])   # linear interpolation, by hand
+    eng = rows[f"{kind}_fte"].sum() / ((rows["sip_start_fte"].sum() + rows["sip_end_fte"].sum()) / 2)
+    # without hosted regional services: QKK without London Ambulance Service and any specialist trust
+    kept = rows[~(rows["cluster_group"].eq("Ambulance") | rows["benchmark_group"].eq("Acute - Specialist"))]
+    return {"similar": similar, "system": rates["QKK"], "q": (q1, q2, q3), "england": eng,
+            "system_nohost": _hand_rates(kept, kind)["QKK"]}
+
+
+def test_turnover_page_shows_similar_systems_beside_england(real_store, frame, monkeypatch):
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    at = open_app_page("views/turnover.py", {"area": "QKK"}, timeout=180)
+    assert any("against similar systems and England" in m.value for m in at.markdown)
+    warn = " ".join(w.value for w in at.warning)
+    assert "London Ambulance Service NHS Trust (ambulance trust" in warn      # the hosted service is named
+    table = next(d.value for d in at.dataframe if "Similar systems' rate: median" in d.value.columns)
+    for kind, measure in (("leavers", "Leaver rate (lower is better)"), ("joiners", "Joiner rate (higher is better)")):
+        hand = _hand_peer_figures(frame, kind)
+        row = _row(table, measure)                       # the table shows percent values (ui.tables)
+        assert row["System's rate"] == pytest.approx(100 * hand["system"], rel=1e-9)
+        assert row["England's rate"] == pytest.approx(100 * hand["england"], rel=1e-9)
+        assert row["Similar systems' rate: median"] == pytest.approx(100 * hand["q"][1], rel=1e-9)
+        assert row["Similar systems' middle half"] == f"{100 * hand['q'][0]:.2f}% to {100 * hand['q'][2]:.2f}%"
+        assert row["System's rate without hosted regional services"] == pytest.approx(100 * hand["system_nohost"],
+                                                                                      rel=1e-9)
+        want = ("Above the peers' upper quartile" if hand["system"] > hand["q"][2] else
+                "Below the peers' lower quartile" if hand["system"] < hand["q"][0] else "Within the peers' middle half")
+        assert row["Among similar systems"] == want
+    # which end is better said in the measure's cell; two months loaded: no 12-month rolling rows
+    assert list(table["Measure"]) == ["Leaver rate (lower is better)", "Joiner rate (higher is better)"]
+    names = next(c.value for c in at.caption if c.value.startswith("Similar systems (closest"))
+    from lib.data import geography
+    for code in _hand_peer_figures(frame, "leavers")["similar"]:
+        assert geography.area_names("ICS")[code] in names.replace("\\", ""), code
+    # England and regions have no similar systems: no table
+    eng = open_app_page("views/turnover.py", {"area": "ENG"}, timeout=180)
+    assert not any("Similar systems' rate: median" in d.value.columns for d in eng.dataframe)
+
+
+def test_profile_page_shows_similar_systems_beside_england(real_store, frame, monkeypatch):
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    at = open_app_page("views/profile.py", {"area": "QKK"}, timeout=180)
+    assert "London Ambulance Service NHS Trust (ambulance trust" in " ".join(w.value for w in at.warning)
+    table = next(d.value for d in at.dataframe if "Similar systems' rate: median" in d.value.columns)
+    hand = _hand_peer_figures(frame, "leavers")
+    row = _row(table, "Leaver rate (lower is better)")
+    assert row["System's rate"] == pytest.approx(100 * hand["system"], rel=1e-9)
+    assert row["Similar systems' rate: median"] == pytest.approx(100 * hand["q"][1], rel=1e-9)
+    assert not any(m.startswith("Vacancy rate") for m in table["Measure"])   # turnover files carry no vacancies
+    # role mix: the similar systems' median share beside England's, by hand from the organisation rows
+    mix = next(d.value for d in at.dataframe if "Similar systems' share: median" in d.value.columns)
+    nov = frame[frame["period_end"].astype(str) == "2025-11"]
+    amb = nov[nov["staff_group"] == "Ambulance staff"].groupby("area_code")["sip_end_fte"].sum()
+    tot = _nov_all_staff(frame).groupby("area_code")["sip_end_fte"].sum()
+    share = (amb.reindex(tot.index).fillna(0.0) / tot)[hand["similar"]]
+    got = mix.set_index("Staff group").loc["Ambulance staff"]
+    assert got["Similar systems' share: median"] == pytest.approx(share.median(), rel=1e-9)
+    assert got["Among similar systems"] == "Above the peers' upper quartile"
+
+
+# ---- a leader's own system: one link, and a choice this browser remembers (ui.my_system)
+def test_one_link_opens_my_system_summary_and_says_what_to_bookmark(real_store, monkeypatch):
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    at = open_app_page("views/home.py", {"system": "QKK"}, timeout=180)
+    assert at.subheader[0].value.startswith("South East London: summary, month ending Nov 2025")
+    assert [c.value for c in at.code] == ["?area=QKK"]      # no browser address in a test: the relative link
+    assert any(m.value.startswith("**Link to this summary**: bookmark it") for m in at.markdown)
+    # a 2026 code on the 2022 footprint of the Oct/Nov-25 files: the system it corresponds to, with a notice
+    moved = open_app_page("views/home.py", {"area": "S0E4D"}, timeout=180)
+    assert moved.subheader[0].value.startswith("Buckinghamshire, Oxfordshire and Berkshire West: summary")
+    assert any("Thames Valley (S0E4D) was formed on 1 April 2026" in i.value for i in moved.info)
+
+
+def test_england_landing_offers_one_choice_that_opens_the_summary(real_store, monkeypatch):
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    at = open_app_page("views/home.py", {}, timeout=180)
+    assert not any("summary, month ending" in h.value for h in at.subheader)
+    at.selectbox(key="my_system_pick").set_value("QKK").run()
+    assert not at.exception
+    assert at.subheader[0].value.startswith("South East London: summary")
+    assert at.query_params["area"] in ("QKK", ["QKK"])
+
+
+def test_remembered_system_opens_the_summary_and_a_bad_cookie_opens_england(real_store, monkeypatch):
+    from ui import my_system
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    monkeypatch.setattr(my_system, "_cookie", lambda: "QKK")      # what the browser sent when the session began
+    at = open_app_page("views/home.py", {}, timeout=180)
+    assert at.subheader[0].value.startswith("South East London: summary")
+    assert any("Opened on the system this browser remembers" in c.value for c in at.caption)
+    at.button(key="my_system_forget").click().run()                # Forget: England again, in this session too
+    assert not any("summary, month ending" in h.value for h in at.subheader)
+    assert at.session_state[my_system.SESSION_KEY] == ""
+    # a link wins over the remembered choice
+    other = open_app_page("views/home.py", {"area": "QUA"}, timeout=180)
+    assert other.subheader[0].value.startswith("Black Country: summary")
+    # a tampered cookie is checked against the list of systems like a link: England, nothing echoed
+    for bad in ("<script>alert(1)</script>", "../../etc/passwd", "qkk", "ENG", "Y56"):
+        monkeypatch.setattr(my_system, "_cookie", lambda bad=bad: bad)
+        b = open_app_page("views/home.py", {}, timeout=180)
+        assert not any("summary, month ending" in h.value for h in b.subheader), bad
+        assert not any(bad in x.value for x in [*b.markdown, *b.caption, *b.info]), bad
+
+
+def test_remember_writes_only_the_checked_code():
+    from ui import my_system
+    assert my_system.system_of("QKK", "ICS") == "QKK"
+    assert my_system.system_of("S0E4D", "ICS") == "QU9"            # a 2026 system shown as its 2022 area
+    for bad in (None, "", "QKK; Path=/", "qkk", "E54000030", "x" * 500):
+        assert my_system.system_of(bad, "ICS") is None, bad
+
+
+def test_rates_with_peers_hand_case():
+    m = pd.DataFrame({"period": ["2025-11"] * 6, "staff_group": ["All staff groups"] * 6,
+                      "area_code": ["X", "ENG", "A", "B", "C", "D"],
+                      "leaver_rate": [0.02, 0.01, 0.008, 0.01, 0.012, 0.014],
+                      "joiner_rate": [float("nan"), 0.011, 0.01, 0.01, 0.01, 0.01]})
+    nohost = pd.DataFrame({"period": ["2025-11"] * 2, "staff_group": ["All staff groups"] * 2,
+                           "area_code": ["X", "ENG"], "leaver_rate": [0.015, 0.0098]})
+    t = peers.rates_with_peers(m, "X", "2025-11", ["A", "B", "C", "D"], ("leaver_rate", "joiner_rate"),
+                               without_hosted=nohost)
+    assert list(t.columns) == peers.RATE_COLUMNS + peers.NOHOST_COLUMNS
+    assert list(t["Measure"]) == ["Leaver rate"]                    # no joiner figure for X: no row
+    r = t.iloc[0]
+    # quartiles of 0.8, 1.0, 1.2, 1.4 (linear interpolation): 0.95, 1.10, 1.25
+    assert (r["Similar systems' rate: lower quartile"], r["Similar systems' rate: median"],
+            r["Similar systems' rate: upper quartile"]) == pytest.approx((0.0095, 0.011, 0.0125))
+    assert r["Among similar systems"] == "Above the peers' upper quartile" and r["Better"] == "Lower is better"
+    assert (r[peers.NOHOST_COLUMNS[0]], r[peers.NOHOST_COLUMNS[1]]) == (0.015, 0.0098)
+    assert peers.rates_with_peers(m, "Z", "2025-11", ["A"]).empty

@@ -194,3 +194,34 @@ def test_change_log_numbers_stay_numbers():
     text = library.log_csv(rows).decode("utf-8-sig")
     assert ",-1\n" in text and "'-1" not in text and ",40\n" in text
     assert "'-cmd" in text and "'=cmd" in text                      # text is still neutralised
+
+
+def test_final_year_caption_says_a_surplus_as_the_cards_do():
+    import pandas as pd
+    ends = pd.DataFrame({"scenario": ["Retain and recruit", "Trainees", "Even"], "gap": [-1146.4, 250.0, 0.2]})
+    assert w.final_year_caption(ends, 3720.0) == (
+        "In the final year: Retain and recruit: a surplus of 1,146 FTE; Trainees: a gap of 250 FTE; Even: no gap; "
+        "baseline (no levers): a gap of 3,720 FTE. Below 0 on the chart is a surplus (capacity above demand).")
+    assert [w.gap_word(g) for g in (-1146.4, 250.0, 0.2, -0.4)] == ["Surplus", "Gap", "Gap", "Gap"]
+
+
+def test_compare_caption_and_cards_agree_on_a_real_surplus(real_store, monkeypatch):
+    """South East London on the real files: a scenario that turns nurses' gap into a surplus reads 'Surplus' on its
+    comparison card and 'a surplus of N FTE' in the chart's caption, with the same N, never '-N FTE'."""
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    scn = Scenario.from_dict({"area": "QKK", "name": "Retain and recruit", "levers": {
+        "retention": [{"staff_group": w.NURSES, "leaver_rate_change": -0.05}],
+        "recruitment": [{"staff_group": w.NURSES, "international_fte_per_year": 2000}]}})
+    base = w.load_baseline(real_store, "ICS")
+    gap_end = w.headline(w.run(scn, base), w.NURSES)["scenario"]["gap_end"]
+    assert gap_end < -0.5                                      # the levers do make a surplus (from the model itself)
+    at = open_app_page("views/what_if.py", {"area": "QKK"}, timeout=180)
+    at.session_state["wi_saved"] = {"Retain and recruit": scn.to_json(None)}
+    at.session_state["wi_panel"] = "Compare scenarios"
+    at.run()
+    assert not at.exception
+    card = next(m.value for m in at.markdown if m.value.startswith("**1. Retain and recruit**"))
+    assert f"Surplus in year 5: **{abs(gap_end):,.0f} FTE**" in card and "Surplus from" in card
+    caption = next(c.value for c in at.caption if c.value.startswith("In the final year:"))
+    assert f"Retain and recruit: a surplus of {abs(gap_end):,.0f} FTE" in caption
+    assert f"-{abs(gap_end):,.0f}" not in caption

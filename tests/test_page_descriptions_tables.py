@@ -70,8 +70,6 @@ def test_turnover_chart_descriptions_and_table_formats(demo_eng_sys, basis, coun
     at = open_app_page("views/turnover.py", {"level": "ICS", "area": "QKK", "group": group, "period": PERIOD,
                                               "basis": basis})
     assert not at.exception
-    assert len([c for c in _captions(at) if c.startswith("Joiner rate (monthly) for ")]) == 0  # on request (issue 25)
-    open_on_request(at)  # the joiner-rate chart and the system table, as a reader's clicks open them
     u = "fte" if basis == "fte" else "hc"
     sys_rows = _sums(demo_eng_sys, group, "QKK")
     eng_rows = _sums(demo_eng_sys, group, None)

@@ -343,3 +343,12 @@ def test_what_if_baseline_uses_only_covered_vacancies(template_store):
     assert base.vacancy_fte[a, g] == pytest.approx(base.fte[a, g] * r / (1 - r))
     mw = base.staff_groups.index("Midwives")
     assert base.vacancy_known[a, mw] and base.vacancy_fte[a, mw] == pytest.approx(35.5)
+
+
+def test_every_ingested_kind_is_named_in_the_source_line():
+    """The real store with sickness absence read "Files of an unrecognised kind, Mar 2025" on every page: a format
+    the product ingests must have its publication's name."""
+    from lib.data import formats
+    assert {f.KIND for f in formats.FORMATS} <= set(provenance.PUBLICATIONS)
+    prov = {"files": [{"kind": "sickness", "periods": ["2025-03"], "ingested_at": "2026-12-07T21:00:00"}]}
+    assert provenance.source_statement(prov) == "NHS Digital NHS Sickness Absence Rates, Mar 2025; ingested 7 Dec 2026"

@@ -375,7 +375,7 @@ def test_compare_add_twice_keeps_two_rows_and_says_the_next_name():
     assert Scenario.from_json(saved["Scenario 2"]).levers.new_roles[0].trainees_per_year == 100
     spec = json.loads(at.get("vega_lite_chart")[-1].proto.spec)
     assert spec["encoding"]["x"]["axis"]["labelAngle"] == 0 and spec["encoding"]["color"]["legend"]["labelLimit"] == 0
-    assert "Gap in the final year: Scenario 1" in visible_text(at)
+    assert "In the final year: Scenario 1: a gap of" in visible_text(at)
 
 
 @pytest.mark.parametrize("panel", ["Compare scenarios", "Least-cost mix", "Uncertainty", "Assumptions",

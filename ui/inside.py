@@ -17,7 +17,8 @@ from lib.insight import bridge as br
 from lib.insight import chart_text
 from lib.insight import disclosure_plan
 from lib.insight import organisations as og
-from ui import auth, data, shell, trend_charts
+from lib.insight import peers
+from ui import auth, data, on_request, shell, tables, trend_charts
 
 ORG_PAGE = "views/organisations.py"
 SICKNESS_PAGE = "views/sickness.py"
@@ -158,7 +159,6 @@ def link_to_organisations(ctx, area: str, group: str = ALL_STAFF, label: str | N
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _peer_parts(data_dir: str, snap: tuple, level: str, period: str, sdc: bool) -> dict | None:
-    from lib.insight import peers
     from lib.insight.metrics import area_metrics
     f = _org_frame(data_dir, snap, level)
     if f.empty:
@@ -178,7 +178,12 @@ def peer_parts(data_dir: Path, level: str, period: str) -> dict | None:
     return _peer_parts(str(data_dir), data.snapshot(data_dir), level, period, auth.disclosure_on())
 
 
-def hosted_note(hosted: pd.DataFrame, area: str, names: dict) -> str | None:
+ROLE_MIX_TAIL = ("Role mix compares without them ('Leave out hosted regional services') and with similar systems; "
+                 "Data and definitions says the rule.")
+RATES_TAIL = "The table gives the system's rates without them (FTE basis); Data and definitions says the rule."
+
+
+def hosted_note(hosted: pd.DataFrame, area: str, names: dict, tail: str = ROLE_MIX_TAIL) -> str | None:
     """The warning a system's figures need when a hosted regional service is counted in them (names escaped)."""
     h = hosted[hosted["system_code"] == area]
     if h.empty:
@@ -187,5 +192,106 @@ def hosted_note(hosted: pd.DataFrame, area: str, names: dict) -> str | None:
                       for r in h.itertuples())
     return (f"{plain(names.get(area, area))}'s figures include hosted regional services, which serve people beyond "
             f"the system: {items}. Their staff make the system look different from England for reasons that are "
-            "not the system's own. Role mix compares without them ('Leave out hosted regional services') and "
-            "with similar systems; Data and definitions says the rule.")
+            f"not the system's own. {tail}")
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _rates_table(figures: tuple, area: str, group: str, period: str, measures: tuple[str, ...],
+                 similar: tuple[str, ...], with_nohost: bool) -> pd.DataFrame:
+    # computed once per data snapshot and selection: a rerun does not load the metrics frame again (issue 16)
+    data_dir, snap, level, _, sdc = figures[:5]
+    nohost = _peer_parts(data_dir, snap, level, period, sdc)["without_hosted"] if with_nohost else None
+    return peers.rates_with_peers(data.metrics_for(*figures), area, period, list(similar), measures, group,
+                                  without_hosted=nohost)
+
+
+def similar_of(ctx, area: str) -> tuple[dict, list[str]] | None:
+    """(peer_parts, the similar systems' codes) for a system of the footprint shown; None for a region, England or
+    a store without organisation rows (the demo)."""
+    if area not in geography.area_codes(ctx.level):
+        return None
+    parts = peer_parts(ctx.data_dir, ctx.level, ctx.period)
+    similar = [] if parts is None else list(peers.similar_systems(parts["profile"], area)["area_code"])
+    return (parts, similar) if similar else None
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _mix_table(figures: tuple, area: str, period: str, similar: tuple[str, ...]) -> pd.DataFrame:
+    return peers.mix_with_peers(data.metrics_for(*figures), area, period, list(similar))
+
+
+def mix_against_peers(ctx, figures: tuple, area: str) -> pd.DataFrame | None:
+    """The system's share of FTE by staff group beside its similar systems' quartiles and England's
+    (lib.insight.peers.mix_with_peers), computed once per snapshot and selection; None for a region, England, a
+    store without organisation rows or one that cannot be read just now."""
+    found = similar_of(ctx, area)
+    if found is None:
+        return None
+    try:
+        return _mix_table(figures, area, ctx.period, tuple(found[1]))
+    except Exception:  # noqa: BLE001 - store unreadable: the page's figures show the last good ones with a warning
+        return None
+
+
+def rates_against_peers(ctx, figures: tuple, area: str, group: str, measures: tuple[str, ...], *, key: str,
+                        title: str) -> pd.DataFrame | None:
+    """Beside a comparison with England (issue 24): the system's rates, England's and its similar systems'
+    quartiles (lib.insight.peers.rates_with_peers), with any hosted regional service counted in the system named
+    above the table and, on an FTE basis, its rates without them. `figures`: the page's data.figures_key. Systems
+    only; None when nothing is drawn (a region, England, a store without organisation rows, or one that cannot be
+    read just now: the page's own figures say so)."""
+    found = similar_of(ctx, area)
+    if found is None:
+        return None
+    parts, similar = found
+    basis = figures[3]
+    note = hosted_note(parts["hosted"], area, ctx.area_names,
+                       RATES_TAIL if basis == "fte" else "Data and definitions says the rule.")
+    try:   # the figures without hosted services are of the FTE basis and the month (not 12-month rolling)
+        table = _rates_table(figures, area, group, ctx.period, tuple(measures), tuple(similar),
+                             bool(note) and basis == "fte")
+    except Exception:  # noqa: BLE001 - store unreadable: the page's figures show the last good ones with a warning
+        return None
+    if table.empty:
+        return None
+    names = "; ".join(ctx.area_names.get(c, c) for c in similar)
+    st.markdown(f"**{title}**")
+    if note:
+        st.warning(note, icon=":material/local_hospital:")
+    shown, cfg = _rates_on_screen(table)
+    tables.show(shown, key=key, column_config=cfg)
+    st.caption(f"Similar systems (closest in size, care-setting mix and region; Data and definitions says the rule): "
+               f"{plain(names)}. Quartiles are of these systems, the system itself left out; the middle half lies "
+               "between the lower and upper quartile.")
+    on_request.table_downloads(table, f"{key}_{ctx.level}_{area}_{ctx.period}", f"{key}_dl",
+                               notes=[f"{ctx.source_label}; {ctx.systems_label}; month ending {ctx.period}; staff "
+                                      f"group {group}; {basis.upper() if basis == 'fte' else 'headcount'} basis",
+                                      peers.SIMILAR_RULE, "Similar systems: " + names,
+                                      *([peers.HOSTED_RULE] if note else []),
+                                      *(["SYNTHETIC demo data - not real figures"] if ctx.synthetic else [])])
+    return table
+
+
+def _rates_on_screen(table: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """(the peers' rates table as shown, its column_config): which end is better inside the measure's cell, the
+    similar systems' middle half as one 'lower to upper quartile' cell and England without hosted services left to
+    the download, with short headings, so it fits 1366 px without a sideways scroll (the download keeps every
+    column, unrounded)."""
+    q1, q3 = table["Similar systems' rate: lower quartile"], table["Similar systems' rate: upper quartile"]
+    half = [f"{100 * a:.2f}% to {100 * b:.2f}%" if pd.notna(a) and pd.notna(b) else "-" for a, b in zip(q1, q3)]
+    shown = table.assign(Measure=table["Measure"] + " (" + table["Better"].str.lower() + ")")
+    shown.insert(3, "Similar systems' middle half", half)
+    shown = shown.drop(columns=["Better", "Similar systems' rate: lower quartile",
+                                "Similar systems' rate: upper quartile",
+                                "England's rate without hosted regional services"], errors="ignore")
+    cfg = {"Measure": st.column_config.TextColumn("Measure", width=190),
+           "System's rate": st.column_config.NumberColumn("System", width=70),
+           "England's rate": st.column_config.NumberColumn("England", width=70),
+           "Similar systems' middle half": st.column_config.TextColumn(
+               "Peers' middle half", width=160, help="Lower to upper quartile of the similar systems (peers)"),
+           "Similar systems' rate: median": st.column_config.NumberColumn("Their median", width=90),
+           "Among similar systems": st.column_config.TextColumn("Among similar systems", width=205),
+           "System's rate without hosted regional services": st.column_config.NumberColumn(
+               "Without hosted services", width=175,
+               help="The system's rate without its hosted regional services (the download adds England's)")}
+    return shown, cfg

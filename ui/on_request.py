@@ -23,20 +23,12 @@ def section(label: str, key: str):
     return st.container() if on else None
 
 
-def expander(label: str, key: str):
-    """An expander whose body is built only while it is open (a collapsed expander's body would otherwise run and be
-    sent on every rerun), or None while closed. Opening or closing it reruns the enclosing fragment; the open state
-    is kept in the session under `key`, so it stays open while the selection changes."""
-    box = st.expander(label, key=key, on_change="rerun")
-    return box if box.open else None
-
-
 # One fixed label: a widget whose label changed with the selection would lose its state on every change
 TABLE_LABEL = "Show every system: table and downloads"
 # Session keys of the pages' on-request sections (tests open them as a click does: at.session_state[key] = True)
 TURNOVER_TABLE, VACANCY_TABLE = "turnover_table_open", "vacancy_table_open"
-TURNOVER_JOINERS = "turnover_joiner_chart_open"
-KEYS = (TURNOVER_TABLE, VACANCY_TABLE, TURNOVER_JOINERS)
+SICKNESS_ORGS = "sickness_orgs_open"   # Sickness absence, England: every organisation's row
+KEYS = (TURNOVER_TABLE, VACANCY_TABLE, SICKNESS_ORGS)
 
 
 def popover(label: str, key: str, *, icon: str | None = None, help: str | None = None):

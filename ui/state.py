@@ -65,7 +65,7 @@ def url_value(name: str, allowed: Sequence[str], default: str, check: Callable[[
                 return raw
     elif raw in allowed:
         return raw
-    if (moved := _successor(raw, allowed)) is not None:  # an old link to a system abolished or formed since
+    if (moved := successor(raw, allowed)) is not None:  # an old link to a system abolished or formed since
         st.session_state.setdefault("_url_notices", []).append(f"{moved[1]} The link showed "  # product words
                                                                f"{md(raw)}; {moved[0]} is shown instead.")
         return moved[0]
@@ -73,7 +73,7 @@ def url_value(name: str, allowed: Sequence[str], default: str, check: Callable[[
     return default
 
 
-def _successor(code: str, allowed: Sequence[str]) -> tuple[str, str] | None:
+def successor(code: str, allowed: Sequence[str]) -> tuple[str, str] | None:
     """(what a system code of another geography vintage became on the shown one, a sentence saying so)."""
     for key in geography.VINTAGES:
         moved = geography.became(code, key)

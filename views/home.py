@@ -6,6 +6,7 @@ import streamlit as st
 from lib.data import geography
 from lib.insight import calendar, headlines, map_data as im
 from ui import data, inside, shell, state, stats_charts, tables
+from ui import my_system as my_system_ui
 
 ctx = st.session_state.get("ctx")
 st.title("NHS workforce headlines")
@@ -17,12 +18,15 @@ shell.synthetic_marker(ctx)
 m = data.metrics(ctx.data_dir, ctx.level)
 
 
-def my_system(code: str) -> None:
+def my_system(code: str, how: str = "link") -> None:
     """A leader's landing (issue 24): ?area=CODE (checked against the known systems) opens on that system's
     summary, with England, the similar systems and which end is better beside each rate, and links onwards."""
     from lib.insight import peers
     name = ctx.area_names.get(code, code)
     st.subheader(f"{inside.plain(name)}: summary, month ending {shell.period_label(ctx.period)}")
+    if how == "remembered":   # said at the top: the plain address opened on a system, not England
+        st.caption(":material/bookmark: Opened on the system this browser remembers; 'Forget this system', under the "
+                   "summary, opens England again.")
     figs = headlines.headline_figures(m, code, ctx.period, ctx.previous_period, ctx.year_ago_period)
     row = st.container(horizontal=True)
     for fig in figs:
@@ -45,14 +49,27 @@ def my_system(code: str) -> None:
                                 ("views/role_mix.py", "Role mix", ":material/donut_small:"),
                                 ("views/what_if.py", "What-if studio", ":material/tune:")):
         links.page_link(target, label=label, icon=icon, query_params=q)
-    st.caption("Bookmark this page's address to open on this system next time (nothing is stored about you).")
+    my_system_ui.link_and_remember(code, inside.plain(name))
     st.divider()
 
 
-# a system of the footprint shown, or England (never a path); an old code says what it became (ui.state)
-mine = state.url_value("area", ["ENG", *sorted(geography.area_codes(ctx.level))], "ENG")
+def _open_system() -> None:
+    st.query_params["area"] = st.session_state["my_system_pick"]
+
+
+my_system_ui.write_pending()   # a Remember or Forget pressed on the last run: the cookie is set or cleared now
+# ?area= (or ?system=) a system of the footprint shown, else the one this browser remembers, else England; checked
+# against the footprint's list (never a path or a pattern); an old code says what it became (ui.state)
+mine, how = my_system_ui.chosen(ctx.level)
 if mine != "ENG":
-    my_system(mine)
+    my_system(mine, how)
+else:   # a leader's first visit: one choice opens their system's summary (and offers its link to bookmark)
+    st.selectbox("Your system: open its summary", sorted(geography.area_codes(ctx.level),
+                                                          key=lambda c: ctx.area_names.get(c, c)),
+                 index=None, placeholder="Choose your system", key="my_system_pick", on_change=_open_system,
+                 format_func=lambda c: ctx.area_names.get(c, c), width=420,
+                 help="Opens this page on the system's summary, with a link to bookmark and a choice to remember it "
+                      "on this browser")
 state.show_url_notices()
 
 eng = headlines.headline_figures(m, "ENG", ctx.period, ctx.previous_period, ctx.year_ago_period)

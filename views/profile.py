@@ -84,7 +84,8 @@ def profile_body() -> None:
     st.caption(f"{geography.REGIONS.get(region, '')} region - {ctx.systems_label} - month ending {when} - {group_text}")
     prev_text = shell.period_label(ctx.previous_period) if ctx.previous_period else None
     year_text = shell.period_label(ctx.year_ago_period) if ctx.year_ago_period else None
-    view = _view(data.figures_key(ctx.data_dir, ctx.level), area, group, prev_text, year_text)
+    figures = data.figures_key(ctx.data_dir, ctx.level)
+    view = _view(figures, area, group, prev_text, year_text)
 
     # ---- headline figures
     figs, ranks = view["figs"], view["ranks"]
@@ -93,6 +94,9 @@ def profile_body() -> None:
         col.metric(f.label, f.value_text, f.change_previous_text, border=True, help=DEFINITIONS.get(f.column),
                    **f.delta_kwargs)
     st.caption(_headline_caption(figs, prev_text, year_text))
+    # beside England: the similar systems' quartiles, and hosted regional services named (issue 24)
+    inside.rates_against_peers(ctx, figures, area, group, ("leaver_rate", "joiner_rate", "vacancy_rate"),
+                               key="profile_peers", title=f"Against similar systems and England, month ending {when}")
     _definitions(["fte", "headcount", "leaver_rate", "joiner_rate", "vacancy_rate",
                   *[k for r in ranks["measure"] for k in im.definitions_for(r)], "fte_share"])
 
@@ -153,7 +157,7 @@ def profile_body() -> None:
         on_request.table_downloads(b["table"], name, "profile_bridge_dl", notes=b["notes"])
 
     # ---- role mix
-    st.subheader("Role mix compared with England")
+    st.subheader("Role mix compared with England and similar systems")
     rm = view["rm"]
     if rm.empty:
         st.info("No staff-group figures for this period.")
@@ -163,11 +167,23 @@ def profile_body() -> None:
         table = pd.DataFrame({"Staff group": rm["staff_group"], "FTE": rm["system_fte"],
                               "Share": rm["system_share"], "England share": rm["england_share"],
                               "Difference (points)": 100 * rm["difference"]})
+        mix_peers = inside.mix_against_peers(ctx, figures, area)
+        if mix_peers is not None and not mix_peers.empty:   # the similar systems beside England (issue 24)
+            by = mix_peers.set_index("Staff group")
+            for c in ("Similar systems' share: median", "Among similar systems"):
+                table[c] = table["Staff group"].map(by[c])
         st.dataframe(table, hide_index=True, width="stretch", height=36 * (len(table) + 1) + 4, column_config={
             "FTE": st.column_config.NumberColumn(format="localized"),
             "Share": st.column_config.NumberColumn(format="percent"),
             "England share": st.column_config.NumberColumn(format="percent"),
-            "Difference (points)": st.column_config.NumberColumn(format="%+.2f")})
+            "Similar systems' share: median": st.column_config.NumberColumn("Similar systems' median",
+                                                                            format="percent"),
+            "Difference (points)": st.column_config.NumberColumn("Difference from England (points)",
+                                                                 format="%+.2f")})
+        if mix_peers is not None and not mix_peers.empty:
+            st.caption("Similar systems' median: the middle share among the similar systems named above; 'Among "
+                       "similar systems' says whether this system is inside their middle half. Role mix shows their "
+                       "quartiles and the mix without hosted regional services.")
 
     # ---- beside trust staff: primary care networks' new roles (own census month and source)
     pcn_view.profile_panel(ctx.data_dir, ctx.level, area, trust_when=when,

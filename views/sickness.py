@@ -2,6 +2,8 @@
 over time with SPC, by organisation type, and the organisations of a system."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
@@ -11,7 +13,7 @@ from lib.insight import calendar, chart_text
 from lib.insight import map_data as im
 from lib.insight import sickness as sk
 from lib.stats import signals
-from ui import charts, inside, map_view, shell, state, stats_charts, tables, trend_charts
+from ui import charts, data, inside, map_view, on_request, shell, state, stats_charts, tables, trend_charts
 from ui.text import md
 
 INFO = im.Measure("sickness_rate", "Sickness absence rate", "rate", "FTE days lost", "FTE days available", ())
@@ -23,6 +25,53 @@ if ctx is None:
     state.show_url_notices()
     st.stop()
 shell.synthetic_marker(ctx)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def figures(data_dir: str, snap: tuple, level: str, month: str, group: str, area: str) -> dict:
+    """Everything the page draws for a month, staff group and system down to the funnel, plus the organisation
+    tables: computed once per store snapshot (the files' identity: ui.data.snapshot) and selection, the charts'
+    specs already converted (stable_spec, Arrow rows). py-spy of an open (issue 24): the Altair charts' to_dict, the
+    hex layout and the rates over every organisation row were most of the 480 ms of server CPU each open took."""
+    df = inside.sickness(Path(data_dir), level)
+    cur = df[df["period_end"] == month]
+    highlight = area if area != ENGLAND else None
+    eng = sk.rates(cur, "england", group, level)
+    table = sk.system_table(df, month, group, level)
+    mt = pd.DataFrame({"code": table["code"], "name": table["name"], "region_code": table["region_code"],
+                       "region_name": table["region_name"], "value": table["sickness_rate"],
+                       "numerator": table["fte_days_lost"], "denominator": table["fte_days_available"],
+                       "region_value": table["region_rate"], "england_value": table["england_rate"],
+                       "rank": table["rank"]})
+    mt["value_text"] = mt["value"].map(lambda x: im.fmt_value(x, "rate"))
+    mt["numerator_text"] = mt["numerator"].map(lambda x: im.fmt_value(x, "count") if pd.notna(x) else "no data")
+    mt["denominator_text"] = mt["denominator"].map(lambda x: im.fmt_value(x, "count") if pd.notna(x) else "no data")
+    scale = im.colour_scale(mt["value"], "rate")
+    eng_rate = float(eng["sickness_rate"].iloc[0]) if len(eng) else None
+    what = "Sickness absence rate" if group == ALL_STAFF else f"Sickness absence rate, {group}"
+    hexes = {**map_view.hex_spec(level), "datasets": {"hexes": map_view.hex_rows(
+        mt, scale, "sickness_rate", level, highlight, info=INFO)}}
+
+    def spec(chart) -> dict:
+        return trend_charts.frozen(trend_charts.stable_spec(chart))
+    out = {"table": table, "england_rate": eng_rate, "hexes": trend_charts.frozen(hexes),
+           "legend": spec(map_view.legend_chart(scale, mt["value"].isna().any())),
+           "rank": spec(map_view.ranked_chart(mt, scale, "sickness_rate", highlight, info=INFO)),
+           "rank_words": chart_text.ranking_description(mt, what, month, noun="systems", highlight=highlight,
+                                                        england=eng_rate),
+           "funnel": None, "funnel_problem": None,
+           "bytype": sk.rates(cur, "org_type", group, level), "orgs": sk.rates(cur, "org", group, level)}
+    try:
+        view = sk.funnel_view(df, month, "area", group, level)
+    except signals.SignalError as exc:
+        out["funnel_problem"] = str(exc)
+    else:
+        out["funnel"] = spec(stats_charts.funnel_chart(view, f"Sickness absence rate by system, "
+                                                             f"{shell.period_label(month)}", highlight=highlight))
+        out["funnel_words"] = chart_text.funnel_description(view.units, view.result.target, what, month,
+                                                            highlight=highlight)
+        out["funnel_note"] = stats_charts.overdispersion_note(view)
+    return out
 
 
 @st.fragment
@@ -55,12 +104,12 @@ def sickness_body() -> None:
     with notices:
         state.show_url_notices()
     when = shell.period_label(month)
-    cur = df[df["period_end"] == month]
 
-    eng = sk.rates(cur, "england", group, ctx.level)
-    table = sk.system_table(df, month, group, ctx.level)
+    fig = figures(str(ctx.data_dir), data.snapshot(ctx.data_dir), ctx.level, month, group, area)
+    table, eng_rate = fig["table"], fig["england_rate"]
+    what = "Sickness absence rate" if group == ALL_STAFF else f"Sickness absence rate, {group}"
     k = st.columns(3)
-    k[0].metric(f"England, {when}", shell.pct(eng["sickness_rate"].iloc[0]) if len(eng) else "-", border=True,
+    k[0].metric(f"England, {when}", shell.pct(eng_rate) if eng_rate is not None else "-", border=True,
                 help=sk.DEFINITION)
     if area != ENGLAND:
         r = table[table["code"] == area]
@@ -75,49 +124,27 @@ def sickness_body() -> None:
 
     # ---- map and ranking
     st.subheader(f"Every system, {when}")
-    mt = pd.DataFrame({"code": table["code"], "name": table["name"], "region_code": table["region_code"],
-                       "region_name": table["region_name"], "value": table["sickness_rate"],
-                       "numerator": table["fte_days_lost"], "denominator": table["fte_days_available"],
-                       "region_value": table["region_rate"], "england_value": table["england_rate"],
-                       "rank": table["rank"]})
-    mt["value_text"] = mt["value"].map(lambda x: im.fmt_value(x, "rate"))
-    mt["numerator_text"] = mt["numerator"].map(lambda x: im.fmt_value(x, "count") if pd.notna(x) else "no data")
-    mt["denominator_text"] = mt["denominator"].map(lambda x: im.fmt_value(x, "count") if pd.notna(x) else "no data")
-    scale = im.colour_scale(mt["value"], "rate")
     left, right = st.columns([3, 2], gap="medium")
     with left:
         # the hex cartogram in Vega-Lite, as on the Map page: the pydeck (WebGL) map was most of the 12-19 s this
         # page took to open in a browser without a GPU (the server's rerun takes 0.3 s: py-spy, bench/README.md)
-        hexes = {**map_view.hex_spec(ctx.level), "datasets": {"hexes": map_view.hex_rows(
-            mt, scale, "sickness_rate", ctx.level, area if area != ENGLAND else None, info=INFO)}}
-        st.vega_lite_chart(spec=hexes, key="sickness_hex", width="content")
-        trend_charts.show(map_view.legend_chart(scale, mt["value"].isna().any()), "", "sickness_legend",
-                          downloads=False)
+        st.vega_lite_chart(spec={**fig["hexes"]}, key="sickness_hex", width="content")
+        # the map page's height: without one the key's 'fit' autosize drew a title and no bands
+        trend_charts.show(fig["legend"], "", "sickness_legend", downloads=False, height=map_view.LEGEND_HEIGHT_PX)
         map_view.hex_key(ctx.level)
     with right:
-        what = "Sickness absence rate" if group == ALL_STAFF else f"Sickness absence rate, {group}"
-        trend_charts.show(map_view.ranked_chart(mt, scale, "sickness_rate", area if area != ENGLAND else None,
-                                                info=INFO), f"sickness_rank_{month}", "sickness_rank",
-                          description=chart_text.ranking_description(
-                              mt, what, month, noun="systems", highlight=area if area != ENGLAND else None,
-                              england=float(eng["sickness_rate"].iloc[0]) if len(eng) else None))
+        trend_charts.show(fig["rank"], f"sickness_rank_{month}", "sickness_rank", description=fig["rank_words"])
         st.caption("Bars: systems, highest first. Grey ticks: region averages. Dashed red line: England (all "
                    "organisations, including national bodies outside any system).")
 
     # ---- funnel
     st.subheader("Funnel plot: systems of different size")
-    try:
-        view = sk.funnel_view(df, month, "area", group, ctx.level)
-    except signals.SignalError as exc:
-        st.info(str(exc), icon=":material/info:")
+    if fig["funnel"] is None:
+        st.info(fig["funnel_problem"], icon=":material/info:")
     else:
-        trend_charts.show(stats_charts.funnel_chart(view, f"Sickness absence rate by system, {when}",
-                                                    highlight=area if area != ENGLAND else None),
-                          f"sickness_funnel_{month}", "sickness_funnel",
-                          description=chart_text.funnel_description(
-                              view.units, view.result.target, what, month,
-                              highlight=area if area != ENGLAND else None))
-        st.caption(stats_charts.overdispersion_note(view) + " Size = FTE days available.")
+        trend_charts.show(fig["funnel"], f"sickness_funnel_{month}", "sickness_funnel",
+                          description=fig["funnel_words"])
+        st.caption(fig["funnel_note"] + " Size = FTE days available.")
 
     # ---- trend and SPC
     label = "England" if area == ENGLAND else names.get(area, area)
@@ -159,29 +186,35 @@ def sickness_body() -> None:
 
     # ---- by organisation type and organisations
     st.subheader(f"By organisation type, {when}")
-    bytype = sk.rates(cur, "org_type", group, ctx.level)
+    bytype = fig["bytype"]
     # the one table style (ui.tables): rates as % with 2 decimals, days to 1 decimal place with separators
     tables.show(pd.DataFrame({"Organisation type": bytype["code"], "Organisations": bytype["n_organisations"],
                               "FTE days lost": bytype["fte_days_lost"],
                               "FTE days available": bytype["fte_days_available"],
                               "Sickness absence rate": bytype["sickness_rate"]}).sort_values(
         "Sickness absence rate", ascending=False), key="sickness_types")
-    orgs = sk.rates(cur, "org", group, ctx.level)
+    orgs = fig["orgs"]
     if area != ENGLAND:
         orgs = orgs[orgs["area_code"] == area]
         st.subheader(f"Organisations in {label}, {when}")
-    else:
+        box = st.container()
+    else:  # every organisation in England: hundreds of rows, sent only when asked for (issue 24: the page was slow)
         st.subheader(f"Every organisation, {when}")
-    orgs = orgs.sort_values("sickness_rate", ascending=False)
-    shown = pd.DataFrame({"Organisation": orgs["name"], "Code": orgs["code"], "Type": orgs["org_type"],
-                          "System": orgs["area_code"].map(lambda c: "outside any system" if c == SICKNESS_OUTSIDE_SYSTEMS
-                                                          else names.get(c, c)),
-                          "FTE days lost": orgs["fte_days_lost"], "FTE days available": orgs["fte_days_available"],
-                          "Sickness absence rate": orgs["sickness_rate"]})
-    tables.show(shown, key="sickness_orgs")
-    shell.downloads(shown, f"sickness_{area}_{month}", "sickness_dl",
-                    notes=[f"{ctx.source_label}; sickness absence; month {month}; {group}", sk.DEFINITION,
-                           *(["SYNTHETIC demo figures - not real"] if synthetic else [])])
+        box = on_request.section(f"Show every organisation in England ({len(orgs)}): table and downloads",
+                                 on_request.SICKNESS_ORGS)
+    if box is not None:
+        with box:
+            orgs = orgs.sort_values("sickness_rate", ascending=False)
+            shown = pd.DataFrame({
+                "Organisation": orgs["name"], "Code": orgs["code"], "Type": orgs["org_type"],
+                "System": orgs["area_code"].map(lambda c: "outside any system" if c == SICKNESS_OUTSIDE_SYSTEMS
+                                                else names.get(c, c)),
+                "FTE days lost": orgs["fte_days_lost"], "FTE days available": orgs["fte_days_available"],
+                "Sickness absence rate": orgs["sickness_rate"]})
+            tables.show(shown, key="sickness_orgs")
+            shell.downloads(shown, f"sickness_{area}_{month}", "sickness_dl",
+                            notes=[f"{ctx.source_label}; sickness absence; month {month}; {group}", sk.DEFINITION,
+                                   *(["SYNTHETIC demo figures - not real"] if synthetic else [])])
     if area != ENGLAND:
         inside.link_to_organisations(ctx, area)
 

@@ -11,6 +11,7 @@ from ui import data, inside, on_request, shell, state, stats_charts, tables, tre
 
 BASIS_LABELS = {"fte": "FTE", "hc": "Headcount"}
 WINDOW_LABELS = {"month": "Monthly", "12m": "12-month rolling"}
+PEER_MEASURES = ("leaver_rate", "joiner_rate", "leaver_rate_12m", "joiner_rate_12m")  # rows with a figure shown
 
 ctx = st.session_state.get("ctx")
 st.title("Turnover: leavers and joiners")
@@ -109,30 +110,24 @@ def turnover_body() -> None:
                     else "n/a", border=True, help=trends.ROLLING_NOTE)
         if not rolling_ok:
             st.caption(f"12-month leaver rate: {trends.rolling_need(ctx.periods, ctx.period)}")
+        # beside England: the similar systems' quartiles, and hosted regional services named (issue 24)
+        inside.rates_against_peers(ctx, figures, area, group, PEER_MEASURES, key="turnover_peers",
+                                   title=f"{label} against similar systems and England, month ending {when} ({unit})")
 
     st.subheader("Leaver and joiner rates over time")
     window = state.radio("Rates", "window", list(WINDOW_LABELS), default="month", format_func=WINDOW_LABELS.get)
     if window != wanted:  # the radio corrected a bad value: fetch that view
         view = fetch(window)
     charts = view["charts"]
-
-    def rate_chart(kind: str) -> None:
+    for kind in ("leaver", "joiner"):
         title, spec = charts[kind]
+        st.markdown(f"**{title}**")
         if spec is not None:
             trend_charts.show(spec, f"{kind}_rate_{window}_{ctx.level}_{area}", f"turnover_{kind}_trend",
                               description=view["descriptions"][kind])
         else:
             st.info("Not enough loaded months for this view. " + trends.rolling_need(ctx.periods, ctx.period)
                     if window == "12m" else "No figures for this selection.", icon=":material/info:")
-
-    st.markdown(f"**{charts['leaver'][0]}**")
-    rate_chart("leaver")
-    # The joiner rate on request (issue 25: each chart drawn costs the browser on every change; joiners are also in
-    # the headline figures and the flows chart below). Opened once, it stays open while the selection changes.
-    joiners = on_request.expander("Joiner rate over time", on_request.TURNOVER_JOINERS)
-    if joiners is not None:
-        with joiners:
-            rate_chart("joiner")
     if window == "12m":
         st.caption(trends.ROLLING_NOTE)
     shell.definition("leaver_rate", "joiner_rate", key="turnover_definitions")

@@ -20,6 +20,7 @@ pydeck/deck.gl map (``PolygonLayer(get_polygon="polygon")``) and the whole carto
 """
 from __future__ import annotations
 
+import functools
 import io
 import math
 
@@ -210,6 +211,13 @@ def _codes_for_level(level: str) -> pd.DataFrame:
 
 
 def hex_layout(level: str = "ICS", *, gap: float = 0.04) -> pd.DataFrame:
+    """(A copy of) _hex_layout: the layout is fixed data, built once per level and gap (py-spy: rebuilt on every
+    Sickness absence open, about a tenth of its server time)."""
+    return _hex_layout(level, gap).copy()
+
+
+@functools.lru_cache(maxsize=16)
+def _hex_layout(level: str, gap: float) -> pd.DataFrame:
     """One row per system: code, name, short_name, region_code, label, col, row, lon, lat, polygon.
 
     ``lon``/``lat`` is the hexagon centre (use it for text labels and clicks); ``polygon`` is a list of six

@@ -25,7 +25,15 @@ CHOICES: list[tuple[str, str]] = [
      "end, over staff in post at the start) needs person-level records (ESR) linking the two snapshots; the "
      "published turnover files are counts, so it cannot be worked out from them. A 12-month rolling leaver rate is "
      "shown on the Turnover page once 12 consecutive months are loaded (`python -m lib status` says how many are)."),
-    ("Your system", "A link with ?area=CODE (a system's code, checked against the known systems of the geography "
-     "shown) opens the Headlines page on that system's summary, and every page then starts on it. Bookmark the "
-     "link to keep your choice: nothing is stored about you."),
+    ("Your system", "A link with ?area=CODE or ?system=CODE (a system's code, checked against the list of systems "
+     "of the geography shown; a code of another geography opens the system it corresponds to, and says so) opens "
+     "the Headlines page on that system's summary, with the link to bookmark or copy. 'Remember' keeps the choice "
+     "in this browser in a cookie holding only the system's code (read back and checked against the list again; "
+     "'Forget' removes it), so the app's plain address opens on it. Why: leaders come back to one system; the link "
+     "works anywhere and the cookie needs no sign-in. Nothing is stored about you on the server."),
+    ("Similar systems beside England", "Wherever a system's rates or role mix are compared with England "
+     "(Headlines' summary, Turnover, System profile, Role mix), the similar systems' lower quartile, median and "
+     "upper quartile are shown beside it, with which end is better, and any hosted regional service counted in the "
+     "system is named above the figures with the system's rates without it. Why: England is an average of very "
+     "different systems; peers like it say whether a figure is unusual for a system of its kind."),
 ]

@@ -148,29 +148,67 @@ def mix_with_peers(m: pd.DataFrame, area: str, period: str, peers: list[str]) ->
 
 
 # Which end of each measure is better, said beside every rank and comparison (issue 24).
-BETTER = {"leaver_rate": "lower", "joiner_rate": "higher", "vacancy_rate": "lower", "sickness_rate": "lower"}
-MEASURE_WORDS = {"leaver_rate": "Leaver rate", "joiner_rate": "Joiner rate", "vacancy_rate": "Vacancy rate"}
+BETTER = {"leaver_rate": "lower", "joiner_rate": "higher", "vacancy_rate": "lower", "sickness_rate": "lower",
+          "leaver_rate_12m": "lower", "joiner_rate_12m": "higher"}
+MEASURE_WORDS = {"leaver_rate": "Leaver rate", "joiner_rate": "Joiner rate", "vacancy_rate": "Vacancy rate",
+                 "leaver_rate_12m": "12-month leaver rate", "joiner_rate_12m": "12-month joiner rate"}
+RATE_COLUMNS = ["Measure", "System's rate", "England's rate", "Similar systems' rate: lower quartile",
+                "Similar systems' rate: median", "Similar systems' rate: upper quartile", "Among similar systems",
+                "Better"]
+NOHOST_COLUMNS = ["System's rate without hosted regional services",
+                  "England's rate without hosted regional services"]
+
+
+def rates_with_peers(m: pd.DataFrame, area: str, period: str, peers: list[str],
+                     measures: tuple[str, ...] = ("leaver_rate", "joiner_rate", "vacancy_rate"),
+                     group: str = ALL_STAFF, without_hosted: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per measure with a figure for the system: the system's rate, England's, the similar systems'
+    quartiles (the system left out), where the system falls among them and which end is better.
+
+    `m`: metrics (systems and England) with the measures as columns. `without_hosted`: the same month's metrics
+    without hosted regional services (peers' parts); given, two columns more: the system's and England's rate
+    without them, so a rate a hosted service moves is seen beside the one it would be."""
+    p = m[(m["period"].astype(str) == period) & (m["staff_group"] == group)].set_index("area_code")
+    cols = RATE_COLUMNS + (NOHOST_COLUMNS if without_hosted is not None else [])
+    if area not in p.index:
+        return pd.DataFrame(columns=cols)
+    nh = None
+    if without_hosted is not None:
+        nh = without_hosted[(without_hosted["period"].astype(str) == period)
+                            & (without_hosted["staff_group"] == group)].set_index("area_code")
+    rows = []
+    for k in measures:
+        v = float(p.at[area, k]) if k in p.columns and pd.notna(p.at[area, k]) else float("nan")
+        if pd.isna(v):
+            continue
+        eng = float(p.at["ENG", k]) if "ENG" in p.index and pd.notna(p.at["ENG", k]) else float("nan")
+        q1, q2, q3 = quartiles(p.loc[p.index.isin(peers), k])
+        row = {"Measure": MEASURE_WORDS.get(k, k), "System's rate": v, "England's rate": eng,
+               "Similar systems' rate: lower quartile": q1, "Similar systems' rate: median": q2,
+               "Similar systems' rate: upper quartile": q3, "Among similar systems": position(v, q1, q3),
+               "Better": f"{BETTER.get(k, 'lower').capitalize()} is better"}
+        if nh is not None:
+            def get(code: str) -> float:
+                return float(nh.at[code, k]) if code in nh.index and k in nh.columns else float("nan")
+            row[NOHOST_COLUMNS[0]], row[NOHOST_COLUMNS[1]] = get(area), get("ENG")
+        rows.append(row)
+    return pd.DataFrame(rows, columns=cols)
 
 
 def comparison_lines(m: pd.DataFrame, area: str, period: str, peers: list[str],
                      measures: tuple[str, ...] = ("leaver_rate", "joiner_rate", "vacancy_rate"),
                      group: str = ALL_STAFF) -> list[str]:
     """One sentence per measure: the system's figure, England's, the similar systems' quartiles and where the
-    system falls among them, and which end is better. Measures with no figure for the system are left out."""
-    p = m[(m["period"].astype(str) == period) & (m["staff_group"] == group)].set_index("area_code")
-    if area not in p.index:
-        return []
+    system falls among them, and which end is better (rates_with_peers in words). Measures with no figure for the
+    system are left out."""
     out = []
-    for k in measures:
-        v = p.at[area, k] if k in p.columns else float("nan")
-        if pd.isna(v):
-            continue
-        eng = p.at["ENG", k] if "ENG" in p.index else float("nan")
-        q1, q2, q3 = quartiles(p.loc[p.index.isin(peers), k])
-        where = position(v, q1, q3).replace("the peers'", "their").lower()
+    for r in rates_with_peers(m, area, period, peers, measures, group).to_dict("records"):
+        q1, q2, q3 = (r[f"Similar systems' rate: {w}"] for w in ("lower quartile", "median", "upper quartile"))
+        where = r["Among similar systems"].replace("the peers'", "their").lower()
         peer_text = (f"similar systems' middle half {100 * q1:.2f}% to {100 * q3:.2f}% (median {100 * q2:.2f}%): "
                      f"{where}" if not pd.isna(q2) else "no figures for similar systems")
+        eng = r["England's rate"]
         eng_text = f"England {100 * eng:.2f}%" if not pd.isna(eng) else "no England figure"
-        out.append(f"{MEASURE_WORDS.get(k, k)} {100 * float(v):.2f}%: {eng_text}; {peer_text}. "
-                   f"{BETTER.get(k, 'lower').capitalize()} is better.")
+        v = r["System's rate"]
+        out.append(f"{r['Measure']} {100 * v:.2f}%: {eng_text}; {peer_text}. {r['Better']}.")
     return out

@@ -638,8 +638,7 @@ def scenario_section(store: StoreFigures, area: str, names: dict[str, str], scen
     bl = bl[bl["scenario"] == w.SCENARIO_LABELS["baseline"]].assign(scenario="Baseline (no levers)")
     data = pd.concat([bl, gaps], ignore_index=True)[["scenario", "year", "gap"]]
     ends = gaps[gaps["year"] == gaps.groupby("scenario")["year"].transform("max")]
-    desc = ("Gap in the final year: " + "; ".join(f"{a} {b:,.0f} FTE" for a, b in zip(ends["scenario"], ends["gap"]))
-            + f"; baseline {bl['gap'].iloc[-1]:,.0f} FTE.")
+    desc = w.final_year_caption(ends, bl["gap"].iloc[-1])
     out.append(subheading(f"Gap over time: {group}"))
     out.append(chart(charts.scenario_gaps(data, None), desc, f"Gap over time: {group}"))
     for label, scn, res in named:

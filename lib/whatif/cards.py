@@ -34,10 +34,10 @@ def headline_cards(period: str, h: dict) -> list[dict]:
     moved_gap, moved_vr = abs(d_gap) >= 0.5, abs(d_vr) >= 0.05
     extra = s["total_cost"] - b["total_cost"]
     d_pay = s["pay_bill_end"] - b["pay_bill_end"]
-    surplus = s["gap_end"] < -0.5      # capacity above demand: said as a surplus, not a negative gap (issue 24)
+    surplus = w.is_surplus(s["gap_end"])   # capacity above demand: said as a surplus, not a negative gap (issue 24)
     closes = w.year_short(s["year_gap_closes"], T)
     return [
-        {"label": f"{'Surplus' if surplus else 'Gap'} in year {T} (FTE)", "value": num(abs(s["gap_end"])),
+        {"label": f"{w.gap_word(s['gap_end'])} in year {T} (FTE)", "value": num(abs(s["gap_end"])),
          "delta": f"{d_gap:+,.0f} FTE vs baseline" if moved_gap else "Same as baseline",
          "delta_color": "inverse" if moved_gap else "off", "arrow": moved_gap,
          "help": "Gap: demand minus capacity (FTE). Surplus: capacity above demand, a finding in its own right "

@@ -894,11 +894,30 @@ def gap_driver_line(d: dict[str, Any], group: str) -> str:
             f"{status}; under All levers) adds {d['demand_added']:,.0f} FTE of demand{share_text}; {staff}.")
 
 
+def is_surplus(gap: float) -> bool:
+    """Capacity above demand by half an FTE or more: said as a surplus (a positive figure), never a negative gap.
+    The one test the cards, the comparison cards, their caption and the board pack share (issue 24)."""
+    return bool(gap < -0.5)
+
+
+def gap_word(gap: float) -> str:
+    """'Surplus' or 'Gap', as a card's label starts."""
+    return "Surplus" if is_surplus(gap) else "Gap"
+
+
 def gap_phrase(gap: float) -> str:
     """'a gap of 1,200 FTE', 'a surplus of 80 FTE' (capacity above demand), 'no gap'."""
-    if abs(gap) < 0.5:
-        return "no gap"
-    return f"a gap of {gap:,.0f} FTE" if gap > 0 else f"a surplus of {-gap:,.0f} FTE"
+    if is_surplus(gap):
+        return f"a surplus of {-gap:,.0f} FTE"
+    return f"a gap of {gap:,.0f} FTE" if gap >= 0.5 else "no gap"
+
+
+def final_year_caption(ends: pd.DataFrame, baseline_gap: float) -> str:
+    """The comparison chart's key figures: each scenario's final-year gap or surplus, then the baseline's, in the
+    cards' words ('Retain and recruit: a surplus of 1,146 FTE', not '-1,146 FTE'). `ends`: scenario, gap."""
+    parts = [f"{name}: {gap_phrase(float(gap))}" for name, gap in zip(ends["scenario"], ends["gap"])]
+    return ("In the final year: " + "; ".join([*parts, f"baseline (no levers): {gap_phrase(float(baseline_gap))}"])
+            + ". Below 0 on the chart is a surplus (capacity above demand).")
 
 
 def lever_summary(scn: Scenario, a: Assumptions | None = None) -> list[str]:

@@ -64,7 +64,18 @@ def test_leader_path(real_server, page, artifacts, size):
     body = page.inner_text("body")
     assert "South East London: summary, month ending Nov 2025" in body
     assert "similar systems' middle half" in body and "Lower is better" in body
+    assert "Link to this summary" in body
     _shot(page, artifacts, f"leader_home_{tag}")
+    # the summary's links onwards: System profile and Turnover, each with similar systems beside England
+    for path, name in (("/profile?area=QKK", "profile"), ("/turnover?area=QKK", "turnover")):
+        _open(page, real_server, path, size)
+        _shot(page, artifacts, f"leader_{name}_{tag}")
+        # the peers' heading at the top of the screen: the hosted service named, then the table
+        page.get_by_text("against similar systems and England").first.evaluate(
+            "e => e.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(500)
+        assert "London Ambulance Service NHS Trust" in page.inner_text("body")
+        _shot(page, artifacts, f"leader_{name}_peers_{tag}")
     _open(page, real_server, "/role_mix?area=QKK", size)
     assert "London Ambulance Service NHS Trust" in page.inner_text("body")
     _shot(page, artifacts, f"leader_role_mix_{tag}")
@@ -109,3 +120,41 @@ def test_analyst_path(real_server, page, artifacts, size):
     _shot(page, artifacts, f"analyst_vacancy_{tag}", full=True)
     _open(page, real_server, "/data", size)
     _shot(page, artifacts, f"analyst_data_{tag}", full=True)
+
+
+def test_my_system_link_and_remembered_choice(real_server, browser, artifacts):
+    """One link opens the leader's summary; Remember keeps the choice in this browser (a cookie holding only the
+    code), so the bare address opens on it next time; Forget clears it. Own browser context: the shared one must
+    not carry the cookie into other tests."""
+    from lib.data.loader import ENV_DATA_DIR  # noqa: F401  (the server's store is the real one: real_server)
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = ctx.new_page()
+    try:
+        real_server.warm(page)
+        page.goto(real_server.url + "/?system=QKK")
+        wait_for_app(page, 120000)
+        assert_no_exception(page)
+        body = page.inner_text("body")
+        assert "South East London: summary, month ending Nov 2025" in body
+        code = page.locator("[data-testid='stCode']").first.inner_text()
+        assert code.strip().endswith("/?area=QKK") and code.startswith("http")
+        page.get_by_role("button", name="Remember South East London on this browser").click()
+        page.get_by_role("button", name="Forget this system").wait_for(timeout=60000)
+        page.wait_for_function("() => document.cookie.includes('workforce_my_system=QKK')", timeout=30000)
+        _shot(page, artifacts, "my_system_remembered_1366x768")
+        # a new visit to the bare address: the remembered system's summary, said as such
+        page.goto(real_server.url + "/")
+        wait_for_app(page, 120000)
+        assert_no_exception(page)
+        body = page.inner_text("body")
+        assert "South East London: summary, month ending Nov 2025" in body
+        assert "Opened on the system this browser remembers" in body
+        _shot(page, artifacts, "my_system_bare_address_1366x768")
+        page.get_by_role("button", name="Forget this system").click()
+        page.wait_for_function("() => !document.cookie.includes('workforce_my_system=')", timeout=30000)
+        page.goto(real_server.url + "/")
+        wait_for_app(page, 120000)
+        assert "summary, month ending" not in page.inner_text("body")
+        assert page.get_by_text("Your system: open its summary").count() == 1
+    finally:
+        ctx.close()

@@ -141,11 +141,11 @@ def compare_panel(ctx, scn: Scenario, res, big: bool = False) -> None:
     for i, (col, (_, r)) in enumerate(zip(cols, table.iterrows())):
         T = int(r["Years"])
         closes = w.year_short(None if pd.isna(r["Gap closes (year)"]) else int(r["Gap closes (year)"]), T)
-        with col.container(border=True):
+        gap = float(r["Gap in final year (FTE)"])
+        with col.container(border=True):   # a surplus said as the headline cards say it (studio.gap_word)
             st.markdown(f"**{i + 1}. {md(r['Scenario'])}**  \n"
-                        f"{'Surplus' if r['Gap in final year (FTE)'] < -0.5 else 'Gap'} in year {T}: "
-                        f"**{shell.num(abs(r['Gap in final year (FTE)']))} FTE**  \n"
-                        f"{'Surplus from' if r['Gap in final year (FTE)'] < -0.5 else 'Gap closes'}: **{closes}**  \n"
+                        f"{w.gap_word(gap)} in year {T}: **{shell.num(abs(gap))} FTE**  \n"
+                        f"{'Surplus from' if w.is_surplus(gap) else 'Gap closes'}: **{closes}**  \n"
                         f"Extra cost: **{money(r['Extra cost over baseline, all years (£)'])}**  \n"
                         + ":gray[" + "; ".join(w.lever_summary(Scenario.from_json(saved[r["Scenario"]])))
                         .replace("[", "(").replace("]", ")") + "]")  # the product's own words for the levers
@@ -154,8 +154,7 @@ def compare_panel(ctx, scn: Scenario, res, big: bool = False) -> None:
     data = pd.concat([base, gaps], ignore_index=True)[["scenario", "year", "gap"]]
     spec = compare_chart_spec(data["scenario"].nunique(), group, big)
     ends = gaps[gaps["year"] == gaps.groupby("scenario")["year"].transform("max")]
-    desc = ("Gap in the final year: " + "; ".join(f"{a} {b:,.0f} FTE" for a, b in zip(ends["scenario"], ends["gap"]))
-            + f"; baseline {base['gap'].iloc[-1]:,.0f} FTE.")
+    desc = w.final_year_caption(ends, base["gap"].iloc[-1])
     spec["description"] = desc
     # the cards now carry each scenario's levers (a line or two more): a lower chart keeps four scenarios' cards
     # and the whole chart on a 1366x768 screen (tests/browser/test_room_ready.py)
