@@ -10,6 +10,7 @@ import pandas as pd
 from lib.data.schema import ALL_STAFF
 from lib.sharing import disclosure, joint, pcn_cells
 from tests.test_disclosure_joint import PERIOD, _toy_frame
+from tests.test_pcn import pcn_grid
 
 
 def test_small_cell_by_hand():
@@ -20,11 +21,7 @@ def test_small_cell_by_hand():
 
 
 def test_pcn_cell_of_six_part_timers_is_hidden_as_a_trust_cell_is():
-    grid = pd.DataFrame({
-        "area_code": ["P1", "P1", "P1", "P2", "P2", "P2", "__parent__", "__parent__", "__parent__"],
-        "role": ["A", "B", "All", "A", "B", "All", "A", "B", "All"],
-        "fte": [3.2, 20.0, 23.2, 10.0, 12.0, 22.0, 13.2, 32.0, 45.2],
-        "headcount": [6, 22, 28, 11, 13, 24, 17, 35, 52]})
+    grid = pcn_grid([3.2, 20.0, 23.2, 10.0, 12.0, 22.0, 13.2, 32.0, 45.2], [6, 22, 28, 11, 13, 24, 17, 35, 52])
     out = pcn_cells.hide_small_cells(grid, total_role="All", parent_code="__parent__")
     assert np.isnan(out.loc[0, "fte"]) and np.isnan(out.loc[0, "headcount"])
     assert out.loc[0, "suppressed"] == "small count"
