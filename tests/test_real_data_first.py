@@ -82,9 +82,9 @@ def test_real_data_is_named_positively(real_store):
 
 
 def test_csv_export_carries_the_data_source():
-    text = exports.to_csv_bytes(pd.DataFrame({"a": [1]}), REAL_STATEMENT).decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text)))
-    assert rows == [["a", "Data source"], ["1", REAL_STATEMENT]]
+    notes, table = exports.read_csv_export(exports.to_csv_bytes(pd.DataFrame({"a": [1]}), REAL_STATEMENT))
+    assert notes == [f"Data source: {REAL_STATEMENT}"]  # a note of its own, not a column down the rows
+    assert table.columns.tolist() == ["a"] and table["a"].tolist() == [1]
 
 
 # ------------------------------------------------------------------------------------------------ item 2: short
