@@ -23,50 +23,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from lib.insight.disclosure_plan import viewer_plan  # noqa: E402
-from lib.data import footprint  # noqa: E402
-from lib.insight import organisations as og  # noqa: E402
-from lib.insight import peers  # noqa: E402
-from lib.insight.disclosure_plan import NOHOST  # noqa: E402
-from lib.insight.metrics import area_metrics, store_metrics  # noqa: E402
-from lib.sharing import disclosure, joint  # noqa: E402
-from tests.security.joint_attack import Table  # noqa: E402
-from tests.security.joint_attack import recovered  # noqa: E402
+from tests.security.joint_attack import recovered, viewer_tables  # noqa: E402
 
-FOOTPRINTS = ("ICS", "ICS2026")
 MEASURES = {"staff in post": "fte", "staff in post at start": "sip_start_fte", "leavers": "leavers_hc",
             "joiners": "joiners_hc"}
-
-
-def _tables(store, suppress: str, plan: joint.Plan | None) -> tuple[list[Table], dict[str, dict[str, str]]]:
-    """Every table a signed-in viewer can reach for Nov-25, as the app builds them (ui.data, ui.inside):
-    suppress = "joint" (the plan), "per_table" (lib.sharing.disclosure per table, before issue 22) or "none"."""
-    tables, systems = [], {}
-    for fp in FOOTPRINTS:
-        frame = footprint.load_frame(store, fp)
-        area = store_metrics(store, fp, None, by_staff_group=True, include_england=True, include_regions=True)
-        orgm = og.org_metrics(frame, level=fp)
-        systems[fp] = dict(zip(orgm["org_code"], orgm["system_code"]))
-        cuts = {s: og.care_setting_metrics(frame, s) for s in og.care_settings(frame)}
-        nohost = area_metrics(peers.without_hosted(frame), by_staff_group=True, include_england=True)
-        if suppress == "joint":
-            a_s = joint.apply(area, plan, "area", fp)
-            o_s = joint.apply(orgm, plan, "org")
-            c_s = {s: joint.apply(m, plan, "care", fp, s) for s, m in cuts.items()}
-            n_s = joint.apply(nohost, plan, NOHOST, fp)
-        elif suppress == "per_table":
-            a_s = disclosure.suppress_metrics(area)
-            o_s = og.suppress_org_metrics(orgm)
-            c_s = {s: disclosure.suppress_metrics(m) for s, m in cuts.items()}
-            n_s = disclosure.suppress_metrics(nohost)
-        else:
-            a_s, o_s, c_s, n_s = area, orgm, cuts, nohost
-        tables.append(Table(f"systems {fp}", "area", fp, "", a_s, area))
-        tables.append(Table(f"without hosted services {fp}", "area", fp, "without hosted services", n_s, nohost))
-        if fp == "ICS":
-            tables.append(Table("organisations", "org", "", "", o_s.assign(cluster_group=orgm["cluster_group"]),
-                                orgm))
-        tables += [Table(f"{s} {fp}", "area", fp, s, c_s[s], cuts[s]) for s in cuts]
-    return tables, systems
 
 
 def _store(path: str | None) -> Path:
@@ -111,8 +71,8 @@ def main() -> int:
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     print(f"plan: {wall:.1f} s wall, {cpu:.1f} s CPU; rounds {plan.stats['rounds']}, solves {plan.stats['solves']}, "
           f"cells added per round {plan.stats['added_by_round']}, {plan.stats['cells']} cells")
-    per_table, systems = _tables(store, "per_table", None)
-    jt, _ = _tables(store, "joint", plan)
+    per_table, systems = viewer_tables(store, "per_table", None)
+    jt, _ = viewer_tables(store, "joint", plan)
     a = counts(per_table, args.period).rename(columns={"hidden": "hidden per table"})
     b = counts(jt, args.period)[["hidden"]].rename(columns={"hidden": "hidden jointly"})
     out = pd.concat([a, b], axis=1)

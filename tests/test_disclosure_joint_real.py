@@ -15,16 +15,14 @@ import pytest
 
 from lib.data import footprint
 from lib.insight import organisations as og
-from lib.insight import peers
 from lib.insight import disclosure_plan
-from lib.insight.disclosure_plan import NOHOST, viewer_plan
-from lib.insight.metrics import area_metrics, store_metrics
-from lib.sharing import disclosure, joint
+from lib.insight.disclosure_plan import viewer_plan
+from lib.insight.metrics import store_metrics
+from lib.sharing import joint
 from tests.conftest import run_cli
-from tests.security.joint_attack import Table, recovered
+from tests.security.joint_attack import recovered, viewer_tables
 
 PERIOD = "2025-11"
-FOOTPRINTS = ("ICS", "ICS2026")
 
 
 # ---------------------------------------------------------------- the real store, Nov-25
@@ -34,40 +32,8 @@ def plan(real_store) -> joint.Plan:
     return viewer_plan(real_store, "ICS")
 
 
-def _tables(store, suppress: str, plan: joint.Plan | None) -> tuple[list[Table], dict[str, dict[str, str]]]:
-    """Every table a signed-in viewer can reach for Nov-25, as the app builds them (ui.data, ui.inside):
-    suppress = "joint" (the plan), "per_table" (lib.sharing.disclosure per table, before issue 22) or "none"."""
-    tables, systems = [], {}
-    for fp in FOOTPRINTS:
-        frame = footprint.load_frame(store, fp)
-        area = store_metrics(store, fp, None, by_staff_group=True, include_england=True, include_regions=True)
-        orgm = og.org_metrics(frame, level=fp)
-        systems[fp] = dict(zip(orgm["org_code"], orgm["system_code"]))
-        cuts = {s: og.care_setting_metrics(frame, s) for s in og.care_settings(frame)}
-        nohost = area_metrics(peers.without_hosted(frame), by_staff_group=True, include_england=True)
-        if suppress == "joint":
-            a_s = joint.apply(area, plan, "area", fp)
-            o_s = joint.apply(orgm, plan, "org")
-            c_s = {s: joint.apply(m, plan, "care", fp, s) for s, m in cuts.items()}
-            n_s = joint.apply(nohost, plan, NOHOST, fp)
-        elif suppress == "per_table":
-            a_s = disclosure.suppress_metrics(area)
-            o_s = og.suppress_org_metrics(orgm)
-            c_s = {s: disclosure.suppress_metrics(m) for s, m in cuts.items()}
-            n_s = disclosure.suppress_metrics(nohost)
-        else:
-            a_s, o_s, c_s, n_s = area, orgm, cuts, nohost
-        tables.append(Table(f"systems {fp}", "area", fp, "", a_s, area))
-        tables.append(Table(f"without hosted services {fp}", "area", fp, "without hosted services", n_s, nohost))
-        if fp == "ICS":
-            tables.append(Table("organisations", "org", "", "", o_s.assign(cluster_group=orgm["cluster_group"]),
-                                orgm))
-        tables += [Table(f"{s} {fp}", "area", fp, s, c_s[s], cuts[s]) for s in cuts]
-    return tables, systems
-
-
 def test_attacker_recovers_nothing_under_5_from_the_joint_plan(real_store, plan):
-    tables, systems = _tables(real_store, "joint", plan)
+    tables, systems = viewer_tables(real_store, "joint", plan)
     rec, attacked = recovered(tables, systems, PERIOD)
     assert sum(attacked.values()) > 1000  # the store really has many hidden cells under 5
     assert rec == [], rec[:10]
@@ -76,7 +42,7 @@ def test_attacker_recovers_nothing_under_5_from_the_joint_plan(real_store, plan)
 def test_attacker_recovers_cells_under_5_from_per_table_suppression(real_store):
     """The attack has teeth: against the per-table suppression of before issue 22 it pins down hidden leaver and
     joiner headcounts under 5 (the issue: 140 and 166 organisation cells)."""
-    tables, systems = _tables(real_store, "per_table", None)
+    tables, systems = viewer_tables(real_store, "per_table", None)
     rec, _ = recovered(tables, systems, PERIOD, ("leavers_hc", "joiners_hc"))  # the issue's two; all: bench/
     by_col = pd.Series([r[3] for r in rec]).value_counts()
     exact = [r for r in rec if abs(r[4] - r[5]) < 1e-6]

@@ -343,12 +343,16 @@ def test_trend_breaks_where_a_quarter_is_missing(pcn_store_dir):
     assert np.isnan(cc["fte"].iloc[0])
 
 
-def test_hide_small_cells_leaves_nothing_recoverable():
-    grid = pd.DataFrame({
+def pcn_grid(fte: list[float], headcount: list[int]) -> pd.DataFrame:
+    """Two PCNs (P1, P2) x roles A, B with their 'All' totals and the parent's row per role: a grid for
+    lib.sharing.pcn_cells, figures in that order."""
+    return pd.DataFrame({
         "area_code": ["P1", "P1", "P1", "P2", "P2", "P2", "__parent__", "__parent__", "__parent__"],
-        "role": ["A", "B", "All", "A", "B", "All", "A", "B", "All"],
-        "fte": [3.0, 20.0, 23.0, 10.0, 12.0, 22.0, 13.0, 32.0, 45.0],
-        "headcount": [3, 22, 25, 11, 13, 24, 14, 35, 49]})
+        "role": ["A", "B", "All", "A", "B", "All", "A", "B", "All"], "fte": fte, "headcount": headcount})
+
+
+def test_hide_small_cells_leaves_nothing_recoverable():
+    grid = pcn_grid([3.0, 20.0, 23.0, 10.0, 12.0, 22.0, 13.0, 32.0, 45.0], [3, 22, 25, 11, 13, 24, 14, 35, 49])
     out = pcn_cells.hide_small_cells(grid, total_role="All", parent_code="__parent__")
     hidden = out["fte"].isna().to_numpy()
     assert hidden[0] and out["suppressed"].iloc[0] == "small count"

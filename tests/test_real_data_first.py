@@ -82,9 +82,9 @@ def test_real_data_is_named_positively(real_store):
 
 
 def test_csv_export_carries_the_data_source():
-    text = exports.to_csv_bytes(pd.DataFrame({"a": [1]}), REAL_STATEMENT).decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text)))
-    assert rows == [["a", "Data source"], ["1", REAL_STATEMENT]]
+    notes, table = exports.read_csv_export(exports.to_csv_bytes(pd.DataFrame({"a": [1]}), REAL_STATEMENT))
+    assert notes == [f"Data source: {REAL_STATEMENT}"]  # a note of its own, not a column down the rows
+    assert table.columns.tolist() == ["a"] and table["a"].tolist() == [1]
 
 
 # ------------------------------------------------------------------------------------------------ item 2: short
@@ -343,3 +343,12 @@ def test_what_if_baseline_uses_only_covered_vacancies(template_store):
     assert base.vacancy_fte[a, g] == pytest.approx(base.fte[a, g] * r / (1 - r))
     mw = base.staff_groups.index("Midwives")
     assert base.vacancy_known[a, mw] and base.vacancy_fte[a, mw] == pytest.approx(35.5)
+
+
+def test_every_ingested_kind_is_named_in_the_source_line():
+    """The real store with sickness absence read "Files of an unrecognised kind, Mar 2025" on every page: a format
+    the product ingests must have its publication's name."""
+    from lib.data import formats
+    assert {f.KIND for f in formats.FORMATS} <= set(provenance.PUBLICATIONS)
+    prov = {"files": [{"kind": "sickness", "periods": ["2025-03"], "ingested_at": "2026-12-07T21:00:00"}]}
+    assert provenance.source_statement(prov) == "NHS Digital NHS Sickness Absence Rates, Mar 2025; ingested 7 Dec 2026"

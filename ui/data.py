@@ -13,8 +13,7 @@ import streamlit as st
 from lib.sharing import joint
 from lib.sharing.redact import for_viewers
 from lib.data import geography, loader, pcn_store
-from lib.insight import coverage, disclosure_plan, trends
-from lib.insight.metrics import store_metrics
+from lib.insight import disclosure_plan, trends
 from ui import auth, state
 from ui.text import md
 
@@ -60,13 +59,10 @@ def _metrics(data_dir: str, snap: tuple, level: str, periods: tuple[str, ...] | 
              sdc: bool = False) -> pd.DataFrame:
     # level is a geography key ("ICS", "ICS2026", "STP"): every period is shown on that vintage's systems, each
     # organisation re-assigned where its period is of another vintage (lib/data/footprint.py).
-    m = store_metrics(data_dir, level, list(periods) if periods is not None else None, by_staff_group=True,
-                      basis=basis, include_england=True, include_regions=True)
-    m = coverage.covered_metrics(data_dir, level, m)  # vacancy rates only where vacancy figures cover the staff
-    if not sdc:
-        return m
-    # counts under 5 hidden, with the cells chosen jointly over every table a viewer can reach (lib.sharing.joint)
-    return joint.apply(m, _joint_plan(data_dir, snap, geography.store_level(level)), "area", level)
+    # vacancy rates only where vacancy figures cover the staff; counts under 5 hidden, with the cells chosen jointly
+    # over every table a viewer can reach (lib.sharing.joint): the board pack's frame too (one routine)
+    plan = _joint_plan(data_dir, snap, geography.store_level(level)) if sdc else None
+    return disclosure_plan.page_metrics(data_dir, level, periods, basis, plan)
 
 
 @st.cache_resource(max_entries=8, show_spinner="Applying disclosure control...")

@@ -18,7 +18,6 @@ from lib.insight import chart_text
 from lib.insight import disclosure_plan
 from lib.insight import organisations as og
 from lib.insight import peers
-from lib.sharing import disclosure, joint
 from ui import auth, data, on_request, shell, tables, trend_charts
 
 ORG_PAGE = "views/organisations.py"
@@ -39,7 +38,7 @@ def org_frame(data_dir: Path, level: str) -> pd.DataFrame:
 @st.cache_data(max_entries=8, show_spinner=False)
 def _org_metrics(data_dir: str, snap: tuple, level: str, basis: str, sdc: bool) -> pd.DataFrame:
     m = og.org_metrics(_org_frame(data_dir, snap, level), basis=basis, level=level)
-    return joint.apply(m, data.joint_plan(Path(data_dir), level), "org") if sdc else m
+    return disclosure_plan.shown(m, data.joint_plan(Path(data_dir), level), "org") if sdc else m
 
 
 def org_metrics(data_dir: Path, level: str, basis: str = "fte") -> pd.DataFrame:
@@ -50,7 +49,7 @@ def org_metrics(data_dir: Path, level: str, basis: str = "fte") -> pd.DataFrame:
 @st.cache_data(max_entries=16, show_spinner=False)
 def _care_setting_metrics(data_dir: str, snap: tuple, level: str, setting: str, basis: str, sdc: bool):
     m = og.care_setting_metrics(_org_frame(data_dir, snap, level), setting, basis=basis)
-    return joint.apply(m, data.joint_plan(Path(data_dir), level), "care", level, setting) if sdc else m
+    return disclosure_plan.shown(m, data.joint_plan(Path(data_dir), level), "care", level, setting) if sdc else m
 
 
 def care_setting_metrics(data_dir: Path, level: str, setting: str, basis: str = "fte") -> pd.DataFrame:
@@ -133,16 +132,10 @@ def show_bridge(b: br.Bridge, title: str, key: str) -> None:
 def bridge_disclosive(b: br.Bridge, data_dir: Path | None = None, level: str | None = None,
                       org: str | None = None) -> bool:
     """True when the bridge would show a hidden figure (the bridge is then not shown): a count under the threshold,
-    or (given the store) a stock or flow the joint plan hides in the tables (lib.sharing.joint.bridge_hidden), so
-    the bridge never shows what a table hides."""
-    counts = b.table[b.table["kind"] != "residual"]["value"].abs()
-    if bool((counts < disclosure.THRESHOLD).any()):
-        return True
-    if data_dir is None or level is None:
-        return False
-    kind, code = ("org", org) if org else ("area", b.area_code)
-    return joint.bridge_hidden(data.joint_plan(Path(data_dir), level), kind, level, code, b.start_month, b.end_month,
-                               b.staff_group)
+    or (given the store) a stock or flow the joint plan hides in the tables (lib.insight.disclosure_plan, as the
+    board pack checks it), so the bridge never shows what a table hides."""
+    plan = None if data_dir is None or level is None else data.joint_plan(Path(data_dir), level)
+    return disclosure_plan.bridge_disclosive(b, plan, level or "", org)
 
 
 _MD_SPECIAL = "\\`*_{}[]()#+-.!|<>~$"
@@ -173,7 +166,8 @@ def _peer_parts(data_dir: str, snap: tuple, level: str, period: str, sdc: bool) 
     m = area_metrics(peers.without_hosted(f[f["period_end"].astype(str) == period]), by_staff_group=True,
                      include_england=True)
     return {"hosted": peers.hosted_services(f, period), "profile": peers.system_profile(f, period),
-            "without_hosted": joint.apply(m, data.joint_plan(Path(data_dir), level), disclosure_plan.NOHOST, level)
+            "without_hosted": disclosure_plan.shown(m, data.joint_plan(Path(data_dir), level), disclosure_plan.NOHOST,
+                                                    level)
             if sdc else m}
 
 

@@ -74,7 +74,9 @@ def trends_spec(columns: tuple[str, ...], ticks) -> dict:
     panels = [_trend_panel(c, labels[c], ticks) for c in columns]
     return {"$schema": SCHEMA, "data": {"name": "trends"},
             "vconcat": [{"hconcat": panels[i:i + 2]} for i in range(0, len(panels), 2)],
-            "resolve": {"scale": {"y": "independent"}}, "description": charts.CAPTIONED}
+            "resolve": {"scale": {"y": "independent"}}, "description": charts.CAPTIONED,
+            # SVG: the legend's names are text a screen reader (and a browser test) can read whole
+            "usermeta": {"embedOptions": {"renderer": "svg"}}}
 
 
 # ---------------------------------------------------------------------------------------------- role mix

@@ -355,7 +355,7 @@ def bridge_description(table: pd.DataFrame, title: str, unit: str) -> str:
 def whatif_bridge_description(table: pd.DataFrame, group: str, year: int) -> str:
     """'Why Nurses FTE in year 5 differs from the baseline: baseline 1,000.0 FTE; Leaver rate 1 point lower:
     Nurses +30.0; Extra recruitment: Nurses +20.0; scenario 1,050.0 FTE (+50.0).' The what-if waterfall in
-    words, from ui.whatif.bridge_panel.plain_table (label, value; first row baseline, last row scenario), every
+    words, from lib.whatif.studio.plain_bridge_table (label, value; first row baseline, last row scenario), every
     lever in the bridge's order. Empty input -> ''."""
     if table.empty:
         return ""

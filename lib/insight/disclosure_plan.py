@@ -117,3 +117,43 @@ def _save(plan: joint.Plan, target: Path) -> None:
     for old in target.parent.glob(f"{level}-*"):
         if old != target and old.is_dir():
             shutil.rmtree(old, ignore_errors=True)
+
+
+# ------------------------------------------------------------------------------------------------ applying it
+def shown(m: pd.DataFrame, plan: joint.Plan, kind: str, key: str = "", setting: str = "") -> pd.DataFrame:
+    """A table as a viewer sees it under disclosure control: the plan's hidden cells blanked (lib.sharing.joint.apply).
+    kind "area" (systems, regions, England on geography key `key`), "org" (organisations), "care" (one care setting's
+    systems on `key`) or NOHOST. The one routine the app (ui.data, ui.inside), the CLI, the board pack and the
+    what-if baseline call, so each hides the same cells."""
+    return joint.apply(m, plan, kind, "" if kind == "org" else key, setting)
+
+
+def store_shown(data_dir: str | Path, key: str, m: pd.DataFrame, kind: str = "area", setting: str = "") -> pd.DataFrame:
+    """`shown` with the store's own plan (viewer_plan: read from beside the store, computed on first need)."""
+    return shown(m, viewer_plan(data_dir, key), kind, key, setting)
+
+
+def bridge_disclosive(b, plan: joint.Plan | None, key: str, org: str | None = None) -> bool:
+    """True when a staff-in-post bridge (lib.insight.bridge.Bridge) would show a hidden figure, so it is not shown: a
+    count under the threshold, or a stock or flow the plan hides in the tables (lib.sharing.joint.bridge_hidden).
+    plan None: only the threshold is checked (a bridge drawn from figures outside any store's tables)."""
+    counts = b.table[b.table["kind"] != "residual"]["value"].abs()
+    if bool((counts < disclosure.THRESHOLD).any()):
+        return True
+    if plan is None:
+        return False
+    kind, code = ("org", org) if org else ("area", b.area_code)
+    return joint.bridge_hidden(plan, kind, key, code, b.start_month, b.end_month, b.staff_group)
+
+
+def page_metrics(data_dir: str | Path, key: str, periods: Sequence[str] | None = None, basis: str = "fte",
+                 plan: joint.Plan | None = None) -> pd.DataFrame:
+    """The metrics frame the pages show (ui.data.metrics) and the board pack prints: every staff group, region and
+    England on geography key `key`; vacancy rates only where figures cover the staff in post; with `plan` (disclosure
+    control on) the plan's hidden cells blanked."""
+    from lib.insight.coverage import covered_metrics
+    from lib.insight.metrics import store_metrics
+    m = store_metrics(data_dir, key, list(periods) if periods is not None else None, by_staff_group=True,
+                      basis=basis, include_england=True, include_regions=True)
+    m = covered_metrics(data_dir, key, m)
+    return m if plan is None else shown(m, plan, "area", key)

@@ -134,11 +134,12 @@ def notes_block(notes: list[str] | None) -> str:
 def to_csv_bytes(df: pd.DataFrame, source: str | None = None, *, notes: list[str] | None = None,
                  rounded: bool = True) -> bytes:
     """UTF-8 CSV with a BOM (so Excel opens names such as "Guy's and St Thomas'" correctly); numbers as shown;
-    `source` (where the figures come from) as a column "Data source"; the notes (title, system, period, source,
-    synthetic label) in their own block above the table (`notes_block`). The one CSV writer of the app's
-    downloads (tables, the library's change logs)."""
-    if source:
-        df = df.assign(**{"Data source": source})
+    the notes (title, system, period, `source` as "Data source: ...", synthetic label) in their own block above the
+    table (`notes_block`), never as a column repeated down the rows. The one CSV writer of the app's downloads
+    (tables, the library's change logs)."""
+    notes = list(notes or [])
+    if source and not any(n.startswith("Data source:") for n in notes):
+        notes.append(f"Data source: {source}")
     body = to_csv_text(as_shown(df) if rounded else df)
     return ("\ufeff" + notes_block(notes) + body).encode("utf-8")
 

@@ -15,6 +15,7 @@ PUBLICATIONS = {
     "turnover": "NHS Digital Turnover benchmarking 2",
     "staff_in_post": "NHS Digital staff in post (Core 1)",
     "vacancy": "vacancies from your vacancy template (Provider Workforce Return)",
+    "sickness": "NHS Digital NHS Sickness Absence Rates",
     "pcn": "NHS Digital Primary Care Networks workforce (quarterly census)",
     "population": "ONS mid-2022 population",
 }

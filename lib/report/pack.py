@@ -2,8 +2,8 @@
 (issue 26). Every figure comes from the function the page that shows it calls:
 
 - headline figures, ranks, trends, role mix: lib.insight.map_data (System profile), over the metrics frame the app
-  builds (lib.insight.metrics.store_metrics -> lib.insight.coverage.covered_metrics -> lib.sharing.disclosure when
-  disclosure control is on: ui.data._metrics's three steps, `load_metrics` here);
+  builds (lib.insight.disclosure_plan.page_metrics, as ui.data._metrics: under disclosure control the cells the
+  store's joint plan hides in every table a viewer can reach, the organisation table and bridges included);
 - the bridge: lib.insight.bridge.staff_in_post_bridge (ui.inside.bridge); SPC: lib.stats.signals.spc_view;
 - organisations: lib.insight.organisations (Organisations page); sickness: lib.insight.sickness (Sickness page);
 - scenarios: lib.whatif.studio (the what-if studio's baseline, run, headline, comparison) and
@@ -24,13 +24,12 @@ import pandas as pd
 from lib.data import footprint, geography, loader
 from lib.data.schema import ALL_STAFF, month_add, period_label
 from lib.insight import bridge as br
-from lib.insight import chart_text, coverage, provenance
+from lib.insight import chart_text, disclosure_plan, provenance
 from lib.insight import map_data as im
 from lib.insight import organisations as og
 from lib.insight import sickness as sk
-from lib.insight.metrics import DEFINITIONS, store_metrics
+from lib.insight.metrics import DEFINITIONS
 from lib.report import charts
-from lib.sharing import disclosure
 from lib.stats import signals
 
 SECTIONS = [  # (id, title): the order a board reads
@@ -81,6 +80,12 @@ class StoreFigures:
     org_problem: str | None = None
     spare: dict = field(default_factory=dict)
 
+    def plan(self):
+        """The store's joint disclosure plan (read once; lib.insight.disclosure_plan.viewer_plan)."""
+        if "plan" not in self.spare:
+            self.spare["plan"] = disclosure_plan.viewer_plan(self.data_dir, self.key)
+        return self.spare["plan"]
+
 
 def population(data_dir, key: str) -> dict[str, float]:
     """ONS population by area as the app reads it (one reading: lib.data.pcn_store.population_by_area)."""
@@ -89,12 +94,11 @@ def population(data_dir, key: str) -> dict[str, float]:
 
 
 def load_metrics(data_dir, key: str, sdc: bool) -> pd.DataFrame:
-    """The app's metrics frame (ui.data._metrics): every month, staff group, region and England; vacancy rates only
-    where figures cover the staff in post; counts under 5 hidden when disclosure control is on."""
-    m = store_metrics(data_dir, key, None, by_staff_group=True, basis="fte", include_england=True,
-                      include_regions=True)
-    m = coverage.covered_metrics(data_dir, key, m)
-    return disclosure.suppress_metrics(m) if sdc else m
+    """The app's metrics frame (ui.data._metrics, the same routine): every month, staff group, region and England;
+    vacancy rates only where figures cover the staff in post; under disclosure control the cells the store's joint
+    plan hides (lib.insight.disclosure_plan), as the pages hide them."""
+    return disclosure_plan.page_metrics(data_dir, key, None, "fte", disclosure_plan.viewer_plan(data_dir, key)
+                                        if sdc else None)
 
 
 def load_store(data_dir, period: str | None, footprint_choice: str | None = None, level: str = "ICS",
@@ -130,7 +134,7 @@ def store_for(data_dir, key: str, period: str, periods: list[str], sdc: bool,
                          population(data_dir, key), sdc)
     try:
         om = og.org_metrics(frame, level=key)
-        store.org_metrics = og.suppress_org_metrics(om) if sdc else om
+        store.org_metrics = disclosure_plan.shown(om, store.plan(), "org") if sdc else om
     except og.NoOrganisations as exc:
         store.org_problem = str(exc)
     return store
@@ -260,12 +264,10 @@ def staff_section(store: StoreFigures, area: str, names: dict[str, str]) -> list
     except (ValueError, br.BridgeError) as exc:
         out.append(note(f"No bridge: {exc}"))
         return out
-    if store.disclosure and (b.table["value"].abs() < disclosure.THRESHOLD).any() and \
-            (b.table["value"].abs() > 0).any():
-        small = b.table[(b.table["value"].abs() < disclosure.THRESHOLD) & (b.table["kind"] != "residual")]
-        if len(small):
-            out.append(note("The bridge is not shown: disclosure control hides a flow under 5."))
-            return out
+    if store.disclosure and disclosure_plan.bridge_disclosive(b, store.plan(), store.key):
+        # as the System profile: a flow under 5, or a figure the joint plan hides in the tables
+        out.append(note("The bridge is not shown: disclosure control hides one of its figures."))
+        return out
     title = f"Why staff in post moved, {names[area]}, {period_label(previous)} to {period_label(store.period)}"
     sentence = chart_text.bridge_description(b.table, title, "FTE")
     out.append(chart(charts.waterfall(b.table, "FTE", BRIDGE_LEGEND), sentence,
@@ -647,8 +649,7 @@ def scenario_section(store: StoreFigures, area: str, names: dict[str, str], scen
         except (br.BridgeError, ScenarioError) as exc:
             out.append(note(f"{label}: no bridge: {exc}"))
             continue
-        names_ = ["Baseline", *_bridge_names(scn), "Scenario"]
-        t = t.assign(label=names_[:len(t)])
+        t = w.plain_bridge_table(t, scn)  # lever names as the studio's "Why it differs" tab
         sentence = chart_text.whatif_bridge_description(t, group, scn.horizon)
         short = t.assign(label=t["label"].str.removesuffix(f": {group}"))
         out.append(subheading(f"What drives the difference: {label}"))
@@ -658,29 +659,6 @@ def scenario_section(store: StoreFigures, area: str, names: dict[str, str], scen
                     "roles, upskilling); each bar is what adding that lever changed, and the bars sum exactly to "
                     "the scenario." + (f" Baseline rates {base.months_label}." if getattr(base, "provisional", False)
                                        else "")))
-    return out
-
-
-def _bridge_names(scn) -> list[str]:
-    """Lever names in the bridge's order (as ui.whatif.bridge_panel.lever_names)."""
-    from lib.whatif import studio as w
-    a = w.shared_assumptions().with_overrides(scn.assumptions)
-    out = []
-    for kind, _label, it in br._lever_steps(scn.levers):
-        if kind == "productivity_gain":
-            out.append(f"Productivity {100 * scn.levers.productivity_gain:+g}% a year")
-        elif kind == "retention":
-            pts = round(100 * it.leaver_rate_change, 6)
-            out.append(f"Leaver rate {abs(pts):g} point{'' if abs(pts) == 1 else 's'} "
-                       f"{'lower' if pts < 0 else 'higher'}: {it.staff_group}")
-        elif kind == "recruitment":
-            out.append(f"Extra recruitment: {it.staff_group}")
-        elif kind == "training_places":
-            out.append(f"Extra training places: {it.staff_group}")
-        elif kind == "new_roles":
-            out.append(f"New role: {w.role_label(it.role, a)}")
-        else:
-            out.append(f"Upskilling {it.from_staff_group} to {w.role_label(it.to_role, a)}")
     return out
 
 

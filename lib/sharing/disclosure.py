@@ -5,6 +5,10 @@ The rule (applied to a `lib.insight.metrics.area_metrics` frame, one row per per
 * A *count* is any number of people or posts: staff in post (headcount, FTE) at the start and end of the
   period, joiners and leavers (headcount, FTE) and vacancies (FTE). A count under 5 (zero included) is
   suppressed. Headcount and FTE of the same thing go together: if either is under 5 both are hidden.
+  This is the product's one rule for every table (the brief: "counts under 5 are suppressed"): trust tables here
+  and in lib.sharing.joint, primary care network roles in lib.sharing.pcn_cells, all through `small_cell`. FTE
+  counts as well as headcount because an FTE under 5 still describes fewer than five full-time people (a few
+  part-timers), and vacancies are published as FTE only.
 * What a suppressed count would reveal is hidden with it: leaver/joiner rates from suppressed leavers,
   joiners or staff in post; vacancy rate and establishment from suppressed vacancies or staff in post;
   FTE share and FTE growth from suppressed staff in post.
@@ -90,13 +94,21 @@ def enabled(settings: Mapping[str, object] | None = None, env: Mapping[str, str]
     return out
 
 
-def _small(df: pd.DataFrame, cols: tuple[str, ...]) -> np.ndarray:
-    mask = np.zeros(len(df), dtype=bool)
-    for c in cols:
-        if c in df:
-            v = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-            mask |= v < THRESHOLD
+def small_cell(*values: object) -> np.ndarray:
+    """The primary rule for one cell's figures (its headcount and its FTE, as arrays or columns): True where any of
+    them is under THRESHOLD (zero included). A figure not published (NaN) does not decide."""
+    mask = None
+    for v in values:
+        a = pd.to_numeric(pd.Series(v), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        mask = a < THRESHOLD if mask is None else mask | (a < THRESHOLD)
+    if mask is None:
+        raise ValueError("small_cell needs at least one figure")
     return mask
+
+
+def _small(df: pd.DataFrame, cols: tuple[str, ...]) -> np.ndarray:
+    present = [df[c] for c in cols if c in df]
+    return small_cell(*present) if present else np.zeros(len(df), dtype=bool)
 
 
 def _secondary(df: pd.DataFrame, hidden: dict[str, np.ndarray]) -> None:

@@ -1,7 +1,8 @@
 """Disclosure control for tables of primary care network new roles: a unit (PCN or system) x staff role grid with
 each unit's 'All roles' total and each role's total over the units (the parent's figure, shown elsewhere).
 
-* Primary: a cell whose headcount is under 5 (zero included) is hidden, FTE and headcount together.
+* Primary: a cell whose headcount or FTE is under 5 (zero included) is hidden, FTE and headcount together: the
+  rule trust tables follow (lib.sharing.disclosure.small_cell, the one rule of the product).
 * Secondary: every row (a unit's roles and its 'All roles' total) and every column (a role over the units and the
   parent's figure for it) is one sum; where exactly one member of a sum is hidden, the smallest shown member is
   hidden too, repeated until no sum has a single hidden member. So nothing hidden is recoverable from the totals
@@ -16,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lib.sharing.disclosure import MAX_ROUNDS, SUPPRESSED_COLUMN, THRESHOLD
+from lib.sharing.disclosure import MAX_ROUNDS, SUPPRESSED_COLUMN, small_cell
 
 PARENT = "__parent__"
 
@@ -34,7 +35,7 @@ def hide_small_cells(grid: pd.DataFrame, *, unit: str = "area_code", role: str =
         out[SUPPRESSED_COLUMN] = pd.Series(dtype=str)
         return out
     hc = pd.to_numeric(out["headcount"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    primary = hc < THRESHOLD
+    primary = small_cell(out["headcount"], *(out[c] for c in values if c != "headcount" and c in out))
     hidden = primary.copy()
     units = out[unit].astype(str).to_numpy()
     roles = out[role].astype(str).to_numpy()

@@ -120,13 +120,23 @@ FTE_COLUMNS = ("fte", "fte_in_training", "effective_fte", "capacity_contributed"
                "joiners_other", "trained_in", "recruited", "upskilled_in", "upskilled_out", "trainees")
 
 
-def shared_baseline(metrics: pd.DataFrame, period: str, footprint: str = "") -> tuple[Baseline, dict[str, list[str]]]:
+def shared_baseline(metrics: pd.DataFrame, period: str, footprint: str = "", plan=None
+                    ) -> tuple[Baseline, dict[str, list[str]]]:
     """Baseline from disclosure-controlled metrics (ui.data.metrics with control on), and per system the staff
     groups whose staff in post is suppressed there. Those start at 0 FTE, so England sums only the shown
-    systems, and the page leaves them out of every figure for that system (see `hide_groups`)."""
+    systems, and the page leaves them out of every figure for that system (see `hide_groups`).
+    Metrics not yet controlled (no `suppressed` column) are controlled here with `plan`, the store's joint plan
+    (lib.insight.disclosure_plan, as the pages and the board pack), on geography key `footprint`; without a plan
+    they are refused: a per-table rule would let a sum between the tables give a hidden cell back."""
     from lib.sharing import disclosure
     from lib.data.geography import REGIONS
-    m = metrics if disclosure.SUPPRESSED_COLUMN in metrics else disclosure.suppress_metrics(metrics)
+    if disclosure.SUPPRESSED_COLUMN in metrics:
+        m = metrics
+    elif plan is None:
+        raise ValueError("shared_baseline needs disclosure-controlled metrics or the store's disclosure plan")
+    else:
+        from lib.insight.disclosure_plan import shown
+        m = shown(metrics, plan, "area", footprint)
     m = m[~m["area_code"].isin(list(REGIONS)) & (m["period"].astype(str) <= period)]
     base = baseline_from_metrics(m, period=period, vacancy_rates=national_vacancy_rates())
     base.footprint = footprint
@@ -266,6 +276,37 @@ def upskill_targets(a: Assumptions | None = None) -> list[str]:
 def role_label(role: str, a: Assumptions | None = None) -> str:
     a = a or shared_assumptions()
     return a.new_role(role).get("label", role) if role in a.new_role_ids else role
+
+
+def lever_names(scn: Scenario) -> list[str]:
+    """Plain-English names of the scenario's levers, in the what-if bridge's order (lib.insight.bridge._lever_steps):
+    the studio's "Why it differs" tab and the board pack name them alike."""
+    from lib.insight import bridge as br
+    a = shared_assumptions().with_overrides(scn.assumptions)
+    out = []
+    for kind, _label, it in br._lever_steps(scn.levers):
+        if kind == "productivity_gain":
+            out.append(f"Productivity {100 * scn.levers.productivity_gain:+g}% a year")
+        elif kind == "retention":
+            pts = round(100 * it.leaver_rate_change, 6)
+            out.append(f"Leaver rate {abs(pts):g} point{'' if abs(pts) == 1 else 's'} "
+                       f"{'lower' if pts < 0 else 'higher'}: {it.staff_group}")
+        elif kind == "recruitment":
+            out.append(f"Extra recruitment: {it.staff_group}")
+        elif kind == "training_places":
+            out.append(f"Extra training places: {it.staff_group}")
+        elif kind == "new_roles":
+            out.append(f"New role: {role_label(it.role, a)}")
+        else:
+            out.append(f"Upskilling {it.from_staff_group} to {role_label(it.to_role, a)}")
+    return out
+
+
+def plain_bridge_table(table: pd.DataFrame, scn: Scenario) -> pd.DataFrame:
+    """A what-if bridge (lib.insight.bridge.whatif_bridge) with lever names in plain English (first row baseline,
+    last row scenario)."""
+    names = ["Baseline", *lever_names(scn), "Scenario"]
+    return table.assign(label=names[:len(table)])
 
 
 def scenario_from_controls(c: dict[str, Any], area: str, name: str = "", extras: dict | None = None,

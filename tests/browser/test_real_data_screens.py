@@ -56,3 +56,19 @@ def test_real_data_pages_read_right(real_server, page, artifacts):
     page.screenshot(path=str(artifacts / "real_profile.png"), full_page=True)
     assert "source=dir" in page.url  # the deep link carries the data source
 
+
+def test_profile_legend_shows_whole_system_names_at_1366x768(real_server, page, artifacts):
+    """Issue 24: the trend legend cut "Buckinghamshire, Oxfor..." (Vega's 160 px label limit); at 1366x768 the
+    whole name is drawn (SVG text read from the chart) and on screen. Screenshot real_profile_legend_1366x768.png."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    _open(page, real_server.url)
+    _open(page, f"{real_server.url}/profile?area=QU9")
+    name = "Buckinghamshire, Oxfordshire and Berkshire West"
+    label = page.locator("[data-testid='stVegaLiteChart'] svg text", has_text="Buckinghamshire").first
+    label.wait_for(timeout=60000)
+    assert label.text_content().strip() == name                       # not "Buckinghamshire, Oxfor..."
+    label.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    box = label.bounding_box()
+    assert box and box["x"] + box["width"] <= 1366 and box["width"] > 200, box
+    page.screenshot(path=str(artifacts / "real_profile_legend_1366x768.png"))

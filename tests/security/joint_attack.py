@@ -188,3 +188,45 @@ def _recovered(tables: list[Table], fp_systems: dict[str, dict[str, str]], perio
             name, code, g, _, _, true = targets[k]
             out.append((name, code, g, col, float(value[k]), true))
     return out, attacked
+
+
+def viewer_tables(store, suppress: str, plan=None, footprints: tuple[str, ...] = ("ICS", "ICS2026")
+                  ) -> tuple[list[Table], dict[str, dict[str, str]]]:
+    """Every table a signed-in viewer can reach in a store (systems, regions and England on each footprint offered,
+    organisations, care settings, systems and England without hosted services; every staff group), as the app builds
+    them (ui.data, ui.inside): suppress = "joint" (the plan, lib.insight.disclosure_plan.shown), "per_table"
+    (lib.sharing.disclosure per table, before issue 22) or "none". (tables, {footprint: {organisation: system}})."""
+    from lib.data import footprint
+    from lib.insight import organisations as og
+    from lib.insight import peers
+    from lib.insight.disclosure_plan import NOHOST
+    from lib.insight.disclosure_plan import shown as joint_shown
+    from lib.insight.metrics import area_metrics, store_metrics
+    from lib.sharing import disclosure
+    tables, systems = [], {}
+    for fp in footprints:
+        frame = footprint.load_frame(store, fp)
+        area = store_metrics(store, fp, None, by_staff_group=True, include_england=True, include_regions=True)
+        orgm = og.org_metrics(frame, level=fp)
+        systems[fp] = dict(zip(orgm["org_code"], orgm["system_code"]))
+        cuts = {s: og.care_setting_metrics(frame, s) for s in og.care_settings(frame)}
+        nohost = area_metrics(peers.without_hosted(frame), by_staff_group=True, include_england=True)
+        if suppress == "joint":
+            a_s = joint_shown(area, plan, "area", fp)
+            o_s = joint_shown(orgm, plan, "org")
+            c_s = {s: joint_shown(m, plan, "care", fp, s) for s, m in cuts.items()}
+            n_s = joint_shown(nohost, plan, NOHOST, fp)
+        elif suppress == "per_table":
+            a_s = disclosure.suppress_metrics(area)
+            o_s = og.suppress_org_metrics(orgm)
+            c_s = {s: disclosure.suppress_metrics(m) for s, m in cuts.items()}
+            n_s = disclosure.suppress_metrics(nohost)
+        else:
+            a_s, o_s, c_s, n_s = area, orgm, cuts, nohost
+        tables.append(Table(f"systems {fp}", "area", fp, "", a_s, area))
+        tables.append(Table(f"without hosted services {fp}", "area", fp, "without hosted services", n_s, nohost))
+        if fp == "ICS":
+            tables.append(Table("organisations", "org", "", "", o_s.assign(cluster_group=orgm["cluster_group"]),
+                                orgm))
+        tables += [Table(f"{s} {fp}", "area", fp, s, c_s[s], cuts[s]) for s in cuts]
+    return tables, systems

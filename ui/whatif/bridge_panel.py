@@ -21,32 +21,9 @@ ORDER_NOTE = ("Levers are added one at a time in this order (productivity, reten
               "bar depends on the levers added before it; the bars always sum exactly to the scenario.")
 
 
-def lever_names(scn: Scenario) -> list[str]:
-    """Plain-English names of the scenario's levers, in the bridge's order (lib.insight.bridge._lever_steps)."""
-    a = w.shared_assumptions().with_overrides(scn.assumptions)
-    out = []
-    for kind, _label, it in br._lever_steps(scn.levers):
-        if kind == "productivity_gain":
-            out.append(f"Productivity {100 * scn.levers.productivity_gain:+g}% a year")
-        elif kind == "retention":
-            pts = round(100 * it.leaver_rate_change, 6)
-            out.append(f"Leaver rate {abs(pts):g} point{'' if abs(pts) == 1 else 's'} "
-                       f"{'lower' if pts < 0 else 'higher'}: {it.staff_group}")
-        elif kind == "recruitment":
-            out.append(f"Extra recruitment: {it.staff_group}")
-        elif kind == "training_places":
-            out.append(f"Extra training places: {it.staff_group}")
-        elif kind == "new_roles":
-            out.append(f"New role: {w.role_label(it.role, a)}")
-        else:
-            out.append(f"Upskilling {it.from_staff_group} to {w.role_label(it.to_role, a)}")
-    return out
-
-
 def plain_table(table: pd.DataFrame, scn: Scenario) -> pd.DataFrame:
-    """The bridge with lever names in plain English (first row baseline, last row scenario)."""
-    names = ["Baseline", *lever_names(scn), "Scenario"]
-    return table.assign(label=names[:len(table)])
+    """The bridge with lever names in plain English (lib.whatif.studio.plain_bridge_table, as the board pack)."""
+    return w.plain_bridge_table(table, scn)
 
 
 def sentence(table: pd.DataFrame, group: str, year: int) -> str:
