@@ -68,7 +68,7 @@ def test_profile_legend_shows_whole_system_names_at_1366x768(real_server, page, 
     label.wait_for(timeout=60000)
     assert label.text_content().strip() == name                       # not "Buckinghamshire, Oxfor..."
     label.scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
+    wait_for_app_idle(page)  # the scroll has ended and the chart is still before the box is measured
     box = label.bounding_box()
     assert box and box["x"] + box["width"] <= 1366 and box["width"] > 200, box
     page.screenshot(path=str(artifacts / "real_profile_legend_1366x768.png"))
