@@ -239,9 +239,24 @@ RUN_COUNTER = """() => {
     w.__runsStarted = 0;
     const app = document.querySelector("[data-testid='stApp']");
     w.__runObs = new MutationObserver((records) => {
-        for (const r of records) if (r.target.getAttribute('data-test-script-state') === 'running') w.__runsStarted++;
+        // 'rerunRequested' counts too: a quick run can go rerunRequested -> notRunning with no 'running' in
+        // between (seen for the "r" shortcut on a small store: the faults test then waited 60 s for nothing)
+        for (const r of records) {
+            const st = r.target.getAttribute('data-test-script-state');
+            if (st === 'running' || st === 'rerunRequested') w.__runsStarted++;
+        }
     });
     w.__runObs.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+    // a fragment's run (a control inside @st.fragment) may show no script state change at all: what it draws in
+    // the main area (elements marked stale, then replaced) is the sign that it started
+    w.__mainChanged = 0;
+    if (w.__mainObs) w.__mainObs.disconnect();
+    const main = document.querySelector("[data-testid='stMain']");
+    if (main) {
+        w.__mainObs = new MutationObserver(() => { w.__mainChanged++; });
+        w.__mainObs.observe(main, {childList: true, subtree: true, characterData: true, attributes: true,
+                                   attributeFilter: ['data-stale']});
+    }
 }"""
 
 
@@ -251,7 +266,7 @@ def after_rerun(page, action, timeout_ms: int = 60000) -> None:
     has begun on a busy machine (the page still reads 'not running' from the run before)."""
     page.evaluate(RUN_COUNTER)
     action()
-    page.wait_for_function("() => window.__runsStarted > 0", timeout=timeout_ms)
+    page.wait_for_function("() => window.__runsStarted > 0 || window.__mainChanged > 0", timeout=timeout_ms)
     wait_for_app(page, timeout_ms)
 
 
