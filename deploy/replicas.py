@@ -16,10 +16,10 @@ import math
 import os
 import sys
 
-# 50 sessions: 2 replicas. bench_concurrency with 2, 4 and 6 replicas (bench/README.md, issue 25) found no count
-# better than 2 on the shared 2-core machine (each replica ~390 MB); the issue's quieter run: 25 sessions on one
-# replica p50 407 ms, on two p50 40 ms. Raise WORKFORCE_SESSIONS / lower this where cores are plentiful.
-SESSIONS_PER_REPLICA = 25
+# 50 sessions: 4 replicas. bench_concurrency with 50 sessions on 2 cores at load 2-3 (bench/README.md, issue 25,
+# third round): p50/p95 554/995 ms on 2 replicas, 101/598 ms on 4, 77/488 ms on 6 (0 errors each); 4 takes most of
+# the gain for 1.5 GB (each replica ~390 MB). Raise WORKFORCE_SESSIONS / lower this where cores are plentiful.
+SESSIONS_PER_REPLICA = 13
 REPLICA_MB = 400               # ~350 MB measured per replica with the demo store loaded, plus headroom
 MEMORY_SHARE = 0.8             # leave a fifth of the free memory to the system and nginx
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Start Streamlit replicas on loopback with the production settings, one per port, each warmed before its first
 # visitor (deploy/serve.py), and say when all of them are ready.
-#   WORKFORCE_DATA_DIR=/srv/workforce/data deploy/run.sh 8501 8502      # these ports
+#   WORKFORCE_DATA_DIR=/srv/workforce/data deploy/run.sh 8501 8502 8503 8504  # these ports
 #   WORKFORCE_DATA_DIR=/srv/workforce/data deploy/run.sh                # as many as deploy/replicas.py sizes
 # With no ports, the count comes from the sessions expected at once and the free memory (deploy/replicas.py;
 # WORKFORCE_SESSIONS, default 50), on ports from 8501 up; nginx's upstream must list the same ports.
