@@ -89,16 +89,22 @@ def spc(chart: pd.DataFrame, title: str, y_format: str) -> dict:
         "width": WIDTH, "height": 190,
         "layer": [rule("upl", [6, 4], "#425563", 1.2), rule("lpl", [6, 4], "#425563", 1.2),
                   rule("mean", None, INK, 1.5),
-                  {"mark": {"type": "line", "color": MDC_COMMON, "strokeWidth": 1.5},
-                   "encoding": {"x": x, "y": {"field": "value", "type": "quantitative", "title": None,
-                                              "scale": {"zero": False}, "axis": {"format": y_format}}}},
-                  {"mark": {"type": "point", "filled": True, "size": 40, "opacity": 1},
-                   "transform": [{"filter": "datum.value != null"}],
-                   "encoding": {"x": x, "y": {"field": "value", "type": "quantitative"},
-                                "color": {"field": "reading", "type": "nominal", "title": None,
-                                          "scale": {"domain": present, "range": [colour[p] for p in present]},
-                                          "legend": {"columns": 3}}}}]},
+                  *_value_layers(x, y_format, present, colour)]},
         d, title)
+
+
+def _value_layers(x: dict, y_format: str, present: list[str], colour: dict[str, str]) -> list[dict]:
+    """The values' grey line and their points coloured by Making Data Count reading: shared by the SPC and run
+    charts."""
+    return [{"mark": {"type": "line", "color": MDC_COMMON, "strokeWidth": 1.5},
+             "encoding": {"x": x, "y": {"field": "value", "type": "quantitative", "title": None,
+                                        "scale": {"zero": False}, "axis": {"format": y_format}}}},
+            {"mark": {"type": "point", "filled": True, "size": 40, "opacity": 1},
+             "transform": [{"filter": "datum.value != null"}],
+             "encoding": {"x": x, "y": {"field": "value", "type": "quantitative"},
+                          "color": {"field": "reading", "type": "nominal", "title": None,
+                                    "scale": {"domain": present, "range": [colour[p] for p in present]},
+                                    "legend": {"columns": 3}}}}]
 
 
 def run(chart: pd.DataFrame, title: str | None, y_format: str) -> dict:
@@ -117,15 +123,7 @@ def run(chart: pd.DataFrame, title: str | None, y_format: str) -> dict:
         "width": WIDTH, "height": 190,
         "layer": [{"mark": {"type": "line", "color": INK, "strokeWidth": 1.2, "strokeDash": [6, 4]},
                    "encoding": {"x": x, "y": {"field": "median", "type": "quantitative"}}},
-                  {"mark": {"type": "line", "color": MDC_COMMON, "strokeWidth": 1.5},
-                   "encoding": {"x": x, "y": {"field": "value", "type": "quantitative", "title": None,
-                                              "scale": {"zero": False}, "axis": {"format": y_format}}}},
-                  {"mark": {"type": "point", "filled": True, "size": 40, "opacity": 1},
-                   "transform": [{"filter": "datum.value != null"}],
-                   "encoding": {"x": x, "y": {"field": "value", "type": "quantitative"},
-                                "color": {"field": "reading", "type": "nominal", "title": None,
-                                          "scale": {"domain": present, "range": [colour[p] for p in present]},
-                                          "legend": {"columns": 3}}}}]},
+                  *_value_layers(x, y_format, present, colour)]},
         d, title)
 
 
