@@ -36,3 +36,35 @@ def test_metrics_area_help_says_it_filters():
     sub = next(a for a in build_parser()._actions if a.__class__.__name__ == "_SubParsersAction")
     text = next(a.help for a in sub.choices["metrics"]._actions if "--area" in a.option_strings)
     assert "only this area's rows" in text and "--by-organisation" in text
+
+
+# --- the hosted-services note says what Role mix does --------------------------------------------------------------
+
+def test_hosted_note_says_what_role_mix_does(real_store, monkeypatch):
+    """Headlines' note named a switch that did not exist ('Leave out hosted regional services') and said Role mix
+    'compares without them'; Role mix's switch redraws only the more-or-fewer-than-expected table."""
+    import pytest
+    from lib.insight import peers
+    from tests.conftest import open_app_page
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    home = open_app_page("views/home.py", {"area": "QKK"}, timeout=180)
+    note = next(c.value for c in home.caption if "hosted regional services" in c.value)
+    assert "compares without them" not in note and peers.ROLE_MIX_HOSTED in note
+    mix = open_app_page("views/role_mix.py", {"area": "QKK"}, timeout=180)
+    assert peers.ROLE_MIX_HOSTED in " ".join(w.value for w in mix.warning)
+    switch = mix.toggle(key="mix_no_hosted")
+    assert f"'{switch.label}'" in note                      # the switch the note names is the page's switch
+    # "its charts and its similar systems' table count them": London Ambulance Service's staff are in both
+    expected = next(d.value for d in mix.dataframe if "Difference (FTE)" in d.value.columns).set_index("Staff group")
+    assert expected.loc["Ambulance staff", "Difference (FTE)"] > 2000
+    similar = next(d.value for d in mix.dataframe if "Similar systems' share: median" in d.value.columns)
+    assert similar.set_index("Staff group").loc["Ambulance staff", "Share"] == pytest.approx(5.6588, abs=0.01)
+    # "gives the staff groups more or fewer than expected without them": one more table, ambulance staff near 0
+    before = len(mix.dataframe)
+    switch.set_value(True).run()
+    assert not mix.exception and len(mix.dataframe) == before + 1
+    heading = next(m.value for m in mix.markdown if "without hosted regional services" in m.value)
+    assert "more or fewer than expected" in heading
+    nohost = next(d.value for d in mix.dataframe if "Difference (FTE)" in d.value.columns
+                  and abs(d.value.set_index("Staff group").loc["Ambulance staff", "Difference (FTE)"]) < 100)
+    assert len(nohost) == len(expected)
