@@ -68,3 +68,49 @@ def test_hosted_note_says_what_role_mix_does(real_store, monkeypatch):
     nohost = next(d.value for d in mix.dataframe if "Difference (FTE)" in d.value.columns
                   and abs(d.value.set_index("Staff group").loc["Ambulance staff", "Difference (FTE)"]) < 100)
     assert len(nohost) == len(expected)
+
+
+# --- CSV exports: the notes' title says what the table is, in words ------------------------------------------------
+
+def test_title_from_name_hand_cases():
+    from lib.insight.exports import title_from_name
+    names = {"QYG": "Cheshire and Merseyside", "QKK": "South East London"}
+    assert title_from_name("organisations_QYG_2025-11", names, "ICS") == \
+        "Organisations in the system, Cheshire and Merseyside ICB, Nov 2025"
+    assert title_from_name("headlines_ICS_2025-11", names, "ICS") == "Headlines: every system, Nov 2025"
+    assert title_from_name("role_mix_change_ICS_QKK_2025-10_2025-11", names, "ICS") == \
+        "Change in role mix, South East London ICB, Oct 2025 to Nov 2025"
+    assert title_from_name("turnover_ICS_2025-11_hc", names, "ICS") == "Turnover: every system, headcount basis, " \
+                                                                        "Nov 2025"
+    assert title_from_name("spc_ENG_fte", names, "ICS") == "Signal or noise, England, staff in post (FTE)"
+    assert title_from_name("sickness_Y56_2025-03", names, "ICS") == "Sickness absence, London, Mar 2025"
+    assert title_from_name("whatif_bridge_QKK_year5", names, "ICS") == \
+        "What-if: why the scenario differs, South East London ICB, year 5"
+    # an STP footprint's systems are not ICBs; an unknown part stays as a word
+    assert title_from_name("profile_QKK_STP_2021-03", {"QKK": "South East London"}, "STP") == \
+        "System profile, South East London, Mar 2021"
+    assert title_from_name("odd_thing", {}, None) == "Odd, thing"
+
+
+def test_page_downloads_are_titled_in_words(real_store, monkeypatch):
+    """What a person downloads: the first note is the table's title in words, not its file name."""
+    from streamlit.delta_generator import DeltaGenerator
+
+    from lib.insight import exports
+    from tests.conftest import open_app_page, open_downloads
+    captured: list = []
+    original = DeltaGenerator.download_button
+
+    def recording(self, label, data, *args, **kwargs):
+        captured.append((kwargs.get("file_name"), data() if callable(data) else data))
+        return original(self, label, b"", *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", recording)
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    open_downloads(open_app_page("views/organisations.py", {"area": "QYG"}, timeout=180))
+    open_downloads(open_app_page("views/home.py", {}, timeout=180))
+    titles = {n: exports.read_csv_export(b)[0][0] for n, b in captured if str(n).endswith(".csv")}
+    assert titles["organisations_QYG_2025-11.csv"] == \
+        "Organisations in the system, Cheshire and Merseyside ICB, Nov 2025"
+    assert titles["headlines_ICS_2025-11.csv"] == "Headlines: every system, Nov 2025"
+    assert all("_" not in t for t in titles.values()), titles
