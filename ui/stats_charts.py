@@ -433,6 +433,20 @@ def what_changed(ctx, staff_group: str = ALL_STAFF) -> pd.DataFrame:
                          auth.disclosure_on())
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _not_enough_months(figures: tuple, period: str) -> str | None:
+    # once per data snapshot and month: reading the whole metrics frame (a copy out of the cache) on every Headlines
+    # rerun to count its months was a fifth of the rerun's CPU (py-spy, issue 25)
+    return signals.not_enough_months(data.metrics_for(*figures), period)
+
+
+def _too_few_months(ctx) -> str | None:
+    try:
+        return _not_enough_months(data.figures_key(ctx.data_dir, ctx.level), ctx.period)
+    except Exception:  # noqa: BLE001 - store unreadable: metrics() serves the last good figures with a warning
+        return signals.not_enough_months(data.metrics(ctx.data_dir, ctx.level), ctx.period)
+
+
 def what_changed_summary(ctx, *, staff_group: str = ALL_STAFF, key: str = "what_changed",
                          heading: bool = True, max_items: int = 8) -> pd.DataFrame | None:
     """'What changed this period': counts of special-cause systems per measure, the most pressing named,
@@ -441,7 +455,7 @@ def what_changed_summary(ctx, *, staff_group: str = ALL_STAFF, key: str = "what_
         return None
     if heading:
         st.subheader(f"What changed in {shell.period_label(ctx.period)}")
-    short = signals.not_enough_months(data.metrics(ctx.data_dir, ctx.level), ctx.period)
+    short = _too_few_months(ctx)
     if short:  # no verdict from too few months: never "no change"
         st.info(short, icon=":material/hourglass_empty:")
         return None
