@@ -28,16 +28,7 @@ TABLE_LABEL = "Show every system: table and downloads"
 # Session keys of the pages' on-request sections (tests open them as a click does: at.session_state[key] = True)
 TURNOVER_TABLE, VACANCY_TABLE = "turnover_table_open", "vacancy_table_open"
 SICKNESS_ORGS = "sickness_orgs_open"   # Sickness absence, England: every organisation's row
-
-
-def signals_key(key: str) -> str:
-    """Session key of the 'All N signals' expander of ui.stats_charts.what_changed_summary(key=...)."""
-    return f"{key}_all_open"
-
-
-# Headlines' and Signal or noise's lists of every signal (built only while their expander is open)
-HOME_SIGNALS, STATS_SIGNALS = signals_key("what_changed"), signals_key("stats_changed")
-KEYS = (TURNOVER_TABLE, VACANCY_TABLE, SICKNESS_ORGS, HOME_SIGNALS, STATS_SIGNALS)
+KEYS = (TURNOVER_TABLE, VACANCY_TABLE, SICKNESS_ORGS)
 
 
 def popover(label: str, key: str, *, icon: str | None = None, help: str | None = None):

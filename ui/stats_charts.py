@@ -30,7 +30,7 @@ from lib.stats import signals
 from lib.stats.funnel import funnel_limits
 from lib.data.schema import ALL_STAFF
 from lib.stats.spc import ASSURANCE_ICON_MEANINGS, VARIATION_ICON_MEANINGS
-from ui import auth, data, on_request, shell, trend_charts
+from ui import auth, data, shell, trend_charts
 
 # Making Data Count colours (NHSRplotthedots ptd_spc_colours).
 MDC_COMMON = "#7B7D7D"
@@ -480,13 +480,7 @@ def what_changed_summary(ctx, *, staff_group: str = ALL_STAFF, key: str = "what_
                  f"the first {len(top)} of {len(concerns)}; the rest are in the list of all signals below")
         st.markdown(f"**Concerns to look into ({shown}):**\n" + "\n".join(
             f"- {s}" for s in signals.what_changed_sentences(top, value_text)))
-    # built only while open: a collapsed expander's body is still drawn, and this table was the landing page's second
-    # data grid (Headlines' first visit: 2 grids 10.8 s, 0 grids 6.5 s at load 24; bench/README.md, issue 25 fourth
-    # round); opening or closing reruns the page (or the enclosing fragment)
-    box = st.expander(f"All {len(changes)} signals", key=on_request.signals_key(key), on_change="rerun")
-    if not box.open:
-        return changes
-    with box:
+    with st.expander(f"All {len(changes)} signals"):
         table = pd.DataFrame({
             "System": changes["area_name"], "Code": changes["area_code"], "Measure": changes["measure_label"],
             "Value": [value_text(mk, v) for mk, v in zip(changes["measure"], changes["value"])],

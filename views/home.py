@@ -5,7 +5,7 @@ import streamlit as st
 
 from lib.data import geography
 from lib.insight import calendar, headlines, map_data as im
-from ui import data, inside, on_request, shell, state, stats_charts, tables
+from ui import data, inside, shell, state, stats_charts, tables
 from ui import my_system as my_system_ui
 
 ctx = st.session_state.get("ctx")
@@ -103,8 +103,7 @@ if eng[-1].value is None:  # the turnover files carry no vacancies: say which fi
     st.caption(f"Vacancy rate: {im.EMPTY_MEASURE_HELP['vacancy_rate']}")
 else:                      # the vacancy figure's own date and source, beside it
     st.caption(calendar.own_date_line(calendar.VACANCIES, ctx.period, calendar.VACANCY_TEMPLATE_SOURCE))
-# words built only while open, as on the other pages: fewer elements on the first visit (issue 25)
-shell.definition("fte", "headcount", "leaver_rate", "joiner_rate", "vacancy_rate", key="home_definitions")
+shell.definition("fte", "headcount", "leaver_rate", "joiner_rate", "vacancy_rate")
 
 st.subheader(headlines.systems_heading(ctx.level))
 table = view["table"]
@@ -113,9 +112,8 @@ tables.show(table.drop(columns=["Code"]), column_config={
     "System": st.column_config.TextColumn("System", width="medium", help="Hover a name to read it in full; the "
                                           "download has the codes"),
     "Region": st.column_config.TextColumn("Region", width=115)})
-on_request.table_downloads(table, f"headlines_{ctx.level}_{ctx.period}", "home_table",   # built only while open
-                           notes=[f"{ctx.source_label}; {ctx.systems_label}; period ending {ctx.period}; rates "
-                                  "monthly, FTE basis",
-                                  *([] if not ctx.synthetic else ["SYNTHETIC demo data - not real figures"])])
+shell.downloads(table, f"headlines_{ctx.level}_{ctx.period}", "home_table",
+                notes=[f"{ctx.source_label}; {ctx.systems_label}; period ending {ctx.period}; rates monthly, FTE basis",
+                       *([] if not ctx.synthetic else ["SYNTHETIC demo data - not real figures"])])
 
 stats_charts.what_changed_summary(ctx)  # systems showing special cause this month (SPC rules)
