@@ -86,3 +86,37 @@ def test_apply_hides_a_row_the_plan_does_not_know():
     out = joint.apply(m, plan, "org")
     assert np.isnan(out.loc[out.index[0], "fte"]) and np.isnan(out.loc[out.index[0], "leavers_fte"])
     assert "staff in post" in out.loc[out.index[0], disclosure.SUPPRESSED_COLUMN]
+
+
+def _grid_frame(leavers: dict[tuple[str, str], float]) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """Two organisations of one system (the system, its region and England are the same two), three staff groups
+    and the total: a 2 x 3 table with its margins."""
+    rows = []
+    for org in ("A", "B"):
+        groups = {g: leavers[(org, g)] for g in ("G1", "G2", "G3")}
+        for g, lv in (*groups.items(), (ALL_STAFF, sum(groups.values()))):
+            rows.append({"period_start": "2025-10", "period_end": PERIOD, "period_months": 1, "level": "ICS",
+                         "area_name": "", "region_code": "Y56", "org_name": f"Org {org}", "area_code": "QKK",
+                         "org_code": org, "staff_group": g, "source": "turnover", "cluster_group": "Acute",
+                         "benchmark_group": "", "sip_start_fte": 500.0, "sip_start_hc": 500.0,
+                         "sip_end_fte": 500.0, "sip_end_hc": 500.0, "joiners_fte": 20.0, "joiners_hc": 20.0,
+                         "leavers_fte": lv, "leavers_hc": lv, "vacancy_fte": np.nan, "establishment_fte": np.nan})
+    f = pd.DataFrame(rows)
+    return f, {"ICS": f}
+
+
+def test_plan_hides_the_cheapest_rectangle_in_a_table_with_margins():
+    """One count under 5 in a 2 x 3 table with row and column totals shown: the least that protects it is a
+    rectangle of four cells (its row's and column's partners and the cell across), with the smallest partners:
+    organisation A's G2 (10, against G3's 40) and organisation B's G1 and G2. Nothing else is hidden: no total, and
+    no cell of B's G3 or A's G3."""
+    f, fps = _grid_frame({("A", "G1"): 2, ("A", "G2"): 10, ("A", "G3"): 40,
+                          ("B", "G1"): 20, ("B", "G2"): 25, ("B", "G3"): 60})
+    plan = joint.plan_frame(f, fps)
+    lv = og_table(f, plan).set_index(["area_code", "staff_group"])["leavers_hc"]
+    hidden = set(lv[lv.isna()].index)
+    assert hidden == {("A", "G1"), ("A", "G2"), ("B", "G1"), ("B", "G2")}, hidden
+    assert not joint.cell_hidden(plan, "area", "ICS", "QKK", PERIOD, "G1", "leavers")
+    assert not joint.cell_hidden(plan, "area", "ICS", "QKK", PERIOD, ALL_STAFF, "leavers")
+    # counted once per cell (the system, region and England rows are one cell: the same two organisations)
+    assert plan.cells["hidden:leavers"].sum() == 4

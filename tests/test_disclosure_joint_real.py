@@ -39,6 +39,19 @@ def test_attacker_recovers_nothing_under_5_from_the_joint_plan(real_store, plan)
     assert rec == [], rec[:10]
 
 
+def test_joint_plan_hides_far_fewer_staff_in_post_cells_than_the_first_joint_rule(plan):
+    """What the plan costs a reader (bench/bench_disclosure_joint_families.py): protecting only the counts under 5
+    (a complementary cell a reader can work out protects nothing, so it is shown again) hides, for Nov-25, 801 of
+    2,780 organisation staff-in-post cells and 166 of 1,261 system / region / England ones; the first joint rule,
+    which protected every hidden cell, hid 2,185 and 573."""
+    h = plan.hidden_counts()
+    h = h[(h["period"] == PERIOD) & (h["measure"] == "staff in post")].set_index("kind")
+    assert h.loc["org", "cells"] == 2780 and h.loc["area", "cells"] == 1261
+    assert h.loc["org", "joint"] <= 1000, h.loc["org", "joint"]
+    assert h.loc["area", "joint"] <= 250, h.loc["area", "joint"]
+    assert h.loc["org", "joint"] >= h.loc["org", "primary"] > 200  # the counts under 5 stay hidden
+
+
 def test_attacker_recovers_cells_under_5_from_per_table_suppression(real_store):
     """The attack has teeth: against the per-table suppression of before issue 22 it pins down hidden leaver and
     joiner headcounts under 5 (the issue: 140 and 166 organisation cells)."""

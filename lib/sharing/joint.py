@@ -30,17 +30,23 @@ null-space basis of the shown rows over the unknowns (per connected component, f
 Gram matrix), a hidden row h is determined iff h N = 0.
 
 The rule. Primary: a count under 5 (FTE or headcount, zero included) hides its measure group (headcount and FTE of
-the same thing together), as lib.sharing.disclosure does. Then, repeated until nothing changes:
+the same thing together), as lib.sharing.disclosure does. What must not be determined are these primary cells
+only: a complementary cell (5 or more) that a reader can work out tells nothing the shown cells do not, so it needs
+no protection of its own (protecting every hidden cell, the first rule, hid 79% of the organisation staff-in-post
+cells of Nov-25; this rule 29%: bench/bench_disclosure_joint_families.py). Then, repeated until nothing changes:
 1. the quick rule over every plain sum (a table row = its units' rows; "All staff groups" = the groups): where a sum
-   has exactly one hidden cell, its smallest other part (fewest people) is hidden too; a start-of-month cell and the
-   end-of-last-month cell it equals are hidden together;
-2. the linear test: for each hidden cell still determined, the reader's derivation of it (least-squares combination
+   has exactly one hidden cell and it is primary, its smallest other part (fewest people) is hidden too; a
+   start-of-month cell and the end-of-last-month cell it equals are hidden together;
+2. the linear test: for each primary cell still determined, the reader's derivation of it (least-squares combination
    of shown rows, plus the singly shown base cells it subtracts) names the shown cells it uses; the one with the
    one inside the most tables that also hold the determined cell (the same organisation's other groups first, then a
    sibling in the same systems and care setting: one such cell breaks all those sums at once, where the smallest value
    alone is often a cell only one of several derivations needs; measured: that converges in a few rounds, the
    smallest value alone did not), then the fewest people, is hidden. Greedy, not optimal; each round hides at least
    one shown cell, so it ends.
+3. at the end, every complementary cell the shown cells determine (in each system it is in) is shown again: it
+   protected nothing, and its row is already in the shown rows' row space, so no other cell becomes determined. So
+   still no hidden cell at all is determined by the shown ones.
 
 What a page or export then shows is `apply(frame, plan, kind, footprint, care_setting)`: every table row looked up
 by (period, table, unit code, staff group); a row the plan does not know is hidden whole (fail closed).
@@ -496,9 +502,12 @@ def _relations(mem: pd.DataFrame, cells: pd.DataFrame, cell_ix: pd.Series) -> pd
     return out
 
 
-def _peel(rel: pd.DataFrame, hidden: np.ndarray, present: np.ndarray, cost: np.ndarray) -> None:
-    """Where a sum has exactly one hidden cell (total or part), hide its smallest other part (fewest people), or
-    its total when no part is left to hide; repeated until no such sum is left (updates `hidden`)."""
+def _peel(rel: pd.DataFrame, hidden: np.ndarray, present: np.ndarray, cost: np.ndarray,
+          primary: np.ndarray | None = None) -> None:
+    """Where a sum has exactly one hidden cell (total or part) and it is a count under 5 (`primary`; default any),
+    hide its smallest other part (fewest people), or its total when no part is left to hide; repeated until no such
+    sum is left (updates `hidden`). A lone complementary cell is left alone: a reader may work it out, but it is 5
+    or more and tells nothing the shown cells do not (the release below shows such cells again)."""
     r = rel["rel"].to_numpy()
     c = rel["cell"].to_numpy()
     tot = rel["total"].to_numpy()
@@ -508,7 +517,10 @@ def _peel(rel: pd.DataFrame, hidden: np.ndarray, present: np.ndarray, cost: np.n
         for _ in range(MAX_ROUNDS):
             h = hidden[i][c] & ok
             cnt = np.bincount(r, weights=h, minlength=nrel)
-            lone = (cnt == 1)[r]
+            lone = (cnt == 1)
+            if primary is not None:
+                lone &= np.bincount(r, weights=h & primary[i][c], minlength=nrel) == 1
+            lone = lone[r]
             if not lone.any():
                 break
             before = int(hidden[i].sum())
@@ -522,6 +534,33 @@ def _peel(rel: pd.DataFrame, hidden: np.ndarray, present: np.ndarray, cost: np.n
             if int(hidden[i].sum()) == before:  # only sums with nothing shown left: nothing to add
                 break
 
+
+
+def _release(families: Sequence[_Family], hidden: np.ndarray, primary: np.ndarray, present: np.ndarray,
+             stock: Sequence[int], flows: Sequence[int]) -> int:
+    """Show again every complementary (not primary) hidden cell that the shown cells determine in every system it
+    is in: a reader works it out anyway, so hiding it protects nothing, and showing it adds a row already in the
+    shown rows' row space, so nothing else becomes determined (all are shown at once). In a store where the
+    stock-flow identity holds, a flow hidden with its hidden stock stays hidden. Updates `hidden`; returns how many
+    (measure group, cell) pairs were shown again."""
+    undetermined = np.zeros_like(hidden)
+    seen = np.zeros_like(hidden)
+    for fam in families:
+        shown = ~hidden[fam.row_mg, fam.row_cell]
+        test = np.flatnonzero(~shown & ~primary[fam.row_mg, fam.row_cell])
+        seen[fam.row_mg[test], fam.row_cell[test]] = True
+        if len(test) == 0:
+            continue
+        det, _ = _determined_by_component(fam, shown, test)
+        left = np.setdiff1d(test, det)
+        undetermined[fam.row_mg[left], fam.row_cell[left]] = True
+    free = hidden & ~primary & present & seen & ~undetermined
+    if len(stock):
+        anyh = hidden[list(stock)].any(axis=0)
+        for i in flows:
+            free[i] &= ~anyh
+    hidden &= ~free
+    return int(free.sum())
 
 def _start_alias(sets: pd.DataFrame, cells: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """(cells at the start of a month, the same cells at the end of the month before): the same units and staff
@@ -601,11 +640,16 @@ def _plan_from_base(base: pd.DataFrame, footprints: Sequence[str], extra_tables:
     cell_agg = cells["agg"].to_numpy()
     alias = _start_alias(sets, cells)
     families: list[_Family] = []
+    dominated: list[_Family] = []  # tested once at the end (see the release below)
     for name, cols in FAMILIES.items():
         f = _family(name, cols, base, mem, cell_ix, mg_ix)
         # joiner and leaver headcount have exactly the FTE system (same cells, same sums): solved once
         # and staff-in-post headcount is the FTE system with the headcount rest added (see _dominated)
-        if f is not None and not any(_same_system(f, g) or _dominated(g, f) for g in families):
+        if f is None or any(_same_system(f, g) for g in families):
+            continue
+        if any(_dominated(g, f) for g in families):
+            dominated.append(f)
+        else:
             families.append(f)
     t1 = time.perf_counter()
     rounds, added_by_round = 0, []
@@ -621,17 +665,18 @@ def _plan_from_base(base: pd.DataFrame, footprints: Sequence[str], extra_tables:
             anyh = hidden[stock].any(axis=0)
             for i in flows:
                 hidden[i] |= anyh & present[i]
-        _peel(relations, hidden, present, cost)
+        _peel(relations, hidden, present, cost, primary)
         _sync(alias, hidden, mg_ix)
         picks: set[tuple[int, int]] = set()
         for fam in families:
             shown = ~hidden[fam.row_mg, fam.row_cell]
-            want = None
             if fam.name in state:
                 prev_shown, last = state[fam.name]
-                want = np.union1d(np.flatnonzero(~shown & prev_shown), last[~shown[last]])
+                want = last[~shown[last]]
                 if len(want) == 0:
                     continue
+            else:  # the counts under 5: what must not be determined
+                want = np.flatnonzero(~shown & primary[fam.row_mg, fam.row_cell])
             _t = time.perf_counter()
             det, uses = _determined_by_component(fam, shown, want)
             solve_calls += 1
@@ -656,12 +701,15 @@ def _plan_from_base(base: pd.DataFrame, footprints: Sequence[str], extra_tables:
         added_by_round.append(int(hidden.sum()) - before)
         if int(hidden.sum()) == before:
             break
+    released = _release(families + dominated, hidden, primary, present, stock if exact else [],
+                        flows if exact else [])
+    _sync(alias, hidden, mg_ix)
     for mg, i in mg_ix.items():
         cells[f"present:{mg}"] = present[i]
         cells[f"primary:{mg}"] = primary[i] & present[i]
         cells[f"hidden:{mg}"] = hidden[i] & present[i]
     stats = {"build_s": t1 - t0, "solve_s": time.perf_counter() - t1, "rounds": rounds, "solves": solve_calls,
-             "added_by_round": added_by_round, "cells": ncell, "aggregates": int(sets["agg"].nunique())}
+             "added_by_round": added_by_round, "released": released, "cells": ncell, "aggregates": int(sets["agg"].nunique())}
     return Plan(table_index, cells, tuple(footprints), exact, stats)
 
 
