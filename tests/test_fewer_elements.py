@@ -100,6 +100,11 @@ def test_headlines_table_of_every_system_comes_on_request_and_stays():
 
     at = open_app_page("views/home.py", {})
     assert not systems(at) and not table_buttons(at)
+    assert not at.dataframe   # no data grid at all (its code is fetched for the first grid): the signals list is closed
+    at.session_state[on_request.signals_key("what_changed")] = True   # opened as a click does
+    at.run()
+    assert [d for d in at.dataframe if "Reading" in d.value.columns] and not systems(at)
+    assert [b for b in at.get("download_button") if str(b.key).startswith("what_changed_dl")]
     assert [t for t in at.toggle if t.label == on_request.TABLE_LABEL]
     assert any(m.label == "Leaver rate (month)" for m in at.metric)
     assert any(c.value.startswith("Leaver rate this month ranges from") for c in at.caption)

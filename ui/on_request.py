@@ -33,6 +33,15 @@ HEADLINES_TABLE = "headlines_table_open"
 KEYS = (TURNOVER_TABLE, VACANCY_TABLE, SICKNESS_ORGS, HEADLINES_TABLE)
 
 
+def signals_key(key: str) -> str:
+    """Session key of a 'What changed' summary's list of every signal (an expander built only while open; Headlines
+    uses key 'what_changed', Signal or noise 'stats_changed'). Tests open it with the sections above."""
+    return f"{key}_signals_open"
+
+
+KEYS += (signals_key("what_changed"), signals_key("stats_changed"))
+
+
 def popover(label: str, key: str, *, icon: str | None = None, help: str | None = None):
     """A popover whose body is built only while it is open (a closed popover's body would otherwise run on every
     rerun and be sent to the browser with the page: three to five elements for each row of download buttons).
