@@ -54,7 +54,10 @@ def per_table_rule(grid: pd.DataFrame, also: tuple[str, ...] = ()) -> pd.DataFra
     hidden = small_cell(out["headcount"], out["fte"]).copy()
     keys = [out["area_code"].astype(str).to_numpy(), out["role"].astype(str).to_numpy()]
     if also:
-        keys.append(out[list(also)].fillna("").astype(str).agg("\x1f".join, axis=1).to_numpy())
+        k = out[also[0]].fillna("").astype(str)
+        for c in also[1:]:
+            k = k + "\x1f" + out[c].fillna("").astype(str)
+        keys.append(k.to_numpy())
     members = [np.asarray(ix) for k in keys for ix in pd.Series(k).groupby(k).indices.values()]
     for _ in range(20):
         changed = False
