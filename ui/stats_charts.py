@@ -38,16 +38,8 @@ MDC_IMPROVEMENT = "#289DE0"
 MDC_CONCERN = "#FAB428"
 MDC_NEUTRAL = "#361475"
 MDC_TARGET = "#DE1B1B"
-POINT_LABELS = {
-    "common_cause": "Usual variation",
-    "special_cause_improvement": "Unusual: improvement",
-    "special_cause_concern": "Unusual: concern",
-    "special_cause_neutral_high": "Unusual: change",
-    "special_cause_neutral_low": "Unusual: change",
-    "too_few_points": "Too few points to judge",
-}
-_POINT_DOMAIN = ["Usual variation", "Unusual: improvement", "Unusual: concern", "Unusual: change",
-                 "Too few points to judge"]
+POINT_LABELS = signals.POINT_LABELS   # the points' readings in words (lib.stats.signals.point_label)
+_POINT_DOMAIN = signals.POINT_DOMAIN
 _POINT_RANGE = [MDC_COMMON, MDC_IMPROVEMENT, MDC_CONCERN, MDC_NEUTRAL, "#AEB7BD"]
 # Vega renders these small charts as SVG (crisp on a projector; the browser test counts the marks).
 _SVG = {"embedOptions": {"renderer": "svg"}}
@@ -86,7 +78,7 @@ def spc_chart(spc_df: pd.DataFrame, title: str, *, measure: str = "fte", value_l
         "Value": spc_df["y"], "Average": spc_df["mean"], "Lower limit": spc_df["lpl"],
         "Upper limit": spc_df["upl"], "near_lpl": spc_df["near_lpl"], "near_upl": spc_df["near_upl"],
         "phase": spc_df["phase"].astype(int),
-        "Reading": [POINT_LABELS.get(t, "Usual variation") for t in spc_df["point_type"]],
+        "Reading": [signals.point_label(t) for t in spc_df["point_type"]],
         "Rule": [signals.rule_words(r) if s else "" for r, s in zip(spc_df["special_cause_rule"],
                                                                       spc_df["special_cause"])],
     })
@@ -137,7 +129,7 @@ def run_chart(run_df: pd.DataFrame, title: str, *, measure: str = "fte", value_l
     label = value_label or signals.MEASURES.get(measure, signals.MEASURES["fte"]).label
     d = pd.DataFrame({
         "Period": run_df["period"].astype(str), "Value": run_df["y"], "Median": run_df["median"],
-        "Reading": [POINT_LABELS.get(t, "Usual variation") for t in run_df["point_type"]],
+        "Reading": [signals.point_label(t) for t in run_df["point_type"]],
         "Rule": [signals.rule_words(r) if sc else "" for r, sc in zip(run_df["special_cause_rule"],
                                                                        run_df["special_cause"])]})
     d = calendar.with_month_gaps(d, period="Period")
@@ -433,6 +425,20 @@ def what_changed(ctx, staff_group: str = ALL_STAFF) -> pd.DataFrame:
                          auth.disclosure_on())
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _not_enough_months(figures: tuple, period: str) -> str | None:
+    # once per data snapshot and month: reading the whole metrics frame (a copy out of the cache) on every Headlines
+    # rerun to count its months was a fifth of the rerun's CPU (py-spy, issue 25)
+    return signals.not_enough_months(data.metrics_for(*figures), period)
+
+
+def _too_few_months(ctx) -> str | None:
+    try:
+        return _not_enough_months(data.figures_key(ctx.data_dir, ctx.level), ctx.period)
+    except Exception:  # noqa: BLE001 - store unreadable: metrics() serves the last good figures with a warning
+        return signals.not_enough_months(data.metrics(ctx.data_dir, ctx.level), ctx.period)
+
+
 def what_changed_summary(ctx, *, staff_group: str = ALL_STAFF, key: str = "what_changed",
                          heading: bool = True, max_items: int = 8) -> pd.DataFrame | None:
     """'What changed this period': counts of special-cause systems per measure, the most pressing named,
@@ -441,20 +447,35 @@ def what_changed_summary(ctx, *, staff_group: str = ALL_STAFF, key: str = "what_
         return None
     if heading:
         st.subheader(f"What changed in {shell.period_label(ctx.period)}")
-    short = signals.not_enough_months(data.metrics(ctx.data_dir, ctx.level), ctx.period)
+    short = _too_few_months(ctx)
     if short:  # no verdict from too few months: never "no change"
         st.info(short, icon=":material/hourglass_empty:")
         return None
     with st.spinner("Checking every system's SPC chart..."):
-        changes = what_changed(ctx, staff_group)
+        changes, parts = _cached_summary(str(ctx.data_dir), data.snapshot(ctx.data_dir), ctx.level, ctx.period,
+                                         staff_group, auth.disclosure_on(), max_items)
     st.caption(f"Systems whose latest month ({shell.period_label(ctx.period)}) is unusual on its own chart over "
                f"time ({staff_group}); everything else is within the usual variation. Concerns first.")
     if changes.empty:
         st.success("No system shows unusual variation this month on leaver, joiner or vacancy rate or "
                    "staff in post: the changes are within the usual ups and downs.", icon=":material/check:")
         return changes
+    st.markdown(parts["lines"])
+    if parts["concerns"]:
+        st.markdown(parts["concerns"])
+    with st.expander(f"All {len(changes)} signals"):
+        table = parts["table"]
+        st.dataframe(table, hide_index=True, width="stretch")
+        shell.downloads(table, f"what_changed_{ctx.level}_{ctx.period}", f"{key}_dl",
+                        notes=[f"{ctx.source_label}; {ctx.level}; month ending {ctx.period}; {staff_group}"])
+    return changes
+
+
+def summary_parts(changes: pd.DataFrame, level: str, max_items: int) -> dict:
+    """What what_changed_summary writes for a non-empty `changes`: the counts per measure with England's readings
+    (Markdown), the concerns to look into (Markdown, or None) and the table of every signal."""
     systems = changes[changes["area_code"] != signals.ENGLAND]
-    n_systems = len(signals.system_codes(ctx.level))
+    n_systems = len(signals.system_codes(level))
     lines = []
     for key_, g in systems.groupby("measure", sort=False):
         counts = g["verdict"].value_counts()
@@ -465,24 +486,29 @@ def what_changed_summary(ctx, *, staff_group: str = ALL_STAFF, key: str = "what_
     for r in eng.itertuples():
         label = r.measure_label[0].lower() + r.measure_label[1:]  # keep "FTE" in capitals
         lines.append(f"- England, {label}: {r.verdict} ({r.rule_words})")
-    st.markdown("\n".join(lines))
     concerns = systems[systems["verdict"] == "concern"]
     top = concerns.head(max_items)
+    concerns_md = None
     if not top.empty:
         # the heading says how many there are, so it matches the counts above ("8 of 10" when the list is cut)
         shown = (f"all {len(concerns)}" if len(top) == len(concerns) else
                  f"the first {len(top)} of {len(concerns)}; the rest are in the list of all signals below")
-        st.markdown(f"**Concerns to look into ({shown}):**\n" + "\n".join(
+        concerns_md = (f"**Concerns to look into ({shown}):**\n" + "\n".join(
             f"- {s}" for s in signals.what_changed_sentences(top, value_text)))
-    with st.expander(f"All {len(changes)} signals"):
-        table = pd.DataFrame({
-            "System": changes["area_name"], "Code": changes["area_code"], "Measure": changes["measure_label"],
-            "Value": [value_text(mk, v) for mk, v in zip(changes["measure"], changes["value"])],
-            "Average": [value_text(mk, v) for mk, v in zip(changes["measure"], changes["mean"])],
-            "Reading": changes["verdict"], "Rule": changes["rule_words"],
-            "Trial limits": changes["trial_limits"],
-        })
-        st.dataframe(table, hide_index=True, width="stretch")
-        shell.downloads(table, f"what_changed_{ctx.level}_{ctx.period}", f"{key}_dl",
-                        notes=[f"{ctx.source_label}; {ctx.level}; month ending {ctx.period}; {staff_group}"])
-    return changes
+    table = pd.DataFrame({
+        "System": changes["area_name"], "Code": changes["area_code"], "Measure": changes["measure_label"],
+        "Value": [value_text(mk, v) for mk, v in zip(changes["measure"], changes["value"])],
+        "Average": [value_text(mk, v) for mk, v in zip(changes["measure"], changes["mean"])],
+        "Reading": changes["verdict"], "Rule": changes["rule_words"],
+        "Trial limits": changes["trial_limits"],
+    })
+    return {"lines": "\n".join(lines), "concerns": concerns_md, "table": table}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _cached_summary(data_dir: str, snap: tuple, level: str, period: str, staff_group: str, disclosure: bool,
+                    max_items: int) -> tuple[pd.DataFrame, dict | None]:
+    # once per data snapshot and selection: the counts, sentences and table were rebuilt from the signals on every
+    # Headlines rerun (a third of its CPU, py-spy, issue 25)
+    changes = _what_changed(data_dir, snap, level, period, staff_group, disclosure)
+    return changes, (None if changes.empty else summary_parts(changes, level, max_items))
