@@ -5,8 +5,6 @@ import argparse
 import json
 import sys
 
-import pandas as pd
-
 from lib.cli import insight_commands
 from lib.data import geography, pcn_store
 from lib.data.footprint import footprint_key
