@@ -69,11 +69,13 @@ def _ready(port: int) -> bool:
         return False
 
 
-def start_server(data_dir: str | None, log_path: Path, entry: str = "deploy/serve.py") -> tuple[subprocess.Popen, int]:
+def start_server(data_dir: str | None, log_path: Path, entry: str = "deploy/serve.py",
+                 root: Path = REPO) -> tuple[subprocess.Popen, int]:
     """One replica with the production settings on a free loopback port: deploy/serve.py (as deploy/run.sh, waited
-    for until /ready says its pages are warmed) or app.py (--entry app.py: the tree before issue 25)."""
+    for until /ready says its pages are warmed) or app.py (--entry app.py: the tree before issue 25). root: the tree
+    served (bench_rerun_cpu.py serves an earlier tree beside this one)."""
     port = free_port()
-    flags = subprocess.run([sys.executable, "deploy/flags.py", "deploy/config.production.toml"], cwd=REPO,
+    flags = subprocess.run([sys.executable, "deploy/flags.py", "deploy/config.production.toml"], cwd=root,
                            capture_output=True, text=True, check=True).stdout.split()
     cmd = [sys.executable, "-m", "streamlit", "run", entry, "--server.port", str(port), *flags,
            "--server.disconnectedSessionTTL", "2"]
@@ -82,7 +84,7 @@ def start_server(data_dir: str | None, log_path: Path, entry: str = "deploy/serv
     if data_dir:
         env["WORKFORCE_DATA_DIR"] = data_dir
     log = open(log_path, "w")
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
+    proc = subprocess.Popen(cmd, cwd=root, stdout=log, stderr=subprocess.STDOUT, env=env)
     deadline = time.time() + 300
     while time.time() < deadline:
         if _health(port) and (entry == "app.py" or _ready(port)):

@@ -279,9 +279,9 @@ def warm_disclosure_plan(store: Path, level: str = "ICS") -> None:
     """Compute the store's joint disclosure plan (ui.data's st.cache_resource entry, lib.sharing.joint) before an
     AppTest opens a page with disclosure control on, so the page's timeout does not include that once-per-snapshot
     computation (minutes on a busy 2-core machine for the real store)."""
-    from lib.data import geography, loader
+    from lib.data import geography
     from ui import data
-    data._joint_plan(str(store), loader.snapshot_id(store), geography.store_level(level))
+    data._joint_plan(str(store), data.snapshot(store), geography.store_level(level))
 
 
 def open_app_page(page: str, params: dict[str, str] | None = None, timeout: int = 120):

@@ -84,6 +84,27 @@ def test_snapshot_id_lists_every_store_file_and_nothing_else(tmp_path):
     assert loader.snapshot_id(tmp_path / "missing") == (str((tmp_path / "missing").resolve()), ())
 
 
+def test_snapshot_key_is_short_and_changes_exactly_when_snapshot_id_does(tmp_path):
+    """The cache key form (ui.data.snapshot): the store's path and a 32-character digest of snapshot_id's list."""
+    part = tmp_path / "level=ICS" / "period=2025-11" / "demo.parquet"
+    part.parent.mkdir(parents=True)
+    part.write_bytes(b"x" * 3)
+    root, digest = loader.snapshot_key(tmp_path)
+    assert root == str(tmp_path.resolve()) and len(digest) == 32
+    assert loader.snapshot_key(tmp_path) == (root, digest)           # same files, same key
+    (tmp_path / "notes.txt").write_text("not a store file")
+    assert loader.snapshot_key(tmp_path) == (root, digest)           # snapshot_id ignores it, so does the key
+    part.write_bytes(b"x" * 4)                                         # resized
+    resized = loader.snapshot_key(tmp_path)
+    assert resized[1] != digest
+    other = tmp_path / "level=ICS" / "period=2025-10" / "demo.parquet"
+    other.parent.mkdir(parents=True)
+    other.write_bytes(b"x" * 4)                                        # added
+    assert loader.snapshot_key(tmp_path)[1] not in (digest, resized[1])
+    other.unlink()                                                     # removed again: back to the same key
+    assert loader.snapshot_key(tmp_path) == resized
+
+
 def test_demo_data_is_deterministic_and_matches_the_committed_files():
     for level in ("ICS", "STP"):
         fresh = demo.generate(level)

@@ -256,6 +256,22 @@ def test_demo_pack_says_synthetic_on_every_page(tmp_path):
     assert "Provisional" not in text  # 40 months loaded
     assert "SPC chart of 40 months" in text  # enough months: an SPC reading, not a run chart
     assert "Sickness absence rate" in text
+    # the app's words for SPC readings (lib.stats.signals.point_label), never "special cause" / "common cause"
+    assert "Usual variation" in text and not re.search(r"(special|common)[- ]cause", text, re.I)
+    # the system's vacancy figures say their own date and source, as the System profile does
+    assert text.count("Vacancies: Nov 2025 (vacancy template, Provider Workforce Return)") >= 2  # headlines, section
+
+
+def test_pack_speaks_the_apps_words_and_dates_england_vacancies(qkk_pdf, qkk_pack):
+    from lib.stats import signals
+    text = flat(pdftext(qkk_pdf))
+    assert not re.search(r"(special|common)[- ]cause", text, re.I)
+    readings = {v["reading"] for s in qkk_pack["sections"] for b in all_blocks(s["blocks"]) if b["kind"] == "chart"
+                for v in b["spec"]["data"]["values"] if "reading" in v}
+    assert readings and readings <= set(signals.POINT_DOMAIN)
+    # no system vacancy figures on the real files: England's published rates, with their own date, as the app shows
+    assert "Vacancies: Sep 2025 (NHS Vacancy Statistics, England)" in text
+    assert "England's published vacancy rates" in text and "6.00%" in text   # nurses, NHS Vacancy Statistics
 
 
 COUNT_HEADERS = re.compile(r"^(FTE|Headcount|Leavers \(FTE\)|Vacancy FTE)$")
@@ -336,6 +352,7 @@ def test_report_colours_are_the_apps():
     assert rp.BRIDGE_LEGEND == profile_view.BRIDGE_KINDS  # the bridge's key in the page's words
     assert (charts.MDC_COMMON, charts.MDC_IMPROVEMENT, charts.MDC_CONCERN, charts.MDC_NEUTRAL) == \
         (stats_charts.MDC_COMMON, stats_charts.MDC_IMPROVEMENT, stats_charts.MDC_CONCERN, stats_charts.MDC_NEUTRAL)
+    assert charts.POINT_WORDS == stats_charts._POINT_DOMAIN and charts.POINT_COLOURS == stats_charts._POINT_RANGE
 
 
 def test_area_all_writes_every_systems_pack_in_parallel_and_says_how_long(tmp_path):

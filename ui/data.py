@@ -50,8 +50,10 @@ def source_key(data_dir: Path) -> str:
 
 
 def snapshot(data_dir: Path) -> tuple:
-    """The store's snapshot id, computed once per script run (each id lists the store: ~10 calls a Headlines run)."""
-    return state.once_per_run(f"snapshot:{data_dir}", lambda: loader.snapshot_id(data_dir))
+    """The store's snapshot key (loader.snapshot_key: path and a digest of the files' identity; short, so every
+    st.cache_data call hashes it in microseconds), computed once per script run (each lists the store: ~10 calls a
+    Headlines run)."""
+    return state.once_per_run(f"snapshot:{data_dir}", lambda: loader.snapshot_key(data_dir))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -62,7 +64,11 @@ def _metrics(data_dir: str, snap: tuple, level: str, periods: tuple[str, ...] | 
     # vacancy rates only where vacancy figures cover the staff; counts under 5 hidden, with the cells chosen jointly
     # over every table a viewer can reach (lib.sharing.joint): the board pack's frame too (one routine)
     plan = _joint_plan(data_dir, snap, geography.store_level(level)) if sdc else None
-    return disclosure_plan.page_metrics(data_dir, level, periods, basis, plan)
+    out = disclosure_plan.page_metrics(data_dir, level, periods, basis, plan)
+    # kept as the last good figures here, where they are computed: a page that reads them through its own cached
+    # view (figures_key) never calls metrics(), and its fallback must still find them when the store fails later
+    _keep_last_good((data_dir, level, periods, basis, sdc), snap, out)
+    return out
 
 
 @st.cache_resource(max_entries=8, show_spinner="Applying disclosure control...")
@@ -84,6 +90,13 @@ _LAST_GOOD: dict[tuple, tuple[tuple, pd.DataFrame]] = {}
 _LAST_GOOD_MAX = 32
 
 
+def _keep_last_good(key: tuple, snap: tuple, frame: pd.DataFrame) -> None:
+    if key not in _LAST_GOOD or _LAST_GOOD[key][0] != snap:
+        if len(_LAST_GOOD) >= _LAST_GOOD_MAX:
+            _LAST_GOOD.clear()
+        _LAST_GOOD[key] = (snap, frame.copy())
+
+
 def metrics(data_dir: Path, level: str, periods: list[str] | None = None, basis: str = "fte") -> pd.DataFrame:
     """Metrics for areas, regions (Y-codes) and England (ENG), every staff group. periods=None: all."""
     key = (str(data_dir), level, tuple(periods) if periods is not None else None, basis, auth.disclosure_on())
@@ -98,10 +111,7 @@ def metrics(data_dir: Path, level: str, periods: list[str] | None = None, basis:
                    "loaded before; fix or remove the file named, and they refresh on the next interaction.",
                    icon=":material/warning:")
         return last[1].copy()
-    if key not in _LAST_GOOD or _LAST_GOOD[key][0] != snap:
-        if len(_LAST_GOOD) >= _LAST_GOOD_MAX:
-            _LAST_GOOD.clear()
-        _LAST_GOOD[key] = (snap, out.copy())
+    _keep_last_good(key, snap, out)
     return out
 
 

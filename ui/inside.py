@@ -178,8 +178,7 @@ def peer_parts(data_dir: Path, level: str, period: str) -> dict | None:
     return _peer_parts(str(data_dir), data.snapshot(data_dir), level, period, auth.disclosure_on())
 
 
-ROLE_MIX_TAIL = ("Role mix compares without them ('Leave out hosted regional services') and with similar systems; "
-                 "Data and definitions says the rule.")
+ROLE_MIX_TAIL = peers.ROLE_MIX_HOSTED   # what Role mix's switch does, said where the switch is defined
 RATES_TAIL = "The table gives the system's rates without them (FTE basis); Data and definitions says the rule."
 
 

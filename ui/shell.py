@@ -182,7 +182,8 @@ def export_notes(name: str, notes: list[str] | None = None) -> list[str]:
     ctx = st.session_state.get("ctx")
     notes = list(notes or [])
     text = " ".join(notes)
-    std = exports.standard_notes(name.replace("_", " "), period=(f"{period_label(ctx.period)} ({ctx.level})"
+    title = exports.title_from_name(name, ctx.area_names if ctx else None, ctx.level if ctx else None)
+    std = exports.standard_notes(title, period=(f"{period_label(ctx.period)} ({ctx.level})"
                                                                  if ctx else None),
                                  synthetic=bool(ctx and ctx.synthetic))
     return [n for n in std if n not in text and not (n == exports.SYNTHETIC_NOTE and "SYNTHETIC" in text)] + notes

@@ -38,16 +38,8 @@ MDC_IMPROVEMENT = "#289DE0"
 MDC_CONCERN = "#FAB428"
 MDC_NEUTRAL = "#361475"
 MDC_TARGET = "#DE1B1B"
-POINT_LABELS = {
-    "common_cause": "Usual variation",
-    "special_cause_improvement": "Unusual: improvement",
-    "special_cause_concern": "Unusual: concern",
-    "special_cause_neutral_high": "Unusual: change",
-    "special_cause_neutral_low": "Unusual: change",
-    "too_few_points": "Too few points to judge",
-}
-_POINT_DOMAIN = ["Usual variation", "Unusual: improvement", "Unusual: concern", "Unusual: change",
-                 "Too few points to judge"]
+POINT_LABELS = signals.POINT_LABELS   # the points' readings in words (lib.stats.signals.point_label)
+_POINT_DOMAIN = signals.POINT_DOMAIN
 _POINT_RANGE = [MDC_COMMON, MDC_IMPROVEMENT, MDC_CONCERN, MDC_NEUTRAL, "#AEB7BD"]
 # Vega renders these small charts as SVG (crisp on a projector; the browser test counts the marks).
 _SVG = {"embedOptions": {"renderer": "svg"}}
@@ -86,7 +78,7 @@ def spc_chart(spc_df: pd.DataFrame, title: str, *, measure: str = "fte", value_l
         "Value": spc_df["y"], "Average": spc_df["mean"], "Lower limit": spc_df["lpl"],
         "Upper limit": spc_df["upl"], "near_lpl": spc_df["near_lpl"], "near_upl": spc_df["near_upl"],
         "phase": spc_df["phase"].astype(int),
-        "Reading": [POINT_LABELS.get(t, "Usual variation") for t in spc_df["point_type"]],
+        "Reading": [signals.point_label(t) for t in spc_df["point_type"]],
         "Rule": [signals.rule_words(r) if s else "" for r, s in zip(spc_df["special_cause_rule"],
                                                                       spc_df["special_cause"])],
     })
@@ -137,7 +129,7 @@ def run_chart(run_df: pd.DataFrame, title: str, *, measure: str = "fte", value_l
     label = value_label or signals.MEASURES.get(measure, signals.MEASURES["fte"]).label
     d = pd.DataFrame({
         "Period": run_df["period"].astype(str), "Value": run_df["y"], "Median": run_df["median"],
-        "Reading": [POINT_LABELS.get(t, "Usual variation") for t in run_df["point_type"]],
+        "Reading": [signals.point_label(t) for t in run_df["point_type"]],
         "Rule": [signals.rule_words(r) if sc else "" for r, sc in zip(run_df["special_cause_rule"],
                                                                        run_df["special_cause"])]})
     d = calendar.with_month_gaps(d, period="Period")
@@ -433,6 +425,20 @@ def what_changed(ctx, staff_group: str = ALL_STAFF) -> pd.DataFrame:
                          auth.disclosure_on())
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _not_enough_months(figures: tuple, period: str) -> str | None:
+    # once per data snapshot and month: reading the whole metrics frame (a copy out of the cache) on every Headlines
+    # rerun to count its months was a fifth of the rerun's CPU (py-spy, issue 25)
+    return signals.not_enough_months(data.metrics_for(*figures), period)
+
+
+def _too_few_months(ctx) -> str | None:
+    try:
+        return _not_enough_months(data.figures_key(ctx.data_dir, ctx.level), ctx.period)
+    except Exception:  # noqa: BLE001 - store unreadable: metrics() serves the last good figures with a warning
+        return signals.not_enough_months(data.metrics(ctx.data_dir, ctx.level), ctx.period)
+
+
 def what_changed_summary(ctx, *, staff_group: str = ALL_STAFF, key: str = "what_changed",
                          heading: bool = True, max_items: int = 8) -> pd.DataFrame | None:
     """'What changed this period': counts of special-cause systems per measure, the most pressing named,
@@ -441,7 +447,7 @@ def what_changed_summary(ctx, *, staff_group: str = ALL_STAFF, key: str = "what_
         return None
     if heading:
         st.subheader(f"What changed in {shell.period_label(ctx.period)}")
-    short = signals.not_enough_months(data.metrics(ctx.data_dir, ctx.level), ctx.period)
+    short = _too_few_months(ctx)
     if short:  # no verdict from too few months: never "no change"
         st.info(short, icon=":material/hourglass_empty:")
         return None

@@ -15,13 +15,27 @@ if ctx is None:
     st.stop()
 shell.synthetic_marker(ctx)
 
-m = data.metrics(ctx.data_dir, ctx.level)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _england_view(figures: tuple, period: str, previous: str | None, year_ago: str | None) -> dict:
+    # England's figures, its year line and every system's row for one month: computed once per data snapshot and
+    # month, so a rerun no longer copies the whole metrics frame out of the cache and filters it (issue 25)
+    return england_view(data.metrics_for(*figures), period, previous, year_ago)
+
+
+def england_view(m, period: str, previous: str | None, year_ago: str | None) -> dict:
+    return {"eng": headlines.headline_figures(m, "ENG", period, previous, year_ago),
+            # the same month a year earlier, if loaded
+            "year_line": (headlines.year_change_line(m, "ENG", period, year_ago) if year_ago != previous else None),
+            "table": headlines.system_table(m, period)}
 
 
 def my_system(code: str, how: str = "link") -> None:
     """A leader's landing (issue 24): ?area=CODE (checked against the known systems) opens on that system's
     summary, with England, the similar systems and which end is better beside each rate, and links onwards."""
     from lib.insight import peers
+    m = data.metrics(ctx.data_dir, ctx.level)
     name = ctx.area_names.get(code, code)
     st.subheader(f"{inside.plain(name)}: summary, month ending {shell.period_label(ctx.period)}")
     if how == "remembered":   # said at the top: the plain address opened on a system, not England
@@ -72,13 +86,17 @@ else:   # a leader's first visit: one choice opens their system's summary (and o
                       "on this browser")
 state.show_url_notices()
 
-eng = headlines.headline_figures(m, "ENG", ctx.period, ctx.previous_period, ctx.year_ago_period)
+try:
+    view = _england_view(data.figures_key(ctx.data_dir, ctx.level), ctx.period, ctx.previous_period,
+                         ctx.year_ago_period)
+except Exception:  # noqa: BLE001 - store unreadable: metrics() serves the last good figures with a warning
+    view = england_view(data.metrics(ctx.data_dir, ctx.level), ctx.period, ctx.previous_period, ctx.year_ago_period)
+eng = view["eng"]
 st.subheader(f"England, {ctx.systems_label}, month ending {shell.period_label(ctx.period)}")
 cols = st.columns(5)
 for col, fig in zip(cols, eng):
     col.metric(fig.label, fig.value_text, fig.delta_text, help=fig.help, border=True, **fig.delta_kwargs)
-year_line = (headlines.year_change_line(m, "ENG", ctx.period, ctx.year_ago_period)
-             if ctx.year_ago_period != ctx.previous_period else None)   # the same month a year earlier, if loaded
+year_line = view["year_line"]
 st.caption(calendar.comparison_caption(ctx.period, ctx.previous_period, ctx.year_ago_period) + " Rates are monthly. "
            + headlines.COMPARISON_NOTE + (f"  \n{year_line}" if year_line else ""))
 if eng[-1].value is None:  # the turnover files carry no vacancies: say which file would fill the figure
@@ -88,7 +106,7 @@ else:                      # the vacancy figure's own date and source, beside it
 shell.definition("fte", "headcount", "leaver_rate", "joiner_rate", "vacancy_rate")
 
 st.subheader(headlines.systems_heading(ctx.level))
-table = headlines.system_table(m, ctx.period)
+table = view["table"]
 # one table style (ui.tables): rates as % with 2 decimals, FTE 1 dp, widths that fit 1440 px without a side scroll
 tables.show(table.drop(columns=["Code"]), column_config={
     "System": st.column_config.TextColumn("System", width="medium", help="Hover a name to read it in full; the "

@@ -76,7 +76,7 @@ def fair_comparisons(area: str, label: str, when: str, export_notes: list[str]) 
         return
     note = inside.hosted_note(parts["hosted"], area, ctx.area_names)
     if note:   # the warning itself is under the page's heading (hosted_warning); here the mix without them
-        if st.toggle("Leave out hosted regional services (this system and England)", key="mix_no_hosted"):
+        if st.toggle(peers.HOSTED_SWITCH, key="mix_no_hosted"):
             shown = trends.expected_mix(parts["without_hosted"], area, ctx.period)
             st.markdown(f"**{label} without hosted regional services: more or fewer than expected (FTE)**")
             tables.show(shown, key="mix_expected_nohost_table", column_config={

@@ -74,7 +74,8 @@ def spc_area(args: argparse.Namespace) -> str | None:
 
 
 def metrics_area(args: argparse.Namespace) -> str | None:
-    """metrics --area (the organisations of one system): checked whether or not --by-organisation is given."""
+    """metrics --area: the rows of one area (England, a region or a system of the footprint), or with
+    --by-organisation the organisations of one system."""
     if args.area is None:
         return None
     return geography.area_on_footprint(args.area, _key(args, _latest(args)), "--area")[0]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from lib.cli import areas, insight_commands
 from lib.insight import disclosure_plan, exports
-from lib.data import footprint
+from lib.data import footprint, geography
 from lib.data.ingest import LOCAL_STORE, IngestError, dry_run, ingest
 from lib.data.loader import ENV_DATA_DIR, available_periods, default_data_dir
 from lib.insight.coverage import covered_metrics
@@ -64,12 +64,16 @@ def _metrics(args: argparse.Namespace) -> int:
         return insight_commands.organisation_metrics(args, period, plan)
     # On the footprint of the vintage in force for the period the rows are as published; on another, each
     # organisation is re-assigned to its system in that vintage (lib/data/footprint.py).
+    kind = geography.area_kind(args.area) if args.area else None
     out = store_metrics(args.data_dir, key, [period], by_staff_group=args.by_staff_group, basis=args.basis,
-                        include_england=args.england, include_regions=args.regions)
+                        include_england=args.england or kind == "england",
+                        include_regions=args.regions or kind == "region")
     # vacancy rates only where vacancy figures cover the staff in post (coverage columns say how much)
     out = covered_metrics(args.data_dir, key, out)
     if plan is not None:
         out = joint.apply(out, plan, "area", key)
+    if args.area:  # after disclosure control, so the rows shown hide exactly what the whole table hides
+        out = out[out["area_code"] == args.area].reset_index(drop=True)
     insight_commands.write_table(out, args.format)
     return 0
 
@@ -139,7 +143,8 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
                    "re-assigned to their system in that vintage (see lib/data/footprint.py)")
     m.add_argument("--by-organisation", action="store_true",
                    help="one row per organisation (with its system, care setting and peer group)")
-    m.add_argument("--area", help="with --by-organisation: only the organisations of this system (e.g. QKK)")
+    m.add_argument("--area", help="only this area's rows: a system of the footprint (e.g. QKK), a region (e.g. Y56) "
+                                  "or England (ENG); with --by-organisation, the organisations of this system")
     m.add_argument("--care-setting", help="system figures counting only organisations of this care setting "
                                           "(CLUSTER_GROUP, e.g. 'Mental Health')")
     m.add_argument("--peer-group", help="organisations of one peer group nationally (BENCHMARK_GROUP, e.g. "

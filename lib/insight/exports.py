@@ -67,6 +67,76 @@ def standard_notes(title: str, *, system: str | None = None, period: str | None 
     return notes + list(extra or [])
 
 
+# What a download's file-name parts say in words (longest first): the notes' title says what the table is, never
+# the file name ("headlines ICS 2025-11" was the title of the Headlines table).
+TITLE_WORDS = {
+    "role_mix_without_hosted": "Role mix without hosted regional services: more or fewer than expected",
+    "role_mix_vs_england": "Role mix against England", "role_mix_similar": "Role mix against similar systems",
+    "role_mix_change": "Change in role mix", "role_mix_expected": "Role mix: more or fewer than expected",
+    "role_mix_all": "Role mix of every system", "role_mix": "Role mix: more or fewer than expected",
+    "mix_over_time": "Role mix over time", "what_changed": "What changed this month",
+    "what_if": "What-if scenario", "whatif_bridge": "What-if: why the scenario differs",
+    "pcn_roles": "Primary care networks' new roles", "pcn_funnel": "Primary care networks' new roles against "
+    "expected range", "pcn_rank": "Primary care networks' new roles ranked", "pcn_trend": "Primary care networks' "
+    "new roles over time", "headlines": "Headlines: every system", "turnover": "Turnover: every system",
+    "vacancies": "Vacancies: every system", "organisations": "Organisations in the system",
+    "profile": "System profile", "sickness_funnel": "Sickness absence against expected range",
+    "sickness_rank": "Sickness absence ranked", "sickness_spc": "Sickness absence: signal or noise",
+    "sickness_trend": "Sickness absence over time", "sickness": "Sickness absence", "funnel": "Against expected range",
+    "ranking": "Ranking", "map": "Map", "spc": "Signal or noise", "bridge": "Staff in post: start to end",
+    "flows": "Joiners and leavers", "trends": "Trends", "share": "Share of FTE",
+    "leaver_rate": "leaver rate", "joiner_rate": "joiner rate", "vacancy_rate": "vacancy rate",
+    "sickness_rate": "sickness absence rate", "fte_share": "share of FTE", "fte": "FTE basis",
+    "hc": "headcount basis", "leaver_rate_12m": "12-month leaver rate", "joiner_rate_12m": "12-month joiner rate",
+}
+_SPC_WORDS = {"fte": "staff in post (FTE)", "hc": "staff in post (headcount)"}
+_LEVEL_TOKENS = {"ICS", "STP", "ICS2026", "ICS2022"}
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
+
+
+def title_from_name(name: str, area_names: dict[str, str] | None = None, level: str | None = None) -> str:
+    """The notes' title of a download named `name` (e.g. 'organisations_QYG_2025-11'), in words: what the table is,
+    the area's name (an ICB's with 'ICB'), the month or months ('Organisations in the system, Cheshire and
+    Merseyside ICB, Nov 2025'). `area_names`: code -> name of the areas shown (England, regions, systems).
+    Parts it does not know are kept as words."""
+    from lib.data.geography import ENGLAND, REGIONS, area_kind
+    from lib.data.schema import period_label
+    names = {ENGLAND: "England", **REGIONS, **{str(k).upper(): v for k, v in (area_names or {}).items()}}
+    tokens = [t for t in str(name).split("_") if t]
+    parts: list[str] = []
+    months: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for j in range(len(tokens), i, -1):   # the longest known phrase starting here
+            phrase = "_".join(tokens[i:j]).lower()
+            if phrase in TITLE_WORDS:
+                # an SPC chart's 'fte' is the staff in post it charts, not a basis of rates
+                spc = parts[:1] == [TITLE_WORDS["spc"]] and phrase in _SPC_WORDS
+                parts.append(_SPC_WORDS[phrase] if spc else TITLE_WORDS[phrase])
+                i = j
+                break
+        else:
+            t = tokens[i]
+            if _MONTH.match(t) and 1 <= int(t[5:]) <= 12:
+                months.append(period_label(t))
+            elif re.fullmatch(r"year\d+", t):
+                parts.append(f"year {t[4:]}")
+            elif t.upper() in _LEVEL_TOKENS:
+                pass                                   # the level is in the period note
+            elif t.upper() in names:
+                code = t.upper()
+                ic = (level or "").upper().startswith("ICS") and area_kind(code) == "system"
+                label = names[code]
+                parts.append(f"{label} ICB" if ic and not label.endswith(("ICB", "ICS")) else label)
+            else:
+                parts.append(t)
+            i += 1
+    if months:
+        parts.append(" to ".join(dict.fromkeys(months)))
+    words = ", ".join(parts) or "Table"
+    return words[0].upper() + words[1:]
+
+
 def _percent_text_to_fraction(s: pd.Series) -> pd.Series | None:
     """'0.88%' strings -> 0.0088; None if the column is not all percent text (blanks allowed)."""
     vals = s.dropna().astype(str)

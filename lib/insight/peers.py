@@ -27,6 +27,13 @@ HOSTED_RULE = ("A hosted regional service is an organisation whose staff count i
                "example Great Ormond Street or the Christie). The rule reads the published file's own columns, so "
                "no list of trusts has to be kept up to date. 'Without hosted regional services' leaves them out of "
                "both the system and England.")
+# Role mix's switch and the one sentence saying what it does (Headlines and Role mix both show it under a hosted
+# services warning): the switch redraws only the "more or fewer than expected" table; the charts and the similar
+# systems' table keep counting the hosted services.
+HOSTED_SWITCH = "Leave out hosted regional services (this system and England)"
+ROLE_MIX_HOSTED = (f"On Role mix, the switch '{HOSTED_SWITCH}' gives the staff groups more or fewer than expected "
+                   "without them; its charts and its similar systems' table count them. Data and definitions says "
+                   "the rule.")
 SETTINGS = ("Acute", "Mental Health", "Community Provider Trust", "Ambulance")
 PEER_COUNT = 7
 REGION_STEP = 0.25

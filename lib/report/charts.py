@@ -9,6 +9,8 @@ import json
 
 import pandas as pd
 
+from lib.stats import signals
+
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 FONT = "Liberation Sans"  # Arial's metrics (the NHS identity's web font); Debian fonts-liberation, installed by CI
 
@@ -22,10 +24,9 @@ COMPARE_SHAPES = ["circle", "square", "triangle-up", "diamond"]
 WATERFALL_COLOURS = {"total": "#005EB8", "decrease": "#801650", "increase": "#28A197", "residual": "#A285D1"}
 # ui.stats_charts (Making Data Count)
 MDC_COMMON, MDC_IMPROVEMENT, MDC_CONCERN, MDC_NEUTRAL = "#7B7D7D", "#289DE0", "#FAB428", "#361475"
-POINT_WORDS = {"common_cause": "Common cause", "special_cause_improvement": "Special cause: improvement",
-               "special_cause_concern": "Special cause: concern", "special_cause_neutral_high": "Special cause: higher",
-               "special_cause_neutral_low": "Special cause: lower"}
-POINT_COLOURS = [MDC_COMMON, MDC_IMPROVEMENT, MDC_CONCERN, MDC_NEUTRAL, MDC_NEUTRAL]
+# the points' readings in the app's words and colours (ui.stats_charts: lib.stats.signals.point_label)
+POINT_WORDS = signals.POINT_DOMAIN
+POINT_COLOURS = [MDC_COMMON, MDC_IMPROVEMENT, MDC_CONCERN, MDC_NEUTRAL, "#AEB7BD"]
 INK = "#231f20"
 
 WIDTH = 420  # px of the plot; Typst scales the SVG to its column, so text stays in proportion
@@ -75,11 +76,11 @@ def spc(chart: pd.DataFrame, title: str, y_format: str) -> dict:
     d = pd.DataFrame({"month": chart["period"].astype(str) + "-01", "value": chart["y"].astype(float),
                       "mean": chart["mean"].astype(float), "lpl": chart["lpl"].astype(float),
                       "upl": chart["upl"].astype(float), "phase": chart["phase"].astype(int),
-                      "reading": [POINT_WORDS.get(t, "Common cause") for t in chart["point_type"]]})
+                      "reading": [signals.point_label(t) for t in chart["point_type"]]})
     x = {"field": "month", "type": "temporal", "title": None, "axis": {"format": "%b %Y", "labelAngle": 0,
                                                                         "tickCount": 6}}
-    colour = dict(zip(POINT_WORDS.values(), POINT_COLOURS))
-    present = [p for p in POINT_WORDS.values() if p in set(d["reading"])]  # the key names only what is drawn
+    colour = dict(zip(POINT_WORDS, POINT_COLOURS))
+    present = [p for p in POINT_WORDS if p in set(d["reading"])]  # the key names only what is drawn
 
     def rule(col: str, dash: list[int] | None, colour: str, width: float) -> dict:
         return {"mark": {"type": "line", "color": colour, "strokeWidth": width, "strokeDash": dash or [1, 0]},
@@ -112,13 +113,13 @@ def run(chart: pd.DataFrame, title: str | None, y_format: str) -> dict:
     Count type, the median dashed. `chart`: lib.stats.signals.RunView.chart."""
     d = pd.DataFrame({"month": chart["period"].astype(str) + "-01", "value": chart["y"].astype(float),
                       "median": chart["median"].astype(float),
-                      "reading": [POINT_WORDS.get(t, "Common cause") for t in chart["point_type"]]})
+                      "reading": [signals.point_label(t) for t in chart["point_type"]]})
     months = sorted(d["month"])
     x = {"field": "month", "type": "temporal", "title": None,
          "axis": {"format": "%b %Y", "labelAngle": 0, **({"values": months} if len(months) <= 6 else
                                                           {"tickCount": 6})}}
-    colour = dict(zip(POINT_WORDS.values(), POINT_COLOURS))
-    present = [p for p in POINT_WORDS.values() if p in set(d["reading"])]
+    colour = dict(zip(POINT_WORDS, POINT_COLOURS))
+    present = [p for p in POINT_WORDS if p in set(d["reading"])]
     return _spec({
         "width": WIDTH, "height": 190,
         "layer": [{"mark": {"type": "line", "color": INK, "strokeWidth": 1.2, "strokeDash": [6, 4]},

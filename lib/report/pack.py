@@ -24,7 +24,7 @@ import pandas as pd
 from lib.data import footprint, geography, loader
 from lib.data.schema import ALL_STAFF, month_add, period_label
 from lib.insight import bridge as br
-from lib.insight import chart_text, disclosure_plan, provenance
+from lib.insight import calendar, chart_text, disclosure_plan, provenance
 from lib.insight import map_data as im
 from lib.insight import organisations as og
 from lib.insight import sickness as sk
@@ -213,6 +213,8 @@ def headline_section(store: StoreFigures, area: str, names: dict[str, str]) -> l
                  caption=f"All staff groups, month ending {period_label(period)}. Rates are monthly, FTE basis; "
                          "changes in rates are percentage points."),
            ]
+    if any(f.column == "vacancy_rate" and _num(f.value) is not None for f in figs):   # as the profile shows it
+        out.append(note(calendar.own_date_line(calendar.VACANCIES, period, calendar.VACANCY_TEMPLATE_SOURCE)))
     missing = [t for t, p in ((f"the previous month ({period_label(month_add(period, -1))})", previous),
                               (f"12 months earlier ({period_label(month_add(period, -12))})", year_ago)) if p is None]
     if missing:
@@ -324,6 +326,22 @@ def flows_section(store: StoreFigures, area: str) -> list[dict]:
     return out
 
 
+def _england_vacancies() -> list[dict]:
+    """England's published vacancy rates with their own date, as the Vacancy page shows them where a system has no
+    figures (the what-if scenarios start from them)."""
+    from lib.whatif.studio import NATIONAL_VACANCY_SOURCE, national_vacancy_table, vacancy_date_line
+    t = national_vacancy_table()
+    if t.empty:
+        return []
+    return [subheading("England's published vacancy rates"), note(vacancy_date_line()),
+            table(["Staff group", "England vacancy rate", "What it is"],
+                  [[r["Staff group"], im.fmt_value(r["England vacancy rate"], "rate"), r["What it is"]]
+                   for _, r in t.iterrows()], align=["left", "right", "left"],
+                  caption=f"Source: {NATIONAL_VACANCY_SOURCE}. England figures, not this system's: the scenarios "
+                          "use them as the starting gap while no vacancy file is loaded. A system's own figures "
+                          "need the vacancy template.")]
+
+
 def vacancy_section(store: StoreFigures, area: str) -> list[dict]:
     row = im._one(store.metrics, area, store.period, ALL_STAFF)
     has = row is not None and _num(row.get("vacancy_rate")) is not None
@@ -332,8 +350,9 @@ def vacancy_section(store: StoreFigures, area: str) -> list[dict]:
         if row is not None and _num(row.get("vacancy_fte")) is not None:
             why = ("Vacancy figures are loaded but cover less of the staff in post than the 95% the rate needs "
                    "(lib.insight.coverage), so no rate is shown.")
-        return [text("Missing: no vacancy rate for this system and month."), note(why)]
-    out = _spc_or_run(store, area, "vacancy_rate")
+        return [text("Missing: no vacancy rate for this system and month."), note(why), *_england_vacancies()]
+    out = [note(calendar.own_date_line(calendar.VACANCIES, store.period, calendar.VACANCY_TEMPLATE_SOURCE)),
+           *_spc_or_run(store, area, "vacancy_rate")]
     groups = store.metrics[(store.metrics["area_code"] == area) & (store.metrics["period"] == store.period)
                            & (store.metrics["staff_group"] != ALL_STAFF)].dropna(subset=["vacancy_rate"])
     if len(groups):
@@ -557,8 +576,8 @@ def methods_section(store: StoreFigures) -> list[dict]:
     out += [subheading("Methods"),
             text("Aggregates (systems, regions, England) are ratios of sums, never means of rates. SPC charts are "
                  "Making Data Count XmR charts (ported from NHSRplotthedots): process limits at the mean +/- 2.66 "
-                 "x the mean moving range; a special cause is a point outside the limits, a run of 7 on one side "
-                 f"of the mean, a trend of 7, or 2 of 3 near a limit. Below {signals.MIN_SPC_POINTS} months a run "
+                 "x the mean moving range; a point is unusual (not usual variation) when it is outside the limits, in "
+                 f"a run of 7 on one side of the mean or a trend of 7, or one of 2 of 3 near a limit. Below {signals.MIN_SPC_POINTS} months a run "
                  "chart is drawn instead (the median; a shift is 6 or more points on one side of it, a trend 5 or "
                  "more rising or falling), as the dashboard does. The staff-in-post bridge is start - leavers + "
                  "joiners + residual = end; the residual (changes of hours, reclassification) is not a published "

@@ -67,6 +67,25 @@ VERDICT = {
     SPECIAL_CAUSE_NEUTRAL_LOW: "change downwards",
 }
 USUAL = "usual variation"  # SPC's "common cause", in a leader's words (Data and definitions explains both)
+# Each point's reading in a chart's key, in the app's plain words (Making Data Count's "common cause" / "special
+# cause" are on Data and definitions only): the app's SPC and run charts and the board pack's use point_label.
+POINT_LABELS = {
+    "common_cause": "Usual variation",
+    SPECIAL_CAUSE_IMPROVEMENT: "Unusual: improvement",
+    SPECIAL_CAUSE_CONCERN: "Unusual: concern",
+    SPECIAL_CAUSE_NEUTRAL_HIGH: "Unusual: change",
+    SPECIAL_CAUSE_NEUTRAL_LOW: "Unusual: change",
+    "too_few_points": "Too few points to judge",
+}
+POINT_DOMAIN = ["Usual variation", "Unusual: improvement", "Unusual: concern", "Unusual: change",
+                "Too few points to judge"]
+
+
+def point_label(point_type: str) -> str:
+    """A point's reading in words ('Unusual: concern'); anything unknown reads as usual variation."""
+    return POINT_LABELS.get(point_type, POINT_LABELS["common_cause"])
+
+
 RULE_WORDS = {
     "Above UCL": "a point above the upper process limit",
     "Below LCL": "a point below the lower process limit",
