@@ -28,6 +28,11 @@ from lib.accessibility import statement
 from tests.browser.axe_run import AXE_JS, TAGS, chart_text_count, run_axe, tab_walk
 from tests.conftest import ARTIFACTS, REPO, Server, after_rerun, assert_no_exception, wait_for_app, wait_for_app_idle
 
+# What each part's test file takes with `from tests.browser.axe_sweep import *` (the demo pages' parts also import
+# test_skip_link_brings_each_pages_choosers_within_a_few_tab_stops: the Tab walks are theirs).
+__all__ = ["measured", "part", "real_server", "test_every_needs_review_result_says_what_a_person_checked",
+           "test_no_axe_violation_on_any_page_or_state", "test_statement_quotes_this_run"]
+
 WIDTH = 1440
 RECORD = os.environ.get("A11Y_RECORD") == "1"
 
