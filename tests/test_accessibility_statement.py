@@ -1,5 +1,6 @@
-"""The accessibility statement quotes the measured results (lib/accessibility/results.json, written by
-the axe-core sweep, tests/browser/axe_sweep.py, in parts), and the workshop's lever chooser that replaced the multiselect axe-core flagged."""
+"""The accessibility statement quotes the measured results (lib/accessibility/results.json, written by the axe-core
+sweep, tests/browser/axe_sweep.py, in parts), and the workshop's lever chooser that replaced the multiselect axe-core
+flagged."""
 from __future__ import annotations
 
 import json
