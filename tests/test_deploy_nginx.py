@@ -207,9 +207,9 @@ def test_first_visit_bytes_through_nginx(cluster, browser, artifacts):
         sizes.append(req.sizes()["responseBodySize"])
     try:
         pg = ctx.new_page()
-        pg.on("request", pending.add)
+        pg.on("request", lambda req: pending.add(req))
         pg.on("requestfinished", finished)
-        pg.on("requestfailed", pending.discard)
+        pg.on("requestfailed", lambda req: pending.discard(req))
         pg.goto(cluster["url"] + "/turnover")
         _see(pg, "Turnover: leavers and joiners")
         assert_no_exception(pg)
