@@ -6,6 +6,7 @@ template (no HTML), so no data is ever interpreted as markup.
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 import altair as alt
@@ -15,6 +16,8 @@ import streamlit as st
 
 from lib.data import boundaries
 from lib.data import hexmap
+from lib.data.schema import ALL_STAFF
+from lib.insight import chart_text
 from lib.insight import map_data as im
 from lib.insight.map_data import MEASURES, NO_DATA_COLOUR, ColourScale, Measure, fmt_value, hex_to_rgb, text_colour
 from ui.text import md
@@ -388,7 +391,24 @@ def hex_figures_of(m: pd.DataFrame, level: str, period: str, measure: str, group
     rank = {**ranked_spec(ms.kind, len(table)), "datasets": ranked_rows(table, scale, measure, selected)}
     return {"table": table, "scale": scale, "hexes": trend_charts.frozen(hexes),
             "legend": trend_charts.frozen(legend), "rank": trend_charts.frozen(rank),
-            "description": im.map_description(table, measure, group)}
+            "description": im.map_description(table, measure, group),
+            "rank_words": rank_words(table, measure, group, period, selected),
+            "names": picker_names(table)}
+
+
+def rank_words(table: pd.DataFrame, measure: str, group: str, period: str, selected: str | None) -> str:
+    """The ranking chart's key figures in words (highest, lowest, the chosen system, England)."""
+    ms = MEASURES[measure]
+    what = f"{ms.label}, {group.lower() if group != ALL_STAFF else 'all staff groups'}"
+    return chart_text.ranking_description(
+        table, ms.label, period, noun=f"systems ({group})", percent=ms.kind == "rate", highlight=selected,
+        england=im.england_value(table, measure)) or f"{what}: no system has figures for this period."
+
+
+def picker_names(table: pd.DataFrame) -> dict[str, str]:
+    """{code: name} of the map table's systems in name order (the keyboard picker beside the map)."""
+    by_name = table.sort_values("name")
+    return dict(zip(by_name["code"], by_name["name"]))
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -421,7 +441,13 @@ def hex_key(level: str) -> None:
     """What each hexagon's letters stand for (lib.data.hexmap.label_key), folded under the cartogram: every
     short label with its system's full name, so no abbreviation is left unexplained."""
     with st.expander("Key to the hexagon labels"):
-        st.caption("; ".join(f"**{md(lab)}** {md(name)}" for lab, name in hexmap.label_key(level)))
+        st.caption(_hex_key_words(level))
+
+
+@lru_cache(maxsize=16)
+def _hex_key_words(level: str) -> str:
+    # fixed reference data per level: written once, not on every Map rerun
+    return "; ".join(f"**{md(lab)}** {md(name)}" for lab, name in hexmap.label_key(level))
 
 
 def hex_form() -> str:

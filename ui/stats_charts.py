@@ -452,15 +452,30 @@ def what_changed_summary(ctx, *, staff_group: str = ALL_STAFF, key: str = "what_
         st.info(short, icon=":material/hourglass_empty:")
         return None
     with st.spinner("Checking every system's SPC chart..."):
-        changes = what_changed(ctx, staff_group)
+        changes, parts = _cached_summary(str(ctx.data_dir), data.snapshot(ctx.data_dir), ctx.level, ctx.period,
+                                         staff_group, auth.disclosure_on(), max_items)
     st.caption(f"Systems whose latest month ({shell.period_label(ctx.period)}) is unusual on its own chart over "
                f"time ({staff_group}); everything else is within the usual variation. Concerns first.")
     if changes.empty:
         st.success("No system shows unusual variation this month on leaver, joiner or vacancy rate or "
                    "staff in post: the changes are within the usual ups and downs.", icon=":material/check:")
         return changes
+    st.markdown(parts["lines"])
+    if parts["concerns"]:
+        st.markdown(parts["concerns"])
+    with st.expander(f"All {len(changes)} signals"):
+        table = parts["table"]
+        st.dataframe(table, hide_index=True, width="stretch")
+        shell.downloads(table, f"what_changed_{ctx.level}_{ctx.period}", f"{key}_dl",
+                        notes=[f"{ctx.source_label}; {ctx.level}; month ending {ctx.period}; {staff_group}"])
+    return changes
+
+
+def summary_parts(changes: pd.DataFrame, level: str, max_items: int) -> dict:
+    """What what_changed_summary writes for a non-empty `changes`: the counts per measure with England's readings
+    (Markdown), the concerns to look into (Markdown, or None) and the table of every signal."""
     systems = changes[changes["area_code"] != signals.ENGLAND]
-    n_systems = len(signals.system_codes(ctx.level))
+    n_systems = len(signals.system_codes(level))
     lines = []
     for key_, g in systems.groupby("measure", sort=False):
         counts = g["verdict"].value_counts()
@@ -471,24 +486,29 @@ def what_changed_summary(ctx, *, staff_group: str = ALL_STAFF, key: str = "what_
     for r in eng.itertuples():
         label = r.measure_label[0].lower() + r.measure_label[1:]  # keep "FTE" in capitals
         lines.append(f"- England, {label}: {r.verdict} ({r.rule_words})")
-    st.markdown("\n".join(lines))
     concerns = systems[systems["verdict"] == "concern"]
     top = concerns.head(max_items)
+    concerns_md = None
     if not top.empty:
         # the heading says how many there are, so it matches the counts above ("8 of 10" when the list is cut)
         shown = (f"all {len(concerns)}" if len(top) == len(concerns) else
                  f"the first {len(top)} of {len(concerns)}; the rest are in the list of all signals below")
-        st.markdown(f"**Concerns to look into ({shown}):**\n" + "\n".join(
+        concerns_md = (f"**Concerns to look into ({shown}):**\n" + "\n".join(
             f"- {s}" for s in signals.what_changed_sentences(top, value_text)))
-    with st.expander(f"All {len(changes)} signals"):
-        table = pd.DataFrame({
-            "System": changes["area_name"], "Code": changes["area_code"], "Measure": changes["measure_label"],
-            "Value": [value_text(mk, v) for mk, v in zip(changes["measure"], changes["value"])],
-            "Average": [value_text(mk, v) for mk, v in zip(changes["measure"], changes["mean"])],
-            "Reading": changes["verdict"], "Rule": changes["rule_words"],
-            "Trial limits": changes["trial_limits"],
-        })
-        st.dataframe(table, hide_index=True, width="stretch")
-        shell.downloads(table, f"what_changed_{ctx.level}_{ctx.period}", f"{key}_dl",
-                        notes=[f"{ctx.source_label}; {ctx.level}; month ending {ctx.period}; {staff_group}"])
-    return changes
+    table = pd.DataFrame({
+        "System": changes["area_name"], "Code": changes["area_code"], "Measure": changes["measure_label"],
+        "Value": [value_text(mk, v) for mk, v in zip(changes["measure"], changes["value"])],
+        "Average": [value_text(mk, v) for mk, v in zip(changes["measure"], changes["mean"])],
+        "Reading": changes["verdict"], "Rule": changes["rule_words"],
+        "Trial limits": changes["trial_limits"],
+    })
+    return {"lines": "\n".join(lines), "concerns": concerns_md, "table": table}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _cached_summary(data_dir: str, snap: tuple, level: str, period: str, staff_group: str, disclosure: bool,
+                    max_items: int) -> tuple[pd.DataFrame, dict | None]:
+    # once per data snapshot and selection: the counts, sentences and table were rebuilt from the signals on every
+    # Headlines rerun (a third of its CPU, py-spy, issue 25)
+    changes = _what_changed(data_dir, snap, level, period, staff_group, disclosure)
+    return changes, (None if changes.empty else summary_parts(changes, level, max_items))

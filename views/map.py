@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib.insight import chart_text, peers
+from lib.insight import peers
 from lib.insight import map_data as im
 from lib.data.schema import ALL_STAFF, STAFF_GROUP_ORDER
 from ui import data, map_view, on_request, shell, state, trend_charts
@@ -120,8 +120,7 @@ def map_body() -> None:
         if not use_shapes:  # the hexagons carry short labels: the key names every system
             map_view.hex_key(ctx.level)
         # the map itself cannot take keyboard focus: the same choice from a list, beside it
-        by_name = table.sort_values("name")
-        names = dict(zip(by_name["code"], by_name["name"]))
+        names = fig["names"] if vega else map_view.picker_names(table)
         st.selectbox("Choose a system (keyboard or list)", list(names), index=None,
                      format_func=lambda c: f"{names[c]} ({c})", key="map_pick",
                      placeholder="Type or pick a system name")
@@ -135,9 +134,8 @@ def map_body() -> None:
                                        "period": ctx.period, "area": selected, "group": group})
     with right:
         rank = fig["rank"] if vega else map_view.ranked_chart(table, scale, measure, selected)
-        rank_words = chart_text.ranking_description(
-            table, ms.label, ctx.period, noun=f"systems ({group})", percent=ms.kind == "rate", highlight=selected,
-            england=im.england_value(table, measure)) or f"{what}: no system has figures for this period."
+        rank_words = (fig["rank_words"] if vega
+                      else map_view.rank_words(table, measure, group, ctx.period, selected))
         trend_charts.show(rank, f"ranking_{measure}_{ctx.level}_{ctx.period}", "map_rank", description=rank_words,
                           note=f"Bars: {ms.label.lower() if ms.label[1:2].islower() else ms.label} by system, highest "
                                "first. Grey ticks: each system's region average. Dotted dark grey line: England. "
