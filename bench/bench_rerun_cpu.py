@@ -31,7 +31,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_concurrency as bc  # noqa: E402
 
-DEFAULT_PAGES = "turnover:Staff group,vacancy:Staff group,home:Period (month ending),map:Staff group"
+DEFAULT_PAGES = ("turnover:Staff group,vacancy:Staff group,home:Period (month ending),map:Staff group,"
+                 "statistics:System")
 
 
 async def run(args) -> dict:

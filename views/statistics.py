@@ -21,7 +21,24 @@ m = data.metrics(ctx.data_dir, ctx.level)
 names = ctx.area_names
 systems = sorted(names, key=lambda c: names[c])
 area_options = [signals.ENGLAND, *systems]
-groups = [g for g in STAFF_GROUP_ORDER if g in set(m["staff_group"])] or [ALL_STAFF]
+loaded = set(m["staff_group"].unique())  # once: inside the comprehension it walked every row per staff group
+groups = [g for g in STAFF_GROUP_ORDER if g in loaded] or [ALL_STAFF]
+figures = data.figures_key(ctx.data_dir, ctx.level)  # m's identity: the charts' views are cached on it
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _funnel_view(figures: tuple, group: str, measure: str, period: str) -> signals.FunnelView:
+    # once per data snapshot and selection (a SignalError is raised, not cached)
+    return signals.funnel_view(data.metrics_for(*figures), figures[2], group, measure, period)
+
+
+def funnel_view(group: str, measure: str) -> signals.FunnelView:
+    try:
+        return _funnel_view(figures, group, measure, ctx.period)
+    except signals.SignalError:
+        raise
+    except Exception:  # noqa: BLE001 - store unreadable: m holds the last good figures (metrics() warned)
+        return signals.funnel_view(m, ctx.level, group, measure, ctx.period)
 
 c1, c2, c3 = st.columns([1, 2, 2])
 with c1:
@@ -40,7 +57,7 @@ area_name = "England" if area == signals.ENGLAND else names[area]
 st.subheader(f"Over time: {area_name}")
 st.caption(f"Monthly {mdef.label.lower()} up to {shell.period_label(ctx.period)} (the sidebar's period), "
            f"{ctx.systems_label}, FTE basis.")
-stats_charts.spc_section(m, area, group, measure, until=ctx.period, key="stats_spc")
+stats_charts.spc_section(m, area, group, measure, until=ctx.period, key="stats_spc", cache_key=figures[1:5])
 shell.definition(measure)
 with st.expander("How to read an SPC chart"):
     st.markdown(stats_charts.HOW_TO_READ_SPC)
@@ -52,7 +69,7 @@ if not mdef.is_rate:
             "plot. Choose leaver, joiner or vacancy rate.", icon=":material/info:")
 else:
     try:
-        view = signals.funnel_view(m, ctx.level, group, measure, ctx.period)
+        view = funnel_view(group, measure)
     except signals.SignalError as exc:
         st.info(str(exc), icon=":material/info:")
         view = None

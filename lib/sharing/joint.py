@@ -554,13 +554,15 @@ def _sync(alias: tuple[np.ndarray, np.ndarray], hidden: np.ndarray, mg_ix: dict[
 
 
 def _plan_from_base(base: pd.DataFrame, footprints: Sequence[str], extra_tables: Sequence[TableProvider] = (),
-                    stock_flow: bool | None = None) -> Plan:
+                    stock_flow: bool | None = None, standard: TableProvider | None = None) -> Plan:
+    """The plan for base rows (base_rows). standard: the standard tables' provider (default standard_tables; the
+    bench bench/bench_disclosure_joint_families.py leaves families out with it)."""
     t0 = time.perf_counter()
     units = base.drop_duplicates(["period", "unit"]).reset_index(drop=True)
     parts = []
     for p, u in units.groupby("period", sort=True):
         u = u.reset_index(drop=True)
-        t = [standard_tables(u, footprints), *(fn(u, footprints) for fn in extra_tables)]
+        t = [(standard or standard_tables)(u, footprints), *(fn(u, footprints) for fn in extra_tables)]
         parts.append(pd.concat(t, ignore_index=True).assign(period=p))
     tables = pd.concat(parts, ignore_index=True).drop_duplicates()
     # one aggregate per distinct set of units in a period: the same cell however many tables show it
