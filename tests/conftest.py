@@ -352,7 +352,7 @@ def real_store_sickness(real_store, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def real_store_all(real_store26, tmp_path_factory) -> Path:
     """The real store with the May-26 file (2026 footprint) and the real March 2025 sickness file: every page has
-    data on it (tests/browser/test_axe.py serves it once for all of them). Read-only."""
+    data on it (tests/browser/axe_sweep.py serves it to its real-store parts). Read-only."""
     require_reference()
     return _real_store_plus(real_store26, tmp_path_factory, "real_store_all", [SICKNESS_MAR25])
 
