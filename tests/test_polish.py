@@ -94,18 +94,9 @@ def test_title_from_name_hand_cases():
 
 def test_page_downloads_are_titled_in_words(real_store, monkeypatch):
     """What a person downloads: the first note is the table's title in words, not its file name."""
-    from streamlit.delta_generator import DeltaGenerator
-
     from lib.insight import exports
-    from tests.conftest import open_app_page, open_downloads
-    captured: list = []
-    original = DeltaGenerator.download_button
-
-    def recording(self, label, data, *args, **kwargs):
-        captured.append((kwargs.get("file_name"), data() if callable(data) else data))
-        return original(self, label, b"", *args, **kwargs)
-
-    monkeypatch.setattr(DeltaGenerator, "download_button", recording)
+    from tests.conftest import open_app_page, open_downloads, record_downloads
+    captured = record_downloads(monkeypatch)
     monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
     open_downloads(open_app_page("views/organisations.py", {"area": "QYG"}, timeout=180))
     open_downloads(open_app_page("views/home.py", {}, timeout=180))
@@ -114,3 +105,63 @@ def test_page_downloads_are_titled_in_words(real_store, monkeypatch):
         "Organisations in the system, Cheshire and Merseyside ICB, Nov 2025"
     assert titles["headlines_ICS_2025-11.csv"] == "Headlines: every system, Nov 2025"
     assert all("_" not in t for t in titles.values()), titles
+
+
+# --- Sickness absence: the ranking's axis is not cut, its words sit under the map ----------------------------------
+
+def _ranking_spec(at) -> dict:
+    import json
+    for e in at.get("vega_lite_chart"):
+        spec = json.loads(e.proto.spec)
+        if any(layer.get("mark", {}).get("type") == "bar" and layer.get("encoding", {}).get("y", {}).get("field")
+               == "name" for layer in spec.get("layer", [])):
+            return spec
+    raise AssertionError("no ranking chart on the page")
+
+
+def test_sickness_ranking_is_the_map_pages_with_no_axis_title_to_cut(real_store_sickness, monkeypatch):
+    """At 1366 px the ranking's x-axis title ('Sickness absence rat') was cut at the column's edge: the chart is now
+    the Map page's ranking (ui.map_view.ranked_spec: values on a top axis, no title), and the measure is named in
+    the words under the map, which also say which end is better."""
+    from tests.conftest import open_app_page
+    from ui import map_view
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store_sickness))
+    at = open_app_page("views/sickness.py", {"area": "QKK"}, timeout=180)
+    assert not at.exception
+    spec = _ranking_spec(at)
+    titled = [layer["encoding"]["x"].get("title") for layer in spec["layer"]
+              if "title" in layer.get("encoding", {}).get("x", {})]
+    assert titled and all(t is None for t in titled)
+    assert spec["layer"] == map_view.ranked_spec("rate", 42)["layer"]
+    words = " ".join(c.value for c in at.caption)
+    assert "Bars: sickness absence rate by system, highest first (lower is better)" in words
+    assert "Sickness absence rate across 42 systems, Mar 2025: highest Lancashire and South Cumbria (6.24%)" in words
+
+
+# --- line charts' keys show each series' line, not a blot ----------------------------------------------------------
+
+def _line_legends(spec: dict) -> list[dict]:
+    """The colour legends of every line mark that also varies its dash by series, anywhere in a spec."""
+    from tests.conftest import spec_nodes
+
+    def is_line(node: dict) -> bool:
+        mark, enc = node.get("mark"), node.get("encoding", {})
+        return ((mark == "line" or (isinstance(mark, dict) and mark.get("type") == "line")) and "strokeDash" in enc
+                and "color" in enc)
+    return [node["encoding"]["color"].get("legend") or {} for node in spec_nodes(spec, is_line)]
+
+
+def test_profile_and_trend_keys_draw_each_series_line(real_store, monkeypatch):
+    """The System profile's trend key drew a circle outlined in each series' dash (a blot): every chart of system,
+    region and England lines now keys each series with its own line (ui.trend_charts.LINE_LEGEND)."""
+    import json
+    from tests.conftest import open_app_page
+    from ui import trend_charts
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    for page in ("views/profile.py", "views/turnover.py"):
+        at = open_app_page(page, {"area": "QKK"}, timeout=180)
+        legends = [lg for e in at.get("vega_lite_chart") for lg in _line_legends(json.loads(e.proto.spec))]
+        assert legends, page
+        for lg in legends:
+            assert {k: lg.get(k) for k in ("symbolType", "symbolStrokeWidth", "symbolSize")} == \
+                {k: trend_charts.LINE_LEGEND[k] for k in ("symbolType", "symbolStrokeWidth", "symbolSize")}, page

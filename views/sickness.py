@@ -27,6 +27,15 @@ if ctx is None:
 shell.synthetic_marker(ctx)
 
 
+RANK_NOTE = ("Bars: sickness absence rate by system, highest first (lower is better). Grey ticks: each system's "
+             "region average. Dotted dark grey line: England (all organisations, including national bodies outside "
+             "any system).")
+
+
+RANK_DESCRIPTION = ("Bar chart of every system's sickness absence rate, highest first. Its key figures are written "
+                    "beside it, under the map.")
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
 def figures(data_dir: str, snap: tuple, level: str, month: str, group: str, area: str) -> dict:
     """Everything the page draws for a month, staff group and system down to the funnel, plus the organisation
@@ -56,7 +65,10 @@ def figures(data_dir: str, snap: tuple, level: str, month: str, group: str, area
         return trend_charts.frozen(trend_charts.stable_spec(chart))
     out = {"table": table, "england_rate": eng_rate, "hexes": trend_charts.frozen(hexes),
            "legend": spec(map_view.legend_chart(scale, mt["value"].isna().any())),
-           "rank": spec(map_view.ranked_chart(mt, scale, "sickness_rate", highlight, info=INFO)),
+           # the Map page's ranking (fixed spec, values on a top axis, no axis title to cut at 1366 px)
+           "rank": trend_charts.frozen({**map_view.ranked_spec("rate", len(mt)),
+                                        "datasets": map_view.ranked_rows(mt, scale, "sickness_rate", highlight,
+                                                                         info=INFO)}),
            "rank_words": chart_text.ranking_description(mt, what, month, noun="systems", highlight=highlight,
                                                         england=eng_rate),
            "funnel": None, "funnel_problem": None,
@@ -131,11 +143,14 @@ def sickness_body() -> None:
         st.vega_lite_chart(spec={**fig["hexes"]}, key="sickness_hex", width="content")
         # the map page's height: without one the key's 'fit' autosize drew a title and no bands
         trend_charts.show(fig["legend"], "", "sickness_legend", downloads=False, height=map_view.LEGEND_HEIGHT_PX)
+        # the key figures of both the map and the bars, under the map: beside the 42 bars, not under them (the
+        # left column was 400 px shorter than the right one, an empty space at 1400 px)
+        st.caption(f"{fig['rank_words']}  \n{RANK_NOTE}")
         map_view.hex_key(ctx.level)
     with right:
-        trend_charts.show(fig["rank"], f"sickness_rank_{month}", "sickness_rank", description=fig["rank_words"])
-        st.caption("Bars: systems, highest first. Grey ticks: region averages. Dashed red line: England (all "
-                   "organisations, including national bodies outside any system).")
+        # fixed words (figures in a spec would redraw the chart on every selection): the figures are under the map
+        trend_charts.show({**fig["rank"], "description": RANK_DESCRIPTION}, f"sickness_rank_{month}", "sickness_rank",
+                          export_title=f"Sickness absence rate by system, {when}")
 
     # ---- funnel
     st.subheader("Funnel plot: systems of different size")

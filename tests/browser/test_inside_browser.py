@@ -76,3 +76,34 @@ def test_sickness_page_map_and_funnel(real_server, page, artifacts):
     page.get_by_text("Funnel plot: systems of different size").scroll_into_view_if_needed()
     wait_for_app_idle(page)
     page.screenshot(path=str(artifacts / "sickness_QKK_funnel.png"), full_page=False)
+
+
+# The heights of the two columns' contents in the block holding the sickness ranking (its 'Download chart' popover is keyed).
+_COLUMN_HEIGHTS = """() => {
+    const rank = document.querySelector('.st-key-sickness_rank_downloads_open');
+    const block = rank && rank.closest("[data-testid='stHorizontalBlock']");
+    if (!block) return null;
+    return [...block.querySelectorAll(":scope > [data-testid='stColumn']")].map(col => {
+        const top = col.getBoundingClientRect().top;
+        // the column's own elements (a closed expander's hidden details are not one of them)
+        const bottoms = [...col.querySelectorAll(":scope > [data-testid='stVerticalBlock'] > *")]
+            .map(e => e.getBoundingClientRect()).filter(r => r.height > 0).map(r => r.bottom);
+        return Math.max(...bottoms) - top;
+    });
+}"""
+
+
+@pytest.mark.parametrize("width,height", [(1366, 768), (1400, 1000)])
+def test_sickness_map_and_ranking_columns_end_together(real_server, page, artifacts, width, height):
+    """At 1400 px the map's column ended about 400 px above the ranking's (its words were under the 42 bars): the
+    key figures now sit under the map, so neither column leaves a large empty space beside the other."""
+    page.set_viewport_size({"width": width, "height": height})
+    open_page(page, real_server.url)
+    open_page(page, f"{real_server.url}/sickness?area=QKK")
+    page.locator(".st-key-sickness_rank_downloads_open").scroll_into_view_if_needed()
+    wait_for_app_idle(page)
+    page.wait_for_function(f"() => {{ const h = ({_COLUMN_HEIGHTS})(); return h && h.length == 2 && h[1] > 800; }}",
+                           timeout=60000)   # the 42 bars drawn
+    left, right = page.evaluate(_COLUMN_HEIGHTS)
+    assert abs(right - left) < 0.15 * right, (left, right)
+    page.screenshot(path=str(artifacts / f"sickness_columns_{width}.png"), full_page=False)
