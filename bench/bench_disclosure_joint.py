@@ -59,10 +59,16 @@ def counts(tables, period: str) -> pd.DataFrame:
     return pd.DataFrame(rows).groupby(["kind", "measure"], sort=False).sum().reset_index()
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parser(doc: str) -> argparse.ArgumentParser:
+    """The joint benches' common options: --store (default: the real Oct/Nov-25 files ingested) and --period."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("--store")
     ap.add_argument("--period", default="2025-11")
+    return ap
+
+
+def main() -> int:
+    ap = parser(__doc__)
     ap.add_argument("--no-attack", action="store_true")
     args = ap.parse_args()
     store = _store(args.store)

@@ -554,13 +554,15 @@ def _sync(alias: tuple[np.ndarray, np.ndarray], hidden: np.ndarray, mg_ix: dict[
 
 
 def _plan_from_base(base: pd.DataFrame, footprints: Sequence[str], extra_tables: Sequence[TableProvider] = (),
-                    stock_flow: bool | None = None) -> Plan:
+                    stock_flow: bool | None = None, standard: TableProvider | None = None) -> Plan:
+    """The plan for base rows (base_rows). standard: the standard tables' provider (default standard_tables; the
+    bench bench/bench_disclosure_joint_families.py leaves families out with it)."""
     t0 = time.perf_counter()
     units = base.drop_duplicates(["period", "unit"]).reset_index(drop=True)
     parts = []
     for p, u in units.groupby("period", sort=True):
         u = u.reset_index(drop=True)
-        t = [standard_tables(u, footprints), *(fn(u, footprints) for fn in extra_tables)]
+        t = [(standard or standard_tables)(u, footprints), *(fn(u, footprints) for fn in extra_tables)]
         parts.append(pd.concat(t, ignore_index=True).assign(period=p))
     tables = pd.concat(parts, ignore_index=True).drop_duplicates()
     # one aggregate per distinct set of units in a period: the same cell however many tables show it
@@ -673,6 +675,17 @@ def plan_frame(frame: pd.DataFrame, footprints: dict[str, pd.DataFrame],
     # OpenBLAS's threads on a shared 2-core machine they cost 5x the CPU (py-spy: 53 s against 9 s on the real
     # Oct/Nov-25 store), the threads spinning for each other.
     with threadpool_limits(limits=1, user_api="blas"):
+        return _plan_from_base(base, list(footprints), extra_tables, stock_flow)
+
+
+def plan_base(base: pd.DataFrame, footprints: Sequence[str], extra_tables: Sequence[TableProvider] = (),
+              stock_flow: bool | None = None) -> Plan:
+    """The plan for any model of base cells already in base_rows' shape (period, unit, staff_group with ALL_STAFF
+    the unit's total, org_code, cluster_group, benchmark_group, area_<key> / region_<key> per footprint, COLUMNS):
+    e.g. primary care networks' roles (lib.sharing.pcn_joint), where a unit is a PCN x data source and a role a
+    staff group. Units with org_code "" get from standard_tables only the systems, regions and England of every
+    footprint; every other table comes from `extra_tables`."""
+    with threadpool_limits(limits=1, user_api="blas"):  # as plan_frame
         return _plan_from_base(base, list(footprints), extra_tables, stock_flow)
 
 
