@@ -94,18 +94,9 @@ def test_title_from_name_hand_cases():
 
 def test_page_downloads_are_titled_in_words(real_store, monkeypatch):
     """What a person downloads: the first note is the table's title in words, not its file name."""
-    from streamlit.delta_generator import DeltaGenerator
-
     from lib.insight import exports
-    from tests.conftest import open_app_page, open_downloads
-    captured: list = []
-    original = DeltaGenerator.download_button
-
-    def recording(self, label, data, *args, **kwargs):
-        captured.append((kwargs.get("file_name"), data() if callable(data) else data))
-        return original(self, label, b"", *args, **kwargs)
-
-    monkeypatch.setattr(DeltaGenerator, "download_button", recording)
+    from tests.conftest import open_app_page, open_downloads, record_downloads
+    captured = record_downloads(monkeypatch)
     monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
     open_downloads(open_app_page("views/organisations.py", {"area": "QYG"}, timeout=180))
     open_downloads(open_app_page("views/home.py", {}, timeout=180))
@@ -151,22 +142,13 @@ def test_sickness_ranking_is_the_map_pages_with_no_axis_title_to_cut(real_store_
 
 def _line_legends(spec: dict) -> list[dict]:
     """The colour legends of every line mark that also varies its dash by series, anywhere in a spec."""
-    found = []
+    from tests.conftest import spec_nodes
 
-    def walk(node):
-        if isinstance(node, dict):
-            mark = node.get("mark")
-            enc = node.get("encoding", {})
-            if (mark == "line" or (isinstance(mark, dict) and mark.get("type") == "line")) and "strokeDash" in enc \
-                    and "color" in enc:
-                found.append(enc["color"].get("legend") or {})
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-    walk(spec)
-    return found
+    def is_line(node: dict) -> bool:
+        mark, enc = node.get("mark"), node.get("encoding", {})
+        return ((mark == "line" or (isinstance(mark, dict) and mark.get("type") == "line")) and "strokeDash" in enc
+                and "color" in enc)
+    return [node["encoding"]["color"].get("legend") or {} for node in spec_nodes(spec, is_line)]
 
 
 def test_profile_and_trend_keys_draw_each_series_line(real_store, monkeypatch):
