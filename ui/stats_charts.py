@@ -86,7 +86,7 @@ def spc_chart(spc_df: pd.DataFrame, title: str, *, measure: str = "fte", value_l
     d = calendar.with_month_gaps(d, period="Period")
     d["Month"] = d["Period"].astype(str) + "-01"
     d = d.replace({np.nan: None})
-    x = alt.X("Month:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=8))
+    x = alt.X("Month:T", title=None, axis=trend_charts.month_axis(d["Period"].dropna(), labelAngle=0, tickCount=8))
     base = alt.Chart(d).encode(x=x)
 
     def limit(col: str, dash: list[int] | None, color: str, width: float = 1.2) -> alt.Chart:
@@ -136,7 +136,7 @@ def run_chart(run_df: pd.DataFrame, title: str, *, measure: str = "fte", value_l
     d["Month"] = d["Period"] + "-01"
     d = d.replace({np.nan: None})
     tip_fmt = ".2%" if fmt.endswith("%") else fmt
-    x = alt.X("Month:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=8))
+    x = alt.X("Month:T", title=None, axis=trend_charts.month_axis(d["Period"].dropna(), labelAngle=0, tickCount=8))
     base = alt.Chart(d).encode(x=x)
     median = alt.Chart(pd.DataFrame({"Median": [float(run_df["median"].iloc[0])]})).mark_rule(
         color="#231f20", strokeWidth=1.5).encode(y="Median:Q", tooltip=[alt.Tooltip("Median:Q", format=tip_fmt)])
