@@ -5,7 +5,8 @@ joint plan (lib.sharing.pcn_joint) and hundreds from the per-table rule it repla
 store per quarter and read, not recomputed; `python -m lib roles --disclosure-control` prints what the page shows.
 
 On the real June 2020 file (497 PCNs; a quarter's plan depends on that quarter's rows only, checked below, so one
-quarter is a whole case). Every quarter of the real files: bench/README.md figures, computed by the same attacker."""
+quarter is a whole case). Other quarters of the real files: bench/bench_disclosure_pcn.py (same attacker), figures in
+bench/README.md."""
 from __future__ import annotations
 
 import io

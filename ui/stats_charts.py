@@ -30,7 +30,7 @@ from lib.stats import signals
 from lib.stats.funnel import funnel_limits
 from lib.data.schema import ALL_STAFF
 from lib.stats.spc import ASSURANCE_ICON_MEANINGS, VARIATION_ICON_MEANINGS
-from ui import auth, data, shell, trend_charts
+from ui import auth, data, on_request, shell, trend_charts
 
 # Making Data Count colours (NHSRplotthedots ptd_spc_colours).
 MDC_COMMON = "#7B7D7D"
@@ -463,7 +463,12 @@ def what_changed_summary(ctx, *, staff_group: str = ALL_STAFF, key: str = "what_
     st.markdown(parts["lines"])
     if parts["concerns"]:
         st.markdown(parts["concerns"])
-    with st.expander(f"All {len(changes)} signals"):
+    # built only while open (issue 25): with Headlines' table of every system on request, this list was the landing
+    # page's last data grid, and the grid's code (25 files) is fetched and run for the first grid on a page
+    box = st.expander(f"All {len(changes)} signals", key=on_request.signals_key(key), on_change="rerun")
+    if not box.open:
+        return changes
+    with box:
         table = parts["table"]
         st.dataframe(table, hide_index=True, width="stretch")
         shell.downloads(table, f"what_changed_{ctx.level}_{ctx.period}", f"{key}_dl",

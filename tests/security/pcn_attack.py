@@ -183,8 +183,9 @@ def _recovered(tables, frames, period, columns):
         T = sp.csr_matrix((np.ones(len(tv)), (trow.reindex(tv["cell"]).to_numpy(), tv["var"].to_numpy())),
                           shape=(len(tcells), n))
         T.sum_duplicates()
-        targets = [(info.at[c, "table"], info.at[c, "code"], info.at[c, "role"], None,
-                    float(const.get(c, 0.0)), float(info.at[c, "true"])) for c in tcells]
+        ti = info.loc[tcells]
+        targets = list(zip(ti["table"], ti["code"], ti["role"], [None] * len(ti),
+                           const.reindex(tcells).fillna(0.0).astype(float), ti["true"].astype(float)))
         in_eq = np.zeros(n, dtype=bool)
         in_eq[M.indices] = True
         m = M.shape[0]  # components of the bipartite graph sums - unknowns (M^T M would be dense for England)
