@@ -20,9 +20,10 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
-# axe-core, the accessibility engine the browser tests inject (tests/browser/test_axe.py), pinned by its lock file
+# axe-core, the accessibility engine the browser tests inject (tests/browser/axe_sweep.py), pinned by its lock file
 npm ci --prefix tests/browser/a11y --no-audit --no-fund --loglevel=error
 # Two or more workers (pytest-xdist), one test file per worker at a time (--dist loadfile): a file's servers, browser
-# and module fixtures (the axe sweep) start once. Why not loadgroup: tests/conftest.py. TEST_WORKERS=0: serial.
+# and module fixtures start once (the axe sweep is cut into six files so both workers share it). Why not loadgroup:
+# tests/conftest.py. TEST_WORKERS=0: serial.
 WORKERS=${TEST_WORKERS:-$(.venv/bin/python -c 'import os; print(min(4, max(2, os.cpu_count() or 2)))')}
 exec .venv/bin/python -m pytest -q -n "$WORKERS" --dist loadfile --durations=15 "$@"

@@ -352,7 +352,7 @@ def real_store_sickness(real_store, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def real_store_all(real_store26, tmp_path_factory) -> Path:
     """The real store with the May-26 file (2026 footprint) and the real March 2025 sickness file: every page has
-    data on it (tests/browser/test_axe.py serves it once for all of them). Read-only."""
+    data on it (tests/browser/axe_sweep.py serves it to its real-store parts). Read-only."""
     require_reference()
     return _real_store_plus(real_store26, tmp_path_factory, "real_store_all", [SICKNESS_MAR25])
 
@@ -416,3 +416,34 @@ def pytest_collection_modifyitems(config, items):
         path = Path(str(item.fspath)).relative_to(REPO).as_posix()
         if path.startswith(SERVER_TEST_FILES):
             item.add_marker(pytest.mark.xdist_group("servers"))
+
+
+def spec_nodes(spec, keep) -> list[dict]:
+    """Every object of a Vega-Lite spec (layers, concatenations and facets walked) for which keep(node) is true."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if keep(node):
+                found.append(node)
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(spec)
+    return found
+
+
+def record_downloads(monkeypatch) -> list:
+    """(file name, bytes) of every download button a page then builds, its data function run as a click would."""
+    from streamlit.delta_generator import DeltaGenerator
+    captured: list = []
+    original = DeltaGenerator.download_button
+
+    def recording(self, label, data, *args, **kwargs):
+        captured.append((kwargs.get("file_name"), data() if callable(data) else data))
+        return original(self, label, b"", *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", recording)
+    return captured

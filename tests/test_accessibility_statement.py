@@ -1,5 +1,6 @@
-"""The accessibility statement quotes the measured results (lib/accessibility/results.json, written by
-tests/browser/test_axe.py), and the workshop's lever chooser that replaced the multiselect axe-core flagged."""
+"""The accessibility statement quotes the measured results (lib/accessibility/results.json, written by the axe-core
+sweep, tests/browser/axe_sweep.py, in parts), and the workshop's lever chooser that replaced the multiselect axe-core
+flagged."""
 from __future__ import annotations
 
 import json
@@ -19,6 +20,29 @@ def test_results_file_is_whole_and_clean():
     for rule, _runs, _n, checked in statement.needs_review(RESULTS):
         assert checked != "Not reviewed yet.", rule
     assert statement.date_text("2026-12-07") == "7 December 2026"
+
+
+def test_the_axe_sweeps_parts_hold_every_run_once_and_the_file_holds_them_all():
+    """The sweep is cut into parts (one browser test file each, so the workers share it): together they measure
+    every page on both stores and every state exactly once, and the committed file holds exactly those runs, in order,
+    and a Tab walk for every demo page (each part checks its own runs and walks against the file)."""
+    import ast
+    from pathlib import Path
+    from tests.browser import axe_sweep as sweep
+    parts = [sweep.key(r) for runs in sweep.PARTS.values() for r in runs]
+    assert sorted(parts) == sorted(sweep.key(r) for r in sweep.ALL) and len(set(parts)) == len(parts)
+    for store in ("demo", "real"):
+        assert {r.page_title for r in sweep.ALL if r.store == store} == set(sweep.TITLES.values()), store
+    files = {}
+    for f in Path(sweep.__file__).parent.glob("test_axe_*.py"):
+        tree = ast.parse(f.read_text(encoding="utf-8"))
+        files[f.name] = next(ast.literal_eval(n.value) for n in tree.body
+                             if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", None) == "PART")
+    assert sorted(files.values()) == sorted(sweep.PARTS), files  # one test file per part, none missing
+    assert [sweep.key(r) for r in RESULTS["runs"]] == [sweep.key(r) for r in sweep.ALL]
+    demo_pages = [r.page_title for r in sweep.ALL if r.store == "demo" and r.action is None and "?" not in r.path]
+    assert [t["page"] for t in RESULTS["tab_stops"]] == demo_pages
+    assert sum(t["tab_stops"] is not None for t in RESULTS["tab_stops"]) >= 8  # the pages with choosers of their own
 
 
 def test_a_damaged_results_file_is_refused_by_name(tmp_path):

@@ -29,8 +29,15 @@ def test_headlines_show_england_figures_from_the_loaded_data():
     assert values["Staff in post (FTE)"] == f"{eng['fte']:,.0f}"
     assert values["Leaver rate (month)"] == f"{100 * eng['leaver_rate']:.2f}%"
     assert values["Vacancy rate"] == f"{100 * eng['vacancy_rate']:.2f}%"
+    assert not [d for d in at.dataframe if "Region" in d.value.columns]  # the table of every system comes on request (issue 25: most of a first visit)
+    line = next(c.value for c in at.caption if c.value.startswith("Leaver rate this month ranges from"))
+    assert line.endswith("across 42 systems.")
+    from tests.conftest import open_on_request
+    open_on_request(at)  # as a click on "Show every system" does
     table = at.dataframe[0].value
     assert len(table) == 42
+    # the grid shows rates as percentages (ui.tables): the line's low and high are its lowest and highest
+    assert f"{table['Leaver rate'].min():.2f}%" in line and f"{table['Leaver rate'].max():.2f}%" in line
     assert any("Synthetic demo data" in c.value for c in at.caption)
 
 
@@ -43,6 +50,8 @@ def test_stp_level_and_an_earlier_period():
     at = run({"level": "STP", "period": "2020-06"})
     assert not at.exception
     assert at.radio[0].value == "STP" and _period(at) == "2020-06"
+    from tests.conftest import open_on_request
+    open_on_request(at)  # the table of every system, on request
     assert len(at.dataframe[0].value) == 42
     assert at.query_params["level"] == ["STP"] if isinstance(at.query_params["level"], list) else "STP"
 

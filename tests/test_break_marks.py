@@ -20,21 +20,9 @@ def _spc_frame(periods: list[str]) -> pd.DataFrame:
 
 
 def _rules(spec: dict) -> list[dict]:
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            mark = node.get("mark")
-            if (mark == "rule" or (isinstance(mark, dict) and mark.get("type") == "rule")) and \
-                    isinstance(mark, dict) and mark.get("strokeDash") == [4, 4]:
-                found.append(node)
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-    walk(spec)
-    return found
+    from tests.conftest import spec_nodes
+    return spec_nodes(spec, lambda node: isinstance(node.get("mark"), dict) and node["mark"].get("type") == "rule"
+                      and node["mark"].get("strokeDash") == [4, 4])
 
 
 def test_spc_chart_marks_april_2026_only_when_it_is_inside_the_months():

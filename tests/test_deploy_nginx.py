@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, assert_no_exception, free_port, wait_for_app
+from tests.conftest import REPO, assert_no_exception, free_port, wait_for_app, wait_for_app_idle
 
 DEPLOY = REPO / "deploy"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -200,13 +200,24 @@ def test_first_visit_bytes_through_nginx(cluster, browser, artifacts):
     as encoded on the wire (issue 25: 4.6-5.3 MB uncompressed; goal <= 1.8 MB)."""
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
     sizes: list[int] = []
+    pending: set = set()  # requests started and not yet finished (or failed): the count is whole when none is left
+
+    def finished(req) -> None:
+        pending.discard(req)
+        sizes.append(req.sizes()["responseBodySize"])
     try:
         pg = ctx.new_page()
-        pg.on("requestfinished", lambda req: sizes.append(req.sizes()["responseBodySize"]))
+        pg.on("request", lambda req: pending.add(req))
+        pg.on("requestfinished", finished)
+        pg.on("requestfailed", lambda req: pending.discard(req))
         pg.goto(cluster["url"] + "/turnover")
         _see(pg, "Turnover: leavers and joiners")
         assert_no_exception(pg)
-        pg.wait_for_timeout(500)
+        wait_for_app_idle(pg)  # the charts have drawn (their code and fonts are requested as they draw)
+        deadline = time.monotonic() + 60
+        while pending and time.monotonic() < deadline:  # before: a fixed 500 ms, which a busy machine can outlast
+            pg.wait_for_timeout(50)  # a poll interval (Playwright delivers the request events while it waits)
+        assert not pending, f"requests still open after 60 s: {[r.url for r in pending][:5]}"
     finally:
         ctx.close()
     total = sum(sizes)

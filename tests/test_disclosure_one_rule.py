@@ -1,6 +1,6 @@
 """One small-number rule for every table (issue 22): a cell is hidden when its headcount OR its FTE is under 5 (zero
 included), headcount and FTE together: trust tables (lib.sharing.disclosure per table, lib.sharing.joint across
-tables) and primary care network roles (lib.sharing.pcn_cells) decide alike. The case that told them apart: six
+tables) and primary care network roles (lib.sharing.pcn_joint over lib.sharing.joint) decide alike. The case that told them apart: six
 part-time people, 3.2 FTE."""
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 
 from lib.data.schema import ALL_STAFF
-from lib.sharing import disclosure, joint, pcn_cells
+from lib.sharing import disclosure, joint, pcn_joint
 from tests.test_disclosure_joint import PERIOD, _toy_frame
-from tests.test_pcn import pcn_grid
+from lib.insight import pcn_roles
+from tests.test_disclosure_pcn_joint import QUARTER, toy_rows
 
 
 def test_small_cell_by_hand():
@@ -21,10 +22,15 @@ def test_small_cell_by_hand():
 
 
 def test_pcn_cell_of_six_part_timers_is_hidden_as_a_trust_cell_is():
-    grid = pcn_grid([3.2, 20.0, 23.2, 10.0, 12.0, 22.0, 13.2, 32.0, 45.2], [6, 22, 28, 11, 13, 24, 17, 35, 52])
-    out = pcn_cells.hide_small_cells(grid, total_role="All", parent_code="__parent__")
-    assert np.isnan(out.loc[0, "fte"]) and np.isnan(out.loc[0, "headcount"])
-    assert out.loc[0, "suppressed"] == "small count"
+    rows = toy_rows({("P1", "A"): (3.2, 6), ("P1", "B"): (20.0, 22), ("P2", "A"): (10.0, 11),
+                     ("P2", "B"): (12.0, 13)})
+    plan = pcn_joint.plan({"ICS": rows})
+    out = pcn_joint.apply(pcn_roles.roles_table(rows, QUARTER, by="pcn"), plan, pcn_joint.PCN)
+    p1a = out[(out["area_code"] == "P1") & (out["role"] == "A")].iloc[0]
+    assert np.isnan(p1a["fte"]) and np.isnan(p1a["headcount"]) and p1a["suppressed"] != ""
+    c = plan.cells.merge(plan.tables[(plan.tables["kind"] == pcn_joint.PCN) & (plan.tables["code"] == "P1")],
+                         on=["period", "agg"])
+    assert bool(c.loc[c["staff_group"] == "A", "primary:staff in post"].iloc[0])  # the rule itself, not a sum
     # the same figures in a trust table: hidden by the per-table rule ...
     m = pd.DataFrame({"period": [PERIOD], "area_code": ["QKK"], "staff_group": ["Midwives"], "headcount": [6.0],
                       "fte": [3.2], "leaver_rate": [0.1]})
@@ -43,7 +49,7 @@ def test_pcn_cell_of_six_part_timers_is_hidden_as_a_trust_cell_is():
 
 
 def test_pcn_cell_of_five_or_more_on_both_is_shown():
-    grid = pd.DataFrame({"area_code": ["P1", "P1", "__parent__", "__parent__"], "role": ["A", "All", "A", "All"],
-                         "fte": [5.0, 5.0, 5.0, 5.0], "headcount": [5, 5, 5, 5]})
-    out = pcn_cells.hide_small_cells(grid, total_role="All", parent_code="__parent__")
+    rows = toy_rows({("P1", "A"): (5.0, 5)})
+    plan = pcn_joint.plan({"ICS": rows})
+    out = pcn_joint.apply(pcn_roles.roles_table(rows, QUARTER, by="pcn"), plan, pcn_joint.PCN)
     assert out["fte"].notna().all() and (out["suppressed"] == "").all()

@@ -85,3 +85,33 @@ def test_fixed_note_shares_the_chart_caption():
     assert len(caps) == 1
     first, note = caps[0].split("  \n")
     assert first and note.startswith("Net change = joiners - leavers")
+
+
+def test_headlines_table_of_every_system_comes_on_request_and_stays():
+    """Issue 25: the data grid of every system was most of a first visit's browser time on Headlines. Closed, the
+    page keeps England's figures and the leaver-rate range (no grid, no downloads); opened, the table and its CSV /
+    Excel buttons are there, and they stay while the selection changes."""
+    from ui import on_request
+    def systems(at):   # the table of every system (the collapsed list of SPC signals is another grid)
+        return [d.value for d in at.dataframe if "Leaver rate" in d.value.columns and "Region" in d.value.columns]
+
+    def table_buttons(at):   # the table's own CSV / Excel (the signals list below has its own)
+        return [b.label for b in at.get("download_button") if str(b.key).startswith("home_table")]
+
+    at = open_app_page("views/home.py", {})
+    assert not systems(at) and not table_buttons(at)
+    assert not at.dataframe   # no data grid at all (its code is fetched for the first grid): the signals list is closed
+    at.session_state[on_request.signals_key("what_changed")] = True   # opened as a click does
+    at.run()
+    assert [d for d in at.dataframe if "Reading" in d.value.columns] and not systems(at)
+    assert [b for b in at.get("download_button") if str(b.key).startswith("what_changed_dl")]
+    assert [t for t in at.toggle if t.label == on_request.TABLE_LABEL]
+    assert any(m.label == "Leaver rate (month)" for m in at.metric)
+    assert any(c.value.startswith("Leaver rate this month ranges from") for c in at.caption)
+    at.toggle(key=on_request.HEADLINES_TABLE).set_value(True).run()
+    assert not at.exception
+    assert len(systems(at)) == 1 and len(systems(at)[0]) == 42
+    assert sorted(table_buttons(at)) == ["Download CSV", "Download Excel"], table_buttons(at)
+    at.selectbox(key="url_period").select("2025-10").run()
+    assert not at.exception and at.selectbox(key="url_period").value == "2025-10"
+    assert not at.exception and at.session_state[on_request.HEADLINES_TABLE] and len(systems(at)) == 1

@@ -66,17 +66,8 @@ def test_an_empty_table_keeps_its_notes_and_header():
 def test_the_page_download_carries_notes_above_the_table(monkeypatch):
     """What a person downloads from a page (ui.shell.downloads through the on-request popover): notes block
     first, then the table; no 'notes' column."""
-    from streamlit.delta_generator import DeltaGenerator
-
-    from tests.conftest import open_app_page, open_downloads
-    captured: list = []
-    original = DeltaGenerator.download_button
-
-    def recording(self, label, data, *args, **kwargs):
-        captured.append((kwargs.get("file_name"), data() if callable(data) else data))
-        return original(self, label, b"", *args, **kwargs)
-
-    monkeypatch.setattr(DeltaGenerator, "download_button", recording)
+    from tests.conftest import open_app_page, open_downloads, record_downloads
+    captured = record_downloads(monkeypatch)
     open_downloads(open_app_page("views/turnover.py", {"area": "QKK"}))
     bodies = [b for n, b in captured if str(n).endswith(".csv")]
     assert bodies

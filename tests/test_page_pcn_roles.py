@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+import numpy as np
 import pytest
 
 from lib.data import ingest
@@ -62,15 +63,39 @@ def test_page_march_2020_partial_collection_warned(env):
     assert {m.label: m.value for m in at.metric}["England, all roles, Mar 2020"] == "343.9 FTE"
 
 
-def test_page_hides_small_pcn_cells_when_shared(env, monkeypatch):
+@pytest.fixture(scope="module")
+def small_store(tmp_path_factory):
+    """Two quarters (March and June 2020): the joint PCN plan is computed per quarter (seconds for these, a minute
+    of CPU for December 2021), and the page under disclosure control reads every quarter's for its trend."""
+    d = tmp_path_factory.mktemp("pcn_page_small")
+    ingest.ingest([TURNOVER_OCT25, TURNOVER_NOV25, *PCN_FILES[:2], POPULATION], d)
+    return d
+
+
+def test_page_hides_small_pcn_cells_when_shared(small_store, monkeypatch):
+    """The page shows the joint plan's cells (lib.insight.disclosure_plan.pcn_viewer_plan, as the CLI prints them)."""
+    from lib.data import pcn_store
+    from lib.insight import disclosure_plan, pcn_roles
+    from lib.sharing import pcn_joint
     from tests.conftest import warm_disclosure_plan
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(small_store))
     monkeypatch.setenv("WORKFORCE_DISCLOSURE_CONTROL", "1")
-    warm_disclosure_plan(env)
+    warm_disclosure_plan(small_store)
+    plan = disclosure_plan.pcn_viewer_plan(small_store)  # computed and saved here; the page reads it
     at = open_app_page("views/pcn_roles.py", {"area": "QNQ"}, timeout=300)
     pcns = next(f.value for f in at.dataframe if "Sub-ICB location" in f.value.columns)
     shown = pcns["Headcount (sum of roles)"].dropna()
     assert (shown >= 5).all()
     assert any("Disclosure control is on" in c.value for c in at.caption)
+    rows = pcn_store.load(small_store, ["2020-06"])
+    t = pcn_roles.roles_table(rows[rows["area_code"] == "QNQ"], "2020-06", by="pcn")
+    want = pcn_joint.apply(t, plan, pcn_joint.PCN)
+    want = want[want["role"] == pcn_roles.ALL_ROLES].set_index("area_code")
+    got = pcns.set_index("Code")
+    assert sorted(got.index) == sorted(want.index)
+    assert (got["FTE, all roles"].isna() == want.loc[got.index, "fte"].isna()).all()
+    ok = got["FTE, all roles"].notna()
+    assert np.allclose(got.loc[ok, "FTE, all roles"], want.loc[got.index[ok], "fte"])
 
 
 def test_profile_shows_trust_staff_and_pcn_side_by_side(env):

@@ -94,21 +94,14 @@ def test_title_from_name_hand_cases():
 
 def test_page_downloads_are_titled_in_words(real_store, monkeypatch):
     """What a person downloads: the first note is the table's title in words, not its file name."""
-    from streamlit.delta_generator import DeltaGenerator
-
     from lib.insight import exports
-    from tests.conftest import open_app_page, open_downloads
-    captured: list = []
-    original = DeltaGenerator.download_button
-
-    def recording(self, label, data, *args, **kwargs):
-        captured.append((kwargs.get("file_name"), data() if callable(data) else data))
-        return original(self, label, b"", *args, **kwargs)
-
-    monkeypatch.setattr(DeltaGenerator, "download_button", recording)
+    from tests.conftest import open_app_page, open_downloads, open_on_request, record_downloads
+    captured = record_downloads(monkeypatch)
     monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
     open_downloads(open_app_page("views/organisations.py", {"area": "QYG"}, timeout=180))
-    open_downloads(open_app_page("views/home.py", {}, timeout=180))
+    home = open_app_page("views/home.py", {}, timeout=180)
+    open_on_request(home)  # Headlines' table and its downloads come on request (issue 25)
+    open_downloads(home)
     titles = {n: exports.read_csv_export(b)[0][0] for n, b in captured if str(n).endswith(".csv")}
     assert titles["organisations_QYG_2025-11.csv"] == \
         "Organisations in the system, Cheshire and Merseyside ICB, Nov 2025"
@@ -145,3 +138,32 @@ def test_sickness_ranking_is_the_map_pages_with_no_axis_title_to_cut(real_store_
     words = " ".join(c.value for c in at.caption)
     assert "Bars: sickness absence rate by system, highest first (lower is better)" in words
     assert "Sickness absence rate across 42 systems, Mar 2025: highest Lancashire and South Cumbria (6.24%)" in words
+
+
+# --- line charts' keys show each series' line, not a blot ----------------------------------------------------------
+
+def _line_legends(spec: dict) -> list[dict]:
+    """The colour legends of every line mark that also varies its dash by series, anywhere in a spec."""
+    from tests.conftest import spec_nodes
+
+    def is_line(node: dict) -> bool:
+        mark, enc = node.get("mark"), node.get("encoding", {})
+        return ((mark == "line" or (isinstance(mark, dict) and mark.get("type") == "line")) and "strokeDash" in enc
+                and "color" in enc)
+    return [node["encoding"]["color"].get("legend") or {} for node in spec_nodes(spec, is_line)]
+
+
+def test_profile_and_trend_keys_draw_each_series_line(real_store, monkeypatch):
+    """The System profile's trend key drew a circle outlined in each series' dash (a blot): every chart of system,
+    region and England lines now keys each series with its own line (ui.trend_charts.LINE_LEGEND)."""
+    import json
+    from tests.conftest import open_app_page
+    from ui import trend_charts
+    monkeypatch.setenv("WORKFORCE_DATA_DIR", str(real_store))
+    for page in ("views/profile.py", "views/turnover.py"):
+        at = open_app_page(page, {"area": "QKK"}, timeout=180)
+        legends = [lg for e in at.get("vega_lite_chart") for lg in _line_legends(json.loads(e.proto.spec))]
+        assert legends, page
+        for lg in legends:
+            assert {k: lg.get(k) for k in ("symbolType", "symbolStrokeWidth", "symbolSize")} == \
+                {k: trend_charts.LINE_LEGEND[k] for k in ("symbolType", "symbolStrokeWidth", "symbolSize")}, page

@@ -118,6 +118,19 @@ def test_trend_and_flow_specs_have_one_tick_per_month_and_no_extra_month():
     assert x["type"] == "ordinal" and x["timeUnit"] == "yearmonth"  # bands for loaded months only
 
 
+def test_run_chart_has_one_tick_per_month_not_oct_2025_four_times():
+    """Signal or noise's run chart over two months labelled "Oct 2025" four times (Vega's own ticks)."""
+    from ui import stats_charts
+    run = pd.DataFrame({"period": ["2025-10", "2025-11"], "y": [0.0088, 0.0095], "median": [0.00915] * 2,
+                        "point_type": ["common_cause"] * 2, "special_cause_rule": [None, None],
+                        "special_cause": [False, False]})
+    spec = stats_charts.run_chart(run, "Leaver rate", measure="leaver_rate").to_dict(validate=False)
+    axes_seen = [ly["encoding"]["x"]["axis"] for ly in spec["layer"] if "x" in ly.get("encoding", {})]
+    axes_seen += [spec["encoding"]["x"]["axis"]] if "x" in spec.get("encoding", {}) else []
+    assert axes_seen and all(a["values"] == [{"year": 2025, "month": 10, "date": 1},
+                                              {"year": 2025, "month": 11, "date": 1}] for a in axes_seen)
+
+
 def test_spc_on_real_months_names_no_verdict(real_store):
     m = area_metrics(loader.load_area_frame(real_store, "ICS"), True, include_england=True, include_regions=True)
     with pytest.raises(signals.SignalError, match="Only 2 months.*Oct-Nov 2025.*10 more months"):

@@ -418,20 +418,21 @@ def test_what_if_page_board_pack_carries_the_scenarios_compared(tmp_path):
 
 @pytest.fixture(scope="module")
 def pcn_pack_store(real_store, tmp_path_factory) -> Path:
-    """The real Oct/Nov-25 store plus the real PCN census of December 2021 and the ONS sub-ICB population."""
+    """The real Oct/Nov-25 store plus the real PCN census of June 2020 and the ONS sub-ICB population (June 2020:
+    the joint PCN plan takes seconds for it, a minute of CPU for December 2021)."""
     from lib.data.ingest import ingest
     from tests.conftest import REFERENCE, WORKFORCE
     d = tmp_path_factory.mktemp("pcn_pack") / "store"
     shutil.copytree(real_store, d)
-    dec21 = next((WORKFORCE / "pcn").glob("8.*December 2021*.csv"))
-    ingest([dec21, REFERENCE / "population" / "ICB Population estimates 2022.csv"], d)
+    jun20 = next((WORKFORCE / "pcn").glob("2.*June 2020*.csv"))
+    ingest([jun20, REFERENCE / "population" / "ICB Population estimates 2022.csv"], d)
     return d
 
 
 def test_primary_care_section_once_pcn_figures_are_loaded(pcn_pack_store, tmp_path):
     """With PCN files loaded the section reports the latest census (naming its date) with the figures of
     `python -m lib roles` for the system, role by role; it no longer says 'not loaded'."""
-    r = run_cli("roles", "--data-dir", pcn_pack_store, "--period", "2021-12", "--per-population", "--format", "json")
+    r = run_cli("roles", "--data-dir", pcn_pack_store, "--period", "2020-06", "--per-population", "--format", "json")
     assert r.returncode == 0, r.stderr
     cli = {x["role"]: x for x in json.loads(r.stdout) if x["area_code"] == "QKK"}
     pack = rp.build_pack(rp.load_store(pcn_pack_store, "2025-11"), "QKK")
@@ -442,20 +443,26 @@ def test_primary_care_section_once_pcn_figures_are_loaded(pcn_pack_store, tmp_pa
     for role, fte, hc, per, _ in tab["rows"]:
         assert (fte, hc, per) == (f"{cli[role]['fte']:,.1f}", f"{cli[role]['headcount']:,.0f}",
                                   f"{cli[role]['fte_per_100k']:,.1f}"), role
-    assert any(b["kind"] == "note" and "PCN census of Dec 2021" in b["text"] for b in sec["blocks"])
+    assert any(b["kind"] == "note" and "PCN census of Jun 2020" in b["text"] for b in sec["blocks"])
     out = tmp_path / "p.pdf"
     r = run_cli("report", "--data-dir", pcn_pack_store, "--area", "QKK", "--out", out)
     assert r.returncode == 0, r.stderr
     text = flat(pdftext(out))
     assert "Not loaded: this data store holds no primary care network" not in text
-    assert f"Primary care networks' staff in South East London, Dec 2021: {cli['All roles']['fte']:,.1f} FTE" in text
-    # under disclosure control the PCN page's rule applies: no headcount under 5 is shown
+    assert f"Primary care networks' staff in South East London, Jun 2020: {cli['All roles']['fte']:,.1f} FTE" in text
+    # under disclosure control the PCN page's plan applies (the same cells as the page and `roles`): no headcount
+    # under 5 is shown
     sdc = rp.build_pack(rp.load_store(pcn_pack_store, "2025-11", sdc=True), "QKK")
     tab = next(b for s in sdc["sections"] if s["id"] == "primary_care" for b in s["blocks"] if b["kind"] == "table")
     plain_small = [r for r in next(b for b in sec["blocks"] if b["kind"] == "table")["rows"]
                    if r[2] != "suppressed" and 0 < float(r[2].replace(",", "")) < 5]
-    assert plain_small, "December 2021 has roles with headcount under 5 in South East London"
+    assert plain_small, "June 2020 has roles with headcount under 5 in South East London"
     assert not [r for r in tab["rows"] if r[2] != "suppressed" and 0 < float(r[2].replace(",", "")) < 5]
+    r = run_cli("roles", "--data-dir", pcn_pack_store, "--period", "2020-06", "--disclosure-control", "--format",
+                "json")
+    shown = {x["role"]: x for x in json.loads(r.stdout) if x["area_code"] == "QKK"}
+    assert [row[2] == "suppressed" for row in tab["rows"]] == [shown[row[0]]["headcount"] is None
+                                                                for row in tab["rows"]]
 
 
 def test_population_is_read_as_the_app_reads_it(pcn_pack_store, real_store):

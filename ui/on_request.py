@@ -28,7 +28,18 @@ TABLE_LABEL = "Show every system: table and downloads"
 # Session keys of the pages' on-request sections (tests open them as a click does: at.session_state[key] = True)
 TURNOVER_TABLE, VACANCY_TABLE = "turnover_table_open", "vacancy_table_open"
 SICKNESS_ORGS = "sickness_orgs_open"   # Sickness absence, England: every organisation's row
-KEYS = (TURNOVER_TABLE, VACANCY_TABLE, SICKNESS_ORGS)
+# Headlines, every system's row: the landing page's data grid was most of a first visit's browser time (issue 25)
+HEADLINES_TABLE = "headlines_table_open"
+KEYS = (TURNOVER_TABLE, VACANCY_TABLE, SICKNESS_ORGS, HEADLINES_TABLE)
+
+
+def signals_key(key: str) -> str:
+    """Session key of a 'What changed' summary's list of every signal (an expander built only while open; Headlines
+    uses key 'what_changed', Signal or noise 'stats_changed'). Tests open it with the sections above."""
+    return f"{key}_signals_open"
+
+
+KEYS += (signals_key("what_changed"), signals_key("stats_changed"))
 
 
 def popover(label: str, key: str, *, icon: str | None = None, help: str | None = None):

@@ -1,7 +1,8 @@
 """Primary care networks' new roles: cached tables (keyed on the store's snapshot id, the footprint and the
 disclosure setting) and the charts the page and the System profile draw. Figures come from lib.insight.pcn_roles;
-on a shared deployment every system x role and PCN x role cell with headcount under 5 is hidden, with what would
-reveal it (lib.sharing.pcn_cells), before anything is drawn or downloaded."""
+on a shared deployment every system x role and PCN x role cell with headcount or FTE under 5 is hidden, with what
+would reveal it from every PCN table a viewer can reach (one plan for them all: lib.sharing.pcn_joint, kept beside the
+store by lib.insight.disclosure_plan), before anything is drawn or downloaded."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,7 +15,8 @@ import streamlit as st
 from lib.data import geography, pcn_store
 from lib.data.schema import period_label
 from lib.insight import pcn_roles
-from lib.sharing import pcn_cells
+from lib.insight import disclosure_plan
+from lib.sharing import pcn_joint
 from lib.stats.funnel import funnel
 from ui import auth, charts, data
 
@@ -54,13 +56,11 @@ def population(data_dir: Path, level: str) -> pd.DataFrame:
     return _population(*_key(data_dir, level))
 
 
-def _suppress_systems(t: pd.DataFrame) -> pd.DataFrame:
-    """System x role grid with England as the column totals: small cells and what would reveal them hidden."""
-    sys_rows = t[t["area_code"] != ENGLAND]
-    eng = t[t["area_code"] == ENGLAND]
-    out = pcn_cells.hide_small_cells(pd.concat([sys_rows, eng], ignore_index=True), total_role=pcn_roles.ALL_ROLES,
-                                     parent_code=ENGLAND)
-    return out
+@st.cache_data(max_entries=16, show_spinner=False)
+def _plan(data_dir: str, snap: tuple, period: str):
+    """The quarter's joint plan for every PCN table (lib.insight.disclosure_plan.pcn_viewer_plan: read from beside
+    the store, computed and saved on first need)."""
+    return disclosure_plan.pcn_viewer_plan(data_dir, [period])
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -72,9 +72,7 @@ def _table(data_dir: str, snap: tuple, key: str, sdc: bool, period: str, source:
     e = pcn_roles.roles_table(f, period, by="england", source=source, population=pop if len(pop) else None)
     t = pd.concat([t, e], ignore_index=True)
     if sdc:
-        t = _suppress_systems(t)
-        if "population" in t:
-            t["fte_per_100k"] = t["fte"] / t["population"] * 100_000
+        t = pcn_joint.apply(t, _plan(data_dir, snap, period), pcn_joint.AREA, key, source)
     return t
 
 
@@ -91,16 +89,22 @@ def _growth(data_dir: str, snap: tuple, key: str, sdc: bool, source: str) -> pd.
     g = pcn_roles.growth(f, source=source, population=pop if len(pop) else None, systems=systems)
     if sdc and len(g):
         # growth from a hidden cell (at either end) is hidden with it
-        for col, when in (("fte_end", "end"), ("fte_start", "start")):
+        for when in ("end", "start"):
             for p in g[when].dropna().unique():
-                shown = _table(data_dir, snap, key, sdc, p, source).set_index(["area_code", "role"])["fte"]
+                shown = _table(data_dir, snap, key, sdc, p, source).set_index(["area_code", "role"])
                 rows = g[when] == p
                 idx = pd.MultiIndex.from_arrays([g.loc[rows, "area_code"], g.loc[rows, "role"]])
-                g.loc[rows, col] = shown.reindex(idx).to_numpy()
+                for col in ("fte", "headcount"):
+                    g.loc[rows, f"{col}_{when}"] = shown[col].reindex(idx).to_numpy()
         g["fte_per_year"] = (g["fte_end"] - g["fte_start"]) / g["years"]
         if "population" in g:
             g["per_100k_now"] = g["fte_end"] / g["population"] * 100_000
             g["per_100k_per_year"] = g["fte_per_year"] / g["population"] * 100_000
+            if "pace_rank" in g:  # ranked among the shown figures only: a hidden one's rank would place it
+                sys_rows = g["area_code"] != ENGLAND
+                g["pace_rank"] = np.nan
+                g.loc[sys_rows, "pace_rank"] = g[sys_rows].groupby("role")["per_100k_per_year"].rank(
+                    ascending=False, method="min")
     return g
 
 
@@ -137,12 +141,7 @@ def _pcns(data_dir: str, snap: tuple, key: str, sdc: bool, period: str, source: 
     t = pcn_roles.roles_table(rows, period, by="pcn", source=source)
     names = rows.drop_duplicates("pcn_code").set_index("pcn_code")["sub_icb_name"]
     if sdc:
-        sys_t = _table(data_dir, snap, key, sdc, period, source)
-        parent = sys_t[sys_t["area_code"] == area][["role", "fte", "headcount"]].assign(area_code="__parent__")
-        # the system's own row per role (shown on the page) is each role's column total
-        grid = pd.concat([t, parent], ignore_index=True)
-        t = pcn_cells.hide_small_cells(grid, total_role=pcn_roles.ALL_ROLES, parent_code="__parent__")
-        t = t[t["area_code"] != "__parent__"]
+        t = pcn_joint.apply(t, _plan(data_dir, snap, period), pcn_joint.PCN, source=source)
     tot = t[t["role"] == pcn_roles.ALL_ROLES].copy()
     tot["sub_icb_name"] = tot["area_code"].map(names)
     tot = tot.sort_values(["fte", "area_name"], ascending=[False, True], na_position="last", ignore_index=True)

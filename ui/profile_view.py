@@ -59,7 +59,7 @@ def _trend_panel(column: str, label: str, ticks) -> dict:
                   "axis": {"format": axis_fmt}},
             "color": {**series, "title": None, "scale": {"range": SERIES_COLOURS},
                       # whole names, one a row: "Buckinghamshire, Oxfordshire and Berkshire West" was cut at 160 px
-                      "legend": {"orient": "bottom", "direction": "vertical", "labelLimit": 0}},
+                      "legend": {**trend_charts.LINE_LEGEND, "direction": "vertical"}},
             "strokeDash": {**series, "legend": None, "scale": {"range": SERIES_DASHES}},
             "tooltip": [{"field": "series", "type": "nominal", "title": "Series"},
                         {"field": "month", "type": "temporal", "title": "Month", "format": "%b %Y"},

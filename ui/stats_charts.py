@@ -30,7 +30,7 @@ from lib.stats import signals
 from lib.stats.funnel import funnel_limits
 from lib.data.schema import ALL_STAFF
 from lib.stats.spc import ASSURANCE_ICON_MEANINGS, VARIATION_ICON_MEANINGS
-from ui import auth, data, shell, trend_charts
+from ui import auth, data, on_request, shell, trend_charts
 
 # Making Data Count colours (NHSRplotthedots ptd_spc_colours).
 MDC_COMMON = "#7B7D7D"
@@ -86,7 +86,7 @@ def spc_chart(spc_df: pd.DataFrame, title: str, *, measure: str = "fte", value_l
     d = calendar.with_month_gaps(d, period="Period")
     d["Month"] = d["Period"].astype(str) + "-01"
     d = d.replace({np.nan: None})
-    x = alt.X("Month:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=8))
+    x = alt.X("Month:T", title=None, axis=trend_charts.month_axis(d["Period"].dropna(), labelAngle=0, tickCount=8))
     base = alt.Chart(d).encode(x=x)
 
     def limit(col: str, dash: list[int] | None, color: str, width: float = 1.2) -> alt.Chart:
@@ -136,7 +136,7 @@ def run_chart(run_df: pd.DataFrame, title: str, *, measure: str = "fte", value_l
     d["Month"] = d["Period"] + "-01"
     d = d.replace({np.nan: None})
     tip_fmt = ".2%" if fmt.endswith("%") else fmt
-    x = alt.X("Month:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=8))
+    x = alt.X("Month:T", title=None, axis=trend_charts.month_axis(d["Period"].dropna(), labelAngle=0, tickCount=8))
     base = alt.Chart(d).encode(x=x)
     median = alt.Chart(pd.DataFrame({"Median": [float(run_df["median"].iloc[0])]})).mark_rule(
         color="#231f20", strokeWidth=1.5).encode(y="Median:Q", tooltip=[alt.Tooltip("Median:Q", format=tip_fmt)])
@@ -463,7 +463,12 @@ def what_changed_summary(ctx, *, staff_group: str = ALL_STAFF, key: str = "what_
     st.markdown(parts["lines"])
     if parts["concerns"]:
         st.markdown(parts["concerns"])
-    with st.expander(f"All {len(changes)} signals"):
+    # built only while open (issue 25): with Headlines' table of every system on request, this list was the landing
+    # page's last data grid, and the grid's code (25 files) is fetched and run for the first grid on a page
+    box = st.expander(f"All {len(changes)} signals", key=on_request.signals_key(key), on_change="rerun")
+    if not box.open:
+        return changes
+    with box:
         table = parts["table"]
         st.dataframe(table, hide_index=True, width="stretch")
         shell.downloads(table, f"what_changed_{ctx.level}_{ctx.period}", f"{key}_dl",

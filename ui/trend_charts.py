@@ -111,6 +111,10 @@ ROLE_COLOURS = {k: c for k, (c, _) in charts.COMPARATORS.items()}   # one visual
 ROLE_DASH = {k: d for k, (_, d) in charts.COMPARATORS.items()}
 FLOW_COLOURS = {"Joiners": "#28A197", "Leavers": "#801650", "Net change": "#12436D"}
 SELECTED_COLOUR = "#F46A25"
+# The key of a chart of lines (system, region, England): each series' own line (colour and dash) as its symbol. The
+# default symbol of a line with points, a circle outlined in the series' dash, read as a blot.
+LINE_LEGEND = {"orient": "bottom", "labelLimit": 0, "symbolType": "stroke", "symbolSize": 400,
+               "symbolStrokeWidth": 2.5}
 
 
 def _month(df: pd.DataFrame) -> pd.DataFrame:
@@ -230,7 +234,7 @@ def trend_chart(series: pd.DataFrame, y_title: str, *, percent: bool = True, sel
                   "axis": y_axis},
             "color": {**series_enc, "title": None, "scale": {"domain": domain,
                                                                "range": [ROLE_COLOURS[r] for r in roles]},
-                      "legend": {"orient": "bottom", "labelLimit": 0}},
+                      "legend": LINE_LEGEND},
             "strokeDash": {**series_enc, "legend": None,
                            "scale": {"domain": domain, "range": [ROLE_DASH[r] for r in roles]}},
             "tooltip": [{"field": "series", "type": "nominal", "title": "Area"},
@@ -346,7 +350,7 @@ def mix_small_multiples(over_time: pd.DataFrame, groups: list[str]) -> alt.Facet
         y=alt.Y("share:Q", title=None, axis=alt.Axis(format=".0%", tickCount=3), scale=alt.Scale(zero=True)),
         color=alt.Color("series:N", title=None, sort=domain,
                         scale=alt.Scale(domain=domain, range=[ROLE_COLOURS[r] for r in roles]),
-                        legend=alt.Legend(orient="bottom", labelLimit=0)),
+                        legend=alt.Legend(**LINE_LEGEND)),
         strokeDash=alt.StrokeDash("series:N", sort=domain, legend=None,
                                   scale=alt.Scale(domain=domain, range=[ROLE_DASH[r] for r in roles])),
         tooltip=[alt.Tooltip("staff_group:N", title="Staff group"), alt.Tooltip("series:N", title="Area"),

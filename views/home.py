@@ -5,7 +5,7 @@ import streamlit as st
 
 from lib.data import geography
 from lib.insight import calendar, headlines, map_data as im
-from ui import data, inside, shell, state, stats_charts, tables
+from ui import data, inside, on_request, shell, state, stats_charts, tables
 from ui import my_system as my_system_ui
 
 ctx = st.session_state.get("ctx")
@@ -107,13 +107,22 @@ shell.definition("fte", "headcount", "leaver_rate", "joiner_rate", "vacancy_rate
 
 st.subheader(headlines.systems_heading(ctx.level))
 table = view["table"]
-# one table style (ui.tables): rates as % with 2 decimals, FTE 1 dp, widths that fit 1440 px without a side scroll
-tables.show(table.drop(columns=["Code"]), column_config={
-    "System": st.column_config.TextColumn("System", width="medium", help="Hover a name to read it in full; the "
-                                          "download has the codes"),
-    "Region": st.column_config.TextColumn("Region", width=115)})
-shell.downloads(table, f"headlines_{ctx.level}_{ctx.period}", "home_table",
-                notes=[f"{ctx.source_label}; {ctx.systems_label}; period ending {ctx.period}; rates monthly, FTE basis",
-                       *([] if not ctx.synthetic else ["SYNTHETIC demo data - not real figures"])])
+# how the systems compare without the table: drawing the data grid of every system was most of a first visit's
+# browser time (issue 25, bench/README.md), so the table and its downloads come on request, as on Turnover
+spread = headlines.leaver_rate_range_line(table, name=inside.plain)
+if spread:
+    st.caption(spread)
+box = on_request.section(on_request.TABLE_LABEL, on_request.HEADLINES_TABLE)
+if box is not None:
+    with box:
+        # one table style (ui.tables): rates as % with 2 decimals, FTE 1 dp, widths that fit 1440 px without a side
+        # scroll
+        tables.show(table.drop(columns=["Code"]), column_config={
+            "System": st.column_config.TextColumn("System", width="medium", help="Hover a name to read it in full; "
+                                                  "the download has the codes"),
+            "Region": st.column_config.TextColumn("Region", width=115)})
+        shell.downloads(table, f"headlines_{ctx.level}_{ctx.period}", "home_table",
+                        notes=[f"{ctx.source_label}; {ctx.systems_label}; period ending {ctx.period}; rates monthly, "
+                               "FTE basis", *([] if not ctx.synthetic else ["SYNTHETIC demo data - not real figures"])])
 
 stats_charts.what_changed_summary(ctx)  # systems showing special cause this month (SPC rules)

@@ -60,8 +60,9 @@ def pcn_body() -> None:
         st.warning(pcn_roles.PARTIAL_COLLECTION[month] + ": its figures undercount, and growth is not measured "
                    "from it.", icon=":material/warning:")
     if auth.disclosure_on():
-        st.caption("Disclosure control is on: system x role and PCN x role cells with headcount under 5 are hidden, "
-                   "with any figure that would reveal them from the totals shown.")
+        st.caption("Disclosure control is on: system x role and PCN x role cells with headcount or FTE under 5 are "
+                   "hidden, with any figure that would reveal them from the totals shown in any table here (every "
+                   "footprint, quarter and data source).")
 
     eng = t[(t["area_code"] == ENGLAND) & (t["role"] == role)]
     k = st.columns(3)
@@ -156,11 +157,12 @@ def pcn_body() -> None:
         st.dataframe(shown, hide_index=True, width="stretch", key="pcn_list",
                      column_config={"FTE, all roles": st.column_config.NumberColumn(format="%.1f")})
         st.caption("Ranked by FTE in every role. Headcount sums the PCN's role cells (a person in two roles "
-                   "counts in each)." + (" Hidden figures: headcount under 5, or would reveal one."
+                   "counts in each)." + (" Hidden figures: headcount or FTE under 5, or would reveal one."
                                          if auth.disclosure_on() else ""))
         shell.downloads(grid.drop(columns=["suppressed"], errors="ignore"), f"pcn_roles_{area}_{month}", "pcn_dl",
                         notes=[f"{pcn_view.SOURCE}, census {when}; {SOURCES[source]}",
-                               *(["Disclosure control on: cells with headcount under 5 hidden"]
+                               *(["Disclosure control on: cells with headcount or FTE under 5 hidden, and what would "
+                                  "reveal them"]
                                  if auth.disclosure_on() else [])])
 
 

@@ -32,6 +32,19 @@ def _funnel_view(figures: tuple, group: str, measure: str, period: str) -> signa
     return signals.funnel_view(data.metrics_for(*figures), figures[2], group, measure, period)
 
 
+@st.cache_data(max_entries=128, show_spinner=False)
+def _funnel_chart(figures: tuple, group: str, measure: str, period: str, title: str, highlight: str | None):
+    # the Altair chart built once per selection (its layers took ~60 ms a rerun, py-spy); a copy comes back each time
+    return stats_charts.funnel_chart(_funnel_view(figures, group, measure, period), title, highlight=highlight)
+
+
+def funnel_chart(view: signals.FunnelView, group: str, measure: str, title: str, highlight: str | None):
+    try:
+        return _funnel_chart(figures, group, measure, ctx.period, title, highlight)
+    except Exception:  # noqa: BLE001 - store unreadable: the view in hand holds the last good figures
+        return stats_charts.funnel_chart(view, title, highlight=highlight)
+
+
 def funnel_view(group: str, measure: str) -> signals.FunnelView:
     try:
         return _funnel_view(figures, group, measure, ctx.period)
@@ -75,8 +88,8 @@ else:
         view = None
     if view is not None:
         title = f"{mdef.label}, {group}: {len(view.units)} systems ({ctx.systems_label}), {shell.period_label(ctx.period)}"
-        charts.show_chart(stats_charts.funnel_chart(view, title, highlight=None if area == signals.ENGLAND
-                                                    else area), f"funnel_{ctx.level}_{measure}_{ctx.period}",
+        charts.show_chart(funnel_chart(view, group, measure, title, None if area == signals.ENGLAND else area),
+                          f"funnel_{ctx.level}_{measure}_{ctx.period}",
                           key="stats_funnel", description=chart_text.funnel_description(
                               view.units, view.result.target, mdef.label, ctx.period,
                               highlight=None if area == signals.ENGLAND else area))

@@ -1,5 +1,5 @@
 """The measured accessibility results the statement quotes: lib/accessibility/results.json, written by
-tests/browser/test_axe.py (A11Y_RECORD=1) and checked against a fresh run on every test run, so the page cannot
+the axe-core sweep (tests/browser/axe_sweep.py, A11Y_RECORD=1) and checked against a fresh run on every test run, so the page cannot
 drift from the measurement. Plain Python: the page (views/accessibility.py) only formats what is here."""
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def load(path: Path = RESULTS) -> dict:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ValueError(f"{path}: accessibility results cannot be read ({exc}); regenerate them with "
-                         "A11Y_RECORD=1 pytest tests/browser/test_axe.py") from None
+                         "A11Y_RECORD=1 pytest tests/browser/test_axe_*.py") from None
     for key in ("measured_on", "axe_version", "runs", "tab_stops"):
         if key not in data:
             raise ValueError(f"{path}: accessibility results lack '{key}'")

@@ -5,15 +5,14 @@ import argparse
 import json
 import sys
 
-import pandas as pd
-
 from lib.cli import insight_commands
 from lib.data import geography, pcn_store
 from lib.data.footprint import footprint_key
 from lib.data.loader import default_data_dir
 from lib.data.schema import is_period
 from lib.insight import pcn_roles
-from lib.sharing import pcn_cells
+from lib.insight import disclosure_plan
+from lib.sharing import pcn_joint
 
 
 def _roles(args: argparse.Namespace) -> int:
@@ -49,13 +48,9 @@ def _roles(args: argparse.Namespace) -> int:
     out = pcn_roles.roles_table(frame, period, by=args.by, source=args.source, population=population,
                                 systems=systems)
     sdc = getattr(args, "disclosure_control", False)
-    if sdc:
-        parent = out.groupby("role", as_index=False)[["fte", "headcount"]].sum().assign(area_code="__parent__")
-        # with --by pcn a system's PCNs in a role also add up to the system's figure (shown by --by area)
-        out = pcn_cells.hide_small_cells(
-            pd.concat([out, parent], ignore_index=True), total_role=pcn_roles.ALL_ROLES, parent_code="__parent__",
-            also=(("system_code", "role"),) if args.by == "pcn" else ())
-        out = out[out["area_code"] != "__parent__"].reset_index(drop=True)
+    if sdc:  # the plan of every PCN table a viewer can reach (the page's, read from beside the store)
+        plan = disclosure_plan.pcn_viewer_plan(args.data_dir, [period])
+        out = pcn_joint.apply(out, plan, pcn_joint.PCN if args.by == "pcn" else pcn_joint.AREA, key, args.source)
     out.insert(1, "footprint", key)
     out["data_source"] = args.source
     if population is not None:
@@ -83,5 +78,6 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
                    help="add population and fte_per_100k (ONS mid-2022, ingested from the sub-ICB file)")
     p.add_argument("--format", choices=["csv", "json"], default="csv")
     p.add_argument("--disclosure-control", action="store_true",
-                   help="hide cells with headcount under 5 and what would reveal them")
+                   help="hide cells with headcount or FTE under 5 and what would reveal them from any PCN "
+                        "table (the PCN page's cells)")
     p.set_defaults(func=_roles)

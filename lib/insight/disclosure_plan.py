@@ -157,3 +157,68 @@ def page_metrics(data_dir: str | Path, key: str, periods: Sequence[str] | None =
                       basis=basis, include_england=True, include_regions=True)
     m = covered_metrics(data_dir, key, m)
     return m if plan is None else shown(m, plan, "area", key)
+
+
+# ------------------------------------------------------------------------------- primary care network tables
+# The PCN tables' plan (lib.sharing.pcn_joint): quarters share no cell, so each quarter's plan is computed and kept
+# on its own, in `<store>/.disclosure_plan/pcn-<YYYY-MM>-<key>/`, keyed on that quarter's PCN Parquet files and the
+# code and geography it is built from: a new quarter computes its own plan only, a re-ingested quarter a new one.
+PCN_PREFIX = "pcn"
+
+
+def _pcn_sources() -> tuple[Path, ...]:
+    from lib.data import pcn_store
+    from lib.sharing import pcn_joint
+    return (*_SOURCES, Path(pcn_joint.__file__), Path(pcn_store.__file__), pcn_store.SUB_ICB_2026)
+
+
+def pcn_plan_key(data_dir: str | Path, period: str) -> str:
+    """The identity of one quarter's PCN plan: that quarter's PCN Parquet files (path and content), the plan's code,
+    the sub-ICB successor table and the geography vintages."""
+    from lib.data import pcn_store
+    h = hashlib.sha256(f"pcn={period}\n".encode())
+    folder = Path(data_dir) / "pcn" / f"level={pcn_store.LEVEL}" / f"period={period}"
+    for p in sorted(folder.glob("*.parquet")):
+        h.update(p.name.encode())
+        h.update(hashlib.sha256(p.read_bytes()).digest())
+    vintages = Path(geography.__file__).parent / "vintages"
+    for p in (*_pcn_sources(), *sorted(vintages.glob("*.csv"))):
+        h.update(p.name.encode())
+        h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()[:24]
+
+
+def pcn_plan_path(data_dir: str | Path, period: str) -> Path:
+    return Path(data_dir) / PLAN_DIR / f"{PCN_PREFIX}-{period}-{pcn_plan_key(data_dir, period)}"
+
+
+def compute_pcn_plan(data_dir: str | Path, period: str) -> joint.Plan:
+    """One quarter's PCN plan, computed (lib.sharing.pcn_joint) on every footprint the PCN tables are offered on."""
+    from lib.data import pcn_store
+    from lib.sharing import pcn_joint
+    rows = pcn_store.load(data_dir, [period])
+    keys = [v.key for v in geography.level_vintages(pcn_store.LEVEL)]
+    return pcn_joint.plan({k: pcn_store.on_footprint(rows, k) for k in keys})
+
+
+def pcn_viewer_plan(data_dir: str | Path, periods: Sequence[str] | None = None) -> joint.Plan:
+    """The hidden cells of every PCN table a viewer can reach for these quarters (default every quarter loaded):
+    each quarter's saved plan, or computed (compute_pcn_plan) and saved for the next caller. The PCN page
+    (ui.pcn_view), the board pack and `python -m lib roles --disclosure-control` call this."""
+    from lib.data import pcn_store
+    from lib.sharing import pcn_joint
+    plans = []
+    for period in sorted(pcn_store.periods(data_dir) if periods is None else set(periods)):
+        target = pcn_plan_path(data_dir, period)
+        plan = None
+        if target.is_dir():
+            try:
+                plan = joint.load_plan(target)
+            except ValueError:
+                plan = None  # damaged: computed again and replaced
+        if plan is None:
+            plan = compute_pcn_plan(data_dir, period)
+            if pcn_plan_path(data_dir, period) == target:
+                _save(plan, target)
+        plans.append(plan)
+    return pcn_joint.combine(plans, tuple(v.key for v in geography.level_vintages(pcn_store.LEVEL)))

@@ -101,3 +101,42 @@ def system_table(m: pd.DataFrame, period: str, group: str = ALL_STAFF) -> pd.Dat
     cols = ["Code", "System", "Region", "FTE", "Headcount", "Leavers FTE", "Joiners FTE", "Leaver rate",
             "Joiner rate", "Vacancy FTE", "Vacancy rate"]
     return t[cols].sort_values("System", ignore_index=True)
+
+
+@dataclass(frozen=True)
+class RateRange:
+    """The lowest and highest shown leaver rates among the systems of one month (ties: the first by name)."""
+    low: float
+    low_system: str
+    high: float
+    high_system: str
+    shown: int   # systems whose leaver rate is shown (not suppressed or unknown)
+    total: int   # systems in the table
+
+
+def leaver_rate_range(table: pd.DataFrame) -> RateRange | None:
+    """The range of leaver rates across `system_table`'s rows, from shown cells only: a suppressed or unknown rate
+    (NaN after disclosure control) is never a low or a high, and is never read as 0. None when no rate is shown."""
+    shown = table[table["Leaver rate"].notna()].sort_values("System", kind="stable")
+    if shown.empty:
+        return None
+    rates = shown["Leaver rate"].astype(float)
+    lo, hi = shown.loc[rates.idxmin()], shown.loc[rates.idxmax()]
+    return RateRange(float(lo["Leaver rate"]), str(lo["System"]), float(hi["Leaver rate"]), str(hi["System"]),
+                     len(shown), len(table))
+
+
+def leaver_rate_range_line(table: pd.DataFrame, name=str) -> str | None:
+    """'Leaver rate this month ranges from 0.62% (X ICB) to 1.45% (Y ICB) across 42 systems.': how the systems
+    compare without opening the table. `name` formats a system's name for where the line is shown (the page escapes
+    markdown). Suppressed rates are left out and the line says how many systems it covers."""
+    r = leaver_rate_range(table)
+    if r is None:
+        return None
+    across = (f"across {r.total} systems" if r.shown == r.total
+              else f"across the {r.shown} of {r.total} systems whose rate is shown (the rest are suppressed or unknown)")
+    if r.shown == 1:
+        return f"Leaver rate this month: {_fmt(r.low, 'rate')} ({name(r.low_system)}), the only system of {r.total} " \
+               f"whose rate is shown."
+    return (f"Leaver rate this month ranges from {_fmt(r.low, 'rate')} ({name(r.low_system)}) to "
+            f"{_fmt(r.high, 'rate')} ({name(r.high_system)}) {across}.")

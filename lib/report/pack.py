@@ -485,22 +485,19 @@ PCN_SOURCE = "NHS Digital, Primary Care Networks workforce (Individual Level fil
 
 def pcn_table(data_dir, key: str, period: str, sdc: bool) -> pd.DataFrame:
     """Systems and England x staff role for one PCN census month: the PCN page's table (ui.pcn_view._table), small
-    cells hidden under disclosure control as it hides them."""
+    cells hidden under disclosure control as it hides them (the same joint plan)."""
     from lib.data import pcn_store
     from lib.insight import pcn_roles
-    from lib.sharing import pcn_cells
     f = pcn_store.on_footprint(pcn_store.load(data_dir), key)
     pop = pcn_store.population(data_dir, key)
     systems = list(geography.vintage(key).areas["code"])
     t = pcn_roles.roles_table(f, period, population=pop if len(pop) else None, systems=systems)
     e = pcn_roles.roles_table(f, period, by="england", population=pop if len(pop) else None)
     t = pd.concat([t, e], ignore_index=True)
-    if sdc:
-        eng = pcn_roles.ENGLAND[0]
-        t = pcn_cells.hide_small_cells(pd.concat([t[t["area_code"] != eng], t[t["area_code"] == eng]],
-                                                 ignore_index=True), total_role=pcn_roles.ALL_ROLES, parent_code=eng)
-        if "population" in t:
-            t["fte_per_100k"] = t["fte"] / t["population"] * 100_000
+    if sdc:  # the joint plan of every PCN table (lib.insight.disclosure_plan), as the page applies it
+        from lib.insight import disclosure_plan
+        from lib.sharing import pcn_joint
+        t = pcn_joint.apply(t, disclosure_plan.pcn_viewer_plan(data_dir, [period]), pcn_joint.AREA, key)
     return t
 
 

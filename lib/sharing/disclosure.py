@@ -6,7 +6,7 @@ The rule (applied to a `lib.insight.metrics.area_metrics` frame, one row per per
   period, joiners and leavers (headcount, FTE) and vacancies (FTE). A count under 5 (zero included) is
   suppressed. Headcount and FTE of the same thing go together: if either is under 5 both are hidden.
   This is the product's one rule for every table (the brief: "counts under 5 are suppressed"): trust tables here
-  and in lib.sharing.joint, primary care network roles in lib.sharing.pcn_cells, all through `small_cell`. FTE
+  and in lib.sharing.joint, primary care network roles in lib.sharing.pcn_joint, all through `small_cell`. FTE
   counts as well as headcount because an FTE under 5 still describes fewer than five full-time people (a few
   part-timers), and vacancies are published as FTE only.
 * What a suppressed count would reveal is hidden with it: leaver/joiner rates from suppressed leavers,

@@ -726,6 +726,17 @@ def plan_frame(frame: pd.DataFrame, footprints: dict[str, pd.DataFrame],
         return _plan_from_base(base, list(footprints), extra_tables, stock_flow)
 
 
+def plan_base(base: pd.DataFrame, footprints: Sequence[str], extra_tables: Sequence[TableProvider] = (),
+              stock_flow: bool | None = None) -> Plan:
+    """The plan for any model of base cells already in base_rows' shape (period, unit, staff_group with ALL_STAFF
+    the unit's total, org_code, cluster_group, benchmark_group, area_<key> / region_<key> per footprint, COLUMNS):
+    e.g. primary care networks' roles (lib.sharing.pcn_joint), where a unit is a PCN x data source and a role a
+    staff group. Units with org_code "" get from standard_tables only the systems, regions and England of every
+    footprint; every other table comes from `extra_tables`."""
+    with threadpool_limits(limits=1, user_api="blas"):  # as plan_frame
+        return _plan_from_base(base, list(footprints), extra_tables, stock_flow)
+
+
 def store_plan(data_dir: str | Path, level: str, extra_tables: Sequence[TableProvider] = (),
                source_priority: Sequence[str] | None = None) -> Plan:
     """The plan for every period of a store's level (geography key or store level), on every footprint the app

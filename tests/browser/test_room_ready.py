@@ -179,6 +179,11 @@ def test_tables_do_not_clip_columns_at_1440(room_server, page, artifacts, path):
         after_rerun(page, lambda: page.get_by_text("All staff groups: baseline beside scenario").click())
         page.locator("[data-testid='stDataFrame']").first.scroll_into_view_if_needed()
         wait_for_app_idle(page)  # the grid draws once in view
+    else:  # Headlines' table of every system is drawn on request (issue 25), as a reader asks for it
+        toggle = page.locator("[data-testid='stCheckbox']", has_text="Show every system: table and downloads")
+        after_rerun(page, lambda: toggle.first.locator("label").click())
+        page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=60000)
+        wait_for_app_idle(page)
     _shot(page, artifacts, "tables_1440_" + ("what_if" if "what_if" in path else "home"))
     grids = page.locator("[data-testid='stDataFrame']")
     assert grids.count() >= 1

@@ -2,7 +2,7 @@
 without a cookie, with a forged identity cookie, many at once on a fresh server, and with malformed secrets.
 
 Each session sends Streamlit's own "run the script" message for a page and collects every message the server
-sends back for a few seconds; the text of those messages is what a visitor could read."""
+sends back until that run has finished; the text of those messages is what a visitor could read."""
 from __future__ import annotations
 
 import json
@@ -59,13 +59,20 @@ class Streamlit(Server):
                          env=env)
 
 
-def _session(url: str, page: str, cookie: str | None = None, seconds: float = 12.0, query: str = "",
+def _session(url: str, page: str, cookie: str | None = None, timeout: float = 90.0, query: str = "",
              messages: list | None = None) -> str:
-    """Open one raw websocket session, ask for `page` (with `query`), return the text of everything received
-    (and append each ForwardMsg to `messages` if given)."""
+    """Open one raw websocket session, ask for `page` (with `query`), collect everything the server sends until the
+    run it asked for has ended, and return the text (and append each ForwardMsg to `messages` if given).
+
+    The run has ended at its script_finished message, unless that says "finished early for a rerun" (a gate or a
+    page switch that starts another run: the session goes on to the run it started). Nothing a page draws arrives
+    after that: every delta of a run comes before its script_finished. `timeout` is only a ceiling (a busy machine
+    can take a while to run a page); a session that reaches it without a finished run fails the test, so a probe
+    never passes on a page it has not seen whole. Before: each session listened for a fixed 8-25 s."""
     from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
     from streamlit.web.server.starlette.starlette_app_utils import generate_xsrf_token_string
+    from websockets.exceptions import ConnectionClosed
     from websockets.sync.client import connect
 
     xsrf = generate_xsrf_token_string()
@@ -78,9 +85,10 @@ def _session(url: str, page: str, cookie: str | None = None, seconds: float = 12
     msg.rerun_script.page_name = page
     ws.send(msg.SerializeToString())
     texts = []
-    deadline = time.time() + seconds
+    deadline = time.time() + timeout
+    finished = False
     try:
-        while time.time() < deadline:
+        while not finished:
             try:
                 raw = ws.recv(timeout=max(0.1, deadline - time.time()))
             except TimeoutError:
@@ -90,10 +98,14 @@ def _session(url: str, page: str, cookie: str | None = None, seconds: float = 12
             texts.append(str(fm))
             if messages is not None:
                 messages.append(fm)
-    except Exception as exc:  # noqa: BLE001 - a closed connection ends the session
+            finished = (fm.WhichOneof("type") == "script_finished"
+                        and fm.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN)
+    except ConnectionClosed as exc:  # the server closing the connection ends the session too
         texts.append(f"<closed: {exc}>")
+        finished = True
     finally:
         ws.close()
+    assert finished, f"{page}?{query}: no finished script run within {timeout:.0f} s"
     return "\n".join(texts).encode().decode("unicode_escape", errors="ignore")
 
 
@@ -123,7 +135,7 @@ def test_concurrent_first_requests_on_a_fresh_server_never_run_a_page(tmp_path):
         for t in threads:
             t.start()
         for t in threads:
-            t.join(60)
+            t.join(120)  # each session ends when its run does (_session's ceiling: 90 s)
     finally:
         srv.stop()
     assert len(results) == len(asked)
@@ -141,10 +153,10 @@ def test_no_cookie_and_forged_cookie_with_a_strong_secret_see_only_sign_in(tmp_p
     url = f"http://127.0.0.1:{port}"
     srv = Streamlit(_secrets(tmp_path, url, pysecrets.token_hex(32)), "strong", port)
     try:
-        plain = _session(srv.url, "data", seconds=8)
+        plain = _session(srv.url, "data")
         # signed with the example's placeholder: the server's real secret does not match, so no identity
         forged = _session(srv.url, "home", cookie=_forged_cookie(
-            "REPLACE-with-64-hex-characters-from-secrets.token_hex-32", url), seconds=8)
+            "REPLACE-with-64-hex-characters-from-secrets.token_hex-32", url))
     finally:
         srv.stop()
     for text in (plain, forged):
@@ -158,7 +170,7 @@ def test_example_cookie_secret_admits_nobody_even_with_a_correctly_forged_cookie
     example = "REPLACE-with-64-hex-characters-from-secrets.token_hex-32"
     srv = Streamlit(_secrets(tmp_path, url, example), "example_secret", port)
     try:
-        forged = _session(srv.url, "home", cookie=_forged_cookie(example, url, "jane@nhs.net"), seconds=8)
+        forged = _session(srv.url, "home", cookie=_forged_cookie(example, url, "jane@nhs.net"))
     finally:
         srv.stop()
     assert REFUSED in forged and not _leaks(forged), _leaks(forged)
@@ -176,7 +188,7 @@ def test_malformed_secrets_refuse_every_viewer_over_the_wire(case, tmp_path):
         p = tmp_path / "no-such-secrets.toml"
     srv = Streamlit(p, case, port)
     try:
-        text = _session(srv.url, "home", seconds=8)
+        text = _session(srv.url, "home")
     finally:
         srv.stop()
     assert REFUSED in text and not _leaks(text), _leaks(text)
@@ -212,7 +224,7 @@ NAMED_FILE_CASES = {
 
 def _probe_refused(srv: Streamlit, why: str, tmp_path: Path) -> None:
     try:
-        text = _session(srv.url, "home", seconds=8)
+        text = _session(srv.url, "home")
     finally:
         srv.stop()
     assert REFUSED in text and not _leaks(text), _leaks(text)
@@ -247,7 +259,7 @@ def test_production_configuration_with_complete_auth_asks_to_sign_in(tmp_path):
     srv = Streamlit(_secrets(tmp_path, f"http://127.0.0.1:{port}", pysecrets.token_hex(32)), "production_ok", port,
                     env={"WORKFORCE_DEPLOYMENT": "production"})
     try:
-        text = _session(srv.url, "home", seconds=8)
+        text = _session(srv.url, "home")
     finally:
         srv.stop()
     assert SIGN_IN in text and REFUSED not in text and not _leaks(text)
@@ -272,7 +284,7 @@ def test_run_sh_with_no_secrets_file_refuses_every_viewer(tmp_path):
                     break
             except OSError:
                 time.sleep(0.3)
-        text = _session(f"http://127.0.0.1:{port}", "home", seconds=8)
+        text = _session(f"http://127.0.0.1:{port}", "home")
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(15)
@@ -307,12 +319,12 @@ def test_fresh_server_lists_no_page_before_sign_in_under_concurrent_first_reques
     try:
         def run(i: int, page: str) -> None:
             got[i] = []
-            _session(srv.url, page, seconds=8, messages=got[i])
+            _session(srv.url, page, messages=got[i])
         threads = [threading.Thread(target=run, args=(i, p)) for i, p in enumerate(asked)]
         for t in threads:
             t.start()
         for t in threads:
-            t.join(60)
+            t.join(120)  # each session ends when its run does (_session's ceiling: 90 s)
     finally:
         srv.stop()
     assert len(got) == len(asked) and all(got.values())
@@ -348,7 +360,7 @@ def test_query_value_is_echoed_as_text_not_markdown(real_store):
     msgs: list = []
     try:
         for page, param in (("organisations", "org"), ("map", "measure")):
-            _session(srv.url, page, query=f"{param}={quote(image)}", seconds=25, messages=msgs)
+            _session(srv.url, page, query=f"{param}={quote(image)}", messages=msgs)
     finally:
         srv.stop()
     bodies = _markdown_bodies(msgs)

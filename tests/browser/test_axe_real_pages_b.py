@@ -1,0 +1,5 @@
+"""axe-core sweep, part real_pages_b: the real store's other pages (2026 boundaries, May 2026). The runs, fixtures and
+tests are tests/browser/axe_sweep.py's (one file per part, so the workers share the sweep)."""
+from tests.browser.axe_sweep import *  # noqa: F403
+
+PART = "real_pages_b"
