@@ -56,7 +56,9 @@ def population(data_dir: Path, level: str) -> pd.DataFrame:
     return _population(*_key(data_dir, level))
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+# a quarter's plan is worked out once per new data (seconds to a minute for the largest quarters), then read back
+@st.cache_data(max_entries=16, show_spinner="Working out which small numbers to hide for this quarter (once after "
+                                            "new data; later visits are instant)")
 def _plan(data_dir: str, snap: tuple, period: str):
     """The quarter's joint plan for every PCN table (lib.insight.disclosure_plan.pcn_viewer_plan: read from beside
     the store, computed and saved on first need)."""
