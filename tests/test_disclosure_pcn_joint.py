@@ -159,3 +159,52 @@ def test_roles_cli_prints_the_cells_the_page_shows(store, plan, frames, monkeypa
     ok = cli["fte"].notna()
     assert np.allclose(cli.loc[ok, "fte"], page.loc[cli.index[ok], "fte"], rtol=1e-8)
     assert (cli.loc[ok, "headcount"] >= 5).all() and (cli.loc[ok, "fte"] >= 5).all()
+
+
+def test_what_if_lever_evidence_shows_no_figure_the_plan_hides(store):
+    """The what-if studio's lever evidence (lib.whatif.role_evidence) sums published PCN role cells per system: on a
+    shared deployment it follows the same joint plan as the PCN page. The rule it had (hide when the system's
+    headcount is under 5) showed sums of cells the plan hides; here every shown figure sums shown cells only, the
+    ones the old rule would have shown but the plan hides are said to be hidden, and ranks and the systems' spread
+    come from shown figures only."""
+    from lib.whatif import role_evidence as ev
+    from lib.whatif.studio import shared_assumptions
+    a = shared_assumptions()
+    labels = {r: a.new_role(r)["label"] for r in a.new_role_ids}
+    rows = pcn_store.load(store)
+    frame = pcn_store.on_footprint(rows, "ICS")
+    pop = pcn_store.population(store, "ICS")
+    g = ev.growth_table(frame, pop, list(labels), "ICS")
+    assert set(g["start"].dropna()) == {"2020-03"} and set(g["end"]) == {QUARTER}
+    plans = {p: disclosure_plan.pcn_viewer_plan(store, [p]) for p in ("2020-03", QUARTER)}
+    shown = ev.shown_growth(g, frame, "ICS", plans.__getitem__)
+    # the cells as the PCN page shows them, per quarter
+    from lib.data import geography
+    page = {}
+    systems = list(geography.vintage("ICS").areas["code"])
+    for p in plans:
+        t = pd.concat([pcn_roles.roles_table(frame, p, systems=systems),
+                       pcn_roles.roles_table(frame, p, by="england")], ignore_index=True)
+        page[p] = pcn_joint.apply(t, plans[p], pcn_joint.AREA, "ICS", "all").set_index(["area_code", "role"])["fte"]
+    roles_all = g.attrs["roles"]
+    leaked_before = 0
+    for r in shown.itertuples():
+        pub = (ev.published_for(r.role, roles_all) if r.role != pcn_roles.ALL_ROLES else   # the levers' total
+               sorted({x for lever in g["role"].unique() for x in ev.published_for(lever, roles_all)}))
+        cells = [page[p].get((r.area_code, x), np.nan) for p in (r.end, r.start) if isinstance(p, str) for x in pub]
+        if r.hidden:
+            assert np.isnan(r.fte_end) and np.isnan(r.per_100k_per_year) and np.isnan(r.pace_rank)
+            assert any(np.isnan(c) for c in cells)
+            old = g[(g["area_code"] == r.area_code) & (g["role"] == r.role)].iloc[0]
+            if old["headcount_end"] >= 5 and old["headcount_start"] >= 5:
+                leaked_before += 1   # the old rule showed this sum of hidden cells
+        else:
+            assert not any(np.isnan(c) for c in cells)
+            assert r.fte_end == pytest.approx(sum(page[r.end][(r.area_code, x)] for x in pub))
+    assert leaked_before > 0, "the case must include sums the old rule showed and the plan hides"
+    # evidence for a system with a hidden figure says so, gives no figure, and the spread counts shown systems only
+    h = shown[shown["hidden"] & (shown["area_code"] != "ENG") & shown["role"].isin(list(labels))].iloc[0]
+    e = ev.evidence(shown, h.area_code, {h.role: labels[h.role]}, "ICS", disclosure=True)[h.role]
+    assert e.hidden and e.rank is None and "hidden on a shared deployment" in e.text()
+    assert (e.systems or 0) == int(shown[(shown["role"] == h.role) & (shown["area_code"] != "ENG")]
+                            ["per_100k_per_year"].notna().sum())

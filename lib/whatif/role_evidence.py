@@ -79,7 +79,7 @@ class Evidence:
 
     @property
     def observed(self) -> bool:
-        return self.fte_now is not None
+        return self.fte_now is not None or self.hidden   # hidden: observed, not shown
 
     @property
     def window(self) -> str:
@@ -151,11 +151,51 @@ def growth_table(frame: pd.DataFrame, population: pd.DataFrame, lever_roles: lis
     return g
 
 
+def shown_growth(g: pd.DataFrame, frame: pd.DataFrame, footprint: str, plan_for) -> pd.DataFrame:
+    """growth_table() as a viewer of a shared deployment may see it: a system's (or England's) lever-role figure
+    is a sum of published role cells, so where the quarter's joint plan (lib.sharing.pcn_joint, `plan_for(period)`)
+    hides any of those cells at either end of the growth window, its FTE, headcount, growth and pace are hidden
+    (column `hidden` True), and pace ranks are among the shown figures only (a hidden system's rank would place
+    it); pace_spread then reads shown paces only. One plan for the PCN page and this evidence."""
+    from lib.sharing import pcn_joint
+    if g.empty:
+        return g
+    out = g.copy()
+    roles_all = g.attrs.get("roles") or sorted(frame["staff_role"].unique())
+    table = mapping()
+    systems = list(geography.vintage(footprint).areas["code"])
+    hidden_cells: set[tuple[str, str, str]] = set()
+    for p in sorted(set(out["end"].dropna()) | set(out["start"].dropna())):
+        t = pd.concat([pcn_roles.roles_table(frame, p, systems=systems),
+                       pcn_roles.roles_table(frame, p, by="england")], ignore_index=True)
+        t = pcn_joint.apply(t, plan_for(p), pcn_joint.AREA, footprint, "all")
+        hidden_cells |= {(a, r, p) for a, r in t.loc[t["fte"].isna(), ["area_code", "role"]].itertuples(index=False)}
+    pub = {lever: published_for(lever, roles_all, table) for lever in out["role"].unique()}
+    pub[pcn_roles.ALL_ROLES] = sorted({r for lever, rs in pub.items() if lever != pcn_roles.ALL_ROLES for r in rs})
+
+    def is_hidden(row) -> bool:
+        ends = [x for x in (row["end"], row["start"]) if isinstance(x, str)]
+        return any((row["area_code"], r, p) in hidden_cells for r in pub.get(row["role"], []) for p in ends)
+
+    out["hidden"] = out.apply(is_hidden, axis=1) if len(out) else pd.Series(dtype=bool)
+    cols = [c for c in ("fte_end", "fte_start", "headcount_end", "headcount_start", "fte_per_year", "per_100k_now",
+                        "per_100k_per_year") if c in out]
+    out.loc[out["hidden"], cols] = float("nan")
+    if "pace_rank" in out:
+        sys_rows = out["area_code"] != pcn_roles.ENGLAND[0]
+        out["pace_rank"] = float("nan")
+        out.loc[sys_rows, "pace_rank"] = out[sys_rows].groupby("role")["per_100k_per_year"].rank(
+            ascending=False, method="min")
+    out.attrs = dict(g.attrs)
+    return out
+
+
 def evidence(g: pd.DataFrame, system: str, labels: dict[str, str], footprint: str = "ICS",
              disclosure: bool = False) -> dict[str, Evidence]:
     """lever role -> Evidence for `system` (a code of `footprint`, or 'ENG') from growth_table(). With
-    disclosure control on, a system whose role headcount is under 5 at either end of the growth window has its
-    figure and growth hidden (its pace rank and the spread of systems still show: they reveal no count)."""
+    disclosure control on, give it shown_growth()'s table: a figure the joint plan hides (at either end of the growth
+    window) is hidden, and ranks and the spread of systems are among shown figures only. (Without that table the
+    fallback hides a system whose role headcount is under 5 at either end.)"""
     names = geography.area_name_lookup(footprint)
     system_name = "England" if system == pcn_roles.ENGLAND[0] else names.get(system, system)
     end = g.attrs.get("end")
@@ -182,9 +222,10 @@ def evidence(g: pd.DataFrame, system: str, labels: dict[str, str], footprint: st
             pop = f(me["population"].iloc[0]) if len(me) and "population" in me else None
         scale = (pop or 0.0) / 100_000
         mine = system != pcn_roles.ENGLAND[0] and len(me) and not math.isnan(me["pace_rank"].iloc[0])
-        small = bool(disclosure and len(me) and system != pcn_roles.ENGLAND[0]
-                     and (me["headcount_end"].iloc[0] < 5 or (me["headcount_start"].iloc[0] < 5
-                                                                and pd.notna(me["start"].iloc[0]))))
+        small = bool(disclosure and len(me) and (
+            bool(me["hidden"].iloc[0]) if "hidden" in me else   # shown_growth(): the joint plan decided
+            system != pcn_roles.ENGLAND[0] and (me["headcount_end"].iloc[0] < 5 or (
+                me["headcount_start"].iloc[0] < 5 and pd.notna(me["start"].iloc[0])))))
         out[r] = Evidence(
             r, lab, pub, system, system_name, end=end, start=eng["start"],
             fte_now=f(me["fte_end"].iloc[0]) if len(me) else None,

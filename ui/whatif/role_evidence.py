@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.data import geography, pcn_store
+from lib.insight import disclosure_plan
 from lib.whatif import role_evidence as ev
 from lib.whatif import studio as w
 from ui import auth, data
@@ -19,21 +20,25 @@ def _footprint(level: str) -> str:
     return level if level in ("ICS", "ICS2026") else "ICS"
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def _growth(data_dir: str, snap: tuple, key: str, roles: tuple[str, ...]):
+@st.cache_data(max_entries=8, show_spinner="Working out which small numbers to hide in the primary care figures "
+                                           "(once after new data)")
+def _growth(data_dir: str, snap: tuple, key: str, roles: tuple[str, ...], sdc: bool = False):
     frame = pcn_store.on_footprint(pcn_store.load(data_dir), key)
     if frame.empty:
         return None
     pop = pcn_store.population(data_dir, key)
     if pop.empty:
         return None
-    return ev.growth_table(frame, pop, list(roles), key)
+    g = ev.growth_table(frame, pop, list(roles), key)
+    if sdc:  # the PCN tables' joint plan (the PCN page's): a lever figure summing a hidden cell is hidden
+        g = ev.shown_growth(g, frame, key, lambda p: disclosure_plan.pcn_viewer_plan(data_dir, [p]))
+    return g
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
 def _evidence(data_dir: str, snap: tuple, key: str, labels: tuple[tuple[str, str], ...], system: str,
               sdc: bool) -> dict[str, ev.Evidence]:
-    g = _growth(data_dir, snap, key, tuple(r for r, _ in labels))
+    g = _growth(data_dir, snap, key, tuple(r for r, _ in labels), sdc)
     if g is None:
         return {}
     return ev.evidence(g, system, dict(labels), key, disclosure=sdc)
