@@ -66,9 +66,11 @@ def test_an_empty_table_keeps_its_notes_and_header():
 def test_the_page_download_carries_notes_above_the_table(monkeypatch):
     """What a person downloads from a page (ui.shell.downloads through the on-request popover): notes block
     first, then the table; no 'notes' column."""
-    from tests.conftest import open_app_page, open_downloads, record_downloads
+    from tests.conftest import open_app_page, open_downloads, open_on_request, record_downloads
     captured = record_downloads(monkeypatch)
-    open_downloads(open_app_page("views/turnover.py", {"area": "QKK"}))
+    at = open_app_page("views/turnover.py", {"area": "QKK"})
+    open_on_request(at)   # the every-system table and its downloads are built only once asked for
+    open_downloads(at)
     bodies = [b for n, b in captured if str(n).endswith(".csv")]
     assert bodies
     for body in bodies:
