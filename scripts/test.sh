@@ -25,5 +25,9 @@ npm ci --prefix tests/browser/a11y --no-audit --no-fund --loglevel=error
 # Two or more workers (pytest-xdist), one test file per worker at a time (--dist loadfile): a file's servers, browser
 # and module fixtures start once (the axe sweep is cut into six files so both workers share it). Why not loadgroup:
 # tests/conftest.py. TEST_WORKERS=0: serial.
+# One BLAS/OpenMP thread per worker: with two workers on two cores, numpy/scipy's own thread pools oversubscribed
+# the cores and spun against each other (the demo store's identity attacker: 11.8 s alone, 208 s beside the other
+# worker in the fresh-clone run of a2619d9). lib.sharing.joint already plans on one thread (threadpoolctl).
+export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} MKL_NUM_THREADS=${MKL_NUM_THREADS:-1}
 WORKERS=${TEST_WORKERS:-$(.venv/bin/python -c 'import os; print(min(4, max(2, os.cpu_count() or 2)))')}
 exec .venv/bin/python -m pytest -q -n "$WORKERS" --dist loadfile --durations=15 "$@"
