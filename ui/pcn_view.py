@@ -103,10 +103,7 @@ def _growth(data_dir: str, snap: tuple, key: str, sdc: bool, source: str) -> pd.
             g["per_100k_now"] = g["fte_end"] / g["population"] * 100_000
             g["per_100k_per_year"] = g["fte_per_year"] / g["population"] * 100_000
             if "pace_rank" in g:  # ranked among the shown figures only: a hidden one's rank would place it
-                sys_rows = g["area_code"] != ENGLAND
-                g["pace_rank"] = np.nan
-                g.loc[sys_rows, "pace_rank"] = g[sys_rows].groupby("role")["per_100k_per_year"].rank(
-                    ascending=False, method="min")
+                pcn_roles.rank_paces(g)
     return g
 
 

@@ -214,12 +214,19 @@ def growth(frame: pd.DataFrame, *, end: str | None = None, months: int = 12, sou
     if "population" in g:
         g["per_100k_now"] = g["fte_end"] / g["population"] * 100_000
         g["per_100k_per_year"] = g["fte_per_year"] / g["population"] * 100_000
+        rank_paces(g)
         sys_rows = g["area_code"] != ENGLAND[0]
-        g["pace_rank"] = np.nan
-        g.loc[sys_rows, "pace_rank"] = g[sys_rows].groupby("role")["per_100k_per_year"].rank(
-            ascending=False, method="min")
         g["systems"] = g["role"].map(g[sys_rows].groupby("role").size())
     return g
+
+
+def rank_paces(g: pd.DataFrame) -> None:
+    """Set pace_rank in place: 1 = fastest growth per 100,000 among the systems that have a figure (a hidden
+    figure, NaN, gets no rank and takes no place: under disclosure control a hidden one's rank would place it)."""
+    sys_rows = g["area_code"] != ENGLAND[0]
+    g["pace_rank"] = np.nan
+    g.loc[sys_rows, "pace_rank"] = g[sys_rows].groupby("role")["per_100k_per_year"].rank(
+        ascending=False, method="min")
 
 
 def pace_spread(g: pd.DataFrame, role: str) -> dict[str, float]:

@@ -182,10 +182,7 @@ def shown_growth(g: pd.DataFrame, frame: pd.DataFrame, footprint: str, plan_for)
                         "per_100k_per_year") if c in out]
     out.loc[out["hidden"], cols] = float("nan")
     if "pace_rank" in out:
-        sys_rows = out["area_code"] != pcn_roles.ENGLAND[0]
-        out["pace_rank"] = float("nan")
-        out.loc[sys_rows, "pace_rank"] = out[sys_rows].groupby("role")["per_100k_per_year"].rank(
-            ascending=False, method="min")
+        pcn_roles.rank_paces(out)
     out.attrs = dict(g.attrs)
     return out
 
